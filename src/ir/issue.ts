@@ -1,0 +1,72 @@
+import type { SourceLocation } from "./types.js";
+
+/**
+ * Stable issue codes. Tests and reporters match on these, never on message text.
+ */
+export type IssueCode =
+  | "invalid_policy"
+  | "invalid_name"
+  | "duplicate_policy_name"
+  | "duplicate_rule_name"
+  | "unknown_kind"
+  | "invalid_regex"
+  | "invalid_quantity"
+  | "unsupported_operator"
+  | "invalid_params"
+  | "message_variable_out_of_scope"
+  | "unsupported_by_target"
+  | "policy_load_error"
+  | "no_policy_exported"
+  | "type_error"
+  | "unowned_output_file"
+  | "internal_error";
+
+export type IssueSeverity = "error" | "warning";
+
+export interface Issue {
+  readonly code: IssueCode;
+  readonly message: string;
+  readonly severity: IssueSeverity;
+  readonly source?: SourceLocation;
+  /** Path of the offending field inside the policy definition, e.g. `["rules", 0, "message"]`. */
+  readonly path: readonly (string | number)[];
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly Issue[] };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = <T = never>(issues: readonly Issue[]): Result<T> => ({ ok: false, issues: sortIssues(issues) });
+
+export function issue(
+  code: IssueCode,
+  message: string,
+  source: SourceLocation | undefined,
+  path: readonly (string | number)[] = [],
+): Issue {
+  return source ? { code, message, severity: "error", source, path } : { code, message, severity: "error", path };
+}
+
+/** Sorted by file, line and column, as OPA's `ast.Errors` does; unlocated issues last. */
+export function sortIssues(issues: readonly Issue[]): Issue[] {
+  return [...issues].sort((a, b) => {
+    if (!a.source || !b.source) return a.source ? -1 : b.source ? 1 : 0;
+    return (
+      a.source.file.localeCompare(b.source.file) ||
+      a.source.line - b.source.line ||
+      a.source.column - b.source.column
+    );
+  });
+}
+
+/** The one formatter for issues: `file:line:col code message (at path)`. */
+export function formatIssue(i: Issue): string {
+  const where = i.source ? `${i.source.file}:${i.source.line}:${i.source.column} ` : "";
+  const at = i.path.length > 0 ? ` (at ${formatPath(i.path)})` : "";
+  return `${where}${i.severity === "warning" ? "warning " : ""}${i.code} ${i.message}${at}`;
+}
+
+export function formatPath(path: readonly (string | number)[]): string {
+  return path
+    .map((p, idx) => (typeof p === "number" ? `[${p}]` : idx === 0 ? p : `.${p}`))
+    .join("");
+}

@@ -1,0 +1,59 @@
+import type { Expr, Operand, Policy } from "./types.js";
+import { assertNever } from "./walk.js";
+
+/** A compact, readable rendering of a policy's IR, for `--debug-ir` and failing-test output. */
+export function printPolicy(p: Policy): string {
+  const lines = [
+    `policy ${p.name} (subject: ${p.subject}, enforcement: ${p.enforcement})`,
+    `  match kinds: ${p.match.kinds.map((k) => (k.group ? `${k.group}/${k.kind}` : k.kind)).join(", ")}; operations: ${p.match.operations.join(", ")}`,
+  ];
+  if (p.when) lines.push(`  when ${printExpr(p.when)}`);
+  for (const r of p.rules) {
+    lines.push(`  rule ${r.name}`);
+    if (r.when) lines.push(`    when ${printExpr(r.when)}`);
+    lines.push(`    assert ${printExpr(r.assert)}`);
+    lines.push(`    message ${JSON.stringify(r.message.parts.map((m) => (m.kind === "text" ? m.text : `{${printOperand(m.value)}}`)).join(""))}`);
+  }
+  return lines.join("\n");
+}
+
+export function printOperand(o: Operand): string {
+  switch (o.kind) {
+    case "field":
+      return [o.scope.kind === "subject" ? "$" : o.scope.variable, ...o.path].join(".");
+    case "literal":
+      return JSON.stringify(o.value);
+    case "param":
+      return ["params", ...o.path].join(".");
+    default:
+      return assertNever(o);
+  }
+}
+
+export function printExpr(e: Expr): string {
+  switch (e.kind) {
+    case "const":
+      return String(e.value);
+    case "exists":
+      return `exists(${printOperand(e.field)})`;
+    case "compare":
+      return `${printOperand(e.left)} ${e.op} ${printOperand(e.right)}`;
+    case "in":
+      return `${printOperand(e.value)} in ${printOperand(e.list)}`;
+    case "string":
+      return `${e.op}(${printOperand(e.value)}, ${printOperand(e.arg)})`;
+    case "quantity":
+      return `quantity ${printOperand(e.left)} ${e.op} ${printOperand(e.right)}`;
+    case "count":
+      return `count(${e.lists.map(printOperand).join(" + ")}) ${e.op} ${e.value}`;
+    case "quantifier":
+      return `${e.quantifier}(${e.variable} in ${e.lists.map(printOperand).join(" + ")}: ${printExpr(e.body)})`;
+    case "and":
+    case "or":
+      return `(${e.items.map(printExpr).join(` ${e.kind} `)})`;
+    case "not":
+      return `not ${printExpr(e.item)}`;
+    default:
+      return assertNever(e);
+  }
+}

@@ -1,0 +1,196 @@
+import { fail, issue, ok, type Issue, type Result } from "./issue.js";
+import { checkRegex, isQuantity } from "./regex.js";
+import { policySchema } from "./schema.js";
+import type { Expr, Policy, Scalar } from "./types.js";
+import { walkPolicy } from "./walk.js";
+import { messageWitness } from "./witness.js";
+
+/** DNS-1123 label: names become Kubernetes object names, Gatekeeper kinds and Rego packages. */
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const MAX_NAME = 63;
+
+export function checkName(name: string): string | undefined {
+  if (name.length === 0) return "must not be empty";
+  if (name.length > MAX_NAME) return `must be at most ${MAX_NAME} characters (has ${name.length})`;
+  if (!NAME.test(name)) {
+    return "must consist of lower case alphanumeric characters or '-', and start and end with an alphanumeric character";
+  }
+  return undefined;
+}
+
+/**
+ * Checks a policy: first its shape (zod), then what the shape cannot say: names, regexes,
+ * quantities, operand types, variable scopes and message witnesses. Returns every issue found.
+ */
+export function validatePolicy(input: unknown): Result<Policy> {
+  const parsed = policySchema.safeParse(input);
+  if (!parsed.success) {
+    const src = (input as { source?: Policy["source"] } | null)?.source;
+    return fail(
+      parsed.error.issues.map((i) =>
+        issue("invalid_policy", i.message, src, i.path.filter((p): p is string | number => typeof p !== "symbol")),
+      ),
+    );
+  }
+  const p = parsed.data as Policy;
+  const issues: Issue[] = [];
+  const nameError = checkName(p.name);
+  if (nameError) issues.push(issue("invalid_name", `policy name "${p.name}" ${nameError}`, p.source, ["name"]));
+  if (p.match.kinds.length === 0) issues.push(issue("unknown_kind", "match.kinds must name at least one kind", p.source, ["match", "kinds"]));
+  if (p.rules.length === 0) issues.push(issue("invalid_policy", "a policy needs at least one rule", p.source, ["rules"]));
+  const ruleNames = new Set<string>();
+  p.rules.forEach((r, i) => {
+    const err = checkName(r.name);
+    if (err) issues.push(issue("invalid_name", `rule name "${r.name}" ${err}`, r.source, ["rules", i, "name"]));
+    if (ruleNames.has(r.name)) issues.push(issue("duplicate_rule_name", `rule name "${r.name}" is used twice`, r.source, ["rules", i, "name"]));
+    ruleNames.add(r.name);
+    const { unbound } = messageWitness(r.assert, r.message);
+    for (const v of unbound) {
+      issues.push(
+        issue(
+          "message_variable_out_of_scope",
+          `the message reads element "${v}", but no element explains a violation there: interpolate elements only from every(...) / none(...) checks that make the rule fail`,
+          r.message.source,
+          ["rules", i, "message"],
+        ),
+      );
+    }
+  });
+  const instanceNames = new Set<string>();
+  p.instances.forEach((inst, i) => {
+    if (p.instances.length > 1 && inst.name === undefined) {
+      issues.push(issue("invalid_name", "every instance of a policy with several instances needs a name", inst.source, ["instances", i, "name"]));
+    }
+    if (inst.name !== undefined) {
+      const err = checkName(`${p.name}-${inst.name}`);
+      if (err) issues.push(issue("invalid_name", `instance name "${inst.name}" gives "${p.name}-${inst.name}", which ${err}`, inst.source, ["instances", i, "name"]));
+      if (instanceNames.has(inst.name)) issues.push(issue("invalid_name", `instance name "${inst.name}" is used twice`, inst.source, ["instances", i, "name"]));
+      instanceNames.add(inst.name);
+    }
+  });
+  walkPolicy(p, (node, path) => issues.push(...checkExpr(node, path)));
+  checkScopes(p, issues);
+  return issues.length > 0 ? fail(issues) : ok(p);
+}
+
+function checkExpr(e: Expr, path: readonly (string | number)[]): Issue[] {
+  const out: Issue[] = [];
+  const literalStrings = (v: Scalar | readonly Scalar[]): Scalar[] => (Array.isArray(v) ? [...v] : [v as Scalar]);
+  switch (e.kind) {
+    case "string":
+      if (e.op === "glob" && e.arg.kind === "param") {
+        out.push(issue("unsupported_operator", "glob patterns must be written in the policy; for a parameter, use matches() with a regex parameter", e.source, path));
+      }
+      if (e.arg.kind === "literal") {
+        for (const s of literalStrings(e.arg.value)) {
+          if (typeof s !== "string") out.push(issue("invalid_policy", `${e.op} needs string arguments, got ${JSON.stringify(s)}`, e.source, path));
+          else if (e.op === "matches") {
+            const err = checkRegex(s);
+            if (err) out.push(issue("invalid_regex", `invalid regular expression ${JSON.stringify(s)}: ${err} (policyc accepts RE2 syntax, which CEL and Rego share)`, e.source, path));
+          }
+        }
+      }
+      break;
+    case "quantity":
+      if (e.right.kind === "literal") {
+        for (const s of literalStrings(e.right.value)) {
+          if (typeof s !== "string" || !isQuantity(s)) out.push(issue("invalid_quantity", `${JSON.stringify(s)} is not a Kubernetes quantity (like "500m" or "1Gi")`, e.source, path));
+        }
+      }
+      break;
+    case "compare":
+      if (e.right.kind === "literal") {
+        if (Array.isArray(e.right.value)) out.push(issue("invalid_policy", "compare needs a single value, not a list", e.source, path));
+        else if (e.op !== "eq" && typeof e.right.value !== "number") {
+          out.push(issue("invalid_policy", `ordering comparison needs a number, got ${JSON.stringify(e.right.value)}`, e.source, path));
+        }
+      }
+      break;
+    case "in":
+      if (e.list.kind === "literal" && !Array.isArray(e.list.value)) out.push(issue("invalid_policy", "oneOf needs a list of values", e.source, path));
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/** Every element variable must be bound by an enclosing quantifier, and bound only once. */
+function checkScopes(p: Policy, issues: Issue[]): void {
+  const visit = (e: Expr, bound: readonly string[], path: readonly (string | number)[]): void => {
+    const refs = refsOf(e);
+    for (const r of refs) {
+      if (r.scope.kind === "element" && !bound.includes(r.scope.variable)) {
+        issues.push(issue("invalid_policy", `element "${r.scope.variable}" is read outside the every/some that binds it`, r.source, path));
+      }
+    }
+    switch (e.kind) {
+      case "and":
+      case "or":
+        e.items.forEach((x, i) => visit(x, bound, [...path, "items", i]));
+        return;
+      case "not":
+        visit(e.item, bound, [...path, "item"]);
+        return;
+      case "quantifier":
+        if (bound.includes(e.variable)) issues.push(issue("invalid_policy", `element variable "${e.variable}" is bound twice`, e.source, path));
+        visit(e.body, [...bound, e.variable], [...path, "body"]);
+        return;
+      default:
+        return;
+    }
+  };
+  if (p.when) visit(p.when, [], ["when"]);
+  p.rules.forEach((r, i) => {
+    if (r.when) visit(r.when, [], ["rules", i, "when"]);
+    visit(r.assert, [], ["rules", i, "assert"]);
+  });
+}
+
+function refsOf(e: Expr) {
+  switch (e.kind) {
+    case "exists":
+      return [e.field];
+    case "compare":
+    case "quantity":
+      return e.right.kind === "field" ? [e.left, e.right] : [e.left];
+    case "in":
+    case "string":
+      return [e.value];
+    case "count":
+    case "quantifier":
+      return e.lists;
+    default:
+      return [];
+  }
+}
+
+/** Checks a set of policies together: each one, then names unique across all of them. */
+export function validatePolicies(policies: readonly Policy[]): Issue[] {
+  const issues: Issue[] = [];
+  const seen = new Map<string, Policy>();
+  for (const p of policies) {
+    const r = validatePolicy(p);
+    if (!r.ok) issues.push(...r.issues);
+    for (const name of new Set([p.name, ...outputNames(p)])) {
+      const prev = seen.get(name);
+      if (prev && prev !== p) {
+        issues.push(
+          issue(
+            "duplicate_policy_name",
+            `policy name "${name}" is already used by ${prev.source.file}:${prev.source.line}`,
+            p.source,
+            ["name"],
+          ),
+        );
+      }
+      seen.set(name, p);
+    }
+  }
+  return issues;
+}
+
+/** The object names a policy's instances produce (`name`, or `name-instance`). */
+export function outputNames(p: Policy): string[] {
+  return p.instances.map((i) => (i.name ? `${p.name}-${i.name}` : p.name));
+}
