@@ -7,3 +7,4 @@ export { witnessChain, messageWitness, messageVariables, type WitnessStep } from
 export { walkExpr, walkPolicy, mapExpr, childrenOf, operandsOf, assertNever } from "./walk.js";
 export { checkRegex, regexFind, globToRegex, isQuantity } from "./regex.js";
 export { printPolicy } from "./print.js";
+export { parseQuantity, compareQuantities, type Rational } from "./quantity.js";

@@ -12,6 +12,7 @@ const MAX_NAME = 63;
 export function checkName(name: string): string | undefined {
   if (name.length === 0) return "must not be empty";
   if (name.length > MAX_NAME) return `must be at most ${MAX_NAME} characters (has ${name.length})`;
+  if (!/^[a-z]/.test(name)) return "must start with a letter (it also names the Gatekeeper constraint kind)";
   if (!NAME.test(name)) {
     return "must consist of lower case alphanumeric characters or '-', and start and end with an alphanumeric character";
   }

@@ -1,0 +1,17 @@
+/** A Kubernetes document a backend produces (plain JSON-compatible data). */
+export type Document = { readonly apiVersion: string; readonly kind: string; readonly metadata: { readonly name: string } & Record<string, unknown> } & Record<string, unknown>;
+
+/** The documents of one policy for one target, written together to one file. */
+export interface TargetOutput {
+  readonly target: "kyverno" | "kyverno-legacy" | "kubernetes" | "gatekeeper";
+  readonly policy: string;
+  readonly documents: readonly Document[];
+}
+
+/** Object name of an instance: the policy name, suffixed with the instance name if it has one. */
+export function instanceName(policy: string, instance: { readonly name?: string }): string {
+  return instance.name ? `${policy}-${instance.name}` : policy;
+}
+
+/** Labels every generated object carries, so clusters can find what policyc manages. */
+export const MANAGED_BY = { "app.kubernetes.io/managed-by": "policyc" } as const;

@@ -1,0 +1,1 @@
+export { toGatekeeper, constraintKind } from "./constraint-template.js";

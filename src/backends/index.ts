@@ -1,0 +1,39 @@
+import type { Policy, TargetName } from "../ir/index.js";
+import type { TargetOutput } from "./document.js";
+import { toGatekeeper } from "./gatekeeper/index.js";
+import { toValidatingAdmissionPolicies } from "./kubernetes/index.js";
+import { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
+
+export * from "./document.js";
+export { toGatekeeper, constraintKind } from "./gatekeeper/index.js";
+export { toValidatingAdmissionPolicies } from "./kubernetes/index.js";
+export { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
+
+export type KyvernoFormat = "validating-policy" | "legacy";
+
+/**
+ * Every enabled target's documents for a lowered policy. A policy that opts out of a target
+ * produces nothing for it.
+ */
+export function compilePolicy(p: Policy, targets: readonly TargetName[], kyvernoFormat: KyvernoFormat = "validating-policy"): TargetOutput[] {
+  const out: TargetOutput[] = [];
+  for (const t of targets) {
+    if (!p.targets[t].enabled) continue;
+    switch (t) {
+      case "kyverno":
+        out.push(
+          kyvernoFormat === "legacy"
+            ? { target: "kyverno-legacy", policy: p.name, documents: toClusterPolicies(p) }
+            : { target: "kyverno", policy: p.name, documents: toValidatingPolicies(p) },
+        );
+        break;
+      case "kubernetes":
+        out.push({ target: "kubernetes", policy: p.name, documents: toValidatingAdmissionPolicies(p) });
+        break;
+      case "gatekeeper":
+        out.push({ target: "gatekeeper", policy: p.name, documents: toGatekeeper(p) });
+        break;
+    }
+  }
+  return out;
+}

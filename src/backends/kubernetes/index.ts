@@ -1,0 +1,1 @@
+export { toValidatingAdmissionPolicies } from "./validating-admission-policy.js";

@@ -1,0 +1,56 @@
+import type { KindRef, Policy } from "../../ir/index.js";
+import { lowerToCel, toSelector } from "../../lower/cel/index.js";
+import { instanceName, MANAGED_BY, type Document } from "../document.js";
+import { kyvernoAnnotations } from "./annotations.js";
+
+const kindName = (k: KindRef) => (k.group === "" ? `${k.version}/${k.kind}` : `${k.group}/${k.version}/${k.kind}`);
+
+/**
+ * Legacy Kyverno `ClusterPolicy` (kyverno.io/v1) with `validate.cel` rules, for clusters on
+ * Kyverno 1.11–1.16 or not yet migrated. Deprecated upstream; emitted only when asked for.
+ * Kyverno has no warn action for these rules, so `warn` becomes Audit. Autogen is disabled
+ * (the CEL already reads controllers' pod templates).
+ */
+export function toClusterPolicies(p: Policy): Document[] {
+  return p.instances.map((inst) => {
+    const cel = lowerToCel(p, inst);
+    const resources: Record<string, unknown> = {
+      kinds: p.match.kinds.map(kindName),
+      operations: [...p.match.operations],
+      ...(p.match.namespaces?.include ? { namespaces: [...p.match.namespaces.include] } : {}),
+      ...(p.match.labelSelector ? { selector: toSelector(p.match.labelSelector) } : {}),
+      ...(p.match.namespaceSelector ? { namespaceSelector: toSelector(p.match.namespaceSelector) } : {}),
+    };
+    const exclude = p.match.namespaces?.exclude ? { exclude: { any: [{ resources: { namespaces: [...p.match.namespaces.exclude] } }] } } : {};
+    return {
+      apiVersion: "kyverno.io/v1",
+      kind: "ClusterPolicy",
+      metadata: {
+        name: instanceName(p.name, inst),
+        labels: { ...MANAGED_BY },
+        annotations: { ...kyvernoAnnotations(p), "pod-policies.kyverno.io/autogen-controllers": "none" },
+      },
+      spec: {
+        background: true,
+        rules: cel.validations.map((v) => ({
+          name: v.rule,
+          match: { any: [{ resources }] },
+          ...exclude,
+          validate: {
+            failureAction: p.enforcement === "enforce" ? "Enforce" : "Audit",
+            cel: {
+              ...(cel.variables.length ? { variables: cel.variables } : {}),
+              expressions: [
+                {
+                  expression: cel.matchConditions.length ? `!(${cel.matchConditions[0]!.expression}) || (${v.expression})` : v.expression,
+                  message: v.message,
+                  ...(v.messageExpression ? { messageExpression: v.messageExpression } : {}),
+                },
+              ],
+            },
+          },
+        })),
+      },
+    };
+  });
+}

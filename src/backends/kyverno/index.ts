@@ -1,0 +1,2 @@
+export { toValidatingPolicies } from "./validating-policy.js";
+export { toClusterPolicies } from "./cluster-policy.js";

@@ -1,0 +1,37 @@
+import type { Enforcement, Policy } from "../../ir/index.js";
+import { lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
+import { instanceName, MANAGED_BY, type Document } from "../document.js";
+import { kyvernoAnnotations } from "./annotations.js";
+
+const ACTIONS: Record<Enforcement, string[]> = { enforce: ["Deny"], audit: ["Audit"], warn: ["Warn"] };
+
+/**
+ * Kyverno `ValidatingPolicy` (policies.kyverno.io/v1), one per instance: a ValidatingPolicy
+ * takes no params, so parameter values are inlined into the CEL. Pod controllers are covered
+ * by the `pod` variable over `spec.template` / `spec.jobTemplate`, the same expressions the
+ * Kubernetes output uses, so Kyverno's autogen is switched off explicitly.
+ */
+export function toValidatingPolicies(p: Policy): Document[] {
+  return p.instances.map((inst) => {
+    const cel = lowerToCel(p, inst);
+    return {
+      apiVersion: "policies.kyverno.io/v1",
+      kind: "ValidatingPolicy",
+      metadata: { name: instanceName(p.name, inst), labels: { ...MANAGED_BY }, annotations: kyvernoAnnotations(p) },
+      spec: {
+        validationActions: ACTIONS[p.enforcement],
+        failurePolicy: "Fail",
+        evaluation: { background: { enabled: true } },
+        ...(p.subject === "pod" ? { autogen: { podControllers: { controllers: [] } } } : {}),
+        matchConstraints: toMatchConstraints(p),
+        ...(cel.matchConditions.length ? { matchConditions: cel.matchConditions } : {}),
+        ...(cel.variables.length ? { variables: cel.variables } : {}),
+        validations: cel.validations.map((v) => ({
+          expression: v.expression,
+          message: v.message,
+          ...(v.messageExpression ? { messageExpression: v.messageExpression } : {}),
+        })),
+      },
+    };
+  });
+}

@@ -1,0 +1,88 @@
+import path from "node:path";
+import { compilePolicy, type KyvernoFormat, type TargetOutput } from "../backends/index.js";
+import { diffOutput, emitYaml, outputPath, readOutputDir, writeFilesAtomically, type Drift, type WriteOptions } from "../emit/index.js";
+import { issue, lowerPolicy, sortIssues, validatePolicies, type Issue, type Policy, type TargetName } from "../ir/index.js";
+import { loadPolicies, locateIssues, typecheckPolicies } from "../load/index.js";
+
+export interface BuildOptions {
+  readonly cwd: string;
+  readonly policies: string;
+  readonly out: string;
+  readonly targets: readonly TargetName[];
+  readonly kyvernoFormats?: readonly KyvernoFormat[];
+  /** Compare with the output directory instead of writing it. */
+  readonly check?: boolean;
+  /** Type-check the policy files first (slower: loads the TypeScript compiler). */
+  readonly typecheck?: boolean;
+  /** Lower and validate only; write nothing. */
+  readonly dryRun?: boolean;
+  readonly write?: WriteOptions;
+}
+
+export interface CompiledPolicy {
+  readonly file: string;
+  readonly policy: Policy;
+  readonly outputs: readonly TargetOutput[];
+}
+
+export interface BuildResult {
+  /** "ok", "invalid" (user error: exit 2), "internal" (policyc bug: exit 3), "drift" (--check found differences: exit 1). */
+  readonly status: "ok" | "invalid" | "internal" | "drift";
+  readonly issues: readonly Issue[];
+  readonly compiled: readonly CompiledPolicy[];
+  readonly files: ReadonlyMap<string, string>;
+  readonly drift?: Drift;
+  readonly changed?: boolean;
+}
+
+const fail = (status: "invalid" | "internal", issues: readonly Issue[]): BuildResult => ({ status, issues: sortIssues(issues), compiled: [], files: new Map() });
+
+/**
+ * `policyc build`: load the policies, lower and validate them, compile every target, and write
+ * the output directory atomically (or compare it, with `check`). Nothing is written unless
+ * every policy compiled.
+ */
+export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
+  const policiesDir = path.resolve(o.cwd, o.policies);
+  const loaded = await loadPolicies(policiesDir, o.cwd);
+  const issues: Issue[] = [...loaded.issues];
+  if (o.typecheck) issues.push(...(await typecheckPolicies(loaded.files, o.cwd)));
+  const lowered: { file: string; policy: Policy }[] = [];
+  const lowerIssues: Issue[] = [];
+  for (const lp of loaded.policies) {
+    if (!lp.policy || lp.definition.issues.length > 0) continue;
+    const r = lowerPolicy(lp.policy);
+    if (r.ok) lowered.push({ file: lp.file, policy: r.value });
+    else lowerIssues.push(...r.issues);
+  }
+  lowerIssues.push(...validatePolicies(lowered.map((l) => l.policy)).filter((i) => i.code === "duplicate_policy_name"));
+  issues.push(...(lowerIssues.length ? await locateIssues(lowerIssues, o.cwd) : []));
+  if (issues.length > 0) return fail("invalid", issues);
+
+  const formats = o.kyvernoFormats ?? ["validating-policy"];
+  const files = new Map<string, string>();
+  const compiled: CompiledPolicy[] = [];
+  for (const { file, policy } of lowered) {
+    try {
+      const outputs: TargetOutput[] = [];
+      for (const t of o.targets) {
+        if (t === "kyverno") for (const f of formats) outputs.push(...compilePolicy(policy, [t], f));
+        else outputs.push(...compilePolicy(policy, [t]));
+      }
+      for (const out of outputs) files.set(outputPath(out), emitYaml(out, file));
+      compiled.push({ file, policy, outputs });
+    } catch (e) {
+      return fail("internal", [issue("internal_error", `compiling policy ${policy.name} failed: ${e instanceof Error ? e.message : String(e)}`, policy.source)]);
+    }
+  }
+  const outDir = path.resolve(o.cwd, o.out);
+  if (o.dryRun) return { status: "ok", issues: [], compiled, files };
+  if (o.check) {
+    const drift = diffOutput(readOutputDir(outDir), files);
+    const clean = drift.stale.length + drift.missing.length + drift.extra.length === 0;
+    return { status: clean ? "ok" : "drift", issues: [], compiled, files, drift };
+  }
+  const w = writeFilesAtomically(outDir, files, o.write);
+  if (w.issues.length) return fail("invalid", w.issues);
+  return { status: "ok", issues: [], compiled, files, changed: w.changed };
+}

@@ -1,0 +1,1 @@
+export { buildPolicies, type BuildOptions, type BuildResult, type CompiledPolicy } from "./build-policies.js";

@@ -1,0 +1,79 @@
+import { Command, Option } from "commander";
+import type { KyvernoFormat } from "../../backends/index.js";
+import { buildPolicies } from "../../build/index.js";
+import { TARGET_NAMES, type TargetName } from "../../ir/index.js";
+import { EXIT, reportIssues, type Io, type IssueReporter } from "../output.js";
+
+export interface BuildFlags {
+  policies: string;
+  out: string;
+  targets: string;
+  kyvernoFormat: string;
+  check?: boolean;
+  typecheck?: boolean;
+  reporter: IssueReporter;
+}
+
+export function parseTargets(s: string): TargetName[] {
+  const list = s.split(",").map((t) => t.trim()).filter(Boolean);
+  for (const t of list) if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new Error(`unknown target "${t}" (expected ${TARGET_NAMES.join(", ")})`);
+  return list as TargetName[];
+}
+
+function parseKyvernoFormat(s: string): KyvernoFormat[] {
+  if (s === "validating-policy") return ["validating-policy"];
+  if (s === "legacy") return ["legacy"];
+  if (s === "both") return ["validating-policy", "legacy"];
+  throw new Error(`unknown --kyverno-format "${s}" (expected validating-policy, legacy or both)`);
+}
+
+export function buildCommand(io: Io, setExit: (code: number) => void): Command {
+  return new Command("build")
+    .description("compile policies to Kyverno, Kubernetes and Gatekeeper YAML")
+    .option("--policies <dir>", "directory of policy files", "policies")
+    .option("--out <dir>", "output directory (owned by policyc)", "generated")
+    .option("--targets <list>", "comma-separated targets: kyverno,kubernetes,gatekeeper", TARGET_NAMES.join(","))
+    .option("--kyverno-format <format>", "validating-policy (default), legacy (kyverno.io/v1 ClusterPolicy with validate.cel, into kyverno-legacy/) or both", "validating-policy")
+    .option("--check", "exit 1 and list the files that differ if the output directory is out of date; write nothing")
+    .option("--typecheck", "type-check the policy files first")
+    .addOption(new Option("--reporter <reporter>", "issue output").choices(["pretty", "json"]).default("pretty"))
+    .action(async (flags: BuildFlags) => {
+      let targets: TargetName[];
+      let formats: KyvernoFormat[];
+      try {
+        targets = parseTargets(flags.targets);
+        formats = parseKyvernoFormat(flags.kyvernoFormat);
+      } catch (e) {
+        io.err(`policyc build: ${(e as Error).message}\n`);
+        return setExit(EXIT.invalid);
+      }
+      const r = await buildPolicies({
+        cwd: io.cwd,
+        policies: flags.policies,
+        out: flags.out,
+        targets,
+        kyvernoFormats: formats,
+        ...(flags.check ? { check: true } : {}),
+        ...(flags.typecheck ? { typecheck: true } : {}),
+      });
+      if (r.status === "invalid" || r.status === "internal") {
+        reportIssues(r.issues, flags.reporter, io);
+        io.err(`policyc build: ${r.issues.length} problem${r.issues.length === 1 ? "" : "s"}; ${flags.out}/ was not changed\n`);
+        return setExit(r.status === "invalid" ? EXIT.invalid : EXIT.internal);
+      }
+      if (r.status === "drift" && r.drift) {
+        const lines = [
+          ...r.drift.stale.map((f) => `  stale:   ${flags.out}/${f}`),
+          ...r.drift.missing.map((f) => `  missing: ${flags.out}/${f}`),
+          ...r.drift.extra.map((f) => `  extra:   ${flags.out}/${f}`),
+        ];
+        if (flags.reporter === "json") io.out(JSON.stringify({ upToDate: false, ...r.drift }, null, 2) + "\n");
+        else io.err(`policyc build --check: ${flags.out}/ is out of date; run policyc build\n${lines.join("\n")}\n`);
+        return setExit(EXIT.failed);
+      }
+      const verb = flags.check ? "is up to date" : r.changed ? "written" : "already up to date";
+      if (flags.reporter === "json") io.out(JSON.stringify({ upToDate: true, policies: r.compiled.length, files: [...r.files.keys()] }, null, 2) + "\n");
+      else io.out(`policyc build: ${r.compiled.length} policies, ${r.files.size} files, ${flags.out}/ ${verb}\n`);
+      return setExit(EXIT.ok);
+    });
+}

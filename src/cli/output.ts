@@ -1,0 +1,19 @@
+import { formatIssue, type Issue } from "../ir/index.js";
+
+export type IssueReporter = "pretty" | "json";
+
+/** Writes issues to stderr (pretty) or as one JSON object on stdout. */
+export function reportIssues(issues: readonly Issue[], reporter: IssueReporter, io: Io): void {
+  if (reporter === "json") io.out(JSON.stringify({ issues }, null, 2) + "\n");
+  else for (const i of issues) io.err(formatIssue(i) + "\n");
+}
+
+/** Where a command writes; tests pass their own. */
+export interface Io {
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+  readonly cwd: string;
+  readonly isTTY: boolean;
+}
+
+export const EXIT = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;

@@ -1,0 +1,145 @@
+import { readdirSync, statSync } from "node:fs";
+import { register } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { issue, type Issue, type Policy, type SourceLocation } from "../ir/index.js";
+import { isPolicyDefinition, type PolicyDefinition } from "../sdk/index.js";
+import { locateIssues } from "./locate.js";
+
+/** A policy read from a file, with the file it came from. */
+export interface LoadedPolicy {
+  readonly file: string;
+  readonly exportName: string;
+  readonly definition: PolicyDefinition;
+  readonly policy?: Policy;
+}
+
+export interface LoadResult {
+  readonly policies: readonly LoadedPolicy[];
+  readonly issues: readonly Issue[];
+  readonly files: readonly string[];
+}
+
+let registered = false;
+
+/** The running policyc's public entry point; policy files' `import "policyc"` resolves here. */
+const POLICYC_ENTRY = new URL(import.meta.url.endsWith(".ts") ? "../index.ts" : "../index.js", import.meta.url).href;
+
+function registerHooks(): void {
+  if (registered) return;
+  const hooks = new URL("./hooks.js", import.meta.url);
+  register(hooks.href, { data: { policycUrl: POLICYC_ENTRY } });
+  registered = true;
+}
+
+// An import that bundlers and test runners leave alone, so policy files always go through
+// Node's loader and the hooks above (vitest would otherwise transform them itself).
+const nativeImport = new Function("u", "return import(u)") as (u: string) => Promise<Record<string, unknown>>;
+
+/**
+ * Policy files under a directory: `**\/*.ts`, except declaration and test files and helper
+ * modules (anything under a `lib/` folder or whose name starts with `_`), which may export
+ * no policy.
+ */
+export function findPolicyFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string[]) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (e.name.startsWith(".") || e.name === "node_modules") continue;
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) {
+        if (e.name === "lib" || e.name.startsWith("_") || e.name === "fixtures") continue;
+        walk(full, [...rel, e.name]);
+      } else if (/\.m?ts$/.test(e.name) && !/\.d\.m?ts$/.test(e.name) && !/\.test\.m?ts$/.test(e.name) && !e.name.startsWith("_")) {
+        out.push(full);
+      }
+    }
+  };
+  walk(dir, []);
+  return out;
+}
+
+/**
+ * Loads every policy under `dir` (or the given files). Each file is imported once; every export
+ * that is a policy definition counts. Problems (a module that throws, exports nothing, or
+ * defines an invalid policy) come back as issues located in the policy's source.
+ */
+export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: string): Promise<LoadResult> {
+  let files: string[];
+  if (typeof dirOrFiles === "string") {
+    let st;
+    try {
+      st = statSync(dirOrFiles);
+    } catch {
+      return { policies: [], files: [], issues: [issue("policy_load_error", `policies directory ${dirOrFiles} does not exist`, undefined)] };
+    }
+    files = st.isDirectory() ? findPolicyFiles(dirOrFiles) : [dirOrFiles];
+  } else files = [...dirOrFiles];
+  registerHooks();
+  const issues: Issue[] = [];
+  const policies: LoadedPolicy[] = [];
+  const rel = (f: string) => path.relative(cwd, f).split(path.sep).join("/");
+  for (const abs of files.map((f) => path.resolve(cwd, f))) {
+    let mod: Record<string, unknown>;
+    try {
+      mod = await nativeImport(pathToFileURL(abs).href);
+    } catch (e) {
+      issues.push(issue("policy_load_error", `importing the policy module failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`, errorLocation(e, abs, rel(abs))));
+      continue;
+    }
+    const seen = new Set<unknown>();
+    let found = 0;
+    for (const [exportName, value] of Object.entries(mod).sort(([a], [b]) => (a === "default" ? -1 : b === "default" ? 1 : a < b ? -1 : 1))) {
+      const defs = Array.isArray(value) ? value : [value];
+      for (const def of defs) {
+        if (!isPolicyDefinition(def) || seen.has(def)) continue;
+        seen.add(def);
+        found++;
+        const relocated = relocate(def, abs, rel(abs));
+        policies.push({ file: rel(abs), exportName, definition: relocated, ...(relocated.policy ? { policy: relocated.policy } : {}) });
+        issues.push(...relocated.issues);
+      }
+    }
+    if (found === 0) {
+      issues.push(
+        issue("no_policy_exported", "the file exports no policy: export default definePolicy({...}) (helper modules belong under lib/ or in files starting with _)", { file: rel(abs), line: 1, column: 1 }),
+      );
+    }
+  }
+  return { policies, files: files.map((f) => rel(path.resolve(cwd, f))), issues: issues.length ? await locateIssues(issues, cwd) : [] };
+}
+
+/** Rewrites absolute source paths to paths relative to the working directory. */
+function relocate(def: PolicyDefinition, abs: string, relPath: string): PolicyDefinition {
+  const fix = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(fix);
+    if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(o)) out[k] = k === "file" && x === abs ? relPath : fix(x);
+      return out;
+    }
+    return v;
+  };
+  return {
+    ...def,
+    ...(def.policy ? { policy: fix(def.policy) as Policy } : {}),
+    issues: fix(def.issues) as Issue[],
+    source: fix(def.source) as SourceLocation,
+  };
+}
+
+/** Where in the policy file an import-time exception was thrown, from its stack. */
+function errorLocation(e: unknown, abs: string, relPath: string): SourceLocation {
+  const stack = e instanceof Error ? (e.stack ?? "") : "";
+  const url = pathToFileURL(abs).href;
+  for (const line of stack.split("\n")) {
+    const i = line.indexOf(url + ":");
+    if (i === -1) continue;
+    const m = /^:(\d+):(\d+)/.exec(line.slice(i + url.length));
+    if (m) return { file: relPath, line: Number(m[1]), column: Number(m[2]) };
+  }
+  // Syntax errors name the position in the message instead.
+  const m = new RegExp(`${abs.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+)`).exec(stack);
+  return { file: relPath, line: m ? Number(m[1]) : 1, column: 1 };
+}

@@ -1,0 +1,53 @@
+import { type LabelSelector, type Policy } from "../../ir/index.js";
+
+/** The namespace name label every namespace carries (Kubernetes 1.22+). */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+export interface ResourceRule {
+  apiGroups: string[];
+  apiVersions: string[];
+  operations: string[];
+  resources: string[];
+  scope?: string;
+}
+
+/**
+ * `matchConstraints` as ValidatingAdmissionPolicy and Kyverno ValidatingPolicy share it: one
+ * resource rule per API group and version; namespace names become a namespaceSelector on the
+ * `kubernetes.io/metadata.name` label, since these policies select namespaces by label only.
+ */
+export function toMatchConstraints(p: Policy): Record<string, unknown> {
+  const groups = new Map<string, ResourceRule>();
+  for (const k of p.match.kinds) {
+    const key = `${k.group}/${k.version}`;
+    const rule = groups.get(key) ?? { apiGroups: [k.group], apiVersions: [k.version], operations: [...p.match.operations], resources: [] };
+    if (!rule.resources.includes(k.resource)) rule.resources.push(k.resource);
+    groups.set(key, rule);
+  }
+  const out: Record<string, unknown> = { resourceRules: [...groups.values()] };
+  const ns = namespaceSelector(p);
+  if (ns) out["namespaceSelector"] = ns;
+  if (p.match.labelSelector) out["objectSelector"] = toSelector(p.match.labelSelector);
+  return out;
+}
+
+function namespaceSelector(p: Policy): Record<string, unknown> | undefined {
+  const exprs: Record<string, unknown>[] = [];
+  const include = p.match.namespaces?.include;
+  const exclude = p.match.namespaces?.exclude;
+  if (include?.length) exprs.push({ key: NAMESPACE_NAME_LABEL, operator: "In", values: [...include] });
+  if (exclude?.length) exprs.push({ key: NAMESPACE_NAME_LABEL, operator: "NotIn", values: [...exclude] });
+  const user = p.match.namespaceSelector;
+  if (!user && exprs.length === 0) return undefined;
+  const sel = toSelector({ ...(user?.matchLabels ? { matchLabels: user.matchLabels } : {}), matchExpressions: [...(user?.matchExpressions ?? []), ...(exprs as never[])] });
+  return sel;
+}
+
+export function toSelector(s: LabelSelector): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (s.matchLabels && Object.keys(s.matchLabels).length) out["matchLabels"] = { ...s.matchLabels };
+  if (s.matchExpressions?.length) {
+    out["matchExpressions"] = s.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, ...(e.values ? { values: [...e.values] } : {}) }));
+  }
+  return out;
+}

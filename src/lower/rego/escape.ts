@@ -1,0 +1,36 @@
+/**
+ * The one way user strings enter Rego: a double-quoted Rego string. Rego string escapes are
+ * JSON's, so JSON.stringify escapes quotes, backslashes and control characters; lone surrogates,
+ * which have no UTF-8 encoding, are refused rather than silently replaced.
+ */
+export function regoString(s: string): string {
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s)) {
+    throw new Error("lone UTF-16 surrogate in a string: it has no UTF-8 encoding");
+  }
+  return JSON.stringify(s).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+/** A JSON value as a Rego term (numbers, strings, booleans, arrays and objects are JSON in Rego). */
+export function regoValue(v: unknown): string {
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "string") return regoString(v);
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new Error(`cannot write ${v} in Rego`);
+    return String(v);
+  }
+  if (typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return `[${v.map(regoValue).join(", ")}]`;
+  if (typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${regoString(k)}: ${regoValue(x)}`).join(", ")}}`;
+  }
+  throw new Error(`cannot write ${typeof v} in Rego`);
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const KEYWORDS = new Set(["as", "default", "else", "false", "import", "package", "not", "null", "true", "with", "some", "in", "every", "contains", "if"]);
+
+/** One reference segment: `.name` for identifiers, `["odd/key"]` otherwise. */
+export function regoSelect(segment: string): string {
+  return IDENT.test(segment) && !KEYWORDS.has(segment) ? `.${segment}` : `[${regoString(segment)}]`;
+}

@@ -1,0 +1,291 @@
+import { z } from "zod";
+import type * as core from "kubernetes-types/core/v1.js";
+import {
+  issue,
+  type Enforcement,
+  type Instance,
+  type Issue,
+  type JsonSchema,
+  type LabelSelector,
+  type Message,
+  type Operation,
+  type Policy,
+  type Rule,
+  type Severity,
+  type SourceLocation,
+  type TargetName,
+  type TargetSetting,
+} from "../ir/index.js";
+import { Check } from "./check.js";
+import type { Kind, KindsType } from "./kinds.js";
+import { paramsRef, type Params } from "./params.js";
+import { subjectRef, type Ref } from "./refs.js";
+import { callerLocation } from "./source.js";
+import { toStructuralSchema } from "./structural-schema.js";
+import type { TestCase } from "./test-case.js";
+
+type AnyParams = z.ZodObject<z.ZodRawShape> | undefined;
+type ParamsOf<P extends AnyParams> = P extends z.ZodObject<z.ZodRawShape> ? z.output<P> : Record<string, never>;
+type ParamsInput<P extends AnyParams> = P extends z.ZodObject<z.ZodRawShape> ? z.input<P> : Record<string, never>;
+
+/** Rules over Pods read a Pod; pod controllers are covered through their pod template. */
+export type SubjectOf<K extends readonly Kind<unknown>[]> = Kind<core.Pod> extends K[number] ? core.Pod : KindsType<K>;
+
+export type CheckFn<S, P> = (subject: Ref<S>, params: Params<P>) => Check;
+
+export interface RuleSpec<S, P> {
+  /** DNS-1123 label, unique within the policy. */
+  readonly name: string;
+  /** Precondition: the rule applies only where this holds. */
+  readonly when?: CheckFn<S, P>;
+  /** What must hold. */
+  readonly assert: CheckFn<S, P>;
+  /** Violation message, unless the check carries its own (`.message\`...\``). */
+  readonly message?: string;
+}
+
+export interface MatchSpec<K extends readonly Kind<unknown>[]> {
+  /** Kinds to match. Matching `Pod` also covers Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and CronJob. */
+  readonly kinds: K;
+  /** Namespaces to include (default: all). */
+  readonly namespaces?: readonly string[];
+  readonly excludeNamespaces?: readonly string[];
+  /** Label selector on the object itself. */
+  readonly labels?: LabelSelector;
+  /** Label selector on the object's namespace. */
+  readonly namespaceLabels?: LabelSelector;
+  /** Admission operations (default CREATE and UPDATE). */
+  readonly operations?: readonly Operation[];
+}
+
+export interface InstanceSpec<P extends AnyParams> {
+  readonly name: string;
+  readonly params: ParamsInput<P>;
+}
+
+export interface PolicySpec<K extends readonly Kind<unknown>[], P extends AnyParams> {
+  /** DNS-1123 label: the name of every generated object. */
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly category?: string;
+  readonly severity?: Severity;
+  readonly match: MatchSpec<K>;
+  /** Set false to read Pods only, not the pod templates of controllers. */
+  readonly podControllers?: boolean;
+  /** enforce (default): deny; audit: report only; warn: admit with a warning. */
+  readonly enforcement?: Enforcement;
+  /** Parameters, declared with zod; defaults are honoured. */
+  readonly params?: P;
+  /** Named parameter sets; each becomes its own Constraint / ValidatingPolicy / VAP. */
+  readonly instances?: readonly InstanceSpec<P>[];
+  /** Policy-wide precondition. */
+  readonly when?: CheckFn<SubjectOf<K>, ParamsOf<P>>;
+  readonly rules?: readonly RuleSpec<SubjectOf<K>, ParamsOf<P>>[];
+  /** Shorthand for a single rule named after the policy. */
+  readonly validate?: CheckFn<SubjectOf<K>, ParamsOf<P>>;
+  /** Targets this policy is not emitted for, each with the reason. */
+  readonly skip?: Partial<Record<TargetName, string>>;
+  /** Test cases run by `policyc test`. */
+  readonly tests?: readonly TestCase[];
+}
+
+const POLICY = Symbol.for("policyc.policy-definition");
+
+/** What `definePolicy` returns: the IR (when it could be built), issues, and the test cases. */
+export interface PolicyDefinition {
+  readonly [POLICY]: true;
+  readonly name: string;
+  readonly policy?: Policy;
+  readonly issues: readonly Issue[];
+  readonly tests: readonly TestCase[];
+  readonly source: SourceLocation;
+}
+
+export function isPolicyDefinition(x: unknown): x is PolicyDefinition {
+  return typeof x === "object" && x !== null && (x as { [POLICY]?: unknown })[POLICY] === true;
+}
+
+const fn = z.custom<(...a: unknown[]) => unknown>((v) => typeof v === "function", { message: "expected a function" });
+const selector = z
+  .object({
+    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchExpressions: z
+      .array(
+        z.object({
+          key: z.string(),
+          operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+          values: z.array(z.string()).optional(),
+        }),
+      )
+      .optional(),
+  })
+  .strict();
+const kindSchema = z.object({
+  group: z.string(),
+  version: z.string().min(1),
+  kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "kind must be a PascalCase Kubernetes kind"),
+  resource: z.string().regex(/^[a-z][a-z0-9.-]*$/, "resource must be a lowercase plural resource name"),
+  namespaced: z.boolean(),
+});
+
+/** Runtime check of the spec, for JavaScript callers and values typed `any`. */
+const specSchema = z
+  .object({
+    name: z.string({ error: "name is required" }),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    category: z.string().optional(),
+    severity: z.enum(["low", "medium", "high", "critical"]).optional(),
+    match: z
+      .object({
+        kinds: z.array(kindSchema, { error: "match.kinds must be a list of kinds, e.g. [Pod]" }).min(1, "match.kinds must name at least one kind"),
+        namespaces: z.array(z.string().min(1)).optional(),
+        excludeNamespaces: z.array(z.string().min(1)).optional(),
+        labels: selector.optional(),
+        namespaceLabels: selector.optional(),
+        operations: z.array(z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"])).min(1).optional(),
+      })
+      .strict(),
+    podControllers: z.boolean().optional(),
+    enforcement: z.enum(["enforce", "audit", "warn"]).optional(),
+    params: z.custom<z.ZodObject<z.ZodRawShape>>((v) => v instanceof z.ZodObject, { message: "params must be a z.object({...}) schema" }).optional(),
+    instances: z.array(z.object({ name: z.string(), params: z.record(z.string(), z.unknown()) }).strict()).optional(),
+    when: fn.optional(),
+    rules: z
+      .array(z.object({ name: z.string(), when: fn.optional(), assert: fn, message: z.string().optional() }).strict())
+      .optional(),
+    validate: fn.optional(),
+    skip: z.object({ kyverno: z.string().min(1), kubernetes: z.string().min(1), gatekeeper: z.string().min(1) }).partial().strict().optional(),
+    tests: z.array(z.unknown()).optional(),
+  })
+  .strict()
+  .refine((s) => s.rules !== undefined || s.validate !== undefined, { message: "a policy needs rules or validate", path: ["rules"] });
+
+const pathOf = (p: readonly PropertyKey[]): (string | number)[] => p.filter((x): x is string | number => typeof x !== "symbol");
+
+/**
+ * Defines a policy. The rule functions run once, here, against typed references, and what they
+ * build becomes the policy's IR. Problems are collected as issues (with the location of this
+ * call) rather than thrown, so `policyc build` can report every policy's problems at once.
+ */
+export function definePolicy<const K extends readonly Kind<unknown>[], P extends AnyParams = undefined>(
+  spec: PolicySpec<K, P>,
+): PolicyDefinition {
+  const source = callerLocation();
+  const name = typeof (spec as { name?: unknown })?.name === "string" ? spec.name : "<unnamed>";
+  const result = (policy: Policy | undefined, issues: Issue[]): PolicyDefinition => ({
+    [POLICY]: true,
+    name,
+    ...(policy ? { policy } : {}),
+    issues,
+    tests: Array.isArray(spec?.tests) ? spec.tests : [],
+    source,
+  });
+  const parsed = specSchema.safeParse(spec);
+  if (!parsed.success) {
+    return result(
+      undefined,
+      parsed.error.issues.map((i) => issue(i.path[0] === "match" && i.path[1] === "kinds" ? "unknown_kind" : "invalid_policy", i.message, source, pathOf(i.path))),
+    );
+  }
+  const issues: Issue[] = [];
+  const kinds = spec.match.kinds as readonly Kind<unknown>[];
+  const hasPod = kinds.some((k) => k.group === "" && k.kind === "Pod");
+  const subject = hasPod && spec.podControllers !== false ? "pod" : "resource";
+  if (subject === "pod") {
+    const others = kinds.filter((k) => !(k.group === "" && k.kind === "Pod"));
+    if (others.length > 0) {
+      issues.push(issue("unknown_kind", `a Pod policy reads pods (and the pod templates of controllers); match ${others.map((k) => k.kind).join(", ")} in a separate policy, or set podControllers: false`, source, ["match", "kinds"]));
+    }
+  }
+
+  const { params: paramSchema, instances } = buildParams(spec, source, issues);
+  const build = (label: (string | number)[], f: (...a: never[]) => unknown): Check | undefined => {
+    try {
+      const out = (f as (s: unknown, p: unknown) => unknown)(subjectRef(), paramsRef());
+      if (out instanceof Check) return out;
+      issues.push(issue("invalid_policy", `must return a check (e.g. pod.spec.hostNetwork.notEquals(true)), got ${typeof out}`, source, label));
+    } catch (e) {
+      issues.push(issue("invalid_policy", e instanceof Error ? e.message : String(e), source, label));
+    }
+    return undefined;
+  };
+
+  const rules: Rule[] = [];
+  const ruleSpecs = spec.rules ?? [{ name: spec.name, assert: spec.validate! }];
+  ruleSpecs.forEach((r, i) => {
+    const label: (string | number)[] = spec.rules ? ["rules", i] : ["validate"];
+    const assert = build(spec.rules ? [...label, "assert"] : label, r.assert);
+    const when = r.when ? build([...label, "when"], r.when) : undefined;
+    if (!assert) return;
+    const message: Message = assert.attachedMessage ?? {
+      parts: [{ kind: "text", text: r.message ?? spec.title ?? `${spec.name}: rule ${r.name} is violated` }],
+      source,
+    };
+    rules.push({ name: r.name, ...(when ? { when: when.expr } : {}), assert: assert.expr, message, source: assert.expr.source });
+  });
+  const when = spec.when ? build(["when"], spec.when) : undefined;
+
+  const targets = {} as Record<TargetName, TargetSetting>;
+  for (const t of ["kyverno", "kubernetes", "gatekeeper"] as const) {
+    const reason = spec.skip?.[t];
+    targets[t] = reason ? { enabled: false, reason, source } : { enabled: true };
+  }
+  const namespaces =
+    spec.match.namespaces || spec.match.excludeNamespaces
+      ? { ...(spec.match.namespaces ? { include: spec.match.namespaces } : {}), ...(spec.match.excludeNamespaces ? { exclude: spec.match.excludeNamespaces } : {}) }
+      : undefined;
+  const policy: Policy = {
+    kind: "policy",
+    name: spec.name,
+    ...(spec.title !== undefined ? { title: spec.title } : {}),
+    ...(spec.description !== undefined ? { description: spec.description } : {}),
+    ...(spec.category !== undefined ? { category: spec.category } : {}),
+    ...(spec.severity !== undefined ? { severity: spec.severity } : {}),
+    subject,
+    match: {
+      kinds: kinds.map((k) => ({ group: k.group, version: k.version, kind: k.kind, resource: k.resource, namespaced: k.namespaced })),
+      operations: spec.match.operations ?? ["CREATE", "UPDATE"],
+      ...(namespaces ? { namespaces } : {}),
+      ...(spec.match.labels ? { labelSelector: spec.match.labels } : {}),
+      ...(spec.match.namespaceLabels ? { namespaceSelector: spec.match.namespaceLabels } : {}),
+    },
+    ...(when ? { when: when.expr } : {}),
+    rules,
+    enforcement: spec.enforcement ?? "enforce",
+    ...(paramSchema ? { params: paramSchema } : {}),
+    instances,
+    targets,
+    source,
+  };
+  // A JSON round trip drops undefined fields and proves the IR is plain data.
+  return result(JSON.parse(JSON.stringify(policy)) as Policy, issues);
+}
+
+function buildParams<K extends readonly Kind<unknown>[], P extends AnyParams>(
+  spec: PolicySpec<K, P>,
+  source: SourceLocation,
+  issues: Issue[],
+): { params?: JsonSchema; instances: Instance[] } {
+  const schema = spec.params as z.ZodObject<z.ZodRawShape> | undefined;
+  if (!schema) {
+    if (spec.instances?.length) issues.push(issue("invalid_params", "instances need a params schema", source, ["instances"]));
+    return { instances: [{ values: {}, source }] };
+  }
+  const params = toStructuralSchema(z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", unrepresentable: "any" }) as JsonSchema);
+  const specs = spec.instances?.length ? spec.instances.map((i, n) => ({ ...i, path: ["instances", n, "params"] })) : [{ name: undefined, params: {}, path: ["params"] }];
+  const instances: Instance[] = [];
+  for (const inst of specs) {
+    const r = schema.safeParse(inst.params);
+    if (!r.success) {
+      for (const e of r.error.issues) {
+        const where = spec.instances?.length ? `instance "${inst.name}"` : "the default parameters (add instances, or defaults)";
+        issues.push(issue("invalid_params", `${where}: ${e.message}`, source, [...inst.path, ...pathOf(e.path)]));
+      }
+      continue;
+    }
+    instances.push({ ...(inst.name !== undefined ? { name: inst.name } : {}), values: r.data as Record<string, unknown>, source });
+  }
+  return { params, instances };
+}
