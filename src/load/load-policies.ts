@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { issue, type Issue, type Policy, type SourceLocation } from "../ir/index.js";
 import { isPolicyDefinition, type PolicyDefinition } from "../sdk/index.js";
 import { locateIssues } from "./locate.js";
+import { nativeImport } from "./native-import.js";
 
 /** A policy read from a file, with the file it came from. */
 export interface LoadedPolicy {
@@ -32,9 +33,6 @@ function registerHooks(): void {
   registered = true;
 }
 
-// An import that bundlers and test runners leave alone, so policy files always go through
-// Node's loader and the hooks above (vitest would otherwise transform them itself).
-const nativeImport = new Function("u", "return import(u)") as (u: string) => Promise<Record<string, unknown>>;
 
 /**
  * Policy files under a directory: `**\/*.ts`, except declaration and test files and helper

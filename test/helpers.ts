@@ -1,0 +1,35 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { buildPolicies, type BuildOptions } from "../src/build/index.js";
+import { runCli } from "../src/cli/index.js";
+import { TARGET_NAMES } from "../src/ir/index.js";
+
+export const ROOT = path.resolve(import.meta.dirname, "..");
+export const SCHEMAS = path.resolve(ROOT, "..", "shared", "schemas");
+
+export function tempDir(prefix = "policyc-test-"): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Builds a policies directory in memory (nothing written). */
+export function buildDir(policies: string, extra: Partial<BuildOptions> = {}) {
+  return buildPolicies({ cwd: ROOT, policies, out: path.join(tempDir(), "out"), targets: TARGET_NAMES, dryRun: true, ...extra });
+}
+
+/** Runs the CLI in-process, capturing its output. */
+export async function cli(args: string[], cwd = ROOT) {
+  let out = "";
+  let err = "";
+  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), cwd, isTTY: false });
+  return { code, out, err };
+}
+
+/** Every document of a YAML file. */
+export function readYamlDocuments(file: string): unknown[] {
+  return parseAllDocuments(readFileSync(file, "utf8")).map((d) => {
+    if (d.errors.length) throw new Error(`${file}: ${d.errors[0]!.message}`);
+    return d.toJS();
+  });
+}
