@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { evaluateReference } from "../src/engines/reference/index.js";
 import { lowerPolicy } from "../src/ir/index.js";
 import { loadPolicies } from "../src/load/index.js";
-import { readYamlDocuments, ROOT } from "./helpers.js";
+import { readYamlDocuments, ROOT } from "./support/helpers.js";
 
 const loaded = await loadPolicies(path.join(ROOT, "policies"), ROOT);
 

@@ -27,7 +27,7 @@ export type Ref<T> = [NonNullable<T>] extends [readonly (infer E)[]]
                 : ObjectRef<NonNullable<T>>
               : AnyRef;
 
-export type ObjectRef<T> = { readonly [K in keyof T]-?: Ref<T[K]> } & FieldMarker;
+export type ObjectRef<T> = { readonly [K in keyof T]-?: Ref<T[K]> } & PresenceOps & FieldMarker;
 
 /**
  * A map such as labels, annotations or resource limits. `labels.at("app.kubernetes.io/name")`

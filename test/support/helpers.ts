@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { buildPolicies, type BuildOptions } from "../src/build/index.js";
-import { runCli } from "../src/cli/index.js";
-import { TARGET_NAMES } from "../src/ir/index.js";
+import { buildPolicies, type BuildOptions } from "../../src/build/index.js";
+import { runCli } from "../../src/cli/index.js";
+import { TARGET_NAMES } from "../../src/ir/index.js";
 
-export const ROOT = path.resolve(import.meta.dirname, "..");
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const SCHEMAS = path.resolve(ROOT, "..", "shared", "schemas");
 
 export function tempDir(prefix = "policyc-test-"): string {
