@@ -31,7 +31,8 @@ export async function resolve(specifier, context, next) {
 }
 
 export async function load(url, context, next) {
-  if (url.startsWith("file:") && (url.endsWith(".ts") || url.endsWith(".mts")) && !url.includes("/node_modules/")) {
+  const bare = url.replace(/[?#].*$/, "");
+  if (bare.startsWith("file:") && (bare.endsWith(".ts") || bare.endsWith(".mts")) && !bare.includes("/node_modules/")) {
     amaro ??= (await import("amaro")).default;
     const source = await readFile(fileURLToPath(url), "utf8");
     const { code } = amaro.transformSync(source, { mode: "strip-only", filename: fileURLToPath(url) });

@@ -80,7 +80,9 @@ export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: 
   for (const abs of files.map((f) => path.resolve(cwd, f))) {
     let mod: Record<string, unknown>;
     try {
-      mod = await nativeImport(pathToFileURL(abs).href);
+      // The modification time in the URL makes a long-lived process (tests, watch mode) see
+      // edits instead of Node's cached module.
+      mod = await nativeImport(`${pathToFileURL(abs).href}?mtime=${statSync(abs).mtimeMs}`);
     } catch (e) {
       issues.push(issue("policy_load_error", `importing the policy module failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`, errorLocation(e, abs, rel(abs))));
       continue;
@@ -132,9 +134,9 @@ function errorLocation(e: unknown, abs: string, relPath: string): SourceLocation
   const stack = e instanceof Error ? (e.stack ?? "") : "";
   const url = pathToFileURL(abs).href;
   for (const line of stack.split("\n")) {
-    const i = line.indexOf(url + ":");
+    const i = line.indexOf(url);
     if (i === -1) continue;
-    const m = /^:(\d+):(\d+)/.exec(line.slice(i + url.length));
+    const m = /^(?:\?[^:\s]*)?:(\d+):(\d+)/.exec(line.slice(i + url.length));
     if (m) return { file: relPath, line: Number(m[1]), column: Number(m[2]) };
   }
   // Syntax errors name the position in the message instead.

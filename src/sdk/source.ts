@@ -17,7 +17,8 @@ export function callerLocation(): SourceLocation {
   for (const line of (holder.stack ?? "").split("\n").slice(1)) {
     const m = FRAME.exec(line.trim());
     if (!m) continue;
-    const url = m[1]!.startsWith("file://") ? m[1]! : `file://${m[1]!}`;
+    // Policy modules are imported with a `?mtime=` query (see load/), which is not part of the file.
+    const url = (m[1]!.startsWith("file://") ? m[1]! : `file://${m[1]!}`).replace(/\?[^/]*$/, "");
     if (url.startsWith(SDK_DIR) || url.includes("/node_modules/zod/")) continue;
     return { file: decodeURIComponent(url.slice("file://".length)), line: Number(m[2]), column: Number(m[3]) };
   }

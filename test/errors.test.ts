@@ -1,0 +1,69 @@
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { cli, ROOT, tempDir } from "./support/helpers.js";
+
+/**
+ * Each folder under test/errors holds invalid policies. The build must stop with exit 2, name
+ * the file, line and field, and leave the output directory as it was.
+ */
+const CASES = [
+  { dir: "bad-name", code: "invalid_name", file: "policy.ts", line: 4, path: "name" },
+  { dir: "bad-regex", code: "invalid_regex", file: "policy.ts", line: 7, path: "rules[0].assert.body" },
+  { dir: "bad-params", code: "invalid_params", file: "policy.ts", line: 9, path: "instances[1].params.registries" },
+  { dir: "duplicate", code: "duplicate_policy_name", file: "b.ts", line: 4, path: "name" },
+  { dir: "throws", code: "policy_load_error", file: "policy.ts", line: 3, path: "" },
+  { dir: "exports-nothing", code: "no_policy_exported", file: "policy.ts", line: 1, path: "" },
+  { dir: "unknown-kind", code: "unknown_kind", file: "policy.ts", line: 6, path: "match.kinds[0].kind" },
+  { dir: "message-scope", code: "message_variable_out_of_scope", file: "policy.ts", line: 7, path: "rules[0].message" },
+] as const;
+
+describe("invalid policies stop the build with a located error", () => {
+  it.each(CASES)("$dir: $code at $file:$line", async (c) => {
+    const work = tempDir();
+    cpSync(path.join(ROOT, "test", "errors", c.dir), path.join(work, "policies"), { recursive: true });
+    // A previous good build the failing one must not touch.
+    cpSync(path.join(ROOT, "generated"), path.join(work, "generated"), { recursive: true });
+    const before = readFileSync(path.join(work, "generated", "kyverno", "no-wildcard-verbs.yaml"), "utf8");
+    const r = await cli(["build", "--reporter", "json"], work);
+    expect(r.code).toBe(2);
+    const issues = (JSON.parse(r.out) as { issues: { code: string; source?: { file: string; line: number }; path: (string | number)[] }[] }).issues;
+    const found = issues.find((i) => i.code === c.code);
+    expect(found, JSON.stringify(issues)).toBeDefined();
+    expect(found!.source?.file).toBe(`policies/${c.file}`);
+    expect(found!.source?.line).toBe(c.line);
+    const p = found!.path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+    expect(p).toBe(c.path);
+    expect(readFileSync(path.join(work, "generated", "kyverno", "no-wildcard-verbs.yaml"), "utf8")).toBe(before);
+  });
+
+  it("prints pretty errors as file:line:col code message", async () => {
+    const work = tempDir();
+    cpSync(path.join(ROOT, "test", "errors", "bad-regex"), path.join(work, "policies"), { recursive: true });
+    const r = await cli(["build"], work);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^policies\/policy\.ts:7:\d+ invalid_regex invalid regular expression "\^\(\?=registry\)"/m);
+  });
+
+  it("rejects unknown options and targets with exit 2", async () => {
+    expect((await cli(["build", "--no-such-flag"])).code).toBe(2);
+    expect((await cli(["build", "--targets", "kyverno,opa"])).code).toBe(2);
+  });
+
+  it("reports a missing policies directory with exit 2", async () => {
+    const r = await cli(["build", "--policies", "does-not-exist"], tempDir());
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("does-not-exist");
+  });
+
+  it("refuses to overwrite an output directory holding files policyc did not write", async () => {
+    const work = tempDir();
+    cpSync(path.join(ROOT, "policies"), path.join(work, "policies"), { recursive: true });
+    cpSync(path.join(ROOT, "generated"), path.join(work, "generated"), { recursive: true });
+    writeFileSync(path.join(work, "generated", "kustomization.yaml"), "resources: []\n");
+    const r = await cli(["build"], work);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unowned_output_file");
+    expect(readFileSync(path.join(work, "generated", "kustomization.yaml"), "utf8")).toBe("resources: []\n");
+  });
+});

@@ -1,0 +1,7 @@
+import { definePolicy, Pod } from "policyc";
+
+export default definePolicy({
+  name: "same-name",
+  match: { kinds: [Pod] },
+  validate: (pod) => pod.spec.hostIPC.notEquals(true),
+});
