@@ -1,4 +1,4 @@
-import type { Expr, FieldRef, Operand, Policy } from "./types.js";
+import type { Expr, Operand, Policy } from "./types.js";
 
 /** The direct sub-expressions of a node. */
 export function childrenOf(e: Expr): readonly Expr[] {
@@ -102,10 +102,6 @@ export function mapPolicyExprs(p: Policy, f: (node: Expr) => Expr): Policy {
       assert: mapExpr(r.assert, f),
     })),
   };
-}
-
-export function isFieldRef(o: Operand): o is FieldRef {
-  return o.kind === "field";
 }
 
 export function assertNever(x: never): never {

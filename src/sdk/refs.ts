@@ -1,4 +1,4 @@
-import type { Expr, FieldRef, Literal, Message, MessagePart, ParamRef, Scalar, Scope } from "../ir/index.js";
+import type { Expr, FieldRef, Message, MessagePart, ParamRef, Scalar, Scope } from "../ir/index.js";
 import { Check, toListArg, toOperand, type ParamValue } from "./check.js";
 import { paramRefOf } from "./params.js";
 import { callerLocation } from "./source.js";
@@ -335,8 +335,5 @@ export function toMessage(strings: TemplateStringsArray | string, values: readon
   return { parts, source };
 }
 
-export function literal(value: Scalar | readonly Scalar[], source: Literal["source"]): Literal {
-  return { kind: "literal", value, source };
-}
 
 export type { ParamRef };

@@ -1,5 +1,5 @@
 import type { Enforcement, Policy } from "../../ir/index.js";
-import { lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
+import { celSpecFields, lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
 import { instanceName, MANAGED_BY, type Document } from "../document.js";
 
 const ACTIONS: Record<Enforcement, string[]> = { enforce: ["Deny"], audit: ["Audit"], warn: ["Warn"] };
@@ -22,13 +22,7 @@ export function toValidatingAdmissionPolicies(p: Policy): Document[] {
       spec: {
         failurePolicy: "Fail",
         matchConstraints: toMatchConstraints(p),
-        ...(cel.matchConditions.length ? { matchConditions: cel.matchConditions } : {}),
-        ...(cel.variables.length ? { variables: cel.variables } : {}),
-        validations: cel.validations.map((v) => ({
-          expression: v.expression,
-          message: v.message,
-          ...(v.messageExpression ? { messageExpression: v.messageExpression } : {}),
-        })),
+        ...celSpecFields(cel),
       },
     };
     const binding: Document = {

@@ -1,5 +1,5 @@
 import type { Enforcement, Policy } from "../../ir/index.js";
-import { lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
+import { celSpecFields, lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
 import { instanceName, MANAGED_BY, type Document } from "../document.js";
 import { kyvernoAnnotations } from "./annotations.js";
 
@@ -24,13 +24,7 @@ export function toValidatingPolicies(p: Policy): Document[] {
         evaluation: { background: { enabled: true } },
         ...(p.subject === "pod" ? { autogen: { podControllers: { controllers: [] } } } : {}),
         matchConstraints: toMatchConstraints(p),
-        ...(cel.matchConditions.length ? { matchConditions: cel.matchConditions } : {}),
-        ...(cel.variables.length ? { variables: cel.variables } : {}),
-        validations: cel.validations.map((v) => ({
-          expression: v.expression,
-          message: v.message,
-          ...(v.messageExpression ? { messageExpression: v.messageExpression } : {}),
-        })),
+        ...celSpecFields(cel),
       },
     };
   });

@@ -66,3 +66,19 @@ export function lowerToCel(p: Policy, instance: Instance): CelPolicy {
   });
   return { variables, matchConditions, validations };
 }
+
+/**
+ * The spec fields ValidatingAdmissionPolicy and Kyverno ValidatingPolicy share:
+ * `matchConditions`, `variables` and `validations`.
+ */
+export function celSpecFields(cel: CelPolicy): Record<string, unknown> {
+  return {
+    ...(cel.matchConditions.length ? { matchConditions: cel.matchConditions } : {}),
+    ...(cel.variables.length ? { variables: cel.variables } : {}),
+    validations: cel.validations.map((v) => ({
+      expression: v.expression,
+      message: v.message,
+      ...(v.messageExpression ? { messageExpression: v.messageExpression } : {}),
+    })),
+  };
+}
