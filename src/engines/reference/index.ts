@@ -15,7 +15,9 @@ export type Outcome =
 export function evaluateReference(p: Policy, instance: Instance, object: unknown, req: Request = { operation: "CREATE" }): Outcome {
   if (!policyMatches(p, object, req)) return { verdict: "none", reason: "the policy does not match the object" };
   const rules = evaluatePolicy(p, instance, object);
-  if (rules.every((r) => r.status === "skip")) return { verdict: "none", reason: "no rule applies" };
+  // Only the policy's own precondition makes it not apply (as VAP matchConditions do); a rule whose
+  // precondition is false simply passes, as it does in the generated CEL and Rego.
+  if (rules.some((r) => r.status === "skip" && r.reason === "policy precondition is false")) return { verdict: "none", reason: "the policy precondition is false" };
   const failed = rules.filter((r): r is Extract<RuleVerdict, { status: "fail" }> => r.status === "fail");
   return failed.length ? { verdict: "deny", rules, messages: failed.flatMap((r) => r.messages) } : { verdict: "allow", rules };
 }

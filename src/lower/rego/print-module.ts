@@ -20,7 +20,8 @@ export function regoPackage(p: Policy): string {
 export function printRegoModule(p: Policy): string {
   const m = new ModuleWriter();
   const out: string[] = [`package ${regoPackage(p)}`, "", "import rego.v1", ""];
-  p.rules.forEach((r, i) => out.push(...m.violation(p, r, i), ""));
+  for (const r of p.rules) out.push(...m.violation(r), "");
+  out.push(...m.applies(p), "");
   out.push(...m.subjectRules(p), "");
   out.push(...m.helpers);
   return out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
@@ -101,9 +102,20 @@ class ModuleWriter {
     return lines;
   }
 
-  violation(p: Policy, r: Rule, index: number): string[] {
-    const body: string[] = ["_operation_matches", `${SUBJECT} := _subject`];
-    if (p.when) body.push(...this.holds(p.when, []));
+  /**
+   * `applies`: the review's operation matches and the policy's precondition holds. Gatekeeper
+   * reads only `violation`; `policyc test` also reads `applies` to tell "does not apply" from
+   * "allowed", as ValidatingAdmissionPolicy matchConditions do.
+   */
+  applies(p: Policy): string[] {
+    const head = "# Whether the policy applies to the review (operation and precondition); every violation requires it.";
+    if (!p.when) return [head, "applies if _operation_matches"];
+    const body = ["_operation_matches", `${SUBJECT} := _subject`, ...this.holds(p.when, [])];
+    return [head, "applies if {", ...body.map((l) => `\t${l}`), "}"];
+  }
+
+  violation(r: Rule): string[] {
+    const body: string[] = ["applies", `${SUBJECT} := _subject`];
     if (r.when) body.push(...this.holds(r.when, []));
     const { steps } = messageWitness(r.assert, r.message);
     const scope: string[] = [];

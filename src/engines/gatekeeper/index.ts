@@ -1,0 +1,98 @@
+/**
+ * The `gatekeeper` engine: ConstraintTemplates compiled by OPA's compiler to Wasm and evaluated
+ * with @open-policy-agent/opa-wasm, Constraint match applied first, as Gatekeeper does.
+ */
+import type { CompileProblem, RegoCompiler } from "../opa/compiler.js";
+import { compileWithCache, type CompileStats } from "../opa/cache.js";
+import { RegoPolicy } from "../opa/policy.js";
+import { isNamespaced, type AdmissionRequest } from "../request.js";
+import { constraintMatches, type MatchResult } from "./match.js";
+import { gatekeeperReview, inventoryOf } from "./review.js";
+import { entrypoint, templateUnit, type ConstraintSpec, type TemplateSpec } from "./template.js";
+
+export * from "./match.js";
+export * from "./review.js";
+export * from "./template.js";
+
+export interface Violation {
+  readonly msg: string;
+  readonly details?: unknown;
+}
+
+export type ConstraintResult =
+  | { readonly status: "not-matched"; readonly constraint: ConstraintSpec; readonly reason: string }
+  | { readonly status: "not-applicable"; readonly constraint: ConstraintSpec; readonly reason: string }
+  | { readonly status: "evaluated"; readonly constraint: ConstraintSpec; readonly violations: readonly Violation[] }
+  | { readonly status: "error"; readonly constraint: ConstraintSpec; readonly error: string };
+
+export interface TemplateCompileError {
+  readonly template: TemplateSpec;
+  readonly problems: readonly CompileProblem[];
+}
+
+/** A compile problem as `<template source>: template <name>, <module>:<row>:<col>: <message>`. */
+export function formatTemplateProblem(t: TemplateSpec, p: CompileProblem): string {
+  const where = p.file ? `${p.file}${p.row ? `:${p.row}${p.col ? `:${p.col}` : ""}` : ""}` : "";
+  return `${t.source}: ConstraintTemplate ${t.name}${where ? ` (${where})` : ""}: ${p.code}: ${p.message}`;
+}
+
+export class GatekeeperEngine {
+  private constructor(
+    private readonly policies: ReadonlyMap<string, { template: TemplateSpec; policy: RegoPolicy }>,
+    readonly stats: CompileStats,
+  ) {}
+
+  /**
+   * Compiles every template in one compiler run (cached by content hash). Templates that fail
+   * are returned as errors; the engine holds the rest.
+   */
+  static async prepare(
+    templates: readonly TemplateSpec[],
+    compiler: RegoCompiler,
+    cacheDir: string | undefined,
+  ): Promise<{ engine: GatekeeperEngine; errors: TemplateCompileError[] }> {
+    const { results, stats } = await compileWithCache(compiler, templates.map(templateUnit), cacheDir);
+    const policies = new Map<string, { template: TemplateSpec; policy: RegoPolicy }>();
+    const errors: TemplateCompileError[] = [];
+    templates.forEach((t, i) => {
+      const r = results[i]!;
+      if (!r.ok) errors.push({ template: t, problems: r.problems });
+      else {
+        try {
+          policies.set(t.kind, { template: t, policy: RegoPolicy.load(new WebAssembly.Module(r.wasm)) });
+        } catch (error) {
+          errors.push({ template: t, problems: [{ code: "wasm_load_error", message: (error as Error).message }] });
+        }
+      }
+    });
+    return { engine: new GatekeeperEngine(policies, stats), errors };
+  }
+
+  has(kind: string): boolean {
+    return this.policies.has(kind);
+  }
+
+  /**
+   * Reviews a request against one constraint: match, then (for policyc templates) `applies`,
+   * then `violation`. `audit` builds the review Gatekeeper's audit builds (no operation).
+   */
+  review(constraint: ConstraintSpec, req: AdmissionRequest, options: { audit?: boolean } = {}): ConstraintResult {
+    const entry = this.policies.get(constraint.kind);
+    if (!entry) return { status: "error", constraint, error: `no ConstraintTemplate defines kind ${constraint.kind}` };
+    const match: MatchResult = constraintMatches(constraint.match, req);
+    if (!match.matched) return { status: "not-matched", constraint, reason: match.reason };
+    const { template, policy } = entry;
+    const input = { review: gatekeeperReview(req, options.audit), parameters: constraint.parameters ?? {} };
+    try {
+      policy.setData({ inventory: inventoryOf(req.cluster?.objects ?? [], isNamespaced) });
+      if (template.policyc && policy.evaluate(entrypoint(template, "applies"), input) !== true) {
+        return { status: "not-applicable", constraint, reason: "the template's applies rule is false (operation or precondition)" };
+      }
+      const value = policy.evaluate(entrypoint(template, "violation"), input);
+      const violations = Array.isArray(value) ? (value as Violation[]) : [];
+      return { status: "evaluated", constraint, violations: [...violations].sort((a, b) => (String(a.msg) < String(b.msg) ? -1 : String(a.msg) > String(b.msg) ? 1 : 0)) };
+    } catch (error) {
+      return { status: "error", constraint, error: (error as Error).message };
+    }
+  }
+}
