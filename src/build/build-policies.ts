@@ -3,6 +3,7 @@ import { compilePolicy, type KyvernoFormat, type TargetOutput } from "../backend
 import { diffOutput, emitYaml, outputPath, readOutputDir, writeFilesAtomically, type Drift, type WriteOptions } from "../emit/index.js";
 import { issue, lowerPolicy, sortIssues, validatePolicies, type Issue, type Policy, type TargetName } from "../ir/index.js";
 import { loadPolicies, locateIssues, typecheckPolicies } from "../load/index.js";
+import type { TestCase } from "../sdk/index.js";
 
 export interface BuildOptions {
   readonly cwd: string;
@@ -22,6 +23,8 @@ export interface BuildOptions {
 export interface CompiledPolicy {
   readonly file: string;
   readonly policy: Policy;
+  /** The policy's own test cases (definePolicy `tests`). */
+  readonly tests: readonly TestCase[];
   readonly outputs: readonly TargetOutput[];
 }
 
@@ -47,12 +50,12 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
   const loaded = await loadPolicies(policiesDir, o.cwd);
   const issues: Issue[] = [...loaded.issues];
   if (o.typecheck) issues.push(...(await typecheckPolicies(loaded.files, o.cwd)));
-  const lowered: { file: string; policy: Policy }[] = [];
+  const lowered: { file: string; policy: Policy; tests: readonly TestCase[] }[] = [];
   const lowerIssues: Issue[] = [];
   for (const lp of loaded.policies) {
     if (!lp.policy || lp.definition.issues.length > 0) continue;
     const r = lowerPolicy(lp.policy);
-    if (r.ok) lowered.push({ file: lp.file, policy: r.value });
+    if (r.ok) lowered.push({ file: lp.file, policy: r.value, tests: lp.definition.tests });
     else lowerIssues.push(...r.issues);
   }
   lowerIssues.push(...validatePolicies(lowered.map((l) => l.policy)).filter((i) => i.code === "duplicate_policy_name"));
@@ -62,7 +65,7 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
   const formats = o.kyvernoFormats ?? ["validating-policy"];
   const files = new Map<string, string>();
   const compiled: CompiledPolicy[] = [];
-  for (const { file, policy } of lowered) {
+  for (const { file, policy, tests } of lowered) {
     try {
       const outputs: TargetOutput[] = [];
       for (const t of o.targets) {
@@ -70,7 +73,7 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
         else outputs.push(...compilePolicy(policy, [t]));
       }
       for (const out of outputs) files.set(outputPath(out), emitYaml(out, file));
-      compiled.push({ file, policy, outputs });
+      compiled.push({ file, policy, tests, outputs });
     } catch (e) {
       return fail("internal", [issue("internal_error", `compiling policy ${policy.name} failed: ${e instanceof Error ? e.message : String(e)}`, policy.source)]);
     }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { buildCommand } from "./commands/build.js";
 import { checkCommand } from "./commands/check.js";
+import { testCommand } from "./commands/test.js";
 import { EXIT, type Io } from "./output.js";
 
 /**
@@ -19,6 +20,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .showHelpAfterError("(run policyc --help for usage)");
   program.addCommand(buildCommand(io, setExit));
   program.addCommand(checkCommand(io, setExit));
+  program.addCommand(testCommand(io, setExit, "test"));
+  program.addCommand(testCommand(io, setExit, "verify"));
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -19,6 +19,7 @@ export type IssueCode =
   | "no_policy_exported"
   | "type_error"
   | "unowned_output_file"
+  | "invalid_test_case"
   | "internal_error";
 
 export type IssueSeverity = "error" | "warning";

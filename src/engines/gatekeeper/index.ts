@@ -36,6 +36,9 @@ export function formatTemplateProblem(t: TemplateSpec, p: CompileProblem): strin
   return `${t.source}: ConstraintTemplate ${t.name}${where ? ` (${where})` : ""}: ${p.code}: ${p.message}`;
 }
 
+/** Templates are told apart by where they came from and their name (two suites may define the same kind). */
+const templateKey = (t: TemplateSpec) => `${t.source}\0${t.name}`;
+
 export class GatekeeperEngine {
   private constructor(
     private readonly policies: ReadonlyMap<string, { template: TemplateSpec; policy: RegoPolicy }>,
@@ -59,7 +62,7 @@ export class GatekeeperEngine {
       if (!r.ok) errors.push({ template: t, problems: r.problems });
       else {
         try {
-          policies.set(t.kind, { template: t, policy: RegoPolicy.load(new WebAssembly.Module(r.wasm)) });
+          policies.set(templateKey(t), { template: t, policy: RegoPolicy.load(new WebAssembly.Module(r.wasm)) });
         } catch (error) {
           errors.push({ template: t, problems: [{ code: "wasm_load_error", message: (error as Error).message }] });
         }
@@ -68,16 +71,19 @@ export class GatekeeperEngine {
     return { engine: new GatekeeperEngine(policies, stats), errors };
   }
 
-  has(kind: string): boolean {
-    return this.policies.has(kind);
+  /** The compiled template for a constraint: the given template, else the one defining its kind. */
+  private lookup(kind: string, template?: TemplateSpec) {
+    if (template) return this.policies.get(templateKey(template));
+    for (const entry of this.policies.values()) if (entry.template.kind === kind) return entry;
+    return undefined;
   }
 
   /**
    * Reviews a request against one constraint: match, then (for policyc templates) `applies`,
    * then `violation`. `audit` builds the review Gatekeeper's audit builds (no operation).
    */
-  review(constraint: ConstraintSpec, req: AdmissionRequest, options: { audit?: boolean } = {}): ConstraintResult {
-    const entry = this.policies.get(constraint.kind);
+  review(constraint: ConstraintSpec, req: AdmissionRequest, options: { audit?: boolean; template?: TemplateSpec } = {}): ConstraintResult {
+    const entry = this.lookup(constraint.kind, options.template);
     if (!entry) return { status: "error", constraint, error: `no ConstraintTemplate defines kind ${constraint.kind}` };
     const match: MatchResult = constraintMatches(constraint.match, req);
     if (!match.matched) return { status: "not-matched", constraint, reason: match.reason };

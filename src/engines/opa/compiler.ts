@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { WASI } from "node:wasi";
 import { gunzipSync } from "node:zlib";
 import { parseTar } from "nanotar";
 import { EngineMissingError, locateEngines } from "../locate.js";
@@ -66,6 +65,7 @@ export class WasiRegoCompiler implements RegoCompiler {
     try {
       await writeFile(path.join(work, "request.json"), JSON.stringify({ units }));
       await mkdir(path.join(work, "out"));
+      const { WASI } = await quietly(() => import("node:wasi"));
       const wasi = new WASI({
         version: "preview1",
         args: ["policyc-opa", "compile", "/work/request.json", "/work/out"],
@@ -81,6 +81,20 @@ export class WasiRegoCompiler implements RegoCompiler {
     } finally {
       await rm(work, { recursive: true, force: true });
     }
+  }
+}
+
+/** Runs `f` without Node's "WASI is an experimental feature" warning, printed when node:wasi loads. */
+async function quietly<T>(f: () => Promise<T>): Promise<T> {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String(warning).includes("WASI is an experimental feature")) return;
+    (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return await f();
+  } finally {
+    process.emitWarning = emit;
   }
 }
 

@@ -248,7 +248,8 @@ class ModuleWriter {
     }
     if (e.kind === "or") return e.items.flatMap((i) => this.fails(i, scope));
     const stmts = this.holds(e, scope);
-    if (stmts.length === 1 && !stmts[0]!.startsWith("some ")) return [`not ${stmts[0]}`];
+    // `not _ = x` is unsafe in Rego (the wildcard is not bound outside the negation): use a helper.
+    if (stmts.length === 1 && !stmts[0]!.startsWith("some ") && !stmts[0]!.startsWith("_ = ")) return [`not ${stmts[0]}`];
     return [`not ${this.define(this.fresh("holds"), argsOf(e, scope), [stmts])}`];
   }
 

@@ -1,0 +1,83 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { Command, Option } from "commander";
+import { ENGINE_NAMES, parseShard, renderJson, renderJunit, renderPretty, runTests, type EngineName, type TestReporter } from "../../harness/index.js";
+import { EXIT, type Io } from "../output.js";
+
+interface TestFlags {
+  policies: string;
+  engine: string;
+  reporter: TestReporter;
+  output?: string;
+  filter?: string;
+  shard?: string;
+  cache: boolean;
+}
+
+function parseEngines(s: string): EngineName[] {
+  if (s === "all") return [...ENGINE_NAMES];
+  const list = s.split(",").map((e) => e.trim()).filter(Boolean);
+  for (const e of list) if (!(ENGINE_NAMES as readonly string[]).includes(e)) throw new Error(`unknown engine "${e}" (expected all or a list of ${ENGINE_NAMES.join(", ")})`);
+  if (list.length === 0) throw new Error("--engine needs at least one engine");
+  return list as EngineName[];
+}
+
+/** `policyc test` (and `policyc verify`, the name gator users know). */
+export function testCommand(io: Io, setExit: (code: number) => void, name: "test" | "verify" = "test"): Command {
+  return new Command(name)
+    .description(
+      name === "test"
+        ? "run policy test cases and existing suites (gator) on the real engines"
+        : "run gator verify suites (same as policyc test)",
+    )
+    .argument("[paths...]", "policy folders, gator suite files or folders (default: --policies)")
+    .option("--policies <dir>", "directory of policy files", "policies")
+    .option("--engine <list>", `all, or a comma-separated list of ${ENGINE_NAMES.join(", ")}`, "all")
+    .addOption(new Option("--reporter <reporter>", "output format").choices(["pretty", "json", "junit"]).default("pretty"))
+    .option("--output <file>", "write the report to a file instead of stdout")
+    .option("--filter <text>", "only cases whose policy/case name contains the text")
+    .option("--shard <i/n>", "run shard I of N (1-based), for CI matrices")
+    .option("--no-cache", "compile Rego without the Wasm cache")
+    .action(async (paths: string[], flags: TestFlags) => {
+      let engines: EngineName[];
+      let shard;
+      try {
+        engines = parseEngines(flags.engine);
+        shard = flags.shard ? parseShard(flags.shard) : undefined;
+      } catch (e) {
+        io.err(`policyc ${name}: ${(e as Error).message}\n`);
+        return setExit(EXIT.invalid);
+      }
+      const started = Date.now();
+      let progressShown = false;
+      const outcome = await runTests({
+        cwd: io.cwd,
+        paths,
+        policies: flags.policies,
+        engines,
+        ...(flags.filter ? { filter: flags.filter } : {}),
+        ...(shard ? { shard } : {}),
+        ...(flags.cache ? {} : { cacheDir: false as const }),
+        onProgress: (done, total) => {
+          if (!io.isTTY || Date.now() - started < 1000) return;
+          progressShown = true;
+          io.err(`\r\x1b[2Kpolicyc ${name}: ${done}/${total} cases`);
+        },
+      });
+      if (progressShown) io.err("\r\x1b[2K");
+      if (outcome.status !== "ran") {
+        for (const e of outcome.errors) io.err(`${e}\n`);
+        io.err(`policyc ${name}: ${outcome.status === "invalid" ? "bad input" : "internal error"}; no test ran\n`);
+        return setExit(outcome.status === "invalid" ? EXIT.invalid : EXIT.internal);
+      }
+      const { report } = outcome;
+      const text = flags.reporter === "json" ? renderJson(report) : flags.reporter === "junit" ? renderJunit(report) : renderPretty(report, io.isTTY && !process.env.NO_COLOR);
+      if (flags.output) {
+        writeFileSync(path.resolve(io.cwd, flags.output), text);
+        if (flags.reporter !== "pretty") io.err(renderPretty(report, false).split("\n").filter(Boolean).at(-1) + "\n");
+      } else io.out(text);
+      if (flags.reporter !== "pretty") for (const n of report.notes) io.err(`note: ${n}\n`);
+      const s = report.summary;
+      setExit(s.failed + s.errors > 0 ? EXIT.failed : EXIT.ok);
+    });
+}

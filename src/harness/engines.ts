@@ -1,0 +1,103 @@
+/**
+ * The engines a policyc test case runs on, behind one interface: each takes a compiled policy,
+ * an instance and a request, and says allow, deny, none (does not apply) or error.
+ */
+import type { CompiledPolicy } from "../build/index.js";
+import { instanceName, type Document } from "../backends/index.js";
+import { GatekeeperEngine, formatTemplateProblem, readConstraint, readTemplate, type ConstraintSpec } from "../engines/gatekeeper/index.js";
+import type { RegoCompiler } from "../engines/opa/compiler.js";
+import { evaluateReference } from "../engines/reference/index.js";
+import { subjectObject, type AdmissionRequest, type KubeObject } from "../engines/request.js";
+import type { Instance } from "../ir/index.js";
+import type { EngineName } from "./report.js";
+
+export type Verdict = "allow" | "deny" | "none" | "error";
+
+export interface EngineVerdict {
+  readonly verdict: Verdict;
+  readonly messages: readonly string[];
+  /** Number of violations (Gatekeeper) or failed validations (CEL). */
+  readonly violations?: number;
+  /** Rules (or validations) that produced the deny. */
+  readonly rules?: readonly string[];
+  readonly enforcement?: string;
+  /** Why the engine said none or error. */
+  readonly reason?: string;
+}
+
+export interface PolicyEngine {
+  readonly name: EngineName;
+  /** Undefined when the policy opted out of this engine's target (the reason is returned instead). */
+  evaluate(policy: CompiledPolicy, instance: Instance, req: AdmissionRequest): EngineVerdict | { readonly skipped: string };
+}
+
+/** The IR evaluator: policyc's own reading of the policy, independent of any backend. */
+export const referenceEngine: PolicyEngine = {
+  name: "reference",
+  evaluate(policy, instance, req) {
+    const object = subjectObject(req);
+    const ns = object?.metadata?.namespace;
+    const nsObject = ns ? req.cluster?.namespaces?.[ns] : undefined;
+    const outcome = evaluateReference(policy.policy, instance, object, {
+      operation: req.operation,
+      namespaceLabels: { ...((nsObject?.metadata?.labels as Record<string, string> | undefined) ?? {}) },
+    });
+    if (outcome.verdict === "none") return { verdict: "none", messages: [], reason: outcome.reason };
+    const failed = outcome.rules.filter((r) => r.status === "fail").map((r) => r.rule);
+    if (outcome.verdict === "deny") return { verdict: "deny", messages: outcome.messages, violations: outcome.messages.length, rules: failed, enforcement: policy.policy.enforcement };
+    return { verdict: "allow", messages: [] };
+  },
+};
+
+const targetSkip = (policy: CompiledPolicy, target: "gatekeeper" | "kyverno" | "kubernetes") => {
+  const t = policy.policy.targets[target];
+  return t.enabled ? undefined : { skipped: `the policy opts out of ${target}: ${t.reason}` };
+};
+
+/** The Rego output on OPA Wasm: the generated ConstraintTemplate and the instance's Constraint. */
+export class GatekeeperPolicyEngine implements PolicyEngine {
+  readonly name = "gatekeeper" as const;
+  private constructor(
+    private readonly engine: GatekeeperEngine,
+    private readonly constraints: ReadonlyMap<string, ConstraintSpec>,
+  ) {}
+
+  /** Compiles every policy's template in one compiler run; a compile failure here is policyc's bug. */
+  static async prepare(policies: readonly CompiledPolicy[], compiler: RegoCompiler, cacheDir: string | undefined) {
+    const templates = [];
+    const constraints = new Map<string, ConstraintSpec>();
+    for (const p of policies) {
+      const out = p.outputs.find((o) => o.target === "gatekeeper");
+      if (!out) continue;
+      const [template, ...rest] = out.documents as readonly Document[];
+      templates.push(readTemplate(template as KubeObject, p.file, true));
+      for (const c of rest) {
+        const spec = readConstraint(c as KubeObject);
+        constraints.set(spec.name, spec);
+      }
+    }
+    const { engine, errors } = await GatekeeperEngine.prepare(templates, compiler, cacheDir);
+    const internal = errors.flatMap((e) => e.problems.map((p) => formatTemplateProblem(e.template, p)));
+    return { engine: new GatekeeperPolicyEngine(engine, constraints), internal, stats: engine.stats };
+  }
+
+  evaluate(policy: CompiledPolicy, instance: Instance, req: AdmissionRequest): EngineVerdict | { skipped: string } {
+    const skip = targetSkip(policy, "gatekeeper");
+    if (skip) return skip;
+    const constraint = this.constraints.get(instanceName(policy.policy.name, instance));
+    if (!constraint) return { verdict: "error", messages: [], reason: `no Constraint for ${instanceName(policy.policy.name, instance)}` };
+    const r = this.engine.review(constraint, req);
+    switch (r.status) {
+      case "not-matched":
+      case "not-applicable":
+        return { verdict: "none", messages: [], reason: r.reason };
+      case "error":
+        return { verdict: "error", messages: [], reason: r.error };
+      case "evaluated": {
+        if (r.violations.length === 0) return { verdict: "allow", messages: [] };
+        const rules = [...new Set(r.violations.map((v) => String((v.details as { rule?: unknown } | undefined)?.rule ?? "")).filter(Boolean))];
+        return { verdict: "deny", messages: r.violations.map((v) => String(v.msg)), violations: r.violations.length, rules, enforcement: constraint.enforcementAction };
+      }
+    }
+  }
+}

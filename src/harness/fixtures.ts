@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { LineCounter, parseAllDocuments } from "yaml";
+import type { KubeObject } from "../engines/request.js";
+
+/** Bad test input (a missing fixture, invalid YAML, a malformed case): exit 2, located. */
+export class FixtureError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    message: string,
+  ) {
+    super(`${file}${line ? `:${line}` : ""}: ${message}`);
+    this.name = "FixtureError";
+  }
+}
+
+/** A YAML document with where it came from. */
+export interface Fixture {
+  readonly object: KubeObject;
+  /** `file` or `file#2` for the second document; `inline` for inline objects. */
+  readonly label: string;
+}
+
+const cache = new Map<string, Fixture[]>();
+
+/** Every non-empty document of a YAML file, as objects (cached per path for the run). */
+export function readFixtures(file: string, displayRoot: string): Fixture[] {
+  const abs = path.resolve(file);
+  const hit = cache.get(abs);
+  if (hit) return hit;
+  const shown = path.relative(displayRoot, abs) || abs;
+  let text: string;
+  try {
+    text = readFileSync(abs, "utf8");
+  } catch {
+    throw new FixtureError(shown, undefined, "fixture file not found");
+  }
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
+  if (!Array.isArray(docs)) throw new FixtureError(shown, undefined, "not a YAML stream");
+  const out: Fixture[] = [];
+  const nonEmpty = docs.filter((d) => d.contents !== null);
+  for (const [i, doc] of nonEmpty.entries()) {
+    const err = doc.errors[0];
+    if (err) throw new FixtureError(shown, lines.linePos(err.pos[0]).line, `invalid YAML: ${err.message.split("\n")[0]}`);
+    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    if (!value || typeof value !== "object" || Array.isArray(value)) {
+      throw new FixtureError(shown, lines.linePos(doc.range[0]).line, "a fixture document must be a Kubernetes object (a YAML mapping)");
+    }
+    out.push({ object: value as KubeObject, label: nonEmpty.length > 1 ? `${shown}#${i + 1}` : shown });
+  }
+  if (out.length === 0) throw new FixtureError(shown, undefined, "the file holds no YAML document");
+  cache.set(abs, out);
+  return out;
+}
+
+/** Forget cached files (tests that rewrite fixtures). */
+export function clearFixtureCache(): void {
+  cache.clear();
+}

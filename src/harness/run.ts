@@ -1,0 +1,190 @@
+/**
+ * `policyc test`: policyc's own cases on every selected engine, and existing suites (gator) as
+ * they are. Produces one Report; the CLI and policyc/testing render it.
+ */
+import { existsSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { buildPolicies, type CompiledPolicy } from "../build/index.js";
+import { discoverRegoCompiler, type RegoCompiler } from "../engines/opa/compiler.js";
+import { EngineMissingError } from "../engines/locate.js";
+import { formatIssue, type Issue, TARGET_NAMES } from "../ir/index.js";
+import { findPolicyFiles, locateIssues } from "../load/index.js";
+import { GatekeeperPolicyEngine, referenceEngine, type PolicyEngine } from "./engines.js";
+import { FixtureError } from "./fixtures.js";
+import { findGatorSuites, readGatorSuite, runGatorSuites } from "./gator-suite.js";
+import { collectCases, runPolicycCase, type PolicycCase } from "./policyc-cases.js";
+import { ENGINE_NAMES, summarize, type EngineName, type Report, type ResultRow } from "./report.js";
+
+export interface TestOptions {
+  readonly cwd: string;
+  /** Policy folders, gator suite files or folders. Empty: `policies`. */
+  readonly paths: readonly string[];
+  readonly policies: string;
+  readonly engines: readonly EngineName[];
+  readonly filter?: string;
+  /** 1-based shard index and count. */
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** Where compiled Wasm is cached; undefined: the user cache directory. `false`: no cache. */
+  readonly cacheDir?: string | false;
+  /** Called as cases finish, for a progress line. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export type TestOutcome =
+  | { readonly status: "ran"; readonly report: Report }
+  | { readonly status: "invalid"; readonly errors: readonly string[] }
+  | { readonly status: "internal"; readonly errors: readonly string[] };
+
+export function defaultWasmCache(): string {
+  const base = process.env.POLICYC_CACHE_DIR ? path.resolve(process.env.POLICYC_CACHE_DIR) : path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "policyc");
+  return path.join(base, "rego-wasm");
+}
+
+/** Deterministic shard membership: items sorted by id, dealt round-robin; 1-based like vitest. */
+export function inShard(ids: readonly string[], shard: { index: number; count: number } | undefined): Set<string> {
+  const sorted = [...new Set(ids)].sort();
+  return new Set(shard ? sorted.filter((_, i) => i % shard.count === shard.index - 1) : sorted);
+}
+
+export function parseShard(s: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(s.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new Error(`--shard must be I/N with 1 <= I <= N (got "${s}")`);
+  return { index, count };
+}
+
+let compilerPromise: Promise<RegoCompiler> | undefined;
+/** The Rego compiler, discovered once per process. */
+export function regoCompiler(): Promise<RegoCompiler> {
+  compilerPromise ??= discoverRegoCompiler();
+  return compilerPromise.catch((e) => {
+    compilerPromise = undefined;
+    throw e;
+  });
+}
+
+/** Sorts PATHs into policy folders (holding policy files) and gator suites (files, or found in folders). */
+function classify(cwd: string, paths: readonly string[], policies: string): { policyDirs: string[]; suites: string[]; errors: string[] } {
+  const list = paths.length ? paths : [policies];
+  const policyDirs: string[] = [];
+  const suites: string[] = [];
+  const errors: string[] = [];
+  for (const p of list) {
+    const abs = path.resolve(cwd, p);
+    if (!existsSync(abs)) {
+      errors.push(`${p}: no such file or folder`);
+      continue;
+    }
+    const found = findGatorSuites(abs);
+    suites.push(...found);
+    const isDir = statSync(abs).isDirectory();
+    if (isDir && findPolicyFiles(abs).length > 0) policyDirs.push(abs);
+    else if (found.length === 0) errors.push(`${p}: ${isDir ? "holds no policy files and no gator suites" : "is not a gator suite (kind: Suite, apiVersion: test.gatekeeper.sh/v1alpha1)"}`);
+  }
+  return { policyDirs, suites, errors };
+}
+
+export async function runTests(o: TestOptions): Promise<TestOutcome> {
+  const started = performance.now();
+  const { policyDirs, suites, errors: pathErrors } = classify(o.cwd, o.paths, o.policies);
+  if (pathErrors.length) return { status: "invalid", errors: pathErrors };
+  const notes: string[] = [];
+  const rows: ResultRow[] = [];
+  let disagreements = 0;
+  const cacheDir = o.cacheDir === false ? undefined : (o.cacheDir ?? defaultWasmCache());
+  const select = (ids: readonly string[]) => {
+    const filtered = ids.filter((id) => !o.filter || id.toLowerCase().includes(o.filter.toLowerCase()));
+    return inShard(filtered, o.shard);
+  };
+
+  // policyc's own policies and their cases.
+  const compiled: CompiledPolicy[] = [];
+  for (const dir of policyDirs) {
+    const built = await buildPolicies({ cwd: o.cwd, policies: path.relative(o.cwd, dir) || ".", out: "generated", targets: TARGET_NAMES, dryRun: true });
+    if (built.status === "invalid") return { status: "invalid", errors: built.issues.map(formatIssue) };
+    if (built.status === "internal") return { status: "internal", errors: built.issues.map(formatIssue) };
+    compiled.push(...built.compiled);
+  }
+  const { cases, issues } = collectCases(compiled);
+  if (issues.length) return { status: "invalid", errors: (await locateIssues(issues, o.cwd)).map(formatIssue) };
+  const chosen = select(cases.map((c) => c.id));
+  const selected = cases.filter((c) => chosen.has(c.id));
+
+  let compiler: RegoCompiler | undefined;
+  const wantsGatekeeper = o.engines.includes("gatekeeper");
+  if (wantsGatekeeper && (selected.length > 0 || suites.length > 0)) {
+    try {
+      compiler = await regoCompiler();
+      notes.push(`Rego compiled by ${compiler.description}`);
+    } catch (e) {
+      if (!(e instanceof EngineMissingError)) throw e;
+      if (suites.length > 0 || o.engines.length === 1) return { status: "invalid", errors: [e.message] };
+      notes.push(`gatekeeper engine not run: ${e.message}`);
+    }
+  }
+  const unavailable = o.engines.filter((e) => e === "kyverno" || e === "kubernetes");
+  if (unavailable.length) notes.push(`engines not available yet, not run: ${unavailable.join(", ")} (the CEL engine)`);
+
+  const engines: PolicyEngine[] = [];
+  if (compiler && selected.length > 0) {
+    const gk = await GatekeeperPolicyEngine.prepare(
+      compiled.filter((p) => selected.some((c) => c.policy === p)),
+      compiler,
+      cacheDir,
+    );
+    if (gk.internal.length) return { status: "internal", errors: gk.internal.map((m) => `policyc generated Rego that does not compile (a policyc bug): ${m}`) };
+    notes.push(`Rego cache: ${gk.stats.compiled} compiled, ${gk.stats.cached} from cache`);
+    engines.push(gk.engine);
+  }
+  if (o.engines.includes("reference")) engines.push(referenceEngine);
+
+  const total = selected.length;
+  let done = 0;
+  const inputErrors: Issue[] = [];
+  for (const c of selected) {
+    try {
+      const r = runPolicycCase(c, engines, o.cwd);
+      rows.push(...r.rows);
+      disagreements += r.disagreements;
+    } catch (e) {
+      if (!(e instanceof FixtureError)) throw e;
+      inputErrors.push(caseIssue(c, e));
+    }
+    o.onProgress?.(++done, total);
+  }
+  if (inputErrors.length) return { status: "invalid", errors: (await locateIssues(inputErrors, o.cwd)).map(formatIssue) };
+
+  if (suites.length > 0 && compiler) {
+    const parsed = [];
+    const errors: string[] = [];
+    for (const s of suites) {
+      try {
+        parsed.push(readGatorSuite(s, o.cwd));
+      } catch (e) {
+        if (e instanceof FixtureError) errors.push(e.message);
+        else throw e;
+      }
+    }
+    if (errors.length) return { status: "invalid", errors };
+    const g = await runGatorSuites(parsed, compiler, cacheDir, o.cwd, (id) => select([id]).has(id));
+    if (g.inputErrors.length) return { status: "invalid", errors: g.inputErrors };
+    notes.push(`gator suites: ${parsed.length}; templates ${g.stats.compiled} compiled, ${g.stats.cached} from cache`);
+    rows.push(...g.rows);
+  }
+  return { status: "ran", report: { summary: summarize(rows, disagreements, performance.now() - started), results: rows, notes } };
+}
+
+function caseIssue(c: PolicycCase, e: FixtureError): Issue {
+  const field = (e as FixtureError & { caseField?: (string | number)[] }).caseField ?? ["tests", c.index];
+  return {
+    code: "invalid_test_case",
+    message: `${field.slice(1).map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("").replace(/^\[(\d+)\]/, "tests[$1]")}: ${e.message}`,
+    severity: "error",
+    ...(c.policy.policy.source ? { source: c.policy.policy.source } : {}),
+    path: field,
+  };
+}
+
+export { ENGINE_NAMES };
