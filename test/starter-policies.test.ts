@@ -1,9 +1,14 @@
+/**
+ * The bundled policies' own cases on every engine that exists (gatekeeper on OPA Wasm, and the
+ * reference evaluator), through policyc/testing as users write them.
+ */
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { evaluateReference } from "../src/engines/reference/index.js";
-import { lowerPolicy } from "../src/ir/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadPolicies } from "../src/load/index.js";
-import { readYamlDocuments, ROOT } from "./support/helpers.js";
+import { EngineDisagreementError, evaluate, policycMatchers } from "../src/testing/index.js";
+import { ROOT } from "./support/helpers.js";
+
+expect.extend(policycMatchers);
 
 const loaded = await loadPolicies(path.join(ROOT, "policies"), ROOT);
 
@@ -14,22 +19,42 @@ describe("starter policies", () => {
   });
 
   for (const lp of loaded.policies) {
-    const lowered = lowerPolicy(lp.policy!);
-    if (!lowered.ok) throw new Error(JSON.stringify(lowered.issues));
     describe(lp.policy!.name, () => {
       it("has test cases", () => expect(lp.definition.tests.length).toBeGreaterThan(0));
       for (const t of lp.definition.tests) {
-        const file = typeof t.resource === "string" ? path.resolve(ROOT, path.dirname(lp.file), t.resource) : undefined;
-        it(`${t.expect}s ${typeof t.resource === "string" ? t.resource : "an inline resource"} on the reference evaluator`, () => {
-          const [object] = file ? readYamlDocuments(file) : [t.resource];
-          const outcome = evaluateReference(lowered.value, lowered.value.instances[0]!, object);
-          const expected = t.expect === "skip" ? "none" : t.expect;
-          expect(outcome.verdict).toBe(expected);
-          if (t.message) {
-            expect(outcome.verdict === "deny" ? outcome.messages.join("\n") : "").toContain(t.message);
-          }
+        const label = typeof t.resource === "string" ? t.resource : "an inline resource";
+        it(`${t.expect}s ${label} on every engine`, async () => {
+          const cwd = path.resolve(ROOT, path.dirname(lp.file));
+          const result = await evaluate(lp.definition, t.resource as string, { cwd, ...(t.operation ? { operation: t.operation } : {}) });
+          expect(Object.keys(result.engines).sort()).toEqual(["gatekeeper", "reference"]);
+          if (t.expect === "allow") expect(result).toAllow();
+          else if (t.expect === "skip") expect(result).toSkip();
+          else expect(result).toDeny(t.message);
         });
       }
     });
   }
+});
+
+describe("policyc/testing", () => {
+  const privileged = loaded.policies.find((p) => p.policy?.name === "disallow-privileged-containers")!.definition;
+  const pod = (privileged: boolean) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "x" }, spec: { containers: [{ name: "app", image: "nginx", securityContext: { privileged } }] } });
+
+  it("evaluates inline objects and matches messages by substring or regular expression", async () => {
+    expect(await evaluate(privileged, pod(true))).toDeny(/Privileged container app/);
+    expect(await evaluate(privileged, pod(true))).toDeny("app is not allowed");
+    expect(await evaluate(privileged, pod(false))).toAllow();
+    expect(await evaluate(privileged, { apiVersion: "v1", kind: "Service", metadata: { name: "s" } })).toSkip();
+  });
+
+  it("the matchers fail when the verdict differs", async () => {
+    const denied = await evaluate(privileged, pod(true));
+    expect(() => expect(denied).toAllow()).toThrow(/expected the policy to allow, it said deny/);
+    expect(() => expect(denied).toDeny(/nothing like this/)).toThrow(/expected a violation message matching/);
+  });
+
+  it("reports a disagreement between engines as an error naming each engine's verdict", () => {
+    const err = new EngineDisagreementError({ gatekeeper: { verdict: "allow", messages: [] }, reference: { verdict: "deny", messages: ["x"] } });
+    expect(err.message).toBe("engines disagree: gatekeeper=allow reference=deny");
+  });
 });

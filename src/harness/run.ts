@@ -125,7 +125,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
     }
   }
   const unavailable = o.engines.filter((e) => e === "kyverno" || e === "kubernetes");
-  if (unavailable.length) notes.push(`engines not available yet, not run: ${unavailable.join(", ")} (the CEL engine)`);
+  if (unavailable.length && selected.length > 0) notes.push(`engines not available yet, not run: ${unavailable.join(", ")} (the CEL engine)`);
 
   const engines: PolicyEngine[] = [];
   if (compiler && selected.length > 0) {

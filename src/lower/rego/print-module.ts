@@ -248,8 +248,9 @@ class ModuleWriter {
     }
     if (e.kind === "or") return e.items.flatMap((i) => this.fails(i, scope));
     const stmts = this.holds(e, scope);
-    // `not _ = x` is unsafe in Rego (the wildcard is not bound outside the negation): use a helper.
-    if (stmts.length === 1 && !stmts[0]!.startsWith("some ") && !stmts[0]!.startsWith("_ = ")) return [`not ${stmts[0]}`];
+    // A wildcard under `not` (`not _ = x`, `not x == list[_]`) is unsafe in Rego: it is not bound
+    // outside the negation. Such statements, and several, go into a helper that `not` can call.
+    if (stmts.length === 1 && !/^some |\b_\b/.test(stmts[0]!)) return [`not ${stmts[0]}`];
     return [`not ${this.define(this.fresh("holds"), argsOf(e, scope), [stmts])}`];
   }
 

@@ -4,12 +4,18 @@ import rego.v1
 
 # golden-match
 violation contains {"msg": msg, "details": {"rule": "golden-match"}} if {
+	applies
+	subject := _subject
+	not _holds0(subject)
+	msg := concat("", [_value1(subject), " needs an owner annotation (\"team@example.com\"), got '", _value2(subject), "'"])
+}
+
+# Whether the policy applies to the review (operation and precondition); every violation requires it.
+applies if {
 	_operation_matches
 	subject := _subject
 	is_string(subject.metadata.name)
 	startswith(subject.metadata.name, "app-")
-	not _holds0(subject)
-	msg := concat("", [_value1(subject), " needs an owner annotation (\"team@example.com\"), got '", _value2(subject), "'"])
 }
 
 # DELETE requests carry the object in oldObject.

@@ -4,7 +4,7 @@ import rego.v1
 
 # registries
 violation contains {"msg": msg, "details": {"rule": "registries"}} if {
-	_operation_matches
+	applies
 	subject := _subject
 	some container in array.concat(array.concat(_list0(subject), _list1(subject)), _list2(subject))
 	not _holds3(container)
@@ -13,11 +13,14 @@ violation contains {"msg": msg, "details": {"rule": "registries"}} if {
 
 # container-count
 violation contains {"msg": msg, "details": {"rule": "container-count"}} if {
-	_operation_matches
+	applies
 	subject := _subject
 	not count(_list5(subject)) <= 5
 	msg := "too many containers"
 }
+
+# Whether the policy applies to the review (operation and precondition); every violation requires it.
+applies if _operation_matches
 
 # Gatekeeper audit reviews carry no operation; admission reviews must carry a matched one.
 _operation_matches if not input.review.operation

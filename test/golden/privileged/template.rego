@@ -4,12 +4,15 @@ import rego.v1
 
 # golden-privileged
 violation contains {"msg": msg, "details": {"rule": "golden-privileged"}} if {
-	_operation_matches
+	applies
 	subject := _subject
 	some container in array.concat(array.concat(_list0(subject), _list1(subject)), _list2(subject))
 	container.securityContext.privileged == true
 	msg := concat("", ["Privileged container ", _value3(container), " is not allowed"])
 }
+
+# Whether the policy applies to the review (operation and precondition); every violation requires it.
+applies if _operation_matches
 
 # Gatekeeper audit reviews carry no operation; admission reviews must carry a matched one.
 _operation_matches if not input.review.operation

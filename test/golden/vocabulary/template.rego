@@ -4,15 +4,15 @@ import rego.v1
 
 # exists
 violation contains {"msg": msg, "details": {"rule": "exists"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	not _ = subject.metadata.labels.team
+	not _holds0(subject)
 	msg := "golden-vocabulary: rule exists is violated"
 }
 
 # absent
 violation contains {"msg": msg, "details": {"rule": "absent"}} if {
-	_operation_matches
+	applies
 	subject := _subject
 	_ = subject.spec.hostNetwork
 	msg := "golden-vocabulary: rule absent is violated"
@@ -20,7 +20,7 @@ violation contains {"msg": msg, "details": {"rule": "absent"}} if {
 
 # equals
 violation contains {"msg": msg, "details": {"rule": "equals"}} if {
-	_operation_matches
+	applies
 	subject := _subject
 	not subject.spec.restartPolicy == "Always"
 	msg := "golden-vocabulary: rule equals is violated"
@@ -28,7 +28,7 @@ violation contains {"msg": msg, "details": {"rule": "equals"}} if {
 
 # not-equals
 violation contains {"msg": msg, "details": {"rule": "not-equals"}} if {
-	_operation_matches
+	applies
 	subject := _subject
 	subject.spec.hostPID == true
 	msg := "golden-vocabulary: rule not-equals is violated"
@@ -36,35 +36,35 @@ violation contains {"msg": msg, "details": {"rule": "not-equals"}} if {
 
 # one-of
 violation contains {"msg": msg, "details": {"rule": "one-of"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	not subject.spec.dnsPolicy == ["ClusterFirst", "Default"][_]
+	not _holds1(subject)
 	msg := "golden-vocabulary: rule one-of is violated"
 }
 
 # not-one-of
 violation contains {"msg": msg, "details": {"rule": "not-one-of"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	some container in _list0(subject)
+	some container in _list2(subject)
 	container.imagePullPolicy == ["Never"][_]
 	msg := "golden-vocabulary: rule not-one-of is violated"
 }
 
 # prefix
 violation contains {"msg": msg, "details": {"rule": "prefix"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	some container in _list1(subject)
-	not _holds2(container)
+	some container in _list3(subject)
+	not _holds4(container)
 	msg := "golden-vocabulary: rule prefix is violated"
 }
 
 # suffix
 violation contains {"msg": msg, "details": {"rule": "suffix"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	some container in _list3(subject)
+	some container in _list5(subject)
 	is_string(container.image)
 	endswith(container.image, ":latest")
 	msg := "golden-vocabulary: rule suffix is violated"
@@ -72,126 +72,126 @@ violation contains {"msg": msg, "details": {"rule": "suffix"}} if {
 
 # contains
 violation contains {"msg": msg, "details": {"rule": "contains"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	some container in _list4(subject)
+	some container in _list6(subject)
 	is_string(container.image)
 	contains(container.image, "@sha256:")
-	msg := concat("", ["Container ", _value5(container), " pins a digest"])
+	msg := concat("", ["Container ", _value7(container), " pins a digest"])
 }
 
 # regex
 violation contains {"msg": msg, "details": {"rule": "regex"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	not _holds6(subject)
+	not _holds8(subject)
 	msg := "golden-vocabulary: rule regex is violated"
 }
 
 # glob
 violation contains {"msg": msg, "details": {"rule": "glob"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	not _holds7(subject)
+	not _holds9(subject)
 	msg := "golden-vocabulary: rule glob is violated"
 }
 
 # numeric
 violation contains {"msg": msg, "details": {"rule": "numeric"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	some container in _list8(subject)
-	not _holds9(container)
+	some container in _list10(subject)
+	not _holds11(container)
 	msg := "golden-vocabulary: rule numeric is violated"
 }
 
 # quantity
 violation contains {"msg": msg, "details": {"rule": "quantity"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	some container in _list10(subject)
+	some container in _list12(subject)
 	not _quantity(container.resources.limits.memory) <= _quantity("1Gi")
 	msg := "golden-vocabulary: rule quantity is violated"
 }
 
 # all-of
 violation contains {"msg": msg, "details": {"rule": "all-of"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	some container in array.concat(array.concat(_list11(subject), _list12(subject)), _list13(subject))
+	some container in array.concat(array.concat(_list13(subject), _list14(subject)), _list15(subject))
 	not container.securityContext.allowPrivilegeEscalation == false
 	msg := "golden-vocabulary: rule all-of is violated"
 }
 
 # any-of
 violation contains {"msg": msg, "details": {"rule": "any-of"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	not _holds15(subject)
+	not _holds17(subject)
 	msg := "golden-vocabulary: rule any-of is violated"
 }
 
 # none-of
 violation contains {"msg": msg, "details": {"rule": "none-of"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	some volume in _list16(subject)
+	some volume in _list18(subject)
 	is_string(volume.hostPath.path)
 	startswith(volume.hostPath.path, "/var/run")
-	msg := concat("", ["Volume ", _value17(subject), " mounts the host"])
+	msg := concat("", ["Volume ", _value19(subject), " mounts the host"])
 }
 
 # ports
 violation contains {"msg": msg, "details": {"rule": "ports"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	some container in _list18(subject)
-	some port in _list19(container)
+	some container in _list20(subject)
+	some port in _list21(container)
 	_ = port.hostPort
-	msg := concat("", ["Container ", _value20(container), " uses hostPort ", _value21(port)])
+	msg := concat("", ["Container ", _value22(container), " uses hostPort ", _value23(port)])
 }
 
 # capabilities
 violation contains {"msg": msg, "details": {"rule": "capabilities"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	some container in _list22(subject)
-	some add in _list23(container)
-	not add == ["NET_BIND_SERVICE"][_]
+	some container in _list24(subject)
+	some add in _list25(container)
+	not _holds26(add)
 	msg := "golden-vocabulary: rule capabilities is violated"
 }
 
 # env
 violation contains {"msg": msg, "details": {"rule": "env"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	some container in _list24(subject)
-	some env in _list25(container)
+	some container in _list27(subject)
+	some env in _list28(container)
 	is_string(env.name)
 	regex.match("(?i)password", env.name)
-	msg := concat("", ["Container ", _value26(container), " sets ", _value27(env), " in plain text"])
+	msg := concat("", ["Container ", _value29(container), " sets ", _value30(env), " in plain text"])
 }
 
 # count
 violation contains {"msg": msg, "details": {"rule": "count"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	not count(_list28(subject)) <= 5
+	not count(_list31(subject)) <= 5
 	msg := "golden-vocabulary: rule count is violated"
 }
 
 # logic
 violation contains {"msg": msg, "details": {"rule": "logic"}} if {
-	_operation_matches
+	applies
 	subject := _subject
-	not _holds29(subject)
+	not _holds32(subject)
 	not subject.metadata.annotations["policy.example.com/exempt"] == "true"
 	msg := "golden-vocabulary: rule logic is violated"
 }
 
 # precondition
 violation contains {"msg": msg, "details": {"rule": "precondition"}} if {
-	_operation_matches
+	applies
 	subject := _subject
 	subject.metadata.labels.tier == "frontend"
 	not subject.spec.automountServiceAccountToken == false
@@ -200,12 +200,15 @@ violation contains {"msg": msg, "details": {"rule": "precondition"}} if {
 
 # implies
 violation contains {"msg": msg, "details": {"rule": "implies"}} if {
-	_operation_matches
+	applies
 	subject := _subject
 	subject.spec.hostIPC == true
 	not subject.metadata.namespace == "kube-system"
 	msg := "golden-vocabulary: rule implies is violated"
 }
+
+# Whether the policy applies to the review (operation and precondition); every violation requires it.
+applies if _operation_matches
 
 # Gatekeeper audit reviews carry no operation; admission reviews must carry a matched one.
 _operation_matches if not input.review.operation
@@ -216,32 +219,40 @@ _subject := input.review.object if input.review.object.kind == "Pod"
 _subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 _subject := object.get(object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}), "template", {}) if input.review.object.kind in {"CronJob"}
 
-_list0(subject) := x if {
-	x := subject.spec.containers
-	is_array(x)
-} else := []
-
-_list1(subject) := x if {
-	x := subject.spec.containers
-	is_array(x)
-} else := []
-
-_holds2(container) if {
-	is_string(container.image)
-	startswith(container.image, ["registry.example.com/", "ghcr.io/example/"][_])
+_holds0(subject) if {
+	_ = subject.metadata.labels.team
 }
+
+_holds1(subject) if {
+	subject.spec.dnsPolicy == ["ClusterFirst", "Default"][_]
+}
+
+_list2(subject) := x if {
+	x := subject.spec.containers
+	is_array(x)
+} else := []
 
 _list3(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_list4(subject) := x if {
+_holds4(container) if {
+	is_string(container.image)
+	startswith(container.image, ["registry.example.com/", "ghcr.io/example/"][_])
+}
+
+_list5(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_value5(container) := _format(x) if {
+_list6(subject) := x if {
+	x := subject.spec.containers
+	is_array(x)
+} else := []
+
+_value7(container) := _format(x) if {
 	x := container.name
 } else := ""
 
@@ -249,27 +260,27 @@ _format(x) := x if is_string(x)
 
 _format(x) := json.marshal(x) if not is_string(x)
 
-_holds6(subject) if {
+_holds8(subject) if {
 	is_string(subject.metadata.name)
 	regex.match("^[a-z0-9-]{1,40}$", subject.metadata.name)
 }
 
-_holds7(subject) if {
+_holds9(subject) if {
 	is_string(subject.spec.serviceAccountName)
 	regex.match("^app-.*$", subject.spec.serviceAccountName)
 }
 
-_list8(subject) := x if {
+_list10(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_holds9(container) if {
+_holds11(container) if {
 	is_number(container.securityContext.runAsUser)
 	container.securityContext.runAsUser >= 1000
 }
 
-_list10(subject) := x if {
+_list12(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
@@ -304,67 +315,57 @@ _quantity_multipliers := {"k": 1000, "M": 1000000, "G": 1000000000, "T": 1000000
 
 _quantity_divisors := {"n": 1000000000, "u": 1000000, "m": 1000}
 
-_list11(subject) := x if {
+_list13(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_list12(subject) := x if {
+_list14(subject) := x if {
 	x := subject.spec.initContainers
 	is_array(x)
 } else := []
 
-_list13(subject) := x if {
+_list15(subject) := x if {
 	x := subject.spec.ephemeralContainers
 	is_array(x)
 } else := []
-
-_list14(subject) := x if {
-	x := subject.spec.volumes
-	is_array(x)
-} else := []
-
-_holds15(subject) if {
-	some volume in _list14(subject)
-	_ = volume.emptyDir
-}
 
 _list16(subject) := x if {
 	x := subject.spec.volumes
 	is_array(x)
 } else := []
 
-_value17(subject) := _format(x) if {
+_holds17(subject) if {
+	some volume in _list16(subject)
+	_ = volume.emptyDir
+}
+
+_list18(subject) := x if {
+	x := subject.spec.volumes
+	is_array(x)
+} else := []
+
+_value19(subject) := _format(x) if {
 	x := subject.metadata.name
 } else := ""
 
-_list18(subject) := x if {
+_list20(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_list19(container) := x if {
+_list21(container) := x if {
 	x := container.ports
 	is_array(x)
 } else := []
 
-_value20(container) := _format(x) if {
+_value22(container) := _format(x) if {
 	x := container.name
 } else := ""
 
-_value21(port) := _format(x) if {
+_value23(port) := _format(x) if {
 	x := port.hostPort
 } else := ""
-
-_list22(subject) := x if {
-	x := subject.spec.containers
-	is_array(x)
-} else := []
-
-_list23(container) := x if {
-	x := container.securityContext.capabilities.add
-	is_array(x)
-} else := []
 
 _list24(subject) := x if {
 	x := subject.spec.containers
@@ -372,24 +373,38 @@ _list24(subject) := x if {
 } else := []
 
 _list25(container) := x if {
-	x := container.env
+	x := container.securityContext.capabilities.add
 	is_array(x)
 } else := []
 
-_value26(container) := _format(x) if {
-	x := container.name
-} else := ""
+_holds26(add) if {
+	add == ["NET_BIND_SERVICE"][_]
+}
 
-_value27(env) := _format(x) if {
-	x := env.name
-} else := ""
-
-_list28(subject) := x if {
+_list27(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_holds29(subject) if {
+_list28(container) := x if {
+	x := container.env
+	is_array(x)
+} else := []
+
+_value29(container) := _format(x) if {
+	x := container.name
+} else := ""
+
+_value30(env) := _format(x) if {
+	x := env.name
+} else := ""
+
+_list31(subject) := x if {
+	x := subject.spec.containers
+	is_array(x)
+} else := []
+
+_holds32(subject) if {
 	subject.spec.securityContext.runAsNonRoot == true
 	_ = subject.spec.securityContext.seccompProfile.type
 }

@@ -1,0 +1,202 @@
+/** The Gatekeeper engine: input shape, Constraint match, compile errors, cache, evaluation errors. */
+import { describe, expect, it } from "vitest";
+import { compileWithCache } from "../src/engines/opa/cache.js";
+import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
+import { constraintMatches, GatekeeperEngine, readConstraint, readTemplate, type ConstraintMatch } from "../src/engines/gatekeeper/index.js";
+import type { AdmissionRequest, KubeObject } from "../src/engines/request.js";
+import { tempDir } from "./support/helpers.js";
+
+const template = (name: string, rego: string, libs: string[] = []): KubeObject => ({
+  apiVersion: "templates.gatekeeper.sh/v1",
+  kind: "ConstraintTemplate",
+  metadata: { name },
+  spec: { crd: { spec: { names: { kind: name } } }, targets: [{ target: "admission.k8s.gatekeeper.sh", rego, libs }] },
+});
+const constraint = (kind: string, spec: Record<string, unknown> = {}): KubeObject => ({ apiVersion: "constraints.gatekeeper.sh/v1beta1", kind, metadata: { name: "c" }, spec });
+
+const pod = (labels: Record<string, string> = {}, namespace = "shop"): KubeObject => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "web", namespace, labels },
+  spec: { containers: [{ name: "web", image: "nginx" }] },
+});
+
+describe("input as Gatekeeper builds it", async () => {
+  const compiler = await discoverRegoCompiler();
+  const echo = readTemplate(template("Echo", 'package echo\n\nviolation[{"msg": "input", "details": input}] {\n  true\n}\n'), "echo.yaml");
+  const { engine, errors } = await GatekeeperEngine.prepare([echo], compiler, undefined);
+  const details = (req: AdmissionRequest, audit = false, parameters: unknown = { n: 1 }) => {
+    const r = engine.review(readConstraint(constraint("Echo", { parameters })), req, { audit });
+    if (r.status !== "evaluated") throw new Error(JSON.stringify(r));
+    return r.violations[0]!.details as { review: Record<string, unknown>; parameters: unknown };
+  };
+
+  it("compiles", () => expect(errors).toEqual([]));
+
+  it("an admission request: kind, name, namespace, operation, userInfo, object, oldObject; parameters", () => {
+    const old = pod({ v: "1" });
+    const d = details({ operation: "UPDATE", object: pod({ v: "2" }), oldObject: old, userInfo: { username: "alice", groups: ["dev"] } });
+    expect(d.parameters).toEqual({ n: 1 });
+    expect(d.review).toMatchObject({
+      kind: { group: "", version: "v1", kind: "Pod" },
+      name: "web",
+      namespace: "shop",
+      operation: "UPDATE",
+      userInfo: { username: "alice", groups: ["dev"] },
+      object: { metadata: { labels: { v: "2" } } },
+      oldObject: { metadata: { labels: { v: "1" } } },
+    });
+  });
+
+  it("a group/version kind splits apiVersion", () => {
+    const d = details({ operation: "CREATE", object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "x" } } });
+    expect(d.review.kind).toEqual({ group: "apps", version: "v1", kind: "Deployment" });
+  });
+
+  it("an audit review carries no operation or userInfo", () => {
+    const d = details({ operation: "CREATE", object: pod() }, true);
+    expect(d.review).not.toHaveProperty("operation");
+    expect(d.review).not.toHaveProperty("userInfo");
+    expect(d.review.object).toEqual(pod());
+  });
+
+  it("parameters default to an empty object", () => {
+    const r = engine.review({ ...readConstraint(constraint("Echo")) }, { operation: "CREATE", object: pod() });
+    expect(r.status === "evaluated" && (r.violations[0]!.details as { parameters: unknown }).parameters).toEqual({});
+  });
+});
+
+describe("Constraint match", () => {
+  const req = (o: KubeObject, extra: Partial<AdmissionRequest> = {}): AdmissionRequest => ({ operation: "CREATE", object: o, ...extra });
+  const m = (match: ConstraintMatch, r: AdmissionRequest) => constraintMatches(match, r).matched;
+
+  it("kinds: any entry, with * for groups and kinds; empty matches everything", () => {
+    expect(m({ kinds: [{ apiGroups: [""], kinds: ["Pod"] }] }, req(pod()))).toBe(true);
+    expect(m({ kinds: [{ apiGroups: ["apps"], kinds: ["Pod"] }] }, req(pod()))).toBe(false);
+    expect(m({ kinds: [{ apiGroups: ["*"], kinds: ["Pod"] }] }, req(pod()))).toBe(true);
+    expect(m({ kinds: [{ apiGroups: ["apps"], kinds: ["Deployment"] }, { apiGroups: [""], kinds: ["*"] }] }, req(pod()))).toBe(true);
+    expect(m({}, req(pod()))).toBe(true);
+  });
+
+  it("namespaces and excludedNamespaces take prefix and suffix globs", () => {
+    expect(m({ namespaces: ["sho*"] }, req(pod()))).toBe(true);
+    expect(m({ namespaces: ["*-system"] }, req(pod()))).toBe(false);
+    expect(m({ namespaces: ["*-system"] }, req(pod({}, "kube-system")))).toBe(true);
+    expect(m({ excludedNamespaces: ["kube-*"] }, req(pod({}, "kube-system")))).toBe(false);
+    expect(m({ excludedNamespaces: ["shop"] }, req(pod()))).toBe(false);
+  });
+
+  it("a Namespace object is matched by its own name; other cluster-scoped objects ignore namespace criteria", () => {
+    const ns: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-public" } };
+    expect(m({ excludedNamespaces: ["kube-*"] }, req(ns))).toBe(false);
+    const cr: KubeObject = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "x" } };
+    expect(m({ namespaces: ["shop"] }, req(cr))).toBe(true);
+  });
+
+  it("scope", () => {
+    const cr: KubeObject = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "x" } };
+    expect(m({ scope: "Cluster" }, req(cr))).toBe(true);
+    expect(m({ scope: "Namespaced" }, req(cr))).toBe(false);
+    expect(m({ scope: "Namespaced" }, req(pod()))).toBe(true);
+  });
+
+  it("labelSelector reads the object, the old object on DELETE", () => {
+    const sel: ConstraintMatch = { labelSelector: { matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }] } };
+    expect(m(sel, req(pod({ tier: "web" })))).toBe(true);
+    expect(m(sel, req(pod({ tier: "db" })))).toBe(false);
+    expect(m(sel, { operation: "DELETE", oldObject: pod({ tier: "web" }) })).toBe(true);
+  });
+
+  it("namespaceSelector reads the namespace objects given, plus kubernetes.io/metadata.name", () => {
+    const sel: ConstraintMatch = { namespaceSelector: { matchLabels: { env: "prod" } } };
+    const prod: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { env: "prod" } } };
+    expect(m(sel, req(pod(), { cluster: { namespaces: { shop: prod } } }))).toBe(true);
+    expect(m(sel, req(pod()))).toBe(false);
+    expect(m({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "shop" } } }, req(pod()))).toBe(true);
+  });
+
+  it("name takes a glob", () => {
+    expect(m({ name: "we*" }, req(pod()))).toBe(true);
+    expect(m({ name: "db" }, req(pod()))).toBe(false);
+  });
+});
+
+describe("compiling templates", async () => {
+  const compiler = await discoverRegoCompiler();
+
+  it("a template that does not compile is reported with its name and the Rego line", async () => {
+    const bad = readTemplate(template("Bad", 'package bad\n\nviolation[{"msg": msg}] {\n  msg := concat(", ", input.x\n}\n'), "bad.yaml");
+    const { errors } = await GatekeeperEngine.prepare([bad], compiler, undefined);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.problems[0]).toMatchObject({ code: "rego_parse_error", file: "Bad/template.rego", row: 5 });
+  });
+
+  it("each template compiles with its own libs: two templates' lib packages never collide", async () => {
+    const a = readTemplate(template("A", 'package a\nimport data.lib.util\nviolation[{"msg": util.name}] { true }\n', ['package lib.util\nname = "from A"\n']), "a.yaml");
+    const b = readTemplate(template("B", 'package b\nimport data.lib.util\nviolation[{"msg": util.name}] { true }\n', ['package lib.util\nname = "from B"\n']), "b.yaml");
+    const { engine, errors } = await GatekeeperEngine.prepare([a, b], compiler, undefined);
+    expect(errors).toEqual([]);
+    const msg = (kind: string) => {
+      const r = engine.review(readConstraint(constraint(kind)), { operation: "CREATE", object: pod() });
+      return r.status === "evaluated" ? r.violations.map((v) => v.msg) : r;
+    };
+    expect(msg("A")).toEqual(["from A"]);
+    expect(msg("B")).toEqual(["from B"]);
+  });
+
+  it("Rego v0 by default, v1 when the template's code says so", async () => {
+    const v1: KubeObject = {
+      ...template("V1", ""),
+      spec: {
+        crd: { spec: { names: { kind: "V1" } } },
+        targets: [{ target: "admission.k8s.gatekeeper.sh", code: [{ engine: "Rego", source: { version: "v1", rego: 'package v1t\nviolation contains {"msg": "v1"} if true\n' } }] }],
+      },
+    };
+    const t = readTemplate(v1, "v1.yaml");
+    expect(t.regoVersion).toBe(1);
+    const { errors } = await GatekeeperEngine.prepare([t], compiler, undefined);
+    expect(errors).toEqual([]);
+    const v0 = readTemplate(template("V0", 'package v0t\nviolation contains {"msg": "v1"} if true\n'), "v0.yaml");
+    const r = await GatekeeperEngine.prepare([v0], compiler, undefined);
+    expect(r.errors).toHaveLength(1);
+  });
+
+  it("the content-hash cache: a second compile of the same units compiles nothing; a changed unit compiles alone", async () => {
+    const dir = tempDir("policyc-wasm-cache-");
+    const unit = (msg: string) => ({ modules: [{ path: "m.rego", source: `package m\nviolation contains {"msg": "${msg}"} if true\n` }], entrypoints: ["m/violation"], regoVersion: 1 as const, strict: true });
+    const first = await compileWithCache(compiler, [unit("a"), unit("b")], dir);
+    expect(first.stats).toEqual({ compiled: 2, cached: 0 });
+    const second = await compileWithCache(compiler, [unit("a"), unit("b")], dir);
+    expect(second.stats).toEqual({ compiled: 0, cached: 2 });
+    const third = await compileWithCache(compiler, [unit("a"), unit("c")], dir);
+    expect(third.stats).toEqual({ compiled: 1, cached: 1 });
+  });
+});
+
+describe("evaluation errors", async () => {
+  it("a conflict inside the Rego is an error result, not a pass", async () => {
+    const compiler = await discoverRegoCompiler();
+    const t = readTemplate(template("Conflict", 'package conflict\nx = 1 { true }\nx = 2 { true }\nviolation[{"msg": sprintf("%v", [x])}] { true }\n'), "c.yaml");
+    const { engine } = await GatekeeperEngine.prepare([t], compiler, undefined);
+    const r = engine.review(readConstraint(constraint("Conflict")), { operation: "CREATE", object: pod() });
+    expect(r.status).toBe("error");
+  });
+});
+
+describe("the Rego policyc generates", () => {
+  it("every golden template compiles with OPA's compiler in strict mode, as Rego v0 (Gatekeeper's default) and v1", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const path = await import("node:path");
+    const golden = path.join(import.meta.dirname, "golden");
+    const compiler = await discoverRegoCompiler();
+    const units = readdirSync(golden)
+      .sort()
+      .flatMap((name) => {
+        const source = readFileSync(path.join(golden, name, "template.rego"), "utf8");
+        const pkg = /^package (\w+)/m.exec(source)![1]!;
+        return ([0, 1] as const).map((regoVersion) => ({ modules: [{ path: `${name}.rego`, source }], entrypoints: [`${pkg}/violation`, `${pkg}/applies`], regoVersion, strict: true }));
+      });
+    const results = await compiler.compile(units);
+    expect(results.map((r) => (r.ok ? "ok" : r.problems))).toEqual(units.map(() => "ok"));
+  });
+});

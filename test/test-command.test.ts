@@ -1,0 +1,145 @@
+/** `policyc test`: reports, exit codes, filter, shard, cache, bad input. */
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { XMLValidator } from "fast-xml-parser";
+import { afterEach, describe, expect, it } from "vitest";
+import { cli, ROOT, tempDir } from "./support/helpers.js";
+
+interface JsonReport {
+  summary: Record<string, number>;
+  results: { policy: string; rule: string; case: string; resource: string; engine: string; expected: string; actual: string | number; status: string; messages: string[]; reason?: string }[];
+}
+const json = (out: string) => JSON.parse(out) as JsonReport;
+
+/** A copy of the starter policies in a temp folder, to edit. */
+function policiesCopy(): string {
+  const dir = tempDir("policyc-policies-");
+  cpSync(path.join(ROOT, "policies"), dir, { recursive: true });
+  return dir;
+}
+
+const savedCache = process.env.POLICYC_CACHE_DIR;
+afterEach(() => {
+  if (savedCache === undefined) delete process.env.POLICYC_CACHE_DIR;
+  else process.env.POLICYC_CACHE_DIR = savedCache;
+});
+
+describe("policyc test on the starter policies", () => {
+  it("runs every case on gatekeeper and reference; the JSON report has the documented shape", async () => {
+    const r = await cli(["test", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    const report = json(r.out);
+    expect(Object.keys(report.summary).sort()).toEqual(["cases", "disagreements", "durationMs", "errors", "evaluations", "failed", "passed", "policies", "skipped"]);
+    expect(report.summary).toMatchObject({ policies: 3, cases: 10, evaluations: 20, passed: 20, failed: 0, errors: 0, disagreements: 0 });
+    for (const row of report.results) {
+      expect(Object.keys(row)).toEqual(expect.arrayContaining(["policy", "rule", "case", "resource", "engine", "expected", "actual", "status", "messages"]));
+    }
+    const deny = report.results.find((x) => x.engine === "gatekeeper" && x.expected === "deny" && x.policy === "disallow-privileged-containers")!;
+    expect(deny).toMatchObject({ actual: "deny", status: "pass", rule: "disallow-privileged-containers" });
+    expect(deny.messages[0]).toMatch(/^Privileged container \w+ is not allowed$/);
+    const skip = report.results.find((x) => x.expected === "skip" && x.engine === "gatekeeper")!;
+    expect(skip.actual).toBe("none");
+    expect(r.err).toMatch(/engines not available yet, not run: kyverno, kubernetes/);
+  });
+
+  it("a second run compiles nothing (content-hash cache)", async () => {
+    process.env.POLICYC_CACHE_DIR = tempDir("policyc-cache-");
+    const first = await cli(["test", "--reporter", "json", "--engine", "gatekeeper"]);
+    expect(first.err).toContain("Rego cache: 3 compiled, 0 from cache");
+    const second = await cli(["test", "--reporter", "json", "--engine", "gatekeeper"]);
+    expect(second.err).toContain("Rego cache: 0 compiled, 3 from cache");
+    expect(json(second.out).summary.passed).toBe(json(first.out).summary.passed);
+  });
+
+  it("pretty output shows expected vs actual and the messages", async () => {
+    const r = await cli(["test"]);
+    expect(r.out).toContain("PASS disallow-privileged-containers");
+    expect(r.out).toMatch(/expected deny, got gatekeeper=deny reference=deny/);
+    expect(r.out).toContain("Privileged container app is not allowed");
+    expect(r.out).toMatch(/OK {2}10 cases, 20 evaluations: 20 passed, 0 failed/);
+  });
+
+  it("junit is well-formed XML with one testcase per case, resource and engine", async () => {
+    const file = path.join(tempDir(), "report.xml");
+    const r = await cli(["test", "--reporter", "junit", "--output", file]);
+    expect(r.code).toBe(0);
+    const xml = readFileSync(file, "utf8");
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml.match(/<testcase /g)).toHaveLength(20);
+    expect(xml).toContain('<testsuites name="policyc" tests="20" failures="0" errors="0" skipped="0"');
+  });
+
+  it("--engine selects engines; --filter narrows cases", async () => {
+    const r = json((await cli(["test", "--reporter", "json", "--engine", "reference", "--filter", "privileged"])).out);
+    expect(new Set(r.results.map((x) => x.engine))).toEqual(new Set(["reference"]));
+    expect(new Set(r.results.map((x) => x.policy))).toEqual(new Set(["disallow-privileged-containers", "require-app-name-label"]));
+  });
+
+  it("--shard I/N splits the cases so the shards cover each once", async () => {
+    const ids = async (s: string) => json((await cli(["test", "--reporter", "json", "--engine", "reference", "--shard", s])).out).results.map((x) => `${x.policy}/${x.case}`);
+    const a = await ids("1/2");
+    const b = await ids("2/2");
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.length).toBeGreaterThan(0);
+    expect(a.filter((x) => b.includes(x))).toEqual([]);
+    expect([...a, ...b].sort()).toEqual((await ids("1/1")).sort());
+    expect((await cli(["test", "--shard", "3/2"])).code).toBe(2);
+  });
+});
+
+describe("failing cases and bad input", () => {
+  it("a case whose expectation is wrong fails with exit 1, expected vs actual in every report", async () => {
+    const dir = policiesCopy();
+    const file = path.join(dir, "disallow-privileged-containers.ts");
+    writeFileSync(file, readFileSync(file, "utf8").replace('{ resource: "fixtures/pod-unprivileged.yaml", expect: "allow" }', '{ resource: "fixtures/pod-unprivileged.yaml", expect: "deny" }'));
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    const failed = json(r.out).results.filter((x) => x.status === "fail");
+    expect(failed.map((x) => [x.engine, x.expected, x.actual])).toEqual([
+      ["gatekeeper", "deny", "allow"],
+      ["reference", "deny", "allow"],
+    ]);
+    const pretty = await cli(["test", dir]);
+    expect(pretty.code).toBe(1);
+    expect(pretty.out).toMatch(/✗ deny fixtures\/pod-unprivileged.yaml .* expected deny, got gatekeeper=allow reference=allow/);
+  });
+
+  it("a wrong message expectation fails", async () => {
+    const dir = policiesCopy();
+    const file = path.join(dir, "disallow-privileged-containers.ts");
+    writeFileSync(file, readFileSync(file, "utf8").replace('message: "Privileged container app"', 'message: "no such text"'));
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    expect(json(r.out).results.filter((x) => x.status === "fail").map((x) => x.reason)).toEqual([
+      'no violation message contains "no such text"',
+      'no violation message contains "no such text"',
+    ]);
+  });
+
+  it("a missing fixture is bad input: exit 2, naming the policy file, line and field", async () => {
+    const dir = policiesCopy();
+    const file = path.join(dir, "no-wildcard-verbs.ts");
+    const text = readFileSync(file, "utf8").replace("fixtures/role-read-only.yaml", "fixtures/nope.yaml");
+    writeFileSync(file, text);
+    const line = text.split("\n").findIndex((l) => l.includes("fixtures/nope.yaml")) + 1;
+    const r = await cli(["test", dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`no-wildcard-verbs.ts:${line}:`);
+    expect(r.err).toMatch(/tests\[0\]\.resource: .*fixtures\/nope\.yaml: fixture file not found/);
+  });
+
+  it("a malformed case is bad input naming the field", async () => {
+    const dir = policiesCopy();
+    const file = path.join(dir, "no-wildcard-verbs.ts");
+    writeFileSync(file, readFileSync(file, "utf8").replace('expect: "allow"', 'expect: "alow"'));
+    const r = await cli(["test", dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no-wildcard-verbs\.ts:\d+:\d+ invalid_test_case tests\[0\]\.expect: Invalid option/);
+  });
+
+  it("usage errors exit 2", async () => {
+    expect((await cli(["test", "--engine", "opa"])).code).toBe(2);
+    expect((await cli(["test", "no/such/folder"])).code).toBe(2);
+    expect((await cli(["test", "--reporter", "xml"])).code).toBe(2);
+  });
+});
