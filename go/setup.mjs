@@ -3,6 +3,9 @@
 //
 // - policyc-opa.wasm  OPA's compiler (Rego -> Wasm) as a WASI command, run in-process by policyc
 // - policyc-opa       the same program built natively: OPA's interpreter, the tests' oracle
+// - policyc-cel.wasm  cel-go with Kubernetes' CEL environment and the API server's admission
+//                     policy validator, as a WASI reactor policyc calls in-process
+// - policyc-cel       the same code built natively, the oracle of the CEL bridge tests
 //
 // Idempotent: the result lives in a cache directory keyed by the hash of policyc's Go
 // glue and package list (go/), and dist/go points at it. A second run does nothing.
@@ -27,6 +30,8 @@ const log = (msg) => quiet || process.stderr.write(`setup:engines: ${msg}\n`);
 /** The programs built, each for the targets listed. */
 const PROGRAMS = [
   { dir: "opa", name: "policyc-opa", targets: ["native", "wasip1"] },
+  // The CEL engine runs as a WASI reactor: Node calls its exported functions many times.
+  { dir: "cel", name: "policyc-cel", targets: ["native", "wasip1"], reactor: true },
 ];
 
 export function cacheRoot() {
@@ -161,7 +166,8 @@ function build(work, entry) {
     GOTOOLCHAIN: "local",
     GOFLAGS: "-trimpath",
     CGO_ENABLED: "0",
-    GOCACHE: path.join(work, "gocache"),
+    // Kept between builds: a changed glue file rebuilds in seconds, not minutes.
+    GOCACHE: path.join(cacheRoot(), "gocache"),
     HOME: work,
   };
   const goVersion = run(path.join(goroot, "bin/go"), ["env", "GOVERSION"], { env: goEnv }).trim();
@@ -172,7 +178,8 @@ function build(work, entry) {
       const out = path.join(entry, program.name + (wasm ? ".wasm" : ""));
       const t0 = Date.now();
       log(`building ${path.basename(out)} with ${goVersion}`);
-      run(path.join(goroot, "bin/go"), ["build", "-ldflags=-s -w", "-o", out, "."], {
+      const mode = wasm && program.reactor ? ["-buildmode=c-shared"] : [];
+      run(path.join(goroot, "bin/go"), ["build", ...mode, "-ldflags=-s -w", "-o", out, "."], {
         cwd: path.join(GO_DIR, program.dir),
         env: { ...goEnv, GOOS: wasm ? "wasip1" : "linux", GOARCH: wasm ? "wasm" : goArch() },
       });
@@ -210,7 +217,10 @@ function main() {
     return;
   }
   fs.mkdirSync(engines, { recursive: true });
-  const work = fs.mkdtempSync(path.join(engines, `.build-${key}-`));
+  // A fixed build folder, so the Go build cache (keyed by paths too) is reused across keys.
+  const work = path.join(engines, ".build");
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work);
   const staged = path.join(work, "out");
   fs.mkdirSync(staged);
   try {

@@ -1,6 +1,6 @@
 /**
- * The bundled policies' own cases on every engine that exists (gatekeeper on OPA Wasm, and the
- * reference evaluator), through policyc/testing as users write them.
+ * The bundled policies' own cases on every engine (kyverno and kubernetes on the CEL engine,
+ * gatekeeper on OPA Wasm, the reference evaluator), through policyc/testing as users write them.
  */
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -26,7 +26,7 @@ describe("starter policies", () => {
         it(`${t.expect}s ${label} on every engine`, async () => {
           const cwd = path.resolve(ROOT, path.dirname(lp.file));
           const result = await evaluate(lp.definition, t.resource as string, { cwd, ...(t.operation ? { operation: t.operation } : {}) });
-          expect(Object.keys(result.engines).sort()).toEqual(["gatekeeper", "reference"]);
+          expect(Object.keys(result.engines).sort()).toEqual(["gatekeeper", "kubernetes", "kyverno", "reference"]);
           if (t.expect === "allow") expect(result).toAllow();
           else if (t.expect === "skip") expect(result).toSkip();
           else expect(result).toDeny(t.message);

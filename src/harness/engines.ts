@@ -6,6 +6,7 @@ import type { CompiledPolicy } from "../build/index.js";
 import { instanceName, type Document } from "../backends/index.js";
 import { GatekeeperEngine, formatTemplateProblem, readConstraint, readTemplate, type ConstraintSpec } from "../engines/gatekeeper/index.js";
 import type { RegoCompiler } from "../engines/opa/compiler.js";
+import { CelCompileError, CompiledVap, validatingPolicyAsVap, type CelRuntime } from "../engines/cel/index.js";
 import { evaluateReference } from "../engines/reference/index.js";
 import { subjectObject, type AdmissionRequest, type KubeObject } from "../engines/request.js";
 import type { Instance } from "../ir/index.js";
@@ -98,6 +99,62 @@ export class GatekeeperPolicyEngine implements PolicyEngine {
         const rules = [...new Set(r.violations.map((v) => String((v.details as { rule?: unknown } | undefined)?.rule ?? "")).filter(Boolean))];
         return { verdict: "deny", messages: r.violations.map((v) => String(v.msg)), violations: r.violations.length, rules, enforcement: constraint.enforcementAction };
       }
+    }
+  }
+}
+
+/**
+ * The CEL outputs on the CEL engine: `kubernetes` evaluates the generated ValidatingAdmissionPolicy
+ * with its binding, `kyverno` the generated ValidatingPolicy. Every expression is compiled once per
+ * run; a compile error in generated CEL is policyc's bug.
+ */
+export class CelPolicyEngine implements PolicyEngine {
+  private constructor(
+    readonly name: "kubernetes" | "kyverno",
+    private readonly compiled: ReadonlyMap<string, CompiledVap>,
+  ) {}
+
+  static prepare(name: "kubernetes" | "kyverno", policies: readonly CompiledPolicy[], runtime: CelRuntime): { engine: CelPolicyEngine; internal: string[] } {
+    const compiled = new Map<string, CompiledVap>();
+    const internal: string[] = [];
+    for (const p of policies) {
+      const out = p.outputs.find((o) => o.target === name);
+      if (!out) continue;
+      const docs = out.documents as unknown as KubeObject[];
+      try {
+        if (name === "kubernetes") {
+          for (const vap of docs.filter((d) => d.kind === "ValidatingAdmissionPolicy")) {
+            const bindings = docs.filter((d) => d.kind === "ValidatingAdmissionPolicyBinding" && (d as { spec?: { policyName?: string } }).spec?.policyName === vap.metadata?.name);
+            compiled.set(String(vap.metadata?.name), CompiledVap.compile(runtime, vap, bindings));
+          }
+        } else {
+          for (const vp of docs.filter((d) => d.kind === "ValidatingPolicy")) {
+            const { policy, binding } = validatingPolicyAsVap(vp);
+            compiled.set(String(vp.metadata?.name), CompiledVap.compile(runtime, policy, [binding]));
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof CelCompileError)) throw error;
+        internal.push(`${p.file}: ${name} output: ${error.message}`);
+      }
+    }
+    return { engine: new CelPolicyEngine(name, compiled), internal };
+  }
+
+  evaluate(policy: CompiledPolicy, instance: Instance, req: AdmissionRequest): EngineVerdict | { skipped: string } {
+    const skip = targetSkip(policy, this.name);
+    if (skip) return skip;
+    const vap = this.compiled.get(instanceName(policy.policy.name, instance));
+    if (!vap) return { verdict: "error", messages: [], reason: `no ${this.name} policy for ${instanceName(policy.policy.name, instance)}` };
+    const v = vap.evaluate(req);
+    switch (v.verdict) {
+      case "none":
+      case "error":
+        return { verdict: v.verdict, messages: [], reason: v.reason };
+      case "allow":
+        return { verdict: "allow", messages: [] };
+      case "deny":
+        return { verdict: "deny", messages: v.messages, violations: v.messages.length, enforcement: v.actions.join(",") };
     }
   }
 }

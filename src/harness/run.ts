@@ -10,9 +10,11 @@ import { discoverRegoCompiler, type RegoCompiler } from "../engines/opa/compiler
 import { EngineMissingError } from "../engines/locate.js";
 import { formatIssue, type Issue, TARGET_NAMES } from "../ir/index.js";
 import { findPolicyFiles, locateIssues } from "../load/index.js";
-import { GatekeeperPolicyEngine, referenceEngine, type PolicyEngine } from "./engines.js";
+import { CelPolicyEngine, GatekeeperPolicyEngine, referenceEngine, type PolicyEngine } from "./engines.js";
+import { CelRuntime } from "../engines/cel/index.js";
 import { FixtureError } from "./fixtures.js";
 import { findGatorSuites, readGatorSuite, runGatorSuites } from "./gator-suite.js";
+import { findKyvernoTests, runKyvernoTests } from "./kyverno-suite.js";
 import { collectCases, runPolicycCase, type PolicycCase } from "./policyc-cases.js";
 import { ENGINE_NAMES, summarize, type EngineName, type Report, type ResultRow } from "./report.js";
 
@@ -66,10 +68,11 @@ export function regoCompiler(): Promise<RegoCompiler> {
 }
 
 /** Sorts PATHs into policy folders (holding policy files) and gator suites (files, or found in folders). */
-function classify(cwd: string, paths: readonly string[], policies: string): { policyDirs: string[]; suites: string[]; errors: string[] } {
+function classify(cwd: string, paths: readonly string[], policies: string): { policyDirs: string[]; suites: string[]; kyverno: string[]; errors: string[] } {
   const list = paths.length ? paths : [policies];
   const policyDirs: string[] = [];
   const suites: string[] = [];
+  const kyverno: string[] = [];
   const errors: string[] = [];
   for (const p of list) {
     const abs = path.resolve(cwd, p);
@@ -79,16 +82,20 @@ function classify(cwd: string, paths: readonly string[], policies: string): { po
     }
     const found = findGatorSuites(abs);
     suites.push(...found);
+    const tests = findKyvernoTests(abs);
+    kyverno.push(...tests);
     const isDir = statSync(abs).isDirectory();
     if (isDir && findPolicyFiles(abs).length > 0) policyDirs.push(abs);
-    else if (found.length === 0) errors.push(`${p}: ${isDir ? "holds no policy files and no gator suites" : "is not a gator suite (kind: Suite, apiVersion: test.gatekeeper.sh/v1alpha1)"}`);
+    else if (found.length === 0 && tests.length === 0) {
+      errors.push(`${p}: ${isDir ? "holds no policy files, gator suites or Kyverno tests" : "is neither a gator suite (kind: Suite) nor a Kyverno test (kyverno-test.yaml)"}`);
+    }
   }
-  return { policyDirs, suites, errors };
+  return { policyDirs, suites, kyverno, errors };
 }
 
 export async function runTests(o: TestOptions): Promise<TestOutcome> {
   const started = performance.now();
-  const { policyDirs, suites, errors: pathErrors } = classify(o.cwd, o.paths, o.policies);
+  const { policyDirs, suites, kyverno, errors: pathErrors } = classify(o.cwd, o.paths, o.policies);
   if (pathErrors.length) return { status: "invalid", errors: pathErrors };
   const notes: string[] = [];
   const rows: ResultRow[] = [];
@@ -124,8 +131,6 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
       notes.push(`gatekeeper engine not run: ${e.message}`);
     }
   }
-  const unavailable = o.engines.filter((e) => e === "kyverno" || e === "kubernetes");
-  if (unavailable.length && selected.length > 0) notes.push(`engines not available yet, not run: ${unavailable.join(", ")} (the CEL engine)`);
 
   const engines: PolicyEngine[] = [];
   if (compiler && selected.length > 0) {
@@ -138,8 +143,28 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
     notes.push(`Rego cache: ${gk.stats.compiled} compiled, ${gk.stats.cached} from cache`);
     engines.push(gk.engine);
   }
+  const celNames = (["kyverno", "kubernetes"] as const).filter((e) => o.engines.includes(e));
+  if (celNames.length && selected.length > 0) {
+    let runtime: CelRuntime | undefined;
+    try {
+      runtime = await CelRuntime.get();
+    } catch (e) {
+      if (!(e instanceof EngineMissingError)) throw e;
+      if (o.engines.length === celNames.length) return { status: "invalid", errors: [e.message] };
+      notes.push(`${celNames.join(", ")} not run: ${e.message}`);
+    }
+    if (runtime) {
+      const used = compiled.filter((p) => selected.some((c) => c.policy === p));
+      for (const name of celNames) {
+        const cel = CelPolicyEngine.prepare(name, used, runtime);
+        if (cel.internal.length) return { status: "internal", errors: cel.internal.map((m) => `policyc generated CEL that does not compile (a policyc bug): ${m}`) };
+        engines.push(cel.engine);
+      }
+    }
+  }
   if (o.engines.includes("reference")) engines.push(referenceEngine);
 
+  engines.sort((a, b) => ENGINE_NAMES.indexOf(a.name) - ENGINE_NAMES.indexOf(b.name));
   const total = selected.length;
   let done = 0;
   const inputErrors: Issue[] = [];
@@ -172,6 +197,19 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
     if (g.inputErrors.length) return { status: "invalid", errors: g.inputErrors };
     notes.push(`gator suites: ${parsed.length}; templates ${g.stats.compiled} compiled, ${g.stats.cached} from cache`);
     rows.push(...g.rows);
+  }
+  if (kyverno.length > 0) {
+    let runtime: CelRuntime;
+    try {
+      runtime = await CelRuntime.get();
+    } catch (e) {
+      if (e instanceof EngineMissingError) return { status: "invalid", errors: [e.message] };
+      throw e;
+    }
+    const k = await runKyvernoTests(kyverno, runtime, o.cwd, (id) => select([id]).has(id));
+    if (k.inputErrors.length) return { status: "invalid", errors: k.inputErrors };
+    notes.push(`Kyverno CLI tests: ${kyverno.length}`);
+    rows.push(...k.rows);
   }
   return { status: "ran", report: { summary: summarize(rows, disagreements, performance.now() - started), results: rows, notes } };
 }

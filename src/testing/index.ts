@@ -11,7 +11,8 @@ import { compilePolicy, type TargetOutput } from "../backends/index.js";
 import type { CompiledPolicy } from "../build/index.js";
 import type { KubeObject } from "../engines/request.js";
 import { formatIssue, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
-import { GatekeeperPolicyEngine, referenceEngine, type EngineVerdict, type PolicyEngine } from "../harness/engines.js";
+import { CelPolicyEngine, GatekeeperPolicyEngine, referenceEngine, type EngineVerdict, type PolicyEngine } from "../harness/engines.js";
+import { CelRuntime } from "../engines/cel/index.js";
 import { readFixtures } from "../harness/fixtures.js";
 import { resolveCase, type PolicycCase } from "../harness/policyc-cases.js";
 import type { EngineName } from "../harness/report.js";
@@ -55,7 +56,11 @@ function prepare(definition: PolicyDefinition, names: readonly EngineName[] | un
       const compiled: CompiledPolicy = { file: definition.source.file, policy: lowered.value, tests: [], outputs };
       const gk = await GatekeeperPolicyEngine.prepare([compiled], await regoCompiler(), defaultWasmCache());
       if (gk.internal.length) throw new Error(gk.internal.join("\n"));
-      return { compiled, engines: [gk.engine, referenceEngine] };
+      const runtime = await CelRuntime.get();
+      const cel = (["kyverno", "kubernetes"] as const).map((name) => CelPolicyEngine.prepare(name, [compiled], runtime));
+      const internal = cel.flatMap((c) => c.internal);
+      if (internal.length) throw new Error(internal.join("\n"));
+      return { compiled, engines: [...cel.map((c) => c.engine), gk.engine, referenceEngine] };
     })();
     prepared.set(definition, p);
   }

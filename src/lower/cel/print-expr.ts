@@ -22,10 +22,12 @@ export function celOptional(ref: FieldRef, ctx: CelContext): { text: string; opt
   return { text: base(ref, ctx) + ref.path.map(celOptionalSelect).join(""), optional: true };
 }
 
-/** The field's value, `null` when it is missing. */
+/** The field's value, `null` when it is missing, typed dyn. */
 export function celValueOf(ref: FieldRef, ctx: CelContext): string {
   const o = celOptional(ref, ctx);
-  return o.optional ? `${o.text}.orValue(null)` : o.text;
+  // dyn(): `orValue(null)` has type null to the checker, so string and number functions would not
+  // type-check on it; the callers guard every use with a type() test.
+  return o.optional ? `dyn(${o.text}.orValue(null))` : o.text;
 }
 
 /** Concatenated lists; a missing list is empty. */

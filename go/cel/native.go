@@ -1,0 +1,37 @@
+//go:build !wasip1
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// The native build answers a file holding a JSON array of requests with a JSON array of answers.
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: policyc-cel REQUESTS.json")
+		os.Exit(2)
+	}
+	raw, err := os.ReadFile(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	var reqs []json.RawMessage
+	if err := json.Unmarshal(raw, &reqs); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	out := make([]response, len(reqs))
+	for i, r := range reqs {
+		out[i] = handle(r)
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,100 @@
+/**
+ * The CEL engine: cel-go with Kubernetes' CEL environment and the API server's admission policy
+ * code (Debian's Go sources, policyc's glue in go/cel), built as a WASI reactor and called
+ * in-process. Loaded once per process; JSON requests go through the module's linear memory.
+ */
+import { readFileSync } from "node:fs";
+import { EngineMissingError, locateEngines } from "../locate.js";
+
+export interface CelProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface CelDecision {
+  readonly action: "admit" | "deny";
+  readonly evaluation?: "admit" | "deny" | "error";
+  readonly message?: string;
+  readonly reason?: string;
+}
+
+export interface CelBindingResult {
+  readonly binding: string;
+  readonly matched: boolean;
+  readonly validationActions?: readonly string[];
+  readonly decisions?: readonly CelDecision[];
+  readonly auditAnnotations?: readonly { key: string; value?: string; action: string; error?: string }[];
+  readonly error?: string;
+}
+
+export interface CelResponse {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly problems?: readonly CelProblem[];
+  readonly matched?: boolean;
+  readonly bindings?: readonly CelBindingResult[];
+  readonly value?: unknown;
+  readonly type?: string;
+}
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  policyc_alloc(n: number): number;
+  policyc_free(p: number): void;
+  policyc_call(p: number, n: number): bigint;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class CelRuntime {
+  private constructor(private readonly exports: Exports) {}
+
+  private static loading: Promise<CelRuntime> | undefined;
+
+  /** The process's CEL runtime (compiled and instantiated on first use, ~1 s). */
+  static get(): Promise<CelRuntime> {
+    CelRuntime.loading ??= CelRuntime.load().catch((e) => {
+      CelRuntime.loading = undefined;
+      throw e;
+    });
+    return CelRuntime.loading;
+  }
+
+  private static async load(): Promise<CelRuntime> {
+    const engines = locateEngines();
+    const file = engines.file("policyc-cel.wasm");
+    if (!file) throw new EngineMissingError("the CEL engine", `${engines.dir} has no policyc-cel.wasm`);
+    const emit = process.emitWarning;
+    process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
+      if (!String(w).includes("WASI is an experimental feature")) (emit as (...a: unknown[]) => void).call(process, w, ...rest);
+    }) as typeof process.emitWarning;
+    let WASI: typeof import("node:wasi").WASI;
+    try {
+      ({ WASI } = await import("node:wasi"));
+    } finally {
+      process.emitWarning = emit;
+    }
+    // klog's init needs a program name in args.
+    const wasi = new WASI({ version: "preview1", args: ["policyc-cel"], env: {}, returnOnExit: true });
+    const module = await WebAssembly.compile(readFileSync(file));
+    const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
+    wasi.initialize(instance as unknown as object);
+    return new CelRuntime(instance.exports as unknown as Exports);
+  }
+
+  /** One request to the Go side; answers are plain JSON. */
+  call(request: object): CelResponse {
+    const ex = this.exports;
+    const bytes = encoder.encode(JSON.stringify(request));
+    const p = ex.policyc_alloc(bytes.length);
+    new Uint8Array(ex.memory.buffer, p, bytes.length).set(bytes);
+    const packed = ex.policyc_call(p, bytes.length);
+    ex.policyc_free(p);
+    const q = Number(packed >> 32n);
+    const n = Number(packed & 0xffffffffn);
+    const text = decoder.decode(new Uint8Array(ex.memory.buffer, q, n));
+    ex.policyc_free(q);
+    return JSON.parse(text) as CelResponse;
+  }
+}
