@@ -89,6 +89,31 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
       error = e;
     }
     expect(error).toBeInstanceOf(CelCompileError);
-    expect((error as Error).message).toMatch(/^p: spec\.validations\[0\]\.expression: compilation failed: ERROR: <input>:1:\d+: found no matching overload for '_\+_'/);
+    expect((error as Error).message).toMatch(/^p: spec\.validations\[0\]\.expression: compilation failed: ERROR: <input>:1:\d+: found no matching overload for '_==_' applied to '\(string, int\)'/);
+  });
+});
+
+describe("the CEL policyc generates", () => {
+  it("every golden ValidatingAdmissionPolicy and ValidatingPolicy type-checks on Kubernetes' CEL environment", async () => {
+    const { readdirSync } = await import("node:fs");
+    const path = await import("node:path");
+    const { readYamlDocuments } = await import("./support/helpers.js");
+    const { validatingPolicyAsVap } = await import("../src/engines/cel/index.js");
+    const runtime = await CelRuntime.get();
+    const golden = path.join(import.meta.dirname, "golden");
+    let compiled = 0;
+    for (const name of readdirSync(golden).sort()) {
+      for (const doc of readYamlDocuments(path.join(golden, name, "kubernetes.yaml")) as KubeObject[]) {
+        if (doc.kind !== "ValidatingAdmissionPolicy") continue;
+        CompiledVap.compile(runtime, doc, []);
+        compiled++;
+      }
+      for (const doc of readYamlDocuments(path.join(golden, name, "kyverno.yaml")) as KubeObject[]) {
+        const { policy, binding } = validatingPolicyAsVap(doc);
+        CompiledVap.compile(runtime, policy, [binding]);
+        compiled++;
+      }
+    }
+    expect(compiled).toBeGreaterThanOrEqual(8);
   });
 });

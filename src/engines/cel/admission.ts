@@ -83,7 +83,9 @@ export class CompiledVap {
     if (!r.matched) return { verdict: "none", reason: "matchConstraints do not match the request" };
     const bound = (r.bindings ?? []).filter((b) => b.matched || b.error);
     if (bound.length === 0) return { verdict: "none", reason: "no binding matches the request" };
-    const errors = bound.flatMap((b) => [...(b.error ? [b.error] : []), ...(b.decisions ?? []).filter((d) => d.evaluation === "error").map((d) => d.message ?? "evaluation error")]);
+    // An evaluation error denies under failurePolicy Fail (reported as an error: the policy could
+    // not decide) and admits under Ignore (the API server's decision, kept).
+    const errors = bound.flatMap((b) => [...(b.error ? [b.error] : []), ...(b.decisions ?? []).filter((d) => d.evaluation === "error" && d.action === "deny").map((d) => d.message ?? "evaluation error")]);
     if (errors.length) return { verdict: "error", reason: errors.join("; ") };
     const decided = bound.filter((b) => (b.decisions ?? []).length > 0);
     if (decided.length === 0) return { verdict: "none", reason: "matchConditions are false" };

@@ -59,7 +59,11 @@ function listArg(a: Literal | ParamRef, ctx: CelContext): { list: boolean; text:
   return { list: false, text: celValue(v) };
 }
 
-const NUMBER_TYPES = "[int, uint, double]";
+/**
+ * `x` is a number. Not `type(x) in [int, uint, double]`: Kubernetes' CEL environment uses
+ * HomogeneousAggregateLiterals, which rejects a list of three different type values.
+ */
+const isNumber = (x: string) => `(type(${x}) == int || type(${x}) == uint || type(${x}) == double)`;
 
 /**
  * Prints a condition. Leaf predicates read fields through optional selection and check the
@@ -86,8 +90,8 @@ export function printCel(e: Expr, ctx: CelContext): string {
         return `${left} == ${operand(e.right, ctx)}`;
       }
       const right = operand(e.right, ctx);
-      const rightGuard = e.right.kind === "literal" ? "" : ` && type(${right}) in ${NUMBER_TYPES}`;
-      return `(type(${left}) in ${NUMBER_TYPES}${rightGuard} && ${left} ${OPS[e.op]} ${right})`;
+      const rightGuard = e.right.kind === "literal" ? "" : ` && ${isNumber(right)}`;
+      return `(${isNumber(left)}${rightGuard} && ${left} ${OPS[e.op]} ${right})`;
     }
     case "in": {
       const a = listArg(e.list, ctx);
@@ -105,7 +109,7 @@ export function printCel(e: Expr, ctx: CelContext): string {
       const a = listArg(e.right, ctx);
       const q = `string(${v})`;
       const cmp = `quantity(${q}).compareTo(quantity(${a.text})) ${OPS[e.op]} 0`;
-      return `((type(${v}) == string || type(${v}) in ${NUMBER_TYPES}) && isQuantity(${q}) && ${cmp})`;
+      return `((type(${v}) == string || ${isNumber(v)}) && isQuantity(${q}) && ${cmp})`;
     }
     case "count":
       return `size(${celLists(e.lists, ctx)}) ${OPS[e.op]} ${e.value}`;

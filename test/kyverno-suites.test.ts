@@ -1,0 +1,60 @@
+/** Existing Kyverno CLI test folders (kyverno-test.yaml), run unchanged on the CEL engine. */
+import { describe, expect, it } from "vitest";
+import { cli } from "./support/helpers.js";
+
+interface Row { policy: string; rule: string; resource: string; engine: string; expected: string; actual: string; status: string; messages: string[]; reason?: string }
+const rows = (out: string) => (JSON.parse(out) as { results: Row[] }).results;
+
+describe("Kyverno CLI tests", () => {
+  it("ValidatingPolicy rows by policy name and resource kind, autogen for Deployments, messageExpression", async () => {
+    const r = await cli(["test", "test/kyverno/validating-policy", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.resource, x.expected, x.actual, x.status])).toEqual([
+      ["disallow-latest-tag", "Pod/default/good-pod", "pass", "pass", "pass"],
+      ["disallow-latest-tag", "Pod/default/bad-pod", "fail", "fail", "pass"],
+      ["disallow-latest-tag", "Deployment/default/bad-deployment", "fail", "fail", "pass"],
+      ["disallow-latest-tag", "ConfigMap/default/settings", "skip", "skip", "pass"],
+    ]);
+    expect(rows(r.out)[1]!.messages).toEqual(["images must not use :latest: nginx:latest"]);
+  });
+
+  it("ClusterPolicy validate.cel rules by rule name (autogen-… included); a pattern rule is an error row, never a pass", async () => {
+    const r = await cli(["test", "test/kyverno/cluster-policy-cel", "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    const got = rows(r.out).map((x) => [x.rule, x.resource, x.expected, x.actual, x.status]);
+    expect(got).toEqual([
+      ["check-deployment-replicas", "Deployment/shop/small", "pass", "pass", "pass"],
+      ["check-deployment-replicas", "Deployment/shop/big", "fail", "fail", "pass"],
+      ["host-network", "Pod/shop/host-pod", "fail", "fail", "pass"],
+      ["host-network", "Pod/shop/unlabelled-host-pod", "skip", "skip", "pass"],
+      ["host-network", "Pod/kube-system/system-pod", "skip", "skip", "pass"],
+      ["autogen-host-network", "Deployment/shop/big", "fail", "fail", "pass"],
+      ["require-image-tag", "Pod/shop/host-pod", "pass", "error", "error"],
+    ]);
+    expect(rows(r.out).at(-1)!.reason).toMatch(/validate\.pattern, which policyc does not evaluate/);
+  });
+
+  it("the Kubernetes documentation's VAP with params, matchConditions, messageExpression and a binding namespaceSelector", async () => {
+    const r = await cli(["test", "test/kyverno/vap-params", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.engine, x.resource, x.actual])).toEqual([
+      ["kubernetes", "Deployment/test-ns/within-limit", "pass"],
+      ["kubernetes", "Deployment/test-ns/over-limit", "fail"],
+      ["kubernetes", "Deployment/prod-ns/prod-app", "skip"],
+    ]);
+    expect(rows(r.out)[1]!.messages).toEqual(["object.spec.replicas must be no greater than 3"]);
+  });
+
+  it("stricter than the Kyverno CLI: a row expecting fail for a resource no rule applied to fails", async () => {
+    const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "policyc-kyverno-"));
+    cpSync("test/kyverno/validating-policy", dir, { recursive: true });
+    const file = path.join(dir, "kyverno-test.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/kind: ConfigMap\n    result: skip/, "kind: ConfigMap\n    result: fail"));
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    expect(rows(r.out).at(-1)).toMatchObject({ expected: "fail", actual: "skip", status: "fail" });
+  });
+});
