@@ -54,6 +54,8 @@ type request struct {
 	// compile
 	ID     string          `json:"id,omitempty"`
 	Policy json.RawMessage `json:"policy,omitempty"`
+	// Kyverno: compile with Kyverno's CEL libraries (kyverno.go) as well.
+	Kyverno bool `json:"kyverno,omitempty"`
 	// evaluate
 	Bindings  []json.RawMessage `json:"bindings,omitempty"`
 	Admission *admissionInput   `json:"admission,omitempty"`
@@ -162,12 +164,12 @@ func envSet() *environment.EnvSet {
 // compilePolicy mirrors the API server's compilePolicy (validating/plugin.go), which is unexported:
 // variables, match conditions, validations, audit annotations and message expressions compiled
 // in one composited environment with the policy's optional variables.
-func compilePolicy(policy *v1.ValidatingAdmissionPolicy) (validating.Validator, []problem) {
+func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (validating.Validator, []problem) {
 	hasParam := policy.Spec.ParamKind != nil
 	optionalVars := cel.OptionalVariableDeclarations{HasParams: hasParam, HasAuthorizer: true}
 	expressionOptionalVars := cel.OptionalVariableDeclarations{HasParams: hasParam, HasAuthorizer: false}
 	failurePolicy := policy.Spec.FailurePolicy
-	compiler, err := cel.NewCompositedCompiler(envSet())
+	compiler, err := cel.NewCompositedCompiler(env)
 	if err != nil {
 		return nil, []problem{{Field: "spec", Message: err.Error()}}
 	}
@@ -205,13 +207,13 @@ func compilePolicy(policy *v1.ValidatingAdmissionPolicy) (validating.Validator, 
 		failurePolicy,
 		nil,
 	)
-	return validator, typeCheckProblems(policy, optionalVars)
+	return validator, typeCheckProblems(policy, optionalVars, env)
 }
 
 // typeCheckProblems compiles each expression alone to report compile errors with their field,
 // the way the API server's validation of a policy names them (spec.validations[0].expression).
-func typeCheckProblems(policy *v1.ValidatingAdmissionPolicy, vars cel.OptionalVariableDeclarations) []problem {
-	compiler, err := cel.NewCompositedCompiler(envSet())
+func typeCheckProblems(policy *v1.ValidatingAdmissionPolicy, vars cel.OptionalVariableDeclarations, env *environment.EnvSet) []problem {
+	compiler, err := cel.NewCompositedCompiler(env)
 	if err != nil {
 		return []problem{{Field: "spec", Message: err.Error()}}
 	}
@@ -297,7 +299,11 @@ func doCompile(req *request) response {
 		return response{Error: "policy: " + err.Error()}
 	}
 	defaultPolicy(&policy)
-	validator, problems := compilePolicy(&policy)
+	env := envSet()
+	if req.Kyverno {
+		env = kyvernoEnvSet()
+	}
+	validator, problems := compilePolicy(&policy, env)
 	policies[req.ID] = &compiled{policy: &policy, validator: validator}
 	return response{OK: len(problems) == 0, Problems: problems}
 }
@@ -466,6 +472,7 @@ func doEvaluate(req *request) response {
 		}
 		params = append(params, p)
 	}
+	lookupObjects = params
 	var u user.Info = &user.DefaultInfo{}
 	if in.UserInfo != nil {
 		u = &user.DefaultInfo{Name: in.UserInfo.Username, UID: in.UserInfo.UID, Groups: in.UserInfo.Groups, Extra: in.UserInfo.Extra}

@@ -130,7 +130,7 @@ export class CelPolicyEngine implements PolicyEngine {
         } else {
           for (const vp of docs.filter((d) => d.kind === "ValidatingPolicy")) {
             const { policy, binding } = validatingPolicyAsVap(vp);
-            compiled.set(String(vp.metadata?.name), CompiledVap.compile(runtime, policy, [binding]));
+            compiled.set(String(vp.metadata?.name), CompiledVap.compile(runtime, policy, [binding], { kyverno: true }));
           }
         }
       } catch (error) {

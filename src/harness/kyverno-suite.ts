@@ -3,7 +3,7 @@
  * Test`, or the older layout without them), run unchanged on the CEL engine. Follows the Kyverno
  * documentation "Kyverno CLI > test": `policies`, `resources`, `variables` (Values:
  * `globalValues`, per-policy/per-resource values of `request.operation`, `namespaceSelector`
- * labels), `userinfo`, `exceptions`, and `results` rows (`policy`, `rule`, `resources` as `name`
+ * labels), `userinfo`, `exceptions`, `context` (objects `resource.Get`/`List` answer from), and `results` rows (`policy`, `rule`, `resources` as `name`
  * or `namespace/name`, `kind`, `result`). Stricter than the Kyverno CLI: a row expecting `fail`
  * for a resource no rule applied to fails; constructs policyc does not evaluate (pattern/deny/
  * foreach rules, mutate, generate, verifyImages, `checks`) give `error` rows naming them.
@@ -141,7 +141,7 @@ function unitsOf(doc: KubeObject, runtime: CelRuntime, shown: string, bindings: 
   const qualified = doc.metadata?.namespace ? `${doc.metadata.namespace}/${name}` : name;
   const compile = (policy: KubeObject, b: readonly KubeObject[]) => {
     try {
-      return CompiledVap.compile(runtime, policy, b);
+      return CompiledVap.compile(runtime, policy, b, { kyverno: doc.kind !== "ValidatingAdmissionPolicy" });
     } catch (e) {
       if (e instanceof CelCompileError) throw new FixtureError(shown, undefined, `${doc.kind} ${e.message}`);
       throw e;
@@ -264,6 +264,8 @@ function runOne(file: string, shown: string, runtime: CelRuntime, root: string, 
   const policyDocs = list("policies");
   const resources = list("resources");
   const exceptions = list("exceptions");
+  // A Context file (kind: Context, spec.resources): the cluster objects resource.Get/List see.
+  const context = test.context ? readFixtures(path.resolve(dir, String(test.context)), root).flatMap((f) => ((get(f.object, "spec", "resources") as KubeObject[] | undefined) ?? [])) : [];
   const values = test.variables ? readFixtures(path.resolve(dir, String(test.variables)), root)[0]!.object : undefined;
   const userinfoDoc = test.userinfo ? readFixtures(path.resolve(dir, String(test.userinfo)), root)[0]!.object : undefined;
   const userInfo = (get(userinfoDoc, "userInfo") as AdmissionRequest["userInfo"]) ?? undefined;
@@ -324,7 +326,7 @@ function runOne(file: string, shown: string, runtime: CelRuntime, root: string, 
     for (const r of targets) {
       const label = `${r.kind}/${r.metadata?.namespace ? r.metadata.namespace + "/" : ""}${r.metadata?.name}`;
       const operation = operationFor(policy, r);
-      const req: AdmissionRequest = { operation, ...(operation === "DELETE" ? { oldObject: r } : { object: r }), ...(userInfo ? { userInfo } : {}), cluster: { namespaces, objects: resources } };
+      const req: AdmissionRequest = { operation, ...(operation === "DELETE" ? { oldObject: r } : { object: r }), ...(userInfo ? { userInfo } : {}), cluster: { namespaces, objects: [...resources, ...context] } };
       const applicable = candidates.filter((u) => !u.resultKind || u.resultKind === r.kind);
       const unsupported = applicable.find((u) => u.unsupported);
       if (unsupported) {

@@ -67,11 +67,14 @@ export class CompiledVap {
     private readonly bindings: readonly KubeObject[],
   ) {}
 
-  /** Compiles the policy; type errors are CelCompileError naming the field and column. */
-  static compile(runtime: CelRuntime, policy: KubeObject, bindings: readonly KubeObject[]): CompiledVap {
+  /**
+   * Compiles the policy; type errors are CelCompileError naming the field and column. `kyverno`
+   * adds Kyverno's CEL libraries (go/cel/kyverno.go) for ValidatingPolicy and validate.cel.
+   */
+  static compile(runtime: CelRuntime, policy: KubeObject, bindings: readonly KubeObject[], options: { kyverno?: boolean } = {}): CompiledVap {
     const id = `p${++counter}`;
     const name = String(policy.metadata?.name ?? "");
-    const r = runtime.call({ op: "compile", id, policy });
+    const r = runtime.call({ op: "compile", id, policy, ...(options.kyverno ? { kyverno: true } : {}) });
     if (r.error) throw new Error(`${name}: ${r.error}`);
     if (!r.ok) throw new CelCompileError(name, r.problems ?? []);
     return new CompiledVap(runtime, id, name, bindings);

@@ -1,0 +1,258 @@
+package main
+
+// Kyverno's CEL libraries, as policyc provides them to ValidatingPolicy and ClusterPolicy
+// validate.cel expressions (Kyverno documentation "CEL Libraries"). policyc's own
+// implementations, declared here one by one; a function not declared here fails to compile with
+// "undeclared reference", naming it.
+//
+//   image(string), parseImageReference(string) -> image; isImage(string) -> bool
+//   <image>.registry(), .repository(), .identifier(), .tag(), .digest() -> string; .containsDigest() -> bool
+//   parseServiceAccount(string) -> {Name, Namespace}
+//   resource.Get(apiVersion, resource, namespace, name) -> object   (answered from the test's objects)
+//   resource.List(apiVersion, resource, namespace) -> {items: [...]}
+//   http.Get(url), http.Post(url, body, headers)                    (refused: tests make no network calls)
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+
+	celgo "cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/version"
+	"k8s.io/apiserver/pkg/cel/environment"
+)
+
+// ---------------------------------------------------------------- image references
+
+var imageType = types.NewOpaqueType("kyverno.Image")
+
+type imageRef struct {
+	registry, repository, tag, digest string
+}
+
+func (i imageRef) ConvertToNative(t reflect.Type) (any, error) {
+	return nil, fmt.Errorf("an image converts to no native type (%v)", t)
+}
+func (i imageRef) ConvertToType(t ref.Type) ref.Val {
+	if t == types.TypeType {
+		return imageType
+	}
+	return types.NewErr("an image converts to no %s", t.TypeName())
+}
+func (i imageRef) Equal(o ref.Val) ref.Val {
+	other, ok := o.(imageRef)
+	return types.Bool(ok && other == i)
+}
+func (i imageRef) Type() ref.Type { return imageType }
+func (i imageRef) Value() any     { return i }
+
+var (
+	digestRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$`)
+	tagRe    = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
+	pathRe   = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*$`)
+	hostRe   = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$`)
+)
+
+// parseImage reads a container image reference the way container runtimes do (the distribution
+// reference grammar): [registry/]repository[:tag][@digest]. The registry is the first component
+// when it has a dot or a port or is localhost; otherwise docker.io, where one-part names live
+// under library/. A reference with neither tag nor digest has the tag latest.
+func parseImage(s string) (imageRef, error) {
+	var r imageRef
+	rest := s
+	if at := strings.Index(rest, "@"); at >= 0 {
+		r.digest = rest[at+1:]
+		rest = rest[:at]
+		if !digestRe.MatchString(r.digest) {
+			return r, fmt.Errorf("invalid image digest in %q", s)
+		}
+	}
+	if colon := strings.LastIndex(rest, ":"); colon >= 0 && !strings.Contains(rest[colon:], "/") {
+		r.tag = rest[colon+1:]
+		rest = rest[:colon]
+		if !tagRe.MatchString(r.tag) {
+			return r, fmt.Errorf("invalid image tag in %q", s)
+		}
+	}
+	first, remainder, found := strings.Cut(rest, "/")
+	if found && (strings.ContainsAny(first, ".:") || first == "localhost" || strings.ToLower(first) != first) {
+		if !hostRe.MatchString(first) {
+			return r, fmt.Errorf("invalid image registry in %q", s)
+		}
+		r.registry, r.repository = first, remainder
+	} else {
+		r.registry, r.repository = "docker.io", rest
+		if !strings.Contains(rest, "/") {
+			r.repository = "library/" + rest
+		}
+	}
+	if r.repository == "" || !pathRe.MatchString(r.repository) {
+		return r, fmt.Errorf("invalid image repository in %q", s)
+	}
+	if r.tag == "" && r.digest == "" {
+		r.tag = "latest"
+	}
+	return r, nil
+}
+
+func imageOf(v ref.Val) ref.Val {
+	s, ok := v.(types.String)
+	if !ok {
+		return types.NoSuchOverloadErr()
+	}
+	r, err := parseImage(string(s))
+	if err != nil {
+		return types.NewErr("%s", err.Error())
+	}
+	return r
+}
+
+func imageString(f func(imageRef) string) func(ref.Val) ref.Val {
+	return func(v ref.Val) ref.Val {
+		i, ok := v.(imageRef)
+		if !ok {
+			return types.NoSuchOverloadErr()
+		}
+		return types.String(f(i))
+	}
+}
+
+// ---------------------------------------------------------------- cluster lookups
+
+// lookupObjects are the cluster objects of the request being evaluated (a test's context,
+// resources and params); set by doEvaluate, read by resource.Get/List. Evaluation is
+// single-threaded.
+var lookupObjects []*unstructured.Unstructured
+
+// pluralOf is the resource name of a kind, by the API's regular English plural (as kubectl's
+// default RESTMapper guesses it).
+func pluralOf(kind string) string {
+	k := strings.ToLower(kind)
+	switch {
+	case strings.HasSuffix(k, "s"), strings.HasSuffix(k, "x"), strings.HasSuffix(k, "z"), strings.HasSuffix(k, "ch"), strings.HasSuffix(k, "sh"):
+		return k + "es"
+	case strings.HasSuffix(k, "y") && len(k) > 1 && !strings.ContainsRune("aeiou", rune(k[len(k)-2])):
+		return k[:len(k)-1] + "ies"
+	}
+	return k + "s"
+}
+
+func lookup(apiVersion, resource, namespace string, name *string) []any {
+	var out []any
+	for _, o := range lookupObjects {
+		if o.GetAPIVersion() != apiVersion || pluralOf(o.GetKind()) != resource {
+			continue
+		}
+		if namespace != "" && o.GetNamespace() != namespace {
+			continue
+		}
+		if name != nil && o.GetName() != *name {
+			continue
+		}
+		out = append(out, o.Object)
+	}
+	return out
+}
+
+func strArgs(args []ref.Val) ([]string, bool) {
+	out := make([]string, len(args))
+	for i, a := range args {
+		s, ok := a.(types.String)
+		if !ok {
+			return nil, false
+		}
+		out[i] = string(s)
+	}
+	return out, true
+}
+
+func kyvernoLibrary() environment.VersionedOptions {
+	str := celgo.StringType
+	opts := []celgo.EnvOption{
+		celgo.Function("image", celgo.Overload("kyverno_image_string", []*celgo.Type{str}, imageType, celgo.UnaryBinding(imageOf))),
+		celgo.Function("parseImageReference", celgo.Overload("kyverno_parse_image_reference_string", []*celgo.Type{str}, imageType, celgo.UnaryBinding(imageOf))),
+		celgo.Function("isImage", celgo.Overload("kyverno_is_image_string", []*celgo.Type{str}, celgo.BoolType, celgo.UnaryBinding(func(v ref.Val) ref.Val {
+			s, ok := v.(types.String)
+			if !ok {
+				return types.NoSuchOverloadErr()
+			}
+			_, err := parseImage(string(s))
+			return types.Bool(err == nil)
+		}))),
+		celgo.Function("registry", celgo.MemberOverload("kyverno_image_registry", []*celgo.Type{imageType}, str, celgo.UnaryBinding(imageString(func(i imageRef) string { return i.registry })))),
+		celgo.Function("repository", celgo.MemberOverload("kyverno_image_repository", []*celgo.Type{imageType}, str, celgo.UnaryBinding(imageString(func(i imageRef) string { return i.repository })))),
+		celgo.Function("tag", celgo.MemberOverload("kyverno_image_tag", []*celgo.Type{imageType}, str, celgo.UnaryBinding(imageString(func(i imageRef) string { return i.tag })))),
+		celgo.Function("digest", celgo.MemberOverload("kyverno_image_digest", []*celgo.Type{imageType}, str, celgo.UnaryBinding(imageString(func(i imageRef) string { return i.digest })))),
+		celgo.Function("identifier", celgo.MemberOverload("kyverno_image_identifier", []*celgo.Type{imageType}, str, celgo.UnaryBinding(imageString(func(i imageRef) string {
+			if i.digest != "" {
+				return i.digest
+			}
+			return i.tag
+		})))),
+		celgo.Function("containsDigest", celgo.MemberOverload("kyverno_image_contains_digest", []*celgo.Type{imageType}, celgo.BoolType, celgo.UnaryBinding(func(v ref.Val) ref.Val {
+			i, ok := v.(imageRef)
+			if !ok {
+				return types.NoSuchOverloadErr()
+			}
+			return types.Bool(i.digest != "")
+		}))),
+		celgo.Function("parseServiceAccount", celgo.Overload("kyverno_parse_service_account_string", []*celgo.Type{str}, celgo.MapType(str, str), celgo.UnaryBinding(func(v ref.Val) ref.Val {
+			s, ok := v.(types.String)
+			if !ok {
+				return types.NoSuchOverloadErr()
+			}
+			out := map[string]string{"Name": "", "Namespace": ""}
+			if parts := strings.Split(string(s), ":"); len(parts) == 4 && parts[0] == "system" && parts[1] == "serviceaccount" {
+				out["Namespace"], out["Name"] = parts[2], parts[3]
+			}
+			return types.DefaultTypeAdapter.NativeToValue(out)
+		}))),
+		// Qualified global functions, as cel-go's own math.greatest: `resource.Get(...)` resolves to them.
+		celgo.Function("resource.Get", celgo.Overload("kyverno_resource_get", []*celgo.Type{str, str, str, str}, celgo.DynType, celgo.FunctionBinding(func(args ...ref.Val) ref.Val {
+			s, ok := strArgs(args)
+			if !ok {
+				return types.NoSuchOverloadErr()
+			}
+			found := lookup(s[0], s[1], s[2], &s[3])
+			if len(found) == 0 {
+				return types.NewErr("resource.Get: %s %s %s/%s not found in the test's objects", s[0], s[1], s[2], s[3])
+			}
+			return types.DefaultTypeAdapter.NativeToValue(found[0])
+		}))),
+		celgo.Function("resource.List", celgo.Overload("kyverno_resource_list", []*celgo.Type{str, str, str}, celgo.DynType, celgo.FunctionBinding(func(args ...ref.Val) ref.Val {
+			s, ok := strArgs(args)
+			if !ok {
+				return types.NoSuchOverloadErr()
+			}
+			items := lookup(s[0], s[1], s[2], nil)
+			if items == nil {
+				items = []any{}
+			}
+			return types.DefaultTypeAdapter.NativeToValue(map[string]any{"items": items})
+		}))),
+		celgo.Function("http.Get", celgo.Overload("kyverno_http_get", []*celgo.Type{str}, celgo.DynType, celgo.UnaryBinding(func(url ref.Val) ref.Val {
+			return types.NewErr("http.Get(%v) is refused: policyc tests make no network calls", url)
+		}))),
+		celgo.Function("http.Post", celgo.Overload("kyverno_http_post", []*celgo.Type{str, celgo.DynType, celgo.DynType}, celgo.DynType, celgo.FunctionBinding(func(args ...ref.Val) ref.Val {
+			return types.NewErr("http.Post(%v) is refused: policyc tests make no network calls", args[0])
+		}))),
+	}
+	return environment.VersionedOptions{IntroducedVersion: version.MajorMinor(1, 0), EnvOptions: opts}
+}
+
+var kyvernoEnv *environment.EnvSet
+
+func kyvernoEnvSet() *environment.EnvSet {
+	if kyvernoEnv == nil {
+		set, err := envSet().Extend(kyvernoLibrary())
+		if err != nil {
+			panic(err)
+		}
+		kyvernoEnv = set
+	}
+	return kyvernoEnv
+}
