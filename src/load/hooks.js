@@ -10,10 +10,13 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
 let policycUrl = "";
+/** Files under this folder (policyc's own sources, for its scripts) are transformed, not stripped. */
+let transformUnder = "";
 let amaro;
 
 export async function initialize(data) {
   policycUrl = data.policycUrl;
+  transformUnder = data.transformUnder ?? "";
 }
 
 export async function resolve(specifier, context, next) {
@@ -35,7 +38,10 @@ export async function load(url, context, next) {
   if (bare.startsWith("file:") && (bare.endsWith(".ts") || bare.endsWith(".mts")) && !bare.includes("/node_modules/")) {
     amaro ??= (await import("amaro")).default;
     const source = await readFile(fileURLToPath(url), "utf8");
-    const { code } = amaro.transformSync(source, { mode: "strip-only", filename: fileURLToPath(url) });
+    // policyc's own code uses constructor parameter properties, which need amaro's transform mode;
+    // policy files are stripped only, so their positions stay exact.
+    const mode = transformUnder && bare.startsWith(transformUnder) ? "transform" : "strip-only";
+    const { code } = amaro.transformSync(source, { mode, filename: fileURLToPath(url) });
     return { format: "module", source: code, shortCircuit: true };
   }
   return next(url, context);

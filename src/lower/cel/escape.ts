@@ -22,8 +22,10 @@ export function celString(s: string): string {
 }
 
 /**
- * A JSON value (an inlined parameter) as a CEL literal. Lists holding both integers and
- * fractions are printed as doubles: Kubernetes CEL requires homogeneous list literals.
+ * A JSON value (an inlined parameter) as a CEL literal. Kubernetes CEL requires homogeneous
+ * list and map literals (HomogeneousAggregateLiterals): numbers mixing integers and fractions are
+ * printed as doubles, and elements of different kinds (or nested lists and maps, whose element
+ * types may differ) are wrapped in dyn().
  */
 export function celValue(v: unknown): string {
   if (v === null || v === undefined) return "null";
@@ -32,13 +34,28 @@ export function celValue(v: unknown): string {
   if (typeof v === "number") return celNumber(v, Number.isInteger(v));
   if (Array.isArray(v)) {
     const allInts = v.every((x) => typeof x !== "number" || Number.isInteger(x));
-    return `[${v.map((x) => (typeof x === "number" ? celNumber(x, allInts) : celValue(x))).join(", ")}]`;
+    const items = v.map((x) => (typeof x === "number" ? celNumber(x, allInts) : celValue(x)));
+    return `[${homogeneous(v) ? items.join(", ") : items.map((x) => `dyn(${x})`).join(", ")}]`;
   }
   if (typeof v === "object") {
     const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${celString(k)}: ${celValue(x)}`).join(", ")}}`;
+    const values = entries.map(([, x]) => x);
+    const allInts = values.every((x) => typeof x !== "number" || Number.isInteger(x));
+    const same = homogeneous(values);
+    const text = (x: unknown) => {
+      const t = typeof x === "number" ? celNumber(x, allInts) : celValue(x);
+      return same ? t : `dyn(${t})`;
+    };
+    return `{${entries.map(([k, x]) => `${celString(k)}: ${text(x)}`).join(", ")}}`;
   }
   throw new Error(`cannot write ${typeof v} as CEL`);
+}
+
+/** Whether literal elements share one CEL type: all strings, all numbers, or all booleans. */
+function homogeneous(items: readonly unknown[]): boolean {
+  if (items.length <= 1) return items.every((x) => x !== null && x !== undefined) || items.length === 0;
+  const kinds = new Set(items.map((x) => (x === null || x === undefined ? "null" : Array.isArray(x) ? "list" : typeof x)));
+  return kinds.size === 1 && !kinds.has("list") && !kinds.has("object") && !kinds.has("null");
 }
 
 function celNumber(n: number, asInt: boolean): string {

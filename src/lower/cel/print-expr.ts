@@ -30,11 +30,15 @@ export function celValueOf(ref: FieldRef, ctx: CelContext): string {
   return o.optional ? `dyn(${o.text}.orValue(null))` : o.text;
 }
 
-/** Concatenated lists; a missing list is empty. */
+/**
+ * Concatenated lists; a missing list, a null and anything that is not a list are empty (as in the
+ * reference evaluator and the Rego): `containers: null` must not make the expression an error.
+ */
 export function celLists(lists: readonly FieldRef[], ctx: CelContext): string {
   const parts = lists.map((l) => {
     const o = celOptional(l, ctx);
-    return o.optional ? `${o.text}.orValue([])` : o.text;
+    const value = o.optional ? `${o.text}.orValue([])` : o.text;
+    return `(type(${value}) == list ? ${value} : [])`;
   });
   return parts.length === 1 ? parts[0]! : `(${parts.join(" + ")})`;
 }

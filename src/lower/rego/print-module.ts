@@ -221,7 +221,9 @@ class ModuleWriter {
       case "quantifier": {
         const inner = [...scope, e.variable];
         if (e.quantifier === "any") {
-          return [`some ${e.variable} in ${this.lists(e.lists, scope)}`, ...this.holds(e.body, inner)];
+          // In a helper of its own: two quantifiers over the same variable name in one body
+          // would declare it twice ("var declared above").
+          return [this.define(this.fresh("any"), argsOf(e, scope), [[`some ${e.variable} in ${this.lists(e.lists, scope)}`, ...this.holds(e.body, inner)]])];
         }
         // every element holds <=> no element fails
         const head = this.define(this.fresh("fails"), argsOf(e, scope), [[`some ${e.variable} in ${this.lists(e.lists, scope)}`, ...this.fails(e.body, inner)]]);
@@ -244,13 +246,15 @@ class ModuleWriter {
     if (e.kind === "not") return this.holds(e.item, scope);
     if (e.kind === "quantifier" && e.quantifier === "all") {
       const inner = [...scope, e.variable];
-      return [`some ${e.variable} in ${this.lists(e.lists, scope)}`, ...this.fails(e.body, inner)];
+      return [this.define(this.fresh("fails"), argsOf(e, scope), [[`some ${e.variable} in ${this.lists(e.lists, scope)}`, ...this.fails(e.body, inner)]])];
     }
     if (e.kind === "or") return e.items.flatMap((i) => this.fails(i, scope));
     const stmts = this.holds(e, scope);
-    // A wildcard under `not` (`not _ = x`, `not x == list[_]`) is unsafe in Rego: it is not bound
-    // outside the negation. Such statements, and several, go into a helper that `not` can call.
-    if (stmts.length === 1 && !/^some |\b_\b/.test(stmts[0]!)) return [`not ${stmts[0]}`];
+    // Only a plain comparison is negated in place. A wildcard under `not` (`not _ = x`,
+    // `not x == list[_]`) is unsafe in Rego, and OPA evaluates a call's reference arguments
+    // outside the negation (`not _quantity(c.missing) == q` is undefined, not true). Such
+    // statements, and several, go into a helper that `not` can call.
+    if (stmts.length === 1 && !/^some |\b_\b|\(/.test(stmts[0]!)) return [`not ${stmts[0]}`];
     return [`not ${this.define(this.fresh("holds"), argsOf(e, scope), [stmts])}`];
   }
 

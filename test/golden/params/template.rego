@@ -15,7 +15,7 @@ violation contains {"msg": msg, "details": {"rule": "registries"}} if {
 violation contains {"msg": msg, "details": {"rule": "container-count"}} if {
 	applies
 	subject := _subject
-	not count(_list5(subject)) <= 5
+	not _holds6(subject)
 	msg := "too many containers"
 }
 
@@ -67,3 +67,7 @@ _list5(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
+
+_holds6(subject) if {
+	count(_list5(subject)) <= 5
+}

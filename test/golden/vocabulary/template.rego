@@ -46,8 +46,7 @@ violation contains {"msg": msg, "details": {"rule": "one-of"}} if {
 violation contains {"msg": msg, "details": {"rule": "not-one-of"}} if {
 	applies
 	subject := _subject
-	some container in _list2(subject)
-	container.imagePullPolicy == ["Never"][_]
+	_fails2(subject)
 	msg := "golden-vocabulary: rule not-one-of is violated"
 }
 
@@ -55,8 +54,7 @@ violation contains {"msg": msg, "details": {"rule": "not-one-of"}} if {
 violation contains {"msg": msg, "details": {"rule": "prefix"}} if {
 	applies
 	subject := _subject
-	some container in _list3(subject)
-	not _holds4(container)
+	_fails4(subject)
 	msg := "golden-vocabulary: rule prefix is violated"
 }
 
@@ -64,9 +62,7 @@ violation contains {"msg": msg, "details": {"rule": "prefix"}} if {
 violation contains {"msg": msg, "details": {"rule": "suffix"}} if {
 	applies
 	subject := _subject
-	some container in _list5(subject)
-	is_string(container.image)
-	endswith(container.image, ":latest")
+	_fails7(subject)
 	msg := "golden-vocabulary: rule suffix is violated"
 }
 
@@ -74,17 +70,17 @@ violation contains {"msg": msg, "details": {"rule": "suffix"}} if {
 violation contains {"msg": msg, "details": {"rule": "contains"}} if {
 	applies
 	subject := _subject
-	some container in _list6(subject)
+	some container in _list9(subject)
 	is_string(container.image)
 	contains(container.image, "@sha256:")
-	msg := concat("", ["Container ", _value7(container), " pins a digest"])
+	msg := concat("", ["Container ", _value10(container), " pins a digest"])
 }
 
 # regex
 violation contains {"msg": msg, "details": {"rule": "regex"}} if {
 	applies
 	subject := _subject
-	not _holds8(subject)
+	not _holds11(subject)
 	msg := "golden-vocabulary: rule regex is violated"
 }
 
@@ -92,7 +88,7 @@ violation contains {"msg": msg, "details": {"rule": "regex"}} if {
 violation contains {"msg": msg, "details": {"rule": "glob"}} if {
 	applies
 	subject := _subject
-	not _holds9(subject)
+	not _holds12(subject)
 	msg := "golden-vocabulary: rule glob is violated"
 }
 
@@ -100,8 +96,7 @@ violation contains {"msg": msg, "details": {"rule": "glob"}} if {
 violation contains {"msg": msg, "details": {"rule": "numeric"}} if {
 	applies
 	subject := _subject
-	some container in _list10(subject)
-	not _holds11(container)
+	_fails13(subject)
 	msg := "golden-vocabulary: rule numeric is violated"
 }
 
@@ -109,8 +104,7 @@ violation contains {"msg": msg, "details": {"rule": "numeric"}} if {
 violation contains {"msg": msg, "details": {"rule": "quantity"}} if {
 	applies
 	subject := _subject
-	some container in _list12(subject)
-	not _quantity(container.resources.limits.memory) <= _quantity("1Gi")
+	_fails16(subject)
 	msg := "golden-vocabulary: rule quantity is violated"
 }
 
@@ -118,8 +112,7 @@ violation contains {"msg": msg, "details": {"rule": "quantity"}} if {
 violation contains {"msg": msg, "details": {"rule": "all-of"}} if {
 	applies
 	subject := _subject
-	some container in array.concat(array.concat(_list13(subject), _list14(subject)), _list15(subject))
-	not container.securityContext.allowPrivilegeEscalation == false
+	_fails19(subject)
 	msg := "golden-vocabulary: rule all-of is violated"
 }
 
@@ -127,7 +120,7 @@ violation contains {"msg": msg, "details": {"rule": "all-of"}} if {
 violation contains {"msg": msg, "details": {"rule": "any-of"}} if {
 	applies
 	subject := _subject
-	not _holds17(subject)
+	not _holds25(subject)
 	msg := "golden-vocabulary: rule any-of is violated"
 }
 
@@ -135,29 +128,25 @@ violation contains {"msg": msg, "details": {"rule": "any-of"}} if {
 violation contains {"msg": msg, "details": {"rule": "none-of"}} if {
 	applies
 	subject := _subject
-	some volume in _list18(subject)
-	is_string(volume.hostPath.path)
-	startswith(volume.hostPath.path, "/var/run")
-	msg := concat("", ["Volume ", _value19(subject), " mounts the host"])
+	_any26(subject)
+	msg := concat("", ["Volume ", _value28(subject), " mounts the host"])
 }
 
 # ports
 violation contains {"msg": msg, "details": {"rule": "ports"}} if {
 	applies
 	subject := _subject
-	some container in _list20(subject)
-	some port in _list21(container)
+	some container in _list29(subject)
+	some port in _list30(container)
 	_ = port.hostPort
-	msg := concat("", ["Container ", _value22(container), " uses hostPort ", _value23(port)])
+	msg := concat("", ["Container ", _value31(container), " uses hostPort ", _value32(port)])
 }
 
 # capabilities
 violation contains {"msg": msg, "details": {"rule": "capabilities"}} if {
 	applies
 	subject := _subject
-	some container in _list24(subject)
-	some add in _list25(container)
-	not _holds26(add)
+	_fails33(subject)
 	msg := "golden-vocabulary: rule capabilities is violated"
 }
 
@@ -165,18 +154,18 @@ violation contains {"msg": msg, "details": {"rule": "capabilities"}} if {
 violation contains {"msg": msg, "details": {"rule": "env"}} if {
 	applies
 	subject := _subject
-	some container in _list27(subject)
-	some env in _list28(container)
+	some container in _list38(subject)
+	some env in _list39(container)
 	is_string(env.name)
 	regex.match("(?i)password", env.name)
-	msg := concat("", ["Container ", _value29(container), " sets ", _value30(env), " in plain text"])
+	msg := concat("", ["Container ", _value40(container), " sets ", _value41(env), " in plain text"])
 }
 
 # count
 violation contains {"msg": msg, "details": {"rule": "count"}} if {
 	applies
 	subject := _subject
-	not count(_list31(subject)) <= 5
+	not _holds43(subject)
 	msg := "golden-vocabulary: rule count is violated"
 }
 
@@ -184,7 +173,7 @@ violation contains {"msg": msg, "details": {"rule": "count"}} if {
 violation contains {"msg": msg, "details": {"rule": "logic"}} if {
 	applies
 	subject := _subject
-	not _holds32(subject)
+	not _holds44(subject)
 	not subject.metadata.annotations["policy.example.com/exempt"] == "true"
 	msg := "golden-vocabulary: rule logic is violated"
 }
@@ -227,19 +216,14 @@ _holds1(subject) if {
 	subject.spec.dnsPolicy == ["ClusterFirst", "Default"][_]
 }
 
-_list2(subject) := x if {
-	x := subject.spec.containers
-	is_array(x)
-} else := []
-
 _list3(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_holds4(container) if {
-	is_string(container.image)
-	startswith(container.image, ["registry.example.com/", "ghcr.io/example/"][_])
+_fails2(subject) if {
+	some container in _list3(subject)
+	container.imagePullPolicy == ["Never"][_]
 }
 
 _list5(subject) := x if {
@@ -247,12 +231,33 @@ _list5(subject) := x if {
 	is_array(x)
 } else := []
 
-_list6(subject) := x if {
+_holds6(container) if {
+	is_string(container.image)
+	startswith(container.image, ["registry.example.com/", "ghcr.io/example/"][_])
+}
+
+_fails4(subject) if {
+	some container in _list5(subject)
+	not _holds6(container)
+}
+
+_list8(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_value7(container) := _format(x) if {
+_fails7(subject) if {
+	some container in _list8(subject)
+	is_string(container.image)
+	endswith(container.image, ":latest")
+}
+
+_list9(subject) := x if {
+	x := subject.spec.containers
+	is_array(x)
+} else := []
+
+_value10(container) := _format(x) if {
 	x := container.name
 } else := ""
 
@@ -260,27 +265,32 @@ _format(x) := x if is_string(x)
 
 _format(x) := json.marshal(x) if not is_string(x)
 
-_holds8(subject) if {
+_holds11(subject) if {
 	is_string(subject.metadata.name)
 	regex.match("^[a-z0-9-]{1,40}$", subject.metadata.name)
 }
 
-_holds9(subject) if {
+_holds12(subject) if {
 	is_string(subject.spec.serviceAccountName)
 	regex.match("^app-.*$", subject.spec.serviceAccountName)
 }
 
-_list10(subject) := x if {
+_list14(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_holds11(container) if {
+_holds15(container) if {
 	is_number(container.securityContext.runAsUser)
 	container.securityContext.runAsUser >= 1000
 }
 
-_list12(subject) := x if {
+_fails13(subject) if {
+	some container in _list14(subject)
+	not _holds15(container)
+}
+
+_list17(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
@@ -315,96 +325,134 @@ _quantity_multipliers := {"k": 1000, "M": 1000000, "G": 1000000000, "T": 1000000
 
 _quantity_divisors := {"n": 1000000000, "u": 1000000, "m": 1000}
 
-_list13(subject) := x if {
-	x := subject.spec.containers
-	is_array(x)
-} else := []
-
-_list14(subject) := x if {
-	x := subject.spec.initContainers
-	is_array(x)
-} else := []
-
-_list15(subject) := x if {
-	x := subject.spec.ephemeralContainers
-	is_array(x)
-} else := []
-
-_list16(subject) := x if {
-	x := subject.spec.volumes
-	is_array(x)
-} else := []
-
-_holds17(subject) if {
-	some volume in _list16(subject)
-	_ = volume.emptyDir
+_holds18(container) if {
+	_quantity(container.resources.limits.memory) <= _quantity("1Gi")
 }
 
-_list18(subject) := x if {
-	x := subject.spec.volumes
-	is_array(x)
-} else := []
-
-_value19(subject) := _format(x) if {
-	x := subject.metadata.name
-} else := ""
+_fails16(subject) if {
+	some container in _list17(subject)
+	not _holds18(container)
+}
 
 _list20(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_list21(container) := x if {
+_list21(subject) := x if {
+	x := subject.spec.initContainers
+	is_array(x)
+} else := []
+
+_list22(subject) := x if {
+	x := subject.spec.ephemeralContainers
+	is_array(x)
+} else := []
+
+_fails19(subject) if {
+	some container in array.concat(array.concat(_list20(subject), _list21(subject)), _list22(subject))
+	not container.securityContext.allowPrivilegeEscalation == false
+}
+
+_list24(subject) := x if {
+	x := subject.spec.volumes
+	is_array(x)
+} else := []
+
+_any23(subject) if {
+	some volume in _list24(subject)
+	_ = volume.emptyDir
+}
+
+_holds25(subject) if {
+	_any23(subject)
+}
+
+_list27(subject) := x if {
+	x := subject.spec.volumes
+	is_array(x)
+} else := []
+
+_any26(subject) if {
+	some volume in _list27(subject)
+	is_string(volume.hostPath.path)
+	startswith(volume.hostPath.path, "/var/run")
+}
+
+_value28(subject) := _format(x) if {
+	x := subject.metadata.name
+} else := ""
+
+_list29(subject) := x if {
+	x := subject.spec.containers
+	is_array(x)
+} else := []
+
+_list30(container) := x if {
 	x := container.ports
 	is_array(x)
 } else := []
 
-_value22(container) := _format(x) if {
+_value31(container) := _format(x) if {
 	x := container.name
 } else := ""
 
-_value23(port) := _format(x) if {
+_value32(port) := _format(x) if {
 	x := port.hostPort
 } else := ""
 
-_list24(subject) := x if {
+_list34(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_list25(container) := x if {
+_list36(container) := x if {
 	x := container.securityContext.capabilities.add
 	is_array(x)
 } else := []
 
-_holds26(add) if {
+_holds37(add) if {
 	add == ["NET_BIND_SERVICE"][_]
 }
 
-_list27(subject) := x if {
+_fails35(container) if {
+	some add in _list36(container)
+	not _holds37(add)
+}
+
+_fails33(subject) if {
+	some container in _list34(subject)
+	_fails35(container)
+}
+
+_list38(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_list28(container) := x if {
+_list39(container) := x if {
 	x := container.env
 	is_array(x)
 } else := []
 
-_value29(container) := _format(x) if {
+_value40(container) := _format(x) if {
 	x := container.name
 } else := ""
 
-_value30(env) := _format(x) if {
+_value41(env) := _format(x) if {
 	x := env.name
 } else := ""
 
-_list31(subject) := x if {
+_list42(subject) := x if {
 	x := subject.spec.containers
 	is_array(x)
 } else := []
 
-_holds32(subject) if {
+_holds43(subject) if {
+	count(_list42(subject)) <= 5
+}
+
+_holds44(subject) if {
 	subject.spec.securityContext.runAsNonRoot == true
 	_ = subject.spec.securityContext.seccompProfile.type
 }

@@ -1,0 +1,56 @@
+/**
+ * Differential fuzzing in CI (a few hundred cases; `npm run fuzz -- --runs N --seed S` for more),
+ * and the counterexamples the fuzzer found, kept as regression cases.
+ */
+import { describe, expect, it } from "vitest";
+import { CelRuntime } from "../src/engines/cel/index.js";
+import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
+import { BUILTIN_KINDS, type Expr, type FieldRef, type Policy, type Rule } from "../src/ir/index.js";
+import { check, type FuzzContext } from "./fuzz/differential.js";
+import { fuzz } from "./fuzz/run.js";
+import { tempDir } from "./support/helpers.js";
+
+const src = { file: "regression.ts", line: 1, column: 1 };
+const subject = (...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "subject" }, path, source: src });
+const element = (variable: string, ...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "element", variable }, path, source: src });
+const policy = (rules: Rule[]): Policy => ({
+  kind: "policy",
+  name: "regression",
+  subject: "pod",
+  match: { kinds: [BUILTIN_KINDS.Pod], operations: ["CREATE", "UPDATE"] },
+  rules,
+  enforcement: "enforce",
+  instances: [{ values: {}, source: src }],
+  targets: { kyverno: { enabled: true }, kubernetes: { enabled: true }, gatekeeper: { enabled: true } },
+  source: src,
+});
+const rule = (assert: Expr, when?: Expr): Rule => ({ name: "r", assert, ...(when ? { when } : {}), message: { parts: [{ kind: "text", text: "violated" }], source: src }, source: src });
+const pod = (spec: unknown) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "x" }, spec });
+const memoryIs512Mi = (v: string): Expr => ({ kind: "quantity", op: "eq", left: element(v, "resources", "limits", "memory"), right: { kind: "literal", value: "512Mi", source: src }, source: src });
+
+describe("differential fuzzing", async () => {
+  const ctx: FuzzContext = { compiler: await discoverRegoCompiler(), cacheDir: tempDir("policyc-fuzz-"), runtime: await CelRuntime.get() };
+
+  it("regression: a null list is empty on every engine (CEL errored on size(null))", async () => {
+    const p = policy([rule({ kind: "count", op: "eq", lists: [subject("spec", "containers")], value: 0, source: src })]);
+    expect(await check({ policy: p, fixtures: [pod({ containers: null }), pod({}), pod({ containers: [{}] })] }, ctx)).toBeUndefined();
+  });
+
+  it("regression: a negated call on a missing field is true in Rego too (OPA evaluates call arguments outside not)", async () => {
+    const all: Expr = { kind: "quantifier", quantifier: "all", lists: [subject("spec", "initContainers")], variable: "c", body: memoryIs512Mi("c"), source: src };
+    const p = policy([rule({ kind: "exists", field: subject("spec", "priority"), source: src }, all)]);
+    expect(await check({ policy: p, fixtures: [pod({ initContainers: [{}] }), pod({ initContainers: [{ resources: { limits: { memory: "512Mi" } } }] })] }, ctx)).toBeUndefined();
+  });
+
+  it("regression: two quantifiers over the same variable name in one rule (Rego: var declared above)", async () => {
+    const any = (): Expr => ({ kind: "quantifier", quantifier: "any", lists: [subject("spec", "containers")], variable: "c2", body: memoryIs512Mi("c2"), source: src });
+    const p = policy([rule({ kind: "not", item: { kind: "and", items: [any(), any()], source: src }, source: src })]);
+    expect(await check({ policy: p, fixtures: [pod({ containers: [{ resources: { limits: { memory: "512Mi" } } }] }), pod({ containers: [] })] }, ctx)).toBeUndefined();
+  });
+
+  it("random policies and fixtures: every engine agrees (CI sample)", async () => {
+    const r = await fuzz(150, 20261123);
+    expect(r.failure, JSON.stringify(r.failure, null, 2)).toBeUndefined();
+    expect(r.runs).toBe(150);
+  }, 600_000);
+});

@@ -1,0 +1,64 @@
+/**
+ * Differential check of one fuzz case: the reference IR evaluator, the Gatekeeper output on OPA
+ * Wasm and the ValidatingPolicy / VAP outputs on the CEL engine must give the same verdict on
+ * every fixture. Rego is compiled through the content-hash cache, so a batch can be compiled in
+ * one compiler run first (warm) and each case then only loads its module.
+ */
+import { compilePolicy } from "../../src/backends/index.js";
+import type { CompiledPolicy } from "../../src/build/index.js";
+import type { CelRuntime } from "../../src/engines/cel/index.js";
+import { compileWithCache } from "../../src/engines/opa/cache.js";
+import type { RegoCompiler } from "../../src/engines/opa/compiler.js";
+import { readTemplate, templateUnit } from "../../src/engines/gatekeeper/index.js";
+import type { KubeObject } from "../../src/engines/request.js";
+import { CelPolicyEngine, GatekeeperPolicyEngine, referenceEngine, type EngineVerdict, type PolicyEngine } from "../../src/harness/engines.js";
+import { lowerPolicy, printPolicy, TARGET_NAMES, type Policy } from "../../src/ir/index.js";
+import type { FuzzCase } from "./generate.js";
+
+export interface FuzzContext {
+  readonly compiler: RegoCompiler;
+  readonly cacheDir: string;
+  readonly runtime: CelRuntime;
+}
+
+export interface Disagreement {
+  readonly policy: string;
+  readonly fixture: unknown;
+  readonly verdicts: Readonly<Record<string, string>>;
+}
+
+export function compileCase(p: Policy): CompiledPolicy {
+  const lowered = lowerPolicy(p);
+  if (!lowered.ok) throw new Error(`the generator made an invalid policy: ${JSON.stringify(lowered.issues)}`);
+  return { file: "fuzz.ts", policy: lowered.value, tests: [], outputs: compilePolicy(lowered.value, TARGET_NAMES) };
+}
+
+/** Compiles every case's Rego in one compiler run, filling the cache. */
+export async function warm(cases: readonly FuzzCase[], ctx: FuzzContext): Promise<void> {
+  const units = cases.map((c) => {
+    const out = compileCase(c.policy).outputs.find((o) => o.target === "gatekeeper")!;
+    return templateUnit(readTemplate(out.documents[0] as unknown as KubeObject, "fuzz.ts", true));
+  });
+  for (let i = 0; i < units.length; i += 250) await compileWithCache(ctx.compiler, units.slice(i, i + 250), ctx.cacheDir);
+}
+
+const say = (v: EngineVerdict | { skipped: string }) => ("skipped" in v ? "skipped" : v.verdict === "error" ? `error (${v.reason})` : v.verdict);
+const detail = (v: EngineVerdict | { skipped: string }) => ("skipped" in v || v.verdict !== "deny" ? say(v) : `deny ${JSON.stringify(v.rules ?? v.messages)}`);
+
+export async function check(c: FuzzCase, ctx: FuzzContext): Promise<Disagreement | undefined> {
+  const compiled = compileCase(c.policy);
+  const gk = await GatekeeperPolicyEngine.prepare([compiled], ctx.compiler, ctx.cacheDir);
+  if (gk.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { gatekeeper: `compile error: ${gk.internal.join("; ")}` } };
+  const engines: PolicyEngine[] = [gk.engine, referenceEngine];
+  for (const name of ["kyverno", "kubernetes"] as const) {
+    const cel = CelPolicyEngine.prepare(name, [compiled], ctx.runtime);
+    if (cel.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { [name]: `compile error: ${cel.internal.join("; ")}` } };
+    engines.push(cel.engine);
+  }
+  const instance = compiled.policy.instances[0]!;
+  for (const fixture of c.fixtures) {
+    const results = engines.map((e) => [e.name, e.evaluate(compiled, instance, { operation: "CREATE", object: fixture as KubeObject, cluster: { namespaces: {}, objects: [] } })] as const);
+    if (new Set(results.map(([, v]) => say(v))).size > 1) return { policy: printPolicy(compiled.policy), fixture, verdicts: Object.fromEntries(results.map(([n, v]) => [n, detail(v)])) };
+  }
+  return undefined;
+}

@@ -1,0 +1,156 @@
+/**
+ * Random well-typed policies over the whole rule vocabulary, and random Pods (and pod
+ * controllers) that exercise them: present, absent and null fields, empty lists, integers vs
+ * floats, quantities, unicode. Built as IR directly, the way the SDK builds it.
+ */
+import fc from "fast-check";
+import type { CompareOp, Expr, FieldRef, Literal, Message, Policy, Rule, StringOp } from "../../src/ir/index.js";
+import { BUILTIN_KINDS } from "../../src/ir/index.js";
+
+const src = { file: "fuzz.ts", line: 1, column: 1 };
+const subject = (...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "subject" }, path, source: src });
+const element = (variable: string, ...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "element", variable }, path, source: src });
+const lit = (value: Literal["value"]): Literal => ({ kind: "literal", value, source: src });
+
+const LABEL_KEYS = ["app", "team", "tier.example.com/level"];
+const LABEL_VALUES = ["web", "db", "", "Web", "wéb", "a-b", "x.y", "100", "true", "😀"];
+const IMAGES = ["nginx", "nginx:1.27", "nginx:latest", "ghcr.io/org/app:1.0", "registry.example.com/team/app@sha256:" + "a".repeat(64), "busybox:latest", ""];
+const NAMES = ["web", "db", "app-1", "sidecar", "init", "Wéb", "x"];
+const QUANTITIES = ["512Mi", "1Gi", "1.5Gi", "100M", "2", "0.5", "1000m", "1e3", "64Ki"];
+const NUMBERS = [0, 1, 2, 3, 3.5, -1, 10, 2.0000001, 100];
+const REGEXES = ["^web", "[0-9]+", "^[a-z]+(-[a-z]+)*$", "latest$", "é", "^$", "a|b", "\\."];
+const GLOBS = ["web*", "*latest", "ngin?", "*", "*.example.com/*", "x"];
+
+const ops: CompareOp[] = ["eq", "lt", "le", "gt", "ge"];
+
+/** A value for a field: present, absent (undefined), or null; numbers as ints or floats. */
+const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof({ weight: 5, arbitrary: a }, { weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(null) });
+
+const container = fc.record(
+  {
+    name: maybe(fc.constantFrom(...NAMES)),
+    image: maybe(fc.constantFrom(...IMAGES)),
+    securityContext: maybe(fc.record({ privileged: maybe(fc.boolean()), runAsUser: maybe(fc.constantFrom(...NUMBERS)) }, { requiredKeys: [] })),
+    resources: maybe(fc.record({ limits: maybe(fc.record({ memory: maybe(fc.constantFrom(...QUANTITIES)), cpu: maybe(fc.constantFrom(...QUANTITIES)) }, { requiredKeys: [] })) }, { requiredKeys: [] })),
+    ports: maybe(fc.array(fc.record({ containerPort: fc.constantFrom(80, 443, 8080, 8080.5) }), { maxLength: 2 })),
+  },
+  { requiredKeys: [] },
+);
+
+const podSpec = fc.record(
+  {
+    containers: maybe(fc.array(container, { maxLength: 3 })),
+    initContainers: maybe(fc.array(container, { maxLength: 2 })),
+    hostNetwork: maybe(fc.boolean()),
+    priority: maybe(fc.constantFrom(...NUMBERS)),
+    serviceAccountName: maybe(fc.constantFrom(...NAMES)),
+  },
+  { requiredKeys: [] },
+);
+
+const labels = maybe(fc.dictionary(fc.constantFrom(...LABEL_KEYS), fc.constantFrom(...LABEL_VALUES), { maxKeys: 3 }));
+
+const clean = (o: unknown): unknown => JSON.parse(JSON.stringify(o));
+
+/** A Pod, or a Deployment / CronJob carrying the same pod in its template. */
+export const fixture = fc
+  .record({ name: fc.constantFrom(...NAMES), labels, spec: podSpec, wrap: fc.constantFrom("Pod", "Pod", "Deployment", "CronJob") })
+  .map(({ name, labels, spec, wrap }) => {
+    const pod = clean({ metadata: { name, ...(labels !== undefined ? { labels } : {}) }, spec });
+    const meta = { name, namespace: "fuzz" };
+    if (wrap === "Pod") return { apiVersion: "v1", kind: "Pod", ...(pod as object), metadata: { ...(pod as { metadata: object }).metadata, namespace: "fuzz" } };
+    if (wrap === "Deployment") return { apiVersion: "apps/v1", kind: "Deployment", metadata: meta, spec: { selector: {}, template: pod } };
+    return { apiVersion: "batch/v1", kind: "CronJob", metadata: meta, spec: { schedule: "* * * * *", jobTemplate: { spec: { template: pod } } } };
+  });
+
+const stringOp = fc.constantFrom<StringOp>("startsWith", "endsWith", "contains", "matches", "glob");
+const stringArg = (op: StringOp, pool: readonly string[]) =>
+  op === "matches" ? fc.constantFrom(...REGEXES) : op === "glob" ? fc.constantFrom(...GLOBS) : fc.constantFrom(...pool, ...pool.map((s) => s.slice(0, 2)));
+
+/** Conditions on one container (the quantifier's element). */
+function elementExpr(v: string, depth: number): fc.Arbitrary<Expr> {
+  const leaf: fc.Arbitrary<Expr>[] = [
+    fc.constantFrom("name", "image").map((f): Expr => ({ kind: "exists", field: element(v, f), source: src })),
+    fc.boolean().map((b): Expr => ({ kind: "compare", op: "eq", left: element(v, "securityContext", "privileged"), right: lit(b), source: src })),
+    fc.tuple(fc.constantFrom(...ops), fc.constantFrom(...NUMBERS)).map(([op, n]): Expr => ({ kind: "compare", op, left: element(v, "securityContext", "runAsUser"), right: lit(n), source: src })),
+    stringOp.chain((op) => stringArg(op, IMAGES).map((a): Expr => ({ kind: "string", op, value: element(v, "image"), arg: lit(a), source: src }))),
+    fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }).map((l): Expr => ({ kind: "in", value: element(v, "name"), list: lit(l), source: src })),
+    fc.tuple(fc.constantFrom(...ops), fc.constantFrom("512Mi", "1Gi", "100M", "1")).map(([op, q]): Expr => ({ kind: "quantity", op, left: element(v, "resources", "limits", "memory"), right: lit(q), source: src })),
+    fc.tuple(fc.constantFrom(...ops), fc.nat(2)).map(([op, n]): Expr => ({ kind: "count", op, lists: [element(v, "ports")], value: n, source: src })),
+  ];
+  if (depth <= 0) return fc.oneof(...leaf);
+  const sub = elementExpr(v, depth - 1);
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.oneof(...leaf) },
+    { weight: 1, arbitrary: fc.array(sub, { minLength: 2, maxLength: 3 }).map((items): Expr => ({ kind: "and", items, source: src })) },
+    { weight: 1, arbitrary: fc.array(sub, { minLength: 2, maxLength: 3 }).map((items): Expr => ({ kind: "or", items, source: src })) },
+    { weight: 1, arbitrary: sub.map((item): Expr => ({ kind: "not", item, source: src })) },
+  );
+}
+
+const CONTAINER_LISTS = [[subject("spec", "containers")], [subject("spec", "containers"), subject("spec", "initContainers")]];
+
+/** Conditions on the pod. */
+function podExpr(depth: number, vars: number): fc.Arbitrary<Expr> {
+  const leaf: fc.Arbitrary<Expr>[] = [
+    fc.constantFrom(...LABEL_KEYS).map((k): Expr => ({ kind: "exists", field: subject("metadata", "labels", k), source: src })),
+    fc.constantFrom("hostNetwork", "priority", "containers").map((f): Expr => ({ kind: "exists", field: subject("spec", f), source: src })),
+    fc.tuple(fc.constantFrom(...LABEL_KEYS), fc.constantFrom(...LABEL_VALUES)).map(([k, v]): Expr => ({ kind: "compare", op: "eq", left: subject("metadata", "labels", k), right: lit(v), source: src })),
+    fc.boolean().map((b): Expr => ({ kind: "compare", op: "eq", left: subject("spec", "hostNetwork"), right: lit(b), source: src })),
+    fc.tuple(fc.constantFrom(...ops), fc.constantFrom(...NUMBERS)).map(([op, n]): Expr => ({ kind: "compare", op, left: subject("spec", "priority"), right: lit(n), source: src })),
+    fc.tuple(fc.constantFrom(...LABEL_KEYS), fc.array(fc.constantFrom(...LABEL_VALUES), { minLength: 1, maxLength: 3 })).map(([k, l]): Expr => ({ kind: "in", value: subject("metadata", "labels", k), list: lit(l), source: src })),
+    stringOp.chain((op) => stringArg(op, NAMES).map((a): Expr => ({ kind: "string", op, value: subject("metadata", "name"), arg: lit(a), source: src }))),
+    fc.tuple(fc.constantFrom(...ops), fc.nat(3), fc.constantFrom(...CONTAINER_LISTS)).map(([op, n, lists]): Expr => ({ kind: "count", op, lists, value: n, source: src })),
+    fc.tuple(fc.constantFrom<"all" | "any">("all", "any"), fc.constantFrom(...CONTAINER_LISTS)).chain(([q, lists]) => {
+      const v = `c${vars}`;
+      return elementExpr(v, 1).map((body): Expr => ({ kind: "quantifier", quantifier: q, lists, variable: v, body, source: src }));
+    }),
+  ];
+  if (depth <= 0) return fc.oneof(...leaf);
+  const sub = podExpr(depth - 1, vars + 1);
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.oneof(...leaf) },
+    { weight: 1, arbitrary: fc.array(sub, { minLength: 2, maxLength: 3 }).map((items): Expr => ({ kind: "and", items, source: src })) },
+    { weight: 1, arbitrary: fc.array(sub, { minLength: 2, maxLength: 3 }).map((items): Expr => ({ kind: "or", items, source: src })) },
+    { weight: 1, arbitrary: sub.map((item): Expr => ({ kind: "not", item, source: src })) },
+  );
+}
+
+const message = (i: number): Message => ({ parts: [{ kind: "text", text: `rule ${i} is violated` }], source: src });
+
+const rule = (i: number): fc.Arbitrary<Rule> =>
+  fc.record({ assert: podExpr(2, 0), when: fc.option(podExpr(0, 10), { nil: undefined, freq: 4 }) }).map(({ assert, when }) => ({
+    name: `rule-${i}`,
+    assert,
+    ...(when ? { when } : {}),
+    message: message(i),
+    source: src,
+  }));
+
+
+
+export const policy: fc.Arbitrary<Policy> = fc
+  .record({
+    rules: fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => rule(i)))),
+    when: fc.option(podExpr(0, 20), { nil: undefined, freq: 4 }),
+    enforcement: fc.constantFrom<Policy["enforcement"]>("enforce", "audit", "warn"),
+  })
+  .map(({ rules, when, enforcement }) => ({
+    kind: "policy" as const,
+    name: "fuzz-policy",
+    subject: "pod" as const,
+    match: { kinds: [BUILTIN_KINDS.Pod], operations: ["CREATE", "UPDATE"] as const },
+    ...(when ? { when } : {}),
+    rules,
+    enforcement,
+    instances: [{ values: {}, source: src }],
+    targets: { kyverno: { enabled: true }, kubernetes: { enabled: true }, gatekeeper: { enabled: true } } as const,
+    source: src,
+  }));
+
+/** One differential case: a policy and the fixtures it is evaluated on. */
+export const fuzzCase = fc.record({ policy, fixtures: fc.array(fixture, { minLength: 1, maxLength: 4 }) });
+export interface FuzzCase {
+  readonly policy: Policy;
+  readonly fixtures: readonly unknown[];
+}
