@@ -623,6 +623,10 @@ func handle(raw []byte) (out response) {
 		return doEvaluate(&req)
 	case "expr":
 		return doExpr(&req)
+	case "release":
+		// The host is done with a policy: its programs can be collected.
+		delete(policies, req.ID)
+		return response{OK: true}
 	case "version":
 		return response{OK: true, Value: json.RawMessage(`"` + environment.DefaultCompatibilityVersion().String() + `"`)}
 	}

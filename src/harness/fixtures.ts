@@ -9,8 +9,9 @@ export class FixtureError extends Error {
     readonly file: string,
     readonly line: number | undefined,
     message: string,
+    readonly column?: number,
   ) {
-    super(`${file}${line ? `:${line}` : ""}: ${message}`);
+    super(`${file}${line ? `:${line}${column ? `:${column}` : ""}` : ""}: ${message}`);
     this.name = "FixtureError";
   }
 }
@@ -24,8 +25,12 @@ export interface Fixture {
 
 const cache = new Map<string, Fixture[]>();
 
-/** Every non-empty document of a YAML file, as objects (cached per path for the run). */
-export function readFixtures(file: string, displayRoot: string): Fixture[] {
+/**
+ * Every non-empty document of a YAML file, as objects (cached per path for the run). Resources
+ * must be Kubernetes objects (`apiVersion` and `kind`); `{ objects: false }` reads configuration
+ * files (suites, values) that need not be.
+ */
+export function readFixtures(file: string, displayRoot: string, options: { objects?: boolean } = {}): Fixture[] {
   const abs = path.resolve(file);
   const hit = cache.get(abs);
   if (hit) return hit;
@@ -43,12 +48,20 @@ export function readFixtures(file: string, displayRoot: string): Fixture[] {
   const nonEmpty = docs.filter((d) => d.contents !== null);
   for (const [i, doc] of nonEmpty.entries()) {
     const err = doc.errors[0];
-    if (err) throw new FixtureError(shown, lines.linePos(err.pos[0]).line, `invalid YAML: ${err.message.split("\n")[0]}`);
+    if (err) {
+      const pos = lines.linePos(err.pos[0]);
+      throw new FixtureError(shown, pos.line, `invalid YAML: ${err.message.split("\n")[0]}`, pos.col);
+    }
     const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
     if (!value || typeof value !== "object" || Array.isArray(value)) {
       throw new FixtureError(shown, lines.linePos(doc.range[0]).line, "a fixture document must be a Kubernetes object (a YAML mapping)");
     }
-    out.push({ object: value as KubeObject, label: nonEmpty.length > 1 ? `${shown}#${i + 1}` : shown });
+    const o = value as KubeObject;
+    if (options.objects !== false && (typeof o.apiVersion !== "string" || !o.apiVersion || typeof o.kind !== "string" || !o.kind)) {
+      const where = lines.linePos(doc.range[0]);
+      throw new FixtureError(shown, where.line, `document ${i + 1} is not a Kubernetes object: apiVersion and kind are required`, where.col);
+    }
+    out.push({ object: o, label: nonEmpty.length > 1 ? `${shown}#${i + 1}` : shown });
   }
   if (out.length === 0) throw new FixtureError(shown, undefined, "the file holds no YAML document");
   cache.set(abs, out);

@@ -69,7 +69,7 @@ export function findGatorSuites(p: string): string[] {
 }
 
 export function readGatorSuite(file: string, root: string): GatorSuite {
-  const [doc] = readFixtures(file, root);
+  const [doc] = readFixtures(file, root, { objects: false });
   const shown = path.relative(root, file) || file;
   const tests = (doc!.object as { tests?: unknown }).tests;
   if (!Array.isArray(tests)) throw new FixtureError(shown, undefined, "a gator Suite needs a tests list");

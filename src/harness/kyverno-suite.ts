@@ -258,16 +258,20 @@ export async function runKyvernoTests(files: readonly string[], runtime: CelRunt
 
 function runOne(file: string, shown: string, runtime: CelRuntime, root: string, select: (id: string) => boolean): ResultRow[] {
   const dir = path.dirname(file);
-  const [doc] = readFixtures(file, root);
+  const [doc] = readFixtures(file, root, { objects: false });
   const test = doc!.object as Record<string, unknown>;
+  for (const key of ["policies", "resources"] as const) {
+    if (!Array.isArray(test[key]) || (test[key] as unknown[]).some((x) => typeof x !== "string")) throw new FixtureError(shown, undefined, `${key} must be a list of file paths`);
+  }
+  if (test.results !== undefined && !Array.isArray(test.results)) throw new FixtureError(shown, undefined, "results must be a list");
   const list = (k: string) => ((test[k] as string[] | undefined) ?? []).flatMap((f) => readFixtures(path.resolve(dir, f), root).map((x) => x.object));
   const policyDocs = list("policies");
   const resources = list("resources");
   const exceptions = list("exceptions");
   // A Context file (kind: Context, spec.resources): the cluster objects resource.Get/List see.
-  const context = test.context ? readFixtures(path.resolve(dir, String(test.context)), root).flatMap((f) => ((get(f.object, "spec", "resources") as KubeObject[] | undefined) ?? [])) : [];
-  const values = test.variables ? readFixtures(path.resolve(dir, String(test.variables)), root)[0]!.object : undefined;
-  const userinfoDoc = test.userinfo ? readFixtures(path.resolve(dir, String(test.userinfo)), root)[0]!.object : undefined;
+  const context = test.context ? readFixtures(path.resolve(dir, String(test.context)), root, { objects: false }).flatMap((f) => ((get(f.object, "spec", "resources") as KubeObject[] | undefined) ?? [])) : [];
+  const values = test.variables ? readFixtures(path.resolve(dir, String(test.variables)), root, { objects: false })[0]!.object : undefined;
+  const userinfoDoc = test.userinfo ? readFixtures(path.resolve(dir, String(test.userinfo)), root, { objects: false })[0]!.object : undefined;
   const userInfo = (get(userinfoDoc, "userInfo") as AdmissionRequest["userInfo"]) ?? undefined;
   const namespaces: Record<string, KubeObject> = {};
   for (const n of (get(values, "namespaceSelector") as { name: string; labels?: Record<string, string> }[] | undefined) ?? []) {

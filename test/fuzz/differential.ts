@@ -50,11 +50,21 @@ export async function check(c: FuzzCase, ctx: FuzzContext): Promise<Disagreement
   const gk = await GatekeeperPolicyEngine.prepare([compiled], ctx.compiler, ctx.cacheDir);
   if (gk.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { gatekeeper: `compile error: ${gk.internal.join("; ")}` } };
   const engines: PolicyEngine[] = [gk.engine, referenceEngine];
-  for (const name of ["kyverno", "kubernetes"] as const) {
-    const cel = CelPolicyEngine.prepare(name, [compiled], ctx.runtime);
-    if (cel.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { [name]: `compile error: ${cel.internal.join("; ")}` } };
-    engines.push(cel.engine);
+  const cels: CelPolicyEngine[] = [];
+  try {
+    for (const name of ["kyverno", "kubernetes"] as const) {
+      const cel = CelPolicyEngine.prepare(name, [compiled], ctx.runtime);
+      cels.push(cel.engine);
+      if (cel.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { [name]: `compile error: ${cel.internal.join("; ")}` } };
+      engines.push(cel.engine);
+    }
+    return compare(c, compiled, engines);
+  } finally {
+    for (const cel of cels) cel.release();
   }
+}
+
+function compare(c: FuzzCase, compiled: CompiledPolicy, engines: readonly PolicyEngine[]): Disagreement | undefined {
   const instance = compiled.policy.instances[0]!;
   for (const fixture of c.fixtures) {
     const results = engines.map((e) => [e.name, e.evaluate(compiled, instance, { operation: "CREATE", object: fixture as KubeObject, cluster: { namespaces: {}, objects: [] } })] as const);

@@ -80,6 +80,11 @@ export class CompiledVap {
     return new CompiledVap(runtime, id, name, bindings);
   }
 
+  /** Frees the compiled programs on the Go side; the object must not be used afterwards. */
+  release(): void {
+    this.runtime.call({ op: "release", id: this.id });
+  }
+
   evaluate(req: AdmissionRequest): CelVerdict {
     const r = this.runtime.call({ op: "evaluate", id: this.id, bindings: this.bindings, admission: admissionInput(req) });
     if (r.error) return { verdict: "error", reason: r.error };

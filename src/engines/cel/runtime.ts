@@ -87,11 +87,12 @@ export class CelRuntime {
   call(request: object): CelResponse {
     const ex = this.exports;
     const bytes = encoder.encode(JSON.stringify(request));
-    const p = ex.policyc_alloc(bytes.length);
+    // Wasm i32 results arrive signed: addresses above 2 GiB must be read as unsigned.
+    const p = ex.policyc_alloc(bytes.length) >>> 0;
     new Uint8Array(ex.memory.buffer, p, bytes.length).set(bytes);
     const packed = ex.policyc_call(p, bytes.length);
     ex.policyc_free(p);
-    const q = Number(packed >> 32n);
+    const q = Number((packed >> 32n) & 0xffffffffn);
     const n = Number(packed & 0xffffffffn);
     const text = decoder.decode(new Uint8Array(ex.memory.buffer, q, n));
     ex.policyc_free(q);
