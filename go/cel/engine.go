@@ -558,17 +558,33 @@ func doEvaluate(req *request) response {
 // doExpr compiles and evaluates one expression in the Kubernetes base environment with the
 // admission variables (object, oldObject, params, namespaceObject, request, authorizer unset),
 // returning the value as JSON and its CEL type, or the compile or evaluation error.
-func doExpr(req *request) response {
-	names := []string{"object", "oldObject", "params", "namespaceObject", "request"}
+var exprNames = []string{"object", "oldObject", "params", "namespaceObject", "request"}
+var exprEnv *celgo.Env
+
+// exprEnvironment is built once: the base environment with the admission variables as dyn.
+func exprEnvironment() (*celgo.Env, error) {
+	if exprEnv != nil {
+		return exprEnv, nil
+	}
 	opts := []celgo.EnvOption{}
-	for _, n := range names {
+	for _, n := range exprNames {
 		opts = append(opts, celgo.Variable(n, celgo.DynType))
 	}
 	set, err := envSet().Extend(environment.VersionedOptions{IntroducedVersion: version.MajorMinor(1, 0), EnvOptions: opts})
 	if err != nil {
-		return response{Error: err.Error()}
+		return nil, err
 	}
 	env, err := set.Env(environment.StoredExpressions)
+	if err != nil {
+		return nil, err
+	}
+	exprEnv = env
+	return env, nil
+}
+
+func doExpr(req *request) response {
+	names := exprNames
+	env, err := exprEnvironment()
 	if err != nil {
 		return response{Error: err.Error()}
 	}
