@@ -81,6 +81,14 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
     expect(scoped.evaluate(create(deployment(1))).verdict).toBe("none");
   });
 
+  it("an expression beyond the Kubernetes runtime cost budget ends with an error, not a hang", () => {
+    const p = compile({ matchConstraints: deployments, validations: [{ expression: "object.spec.items.all(a, object.spec.items.all(b, object.spec.items.all(c, a + b + c >= 0)))", message: "x" }] });
+    const big = { ...deployment(1), spec: { replicas: 1, items: Array.from({ length: 2000 }, (_, i) => i) } };
+    const v = p.evaluate(create(big));
+    expect(v.verdict).toBe("error");
+    expect(v.verdict === "error" && v.reason).toMatch(/cost limit exceeded|cost budget/i);
+  });
+
   it("a type error names the policy, the field and the CEL column", () => {
     let error: unknown;
     try {

@@ -1,7 +1,7 @@
 import { fail, issue, ok, type Issue, type Result } from "./issue.js";
 import { checkRegex, isQuantity } from "./regex.js";
 import { policySchema } from "./schema.js";
-import type { Expr, Policy, Scalar } from "./types.js";
+import type { Expr, Policy, Scalar, SourceLocation } from "./types.js";
 import { walkPolicy } from "./walk.js";
 import { messageWitness } from "./witness.js";
 
@@ -19,6 +19,35 @@ export function checkName(name: string): string | undefined {
   return undefined;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * User strings with a lone UTF-16 surrogate (half of an emoji, say): no UTF-8 encoding exists, so
+ * no YAML, CEL or Rego could carry them. Reported at the string's place in the policy.
+ */
+function loneSurrogates(p: Policy): Issue[] {
+  const out: Issue[] = [];
+  // Inside a rule, the rule's field (assert, when, message) is what the source can point at; the
+  // nearest node's own source location (a message's template literal, say) is the line.
+  const at = (path: (string | number)[]) => (path[0] === "rules" ? path.slice(0, 3) : path);
+  const visit = (v: unknown, path: (string | number)[], where: SourceLocation) => {
+    if (typeof v === "string") {
+      if (LONE_SURROGATE.test(v)) out.push(issue("invalid_policy", `the text ${JSON.stringify(v)} holds a lone UTF-16 surrogate, which has no UTF-8 encoding`, where, at(path)));
+    } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, i], where));
+    else if (v && typeof v === "object") {
+      const own = (v as { source?: SourceLocation }).source;
+      const here = own && typeof own.line === "number" ? own : where;
+      for (const [k, x] of Object.entries(v)) {
+        if (k === "source") continue;
+        if (LONE_SURROGATE.test(k)) out.push(issue("invalid_policy", `the key ${JSON.stringify(k)} holds a lone UTF-16 surrogate, which has no UTF-8 encoding`, here, at(path)));
+        visit(x, [...path, k], here);
+      }
+    }
+  };
+  visit(p, [], p.source);
+  return out;
+}
+
 /**
  * Checks a policy: first its shape (zod), then what the shape cannot say: names, regexes,
  * quantities, operand types, variable scopes and message witnesses. Returns every issue found.
@@ -34,7 +63,7 @@ export function validatePolicy(input: unknown): Result<Policy> {
     );
   }
   const p = parsed.data as Policy;
-  const issues: Issue[] = [];
+  const issues: Issue[] = [...loneSurrogates(p)];
   const nameError = checkName(p.name);
   if (nameError) issues.push(issue("invalid_name", `policy name "${p.name}" ${nameError}`, p.source, ["name"]));
   if (p.match.kinds.length === 0) issues.push(issue("unknown_kind", "match.kinds must name at least one kind", p.source, ["match", "kinds"]));
