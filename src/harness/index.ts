@@ -3,5 +3,5 @@ export * from "./run.js";
 export * from "./reporters.js";
 export { FixtureError, readFixtures, clearFixtureCache } from "./fixtures.js";
 export { collectCases, resolveCase, judge, type PolicycCase } from "./policyc-cases.js";
-export { GatekeeperPolicyEngine, referenceEngine, type EngineVerdict, type PolicyEngine, type Verdict } from "./engines.js";
+export { CelPolicyEngine, GatekeeperPolicyEngine, referenceEngine, type EngineVerdict, type PolicyEngine, type Verdict } from "./engines.js";
 export { findGatorSuites, readGatorSuite, runGatorSuites, checkAssertion, expand, caseRequest } from "./gator-suite.js";

@@ -5,7 +5,7 @@
 import type { CompileProblem, RegoCompiler } from "../opa/compiler.js";
 import { compileWithCache, type CompileStats } from "../opa/cache.js";
 import { RegoPolicy } from "../opa/policy.js";
-import { isNamespaced, type AdmissionRequest } from "../request.js";
+import { isNamespaced, type AdmissionRequest, type KubeObject } from "../request.js";
 import { constraintMatches, type MatchResult } from "./match.js";
 import { gatekeeperReview, inventoryOf } from "./review.js";
 import { entrypoint, templateUnit, type ConstraintSpec, type TemplateSpec } from "./template.js";
@@ -41,7 +41,7 @@ const templateKey = (t: TemplateSpec) => `${t.source}\0${t.name}`;
 
 export class GatekeeperEngine {
   private constructor(
-    private readonly policies: ReadonlyMap<string, { template: TemplateSpec; policy: RegoPolicy }>,
+    private readonly policies: ReadonlyMap<string, { template: TemplateSpec; policy: RegoPolicy; inventoryOf?: readonly KubeObject[] }>,
     readonly stats: CompileStats,
   ) {}
 
@@ -55,7 +55,7 @@ export class GatekeeperEngine {
     cacheDir: string | undefined,
   ): Promise<{ engine: GatekeeperEngine; errors: TemplateCompileError[] }> {
     const { results, stats } = await compileWithCache(compiler, templates.map(templateUnit), cacheDir);
-    const policies = new Map<string, { template: TemplateSpec; policy: RegoPolicy }>();
+    const policies = new Map<string, { template: TemplateSpec; policy: RegoPolicy; inventoryOf?: readonly KubeObject[] }>();
     const errors: TemplateCompileError[] = [];
     templates.forEach((t, i) => {
       const r = results[i]!;
@@ -90,7 +90,13 @@ export class GatekeeperEngine {
     const { template, policy } = entry;
     const input = { review: gatekeeperReview(req, options.audit), parameters: constraint.parameters ?? {} };
     try {
-      policy.setData({ inventory: inventoryOf(req.cluster?.objects ?? [], isNamespaced) });
+      // data.inventory is loaded into the module only when the cluster objects change: a case
+      // list shares one (usually empty) inventory, and setData re-serialises it into Wasm memory.
+      const objects = req.cluster?.objects ?? [];
+      if (entry.inventoryOf === undefined || (entry.inventoryOf !== objects && !(objects.length === 0 && entry.inventoryOf.length === 0))) {
+        policy.setData({ inventory: inventoryOf(objects, isNamespaced) });
+        entry.inventoryOf = objects;
+      }
       if (template.policyc && policy.evaluate(entrypoint(template, "applies"), input) !== true) {
         return { status: "not-applicable", constraint, reason: "the template's applies rule is false (operation or precondition)" };
       }

@@ -1,0 +1,161 @@
+/**
+ * `npm run bench [-- --quick] [-- --out FILE]`: build and test speed on synthetic repositories,
+ * against the floors (bare opa-wasm evaluation, bare CEL engine calls) and a naive baseline (a
+ * process per case), in one run. Prints a table and writes bench/results.json.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildPolicies } from "../src/build/index.js";
+import { CelRuntime } from "../src/engines/cel/index.js";
+import { readTemplate, templateUnit, gatekeeperReview } from "../src/engines/gatekeeper/index.js";
+import { compileWithCache } from "../src/engines/opa/cache.js";
+import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
+import type { KubeObject } from "../src/engines/request.js";
+import { admissionInput } from "../src/engines/cel/admission.js";
+import { CelPolicyEngine, GatekeeperPolicyEngine, collectCases, resolveCase, clearFixtureCache } from "../src/harness/index.js";
+import { TARGET_NAMES } from "../src/ir/index.js";
+import { writeRepo } from "./repo.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const outFile = args.includes("--out") ? path.resolve(args[args.indexOf("--out") + 1]!) : path.join(ROOT, "bench", "results.json");
+const sizes = quick ? [50] : [50, 200, 500];
+const reps = quick ? 2 : 3;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+/** Wall time and peak RSS of a command, via GNU time. */
+function timed(cmd: string, argv: string[], cwd: string): { wallMs: number; peakRssMb: number; stdout: string } {
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", cmd, ...argv], { cwd, encoding: "utf8", maxBuffer: 256 << 20 });
+  const last = r.stderr.trim().split("\n").at(-1)!.split(" ");
+  return { wallMs: Number(last[0]) * 1000, peakRssMb: Number(last[1]) / 1024, stdout: r.stdout };
+}
+
+const work = mkdtempSync(path.join(os.tmpdir(), "policyc-bench-"));
+const cli = path.join(ROOT, "bin", "policyc.js");
+const results: Record<string, unknown> = {};
+const table: string[][] = [["size", "build ms", "build MB", "compile cold ms", "warm compiles", "test ms (all engines)", "evals/s"]];
+const nodeStart = median(Array.from({ length: 3 }, () => timed(process.execPath, ["-e", "0"], work).wallMs));
+
+let last: Record<string, unknown> = {};
+for (const n of sizes) {
+  const repo = writeRepo(work, n);
+  const repoRoot = path.dirname(repo.dir);
+  log(`${n} policies, ${repo.cases} cases`);
+  const builds = Array.from({ length: reps }, () => timed(process.execPath, [cli, "build", "--policies", "policies", "--out", "generated"], repoRoot));
+  const build = { policies: n, wallMs: Math.round(median(builds.map((b) => b.wallMs))), peakRssMb: Math.round(median(builds.map((b) => b.peakRssMb))), nodeStartMs: Math.round(nodeStart) };
+
+  // Rego -> Wasm: cold (empty cache) and warm.
+  const built = await buildPolicies({ cwd: repoRoot, policies: "policies", out: "generated", targets: TARGET_NAMES, dryRun: true });
+  const compiler = await discoverRegoCompiler();
+  const units = built.compiled.map((c) => templateUnit(readTemplate(c.outputs.find((o) => o.target === "gatekeeper")!.documents[0] as unknown as KubeObject, c.file, true)));
+  const cache = mkdtempSync(path.join(work, "wasm-"));
+  let t = performance.now();
+  await compileWithCache(compiler, units, cache);
+  const coldMs = performance.now() - t;
+  const warm = await compileWithCache(compiler, units, cache);
+
+  // policyc test, whole process, all engines and per engine.
+  const test = timed(process.execPath, [cli, "test", "policies", "--reporter", "json"], repoRoot);
+  const summary = JSON.parse(test.stdout).summary as { evaluations: number; cases: number; durationMs: number };
+  const perEngine: Record<string, number> = {};
+  for (const e of ["gatekeeper", "kyverno", "kubernetes", "reference"]) perEngine[e] = Math.round(timed(process.execPath, [cli, "test", "policies", "--reporter", "json", "--engine", e], repoRoot).wallMs);
+
+  // In-process: harness cost per evaluation vs the floors, on the same policies and inputs.
+  clearFixtureCache();
+  const { cases } = collectCases(built.compiled);
+  const requests = cases.map((c) => ({ c, ...resolveCase(c, repoRoot) }));
+  const gk = await GatekeeperPolicyEngine.prepare(built.compiled, compiler, cache);
+  const runtime = await CelRuntime.get();
+  t = performance.now();
+  const cel = CelPolicyEngine.prepare("kubernetes", built.compiled, runtime);
+  const celCompileMs = performance.now() - t;
+  const loops = quick ? 2 : 5;
+  const time = (f: () => void) => {
+    f();
+    const samples: number[] = [];
+    for (let k = 0; k < loops; k++) {
+      const s = performance.now();
+      f();
+      samples.push(performance.now() - s);
+    }
+    return median(samples);
+  };
+  const evals = requests.length;
+  const gkMs = time(() => { for (const r of requests) gk.engine.evaluate(r.c.policy, r.instance, r.requests[0]!.request); });
+  const celMs = time(() => { for (const r of requests) cel.engine.evaluate(r.c.policy, r.instance, r.requests[0]!.request); });
+  // Floors: opa-wasm's own loadPolicy(...).evaluate(input) on the same modules and inputs; the CEL
+  // engine's raw evaluate call with the same requests, prebuilt.
+  const { loadPolicy } = (await import("@open-policy-agent/opa-wasm")) as unknown as { loadPolicy: (w: Uint8Array) => Promise<{ evaluate: (i: unknown, e: string) => unknown }> };
+  const floorUnits = await compileWithCache(compiler, units, cache);
+  const byPolicy = new Map<string, { evaluate: (i: unknown, e: string) => unknown }>();
+  for (const [i, c] of built.compiled.entries()) {
+    const r = floorUnits.results[i]!;
+    if (r.ok) {
+      try {
+        byPolicy.set(c.policy.name, await loadPolicy(r.wasm));
+      } catch {
+        /* a module needing host builtins opa-wasm lacks */
+      }
+    }
+  }
+  const regoInputs = requests.filter((r) => byPolicy.has(r.c.policy.policy.name)).map((r) => ({ p: byPolicy.get(r.c.policy.policy.name)!, entry: `${r.c.policy.policy.name.replace(/-/g, "")}/violation`, input: { review: gatekeeperReview(r.requests[0]!.request), parameters: r.instance.values } }));
+  const regoFloorMs = time(() => { for (const x of regoInputs) x.p.evaluate(x.input, x.entry); });
+  const vaps = new Map<string, object>();
+  for (const c of built.compiled) {
+    const docs = c.outputs.find((o) => o.target === "kubernetes")!.documents as unknown as KubeObject[];
+    const id = `floor-${c.policy.name}`;
+    runtime.call({ op: "compile", id, policy: docs[0] });
+    vaps.set(c.policy.name, { id, bindings: docs.slice(1) });
+  }
+  const celRequests = requests.map((r) => ({ op: "evaluate", ...vaps.get(r.c.policy.policy.name)!, admission: admissionInput(r.requests[0]!.request) }));
+  const celFloorMs = time(() => { for (const q of celRequests) runtime.call(q); });
+
+  // Naive baseline: a process per case, `policyc test --filter` narrowed to one case.
+  const sample = cases.slice(0, quick ? 3 : 5);
+  const naiveMs = median(sample.map((c) => timed(process.execPath, [cli, "test", "policies", "--reporter", "json", "--filter", c.id], repoRoot).wallMs));
+  const policycPerCaseMs = test.wallMs / summary.cases;
+
+  const row = {
+    build,
+    compile: { coldMs: Math.round(coldMs), warmCompiles: warm.stats.compiled, celCompileMs: Math.round(celCompileMs) },
+    test: { wallMs: Math.round(test.wallMs), cases: summary.cases, evaluations: summary.evaluations, evaluationsPerSecond: Math.round(summary.evaluations / (test.wallMs / 1000)), perEngineWallMs: perEngine },
+    evaluation: {
+      regoFloorUsPerEval: +((regoFloorMs * 1000) / regoInputs.length).toFixed(1),
+      celFloorUsPerEval: +((celFloorMs * 1000) / evals).toFixed(1),
+      gatekeeperUsPerEval: +((gkMs * 1000) / evals).toFixed(1),
+      celUsPerEval: +((celMs * 1000) / evals).toFixed(1),
+    },
+    naive: { perCaseMs: Math.round(naiveMs), policycPerCaseMs: +policycPerCaseMs.toFixed(2) },
+  };
+  const e = row.evaluation;
+  last = {
+    ...row,
+    ratios: {
+      gatekeeperOverFloor: +(e.gatekeeperUsPerEval / e.regoFloorUsPerEval).toFixed(2),
+      celOverFloor: +(e.celUsPerEval / e.celFloorUsPerEval).toFixed(2),
+      celOverRegoFloor: +(e.celUsPerEval / e.regoFloorUsPerEval).toFixed(1),
+      naiveOverPolicyc: +(naiveMs / policycPerCaseMs).toFixed(1),
+    },
+  };
+  results[String(n)] = last;
+  table.push([String(n), String(build.wallMs), String(build.peakRssMb), String(row.compile.coldMs), String(row.compile.warmCompiles), String(row.test.wallMs), String(row.test.evaluationsPerSecond)]);
+  for (const c of built.compiled) runtime.call({ op: "release", id: `floor-${c.policy.name}` });
+  cel.engine.release();
+}
+
+const cpu = os.cpus();
+const out = {
+  machine: { cpu: cpu[0]?.model, cores: cpu.length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, loadAverage: os.loadavg().map((x) => +x.toFixed(2)), quick },
+  ...last,
+  sizes: results,
+};
+writeFileSync(outFile, JSON.stringify(out, null, 2) + "\n");
+for (const r of table) process.stdout.write(r.map((c) => c.padEnd(22)).join("") + "\n");
+process.stdout.write(`\nlargest size: ${JSON.stringify((last as { evaluation: unknown }).evaluation)}\nratios: ${JSON.stringify((last as { ratios: unknown }).ratios)}\nwritten to ${path.relative(ROOT, outFile)}\n`);
+rmSync(work, { recursive: true, force: true });
+void execFileSync;
