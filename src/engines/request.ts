@@ -1,4 +1,5 @@
 import { BUILTIN_KINDS } from "../ir/index.js";
+import type { AuthorizerAnswer, UserInfo } from "../sdk/test-case.js";
 
 /** An admission request as the engines see it: what a test case or a suite row describes. */
 export type KubeObject = Record<string, unknown> & {
@@ -9,25 +10,7 @@ export type KubeObject = Record<string, unknown> & {
 
 export type Operation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
 
-export interface UserInfo {
-  readonly username?: string;
-  readonly uid?: string;
-  readonly groups?: readonly string[];
-  readonly extra?: Readonly<Record<string, readonly string[]>>;
-}
-
-/** An authorizer answer for a case: `allowed` for the check described (fields left out match anything). */
-export interface AuthorizerAnswer {
-  readonly group?: string;
-  readonly resource?: string;
-  readonly subresource?: string;
-  readonly namespace?: string;
-  readonly name?: string;
-  readonly verb?: string;
-  readonly path?: string;
-  readonly allowed: boolean;
-  readonly reason?: string;
-}
+export type { AuthorizerAnswer, UserInfo } from "../sdk/test-case.js";
 
 export interface AdmissionRequest {
   readonly operation: Operation;

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { LineCounter, parseAllDocuments } from "yaml";
 import type { KubeObject } from "../engines/request.js";
@@ -71,4 +71,17 @@ export function readFixtures(file: string, displayRoot: string, options: { objec
 /** Forget cached files (tests that rewrite fixtures). */
 export function clearFixtureCache(): void {
   cache.clear();
+}
+
+/** Files under a path that satisfy `accept`: the path itself if it is a file, else a recursive, sorted walk. */
+export function findFiles(p: string, accept: (file: string) => boolean): string[] {
+  if (statSync(p).isFile()) return accept(p) ? [p] : [];
+  const out: string[] = [];
+  for (const e of readdirSync(p, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (e.name === "node_modules" || e.name.startsWith(".")) continue;
+    const full = path.join(p, e.name);
+    if (e.isDirectory()) out.push(...findFiles(full, accept));
+    else if (accept(full)) out.push(full);
+  }
+  return out;
 }

@@ -5,14 +5,14 @@
  * (verify subcommand): `violations` is `yes` (at least one), `no` (none) or a count; `message`
  * is an unanchored regular expression (RE2) that the counted violations' messages must match.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { RE2JS } from "re2js";
 import { GatekeeperEngine, formatTemplateProblem, readConstraint, readTemplate, TemplateError, type TemplateSpec } from "../engines/gatekeeper/index.js";
 import type { RegoCompiler } from "../engines/opa/compiler.js";
 import type { CompileStats } from "../engines/opa/cache.js";
 import { groupVersionOf, type AdmissionRequest, type KubeObject, type Operation } from "../engines/request.js";
-import { FixtureError, readFixtures } from "./fixtures.js";
+import { findFiles, FixtureError, readFixtures } from "./fixtures.js";
 import type { ResultRow } from "./report.js";
 
 export const GATOR_SUITE_API = "test.gatekeeper.sh/v1alpha1";
@@ -56,16 +56,7 @@ export function isGatorSuite(file: string): boolean {
 
 /** Suite files under a path (a suite file itself, or a folder searched recursively). */
 export function findGatorSuites(p: string): string[] {
-  const st = statSync(p);
-  if (st.isFile()) return isGatorSuite(p) ? [p] : [];
-  const out: string[] = [];
-  for (const e of readdirSync(p, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (e.name === "node_modules" || e.name.startsWith(".")) continue;
-    const full = path.join(p, e.name);
-    if (e.isDirectory()) out.push(...findGatorSuites(full));
-    else if (isGatorSuite(full)) out.push(full);
-  }
-  return out;
+  return findFiles(p, isGatorSuite);
 }
 
 export function readGatorSuite(file: string, root: string): GatorSuite {

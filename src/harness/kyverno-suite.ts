@@ -8,13 +8,13 @@
  * for a resource no rule applied to fails; constructs policyc does not evaluate (pattern/deny/
  * foreach rules, mutate, generate, verifyImages, `checks`) give `error` rows naming them.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CompiledVap, validatingPolicyAsVap, CelCompileError, type CelRuntime, type CelVerdict } from "../engines/cel/index.js";
 import type { AdmissionRequest, KubeObject, Operation } from "../engines/request.js";
 import { selectorMatches } from "../engines/reference/index.js";
 import type { LabelSelector } from "../ir/index.js";
-import { FixtureError, readFixtures } from "./fixtures.js";
+import { findFiles, FixtureError, readFixtures } from "./fixtures.js";
 import type { EngineName, ResultRow } from "./report.js";
 
 export const KYVERNO_TEST_FILE = "kyverno-test.yaml";
@@ -31,16 +31,7 @@ export function isKyvernoTest(file: string): boolean {
 }
 
 export function findKyvernoTests(p: string): string[] {
-  const st = statSync(p);
-  if (st.isFile()) return isKyvernoTest(p) ? [p] : [];
-  const out: string[] = [];
-  for (const e of readdirSync(p, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (e.name === "node_modules" || e.name.startsWith(".")) continue;
-    const full = path.join(p, e.name);
-    if (e.isDirectory()) out.push(...findKyvernoTests(full));
-    else if (isKyvernoTest(full)) out.push(full);
-  }
-  return out;
+  return findFiles(p, isKyvernoTest);
 }
 
 interface ResultSpec {

@@ -24,21 +24,31 @@ export interface TestCase {
   /** The existing object, for UPDATE and DELETE. */
   readonly oldResource?: CaseObject;
   /** The requesting user (default: username policyc-test, group system:authenticated). */
-  readonly userInfo?: { readonly username?: string; readonly uid?: string; readonly groups?: readonly string[]; readonly extra?: Readonly<Record<string, readonly string[]>> };
+  readonly userInfo?: UserInfo;
   /** Namespace objects, for namespace selectors (a namespace not given has only its kubernetes.io/metadata.name label). */
   readonly namespaces?: readonly CaseObject[];
   /** Other cluster objects: params objects, Gatekeeper inventory, objects looked up by the policy. */
   readonly objects?: readonly CaseObject[];
   /** Authorizer answers for CEL `authorizer` checks (default: every check denied). */
-  readonly authorizer?: readonly {
-    readonly group?: string;
-    readonly resource?: string;
-    readonly subresource?: string;
-    readonly namespace?: string;
-    readonly name?: string;
-    readonly verb?: string;
-    readonly path?: string;
-    readonly allowed: boolean;
-    readonly reason?: string;
-  }[];
+  readonly authorizer?: readonly AuthorizerAnswer[];
+}
+
+export interface UserInfo {
+  readonly username?: string;
+  readonly uid?: string;
+  readonly groups?: readonly string[];
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** An authorizer answer: `allowed` for the check described (fields left out match anything). */
+export interface AuthorizerAnswer {
+  readonly group?: string;
+  readonly resource?: string;
+  readonly subresource?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly verb?: string;
+  readonly path?: string;
+  readonly allowed: boolean;
+  readonly reason?: string;
 }
