@@ -8,10 +8,7 @@ export default defineConfig({
     pool: "forks",
     // The engines hold large Wasm modules (the CEL engine is ~98 MB) and compile big test
     // modules; give each test process more V8 heap than Node's default.
-    // --no-wasm-tier-up: V8's optimizing tier (TurboFan) compiling the Go-built modules' huge
-    // functions in the background crashed test processes (SIGTRAP) now and then; the baseline
-    // compiler (Liftoff) is enough for tests.
-    execArgv: ["--max-old-space-size=8192", "--no-wasm-tier-up"],
+    execArgv: ["--max-old-space-size=8192"],
     // Policy files must be imported by Node itself, through policyc's loader hooks.
     server: { deps: { external: [/src\/load\/native-import\.js$/] } },
   },
