@@ -3,7 +3,7 @@
  * against the floors (bare opa-wasm evaluation, bare CEL engine calls) and a naive baseline (a
  * process per case), in one run. Prints a table and writes bench/results.json.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -158,4 +158,3 @@ writeFileSync(outFile, JSON.stringify(out, null, 2) + "\n");
 for (const r of table) process.stdout.write(r.map((c) => c.padEnd(22)).join("") + "\n");
 process.stdout.write(`\nlargest size: ${JSON.stringify((last as { evaluation: unknown }).evaluation)}\nratios: ${JSON.stringify((last as { ratios: unknown }).ratios)}\nwritten to ${path.relative(ROOT, outFile)}\n`);
 rmSync(work, { recursive: true, force: true });
-void execFileSync;

@@ -23,7 +23,13 @@ export interface Fixture {
   readonly label: string;
 }
 
-const cache = new Map<string, Fixture[]>();
+interface ParsedFile {
+  readonly shown: string;
+  readonly docs: Fixture[];
+  readonly starts: readonly { line: number; col: number }[];
+}
+
+const cache = new Map<string, ParsedFile>();
 
 /**
  * Every non-empty document of a YAML file, as objects (cached per path for the run). Resources
@@ -33,7 +39,7 @@ const cache = new Map<string, Fixture[]>();
 export function readFixtures(file: string, displayRoot: string, options: { objects?: boolean } = {}): Fixture[] {
   const abs = path.resolve(file);
   const hit = cache.get(abs);
-  if (hit) return hit;
+  if (hit) return options.objects === false ? hit.docs : checkObjects(hit);
   const shown = path.relative(displayRoot, abs) || abs;
   let text: string;
   try {
@@ -45,6 +51,7 @@ export function readFixtures(file: string, displayRoot: string, options: { objec
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
   if (!Array.isArray(docs)) throw new FixtureError(shown, undefined, "not a YAML stream");
   const out: Fixture[] = [];
+  const starts: { line: number; col: number }[] = [];
   const nonEmpty = docs.filter((d) => d.contents !== null);
   for (const [i, doc] of nonEmpty.entries()) {
     const err = doc.errors[0];
@@ -56,16 +63,24 @@ export function readFixtures(file: string, displayRoot: string, options: { objec
     if (!value || typeof value !== "object" || Array.isArray(value)) {
       throw new FixtureError(shown, lines.linePos(doc.range[0]).line, "a fixture document must be a Kubernetes object (a YAML mapping)");
     }
-    const o = value as KubeObject;
-    if (options.objects !== false && (typeof o.apiVersion !== "string" || !o.apiVersion || typeof o.kind !== "string" || !o.kind)) {
-      const where = lines.linePos(doc.range[0]);
-      throw new FixtureError(shown, where.line, `document ${i + 1} is not a Kubernetes object: apiVersion and kind are required`, where.col);
-    }
-    out.push({ object: o, label: nonEmpty.length > 1 ? `${shown}#${i + 1}` : shown });
+    out.push({ object: value as KubeObject, label: nonEmpty.length > 1 ? `${shown}#${i + 1}` : shown });
+    starts.push(lines.linePos(doc.range[0]));
   }
   if (out.length === 0) throw new FixtureError(shown, undefined, "the file holds no YAML document");
-  cache.set(abs, out);
-  return out;
+  const parsed = { shown, docs: out, starts };
+  cache.set(abs, parsed);
+  return options.objects === false ? out : checkObjects(parsed);
+}
+
+/** Resources must be Kubernetes objects: apiVersion and kind, reported at the document. */
+function checkObjects(p: ParsedFile): Fixture[] {
+  p.docs.forEach((d, i) => {
+    const o = d.object;
+    if (typeof o.apiVersion !== "string" || !o.apiVersion || typeof o.kind !== "string" || !o.kind) {
+      throw new FixtureError(p.shown, p.starts[i]!.line, `document ${i + 1} is not a Kubernetes object: apiVersion and kind are required`, p.starts[i]!.col);
+    }
+  });
+  return p.docs;
 }
 
 /** Forget cached files (tests that rewrite fixtures). */

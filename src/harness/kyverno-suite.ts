@@ -176,7 +176,7 @@ function unitsOf(doc: KubeObject, runtime: CelRuntime, shown: string, bindings: 
       }
       const cel = validate!.cel as Record<string, unknown>;
       const exprs = (cel.expressions as Record<string, unknown>[] | undefined) ?? [];
-      const vapFor = (prefix: string) => ({
+      const base = {
         apiVersion: "admissionregistration.k8s.io/v1",
         kind: "ValidatingAdmissionPolicy",
         metadata: { name: `${name}-${ruleName}` },
@@ -185,12 +185,10 @@ function unitsOf(doc: KubeObject, runtime: CelRuntime, shown: string, bindings: 
           ...(rule.celPreconditions ? { matchConditions: rule.celPreconditions } : {}),
           ...(cel.auditAnnotations ? { auditAnnotations: cel.auditAnnotations } : {}),
           validations: exprs.map((e) => ({ ...e, ...(typeof validate!.message === "string" && !e.message && !e.messageExpression ? { message: validate!.message } : {}) })),
-          ...(prefix ? {} : {}),
         },
-      });
+      };
       const action = String(validate!.failureAction ?? get(doc, "spec", "validationFailureAction") ?? "Audit");
       const binding = { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name: `${name}-${ruleName}` }, spec: { policyName: `${name}-${ruleName}`, validationActions: [/^enforce$/i.test(action) ? "Deny" : "Audit"] } };
-      const base = vapFor("");
       const vap = compile(base as KubeObject, [binding]);
       const inScope = (o: KubeObject, req: AdmissionRequest) => blockMatches(rule.match, o, req) && !(rule.exclude && blockMatches(rule.exclude, o, req));
       units.push({ policy: qualified, rule: ruleName, engine: "kyverno", inScope, evaluate: (r) => vap.evaluate(r) });
@@ -280,14 +278,24 @@ function runOne(file: string, shown: string, runtime: CelRuntime, root: string, 
     return String(perResource ?? get(values, "globalValues", "request.operation") ?? "CREATE") as Operation;
   };
 
+  // Each exception's matchConditions compiled once (a probe policy denying exactly when they hold).
+  const probes = new Map<KubeObject, CompiledVap>();
+  const probeOf = (ex: KubeObject, conditions: unknown[]) => {
+    let probe = probes.get(ex);
+    if (!probe) {
+      const name = `exception-${ex.metadata?.name}`;
+      probe = CompiledVap.compile(runtime, { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", metadata: { name }, spec: { matchConditions: conditions, validations: [{ expression: "false" }] } }, [{ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name }, spec: { policyName: name, validationActions: ["Deny"] } }]);
+      probes.set(ex, probe);
+    }
+    return probe;
+  };
   const exceptionApplies = (policy: string, req: AdmissionRequest): string | undefined => {
     for (const ex of exceptions) {
       const refs = (get(ex, "spec", "policyRefs") as { name?: string }[] | undefined) ?? [];
       if (!refs.some((r) => r.name === policy)) continue;
       const conditions = get(ex, "spec", "matchConditions") as unknown[] | undefined;
       if (!conditions?.length) return String(ex.metadata?.name);
-      const probe = CompiledVap.compile(runtime, { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", metadata: { name: `exception-${ex.metadata?.name}` }, spec: { matchConditions: conditions, validations: [{ expression: "false" }] } }, [{ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name: "x" }, spec: { policyName: `exception-${ex.metadata?.name}`, validationActions: ["Deny"] } }]);
-      if (probe.evaluate(req).verdict === "deny") return String(ex.metadata?.name);
+      if (probeOf(ex, conditions).evaluate(req).verdict === "deny") return String(ex.metadata?.name);
     }
     return undefined;
   };

@@ -90,12 +90,6 @@ export class RegoPolicy {
     readonly hostBuiltins: readonly string[],
   ) {}
 
-  /** Host builtins a module needs, from its `builtins` export. */
-  static requiredBuiltins(policy: LoadedPolicy): string[] {
-    const ex = policy.wasmInstance.exports as unknown as Exports;
-    return Object.keys(JSON.parse(cString(ex.memory, ex.opa_json_dump(ex.builtins()))) as Record<string, number>).sort();
-  }
-
   /**
    * Instantiates a module through opa-wasm's loadPolicySync, with policyc's builtin dispatcher
    * in place of opa-wasm's JSON one (the instance is created with policyc's imports). Fails with

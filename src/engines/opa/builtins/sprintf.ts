@@ -16,7 +16,7 @@ function toGoArg(v: RegoValue): GoArg {
   if (v instanceof RegoNumber) {
     const i = v.int();
     if (i !== undefined) return { type: "int", value: i };
-    const b = /^\d+$/.test(v.text) ? BigInt(v.text) : v.text.startsWith("-") && /^-\d+$/.test(v.text) ? BigInt(v.text) : undefined;
+    const b = v.bigint();
     if (b !== undefined) return { type: "*big.Int", value: b };
     return { type: "float64", value: v.float() };
   }
