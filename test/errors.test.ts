@@ -16,6 +16,8 @@ const CASES = [
   { dir: "exports-nothing", code: "no_policy_exported", file: "policy.ts", line: 1, path: "" },
   { dir: "unknown-kind", code: "unknown_kind", file: "policy.ts", line: 6, path: "match.kinds[0].kind" },
   { dir: "message-scope", code: "message_variable_out_of_scope", file: "policy.ts", line: 7, path: "rules[0].message" },
+  { dir: "missing-field", code: "invalid_policy", file: "policy.ts", line: 4, path: "rules" },
+  { dir: "wrong-type", code: "invalid_policy", file: "policy.ts", line: 7, path: "severity" },
   { dir: "lone-surrogate", code: "invalid_policy", file: "policy.ts", line: 7, path: "rules[0].message" },
 ] as const;
 

@@ -1,4 +1,5 @@
 /** The Gatekeeper engine: input shape, Constraint match, compile errors, cache, evaluation errors. */
+import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileWithCache } from "../src/engines/opa/cache.js";
 import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
@@ -170,6 +171,15 @@ describe("compiling templates", async () => {
     expect(second.stats).toEqual({ compiled: 0, cached: 2 });
     const third = await compileWithCache(compiler, [unit("a"), unit("c")], dir);
     expect(third.stats).toEqual({ compiled: 1, cached: 1 });
+  });
+
+  it("identical units in one call compile once and share the module (the fuzzer found two writers racing on one cache entry)", async () => {
+    const dir = tempDir("policyc-wasm-cache-");
+    const unit = { modules: [{ path: "m.rego", source: 'package m\nviolation contains {"msg": "same"} if true\n' }], entrypoints: ["m/violation"], regoVersion: 1 as const, strict: true };
+    const r = await compileWithCache(compiler, [unit, { ...unit }, unit], dir);
+    expect(r.stats).toEqual({ compiled: 1, cached: 0 });
+    expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
+    expect(readdirSync(dir)).toHaveLength(1);
   });
 });
 

@@ -124,7 +124,7 @@ describe("failing cases and bad input", () => {
     const r = await cli(["test", dir]);
     expect(r.code).toBe(2);
     expect(r.err).toContain(`no-wildcard-verbs.ts:${line}:`);
-    expect(r.err).toMatch(/tests\[0\]\.resource: .*fixtures\/nope\.yaml: fixture file not found/);
+    expect(r.err).toMatch(/tests\[0\]\.resource: .*fixtures\/nope\.yaml: file not found/);
   });
 
   it("a malformed case is bad input naming the field", async () => {

@@ -9,7 +9,7 @@ import type { RegoCompiler } from "../engines/opa/compiler.js";
 import { CelCompileError, CompiledVap, validatingPolicyAsVap, type CelRuntime } from "../engines/cel/index.js";
 import { evaluateReference } from "../engines/reference/index.js";
 import { subjectObject, type AdmissionRequest, type KubeObject } from "../engines/request.js";
-import type { Instance } from "../ir/index.js";
+import type { Instance, Issue } from "../ir/index.js";
 import type { EngineName } from "./report.js";
 
 export type Verdict = "allow" | "deny" | "none" | "error";
@@ -55,6 +55,18 @@ const targetSkip = (policy: CompiledPolicy, target: "gatekeeper" | "kyverno" | "
   return t.enabled ? undefined : { skipped: `the policy opts out of ${target}: ${t.reason}` };
 };
 
+/** policyc generated a document its engine rejects: policyc's bug (exit 3), naming the policy. */
+function generatedCodeIssue(p: CompiledPolicy | undefined, target: string, detail: string): Issue {
+  const language = target === "gatekeeper" ? "Rego" : "CEL";
+  return {
+    code: "generated_code_error",
+    message: `policyc generated ${language} for ${target} that does not compile (a policyc bug; please report it): ${detail}`,
+    severity: "error",
+    ...(p?.policy.source ? { source: p.policy.source } : p ? { file: p.file } : {}),
+    path: [],
+  };
+}
+
 /** The Rego output on OPA Wasm: the generated ConstraintTemplate and the instance's Constraint. */
 export class GatekeeperPolicyEngine implements PolicyEngine {
   readonly name = "gatekeeper" as const;
@@ -78,7 +90,10 @@ export class GatekeeperPolicyEngine implements PolicyEngine {
       }
     }
     const { engine, errors } = await GatekeeperEngine.prepare(templates, compiler, cacheDir);
-    const internal = errors.flatMap((e) => e.problems.map((p) => formatTemplateProblem(e.template, p)));
+    const internal = errors.flatMap((e) => {
+      const policy = policies.find((p) => p.file === e.template.source);
+      return e.problems.map((p) => generatedCodeIssue(policy, "gatekeeper", `${formatTemplateProblem(e.template, p)}`));
+    });
     return { engine: new GatekeeperPolicyEngine(engine, constraints), internal, stats: engine.stats };
   }
 
@@ -114,9 +129,9 @@ export class CelPolicyEngine implements PolicyEngine {
     private readonly compiled: ReadonlyMap<string, CompiledVap>,
   ) {}
 
-  static prepare(name: "kubernetes" | "kyverno", policies: readonly CompiledPolicy[], runtime: CelRuntime): { engine: CelPolicyEngine; internal: string[] } {
+  static prepare(name: "kubernetes" | "kyverno", policies: readonly CompiledPolicy[], runtime: CelRuntime): { engine: CelPolicyEngine; internal: Issue[] } {
     const compiled = new Map<string, CompiledVap>();
-    const internal: string[] = [];
+    const internal: Issue[] = [];
     for (const p of policies) {
       const out = p.outputs.find((o) => o.target === name);
       if (!out) continue;
@@ -135,7 +150,7 @@ export class CelPolicyEngine implements PolicyEngine {
         }
       } catch (error) {
         if (!(error instanceof CelCompileError)) throw error;
-        internal.push(`${p.file}: ${name} output: ${error.message}`);
+        internal.push(generatedCodeIssue(p, name, error.message));
       }
     }
     return { engine: new CelPolicyEngine(name, compiled), internal };

@@ -1,18 +1,51 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { LineCounter, parseAllDocuments } from "yaml";
+import { isScalar, LineCounter, parseAllDocuments, type Document } from "yaml";
 import type { KubeObject } from "../engines/request.js";
+import type { Issue } from "../ir/index.js";
 
-/** Bad test input (a missing fixture, invalid YAML, a malformed case): exit 2, located. */
+/** What kind of bad test input; stable codes reporters and tests match on. */
+export type FixtureErrorCode = "invalid_fixture" | "invalid_suite" | "invalid_template" | "missing_file";
+
+export interface FixtureErrorInit {
+  readonly file: string;
+  readonly line?: number | undefined;
+  readonly column?: number | undefined;
+  readonly message: string;
+  readonly code?: FixtureErrorCode;
+  /** The offending field inside the file's document, e.g. `["tests", 0, "template"]`. */
+  readonly field?: readonly (string | number)[];
+}
+
+/** Bad test input (a missing fixture, invalid YAML, a malformed suite or case): exit 2, located. */
 export class FixtureError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number | undefined,
-    message: string,
-    readonly column?: number,
-  ) {
-    super(`${file}${line ? `:${line}${column ? `:${column}` : ""}` : ""}: ${message}`);
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly detail: string;
+  readonly code: FixtureErrorCode;
+  readonly field: readonly (string | number)[];
+
+  constructor(init: FixtureErrorInit) {
+    const at = init.line ? `:${init.line}${init.column ? `:${init.column}` : ""}` : "";
+    super(`${init.file}${at}: ${init.message}`);
     this.name = "FixtureError";
+    this.file = init.file;
+    this.line = init.line;
+    this.column = init.column;
+    this.detail = init.message;
+    this.code = init.code ?? "invalid_fixture";
+    this.field = init.field ?? [];
+  }
+
+  toIssue(): Issue {
+    return {
+      code: this.code,
+      message: this.detail,
+      severity: "error",
+      ...(this.line ? { source: { file: this.file, line: this.line, column: this.column ?? 1 } } : { file: this.file }),
+      path: this.field,
+    };
   }
 }
 
@@ -27,6 +60,8 @@ interface ParsedFile {
   readonly shown: string;
   readonly docs: Fixture[];
   readonly starts: readonly { line: number; col: number }[];
+  readonly yaml: readonly Document[];
+  readonly lines: LineCounter;
 }
 
 const cache = new Map<string, ParsedFile>();
@@ -45,11 +80,11 @@ export function readFixtures(file: string, displayRoot: string, options: { objec
   try {
     text = readFileSync(abs, "utf8");
   } catch {
-    throw new FixtureError(shown, undefined, "fixture file not found");
+    throw new FixtureError({ file: shown, message: "file not found", code: "missing_file" });
   }
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
-  if (!Array.isArray(docs)) throw new FixtureError(shown, undefined, "not a YAML stream");
+  if (!Array.isArray(docs)) throw new FixtureError({ file: shown, message: "not a YAML stream" });
   const out: Fixture[] = [];
   const starts: { line: number; col: number }[] = [];
   const nonEmpty = docs.filter((d) => d.contents !== null);
@@ -57,17 +92,18 @@ export function readFixtures(file: string, displayRoot: string, options: { objec
     const err = doc.errors[0];
     if (err) {
       const pos = lines.linePos(err.pos[0]);
-      throw new FixtureError(shown, pos.line, `invalid YAML: ${err.message.split("\n")[0]}`, pos.col);
+      throw new FixtureError({ file: shown, line: pos.line, column: pos.col, message: `invalid YAML: ${err.message.split("\n")[0]}` });
     }
     const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
     if (!value || typeof value !== "object" || Array.isArray(value)) {
-      throw new FixtureError(shown, lines.linePos(doc.range[0]).line, "a fixture document must be a Kubernetes object (a YAML mapping)");
+      const pos = lines.linePos(doc.range[0]);
+      throw new FixtureError({ file: shown, line: pos.line, column: pos.col, message: "a fixture document must be a Kubernetes object (a YAML mapping)" });
     }
     out.push({ object: value as KubeObject, label: nonEmpty.length > 1 ? `${shown}#${i + 1}` : shown });
     starts.push(lines.linePos(doc.range[0]));
   }
-  if (out.length === 0) throw new FixtureError(shown, undefined, "the file holds no YAML document");
-  const parsed = { shown, docs: out, starts };
+  if (out.length === 0) throw new FixtureError({ file: shown, message: "the file holds no YAML document" });
+  const parsed = { shown, docs: out, starts, yaml: nonEmpty, lines };
   cache.set(abs, parsed);
   return options.objects === false ? out : checkObjects(parsed);
 }
@@ -77,10 +113,47 @@ function checkObjects(p: ParsedFile): Fixture[] {
   p.docs.forEach((d, i) => {
     const o = d.object;
     if (typeof o.apiVersion !== "string" || !o.apiVersion || typeof o.kind !== "string" || !o.kind) {
-      throw new FixtureError(p.shown, p.starts[i]!.line, `document ${i + 1} is not a Kubernetes object: apiVersion and kind are required`, p.starts[i]!.col);
+      throw new FixtureError({ file: p.shown, line: p.starts[i]!.line, column: p.starts[i]!.col, message: `document ${i + 1} is not a Kubernetes object: apiVersion and kind are required`, field: [typeof o.apiVersion !== "string" || !o.apiVersion ? "apiVersion" : "kind"] });
     }
   });
   return p.docs;
+}
+
+/**
+ * A bad field in a configuration file read with readFixtures (a suite, a Kyverno test): the error
+ * points at the field, or at the nearest enclosing field that exists when it is missing.
+ */
+export function fieldError(file: string, root: string, field: readonly (string | number)[], message: string, o: { doc?: number; code?: FixtureErrorCode } = {}): FixtureError {
+  const doc = o.doc ?? 0;
+  const parsed = cache.get(path.resolve(file));
+  const shown = parsed?.shown ?? (path.relative(root, file) || file);
+  let pos: { line: number; col: number } | undefined;
+  const yamlDoc = parsed?.yaml[doc];
+  if (parsed && yamlDoc) {
+    for (let n = field.length; n >= 0 && !pos; n--) {
+      const node = n === 0 ? yamlDoc.contents : yamlDoc.getIn(field.slice(0, n), true);
+      const range = node && typeof node === "object" && "range" in node ? (node as { range?: [number, number, number] }).range : undefined;
+      if (range) pos = parsed.lines.linePos(range[0]);
+    }
+  }
+  return new FixtureError({ file: shown, line: pos?.line, column: pos?.col, message, code: o.code ?? "invalid_suite", field });
+}
+
+/**
+ * Where line `row`, column `col` of a multi-line string field (a template's Rego) is in the file:
+ * exact for block scalars (`rego: |`), the field's own line otherwise.
+ */
+export function positionInString(file: string, field: readonly (string | number)[], row: number, col: number, doc = 0): { line: number; column: number } | undefined {
+  const parsed = cache.get(path.resolve(file));
+  const node = parsed?.yaml[doc]?.getIn(field, true);
+  if (!parsed || !isScalar(node) || !node.range) return undefined;
+  const start = parsed.lines.linePos(node.range[0]);
+  if (node.type !== "BLOCK_LITERAL" || row < 1) return { line: start.line, column: start.col };
+  // The content starts on the line after the `|` header, indented like its first line.
+  const text = readFileSync(path.resolve(file), "utf8").split(/\r?\n/);
+  const first = text.slice(start.line).find((l) => l.trim() !== "") ?? "";
+  const indent = first.length - first.trimStart().length;
+  return { line: start.line + row, column: indent + Math.max(col, 1) };
 }
 
 /** Forget cached files (tests that rewrite fixtures). */

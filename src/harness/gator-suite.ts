@@ -8,11 +8,13 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { RE2JS } from "re2js";
-import { GatekeeperEngine, formatTemplateProblem, readConstraint, readTemplate, TemplateError, type TemplateSpec } from "../engines/gatekeeper/index.js";
+import { GatekeeperEngine, readConstraint, readTemplate, TemplateError, type TemplateSpec } from "../engines/gatekeeper/index.js";
 import type { RegoCompiler } from "../engines/opa/compiler.js";
 import type { CompileStats } from "../engines/opa/cache.js";
 import { groupVersionOf, type AdmissionRequest, type KubeObject, type Operation } from "../engines/request.js";
-import { findFiles, FixtureError, readFixtures } from "./fixtures.js";
+import { fieldError, findFiles, FixtureError, positionInString, readFixtures } from "./fixtures.js";
+import type { CompileProblem } from "../engines/opa/compiler.js";
+import type { Issue } from "../ir/index.js";
 import type { ResultRow } from "./report.js";
 
 export const GATOR_SUITE_API = "test.gatekeeper.sh/v1alpha1";
@@ -63,7 +65,25 @@ export function readGatorSuite(file: string, root: string): GatorSuite {
   const [doc] = readFixtures(file, root, { objects: false });
   const shown = path.relative(root, file) || file;
   const tests = (doc!.object as { tests?: unknown }).tests;
-  if (!Array.isArray(tests)) throw new FixtureError(shown, undefined, "a gator Suite needs a tests list");
+  if (!Array.isArray(tests)) throw fieldError(file, root, ["tests"], "a gator Suite needs a tests list");
+  tests.forEach((t: unknown, i) => {
+    if (!t || typeof t !== "object" || Array.isArray(t)) throw fieldError(file, root, ["tests", i], "must be a mapping");
+    const test = t as Record<string, unknown>;
+    if (test.skip === true) return;
+    for (const key of ["template", "constraint"]) {
+      if (typeof test[key] !== "string" || !test[key]) throw fieldError(file, root, ["tests", i, key], `test ${JSON.stringify(String(test.name ?? ""))}: ${key} is required (a file path)`);
+    }
+    if (test.cases !== undefined && !Array.isArray(test.cases)) throw fieldError(file, root, ["tests", i, "cases"], "must be a list");
+    ((test.cases as unknown[] | undefined) ?? []).forEach((c: unknown, j) => {
+      const where = ["tests", i, "cases", j];
+      if (!c || typeof c !== "object" || Array.isArray(c)) throw fieldError(file, root, where, "must be a mapping");
+      const kase = c as Record<string, unknown>;
+      if (kase.skip === true) return;
+      if (typeof kase.object !== "string" || !kase.object) throw fieldError(file, root, [...where, "object"], `case ${JSON.stringify(String(kase.name ?? ""))}: object is required (a file path)`);
+      if (kase.assertions !== undefined && !Array.isArray(kase.assertions)) throw fieldError(file, root, [...where, "assertions"], "must be a list");
+      if (kase.inventory !== undefined && (!Array.isArray(kase.inventory) || kase.inventory.some((x) => typeof x !== "string"))) throw fieldError(file, root, [...where, "inventory"], "must be a list of file paths");
+    });
+  });
   return { file, name: String(doc!.object.metadata?.name ?? path.basename(file)), tests: tests as GatorTest[] };
 }
 
@@ -145,28 +165,42 @@ interface PreparedTest {
 }
 
 /** Reads every suite's templates and constraints; bad files are input errors (exit 2). */
-export function prepareGatorTests(suites: readonly GatorSuite[], root: string): { tests: PreparedTest[]; inputErrors: string[] } {
+export function prepareGatorTests(suites: readonly GatorSuite[], root: string): { tests: PreparedTest[]; inputErrors: Issue[] } {
   const tests: PreparedTest[] = [];
-  const inputErrors: string[] = [];
+  const inputErrors: Issue[] = [];
   for (const suite of suites) {
     const dir = path.dirname(suite.file);
     for (const test of suite.tests) {
       if (test.skip) continue;
       try {
-        if (!test.template || !test.constraint) throw new FixtureError(path.relative(root, suite.file), undefined, `test ${test.name ?? ""}: template and constraint are required`);
-        const templatePath = path.resolve(dir, test.template);
+        const templatePath = path.resolve(dir, test.template!);
         const [tdoc] = readFixtures(templatePath, root);
         const template = readTemplate(tdoc!.object, path.relative(root, templatePath));
-        const [cdoc] = readFixtures(path.resolve(dir, test.constraint), root);
+        const [cdoc] = readFixtures(path.resolve(dir, test.constraint!), root);
         const expansions = test.expansion ? readFixtures(path.resolve(dir, test.expansion), root).map((f) => f.object) : [];
         tests.push({ suite, test, template, constraintDoc: cdoc!.object, expansions });
       } catch (error) {
-        if (error instanceof FixtureError || error instanceof TemplateError) inputErrors.push(error.message);
+        if (error instanceof FixtureError) inputErrors.push(error.toIssue());
+        else if (error instanceof TemplateError) inputErrors.push(fieldError(path.resolve(root, error.source), root, error.field, error.detail, { code: "invalid_template" }).toIssue());
         else throw error;
       }
     }
   }
   return { tests, inputErrors };
+}
+
+/** A Rego compile problem of a user's template, at its line in the template file. */
+export function templateProblemIssue(t: TemplateSpec, p: CompileProblem, root: string): Issue {
+  const lib = /\/lib-(\d+)\.rego$/.exec(p.file ?? "");
+  const field = lib ? t.fields.libs[Number(lib[1]) - 1] ?? t.fields.rego : t.fields.rego;
+  const pos = p.row ? positionInString(path.resolve(root, t.source), field, p.row, p.col ?? 1) : undefined;
+  return {
+    code: "invalid_template",
+    message: `ConstraintTemplate ${t.name}: ${p.code}: ${p.message}${p.row ? ` (Rego ${lib ? `lib ${lib[1]} ` : ""}line ${p.row})` : ""}`,
+    severity: "error",
+    ...(pos ? { source: { file: t.source, ...pos } } : { file: t.source }),
+    path: field,
+  };
 }
 
 /** Compiles the suites' templates in one compiler run (each with its own libs) and runs every case. */
@@ -176,11 +210,11 @@ export async function runGatorSuites(
   cacheDir: string | undefined,
   root: string,
   select: (id: string) => boolean,
-): Promise<{ rows: ResultRow[]; inputErrors: string[]; stats: CompileStats }> {
+): Promise<{ rows: ResultRow[]; inputErrors: Issue[]; stats: CompileStats }> {
   const { tests, inputErrors } = prepareGatorTests(suites, root);
   const templates = tests.map((t) => t.template!).filter((t, i, all) => all.findIndex((u) => u.source === t.source && u.name === t.name) === i);
   const { engine, errors } = await GatekeeperEngine.prepare(templates, compiler, cacheDir);
-  for (const e of errors) inputErrors.push(...e.problems.map((p) => formatTemplateProblem(e.template, p)));
+  for (const e of errors) inputErrors.push(...e.problems.map((p) => templateProblemIssue(e.template, p, root)));
   const failed = new Set(errors.map((e) => e.template));
   const rows: ResultRow[] = [];
   for (const t of tests) {
@@ -196,8 +230,7 @@ export async function runGatorSuites(
       let resource = c.object ?? "";
       let error: string | undefined;
       try {
-        if (!c.object) throw new FixtureError(base.source, undefined, `test ${testName}, case ${caseName}: object is required`);
-        const [obj] = readFixtures(path.resolve(dir, c.object), root);
+        const [obj] = readFixtures(path.resolve(dir, c.object!), root);
         resource = obj!.label;
         const inventory = (c.inventory ?? []).flatMap((f) => readFixtures(path.resolve(dir, f), root).map((x) => x.object));
         const { request, audit } = caseRequest(obj!.object, inventory);
@@ -215,7 +248,7 @@ export async function runGatorSuites(
         }
       } catch (e) {
         if (e instanceof FixtureError) {
-          inputErrors.push(e.message);
+          inputErrors.push(e.toIssue());
           continue;
         }
         error = (e as Error).message;

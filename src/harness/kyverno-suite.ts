@@ -14,7 +14,8 @@ import { CompiledVap, validatingPolicyAsVap, CelCompileError, type CelRuntime, t
 import type { AdmissionRequest, KubeObject, Operation } from "../engines/request.js";
 import { selectorMatches } from "../engines/reference/index.js";
 import type { LabelSelector } from "../ir/index.js";
-import { findFiles, FixtureError, readFixtures } from "./fixtures.js";
+import { fieldError, findFiles, FixtureError, readFixtures } from "./fixtures.js";
+import type { Issue } from "../ir/index.js";
 import type { EngineName, ResultRow } from "./report.js";
 
 export const KYVERNO_TEST_FILE = "kyverno-test.yaml";
@@ -134,7 +135,7 @@ function unitsOf(doc: KubeObject, runtime: CelRuntime, shown: string, bindings: 
     try {
       return CompiledVap.compile(runtime, policy, b, { kyverno: doc.kind !== "ValidatingAdmissionPolicy" });
     } catch (e) {
-      if (e instanceof CelCompileError) throw new FixtureError(shown, undefined, `${doc.kind} ${e.message}`);
+      if (e instanceof CelCompileError) throw new FixtureError({ file: shown, message: `${doc.kind} ${e.message}`, code: "invalid_suite" });
       throw e;
     }
   };
@@ -230,29 +231,56 @@ function verdictResult(v: CelVerdict): { result: string; messages: readonly stri
   }
 }
 
-export async function runKyvernoTests(files: readonly string[], runtime: CelRuntime, root: string, select: (id: string) => boolean): Promise<{ rows: ResultRow[]; inputErrors: string[] }> {
+export async function runKyvernoTests(files: readonly string[], runtime: CelRuntime, root: string, select: (id: string) => boolean): Promise<{ rows: ResultRow[]; inputErrors: Issue[] }> {
   const rows: ResultRow[] = [];
-  const inputErrors: string[] = [];
+  const inputErrors: Issue[] = [];
   for (const file of files) {
     const shown = path.relative(root, file) || file;
     try {
       rows.push(...runOne(file, shown, runtime, root, select));
     } catch (e) {
-      if (e instanceof FixtureError) inputErrors.push(e.message);
+      if (e instanceof FixtureError) inputErrors.push(e.toIssue());
       else throw e;
     }
   }
   return { rows, inputErrors };
 }
 
+const RESULTS = ["pass", "fail", "skip", "error", "warn"];
+
+/** The fields policyc reads from a kyverno-test.yaml, checked before anything runs. */
+function checkKyvernoTest(test: Record<string, unknown>, file: string, root: string): void {
+  const bad = (field: (string | number)[], message: string) => fieldError(file, root, field, message);
+  for (const key of ["policies", "resources"] as const) {
+    if (test[key] === undefined) throw bad([key], `${key} is required: a list of file paths`);
+    if (!Array.isArray(test[key])) throw bad([key], `${key} must be a list of file paths`);
+    (test[key] as unknown[]).forEach((x, i) => {
+      if (typeof x !== "string") throw bad([key, i], "must be a file path");
+    });
+  }
+  for (const key of ["exceptions"] as const) {
+    if (test[key] !== undefined && (!Array.isArray(test[key]) || (test[key] as unknown[]).some((x) => typeof x !== "string"))) throw bad([key], `${key} must be a list of file paths`);
+  }
+  for (const key of ["variables", "userinfo", "context"] as const) {
+    if (test[key] !== undefined && typeof test[key] !== "string") throw bad([key], `${key} must be a file path`);
+  }
+  if (test.results === undefined) return;
+  if (!Array.isArray(test.results)) throw bad(["results"], "results must be a list");
+  test.results.forEach((r: unknown, i) => {
+    if (!r || typeof r !== "object" || Array.isArray(r)) throw bad(["results", i], "must be a mapping");
+    const spec = r as Record<string, unknown>;
+    if (typeof spec.policy !== "string" || !spec.policy) throw bad(["results", i, "policy"], "policy is required (the policy's name)");
+    if (typeof spec.result !== "string" || !RESULTS.includes(spec.result)) throw bad(["results", i, "result"], `result must be one of ${RESULTS.join(", ")}`);
+    if (spec.resources !== undefined && (!Array.isArray(spec.resources) || spec.resources.some((x) => typeof x !== "string"))) throw bad(["results", i, "resources"], "must be a list of resource names");
+    if (spec.resources === undefined && typeof spec.resource !== "string") throw bad(["results", i], "resources is required (a list of resource names)");
+  });
+}
+
 function runOne(file: string, shown: string, runtime: CelRuntime, root: string, select: (id: string) => boolean): ResultRow[] {
   const dir = path.dirname(file);
   const [doc] = readFixtures(file, root, { objects: false });
   const test = doc!.object as Record<string, unknown>;
-  for (const key of ["policies", "resources"] as const) {
-    if (!Array.isArray(test[key]) || (test[key] as unknown[]).some((x) => typeof x !== "string")) throw new FixtureError(shown, undefined, `${key} must be a list of file paths`);
-  }
-  if (test.results !== undefined && !Array.isArray(test.results)) throw new FixtureError(shown, undefined, "results must be a list");
+  checkKyvernoTest(test, file, root);
   const list = (k: string) => ((test[k] as string[] | undefined) ?? []).flatMap((f) => readFixtures(path.resolve(dir, f), root).map((x) => x.object));
   const policyDocs = list("policies");
   const resources = list("resources");

@@ -8,7 +8,7 @@ import path from "node:path";
 import { buildPolicies, type CompiledPolicy } from "../build/index.js";
 import { discoverRegoCompiler, type RegoCompiler } from "../engines/opa/compiler.js";
 import { EngineMissingError } from "../engines/locate.js";
-import { formatIssue, type Issue, TARGET_NAMES } from "../ir/index.js";
+import { type Issue, TARGET_NAMES } from "../ir/index.js";
 import { findPolicyFiles, locateIssues } from "../load/index.js";
 import { CelPolicyEngine, GatekeeperPolicyEngine, referenceEngine, type PolicyEngine } from "./engines.js";
 import { CelRuntime } from "../engines/cel/index.js";
@@ -35,8 +35,8 @@ export interface TestOptions {
 
 export type TestOutcome =
   | { readonly status: "ran"; readonly report: Report }
-  | { readonly status: "invalid"; readonly errors: readonly string[] }
-  | { readonly status: "internal"; readonly errors: readonly string[] };
+  | { readonly status: "invalid"; readonly errors: readonly Issue[] }
+  | { readonly status: "internal"; readonly errors: readonly Issue[] };
 
 export function defaultWasmCache(): string {
   const base = process.env.POLICYC_CACHE_DIR ? path.resolve(process.env.POLICYC_CACHE_DIR) : path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "policyc");
@@ -68,16 +68,17 @@ export function regoCompiler(): Promise<RegoCompiler> {
 }
 
 /** Sorts PATHs into policy folders (holding policy files) and gator suites (files, or found in folders). */
-function classify(cwd: string, paths: readonly string[], policies: string): { policyDirs: string[]; suites: string[]; kyverno: string[]; errors: string[] } {
+function classify(cwd: string, paths: readonly string[], policies: string): { policyDirs: string[]; suites: string[]; kyverno: string[]; errors: Issue[] } {
   const list = paths.length ? paths : [policies];
   const policyDirs: string[] = [];
   const suites: string[] = [];
   const kyverno: string[] = [];
-  const errors: string[] = [];
+  const errors: Issue[] = [];
+  const bad = (p: string, message: string, code: "missing_file" | "invalid_path"): Issue => ({ code, message, severity: "error", file: p, path: [] });
   for (const p of list) {
     const abs = path.resolve(cwd, p);
     if (!existsSync(abs)) {
-      errors.push(`${p}: no such file or folder`);
+      errors.push(bad(p, "no such file or folder", "missing_file"));
       continue;
     }
     const found = findGatorSuites(abs);
@@ -87,7 +88,7 @@ function classify(cwd: string, paths: readonly string[], policies: string): { po
     const isDir = statSync(abs).isDirectory();
     if (isDir && findPolicyFiles(abs).length > 0) policyDirs.push(abs);
     else if (found.length === 0 && tests.length === 0) {
-      errors.push(`${p}: ${isDir ? "holds no policy files, gator suites or Kyverno tests" : "is neither a gator suite (kind: Suite) nor a Kyverno test (kyverno-test.yaml)"}`);
+      errors.push(bad(p, isDir ? "holds no policy files, gator suites or Kyverno tests" : "is neither a gator suite (kind: Suite) nor a Kyverno test (kyverno-test.yaml)", "invalid_path"));
     }
   }
   return { policyDirs, suites, kyverno, errors };
@@ -110,12 +111,11 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   const compiled: CompiledPolicy[] = [];
   for (const dir of policyDirs) {
     const built = await buildPolicies({ cwd: o.cwd, policies: path.relative(o.cwd, dir) || ".", out: "generated", targets: TARGET_NAMES, dryRun: true });
-    if (built.status === "invalid") return { status: "invalid", errors: built.issues.map(formatIssue) };
-    if (built.status === "internal") return { status: "internal", errors: built.issues.map(formatIssue) };
+    if (built.status === "invalid" || built.status === "internal") return { status: built.status, errors: built.issues };
     compiled.push(...built.compiled);
   }
   const { cases, issues } = collectCases(compiled);
-  if (issues.length) return { status: "invalid", errors: (await locateIssues(issues, o.cwd)).map(formatIssue) };
+  if (issues.length) return { status: "invalid", errors: await locateIssues(issues, o.cwd) };
   const chosen = select(cases.map((c) => c.id));
   const selected = cases.filter((c) => chosen.has(c.id));
 
@@ -127,7 +127,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
       notes.push(`Rego compiled by ${compiler.description}`);
     } catch (e) {
       if (!(e instanceof EngineMissingError)) throw e;
-      if (suites.length > 0 || o.engines.length === 1) return { status: "invalid", errors: [e.message] };
+      if (suites.length > 0 || o.engines.length === 1) return { status: "invalid", errors: [engineMissing(e)] };
       notes.push(`gatekeeper engine not run: ${e.message}`);
     }
   }
@@ -139,7 +139,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
       compiler,
       cacheDir,
     );
-    if (gk.internal.length) return { status: "internal", errors: gk.internal.map((m) => `policyc generated Rego that does not compile (a policyc bug): ${m}`) };
+    if (gk.internal.length) return { status: "internal", errors: gk.internal };
     notes.push(`Rego cache: ${gk.stats.compiled} compiled, ${gk.stats.cached} from cache`);
     engines.push(gk.engine);
   }
@@ -150,14 +150,14 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
       runtime = await CelRuntime.get();
     } catch (e) {
       if (!(e instanceof EngineMissingError)) throw e;
-      if (o.engines.length === celNames.length) return { status: "invalid", errors: [e.message] };
+      if (o.engines.length === celNames.length) return { status: "invalid", errors: [engineMissing(e)] };
       notes.push(`${celNames.join(", ")} not run: ${e.message}`);
     }
     if (runtime) {
       const used = compiled.filter((p) => selected.some((c) => c.policy === p));
       for (const name of celNames) {
         const cel = CelPolicyEngine.prepare(name, used, runtime);
-        if (cel.internal.length) return { status: "internal", errors: cel.internal.map((m) => `policyc generated CEL that does not compile (a policyc bug): ${m}`) };
+        if (cel.internal.length) return { status: "internal", errors: cel.internal };
         engines.push(cel.engine);
       }
     }
@@ -179,16 +179,16 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
     }
     o.onProgress?.(++done, total);
   }
-  if (inputErrors.length) return { status: "invalid", errors: (await locateIssues(inputErrors, o.cwd)).map(formatIssue) };
+  if (inputErrors.length) return { status: "invalid", errors: await locateIssues(inputErrors, o.cwd) };
 
   if (suites.length > 0 && compiler) {
     const parsed = [];
-    const errors: string[] = [];
+    const errors: Issue[] = [];
     for (const s of suites) {
       try {
         parsed.push(readGatorSuite(s, o.cwd));
       } catch (e) {
-        if (e instanceof FixtureError) errors.push(e.message);
+        if (e instanceof FixtureError) errors.push(e.toIssue());
         else throw e;
       }
     }
@@ -203,7 +203,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
     try {
       runtime = await CelRuntime.get();
     } catch (e) {
-      if (e instanceof EngineMissingError) return { status: "invalid", errors: [e.message] };
+      if (e instanceof EngineMissingError) return { status: "invalid", errors: [engineMissing(e)] };
       throw e;
     }
     const k = await runKyvernoTests(kyverno, runtime, o.cwd, (id) => select([id]).has(id));
@@ -213,6 +213,8 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   }
   return { status: "ran", report: { summary: summarize(rows, disagreements, performance.now() - started), results: rows, notes } };
 }
+
+const engineMissing = (e: EngineMissingError): Issue => ({ code: "engine_missing", message: e.message, severity: "error", path: [] });
 
 function caseIssue(c: PolicycCase, e: FixtureError): Issue {
   const field = (e as FixtureError & { caseField?: (string | number)[] }).caseField ?? ["tests", c.index];

@@ -20,6 +20,13 @@ export type IssueCode =
   | "type_error"
   | "unowned_output_file"
   | "invalid_test_case"
+  | "invalid_fixture"
+  | "invalid_suite"
+  | "missing_file"
+  | "invalid_path"
+  | "invalid_template"
+  | "engine_missing"
+  | "generated_code_error"
   | "internal_error";
 
 export type IssueSeverity = "error" | "warning";
@@ -29,6 +36,8 @@ export interface Issue {
   readonly message: string;
   readonly severity: IssueSeverity;
   readonly source?: SourceLocation;
+  /** The file, when no line is known (a missing file, an empty one); `source` otherwise. */
+  readonly file?: string;
   /** Path of the offending field inside the policy definition, e.g. `["rules", 0, "message"]`. */
   readonly path: readonly (string | number)[];
 }
@@ -50,7 +59,7 @@ export function issue(
 /** Sorted by file, line and column, as OPA's `ast.Errors` does; unlocated issues last. */
 export function sortIssues(issues: readonly Issue[]): Issue[] {
   return [...issues].sort((a, b) => {
-    if (!a.source || !b.source) return a.source ? -1 : b.source ? 1 : 0;
+    if (!a.source || !b.source) return a.source ? -1 : b.source ? 1 : (a.file ?? "\uffff").localeCompare(b.file ?? "\uffff");
     return (
       a.source.file.localeCompare(b.source.file) ||
       a.source.line - b.source.line ||
@@ -61,7 +70,7 @@ export function sortIssues(issues: readonly Issue[]): Issue[] {
 
 /** The one formatter for issues: `file:line:col code message (at path)`. */
 export function formatIssue(i: Issue): string {
-  const where = i.source ? `${i.source.file}:${i.source.line}:${i.source.column} ` : "";
+  const where = i.source ? `${i.source.file}:${i.source.line}:${i.source.column} ` : i.file ? `${i.file} ` : "";
   const at = i.path.length > 0 ? ` (at ${formatPath(i.path)})` : "";
   return `${where}${i.severity === "warning" ? "warning " : ""}${i.code} ${i.message}${at}`;
 }

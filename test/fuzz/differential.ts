@@ -48,14 +48,14 @@ const detail = (v: EngineVerdict | { skipped: string }) => ("skipped" in v || v.
 export async function check(c: FuzzCase, ctx: FuzzContext): Promise<Disagreement | undefined> {
   const compiled = compileCase(c.policy);
   const gk = await GatekeeperPolicyEngine.prepare([compiled], ctx.compiler, ctx.cacheDir);
-  if (gk.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { gatekeeper: `compile error: ${gk.internal.join("; ")}` } };
+  if (gk.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { gatekeeper: `compile error: ${gk.internal.map((i) => i.message).join("; ")}` } };
   const engines: PolicyEngine[] = [gk.engine, referenceEngine];
   const cels: CelPolicyEngine[] = [];
   try {
     for (const name of ["kyverno", "kubernetes"] as const) {
       const cel = CelPolicyEngine.prepare(name, [compiled], ctx.runtime);
       cels.push(cel.engine);
-      if (cel.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { [name]: `compile error: ${cel.internal.join("; ")}` } };
+      if (cel.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { [name]: `compile error: ${cel.internal.map((i) => i.message).join("; ")}` } };
       engines.push(cel.engine);
     }
     return compare(c, compiled, engines);

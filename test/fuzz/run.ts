@@ -26,9 +26,11 @@ export async function fuzz(runs: number, seed: number, log: (s: string) => void 
   await warm(batch, ctx);
   log(`checking ${runs} cases (seed ${seed})…`);
   let failure: Disagreement | undefined;
+  let done = 0;
   const result = await fc.check(
     fc.asyncProperty(fuzzCase, async (c) => {
       const d = await check(c, ctx);
+      if (++done % 500 === 0) log(`${done} cases checked (${Math.round((Date.now() - started) / 1000)} s)`);
       if (d) failure = d;
       return d === undefined;
     }),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -32,4 +32,32 @@ export function readYamlDocuments(file: string): unknown[] {
     if (d.errors.length) throw new Error(`${file}: ${d.errors[0]!.message}`);
     return d.toJS();
   });
+}
+
+/**
+ * Copies a folder of the repository into a temp dir and applies edits: a function of a file's
+ * text, a new text, or null to delete the file. Returns the copy's path.
+ */
+export function copyWithEdits(from: string, edits: Record<string, string | null | ((text: string) => string)> = {}): string {
+  const dir = tempDir("policyc-copy-");
+  cpSync(path.join(ROOT, from), dir, { recursive: true });
+  for (const [file, edit] of Object.entries(edits)) {
+    const p = path.join(dir, file);
+    if (edit === null) rmSync(p);
+    else writeFileSync(p, typeof edit === "string" ? edit : edit(readFileSync(p, "utf8")));
+  }
+  return dir;
+}
+
+export interface JsonIssue {
+  code: string;
+  message: string;
+  source?: { file: string; line: number; column: number };
+  file?: string;
+  path: (string | number)[];
+}
+
+/** The issues a `--reporter json` run printed on stdout. */
+export function jsonIssues(out: string): JsonIssue[] {
+  return (JSON.parse(out) as { issues: JsonIssue[] }).issues;
 }

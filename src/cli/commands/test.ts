@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { ENGINE_NAMES, parseShard, renderJson, renderJunit, renderPretty, runTests, type EngineName, type TestReporter } from "../../harness/index.js";
-import { EXIT, type Io } from "../output.js";
+import { EXIT, reportIssues, type Io } from "../output.js";
 
 interface TestFlags {
   policies: string;
@@ -66,7 +66,7 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
       });
       if (progressShown) io.err("\r\x1b[2K");
       if (outcome.status !== "ran") {
-        for (const e of outcome.errors) io.err(`${e}\n`);
+        reportIssues(outcome.errors, flags.reporter === "json" ? "json" : "pretty", io);
         io.err(`policyc ${name}: ${outcome.status === "invalid" ? "bad input" : "internal error"}; no test ran\n`);
         return setExit(outcome.status === "invalid" ? EXIT.invalid : EXIT.internal);
       }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { EngineMissingError, locateEngines } from "../locate.js";
+import { loadWasi } from "../wasi.js";
 
 export interface CelProblem {
   readonly field: string;
@@ -65,16 +66,7 @@ export class CelRuntime {
     const engines = locateEngines();
     const file = engines.file("policyc-cel.wasm");
     if (!file) throw new EngineMissingError("the CEL engine", `${engines.dir} has no policyc-cel.wasm`);
-    const emit = process.emitWarning;
-    process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
-      if (!String(w).includes("WASI is an experimental feature")) (emit as (...a: unknown[]) => void).call(process, w, ...rest);
-    }) as typeof process.emitWarning;
-    let WASI: typeof import("node:wasi").WASI;
-    try {
-      ({ WASI } = await import("node:wasi"));
-    } finally {
-      process.emitWarning = emit;
-    }
+    const WASI = await loadWasi();
     // klog's init needs a program name in args.
     const wasi = new WASI({ version: "preview1", args: ["policyc-cel"], env: {}, returnOnExit: true });
     const module = await WebAssembly.compile(readFileSync(file));

@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CompileUnit, RegoCompiler, UnitResult } from "./compiler.js";
 
 export interface CompileStats {
-  /** Units compiled by this call (cache misses); all of them in one compiler run. */
+  /** Distinct units compiled by this call (cache misses); all of them in one compiler run. */
   readonly compiled: number;
   /** Units whose Wasm came from the cache. */
   readonly cached: number;
@@ -37,7 +37,11 @@ export async function compileWithCache(
       }),
     );
   }
-  const misses = units.flatMap((u, i) => (results[i] ? [] : [i]));
+  const cached = results.filter(Boolean).length;
+  // Identical units (same hash) are compiled once and share the result.
+  const firstOf = new Map<string, number>();
+  for (const [i, h] of hashes.entries()) if (!results[i] && !firstOf.has(h)) firstOf.set(h, i);
+  const misses = [...firstOf.values()];
   const compiled = await compiler.compile(misses.map((i) => units[i]!));
   if (cacheDir && compiled.some((r) => r.ok)) await mkdir(cacheDir, { recursive: true });
   await Promise.all(
@@ -45,12 +49,14 @@ export async function compileWithCache(
       const r = compiled[k]!;
       results[unitIndex] = r;
       if (r.ok && cacheDir) {
+        // Another process may write the same entry at the same time: unique temp, atomic rename.
         const file = path.join(cacheDir, `${hashes[unitIndex]}.wasm`);
-        const temp = `${file}.${process.pid}.tmp`;
+        const temp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
         await writeFile(temp, r.wasm);
         await rename(temp, file);
       }
     }),
   );
-  return { results: results as UnitResult[], stats: { compiled: misses.length, cached: units.length - misses.length } };
+  for (const [i, h] of hashes.entries()) results[i] ??= results[firstOf.get(h)!];
+  return { results: results as UnitResult[], stats: { compiled: misses.length, cached } };
 }

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { parseTar } from "nanotar";
 import { EngineMissingError, locateEngines } from "../locate.js";
+import { loadWasi } from "../wasi.js";
 
 /** One Rego module. `path` names it in compile errors. */
 export interface RegoModule {
@@ -65,7 +66,7 @@ export class WasiRegoCompiler implements RegoCompiler {
     try {
       await writeFile(path.join(work, "request.json"), JSON.stringify({ units }));
       await mkdir(path.join(work, "out"));
-      const { WASI } = await quietly(() => import("node:wasi"));
+      const WASI = await loadWasi();
       const wasi = new WASI({
         version: "preview1",
         args: ["policyc-opa", "compile", "/work/request.json", "/work/out"],
@@ -84,19 +85,6 @@ export class WasiRegoCompiler implements RegoCompiler {
   }
 }
 
-/** Runs `f` without Node's "WASI is an experimental feature" warning, printed when node:wasi loads. */
-async function quietly<T>(f: () => Promise<T>): Promise<T> {
-  const emit = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (String(warning).includes("WASI is an experimental feature")) return;
-    (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return await f();
-  } finally {
-    process.emitWarning = emit;
-  }
-}
 
 async function readResults(out: string): Promise<UnitResult[]> {
   const result = JSON.parse(await readFile(path.join(out, "result.json"), "utf8")) as {
