@@ -49,6 +49,26 @@ export class FixtureError extends Error {
   }
 }
 
+/**
+ * Bounds on one fixture document, so a hostile or broken fixture ends with a clear error instead
+ * of exhausting the stack, memory or time of the run: the API server's request size limit
+ * (3 MiB, so no cluster would ever admit a larger object), and a nesting depth far beyond real
+ * objects (a Pod nests about 10 levels; CRDs with embedded templates about 30).
+ */
+export const FIXTURE_LIMITS = { bytes: 3 * 1024 * 1024, fileBytes: 64 * 1024 * 1024, depth: 100 } as const;
+
+/** Why a value is beyond FIXTURE_LIMITS' depth, if it is (iterative: no recursion to overflow). */
+export function depthProblem(value: unknown): string | undefined {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== "object") continue;
+    if (d > FIXTURE_LIMITS.depth) return `nests deeper than ${FIXTURE_LIMITS.depth} levels`;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x && typeof x === "object") stack.push([x, d + 1]);
+  }
+  return undefined;
+}
+
 /** A YAML document with where it came from. */
 export interface Fixture {
   readonly object: KubeObject;
@@ -78,35 +98,61 @@ export function readFixtures(file: string, displayRoot: string, options: { objec
   const shown = path.relative(displayRoot, abs) || abs;
   let text: string;
   try {
+    const bytes = statSync(abs).size;
+    if (bytes > FIXTURE_LIMITS.fileBytes) throw new FixtureError({ file: shown, message: `the file is ${(bytes / 2 ** 20).toFixed(0)} MiB; policyc reads fixture files up to ${FIXTURE_LIMITS.fileBytes / 2 ** 20} MiB` });
     text = readFileSync(abs, "utf8");
-  } catch {
+  } catch (e) {
+    if (e instanceof FixtureError) throw e;
     throw new FixtureError({ file: shown, message: "file not found", code: "missing_file" });
   }
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
+  } catch (e) {
+    if (e instanceof RangeError) throw new FixtureError({ file: shown, message: tooDeep });
+    throw e;
+  }
   if (!Array.isArray(docs)) throw new FixtureError({ file: shown, message: "not a YAML stream" });
   const out: Fixture[] = [];
   const starts: { line: number; col: number }[] = [];
   const nonEmpty = docs.filter((d) => d.contents !== null);
   for (const [i, doc] of nonEmpty.entries()) {
     const err = doc.errors[0];
+    const range = doc.range ?? [0, 0, 0];
+    const start = lines.linePos(range[0]);
     if (err) {
       const pos = lines.linePos(err.pos[0]);
-      throw new FixtureError({ file: shown, line: pos.line, column: pos.col, message: `invalid YAML: ${err.message.split("\n")[0]}` });
+      const stack = /Maximum call stack size exceeded/.test(err.message);
+      throw new FixtureError({ file: shown, line: pos.line, column: pos.col, message: stack ? tooDeep : `invalid YAML: ${err.message.split("\n")[0]}` });
     }
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    const size = range[2] - range[0];
+    if (size > FIXTURE_LIMITS.bytes) {
+      throw new FixtureError({ file: shown, line: start.line, column: start.col, message: `document ${i + 1} is ${(size / 2 ** 20).toFixed(1)} MiB, more than the API server accepts (${FIXTURE_LIMITS.bytes / 2 ** 20} MiB)` });
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      if (e instanceof RangeError) throw new FixtureError({ file: shown, line: start.line, column: start.col, message: tooDeep });
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new FixtureError({ file: shown, line: start.line, column: start.col, message: `invalid YAML: ${msg.split("\n")[0]}` });
+    }
+    const deep = depthProblem(value);
+    if (deep) throw new FixtureError({ file: shown, line: start.line, column: start.col, message: `document ${i + 1} ${deep}; policyc refuses fixtures nested that deep` });
     if (!value || typeof value !== "object" || Array.isArray(value)) {
-      const pos = lines.linePos(doc.range[0]);
-      throw new FixtureError({ file: shown, line: pos.line, column: pos.col, message: "a fixture document must be a Kubernetes object (a YAML mapping)" });
+      throw new FixtureError({ file: shown, line: start.line, column: start.col, message: "a fixture document must be a Kubernetes object (a YAML mapping)" });
     }
     out.push({ object: value as KubeObject, label: nonEmpty.length > 1 ? `${shown}#${i + 1}` : shown });
-    starts.push(lines.linePos(doc.range[0]));
+    starts.push(start);
   }
   if (out.length === 0) throw new FixtureError({ file: shown, message: "the file holds no YAML document" });
   const parsed = { shown, docs: out, starts, yaml: nonEmpty, lines };
   cache.set(abs, parsed);
   return options.objects === false ? out : checkObjects(parsed);
 }
+
+const tooDeep = `nests too deeply to parse (policyc accepts at most ${FIXTURE_LIMITS.depth} levels)`;
 
 /** Resources must be Kubernetes objects: apiVersion and kind, reported at the document. */
 function checkObjects(p: ParsedFile): Fixture[] {

@@ -210,6 +210,7 @@ export async function runGatorSuites(
   cacheDir: string | undefined,
   root: string,
   select: (id: string) => boolean,
+  timeoutMs?: number,
 ): Promise<{ rows: ResultRow[]; inputErrors: Issue[]; stats: CompileStats }> {
   const { tests, inputErrors } = prepareGatorTests(suites, root);
   const templates = tests.map((t) => t.template!).filter((t, i, all) => all.findIndex((u) => u.source === t.source && u.name === t.name) === i);
@@ -242,7 +243,7 @@ export async function runGatorSuites(
           }
         }
         for (const r of reviews) {
-          const result = engine.review(constraint, r.request, { audit, template: t.template! });
+          const result = engine.review(constraint, r.request, { audit, template: t.template!, ...(timeoutMs ? { timeoutMs } : {}) });
           if (result.status === "error") throw new Error(result.error);
           if (result.status === "evaluated") messages.push(...result.violations.map((v) => r.prefix + String(v.msg)));
         }

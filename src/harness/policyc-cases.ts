@@ -10,7 +10,7 @@ import type { AdmissionRequest, KubeObject } from "../engines/request.js";
 import { issue, type Instance, type Issue } from "../ir/index.js";
 import type { CaseObject, TestCase } from "../sdk/index.js";
 import type { EngineVerdict, PolicyEngine } from "./engines.js";
-import { FixtureError, readFixtures, type Fixture } from "./fixtures.js";
+import { depthProblem, FixtureError, readFixtures, type Fixture } from "./fixtures.js";
 import type { ResultRow } from "./report.js";
 
 const caseObject = z.union([z.string().min(1), z.record(z.string(), z.unknown())]);
@@ -100,7 +100,11 @@ export interface ResolvedRequest {
 
 /** Fixture paths resolve against the policy file's folder. */
 function objectsOf(c: PolicycCase, o: CaseObject, field: string, root: string): Fixture[] {
-  if (typeof o !== "string") return [{ object: o as KubeObject, label: describeObject(o) }];
+  if (typeof o !== "string") {
+    const deep = depthProblem(o);
+    if (deep) throw Object.assign(new FixtureError({ file: c.policy.file, message: `the inline object ${deep}` }), { caseField: ["tests", c.index, field] });
+    return [{ object: o as KubeObject, label: describeObject(o) }];
+  }
   try {
     return readFixtures(path.resolve(root, path.dirname(c.policy.file), o), root);
   } catch (error) {

@@ -29,6 +29,8 @@ export interface TestOptions {
   readonly shard?: { readonly index: number; readonly count: number };
   /** Where compiled Wasm is cached; undefined: the user cache directory. `false`: no cache. */
   readonly cacheDir?: string | false;
+  /** Time limit of one evaluation of a user's ConstraintTemplate (default DEFAULT_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
   /** Called as cases finish, for a progress line. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -37,6 +39,12 @@ export type TestOutcome =
   | { readonly status: "ran"; readonly report: Report }
   | { readonly status: "invalid"; readonly errors: readonly Issue[] }
   | { readonly status: "internal"; readonly errors: readonly Issue[] };
+
+/**
+ * Time limit of one evaluation of a user's Rego. Gatekeeper's webhook gives up after 3 s by
+ * default; test machines are slower and noisier, so policyc allows more before calling it a hang.
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export function defaultWasmCache(): string {
   const base = process.env.POLICYC_CACHE_DIR ? path.resolve(process.env.POLICYC_CACHE_DIR) : path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "policyc");
@@ -193,7 +201,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
       }
     }
     if (errors.length) return { status: "invalid", errors };
-    const g = await runGatorSuites(parsed, compiler, cacheDir, o.cwd, (id) => select([id]).has(id));
+    const g = await runGatorSuites(parsed, compiler, cacheDir, o.cwd, (id) => select([id]).has(id), o.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     if (g.inputErrors.length) return { status: "invalid", errors: g.inputErrors };
     notes.push(`gator suites: ${parsed.length}; templates ${g.stats.compiled} compiled, ${g.stats.cached} from cache`);
     rows.push(...g.rows);

@@ -55,11 +55,11 @@ function prepare(definition: PolicyDefinition, names: readonly EngineName[] | un
       const outputs: TargetOutput[] = compilePolicy(lowered.value, TARGET_NAMES);
       const compiled: CompiledPolicy = { file: definition.source.file, policy: lowered.value, tests: [], outputs };
       const gk = await GatekeeperPolicyEngine.prepare([compiled], await regoCompiler(), defaultWasmCache());
-      if (gk.internal.length) throw new Error(gk.internal.join("\n"));
+      if (gk.internal.length) throw new Error(gk.internal.map(formatIssue).join("\n"));
       const runtime = await CelRuntime.get();
       const cel = (["kyverno", "kubernetes"] as const).map((name) => CelPolicyEngine.prepare(name, [compiled], runtime));
       const internal = cel.flatMap((c) => c.internal);
-      if (internal.length) throw new Error(internal.join("\n"));
+      if (internal.length) throw new Error(internal.map(formatIssue).join("\n"));
       return { compiled, engines: [...cel.map((c) => c.engine), gk.engine, referenceEngine] };
     })();
     prepared.set(definition, p);

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
-import { ENGINE_NAMES, parseShard, renderJson, renderJunit, renderPretty, runTests, type EngineName, type TestReporter } from "../../harness/index.js";
+import { DEFAULT_TIMEOUT_MS, ENGINE_NAMES, parseShard, renderJson, renderJunit, renderPretty, runTests, type EngineName, type TestReporter } from "../../harness/index.js";
 import { EXIT, reportIssues, type Io } from "../output.js";
 
 interface TestFlags {
@@ -12,6 +12,7 @@ interface TestFlags {
   filter?: string;
   shard?: string;
   cache: boolean;
+  timeout: string;
 }
 
 function parseEngines(s: string): EngineName[] {
@@ -38,12 +39,16 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
     .option("--filter <text>", "only cases whose policy/case name contains the text")
     .option("--shard <i/n>", "run shard I of N (1-based), for CI matrices")
     .option("--no-cache", "compile Rego without the Wasm cache")
+    .option("--timeout <seconds>", "time limit of one evaluation of a user's ConstraintTemplate", String(DEFAULT_TIMEOUT_MS / 1000))
     .action(async (paths: string[], flags: TestFlags) => {
       let engines: EngineName[];
       let shard;
+      let timeoutMs: number;
       try {
         engines = parseEngines(flags.engine);
         shard = flags.shard ? parseShard(flags.shard) : undefined;
+        timeoutMs = Number(flags.timeout) * 1000;
+        if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new Error(`--timeout must be a positive number of seconds (got "${flags.timeout}")`);
       } catch (e) {
         io.err(`policyc ${name}: ${(e as Error).message}\n`);
         return setExit(EXIT.invalid);
@@ -58,6 +63,7 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         ...(flags.filter ? { filter: flags.filter } : {}),
         ...(shard ? { shard } : {}),
         ...(flags.cache ? {} : { cacheDir: false as const }),
+        timeoutMs,
         onProgress: (done, total) => {
           if (!io.isTTY || Date.now() - started < 1000) return;
           progressShown = true;

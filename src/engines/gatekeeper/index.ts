@@ -81,8 +81,10 @@ export class GatekeeperEngine {
   /**
    * Reviews a request against one constraint: match, then (for policyc templates) `applies`,
    * then `violation`. `audit` builds the review Gatekeeper's audit builds (no operation).
+   * `timeoutMs` bounds each evaluation (users' templates can loop for ever; Gatekeeper's own
+   * bound is its webhook timeout).
    */
-  review(constraint: ConstraintSpec, req: AdmissionRequest, options: { audit?: boolean; template?: TemplateSpec } = {}): ConstraintResult {
+  review(constraint: ConstraintSpec, req: AdmissionRequest, options: { audit?: boolean; template?: TemplateSpec; timeoutMs?: number } = {}): ConstraintResult {
     const entry = this.lookup(constraint.kind, options.template);
     if (!entry) return { status: "error", constraint, error: `no ConstraintTemplate defines kind ${constraint.kind}` };
     const match: MatchResult = constraintMatches(constraint.match, req);
@@ -97,10 +99,11 @@ export class GatekeeperEngine {
         policy.setData({ inventory: inventoryOf(objects, isNamespaced) });
         entry.inventoryOf = objects;
       }
-      if (template.policyc && policy.evaluate(entrypoint(template, "applies"), input) !== true) {
+      const limit = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
+      if (template.policyc && policy.evaluate(entrypoint(template, "applies"), input, limit) !== true) {
         return { status: "not-applicable", constraint, reason: "the template's applies rule is false (operation or precondition)" };
       }
-      const value = policy.evaluate(entrypoint(template, "violation"), input);
+      const value = policy.evaluate(entrypoint(template, "violation"), input, limit);
       const violations = Array.isArray(value) ? (value as Violation[]) : [];
       return { status: "evaluated", constraint, violations: [...violations].sort((a, b) => (String(a.msg) < String(b.msg) ? -1 : String(a.msg) > String(b.msg) ? 1 : 0)) };
     } catch (error) {

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import vm from "node:vm";
 import { BuiltinError, HOST_BUILTINS, parseRegoValue, regoLiteral } from "./builtins/index.js";
 
 interface LoadedPolicy {
@@ -24,6 +25,29 @@ export class MissingBuiltinError extends Error {
 /** Evaluation aborted inside the Wasm runtime (for example conflicting values for a complete rule). */
 export class RegoEvalError extends Error {
   override name = "RegoEvalError";
+}
+
+/** Evaluation ran longer than its time limit and was stopped. */
+export class RegoTimeoutError extends RegoEvalError {
+  override name = "RegoTimeoutError";
+}
+
+/**
+ * Bounds on one policy instance. Wasm memory is capped (OPA's allocator aborts with "out of
+ * memory" beyond it), and an evaluation given `timeoutMs` is stopped by V8 when it runs longer
+ * (node:vm's watchdog terminates execution, Wasm included); the instance is then rebuilt.
+ */
+export const REGO_LIMITS = { memoryMiB: 1024 } as const;
+
+/** Runs `f` with V8 terminating it after `ms` (node:vm's watchdog: ~0.2 ms per call). */
+const guard = { script: new vm.Script("run()"), context: vm.createContext({ run: () => undefined as unknown }) };
+function withTimeout<T>(f: () => T, ms: number): T {
+  (guard.context as { run: () => unknown }).run = f;
+  try {
+    return guard.script.runInContext(guard.context, { timeout: ms }) as T;
+  } finally {
+    (guard.context as { run: () => unknown }).run = () => undefined;
+  }
 }
 
 interface Exports {
@@ -85,9 +109,12 @@ function hostImports(state: { exports?: Exports; names: Record<number, string> }
 
 /** A compiled Rego policy loaded with @open-policy-agent/opa-wasm. */
 export class RegoPolicy {
+  private data: unknown;
+
   private constructor(
-    private readonly loaded: LoadedPolicy,
+    private loaded: LoadedPolicy,
     readonly hostBuiltins: readonly string[],
+    private readonly module: WebAssembly.Module,
   ) {}
 
   /**
@@ -107,7 +134,7 @@ export class RegoPolicy {
     let loaded: LoadedPolicy;
     (WebAssembly as { Instance: typeof WebAssembly.Instance }).Instance = Patched;
     try {
-      loaded = opaWasm.loadPolicySync(module);
+      loaded = opaWasm.loadPolicySync(module, { initial: 5, maximum: REGO_LIMITS.memoryMiB * 16 });
     } finally {
       (WebAssembly as { Instance: typeof WebAssembly.Instance }).Instance = Original;
     }
@@ -117,7 +144,12 @@ export class RegoPolicy {
     const needed = Object.keys(ids).sort();
     const missing = needed.filter((n) => !HOST_BUILTINS[n]);
     if (missing.length) throw new MissingBuiltinError(missing);
-    return new RegoPolicy(loaded, needed);
+    return new RegoPolicy(loaded, needed, module);
+  }
+
+  private reload(): void {
+    this.loaded = RegoPolicy.load(this.module).loaded;
+    if (this.data !== undefined) this.loaded.setData(this.data);
   }
 
   get entrypoints(): readonly string[] {
@@ -126,15 +158,29 @@ export class RegoPolicy {
 
   setData(data: unknown): void {
     this.loaded.setData(data);
+    this.data = data;
   }
 
-  /** The entrypoint's value, or undefined when it is undefined for this input. */
-  evaluate(entrypoint: string, input: unknown): unknown {
+  /**
+   * The entrypoint's value, or undefined when it is undefined for this input. With `timeoutMs`,
+   * an evaluation running longer is stopped with RegoTimeoutError.
+   */
+  evaluate(entrypoint: string, input: unknown, options: { timeoutMs?: number } = {}): unknown {
     let rs: { result: unknown }[];
     try {
-      rs = this.loaded.evaluate(input, entrypoint);
+      rs = options.timeoutMs ? withTimeout(() => this.loaded.evaluate(input, entrypoint), options.timeoutMs) : this.loaded.evaluate(input, entrypoint);
     } catch (error) {
       if (error instanceof MissingBuiltinError) throw error;
+      if (options.timeoutMs && (error as { code?: unknown })?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+        // Stopped mid-evaluation: the instance's heap may be inconsistent. Start a fresh one.
+        this.reload();
+        throw new RegoTimeoutError(`evaluation stopped after ${options.timeoutMs / 1000} s (time limit)`);
+      }
+      if (/opa_malloc: failed/.test(String((error as { message?: unknown })?.message ?? error))) {
+        // Give the grown memory back rather than keep a 1 GiB instance.
+        this.reload();
+        throw new RegoEvalError(`evaluation ran out of memory (limit ${REGO_LIMITS.memoryMiB} MiB of Wasm memory)`);
+      }
       throw new RegoEvalError(typeof error === "string" ? error : error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error));
     }
     return rs.length ? rs[0]!.result : undefined;
