@@ -1,6 +1,11 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { parseAllDocuments } from "yaml";
+import { emitYaml } from "../src/emit/index.js";
+import { compileCase } from "./fuzz/differential.js";
+import { policy as fuzzPolicy } from "./fuzz/generate.js";
 import { readYamlDocuments, ROOT } from "./support/helpers.js";
 import { parameterErrors, schemaErrors } from "./support/k8s-schema.js";
 
@@ -13,23 +18,39 @@ function yamlFiles(dir: string): string[] {
 
 const files = [...yamlFiles(path.join(ROOT, "generated")), ...yamlFiles(path.join(ROOT, "test", "golden"))].sort();
 
+type Doc = { apiVersion: string; kind: string; spec?: Record<string, unknown> };
+
+/** Every document against its upstream schema; Constraints against their template's parameter schema. */
+function expectValid(docs: readonly Doc[]): void {
+  let template: { spec: { crd: { spec: { validation?: { openAPIV3Schema: Record<string, unknown> } } } } } | undefined;
+  for (const doc of docs) {
+    const errors = schemaErrors(doc as never);
+    if (doc.kind === "ConstraintTemplate") template = doc as never;
+    if (errors === undefined) {
+      // Constraints: their CRD is generated from the template, so check them against it.
+      expect(doc.apiVersion).toBe("constraints.gatekeeper.sh/v1beta1");
+      const schema = template?.spec.crd.spec.validation?.openAPIV3Schema;
+      if (schema) expect(parameterErrors(schema, doc.spec?.["parameters"])).toEqual([]);
+      else expect(doc.spec?.["parameters"]).toBeUndefined();
+      continue;
+    }
+    expect(errors, `${doc.kind} ${JSON.stringify((doc as { metadata?: unknown }).metadata)}`).toEqual([]);
+  }
+}
+
 describe("every emitted document validates against the upstream schemas in ../shared/schemas", () => {
   it("finds generated and golden files", () => expect(files.length).toBeGreaterThan(12));
   it.each(files.map((f) => [path.relative(ROOT, f)]))("%s", (file) => {
-    const docs = readYamlDocuments(path.join(ROOT, file)) as { apiVersion: string; kind: string; spec?: Record<string, unknown> }[];
-    let template: { spec: { crd: { spec: { validation?: { openAPIV3Schema: Record<string, unknown> } } } } } | undefined;
-    for (const doc of docs) {
-      const errors = schemaErrors(doc);
-      if (doc.kind === "ConstraintTemplate") template = doc as never;
-      if (errors === undefined) {
-        // Constraints: their CRD is generated from the template, so check them against it.
-        expect(doc.apiVersion).toBe("constraints.gatekeeper.sh/v1beta1");
-        const schema = template?.spec.crd.spec.validation?.openAPIV3Schema;
-        if (schema) expect(parameterErrors(schema, doc.spec?.["parameters"])).toEqual([]);
-        else expect(doc.spec?.["parameters"]).toBeUndefined();
-        continue;
+    expectValid(readYamlDocuments(path.join(ROOT, file)) as Doc[]);
+  });
+
+  it("so does every document of 300 fuzzed policies, as emitted (the whole vocabulary, random parameters and names)", () => {
+    for (const p of fc.sample(fuzzPolicy, { numRuns: 300, seed: 424242 })) {
+      for (const out of compileCase(p).outputs) {
+        const docs = parseAllDocuments(emitYaml(out, "fuzz.ts")).map((d) => d.toJS() as Doc);
+        expect(docs.length).toBe(out.documents.length);
+        expectValid(docs);
       }
-      expect(errors, `${doc.kind} ${JSON.stringify((doc as { metadata?: unknown }).metadata)}`).toEqual([]);
     }
   });
 

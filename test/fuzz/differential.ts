@@ -13,12 +13,14 @@ import { readTemplate, templateUnit } from "../../src/engines/gatekeeper/index.j
 import type { KubeObject } from "../../src/engines/request.js";
 import { CelPolicyEngine, GatekeeperPolicyEngine, referenceEngine, type EngineVerdict, type PolicyEngine } from "../../src/harness/engines.js";
 import { lowerPolicy, printPolicy, TARGET_NAMES, type Policy } from "../../src/ir/index.js";
-import type { FuzzCase } from "./generate.js";
+import { NAMESPACES, type FuzzCase } from "./generate.js";
 
 export interface FuzzContext {
   readonly compiler: RegoCompiler;
   readonly cacheDir: string;
   readonly runtime: CelRuntime;
+  /** Agreed verdicts seen (allow / deny / none / skipped), to show what the run exercised. */
+  readonly verdicts?: Record<string, number>;
 }
 
 export interface Disagreement {
@@ -58,17 +60,27 @@ export async function check(c: FuzzCase, ctx: FuzzContext): Promise<Disagreement
       if (cel.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { [name]: `compile error: ${cel.internal.map((i) => i.message).join("; ")}` } };
       engines.push(cel.engine);
     }
-    return compare(c, compiled, engines);
+    return compare(c, compiled, engines, ctx.verdicts);
   } finally {
     for (const cel of cels) cel.release();
   }
 }
 
-function compare(c: FuzzCase, compiled: CompiledPolicy, engines: readonly PolicyEngine[]): Disagreement | undefined {
-  const instance = compiled.policy.instances[0]!;
-  for (const fixture of c.fixtures) {
-    const results = engines.map((e) => [e.name, e.evaluate(compiled, instance, { operation: "CREATE", object: fixture as KubeObject, cluster: { namespaces: {}, objects: [] } })] as const);
-    if (new Set(results.map(([, v]) => say(v))).size > 1) return { policy: printPolicy(compiled.policy), fixture, verdicts: Object.fromEntries(results.map(([n, v]) => [n, detail(v)])) };
+const namespaces = Object.fromEntries(Object.entries(NAMESPACES).map(([name, labels]) => [name, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }]));
+
+function compare(c: FuzzCase, compiled: CompiledPolicy, engines: readonly PolicyEngine[], stats?: Record<string, number>): Disagreement | undefined {
+  const operation = c.operation ?? "CREATE";
+  for (const instance of compiled.policy.instances) {
+    for (const fixture of c.fixtures) {
+      const object = fixture as KubeObject;
+      const req = { operation, object, ...(operation === "UPDATE" ? { oldObject: object } : {}), cluster: { namespaces, objects: [] } };
+      const results = engines.map((e) => [e.name, e.evaluate(compiled, instance, req)] as const);
+      const said = new Set(results.map(([, v]) => say(v)));
+      if (stats && said.size === 1) stats[[...said][0]!] = (stats[[...said][0]!] ?? 0) + 1;
+      if (said.size > 1) {
+        return { policy: printPolicy(compiled.policy), fixture, verdicts: { ...Object.fromEntries(results.map(([n, v]) => [n, detail(v)])), request: `${operation}${instance.name ? `, instance ${instance.name}` : ""}` } };
+      }
+    }
   }
   return undefined;
 }

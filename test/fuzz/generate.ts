@@ -4,13 +4,14 @@
  * floats, quantities, unicode. Built as IR directly, the way the SDK builds it.
  */
 import fc from "fast-check";
-import type { CompareOp, Expr, FieldRef, Literal, Message, Policy, Rule, StringOp } from "../../src/ir/index.js";
+import type { CompareOp, Expr, FieldRef, Literal, Match, Message, ParamRef, Policy, Rule, StringOp } from "../../src/ir/index.js";
 import { BUILTIN_KINDS } from "../../src/ir/index.js";
 
 const src = { file: "fuzz.ts", line: 1, column: 1 };
 const subject = (...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "subject" }, path, source: src });
 const element = (variable: string, ...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "element", variable }, path, source: src });
 const lit = (value: Literal["value"]): Literal => ({ kind: "literal", value, source: src });
+const param = (name: string): ParamRef => ({ kind: "param", path: [name], source: src });
 
 const LABEL_KEYS = ["app", "team", "tier.example.com/level"];
 const LABEL_VALUES = ["web", "db", "", "Web", "wéb", "a-b", "x.y", "100", "true", "😀"];
@@ -53,12 +54,15 @@ const labels = maybe(fc.dictionary(fc.constantFrom(...LABEL_KEYS), fc.constantFr
 const clean = (o: unknown): unknown => JSON.parse(JSON.stringify(o));
 
 /** A Pod, or a Deployment / CronJob carrying the same pod in its template. */
+/** The fuzz cluster's namespaces and their labels (namespace selectors read them). */
+export const NAMESPACES: Readonly<Record<string, Record<string, string>>> = { fuzz: { env: "prod" }, "team-a": { env: "dev", team: "a" }, "kube-system": {} };
+
 export const fixture = fc
-  .record({ name: fc.constantFrom(...NAMES), labels, spec: podSpec, wrap: fc.constantFrom("Pod", "Pod", "Deployment", "CronJob") })
-  .map(({ name, labels, spec, wrap }) => {
+  .record({ name: fc.constantFrom(...NAMES), labels, spec: podSpec, wrap: fc.constantFrom("Pod", "Pod", "Deployment", "CronJob"), namespace: fc.constantFrom("fuzz", "fuzz", "team-a", "kube-system") })
+  .map(({ name, labels, spec, wrap, namespace }) => {
     const pod = clean({ metadata: { name, ...(labels !== undefined ? { labels } : {}) }, spec });
-    const meta = { name, namespace: "fuzz" };
-    if (wrap === "Pod") return { apiVersion: "v1", kind: "Pod", ...(pod as object), metadata: { ...(pod as { metadata: object }).metadata, namespace: "fuzz" } };
+    const meta = { name, namespace };
+    if (wrap === "Pod") return { apiVersion: "v1", kind: "Pod", ...(pod as object), metadata: { ...(pod as { metadata: object }).metadata, namespace } };
     if (wrap === "Deployment") return { apiVersion: "apps/v1", kind: "Deployment", metadata: meta, spec: { selector: {}, template: pod } };
     return { apiVersion: "batch/v1", kind: "CronJob", metadata: meta, spec: { schedule: "* * * * *", jobTemplate: { spec: { template: pod } } } };
   });
@@ -77,6 +81,13 @@ function elementExpr(v: string, depth: number): fc.Arbitrary<Expr> {
     fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }).map((l): Expr => ({ kind: "in", value: element(v, "name"), list: lit(l), source: src })),
     fc.tuple(fc.constantFrom(...ops), fc.constantFrom("512Mi", "1Gi", "100M", "1")).map(([op, q]): Expr => ({ kind: "quantity", op, left: element(v, "resources", "limits", "memory"), right: lit(q), source: src })),
     fc.tuple(fc.constantFrom(...ops), fc.nat(2)).map(([op, n]): Expr => ({ kind: "count", op, lists: [element(v, "ports")], value: n, source: src })),
+    // Parameters (every policy declares PARAMS_SCHEMA; instances give random values).
+    fc.constant<Expr>({ kind: "in", value: element(v, "name"), list: param("names"), source: src }),
+    // (globs must be literals: policyc turns them into regexes at build time)
+    fc.constantFrom<StringOp>("startsWith", "endsWith", "contains").map((op): Expr => ({ kind: "string", op, value: element(v, "image"), arg: param("registries"), source: src })),
+    fc.constant<Expr>({ kind: "string", op: "matches", value: element(v, "image"), arg: param("pattern"), source: src }),
+    fc.constantFrom(...ops).map((op): Expr => ({ kind: "quantity", op, left: element(v, "resources", "limits", "memory"), right: param("maxMemory"), source: src })),
+    fc.constantFrom(...ops).map((op): Expr => ({ kind: "compare", op, left: element(v, "securityContext", "runAsUser"), right: param("minUser"), source: src })),
   ];
   if (depth <= 0) return fc.oneof(...leaf);
   const sub = elementExpr(v, depth - 1);
@@ -100,6 +111,8 @@ function podExpr(depth: number, vars: number): fc.Arbitrary<Expr> {
     fc.tuple(fc.constantFrom(...ops), fc.constantFrom(...NUMBERS)).map(([op, n]): Expr => ({ kind: "compare", op, left: subject("spec", "priority"), right: lit(n), source: src })),
     fc.tuple(fc.constantFrom(...LABEL_KEYS), fc.array(fc.constantFrom(...LABEL_VALUES), { minLength: 1, maxLength: 3 })).map(([k, l]): Expr => ({ kind: "in", value: subject("metadata", "labels", k), list: lit(l), source: src })),
     stringOp.chain((op) => stringArg(op, NAMES).map((a): Expr => ({ kind: "string", op, value: subject("metadata", "name"), arg: lit(a), source: src }))),
+    fc.constantFrom(...LABEL_KEYS).map((k): Expr => ({ kind: "in", value: subject("metadata", "labels", k), list: param("labelValues"), source: src })),
+    fc.constant<Expr>({ kind: "compare", op: "eq", left: subject("spec", "serviceAccountName"), right: param("serviceAccount"), source: src }),
     fc.tuple(fc.constantFrom(...ops), fc.nat(3), fc.constantFrom(...CONTAINER_LISTS)).map(([op, n, lists]): Expr => ({ kind: "count", op, lists, value: n, source: src })),
     fc.tuple(fc.constantFrom<"all" | "any">("all", "any"), fc.constantFrom(...CONTAINER_LISTS)).chain(([q, lists]) => {
       const v = `c${vars}`;
@@ -116,10 +129,66 @@ function podExpr(depth: number, vars: number): fc.Arbitrary<Expr> {
   );
 }
 
-const message = (i: number): Message => ({ parts: [{ kind: "text", text: `rule ${i} is violated` }], source: src });
+/** A value one time in `n`, else undefined. */
+const sometimes = <T>(a: fc.Arbitrary<T>, n: number) => fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
+
+const message = (i: number): Message => ({ parts: [{ kind: "text", text: `rule ${i} is violated for ` }, { kind: "value", value: subject("metadata", "name") }, { kind: "text", text: " (allowed: " }, { kind: "value", value: param("serviceAccount") }, { kind: "text", text: ")" }], source: src });
+
+/** Every fuzz policy's parameters; the expressions above read them. */
+export const PARAMS_SCHEMA = {
+  type: "object",
+  properties: {
+    names: { type: "array", items: { type: "string" } },
+    registries: { type: "array", items: { type: "string" } },
+    pattern: { type: "string" },
+    maxMemory: { type: "string" },
+    minUser: { type: "number" },
+    labelValues: { type: "array", items: { type: "string" } },
+    serviceAccount: { type: "string" },
+  },
+} as const;
+
+/** Tricky strings for parameters: quoting, escapes, template syntax, unicode. */
+const TRICKY = ['"', "\\", "'", "${x}", "{{ x }}", "$(x)", "%v", "a\nb", "- x", ": y", "#", "😀", "é"];
+const paramValues = fc.record({
+  names: fc.array(fc.constantFrom(...NAMES, ...TRICKY), { maxLength: 3 }),
+  registries: fc.array(fc.constantFrom("nginx", "ghcr.io/", "registry.example.com/", ":latest", "@sha256:", ...TRICKY), { maxLength: 3 }),
+  pattern: fc.constantFrom(...REGEXES),
+  maxMemory: fc.constantFrom("512Mi", "1Gi", "100M", "1", "1.5Gi"),
+  minUser: fc.constantFrom(...NUMBERS),
+  labelValues: fc.array(fc.constantFrom(...LABEL_VALUES, ...TRICKY), { maxLength: 3 }),
+  serviceAccount: fc.constantFrom(...NAMES, ...TRICKY),
+});
+
+const selector = fc.oneof(
+  fc.dictionary(fc.constantFrom("env", "team", "app"), fc.constantFrom("prod", "dev", "a", "web"), { minKeys: 1, maxKeys: 2 }).map((matchLabels) => ({ matchLabels })),
+  fc
+    .tuple(fc.constantFrom("env", "team", "app"), fc.constantFrom<"In" | "NotIn" | "Exists" | "DoesNotExist">("In", "NotIn", "Exists", "DoesNotExist"), fc.array(fc.constantFrom("prod", "dev", "a", "web"), { minLength: 1, maxLength: 2 }))
+    .map(([key, operator, values]) => ({ matchExpressions: [{ key, operator, ...(operator === "In" || operator === "NotIn" ? { values } : {}) }] })),
+);
+
+/** Which requests the policy applies to: operations, namespaces, label and namespace selectors. */
+const match: fc.Arbitrary<Match> = fc
+  .record(
+    {
+      operations: fc.constantFrom<Match["operations"]>(["CREATE", "UPDATE"], ["CREATE"], ["UPDATE"]),
+      include: fc.subarray(Object.keys(NAMESPACES), { minLength: 1 }),
+      exclude: fc.subarray(Object.keys(NAMESPACES), { minLength: 1 }),
+      labelSelector: selector,
+      namespaceSelector: selector,
+    },
+    { requiredKeys: ["operations"] },
+  )
+  .map(({ operations, include, exclude, labelSelector, namespaceSelector }) => ({
+    kinds: [BUILTIN_KINDS.Pod],
+    operations,
+    ...(include || exclude ? { namespaces: { ...(include ? { include } : {}), ...(exclude ? { exclude } : {}) } } : {}),
+    ...(labelSelector ? { labelSelector } : {}),
+    ...(namespaceSelector ? { namespaceSelector } : {}),
+  }));
 
 const rule = (i: number): fc.Arbitrary<Rule> =>
-  fc.record({ assert: podExpr(2, 0), when: fc.option(podExpr(0, 10), { nil: undefined, freq: 4 }) }).map(({ assert, when }) => ({
+  fc.record({ assert: podExpr(2, 0), when: sometimes(podExpr(0, 10), 2) }).map(({ assert, when }) => ({
     name: `rule-${i}`,
     assert,
     ...(when ? { when } : {}),
@@ -132,25 +201,30 @@ const rule = (i: number): fc.Arbitrary<Rule> =>
 export const policy: fc.Arbitrary<Policy> = fc
   .record({
     rules: fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => rule(i)))),
-    when: fc.option(podExpr(0, 20), { nil: undefined, freq: 4 }),
+    when: sometimes(podExpr(0, 20), 4),
     enforcement: fc.constantFrom<Policy["enforcement"]>("enforce", "audit", "warn"),
+    match: fc.oneof({ weight: 4, arbitrary: fc.constant<Match>({ kinds: [BUILTIN_KINDS.Pod], operations: ["CREATE", "UPDATE"] }) }, { weight: 1, arbitrary: match }),
+    instances: fc.array(paramValues, { minLength: 1, maxLength: 2 }),
   })
-  .map(({ rules, when, enforcement }) => ({
+  .map(({ rules, when, enforcement, match, instances }) => ({
     kind: "policy" as const,
     name: "fuzz-policy",
     subject: "pod" as const,
-    match: { kinds: [BUILTIN_KINDS.Pod], operations: ["CREATE", "UPDATE"] as const },
+    match,
     ...(when ? { when } : {}),
     rules,
     enforcement,
-    instances: [{ values: {}, source: src }],
+    params: PARAMS_SCHEMA,
+    instances: instances.map((values, i) => ({ ...(instances.length > 1 ? { name: `instance-${i}` } : {}), values, source: src })),
     targets: { kyverno: { enabled: true }, kubernetes: { enabled: true }, gatekeeper: { enabled: true } } as const,
     source: src,
   }));
 
 /** One differential case: a policy and the fixtures it is evaluated on. */
-export const fuzzCase = fc.record({ policy, fixtures: fc.array(fixture, { minLength: 1, maxLength: 4 }) });
+export const fuzzCase = fc.record({ policy, fixtures: fc.array(fixture, { minLength: 1, maxLength: 4 }), operation: fc.constantFrom<"CREATE" | "UPDATE">("CREATE", "CREATE", "UPDATE") });
 export interface FuzzCase {
   readonly policy: Policy;
   readonly fixtures: readonly unknown[];
+  /** UPDATE sends the fixture as both object and oldObject. Absent: CREATE. */
+  readonly operation?: "CREATE" | "UPDATE";
 }

@@ -18,6 +18,7 @@ export async function fuzz(runs: number, seed: number, log: (s: string) => void 
     compiler: await discoverRegoCompiler(),
     cacheDir: path.join(process.env.POLICYC_CACHE_DIR ?? path.join(os.homedir(), ".cache", "policyc"), "fuzz-wasm"),
     runtime: await CelRuntime.get(),
+    verdicts: {},
   };
   // fc.sample and fc.check draw the same values for the same seed: compile the batch's Rego in
   // a few compiler runs first, so the property only loads cached modules.
@@ -37,6 +38,7 @@ export async function fuzz(runs: number, seed: number, log: (s: string) => void 
     { numRuns: runs, seed, endOnFailure: false },
   );
   if (result.failed && result.counterexample) failure = (await check(result.counterexample[0], ctx)) ?? failure;
+  log(`agreed verdicts (request × instance): ${Object.entries(ctx.verdicts!).sort().map(([v, n]) => `${v} ${n}`).join(", ")}`);
   return { runs: result.numRuns, seed, ...(result.failed && failure ? { failure, counterexample: result.counterexample?.[0] } : {}), ms: Date.now() - started };
 }
 
