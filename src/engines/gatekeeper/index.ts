@@ -79,8 +79,8 @@ export class GatekeeperEngine {
   }
 
   /**
-   * Reviews a request against one constraint: match, then (for policyc templates) `applies`,
-   * then `violation`. `audit` builds the review Gatekeeper's audit builds (no operation).
+   * Reviews a request against one constraint: match, then `violation` (for policyc templates
+   * `policyc_review`, which also tells "does not apply" apart, in the same query). `audit` builds the review Gatekeeper's audit builds (no operation).
    * `timeoutMs` bounds each evaluation (users' templates can loop for ever; Gatekeeper's own
    * bound is its webhook timeout).
    */
@@ -100,10 +100,13 @@ export class GatekeeperEngine {
         entry.inventoryOf = objects;
       }
       const limit = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
-      if (template.policyc && policy.evaluate(entrypoint(template, "applies"), input, limit) !== true) {
-        return { status: "not-applicable", constraint, reason: "the template's applies rule is false (operation or precondition)" };
-      }
-      const value = policy.evaluate(entrypoint(template, "violation"), input, limit);
+      let value: unknown;
+      if (template.policyc) {
+        // One query: undefined when the policy does not apply, else { violations }.
+        const review = policy.evaluate(entrypoint(template, "policyc_review"), input, limit) as { violations?: unknown } | undefined;
+        if (review === undefined) return { status: "not-applicable", constraint, reason: "the template's applies rule is false (operation or precondition)" };
+        value = review.violations;
+      } else value = policy.evaluate(entrypoint(template, "violation"), input, limit);
       const violations = Array.isArray(value) ? (value as Violation[]) : [];
       return { status: "evaluated", constraint, violations: [...violations].sort((a, b) => (String(a.msg) < String(b.msg) ? -1 : String(a.msg) > String(b.msg) ? 1 : 0)) };
     } catch (error) {

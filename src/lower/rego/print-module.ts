@@ -109,9 +109,11 @@ class ModuleWriter {
    */
   applies(p: Policy): string[] {
     const head = "# Whether the policy applies to the review (operation and precondition); every violation requires it.";
-    if (!p.when) return [head, "applies if _operation_matches"];
+    // One query for policyc test: undefined when the policy does not apply, else the violations.
+    const review = ["", "# For policyc test (Gatekeeper reads only violation): the review's outcome in one query.", 'policyc_review := {"violations": violation} if applies'];
+    if (!p.when) return [head, "applies if _operation_matches", ...review];
     const body = ["_operation_matches", `${SUBJECT} := _subject`, ...this.holds(p.when, [])];
-    return [head, "applies if {", ...body.map((l) => `\t${l}`), "}"];
+    return [head, "applies if {", ...body.map((l) => `\t${l}`), "}", ...review];
   }
 
   violation(r: Rule): string[] {
