@@ -77,16 +77,22 @@ export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: 
   const issues: Issue[] = [];
   const policies: LoadedPolicy[] = [];
   const rel = (f: string) => path.relative(cwd, f).split(path.sep).join("/");
-  for (const abs of files.map((f) => path.resolve(cwd, f))) {
-    let mod: Record<string, unknown>;
-    try {
-      // The modification time in the URL makes a long-lived process (tests, watch mode) see
-      // edits instead of Node's cached module.
-      mod = await nativeImport(`${pathToFileURL(abs).href}?mtime=${statSync(abs).mtimeMs}`);
-    } catch (e) {
+  const absolute = files.map((f) => path.resolve(cwd, f));
+  // All imports at once: the hooks thread strips one file's types while this thread evaluates
+  // another. Results are then read in file order, so output does not depend on timing.
+  const imported = await Promise.allSettled(
+    // The modification time in the URL makes a long-lived process (tests, watch mode) see
+    // edits instead of Node's cached module.
+    absolute.map((abs) => nativeImport(`${pathToFileURL(abs).href}?mtime=${statSync(abs).mtimeMs}`) as Promise<Record<string, unknown>>),
+  );
+  for (const [i, abs] of absolute.entries()) {
+    const result = imported[i]!;
+    if (result.status === "rejected") {
+      const e: unknown = result.reason;
       issues.push(issue("policy_load_error", `importing the policy module failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`, errorLocation(e, abs, rel(abs))));
       continue;
     }
+    const mod = result.value;
     const seen = new Set<unknown>();
     let found = 0;
     for (const [exportName, value] of Object.entries(mod).sort(([a], [b]) => (a === "default" ? -1 : b === "default" ? 1 : a < b ? -1 : 1))) {
