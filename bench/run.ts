@@ -109,8 +109,8 @@ for (const n of sizes) {
   for (const c of built.compiled) {
     const docs = c.outputs.find((o) => o.target === "kubernetes")!.documents as unknown as KubeObject[];
     const id = `floor-${c.policy.name}`;
-    runtime.call({ op: "compile", id, policy: docs[0] });
-    vaps.set(c.policy.name, { id, bindings: docs.slice(1) });
+    runtime.call({ op: "compile", id, policy: docs[0], bindings: docs.slice(1) });
+    vaps.set(c.policy.name, { id });
   }
   const celRequests = requests.map((r) => ({ op: "evaluate", ...vaps.get(r.c.policy.policy.name)!, admission: admissionInput(r.requests[0]!.request) }));
   const celFloorMs = time(() => { for (const q of celRequests) runtime.call(q); });

@@ -153,6 +153,48 @@ type response struct {
 type compiled struct {
 	policy    *v1.ValidatingAdmissionPolicy
 	validator validating.Validator
+	// The bindings sent with compile, decoded and defaulted once; an evaluate request may send
+	// its own instead.
+	bindings []*v1.ValidatingAdmissionPolicyBinding
+}
+
+// sharedObjectInterfaces: the (empty) scheme the admission attributes need, built once.
+var sharedObjectInterfaces = admission.NewObjectInterfacesFromScheme(runtime.NewScheme())
+
+// namespaceCache holds decoded Namespace objects by their JSON: a run sends the same few
+// namespaces with every request. Cleared when it grows past a bound.
+var namespaceCache = map[string]*corev1.Namespace{}
+
+func decodeNamespace(raw json.RawMessage) (*corev1.Namespace, error) {
+	if ns, ok := namespaceCache[string(raw)]; ok {
+		return ns, nil
+	}
+	var ns corev1.Namespace
+	if err := json.Unmarshal(raw, &ns); err != nil {
+		return nil, err
+	}
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	ns.Labels["kubernetes.io/metadata.name"] = ns.Name
+	if len(namespaceCache) > 1000 {
+		namespaceCache = map[string]*corev1.Namespace{}
+	}
+	namespaceCache[string(raw)] = &ns
+	return &ns, nil
+}
+
+func decodeBindings(raws []json.RawMessage) ([]*v1.ValidatingAdmissionPolicyBinding, error) {
+	out := make([]*v1.ValidatingAdmissionPolicyBinding, 0, len(raws))
+	for _, raw := range raws {
+		var b v1.ValidatingAdmissionPolicyBinding
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return nil, err
+		}
+		defaultBinding(&b)
+		out = append(out, &b)
+	}
+	return out, nil
 }
 
 var policies = map[string]*compiled{}
@@ -303,8 +345,12 @@ func doCompile(req *request) response {
 	if req.Kyverno {
 		env = kyvernoEnvSet()
 	}
+	bindings, err := decodeBindings(req.Bindings)
+	if err != nil {
+		return response{Error: "binding: " + err.Error()}
+	}
 	validator, problems := compilePolicy(&policy, env)
-	policies[req.ID] = &compiled{policy: &policy, validator: validator}
+	policies[req.ID] = &compiled{policy: &policy, validator: validator, bindings: bindings}
 	return response{OK: len(problems) == 0, Problems: problems}
 }
 
@@ -454,15 +500,11 @@ func doEvaluate(req *request) response {
 	}
 	nsMap := namespaces{}
 	for _, raw := range in.Namespaces {
-		var ns corev1.Namespace
-		if err := json.Unmarshal(raw, &ns); err != nil {
+		ns, err := decodeNamespace(raw)
+		if err != nil {
 			return response{Error: "namespace: " + err.Error()}
 		}
-		if ns.Labels == nil {
-			ns.Labels = map[string]string{}
-		}
-		ns.Labels["kubernetes.io/metadata.name"] = ns.Name
-		nsMap[ns.Name] = &ns
+		nsMap[ns.Name] = ns
 	}
 	var params []*unstructured.Unstructured
 	for _, raw := range in.Params {
@@ -487,7 +529,7 @@ func doEvaluate(req *request) response {
 	kind := schema.GroupVersionKind{Group: in.Kind.Group, Version: in.Kind.Version, Kind: in.Kind.Kind}
 	resource := schema.GroupVersionResource{Group: in.Resource.Group, Version: in.Resource.Version, Resource: in.Resource.Resource}
 	attr := admission.NewAttributesRecord(object, oldObject, kind, in.Namespace, in.Name, resource, in.Subresource, admission.Operation(in.Operation), nil, in.DryRun, u)
-	o := admission.NewObjectInterfacesFromScheme(runtime.NewScheme())
+	o := sharedObjectInterfaces
 	matcher := generic.NewPolicyMatcher(matching.NewMatcher(nsMap, nil))
 
 	matches, matchResource, matchKind, err := matcher.DefinitionMatches(attr, o, validating.NewValidatingAdmissionPolicyAccessor(c.policy))
@@ -509,17 +551,18 @@ func doEvaluate(req *request) response {
 		namespace = nsMap.get(in.Namespace)
 	}
 	authz := answerAuthorizer(in.Authorizer)
-	for _, raw := range req.Bindings {
-		var binding v1.ValidatingAdmissionPolicyBinding
-		if err := json.Unmarshal(raw, &binding); err != nil {
+	bindings := c.bindings
+	if len(req.Bindings) > 0 {
+		if bindings, err = decodeBindings(req.Bindings); err != nil {
 			return response{Error: "binding: " + err.Error()}
 		}
-		defaultBinding(&binding)
+	}
+	for _, binding := range bindings {
 		br := bindingResult{Binding: binding.Name}
 		for _, a := range binding.Spec.ValidationActions {
 			br.ValidationActions = append(br.ValidationActions, string(a))
 		}
-		bm, err := matcher.BindingMatches(attr, o, validating.NewValidatingAdmissionPolicyBindingAccessor(&binding))
+		bm, err := matcher.BindingMatches(attr, o, validating.NewValidatingAdmissionPolicyBindingAccessor(binding))
 		if err != nil {
 			br.Error = "matchResources: " + err.Error()
 			out.Bindings = append(out.Bindings, br)

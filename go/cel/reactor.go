@@ -7,35 +7,37 @@ import (
 	"unsafe"
 )
 
-// Buffers handed to the host stay reachable here until it frees them.
-var buffers = map[uint32][]byte{}
+// One request buffer, reused across calls: the host writes a request into it and calls
+// policyc_call, so a request costs one call into the Go runtime (each entry is not free).
+var requestBuffer []byte
 
-//go:wasmexport policyc_alloc
-func policycAlloc(size uint32) uint32 {
-	b := make([]byte, size+1)
-	p := uint32(uintptr(unsafe.Pointer(&b[0])))
-	buffers[p] = b
-	return p
+// The last answer, kept reachable until the next call; the host copies it out before then.
+var answer []byte
+
+// policyc_buffer returns the address of a request buffer of at least size bytes.
+//
+//go:wasmexport policyc_buffer
+func policycBuffer(size uint32) uint32 {
+	if uint32(cap(requestBuffer)) < size+1 {
+		requestBuffer = make([]byte, size+1+size/2)
+	}
+	return uint32(uintptr(unsafe.Pointer(&requestBuffer[0])))
 }
 
-//go:wasmexport policyc_free
-func policycFree(p uint32) {
-	delete(buffers, p)
-}
-
-// policyc_call handles the JSON request at ptr/len and returns the answer's pointer and length
-// packed as ptr<<32 | len; the host frees the answer with policyc_free.
+// policyc_call handles the JSON request of n bytes in the request buffer and returns the
+// answer's address and length packed as addr<<32 | len.
 //
 //go:wasmexport policyc_call
-func policycCall(p uint32, n uint32) uint64 {
-	in := buffers[p][:n]
-	out, err := json.Marshal(handle(in))
+func policycCall(n uint32) uint64 {
+	out, err := json.Marshal(handle(requestBuffer[:n]))
 	if err != nil {
 		out = []byte(`{"ok":false,"error":"encoding the answer failed"}`)
 	}
-	q := policycAlloc(uint32(len(out)))
-	copy(buffers[q], out)
-	return uint64(q)<<32 | uint64(len(out))
+	if len(out) == 0 {
+		out = []byte("null")
+	}
+	answer = out
+	return uint64(uintptr(unsafe.Pointer(&answer[0])))<<32 | uint64(len(answer))
 }
 
 func main() {}

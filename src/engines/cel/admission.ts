@@ -64,7 +64,6 @@ export class CompiledVap {
     private readonly runtime: CelRuntime,
     private readonly id: string,
     readonly name: string,
-    private readonly bindings: readonly KubeObject[],
   ) {}
 
   /**
@@ -74,10 +73,11 @@ export class CompiledVap {
   static compile(runtime: CelRuntime, policy: KubeObject, bindings: readonly KubeObject[], options: { kyverno?: boolean } = {}): CompiledVap {
     const id = `p${++counter}`;
     const name = String(policy.metadata?.name ?? "");
-    const r = runtime.call({ op: "compile", id, policy, ...(options.kyverno ? { kyverno: true } : {}) });
+    // The bindings go with the policy, decoded once on the Go side, not with every request.
+    const r = runtime.call({ op: "compile", id, policy, bindings, ...(options.kyverno ? { kyverno: true } : {}) });
     if (r.error) throw new Error(`${name}: ${r.error}`);
     if (!r.ok) throw new CelCompileError(name, r.problems ?? []);
-    return new CompiledVap(runtime, id, name, bindings);
+    return new CompiledVap(runtime, id, name);
   }
 
   /** Frees the compiled programs on the Go side; the object must not be used afterwards. */
@@ -86,7 +86,7 @@ export class CompiledVap {
   }
 
   evaluate(req: AdmissionRequest): CelVerdict {
-    const r = this.runtime.call({ op: "evaluate", id: this.id, bindings: this.bindings, admission: admissionInput(req) });
+    const r = this.runtime.call({ op: "evaluate", id: this.id, admission: admissionInput(req) });
     if (r.error) return { verdict: "error", reason: r.error };
     if (!r.matched) return { verdict: "none", reason: "matchConstraints do not match the request" };
     const bound = (r.bindings ?? []).filter((b) => b.matched || b.error);

@@ -40,15 +40,17 @@ export interface CelResponse {
 
 interface Exports {
   memory: WebAssembly.Memory;
-  policyc_alloc(n: number): number;
-  policyc_free(p: number): void;
-  policyc_call(p: number, n: number): bigint;
+  policyc_buffer(n: number): number;
+  policyc_call(n: number): bigint;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class CelRuntime {
+  /** The Go side's request buffer: its address and size (grown on demand). */
+  private buffer = { address: 0, size: 0 };
+
   private constructor(private readonly exports: Exports) {}
 
   private static loading: Promise<CelRuntime> | undefined;
@@ -75,19 +77,19 @@ export class CelRuntime {
     return new CelRuntime(instance.exports as unknown as Exports);
   }
 
-  /** One request to the Go side; answers are plain JSON. */
+  /** One request to the Go side (a single call into the Go runtime); answers are plain JSON. */
   call(request: object): CelResponse {
     const ex = this.exports;
     const bytes = encoder.encode(JSON.stringify(request));
-    // Wasm i32 results arrive signed: addresses above 2 GiB must be read as unsigned.
-    const p = ex.policyc_alloc(bytes.length) >>> 0;
-    new Uint8Array(ex.memory.buffer, p, bytes.length).set(bytes);
-    const packed = ex.policyc_call(p, bytes.length);
-    ex.policyc_free(p);
+    if (bytes.length > this.buffer.size) {
+      // Wasm i32 results arrive signed: addresses above 2 GiB must be read as unsigned.
+      this.buffer = { address: ex.policyc_buffer(bytes.length) >>> 0, size: bytes.length };
+    }
+    new Uint8Array(ex.memory.buffer, this.buffer.address, bytes.length).set(bytes);
+    const packed = ex.policyc_call(bytes.length);
     const q = Number((packed >> 32n) & 0xffffffffn);
     const n = Number(packed & 0xffffffffn);
-    const text = decoder.decode(new Uint8Array(ex.memory.buffer, q, n));
-    ex.policyc_free(q);
-    return JSON.parse(text) as CelResponse;
+    // The answer stays valid until the next call; decode copies it out.
+    return JSON.parse(decoder.decode(new Uint8Array(ex.memory.buffer, q, n))) as CelResponse;
   }
 }
