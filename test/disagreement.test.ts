@@ -1,8 +1,13 @@
-/** The cross-engine check: a case fails with its own label when engines disagree, even if one matches. */
+/**
+ * The cross-engine check: a case fails with its own label when engines disagree, even if one
+ * matches. And generated code an engine rejects is reported as policyc's bug (exit 3), naming the policy.
+ */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CompiledPolicy } from "../src/build/index.js";
-import { collectCases, referenceEngine, type PolicyEngine } from "../src/harness/index.js";
+import { CelRuntime } from "../src/engines/cel/index.js";
+import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
+import { CelPolicyEngine, collectCases, GatekeeperPolicyEngine, referenceEngine, type PolicyEngine } from "../src/harness/index.js";
 import { runPolicycCase } from "../src/harness/policyc-cases.js";
 import { buildDir, ROOT } from "./support/helpers.js";
 
@@ -23,5 +28,37 @@ describe("engines disagree", () => {
     expect(rows[1]!.reason).toBe("engines disagree: gatekeeper=allow reference=deny");
     expect(rows[0]!.reason).toBe("engines disagree: gatekeeper=allow reference=deny; expected deny, got allow");
     expect(path.isAbsolute(ROOT)).toBe(true);
+  });
+});
+
+describe("generated code an engine rejects is policyc's bug", () => {
+  /** The privileged-containers policy with one target's documents rewritten. */
+  async function tampered(target: string, edit: (doc: Record<string, unknown>) => void): Promise<CompiledPolicy> {
+    const built = await buildDir("policies");
+    const p = built.compiled.find((c) => c.policy.name === "disallow-privileged-containers")!;
+    const outputs = p.outputs.map((o) => (o.target !== target ? o : { ...o, documents: o.documents.map((d, i) => { const copy = structuredClone(d) as unknown as Record<string, unknown>; if (i === 0) edit(copy); return copy as never; }) }));
+    return { ...p, outputs };
+  }
+
+  it("Rego that does not compile: an internal issue naming the policy file and line", async () => {
+    const p = await tampered("gatekeeper", (t) => {
+      const target = (t.spec as { targets: { rego: string }[] }).targets[0]!;
+      target.rego = target.rego.replace("violation contains", "violation contains contains");
+    });
+    const gk = await GatekeeperPolicyEngine.prepare([p], await discoverRegoCompiler(), undefined);
+    expect(gk.internal).toHaveLength(1);
+    expect(gk.internal[0]).toMatchObject({ code: "generated_code_error", source: { file: "policies/disallow-privileged-containers.ts", line: p.policy.source.line } });
+    expect(gk.internal[0]!.message).toMatch(/^policyc generated Rego for gatekeeper that does not compile \(a policyc bug; please report it\): .*rego_parse_error/);
+  });
+
+  it("CEL that does not compile: the same, for the CEL targets", async () => {
+    const p = await tampered("kubernetes", (vap) => {
+      (vap.spec as { validations: { expression: string }[] }).validations[0]!.expression = "object.spec.(";
+    });
+    const cel = CelPolicyEngine.prepare("kubernetes", [p], await CelRuntime.get());
+    cel.engine.release();
+    expect(cel.internal).toHaveLength(1);
+    expect(cel.internal[0]).toMatchObject({ code: "generated_code_error", source: { file: "policies/disallow-privileged-containers.ts" } });
+    expect(cel.internal[0]!.message).toMatch(/^policyc generated CEL for kubernetes that does not compile/);
   });
 });
