@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -206,6 +208,40 @@ func envSet() *environment.EnvSet {
 // compilePolicy mirrors the API server's compilePolicy (validating/plugin.go), which is unexported:
 // variables, match conditions, validations, audit annotations and message expressions compiled
 // in one composited environment with the policy's optional variables.
+// recordingConditions compiles conditions the way the API server's condition compiler does
+// (each expression once, nil accessors skipped) and records compile errors under the field
+// names it is given, the way the API server's validation of a policy names them
+// (spec.validations[0].expression). One compile per expression: before, a second pass
+// type-checked every expression again just to name its errors.
+type recordingConditions struct {
+	compiler cel.Compiler
+	fields   []string
+	problems []problem
+}
+
+func (r *recordingConditions) CompileCondition(accessors []cel.ExpressionAccessor, options cel.OptionalVariableDeclarations, mode environment.Type) cel.ConditionEvaluator {
+	results := make([]cel.CompilationResult, len(accessors))
+	for i, a := range accessors {
+		if a == nil {
+			continue
+		}
+		results[i] = r.compiler.CompileCELExpression(a, options, mode)
+		if results[i].Error != nil && i < len(r.fields) {
+			r.problems = append(r.problems, problem{Field: r.fields[i], Message: results[i].Error.Detail})
+		}
+	}
+	return cel.NewCondition(results)
+}
+
+// conditions compiles accessors through the recorder, naming them field(i).
+func (r *recordingConditions) conditions(c *cel.CompositedCompiler, accessors []cel.ExpressionAccessor, options cel.OptionalVariableDeclarations, field func(i int) string) cel.ConditionEvaluator {
+	r.fields = make([]string, len(accessors))
+	for i := range accessors {
+		r.fields[i] = field(i)
+	}
+	return c.CompileCondition(accessors, options, environment.StoredExpressions)
+}
+
 func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (validating.Validator, []problem) {
 	hasParam := policy.Spec.ParamKind != nil
 	optionalVars := cel.OptionalVariableDeclarations{HasParams: hasParam, HasAuthorizer: true}
@@ -215,11 +251,14 @@ func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet
 	if err != nil {
 		return nil, []problem{{Field: "spec", Message: err.Error()}}
 	}
-	variables := make([]cel.NamedExpressionAccessor, len(policy.Spec.Variables))
+	rec := &recordingConditions{compiler: compiler.Compiler}
+	compiler.ConditionCompiler = rec
 	for i := range policy.Spec.Variables {
-		variables[i] = &validating.Variable{Name: policy.Spec.Variables[i].Name, Expression: policy.Spec.Variables[i].Expression}
+		v := &validating.Variable{Name: policy.Spec.Variables[i].Name, Expression: policy.Spec.Variables[i].Expression}
+		if r := compiler.CompileAndStoreVariable(v, optionalVars, environment.StoredExpressions); r.Error != nil {
+			rec.problems = append(rec.problems, problem{Field: fmt.Sprintf("spec.variables[%d].expression", i), Message: r.Error.Detail})
+		}
 	}
-	compiler.CompileAndStoreVariables(variables, optionalVars, environment.StoredExpressions)
 
 	var matcher matchconditions.Matcher
 	if n := len(policy.Spec.MatchConditions); n > 0 {
@@ -227,7 +266,7 @@ func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet
 		for i := range policy.Spec.MatchConditions {
 			accessors[i] = (*matchconditions.MatchCondition)(&policy.Spec.MatchConditions[i])
 		}
-		matcher = matchconditions.NewMatcher(compiler.CompileCondition(accessors, optionalVars, environment.StoredExpressions), failurePolicy, "policy", "validate", policy.Name)
+		matcher = matchconditions.NewMatcher(rec.conditions(compiler, accessors, optionalVars, func(i int) string { return fmt.Sprintf("spec.matchConditions[%d].expression", i) }), failurePolicy, "policy", "validate", policy.Name)
 	}
 	validations := make([]cel.ExpressionAccessor, len(policy.Spec.Validations))
 	messages := make([]cel.ExpressionAccessor, len(policy.Spec.Validations))
@@ -242,51 +281,34 @@ func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet
 		annotations[i] = &validating.AuditAnnotationCondition{Key: a.Key, ValueExpression: a.ValueExpression}
 	}
 	validator := validating.NewValidator(
-		compiler.CompileCondition(validations, optionalVars, environment.StoredExpressions),
+		rec.conditions(compiler, validations, optionalVars, func(i int) string { return fmt.Sprintf("spec.validations[%d].expression", i) }),
 		matcher,
-		compiler.CompileCondition(annotations, optionalVars, environment.StoredExpressions),
-		compiler.CompileCondition(messages, expressionOptionalVars, environment.StoredExpressions),
+		rec.conditions(compiler, annotations, optionalVars, func(i int) string { return fmt.Sprintf("spec.auditAnnotations[%d].valueExpression", i) }),
+		rec.conditions(compiler, messages, expressionOptionalVars, func(i int) string { return fmt.Sprintf("spec.validations[%d].messageExpression", i) }),
 		failurePolicy,
 		nil,
 	)
-	return validator, typeCheckProblems(policy, optionalVars, env)
+	sort.SliceStable(rec.problems, func(a, b int) bool { return fieldOrder(rec.problems[a].Field) < fieldOrder(rec.problems[b].Field) })
+	return validator, rec.problems
 }
 
-// typeCheckProblems compiles each expression alone to report compile errors with their field,
-// the way the API server's validation of a policy names them (spec.validations[0].expression).
-func typeCheckProblems(policy *v1.ValidatingAdmissionPolicy, vars cel.OptionalVariableDeclarations, env *environment.EnvSet) []problem {
-	compiler, err := cel.NewCompositedCompiler(env)
-	if err != nil {
-		return []problem{{Field: "spec", Message: err.Error()}}
-	}
-	var out []problem
-	for i, v := range policy.Spec.Variables {
-		acc := &validating.Variable{Name: v.Name, Expression: v.Expression}
-		r := compiler.CompileAndStoreVariable(acc, vars, environment.StoredExpressions)
-		if r.Error != nil {
-			out = append(out, problem{Field: fmt.Sprintf("spec.variables[%d].expression", i), Message: r.Error.Detail})
+// fieldOrder sorts problems as the policy lists its fields: variables, matchConditions, each
+// validation's expression then messageExpression, auditAnnotations.
+func fieldOrder(field string) string {
+	sections := []string{"spec.variables", "spec.matchConditions", "spec.validations", "spec.auditAnnotations"}
+	for rank, prefix := range sections {
+		if strings.HasPrefix(field, prefix+"[") {
+			rest := field[len(prefix)+1:]
+			end := strings.IndexByte(rest, ']')
+			index, _ := strconv.Atoi(rest[:end])
+			sub := 0
+			if strings.HasSuffix(field, "messageExpression") {
+				sub = 1
+			}
+			return fmt.Sprintf("%d-%08d-%d", rank, index, sub)
 		}
 	}
-	check := func(field string, acc cel.ExpressionAccessor, v cel.OptionalVariableDeclarations) {
-		r := compiler.CompileCELExpression(acc, v, environment.StoredExpressions)
-		if r.Error != nil {
-			out = append(out, problem{Field: field, Message: r.Error.Detail})
-		}
-	}
-	for i := range policy.Spec.MatchConditions {
-		check(fmt.Sprintf("spec.matchConditions[%d].expression", i), (*matchconditions.MatchCondition)(&policy.Spec.MatchConditions[i]), vars)
-	}
-	noAuthz := cel.OptionalVariableDeclarations{HasParams: vars.HasParams}
-	for i, v := range policy.Spec.Validations {
-		check(fmt.Sprintf("spec.validations[%d].expression", i), &validating.ValidationCondition{Expression: v.Expression}, vars)
-		if v.MessageExpression != "" {
-			check(fmt.Sprintf("spec.validations[%d].messageExpression", i), &validating.MessageExpressionCondition{MessageExpression: v.MessageExpression}, noAuthz)
-		}
-	}
-	for i, a := range policy.Spec.AuditAnnotations {
-		check(fmt.Sprintf("spec.auditAnnotations[%d].valueExpression", i), &validating.AuditAnnotationCondition{Key: a.Key, ValueExpression: a.ValueExpression}, vars)
-	}
-	return out
+	return "9-" + field
 }
 
 // The API server's defaults for what a policy file may leave out (admissionregistration/v1
