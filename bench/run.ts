@@ -89,7 +89,7 @@ for (const n of sizes) {
   // Per-evaluation costs: the best of several passes over all cases, for the harness and the
   // floors alike. On a shared machine the minimum is the stable statistic: other load only ever
   // adds time. (Whole-process wall times above are medians.)
-  const loops = quick ? 5 : 10;
+  const loops = quick ? 10 : 20;
   const time = (f: () => void) => {
     f();
     let best = Infinity;
