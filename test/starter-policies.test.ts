@@ -3,7 +3,7 @@
  * gatekeeper on OPA Wasm, the reference evaluator), through policyc/testing as users write them.
  */
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadPolicies } from "../src/load/index.js";
 import { EngineDisagreementError, evaluate, policycMatchers } from "../src/testing/index.js";
 import { ROOT } from "./support/helpers.js";

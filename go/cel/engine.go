@@ -12,8 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -205,18 +203,14 @@ func envSet() *environment.EnvSet {
 	return environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
 }
 
-// compilePolicy mirrors the API server's compilePolicy (validating/plugin.go), which is unexported:
-// variables, match conditions, validations, audit annotations and message expressions compiled
-// in one composited environment with the policy's optional variables.
 // recordingConditions compiles conditions the way the API server's condition compiler does
-// (each expression once, nil accessors skipped) and records compile errors under the field
-// names it is given, the way the API server's validation of a policy names them
-// (spec.validations[0].expression). One compile per expression: before, a second pass
-// type-checked every expression again just to name its errors.
+// (each expression once, nil accessors skipped) and records each compile error under its field
+// name (spec.validations[0].expression), the way the API server's validation of a policy names
+// it — so no second pass type-checks every expression again just to name its errors.
 type recordingConditions struct {
 	compiler cel.Compiler
-	fields   []string
-	problems []problem
+	format   string // the field name of accessor i: fmt.Sprintf(format, i)
+	errors   map[string]string
 }
 
 func (r *recordingConditions) CompileCondition(accessors []cel.ExpressionAccessor, options cel.OptionalVariableDeclarations, mode environment.Type) cel.ConditionEvaluator {
@@ -226,22 +220,24 @@ func (r *recordingConditions) CompileCondition(accessors []cel.ExpressionAccesso
 			continue
 		}
 		results[i] = r.compiler.CompileCELExpression(a, options, mode)
-		if results[i].Error != nil && i < len(r.fields) {
-			r.problems = append(r.problems, problem{Field: r.fields[i], Message: results[i].Error.Detail})
+		if results[i].Error != nil {
+			r.errors[fmt.Sprintf(r.format, i)] = results[i].Error.Detail
 		}
 	}
 	return cel.NewCondition(results)
 }
 
-// conditions compiles accessors through the recorder, naming them field(i).
-func (r *recordingConditions) conditions(c *cel.CompositedCompiler, accessors []cel.ExpressionAccessor, options cel.OptionalVariableDeclarations, field func(i int) string) cel.ConditionEvaluator {
-	r.fields = make([]string, len(accessors))
-	for i := range accessors {
-		r.fields[i] = field(i)
-	}
+// compile compiles accessors through the composited compiler (which calls the recorder),
+// naming accessor i by format.
+func (r *recordingConditions) compile(c *cel.CompositedCompiler, format string, accessors []cel.ExpressionAccessor, options cel.OptionalVariableDeclarations) cel.ConditionEvaluator {
+	r.format = format
 	return c.CompileCondition(accessors, options, environment.StoredExpressions)
 }
 
+// compilePolicy mirrors the API server's compilePolicy (validating/plugin.go), which is unexported:
+// variables, match conditions, validations, audit annotations and message expressions compiled
+// in one composited environment with the policy's optional variables. Compile errors come back
+// in the order the fields appear in the policy.
 func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (validating.Validator, []problem) {
 	hasParam := policy.Spec.ParamKind != nil
 	optionalVars := cel.OptionalVariableDeclarations{HasParams: hasParam, HasAuthorizer: true}
@@ -251,12 +247,12 @@ func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet
 	if err != nil {
 		return nil, []problem{{Field: "spec", Message: err.Error()}}
 	}
-	rec := &recordingConditions{compiler: compiler.Compiler}
+	rec := &recordingConditions{compiler: compiler.Compiler, errors: map[string]string{}}
 	compiler.ConditionCompiler = rec
 	for i := range policy.Spec.Variables {
 		v := &validating.Variable{Name: policy.Spec.Variables[i].Name, Expression: policy.Spec.Variables[i].Expression}
 		if r := compiler.CompileAndStoreVariable(v, optionalVars, environment.StoredExpressions); r.Error != nil {
-			rec.problems = append(rec.problems, problem{Field: fmt.Sprintf("spec.variables[%d].expression", i), Message: r.Error.Detail})
+			rec.errors[fmt.Sprintf("spec.variables[%d].expression", i)] = r.Error.Detail
 		}
 	}
 
@@ -266,7 +262,7 @@ func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet
 		for i := range policy.Spec.MatchConditions {
 			accessors[i] = (*matchconditions.MatchCondition)(&policy.Spec.MatchConditions[i])
 		}
-		matcher = matchconditions.NewMatcher(rec.conditions(compiler, accessors, optionalVars, func(i int) string { return fmt.Sprintf("spec.matchConditions[%d].expression", i) }), failurePolicy, "policy", "validate", policy.Name)
+		matcher = matchconditions.NewMatcher(rec.compile(compiler, "spec.matchConditions[%d].expression", accessors, optionalVars), failurePolicy, "policy", "validate", policy.Name)
 	}
 	validations := make([]cel.ExpressionAccessor, len(policy.Spec.Validations))
 	messages := make([]cel.ExpressionAccessor, len(policy.Spec.Validations))
@@ -281,34 +277,35 @@ func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet
 		annotations[i] = &validating.AuditAnnotationCondition{Key: a.Key, ValueExpression: a.ValueExpression}
 	}
 	validator := validating.NewValidator(
-		rec.conditions(compiler, validations, optionalVars, func(i int) string { return fmt.Sprintf("spec.validations[%d].expression", i) }),
+		rec.compile(compiler, "spec.validations[%d].expression", validations, optionalVars),
 		matcher,
-		rec.conditions(compiler, annotations, optionalVars, func(i int) string { return fmt.Sprintf("spec.auditAnnotations[%d].valueExpression", i) }),
-		rec.conditions(compiler, messages, expressionOptionalVars, func(i int) string { return fmt.Sprintf("spec.validations[%d].messageExpression", i) }),
+		rec.compile(compiler, "spec.auditAnnotations[%d].valueExpression", annotations, optionalVars),
+		rec.compile(compiler, "spec.validations[%d].messageExpression", messages, expressionOptionalVars),
 		failurePolicy,
 		nil,
 	)
-	sort.SliceStable(rec.problems, func(a, b int) bool { return fieldOrder(rec.problems[a].Field) < fieldOrder(rec.problems[b].Field) })
-	return validator, rec.problems
-}
 
-// fieldOrder sorts problems as the policy lists its fields: variables, matchConditions, each
-// validation's expression then messageExpression, auditAnnotations.
-func fieldOrder(field string) string {
-	sections := []string{"spec.variables", "spec.matchConditions", "spec.validations", "spec.auditAnnotations"}
-	for rank, prefix := range sections {
-		if strings.HasPrefix(field, prefix+"[") {
-			rest := field[len(prefix)+1:]
-			end := strings.IndexByte(rest, ']')
-			index, _ := strconv.Atoi(rest[:end])
-			sub := 0
-			if strings.HasSuffix(field, "messageExpression") {
-				sub = 1
-			}
-			return fmt.Sprintf("%d-%08d-%d", rank, index, sub)
+	// The recorded errors, in the policy's field order.
+	var fields []string
+	for i := range policy.Spec.Variables {
+		fields = append(fields, fmt.Sprintf("spec.variables[%d].expression", i))
+	}
+	for i := range policy.Spec.MatchConditions {
+		fields = append(fields, fmt.Sprintf("spec.matchConditions[%d].expression", i))
+	}
+	for i := range policy.Spec.Validations {
+		fields = append(fields, fmt.Sprintf("spec.validations[%d].expression", i), fmt.Sprintf("spec.validations[%d].messageExpression", i))
+	}
+	for i := range policy.Spec.AuditAnnotations {
+		fields = append(fields, fmt.Sprintf("spec.auditAnnotations[%d].valueExpression", i))
+	}
+	var problems []problem
+	for _, f := range fields {
+		if msg, ok := rec.errors[f]; ok {
+			problems = append(problems, problem{Field: f, Message: msg})
 		}
 	}
-	return "9-" + field
+	return validator, problems
 }
 
 // The API server's defaults for what a policy file may leave out (admissionregistration/v1

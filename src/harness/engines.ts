@@ -92,7 +92,7 @@ export class GatekeeperPolicyEngine implements PolicyEngine {
     const { engine, errors } = await GatekeeperEngine.prepare(templates, compiler, cacheDir);
     const internal = errors.flatMap((e) => {
       const policy = policies.find((p) => p.file === e.template.source);
-      return e.problems.map((p) => generatedCodeIssue(policy, "gatekeeper", `${formatTemplateProblem(e.template, p)}`));
+      return e.problems.map((p) => generatedCodeIssue(policy, "gatekeeper", formatTemplateProblem(e.template, p)));
     });
     return { engine: new GatekeeperPolicyEngine(engine, constraints), internal, stats: engine.stats };
   }

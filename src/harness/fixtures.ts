@@ -82,6 +82,7 @@ interface ParsedFile {
   readonly starts: readonly { line: number; col: number }[];
   readonly yaml: readonly Document[];
   readonly lines: LineCounter;
+  readonly text: string;
 }
 
 const cache = new Map<string, ParsedFile>();
@@ -147,7 +148,7 @@ export function readFixtures(file: string, displayRoot: string, options: { objec
     starts.push(start);
   }
   if (out.length === 0) throw new FixtureError({ file: shown, message: "the file holds no YAML document" });
-  const parsed = { shown, docs: out, starts, yaml: nonEmpty, lines };
+  const parsed = { shown, docs: out, starts, yaml: nonEmpty, lines, text };
   cache.set(abs, parsed);
   return options.objects === false ? out : checkObjects(parsed);
 }
@@ -196,8 +197,7 @@ export function positionInString(file: string, field: readonly (string | number)
   const start = parsed.lines.linePos(node.range[0]);
   if (node.type !== "BLOCK_LITERAL" || row < 1) return { line: start.line, column: start.col };
   // The content starts on the line after the `|` header, indented like its first line.
-  const text = readFileSync(path.resolve(file), "utf8").split(/\r?\n/);
-  const first = text.slice(start.line).find((l) => l.trim() !== "") ?? "";
+  const first = parsed.text.split(/\r?\n/).slice(start.line).find((l) => l.trim() !== "") ?? "";
   const indent = first.length - first.trimStart().length;
   return { line: start.line + row, column: indent + Math.max(col, 1) };
 }

@@ -5,14 +5,13 @@
  * (verify subcommand): `violations` is `yes` (at least one), `no` (none) or a count; `message`
  * is an unanchored regular expression (RE2) that the counted violations' messages must match.
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { RE2JS } from "re2js";
-import { GatekeeperEngine, readConstraint, readTemplate, TemplateError, type TemplateSpec } from "../engines/gatekeeper/index.js";
+import { GatekeeperEngine, moduleOf, readConstraint, readTemplate, TemplateError, type TemplateSpec } from "../engines/gatekeeper/index.js";
 import type { RegoCompiler } from "../engines/opa/compiler.js";
 import type { CompileStats } from "../engines/opa/cache.js";
 import { groupVersionOf, type AdmissionRequest, type KubeObject, type Operation } from "../engines/request.js";
-import { fieldError, findFiles, FixtureError, positionInString, readFixtures } from "./fixtures.js";
+import { fieldError, FixtureError, positionInString, readFixtures } from "./fixtures.js";
 import type { CompileProblem } from "../engines/opa/compiler.js";
 import type { Issue } from "../ir/index.js";
 import type { ResultRow } from "./report.js";
@@ -45,25 +44,13 @@ export interface GatorSuite {
   readonly tests: readonly GatorTest[];
 }
 
-/** Whether a YAML file is a gator Suite. */
-export function isGatorSuite(file: string): boolean {
-  if (!/\.ya?ml$/.test(file)) return false;
-  try {
-    const text = readFileSync(file, "utf8");
-    return /^kind:\s*Suite\s*$/m.test(text) && text.includes(GATOR_SUITE_API);
-  } catch {
-    return false;
-  }
-}
-
-/** Suite files under a path (a suite file itself, or a folder searched recursively). */
-export function findGatorSuites(p: string): string[] {
-  return findFiles(p, isGatorSuite);
+/** Whether a YAML file's text is a gator Suite. */
+export function isGatorSuite(text: string): boolean {
+  return /^kind:\s*Suite\s*$/m.test(text) && text.includes(GATOR_SUITE_API);
 }
 
 export function readGatorSuite(file: string, root: string): GatorSuite {
   const [doc] = readFixtures(file, root, { objects: false });
-  const shown = path.relative(root, file) || file;
   const tests = (doc!.object as { tests?: unknown }).tests;
   if (!Array.isArray(tests)) throw fieldError(file, root, ["tests"], "a gator Suite needs a tests list");
   tests.forEach((t: unknown, i) => {
@@ -191,12 +178,11 @@ export function prepareGatorTests(suites: readonly GatorSuite[], root: string): 
 
 /** A Rego compile problem of a user's template, at its line in the template file. */
 export function templateProblemIssue(t: TemplateSpec, p: CompileProblem, root: string): Issue {
-  const lib = /\/lib-(\d+)\.rego$/.exec(p.file ?? "");
-  const field = lib ? t.fields.libs[Number(lib[1]) - 1] ?? t.fields.rego : t.fields.rego;
+  const { field, lib } = moduleOf(t, p.file);
   const pos = p.row ? positionInString(path.resolve(root, t.source), field, p.row, p.col ?? 1) : undefined;
   return {
     code: "invalid_template",
-    message: `ConstraintTemplate ${t.name}: ${p.code}: ${p.message}${p.row ? ` (Rego ${lib ? `lib ${lib[1]} ` : ""}line ${p.row})` : ""}`,
+    message: `ConstraintTemplate ${t.name}: ${p.code}: ${p.message}${p.row ? ` (Rego ${lib ? `lib ${lib} ` : ""}line ${p.row})` : ""}`,
     severity: "error",
     ...(pos ? { source: { file: t.source, ...pos } } : { file: t.source }),
     path: field,

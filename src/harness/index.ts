@@ -4,4 +4,4 @@ export * from "./reporters.js";
 export { FixtureError, readFixtures, clearFixtureCache } from "./fixtures.js";
 export { collectCases, resolveCase, judge, type PolicycCase } from "./policyc-cases.js";
 export { CelPolicyEngine, GatekeeperPolicyEngine, referenceEngine, type EngineVerdict, type PolicyEngine, type Verdict } from "./engines.js";
-export { findGatorSuites, readGatorSuite, runGatorSuites, checkAssertion, expand, caseRequest } from "./gator-suite.js";
+export { isGatorSuite, readGatorSuite, runGatorSuites, checkAssertion, expand, caseRequest } from "./gator-suite.js";

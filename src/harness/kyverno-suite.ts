@@ -8,31 +8,19 @@
  * for a resource no rule applied to fails; constructs policyc does not evaluate (pattern/deny/
  * foreach rules, mutate, generate, verifyImages, `checks`) give `error` rows naming them.
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CompiledVap, validatingPolicyAsVap, CelCompileError, type CelRuntime, type CelVerdict } from "../engines/cel/index.js";
 import type { AdmissionRequest, KubeObject, Operation } from "../engines/request.js";
 import { selectorMatches } from "../engines/reference/index.js";
 import type { LabelSelector } from "../ir/index.js";
-import { fieldError, findFiles, FixtureError, readFixtures } from "./fixtures.js";
+import { fieldError, FixtureError, readFixtures } from "./fixtures.js";
 import type { Issue } from "../ir/index.js";
 import type { EngineName, ResultRow } from "./report.js";
 
 export const KYVERNO_TEST_FILE = "kyverno-test.yaml";
 
-export function isKyvernoTest(file: string): boolean {
-  if (path.basename(file) === KYVERNO_TEST_FILE) return true;
-  if (!/\.ya?ml$/.test(file)) return false;
-  try {
-    const text = readFileSync(file, "utf8");
-    return /^kind:\s*Test\s*$/m.test(text) && text.includes("cli.kyverno.io/");
-  } catch {
-    return false;
-  }
-}
-
-export function findKyvernoTests(p: string): string[] {
-  return findFiles(p, isKyvernoTest);
+export function isKyvernoTest(file: string, text: string): boolean {
+  return path.basename(file) === KYVERNO_TEST_FILE || (/^kind:\s*Test\s*$/m.test(text) && text.includes("cli.kyverno.io/"));
 }
 
 interface ResultSpec {

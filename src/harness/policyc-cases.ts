@@ -7,7 +7,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { CompiledPolicy } from "../build/index.js";
 import type { AdmissionRequest, KubeObject } from "../engines/request.js";
-import { issue, type Instance, type Issue } from "../ir/index.js";
+import { formatPath, issue, type Instance, type Issue } from "../ir/index.js";
 import type { CaseObject, TestCase } from "../sdk/index.js";
 import type { EngineVerdict, PolicyEngine } from "./engines.js";
 import { depthProblem, FixtureError, readFixtures, type Fixture } from "./fixtures.js";
@@ -98,24 +98,44 @@ export interface ResolvedRequest {
   readonly request: AdmissionRequest;
 }
 
+/** Bad input behind one of a case's fields (a fixture it names): exit 2, at the case. */
+export class CaseInputError extends Error {
+  readonly field: readonly (string | number)[];
+
+  constructor(
+    readonly policycCase: PolicycCase,
+    field: string,
+    readonly fixture: FixtureError,
+  ) {
+    const path = ["tests", policycCase.index, field];
+    super(`${formatPath(path)}: ${fixture.message}`);
+    this.name = "CaseInputError";
+    this.field = path;
+  }
+
+  /** At the policy's definePolicy call, since cases live there. */
+  toIssue(): Issue {
+    const source = this.policycCase.policy.policy.source;
+    return { code: "invalid_test_case", message: this.message, severity: "error", ...(source ? { source } : {}), path: this.field };
+  }
+}
+
 /** Fixture paths resolve against the policy file's folder. */
 function objectsOf(c: PolicycCase, o: CaseObject, field: string, root: string): Fixture[] {
   if (typeof o !== "string") {
     const deep = depthProblem(o);
-    if (deep) throw Object.assign(new FixtureError({ file: c.policy.file, message: `the inline object ${deep}` }), { caseField: ["tests", c.index, field] });
+    if (deep) throw new CaseInputError(c, field, new FixtureError({ file: c.policy.file, message: `the inline object ${deep}` }));
     return [{ object: o as KubeObject, label: describeObject(o) }];
   }
   try {
     return readFixtures(path.resolve(root, path.dirname(c.policy.file), o), root);
   } catch (error) {
-    if (error instanceof FixtureError) {
-      throw Object.assign(error, { caseField: ["tests", c.index, field] });
-    }
+    if (error instanceof FixtureError) throw new CaseInputError(c, field, error);
     throw error;
   }
 }
 
-/** The requests a case describes: one per resource document. Throws FixtureError (bad input). */
+/** The requests a case describes: one per resource document. Throws CaseInputError (bad input). */
 export function resolveCase(c: PolicycCase, root: string): { instance: Instance; requests: ResolvedRequest[] } {
   const t = c.test;
   const instance = (t.instance ? c.policy.policy.instances.find((i) => i.name === t.instance) : c.policy.policy.instances[0])!;

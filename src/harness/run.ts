@@ -2,7 +2,7 @@
  * `policyc test`: policyc's own cases on every selected engine, and existing suites (gator) as
  * they are. Produces one Report; the CLI and policyc/testing render it.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildPolicies, type CompiledPolicy } from "../build/index.js";
@@ -12,10 +12,10 @@ import { type Issue, TARGET_NAMES } from "../ir/index.js";
 import { findPolicyFiles, locateIssues } from "../load/index.js";
 import { CelPolicyEngine, GatekeeperPolicyEngine, referenceEngine, type PolicyEngine } from "./engines.js";
 import { CelRuntime } from "../engines/cel/index.js";
-import { FixtureError } from "./fixtures.js";
-import { findGatorSuites, readGatorSuite, runGatorSuites } from "./gator-suite.js";
-import { findKyvernoTests, runKyvernoTests } from "./kyverno-suite.js";
-import { collectCases, runPolicycCase, type PolicycCase } from "./policyc-cases.js";
+import { findFiles, FixtureError } from "./fixtures.js";
+import { isGatorSuite, readGatorSuite, runGatorSuites } from "./gator-suite.js";
+import { isKyvernoTest, runKyvernoTests } from "./kyverno-suite.js";
+import { CaseInputError, collectCases, runPolicycCase } from "./policyc-cases.js";
 import { ENGINE_NAMES, summarize, type EngineName, type Report, type ResultRow } from "./report.js";
 
 export interface TestOptions {
@@ -89,9 +89,15 @@ function classify(cwd: string, paths: readonly string[], policies: string): { po
       errors.push(bad(p, "no such file or folder", "missing_file"));
       continue;
     }
-    const found = findGatorSuites(abs);
+    // One walk, each YAML file read once, sorted into gator suites and Kyverno tests.
+    const found: string[] = [];
+    const tests: string[] = [];
+    for (const file of findFiles(abs, (f) => /\.ya?ml$/.test(f))) {
+      const text = readFileSync(file, "utf8");
+      if (isGatorSuite(text)) found.push(file);
+      else if (isKyvernoTest(file, text)) tests.push(file);
+    }
     suites.push(...found);
-    const tests = findKyvernoTests(abs);
     kyverno.push(...tests);
     const isDir = statSync(abs).isDirectory();
     if (isDir && findPolicyFiles(abs).length > 0) policyDirs.push(abs);
@@ -182,8 +188,8 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
       rows.push(...r.rows);
       disagreements += r.disagreements;
     } catch (e) {
-      if (!(e instanceof FixtureError)) throw e;
-      inputErrors.push(caseIssue(c, e));
+      if (!(e instanceof CaseInputError)) throw e;
+      inputErrors.push(e.toIssue());
     }
     o.onProgress?.(++done, total);
   }
@@ -223,16 +229,5 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
 }
 
 const engineMissing = (e: EngineMissingError): Issue => ({ code: "engine_missing", message: e.message, severity: "error", path: [] });
-
-function caseIssue(c: PolicycCase, e: FixtureError): Issue {
-  const field = (e as FixtureError & { caseField?: (string | number)[] }).caseField ?? ["tests", c.index];
-  return {
-    code: "invalid_test_case",
-    message: `${field.slice(1).map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("").replace(/^\[(\d+)\]/, "tests[$1]")}: ${e.message}`,
-    severity: "error",
-    ...(c.policy.policy.source ? { source: c.policy.policy.source } : {}),
-    path: field,
-  };
-}
 
 export { ENGINE_NAMES };

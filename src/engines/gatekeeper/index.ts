@@ -36,12 +36,19 @@ export function formatTemplateProblem(t: TemplateSpec, p: CompileProblem): strin
   return `${t.source}: ConstraintTemplate ${t.name}${where ? ` (${where})` : ""}: ${p.code}: ${p.message}`;
 }
 
+/** A compiled template, and the cluster objects last loaded as its data.inventory. */
+interface Entry {
+  readonly template: TemplateSpec;
+  readonly policy: RegoPolicy;
+  inventoryOf?: readonly KubeObject[];
+}
+
 /** Templates are told apart by where they came from and their name (two suites may define the same kind). */
 const templateKey = (t: TemplateSpec) => `${t.source}\0${t.name}`;
 
 export class GatekeeperEngine {
   private constructor(
-    private readonly policies: ReadonlyMap<string, { template: TemplateSpec; policy: RegoPolicy; inventoryOf?: readonly KubeObject[] }>,
+    private readonly policies: ReadonlyMap<string, Entry>,
     readonly stats: CompileStats,
   ) {}
 
@@ -55,7 +62,7 @@ export class GatekeeperEngine {
     cacheDir: string | undefined,
   ): Promise<{ engine: GatekeeperEngine; errors: TemplateCompileError[] }> {
     const { results, stats } = await compileWithCache(compiler, templates.map(templateUnit), cacheDir);
-    const policies = new Map<string, { template: TemplateSpec; policy: RegoPolicy; inventoryOf?: readonly KubeObject[] }>();
+    const policies = new Map<string, Entry>();
     const errors: TemplateCompileError[] = [];
     templates.forEach((t, i) => {
       const r = results[i]!;
@@ -72,7 +79,7 @@ export class GatekeeperEngine {
   }
 
   /** The first template defining each Constraint kind, indexed once (a scan per review cost ~10 µs at 500 templates). */
-  private byKind: Map<string, { template: TemplateSpec; policy: RegoPolicy; inventoryOf?: readonly KubeObject[] }> | undefined;
+  private byKind: Map<string, Entry> | undefined;
 
   /** The compiled template for a constraint: the given template, else the one defining its kind. */
   private lookup(kind: string, template?: TemplateSpec) {
@@ -86,7 +93,8 @@ export class GatekeeperEngine {
 
   /**
    * Reviews a request against one constraint: match, then `violation` (for policyc templates
-   * `policyc_review`, which also tells "does not apply" apart, in the same query). `audit` builds the review Gatekeeper's audit builds (no operation).
+   * `policyc_review`, which also tells "does not apply" apart, in the same query). `audit`
+   * builds the review Gatekeeper's audit builds (no operation).
    * `timeoutMs` bounds each evaluation (users' templates can loop for ever; Gatekeeper's own
    * bound is its webhook timeout).
    */
@@ -101,7 +109,8 @@ export class GatekeeperEngine {
       // data.inventory is loaded into the module only when the cluster objects change: a case
       // list shares one (usually empty) inventory, and setData re-serialises it into Wasm memory.
       const objects = req.cluster?.objects ?? [];
-      if (entry.inventoryOf === undefined || (entry.inventoryOf !== objects && !(objects.length === 0 && entry.inventoryOf.length === 0))) {
+      const unchanged = entry.inventoryOf === objects || (entry.inventoryOf?.length === 0 && objects.length === 0);
+      if (!unchanged) {
         policy.setData({ inventory: inventoryOf(objects, isNamespaced) });
         entry.inventoryOf = objects;
       }

@@ -98,14 +98,19 @@ export function readConstraint(doc: KubeObject): ConstraintSpec {
   };
 }
 
+/** Which of the template's Rego a compile problem's module path is: the main Rego, or lib `lib` (1-based). */
+export function moduleOf(t: TemplateSpec, modulePath: string | undefined): { field: readonly (string | number)[]; lib?: number } {
+  const i = t.libs.findIndex((_, k) => libPath(t, k) === modulePath);
+  return i >= 0 ? { field: t.fields.libs[i]!, lib: i + 1 } : { field: t.fields.rego };
+}
+
 export const entrypoint = (t: TemplateSpec, rule: string) => `${t.package.replaceAll(".", "/")}/${rule}`;
+
+const libPath = (t: TemplateSpec, i: number) => `${t.name}/lib-${i + 1}.rego`;
 
 /** The compile unit of a template: its Rego and libs, compiled together and apart from other templates. */
 export function templateUnit(t: TemplateSpec): CompileUnit {
-  const modules: RegoModule[] = [
-    { path: `${t.name}/template.rego`, source: t.rego },
-    ...t.libs.map((source, i) => ({ path: `${t.name}/lib-${i + 1}.rego`, source })),
-  ];
+  const modules: RegoModule[] = [{ path: `${t.name}/template.rego`, source: t.rego }, ...t.libs.map((source, i) => ({ path: libPath(t, i), source }))];
   return {
     modules,
     entrypoints: [entrypoint(t, "violation"), ...(t.policyc ? [entrypoint(t, "policyc_review")] : [])],

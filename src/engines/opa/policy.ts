@@ -40,13 +40,14 @@ export class RegoTimeoutError extends RegoEvalError {
 export const REGO_LIMITS = { memoryMiB: 1024 } as const;
 
 /** Runs `f` with V8 terminating it after `ms` (node:vm's watchdog: ~0.2 ms per call). */
-const guard = { script: new vm.Script("run()"), context: vm.createContext({ run: () => undefined as unknown }) };
+let guard: { script: vm.Script; context: { run: () => unknown } } | undefined;
 function withTimeout<T>(f: () => T, ms: number): T {
-  (guard.context as { run: () => unknown }).run = f;
+  guard ??= { script: new vm.Script("run()"), context: vm.createContext({ run: () => undefined }) as { run: () => unknown } };
+  guard.context.run = f;
   try {
     return guard.script.runInContext(guard.context, { timeout: ms }) as T;
   } finally {
-    (guard.context as { run: () => unknown }).run = () => undefined;
+    guard.context.run = () => undefined;
   }
 }
 

@@ -51,7 +51,6 @@ function argsOf(e: Expr, scope: readonly string[]): string[] {
 class ModuleWriter {
   readonly helpers: string[] = [];
   private count = 0;
-  private usesQuantity = false;
   private usesFormat = false;
 
   private fresh(prefix: string): string {
@@ -213,7 +212,6 @@ class ModuleWriter {
         return [`is_string(${v})`, call];
       }
       case "quantity": {
-        this.usesQuantity = true;
         this.emitQuantity();
         const right = e.right.kind === "param" ? this.param(e.right) : regoValue(e.right.value);
         return [`_quantity(${this.ref(e.left)}) ${OPS[e.op]} _quantity(${right})`];
