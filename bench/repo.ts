@@ -21,9 +21,11 @@ export function writeRepo(root: string, policies: number, fixturesPerPolicy = 10
       const file = `fixtures/p${i}-f${f}.yaml`;
       const key = `example.com/key-${i % 7}`;
       const content =
-        shape === 0 ? pod(`pod-${i}-${f}`, "registry.example.com/app:1.0", bad, { app: "web" })
-        : shape === 1 ? pod(`pod-${i}-${f}`, bad ? "docker.io/library/nginx:1.27" : `registry${i % 5}.example.com/app:1.${f}`, false, {})
-        : pod(`pod-${i}-${f}`, "registry.example.com/app:1.0", false, bad ? {} : { [key]: `v${f}` });
+        shape === 0
+          ? pod(`pod-${i}-${f}`, "registry.example.com/app:1.0", bad, { app: "web" })
+          : shape === 1
+            ? pod(`pod-${i}-${f}`, bad ? "docker.io/library/nginx:1.27" : `registry${i % 5}.example.com/app:1.${f}`, false, {})
+            : pod(`pod-${i}-${f}`, "registry.example.com/app:1.0", false, bad ? {} : { [key]: `v${f}` });
       writeFileSync(path.join(dir, file), content);
       tests.push(`{ resource: ${JSON.stringify(file)}, expect: ${JSON.stringify(bad ? "deny" : "allow")} }`);
       cases++;

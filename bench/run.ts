@@ -38,16 +38,43 @@ function timed(cmd: string, argv: string[], cwd: string): { wallMs: number; peak
 const work = mkdtempSync(path.join(os.tmpdir(), "policyc-bench-"));
 const cli = path.join(ROOT, "bin", "policyc.js");
 const results: Record<string, unknown> = {};
-const table: string[][] = [["size", "build ms", "build MB", "compile cold ms", "warm compiles", "CEL compile ms", "test ms (all)", "test MB", "evals/s", "gk us/eval", "floor us", "cel us/eval", "cel floor us", "naive/policyc"]];
+const table: string[][] = [
+  [
+    "size",
+    "build ms",
+    "build MB",
+    "compile cold ms",
+    "warm compiles",
+    "CEL compile ms",
+    "test ms (all)",
+    "test MB",
+    "evals/s",
+    "gk us/eval",
+    "floor us",
+    "cel us/eval",
+    "cel floor us",
+    "naive/policyc",
+  ],
+];
 const nodeStart = median(Array.from({ length: 3 }, () => timed(process.execPath, ["-e", "0"], work).wallMs));
 
 // Engine start-up, each in a fresh process: loading the CEL engine (compiling the Go-built Wasm
 // module and running the Go runtime's initialisation) and the built-in OPA compiler's module.
-const startupScript = (body: string) => `const t = performance.now(); ${body}; process.stdout.write(String(Math.round(performance.now() - t)));`;
-const startup = (body: string) => median(Array.from({ length: quick ? 1 : 3 }, () => Number(spawnSync(process.execPath, ["--input-type=module", "-e", startupScript(body)], { cwd: ROOT, encoding: "utf8" }).stdout)));
+const startupScript = (body: string) =>
+  `const t = performance.now(); ${body}; process.stdout.write(String(Math.round(performance.now() - t)));`;
+const startup = (body: string) =>
+  median(
+    Array.from({ length: quick ? 1 : 3 }, () =>
+      Number(spawnSync(process.execPath, ["--input-type=module", "-e", startupScript(body)], { cwd: ROOT, encoding: "utf8" }).stdout),
+    ),
+  );
 const engineStartup = {
-  celRuntimeMs: startup(`const { CelRuntime } = await import(${JSON.stringify(path.join(ROOT, "dist/engines/cel/index.js"))}); await CelRuntime.get()`),
-  regoCompilerModuleMs: startup(`await WebAssembly.compile((await import("node:fs")).readFileSync(${JSON.stringify(path.join(ROOT, "dist/go/policyc-opa.wasm"))}))`),
+  celRuntimeMs: startup(
+    `const { CelRuntime } = await import(${JSON.stringify(path.join(ROOT, "dist/engines/cel/index.js"))}); await CelRuntime.get()`,
+  ),
+  regoCompilerModuleMs: startup(
+    `await WebAssembly.compile((await import("node:fs")).readFileSync(${JSON.stringify(path.join(ROOT, "dist/go/policyc-opa.wasm"))}))`,
+  ),
 };
 log(`engine start-up: ${JSON.stringify(engineStartup)}`);
 
@@ -56,13 +83,22 @@ for (const n of sizes) {
   const repo = writeRepo(work, n);
   const repoRoot = path.dirname(repo.dir);
   log(`${n} policies, ${repo.cases} cases`);
-  const builds = Array.from({ length: reps }, () => timed(process.execPath, [cli, "build", "--policies", "policies", "--out", "generated"], repoRoot));
-  const build = { policies: n, wallMs: Math.round(median(builds.map((b) => b.wallMs))), peakRssMb: Math.round(median(builds.map((b) => b.peakRssMb))), nodeStartMs: Math.round(nodeStart) };
+  const builds = Array.from({ length: reps }, () =>
+    timed(process.execPath, [cli, "build", "--policies", "policies", "--out", "generated"], repoRoot),
+  );
+  const build = {
+    policies: n,
+    wallMs: Math.round(median(builds.map((b) => b.wallMs))),
+    peakRssMb: Math.round(median(builds.map((b) => b.peakRssMb))),
+    nodeStartMs: Math.round(nodeStart),
+  };
 
   // Rego -> Wasm: cold (empty cache) and warm.
   const built = await buildPolicies({ cwd: repoRoot, policies: "policies", out: "generated", targets: TARGET_NAMES, dryRun: true });
   const compiler = await discoverRegoCompiler();
-  const units = built.compiled.map((c) => templateUnit(readTemplate(c.outputs.find((o) => o.target === "gatekeeper")!.documents[0] as unknown as KubeObject, c.file, true)));
+  const units = built.compiled.map((c) =>
+    templateUnit(readTemplate(c.outputs.find((o) => o.target === "gatekeeper")!.documents[0] as unknown as KubeObject, c.file, true)),
+  );
   const cache = mkdtempSync(path.join(work, "wasm-"));
   let t = performance.now();
   await compileWithCache(compiler, units, cache);
@@ -75,7 +111,8 @@ for (const n of sizes) {
   const summary = JSON.parse(test.stdout).summary as { evaluations: number; cases: number; durationMs: number };
   const perEngine: Record<string, number> = {};
   // (Skipped by --quick: four more whole runs.)
-  for (const e of quick ? [] : ["gatekeeper", "kyverno", "kubernetes", "reference"]) perEngine[e] = Math.round(timed(process.execPath, [cli, "test", "policies", "--reporter", "json", "--engine", e], repoRoot).wallMs);
+  for (const e of quick ? [] : ["gatekeeper", "kyverno", "kubernetes", "reference"])
+    perEngine[e] = Math.round(timed(process.execPath, [cli, "test", "policies", "--reporter", "json", "--engine", e], repoRoot).wallMs);
 
   // In-process: harness cost per evaluation vs the floors, on the same policies and inputs.
   clearFixtureCache();
@@ -101,11 +138,17 @@ for (const n of sizes) {
     return best;
   };
   const evals = requests.length;
-  const gkMs = time(() => { for (const r of requests) gk.engine.evaluate(r.c.policy, r.instance, r.requests[0]!.request); });
-  const celMs = time(() => { for (const r of requests) cel.engine.evaluate(r.c.policy, r.instance, r.requests[0]!.request); });
+  const gkMs = time(() => {
+    for (const r of requests) gk.engine.evaluate(r.c.policy, r.instance, r.requests[0]!.request);
+  });
+  const celMs = time(() => {
+    for (const r of requests) cel.engine.evaluate(r.c.policy, r.instance, r.requests[0]!.request);
+  });
   // Floors: opa-wasm's own loadPolicy(...).evaluate(input) on the same modules and inputs; the CEL
   // engine's raw evaluate call with the same requests, prebuilt.
-  const { loadPolicy } = (await import("@open-policy-agent/opa-wasm")) as unknown as { loadPolicy: (w: Uint8Array) => Promise<{ evaluate: (i: unknown, e: string) => unknown }> };
+  const { loadPolicy } = (await import("@open-policy-agent/opa-wasm")) as unknown as {
+    loadPolicy: (w: Uint8Array) => Promise<{ evaluate: (i: unknown, e: string) => unknown }>;
+  };
   const floorUnits = await compileWithCache(compiler, units, cache);
   const byPolicy = new Map<string, { evaluate: (i: unknown, e: string) => unknown }>();
   for (const [i, c] of built.compiled.entries()) {
@@ -118,8 +161,16 @@ for (const n of sizes) {
       }
     }
   }
-  const regoInputs = requests.filter((r) => byPolicy.has(r.c.policy.policy.name)).map((r) => ({ p: byPolicy.get(r.c.policy.policy.name)!, entry: `${r.c.policy.policy.name.replace(/-/g, "")}/violation`, input: { review: gatekeeperReview(r.requests[0]!.request), parameters: r.instance.values } }));
-  const regoFloorMs = time(() => { for (const x of regoInputs) x.p.evaluate(x.input, x.entry); });
+  const regoInputs = requests
+    .filter((r) => byPolicy.has(r.c.policy.policy.name))
+    .map((r) => ({
+      p: byPolicy.get(r.c.policy.policy.name)!,
+      entry: `${r.c.policy.policy.name.replace(/-/g, "")}/violation`,
+      input: { review: gatekeeperReview(r.requests[0]!.request), parameters: r.instance.values },
+    }));
+  const regoFloorMs = time(() => {
+    for (const x of regoInputs) x.p.evaluate(x.input, x.entry);
+  });
   const vaps = new Map<string, object>();
   for (const c of built.compiled) {
     const docs = c.outputs.find((o) => o.target === "kubernetes")!.documents as unknown as KubeObject[];
@@ -127,18 +178,34 @@ for (const n of sizes) {
     runtime.call({ op: "compile", id, policy: docs[0], bindings: docs.slice(1) });
     vaps.set(c.policy.name, { id });
   }
-  const celRequests = requests.map((r) => ({ op: "evaluate", ...vaps.get(r.c.policy.policy.name)!, admission: admissionInput(r.requests[0]!.request) }));
-  const celFloorMs = time(() => { for (const q of celRequests) runtime.call(q); });
+  const celRequests = requests.map((r) => ({
+    op: "evaluate",
+    ...vaps.get(r.c.policy.policy.name)!,
+    admission: admissionInput(r.requests[0]!.request),
+  }));
+  const celFloorMs = time(() => {
+    for (const q of celRequests) runtime.call(q);
+  });
 
   // Naive baseline: a process per case, `policyc test --filter` narrowed to one case.
   const sample = cases.slice(0, quick ? 2 : 5);
-  const naiveMs = median(sample.map((c) => timed(process.execPath, [cli, "test", "policies", "--reporter", "json", "--filter", c.id], repoRoot).wallMs));
+  const naiveMs = median(
+    sample.map((c) => timed(process.execPath, [cli, "test", "policies", "--reporter", "json", "--filter", c.id], repoRoot).wallMs),
+  );
   const policycPerCaseMs = test.wallMs / summary.cases;
 
   const row = {
     build,
     compile: { coldMs: Math.round(coldMs), warmCompiles: warm.stats.compiled, celCompileMs: Math.round(celCompileMs) },
-    test: { wallMs: Math.round(test.wallMs), peakRssMb: Math.round(test.peakRssMb), warmWallMs: Math.round(warmTest.wallMs), cases: summary.cases, evaluations: summary.evaluations, evaluationsPerSecond: Math.round(summary.evaluations / (test.wallMs / 1000)), perEngineWallMs: perEngine },
+    test: {
+      wallMs: Math.round(test.wallMs),
+      peakRssMb: Math.round(test.peakRssMb),
+      warmWallMs: Math.round(warmTest.wallMs),
+      cases: summary.cases,
+      evaluations: summary.evaluations,
+      evaluationsPerSecond: Math.round(summary.evaluations / (test.wallMs / 1000)),
+      perEngineWallMs: perEngine,
+    },
     evaluation: {
       regoFloorUsPerEval: +((regoFloorMs * 1000) / regoInputs.length).toFixed(1),
       celFloorUsPerEval: +((celFloorMs * 1000) / evals).toFixed(1),
@@ -159,7 +226,22 @@ for (const n of sizes) {
   };
   results[String(n)] = last;
   const r = (last as { ratios: Record<string, number> }).ratios;
-  table.push([String(n), String(build.wallMs), String(build.peakRssMb), String(row.compile.coldMs), String(row.compile.warmCompiles), String(row.compile.celCompileMs), String(row.test.wallMs), String(row.test.peakRssMb), String(row.test.evaluationsPerSecond), String(e.gatekeeperUsPerEval), String(e.regoFloorUsPerEval), String(e.celUsPerEval), String(e.celFloorUsPerEval), String(r.naiveOverPolicyc)]);
+  table.push([
+    String(n),
+    String(build.wallMs),
+    String(build.peakRssMb),
+    String(row.compile.coldMs),
+    String(row.compile.warmCompiles),
+    String(row.compile.celCompileMs),
+    String(row.test.wallMs),
+    String(row.test.peakRssMb),
+    String(row.test.evaluationsPerSecond),
+    String(e.gatekeeperUsPerEval),
+    String(e.regoFloorUsPerEval),
+    String(e.celUsPerEval),
+    String(e.celFloorUsPerEval),
+    String(r.naiveOverPolicyc),
+  ]);
   for (const c of built.compiled) runtime.call({ op: "release", id: `floor-${c.policy.name}` });
   cel.engine.release();
 }
@@ -167,7 +249,15 @@ for (const n of sizes) {
 const cpu = os.cpus();
 const out = {
   engineStartup,
-  machine: { cpu: cpu[0]?.model, cores: cpu.length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, loadAverage: os.loadavg().map((x) => +x.toFixed(2)), quick },
+  machine: {
+    cpu: cpu[0]?.model,
+    cores: cpu.length,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverage: os.loadavg().map((x) => +x.toFixed(2)),
+    quick,
+  },
   ...last,
   sizes: results,
 };
@@ -176,5 +266,7 @@ writeFileSync(outFile, JSON.stringify(out, null, 2) + "\n");
 process.stdout.write(`| ${table[0]!.join(" | ")} |\n|${table[0]!.map(() => "---").join("|")}|\n`);
 for (const r of table.slice(1)) process.stdout.write(`| ${r.join(" | ")} |\n`);
 process.stdout.write(`\nnode start-up: ${Math.round(nodeStart)} ms; engine start-up: ${JSON.stringify(engineStartup)}\n`);
-process.stdout.write(`\nlargest size: ${JSON.stringify((last as { evaluation: unknown }).evaluation)}\nratios: ${JSON.stringify((last as { ratios: unknown }).ratios)}\nwritten to ${path.relative(ROOT, outFile)}\n`);
+process.stdout.write(
+  `\nlargest size: ${JSON.stringify((last as { evaluation: unknown }).evaluation)}\nratios: ${JSON.stringify((last as { ratios: unknown }).ratios)}\nwritten to ${path.relative(ROOT, outFile)}\n`,
+);
 rmSync(work, { recursive: true, force: true });

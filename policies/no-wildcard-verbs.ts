@@ -8,8 +8,7 @@ export default definePolicy({
   severity: "high",
   match: { kinds: [Role, ClusterRole] },
   enforcement: "audit",
-  validate: (role) =>
-    role.rules.none((rule) => rule.verbs.includes("*")).message`Role ${role.metadata.name} grants the wildcard verb '*'`,
+  validate: (role) => role.rules.none((rule) => rule.verbs.includes("*")).message`Role ${role.metadata.name} grants the wildcard verb '*'`,
   tests: [
     { resource: "fixtures/role-read-only.yaml", expect: "allow" },
     { resource: "fixtures/clusterrole-wildcard.yaml", expect: "deny", message: "wildcard" },

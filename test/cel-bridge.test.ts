@@ -10,7 +10,14 @@ const pod = {
   apiVersion: "v1",
   kind: "Pod",
   metadata: { name: "web", labels: { app: "web", "team.example.com/owner": "ops" } },
-  spec: { replicas: 3, ratio: 0.5, containers: [{ name: "app", image: "registry.example.com/app:1.2", resources: { limits: { memory: "512Mi", cpu: "500m" } } }, { name: "side", image: "busybox:latest" }] },
+  spec: {
+    replicas: 3,
+    ratio: 0.5,
+    containers: [
+      { name: "app", image: "registry.example.com/app:1.2", resources: { limits: { memory: "512Mi", cpu: "500m" } } },
+      { name: "side", image: "busybox:latest" },
+    ],
+  },
 };
 
 const TABLE: { expression: string; vars?: Record<string, unknown> }[] = [

@@ -6,10 +6,27 @@ import { describe, expect, it } from "vitest";
 import { CelCompileError, CelRuntime, CompiledVap } from "../src/engines/cel/index.js";
 import type { AdmissionRequest, KubeObject } from "../src/engines/request.js";
 
-const vap = (spec: Record<string, unknown>, name = "p"): KubeObject => ({ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", metadata: { name }, spec });
-const binding = (spec: Record<string, unknown> = {}, name = "p"): KubeObject => ({ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name }, spec: { policyName: name, validationActions: ["Deny"], ...spec } });
-const deployments = { resourceRules: [{ apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["deployments"] }] };
-const deployment = (replicas: number, labels: Record<string, string> = {}, namespace = "shop"): KubeObject => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace, labels }, spec: { replicas } });
+const vap = (spec: Record<string, unknown>, name = "p"): KubeObject => ({
+  apiVersion: "admissionregistration.k8s.io/v1",
+  kind: "ValidatingAdmissionPolicy",
+  metadata: { name },
+  spec,
+});
+const binding = (spec: Record<string, unknown> = {}, name = "p"): KubeObject => ({
+  apiVersion: "admissionregistration.k8s.io/v1",
+  kind: "ValidatingAdmissionPolicyBinding",
+  metadata: { name },
+  spec: { policyName: name, validationActions: ["Deny"], ...spec },
+});
+const deployments = {
+  resourceRules: [{ apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["deployments"] }],
+};
+const deployment = (replicas: number, labels: Record<string, string> = {}, namespace = "shop"): KubeObject => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "web", namespace, labels },
+  spec: { replicas },
+});
 const create = (o: KubeObject, extra: Partial<AdmissionRequest> = {}): AdmissionRequest => ({ operation: "CREATE", object: o, ...extra });
 
 describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
@@ -17,7 +34,10 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
   const compile = (spec: Record<string, unknown>, b: KubeObject[] = [binding()]) => CompiledVap.compile(runtime, vap(spec), b);
 
   it("validations with message and messageExpression; admit when they hold", () => {
-    const p = compile({ matchConstraints: deployments, validations: [{ expression: "object.spec.replicas <= 5", messageExpression: "'too many replicas: ' + string(object.spec.replicas)" }] });
+    const p = compile({
+      matchConstraints: deployments,
+      validations: [{ expression: "object.spec.replicas <= 5", messageExpression: "'too many replicas: ' + string(object.spec.replicas)" }],
+    });
     expect(p.evaluate(create(deployment(3)))).toMatchObject({ verdict: "allow" });
     expect(p.evaluate(create(deployment(7)))).toMatchObject({ verdict: "deny", messages: ["too many replicas: 7"], actions: ["Deny"] });
   });
@@ -33,15 +53,27 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
   });
 
   it("namespaceSelector reads the namespace objects; namespaceObject is visible to expressions", () => {
-    const p = compile({ matchConstraints: { ...deployments, namespaceSelector: { matchLabels: { env: "prod" } } }, validations: [{ expression: "namespaceObject.metadata.labels.env == 'prod' && object.spec.replicas >= 2", message: "prod needs 2 replicas" }] });
+    const p = compile({
+      matchConstraints: { ...deployments, namespaceSelector: { matchLabels: { env: "prod" } } },
+      validations: [
+        { expression: "namespaceObject.metadata.labels.env == 'prod' && object.spec.replicas >= 2", message: "prod needs 2 replicas" },
+      ],
+    });
     const prod: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { env: "prod" } } };
-    expect(p.evaluate(create(deployment(1), { cluster: { namespaces: { shop: prod } } }))).toMatchObject({ verdict: "deny", messages: ["prod needs 2 replicas"] });
+    expect(p.evaluate(create(deployment(1), { cluster: { namespaces: { shop: prod } } }))).toMatchObject({
+      verdict: "deny",
+      messages: ["prod needs 2 replicas"],
+    });
     expect(p.evaluate(create(deployment(3), { cluster: { namespaces: { shop: prod } } })).verdict).toBe("allow");
     expect(p.evaluate(create(deployment(1))).verdict).toBe("none");
   });
 
   it("matchConditions false: the policy does not apply", () => {
-    const p = compile({ matchConstraints: deployments, matchConditions: [{ name: "not-system", expression: "!request.userInfo.username.startsWith('system:')" }], validations: [{ expression: "false", message: "no" }] });
+    const p = compile({
+      matchConstraints: deployments,
+      matchConditions: [{ name: "not-system", expression: "!request.userInfo.username.startsWith('system:')" }],
+      validations: [{ expression: "false", message: "no" }],
+    });
     expect(p.evaluate(create(deployment(1), { userInfo: { username: "system:serviceaccount:kube-system:x" } })).verdict).toBe("none");
     expect(p.evaluate(create(deployment(1), { userInfo: { username: "alice" } })).verdict).toBe("deny");
   });
@@ -64,25 +96,52 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
   });
 
   it("authorizer answers come from the case; a check nobody answers is not allowed", () => {
-    const p = compile({ matchConstraints: deployments, validations: [{ expression: "authorizer.group('apps').resource('deployments').namespace(object.metadata.namespace).check('scale').allowed()", message: "may not scale" }] });
+    const p = compile({
+      matchConstraints: deployments,
+      validations: [
+        {
+          expression: "authorizer.group('apps').resource('deployments').namespace(object.metadata.namespace).check('scale').allowed()",
+          message: "may not scale",
+        },
+      ],
+    });
     expect(p.evaluate(create(deployment(1))).verdict).toBe("deny");
-    expect(p.evaluate(create(deployment(1), { authorizer: [{ group: "apps", resource: "deployments", verb: "scale", allowed: true }] })).verdict).toBe("allow");
+    expect(
+      p.evaluate(create(deployment(1), { authorizer: [{ group: "apps", resource: "deployments", verb: "scale", allowed: true }] })).verdict,
+    ).toBe("allow");
   });
 
   it("binding validationActions and matchResources; params by paramRef", () => {
-    const spec = { matchConstraints: deployments, paramKind: { apiVersion: "v1", kind: "ConfigMap" }, validations: [{ expression: "object.spec.replicas <= int(params.data.max)", messageExpression: "'max ' + params.data.max" }] };
+    const spec = {
+      matchConstraints: deployments,
+      paramKind: { apiVersion: "v1", kind: "ConfigMap" },
+      validations: [{ expression: "object.spec.replicas <= int(params.data.max)", messageExpression: "'max ' + params.data.max" }],
+    };
     const limits: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "limits", namespace: "shop" }, data: { max: "2" } };
-    const p = compile(spec, [binding({ validationActions: ["Warn", "Audit"], paramRef: { name: "limits", parameterNotFoundAction: "Deny" } })]);
-    expect(p.evaluate(create(deployment(3), { cluster: { objects: [limits] } }))).toMatchObject({ verdict: "deny", messages: ["max 2"], actions: ["Warn", "Audit"] });
+    const p = compile(spec, [
+      binding({ validationActions: ["Warn", "Audit"], paramRef: { name: "limits", parameterNotFoundAction: "Deny" } }),
+    ]);
+    expect(p.evaluate(create(deployment(3), { cluster: { objects: [limits] } }))).toMatchObject({
+      verdict: "deny",
+      messages: ["max 2"],
+      actions: ["Warn", "Audit"],
+    });
     expect(p.evaluate(create(deployment(1), { cluster: { objects: [limits] } })).verdict).toBe("allow");
     // No params object: parameterNotFoundAction Deny is a configuration error under failurePolicy Fail.
     expect(p.evaluate(create(deployment(1))).verdict).toBe("error");
-    const scoped = compile({ matchConstraints: deployments, validations: [{ expression: "false", message: "no" }] }, [binding({ matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "other" } } } })]);
+    const scoped = compile({ matchConstraints: deployments, validations: [{ expression: "false", message: "no" }] }, [
+      binding({ matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "other" } } } }),
+    ]);
     expect(scoped.evaluate(create(deployment(1))).verdict).toBe("none");
   });
 
   it("an expression beyond the Kubernetes runtime cost budget ends with an error, not a hang", () => {
-    const p = compile({ matchConstraints: deployments, validations: [{ expression: "object.spec.items.all(a, object.spec.items.all(b, object.spec.items.all(c, a + b + c >= 0)))", message: "x" }] });
+    const p = compile({
+      matchConstraints: deployments,
+      validations: [
+        { expression: "object.spec.items.all(a, object.spec.items.all(b, object.spec.items.all(c, a + b + c >= 0)))", message: "x" },
+      ],
+    });
     const big = { ...deployment(1), spec: { replicas: 1, items: Array.from({ length: 2000 }, (_, i) => i) } };
     const v = p.evaluate(create(big));
     expect(v.verdict).toBe("error");
@@ -97,7 +156,9 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
       error = e;
     }
     expect(error).toBeInstanceOf(CelCompileError);
-    expect((error as Error).message).toMatch(/^p: spec\.validations\[0\]\.expression: compilation failed: ERROR: <input>:1:\d+: found no matching overload for '_==_' applied to '\(string, int\)'/);
+    expect((error as Error).message).toMatch(
+      /^p: spec\.validations\[0\]\.expression: compilation failed: ERROR: <input>:1:\d+: found no matching overload for '_==_' applied to '\(string, int\)'/,
+    );
   });
 });
 

@@ -36,7 +36,18 @@ describe("generated code an engine rejects is policyc's bug", () => {
   async function tampered(target: string, edit: (doc: Record<string, unknown>) => void): Promise<CompiledPolicy> {
     const built = await buildDir("policies");
     const p = built.compiled.find((c) => c.policy.name === "disallow-privileged-containers")!;
-    const outputs = p.outputs.map((o) => (o.target !== target ? o : { ...o, documents: o.documents.map((d, i) => { const copy = structuredClone(d) as unknown as Record<string, unknown>; if (i === 0) edit(copy); return copy as never; }) }));
+    const outputs = p.outputs.map((o) =>
+      o.target !== target
+        ? o
+        : {
+            ...o,
+            documents: o.documents.map((d, i) => {
+              const copy = structuredClone(d) as unknown as Record<string, unknown>;
+              if (i === 0) edit(copy);
+              return copy as never;
+            }),
+          },
+    );
     return { ...p, outputs };
   }
 
@@ -47,8 +58,13 @@ describe("generated code an engine rejects is policyc's bug", () => {
     });
     const gk = await GatekeeperPolicyEngine.prepare([p], await discoverRegoCompiler(), undefined);
     expect(gk.internal).toHaveLength(1);
-    expect(gk.internal[0]).toMatchObject({ code: "generated_code_error", source: { file: "policies/disallow-privileged-containers.ts", line: p.policy.source.line } });
-    expect(gk.internal[0]!.message).toMatch(/^policyc generated Rego for gatekeeper that does not compile \(a policyc bug; please report it\): .*rego_parse_error/);
+    expect(gk.internal[0]).toMatchObject({
+      code: "generated_code_error",
+      source: { file: "policies/disallow-privileged-containers.ts", line: p.policy.source.line },
+    });
+    expect(gk.internal[0]!.message).toMatch(
+      /^policyc generated Rego for gatekeeper that does not compile \(a policyc bug; please report it\): .*rego_parse_error/,
+    );
   });
 
   it("CEL that does not compile: the same, for the CEL targets", async () => {

@@ -30,7 +30,8 @@ describe("invalid policies stop the build with a located error", () => {
     const before = readFileSync(path.join(work, "generated", "kyverno", "no-wildcard-verbs.yaml"), "utf8");
     const r = await cli(["build", "--reporter", "json"], work);
     expect(r.code).toBe(2);
-    const issues = (JSON.parse(r.out) as { issues: { code: string; source?: { file: string; line: number }; path: (string | number)[] }[] }).issues;
+    const issues = (JSON.parse(r.out) as { issues: { code: string; source?: { file: string; line: number }; path: (string | number)[] }[] })
+      .issues;
     const found = issues.find((i) => i.code === c.code);
     expect(found, JSON.stringify(issues)).toBeDefined();
     expect(found!.source?.file).toBe(`policies/${c.file}`);

@@ -15,7 +15,44 @@ import { regoSelect, regoString, regoValue } from "../src/lower/rego/escape.js";
 /** Strings biased towards what breaks quoting, plus arbitrary unicode (no lone surrogates). */
 const tricky = fc.oneof(
   fc.string({ unit: "grapheme", maxLength: 40 }),
-  fc.array(fc.constantFrom('"', "'", "\\", "\n", "\r", "\t", "{{", "}}", "$(", ")", "%v", "%s", ": ", "- ", "#", "&", "*", "!", "|", ">", "@", "`", "\u2028", "\u0000", "\u007f", "é", "😀", "\u00a0", "${x}", "\\u0041", "\\n"), { maxLength: 12 }).map((a) => a.join("")),
+  fc
+    .array(
+      fc.constantFrom(
+        '"',
+        "'",
+        "\\",
+        "\n",
+        "\r",
+        "\t",
+        "{{",
+        "}}",
+        "$(",
+        ")",
+        "%v",
+        "%s",
+        ": ",
+        "- ",
+        "#",
+        "&",
+        "*",
+        "!",
+        "|",
+        ">",
+        "@",
+        "`",
+        "\u2028",
+        "\u0000",
+        "\u007f",
+        "é",
+        "😀",
+        "\u00a0",
+        "${x}",
+        "\\u0041",
+        "\\n",
+      ),
+      { maxLength: 12 },
+    )
+    .map((a) => a.join("")),
 );
 
 const SEED = 20261123;
@@ -34,7 +71,10 @@ describe("escaping", () => {
 
   it("CEL: JSON values (params) round-trip, keys included", async () => {
     const runtime = await CelRuntime.get();
-    const values = fc.sample(fc.dictionary(tricky, fc.oneof(tricky, fc.integer(), fc.boolean(), fc.array(tricky, { maxLength: 3 }))), { numRuns: 60, seed: SEED });
+    const values = fc.sample(fc.dictionary(tricky, fc.oneof(tricky, fc.integer(), fc.boolean(), fc.array(tricky, { maxLength: 3 }))), {
+      numRuns: 60,
+      seed: SEED,
+    });
     for (const v of values) {
       const r = runtime.call({ op: "expr", expression: `${celValue(v)} == object`, vars: { object: v } });
       expect(r, JSON.stringify(v)).toEqual({ ok: true, type: "bool", value: true });
@@ -43,7 +83,9 @@ describe("escaping", () => {
 
   it("Rego: every string literal and field selection compiles and compares literally (OPA compiler + opa-wasm)", async () => {
     const compiler = await discoverRegoCompiler();
-    const rules = samples.map((s, i) => `s${i} := ${regoString(s)}\nk${i} := input.obj${regoSelect(s)}\nv${i} := ${regoValue({ [s]: [s, 1] })}`);
+    const rules = samples.map(
+      (s, i) => `s${i} := ${regoString(s)}\nk${i} := input.obj${regoSelect(s)}\nv${i} := ${regoValue({ [s]: [s, 1] })}`,
+    );
     const source = `package esc\n\n${rules.join("\n")}\n`;
     const entrypoints = samples.flatMap((_, i) => [`esc/s${i}`, `esc/k${i}`, `esc/v${i}`]);
     const [unit] = await compiler.compile([{ modules: [{ path: "esc.rego", source }], entrypoints, regoVersion: 1, strict: true }]);

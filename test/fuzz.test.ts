@@ -12,7 +12,12 @@ import { tempDir } from "./support/helpers.js";
 
 const src = { file: "regression.ts", line: 1, column: 1 };
 const subject = (...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "subject" }, path, source: src });
-const element = (variable: string, ...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "element", variable }, path, source: src });
+const element = (variable: string, ...path: string[]): FieldRef => ({
+  kind: "field",
+  scope: { kind: "element", variable },
+  path,
+  source: src,
+});
 const policy = (rules: Rule[]): Policy => ({
   kind: "policy",
   name: "regression",
@@ -24,9 +29,21 @@ const policy = (rules: Rule[]): Policy => ({
   targets: { kyverno: { enabled: true }, kubernetes: { enabled: true }, gatekeeper: { enabled: true } },
   source: src,
 });
-const rule = (assert: Expr, when?: Expr): Rule => ({ name: "r", assert, ...(when ? { when } : {}), message: { parts: [{ kind: "text", text: "violated" }], source: src }, source: src });
+const rule = (assert: Expr, when?: Expr): Rule => ({
+  name: "r",
+  assert,
+  ...(when ? { when } : {}),
+  message: { parts: [{ kind: "text", text: "violated" }], source: src },
+  source: src,
+});
 const pod = (spec: unknown) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "x" }, spec });
-const memoryIs512Mi = (v: string): Expr => ({ kind: "quantity", op: "eq", left: element(v, "resources", "limits", "memory"), right: { kind: "literal", value: "512Mi", source: src }, source: src });
+const memoryIs512Mi = (v: string): Expr => ({
+  kind: "quantity",
+  op: "eq",
+  left: element(v, "resources", "limits", "memory"),
+  right: { kind: "literal", value: "512Mi", source: src },
+  source: src,
+});
 
 describe("differential fuzzing", async () => {
   const ctx: FuzzContext = { compiler: await discoverRegoCompiler(), cacheDir: tempDir("policyc-fuzz-"), runtime: await CelRuntime.get() };
@@ -37,15 +54,39 @@ describe("differential fuzzing", async () => {
   });
 
   it("regression: a negated call on a missing field is true in Rego too (OPA evaluates call arguments outside not)", async () => {
-    const all: Expr = { kind: "quantifier", quantifier: "all", lists: [subject("spec", "initContainers")], variable: "c", body: memoryIs512Mi("c"), source: src };
+    const all: Expr = {
+      kind: "quantifier",
+      quantifier: "all",
+      lists: [subject("spec", "initContainers")],
+      variable: "c",
+      body: memoryIs512Mi("c"),
+      source: src,
+    };
     const p = policy([rule({ kind: "exists", field: subject("spec", "priority"), source: src }, all)]);
-    expect(await check({ policy: p, fixtures: [pod({ initContainers: [{}] }), pod({ initContainers: [{ resources: { limits: { memory: "512Mi" } } }] })] }, ctx)).toBeUndefined();
+    expect(
+      await check(
+        { policy: p, fixtures: [pod({ initContainers: [{}] }), pod({ initContainers: [{ resources: { limits: { memory: "512Mi" } } }] })] },
+        ctx,
+      ),
+    ).toBeUndefined();
   });
 
   it("regression: two quantifiers over the same variable name in one rule (Rego: var declared above)", async () => {
-    const any = (): Expr => ({ kind: "quantifier", quantifier: "any", lists: [subject("spec", "containers")], variable: "c2", body: memoryIs512Mi("c2"), source: src });
+    const any = (): Expr => ({
+      kind: "quantifier",
+      quantifier: "any",
+      lists: [subject("spec", "containers")],
+      variable: "c2",
+      body: memoryIs512Mi("c2"),
+      source: src,
+    });
     const p = policy([rule({ kind: "not", item: { kind: "and", items: [any(), any()], source: src }, source: src })]);
-    expect(await check({ policy: p, fixtures: [pod({ containers: [{ resources: { limits: { memory: "512Mi" } } }] }), pod({ containers: [] })] }, ctx)).toBeUndefined();
+    expect(
+      await check(
+        { policy: p, fixtures: [pod({ containers: [{ resources: { limits: { memory: "512Mi" } } }] }), pod({ containers: [] })] },
+        ctx,
+      ),
+    ).toBeUndefined();
   });
 
   it("random policies and fixtures: every engine agrees (CI sample)", async () => {

@@ -3,7 +3,13 @@ import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileWithCache } from "../src/engines/opa/cache.js";
 import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
-import { constraintMatches, GatekeeperEngine, readConstraint, readTemplate, type ConstraintMatch } from "../src/engines/gatekeeper/index.js";
+import {
+  constraintMatches,
+  GatekeeperEngine,
+  readConstraint,
+  readTemplate,
+  type ConstraintMatch,
+} from "../src/engines/gatekeeper/index.js";
 import type { AdmissionRequest, KubeObject } from "../src/engines/request.js";
 import { tempDir } from "./support/helpers.js";
 
@@ -13,7 +19,12 @@ const template = (name: string, rego: string, libs: string[] = []): KubeObject =
   metadata: { name },
   spec: { crd: { spec: { names: { kind: name } } }, targets: [{ target: "admission.k8s.gatekeeper.sh", rego, libs }] },
 });
-const constraint = (kind: string, spec: Record<string, unknown> = {}): KubeObject => ({ apiVersion: "constraints.gatekeeper.sh/v1beta1", kind, metadata: { name: "c" }, spec });
+const constraint = (kind: string, spec: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: "constraints.gatekeeper.sh/v1beta1",
+  kind,
+  metadata: { name: "c" },
+  spec,
+});
 
 const pod = (labels: Record<string, string> = {}, namespace = "shop"): KubeObject => ({
   apiVersion: "v1",
@@ -50,7 +61,10 @@ describe("input as Gatekeeper builds it", async () => {
   });
 
   it("a group/version kind splits apiVersion", () => {
-    const d = details({ operation: "CREATE", object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "x" } } });
+    const d = details({
+      operation: "CREATE",
+      object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "x" } },
+    });
     expect(d.review.kind).toEqual({ group: "apps", version: "v1", kind: "Deployment" });
   });
 
@@ -75,7 +89,17 @@ describe("Constraint match", () => {
     expect(m({ kinds: [{ apiGroups: [""], kinds: ["Pod"] }] }, req(pod()))).toBe(true);
     expect(m({ kinds: [{ apiGroups: ["apps"], kinds: ["Pod"] }] }, req(pod()))).toBe(false);
     expect(m({ kinds: [{ apiGroups: ["*"], kinds: ["Pod"] }] }, req(pod()))).toBe(true);
-    expect(m({ kinds: [{ apiGroups: ["apps"], kinds: ["Deployment"] }, { apiGroups: [""], kinds: ["*"] }] }, req(pod()))).toBe(true);
+    expect(
+      m(
+        {
+          kinds: [
+            { apiGroups: ["apps"], kinds: ["Deployment"] },
+            { apiGroups: [""], kinds: ["*"] },
+          ],
+        },
+        req(pod()),
+      ),
+    ).toBe(true);
     expect(m({}, req(pod()))).toBe(true);
   });
 
@@ -133,8 +157,14 @@ describe("compiling templates", async () => {
   });
 
   it("each template compiles with its own libs: two templates' lib packages never collide", async () => {
-    const a = readTemplate(template("A", 'package a\nimport data.lib.util\nviolation[{"msg": util.name}] { true }\n', ['package lib.util\nname = "from A"\n']), "a.yaml");
-    const b = readTemplate(template("B", 'package b\nimport data.lib.util\nviolation[{"msg": util.name}] { true }\n', ['package lib.util\nname = "from B"\n']), "b.yaml");
+    const a = readTemplate(
+      template("A", 'package a\nimport data.lib.util\nviolation[{"msg": util.name}] { true }\n', ['package lib.util\nname = "from A"\n']),
+      "a.yaml",
+    );
+    const b = readTemplate(
+      template("B", 'package b\nimport data.lib.util\nviolation[{"msg": util.name}] { true }\n', ['package lib.util\nname = "from B"\n']),
+      "b.yaml",
+    );
     const { engine, errors } = await GatekeeperEngine.prepare([a, b], compiler, undefined);
     expect(errors).toEqual([]);
     const msg = (kind: string) => {
@@ -150,7 +180,12 @@ describe("compiling templates", async () => {
       ...template("V1", ""),
       spec: {
         crd: { spec: { names: { kind: "V1" } } },
-        targets: [{ target: "admission.k8s.gatekeeper.sh", code: [{ engine: "Rego", source: { version: "v1", rego: 'package v1t\nviolation contains {"msg": "v1"} if true\n' } }] }],
+        targets: [
+          {
+            target: "admission.k8s.gatekeeper.sh",
+            code: [{ engine: "Rego", source: { version: "v1", rego: 'package v1t\nviolation contains {"msg": "v1"} if true\n' } }],
+          },
+        ],
       },
     };
     const t = readTemplate(v1, "v1.yaml");
@@ -164,7 +199,12 @@ describe("compiling templates", async () => {
 
   it("the content-hash cache: a second compile of the same units compiles nothing; a changed unit compiles alone", async () => {
     const dir = tempDir("policyc-wasm-cache-");
-    const unit = (msg: string) => ({ modules: [{ path: "m.rego", source: `package m\nviolation contains {"msg": "${msg}"} if true\n` }], entrypoints: ["m/violation"], regoVersion: 1 as const, strict: true });
+    const unit = (msg: string) => ({
+      modules: [{ path: "m.rego", source: `package m\nviolation contains {"msg": "${msg}"} if true\n` }],
+      entrypoints: ["m/violation"],
+      regoVersion: 1 as const,
+      strict: true,
+    });
     const first = await compileWithCache(compiler, [unit("a"), unit("b")], dir);
     expect(first.stats).toEqual({ compiled: 2, cached: 0 });
     const second = await compileWithCache(compiler, [unit("a"), unit("b")], dir);
@@ -175,7 +215,12 @@ describe("compiling templates", async () => {
 
   it("identical units in one call compile once and share the module (the fuzzer found two writers racing on one cache entry)", async () => {
     const dir = tempDir("policyc-wasm-cache-");
-    const unit = { modules: [{ path: "m.rego", source: 'package m\nviolation contains {"msg": "same"} if true\n' }], entrypoints: ["m/violation"], regoVersion: 1 as const, strict: true };
+    const unit = {
+      modules: [{ path: "m.rego", source: 'package m\nviolation contains {"msg": "same"} if true\n' }],
+      entrypoints: ["m/violation"],
+      regoVersion: 1 as const,
+      strict: true,
+    };
     const r = await compileWithCache(compiler, [unit, { ...unit }, unit], dir);
     expect(r.stats).toEqual({ compiled: 1, cached: 0 });
     expect(r.results.map((x) => x.ok)).toEqual([true, true, true]);
@@ -186,7 +231,10 @@ describe("compiling templates", async () => {
 describe("evaluation errors", async () => {
   it("a conflict inside the Rego is an error result, not a pass", async () => {
     const compiler = await discoverRegoCompiler();
-    const t = readTemplate(template("Conflict", 'package conflict\nx = 1 { true }\nx = 2 { true }\nviolation[{"msg": sprintf("%v", [x])}] { true }\n'), "c.yaml");
+    const t = readTemplate(
+      template("Conflict", 'package conflict\nx = 1 { true }\nx = 2 { true }\nviolation[{"msg": sprintf("%v", [x])}] { true }\n'),
+      "c.yaml",
+    );
     const { engine } = await GatekeeperEngine.prepare([t], compiler, undefined);
     const r = engine.review(readConstraint(constraint("Conflict")), { operation: "CREATE", object: pod() });
     expect(r.status).toBe("error");
@@ -204,7 +252,12 @@ describe("the Rego policyc generates", () => {
       .flatMap((name) => {
         const source = readFileSync(path.join(golden, name, "template.rego"), "utf8");
         const pkg = /^package (\w+)/m.exec(source)![1]!;
-        return ([0, 1] as const).map((regoVersion) => ({ modules: [{ path: `${name}.rego`, source }], entrypoints: [`${pkg}/violation`, `${pkg}/applies`], regoVersion, strict: true }));
+        return ([0, 1] as const).map((regoVersion) => ({
+          modules: [{ path: `${name}.rego`, source }],
+          entrypoints: [`${pkg}/violation`, `${pkg}/applies`],
+          regoVersion,
+          strict: true,
+        }));
       });
     const results = await compiler.compile(units);
     expect(results.map((r) => (r.ok ? "ok" : r.problems))).toEqual(units.map(() => "ok"));

@@ -2,7 +2,15 @@
 import { describe, expect, it } from "vitest";
 import { cli } from "./support/helpers.js";
 
-interface Row { policy: string; case: string; expected: string; actual: string | number; status: string; messages: string[]; engine: string }
+interface Row {
+  policy: string;
+  case: string;
+  expected: string;
+  actual: string | number;
+  status: string;
+  messages: string[];
+  engine: string;
+}
 
 describe("gator suites", () => {
   it("run with per-assertion rows: Rego v0 with a lib, AdmissionReview objects, counts and messages", async () => {

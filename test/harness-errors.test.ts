@@ -35,7 +35,9 @@ describe("bad fixtures", () => {
 
   it("a document that is not a Kubernetes object (no apiVersion/kind)", async () => {
     const i = await oneIssue("test", copyWithEdits("policies", { "fixtures/pod-privileged.yaml": "metadata:\n  name: x\n" }));
-    expect(i.message).toMatch(/fixtures\/pod-privileged\.yaml:1:1: document 1 is not a Kubernetes object: apiVersion and kind are required/);
+    expect(i.message).toMatch(
+      /fixtures\/pod-privileged\.yaml:1:1: document 1 is not a Kubernetes object: apiVersion and kind are required/,
+    );
   });
 
   it("an empty file", async () => {
@@ -61,7 +63,10 @@ describe("bad Kyverno CLI tests (kyverno-test.yaml)", () => {
   const edit = (f: (s: string) => string) => copyWithEdits("test/kyverno/validating-policy", { "kyverno-test.yaml": f });
 
   it("policies given as a string instead of a list", async () => {
-    const i = await oneIssue("test", edit((s) => s.replace("policies:\n  - policy.yaml\n", "policies: policy.yaml\n")));
+    const i = await oneIssue(
+      "test",
+      edit((s) => s.replace("policies:\n  - policy.yaml\n", "policies: policy.yaml\n")),
+    );
     expect(i).toMatchObject({ code: "invalid_suite", path: ["policies"], message: "policies must be a list of file paths" });
     expect(i.where).toMatch(/^kyverno-test\.yaml:\d+:\d+$/);
   });
@@ -74,13 +79,19 @@ describe("bad Kyverno CLI tests (kyverno-test.yaml)", () => {
   });
 
   it("a result whose result is not pass/fail/skip/error/warn", async () => {
-    const i = await oneIssue("test", edit((s) => s.replace(/result: (pass|fail)/, "result: passed")));
+    const i = await oneIssue(
+      "test",
+      edit((s) => s.replace(/result: (pass|fail)/, "result: passed")),
+    );
     expect(i).toMatchObject({ code: "invalid_suite", message: "result must be one of pass, fail, skip, error, warn" });
     expect(i.path.slice(-1)).toEqual(["result"]);
   });
 
   it("a missing resource file", async () => {
-    const i = await oneIssue("test", edit((s) => s.replace("resources.yaml", "nope.yaml")));
+    const i = await oneIssue(
+      "test",
+      edit((s) => s.replace("resources.yaml", "nope.yaml")),
+    );
     expect(i).toMatchObject({ code: "missing_file", message: "file not found" });
     expect(i.file).toMatch(/nope\.yaml$/);
   });
@@ -90,12 +101,18 @@ describe("bad gator suites", () => {
   it("a test without a template, at the test's line", async () => {
     const dir = copyWithEdits("test/gator/unique-ingress-host", { "suite.yaml": (s) => s.replace("    template: template.yaml\n", "") });
     const i = await oneIssue("verify", dir);
-    expect(i).toMatchObject({ code: "invalid_suite", path: ["tests", 0, "template"], message: 'test "unique-ingress-host": template is required (a file path)' });
+    expect(i).toMatchObject({
+      code: "invalid_suite",
+      path: ["tests", 0, "template"],
+      message: 'test "unique-ingress-host": template is required (a file path)',
+    });
     expect(i.where).toBe("suite.yaml:6:5");
   });
 
   it("a case without an object", async () => {
-    const dir = copyWithEdits("test/gator/unique-ingress-host", { "suite.yaml": (s) => s.replace("        object: ingress-new.yaml\n", "") });
+    const dir = copyWithEdits("test/gator/unique-ingress-host", {
+      "suite.yaml": (s) => s.replace("        object: ingress-new.yaml\n", ""),
+    });
     const i = await oneIssue("verify", dir);
     expect(i).toMatchObject({ code: "invalid_suite", path: ["tests", 0, "cases", 0, "object"] });
   });
@@ -108,7 +125,9 @@ describe("bad gator suites", () => {
   });
 
   it("a template without a Constraint kind", async () => {
-    const dir = copyWithEdits("test/gator/unique-ingress-host", { "template.yaml": (s) => s.replace(/^ *kind: K8sUniqueIngressHost\n/m, "") });
+    const dir = copyWithEdits("test/gator/unique-ingress-host", {
+      "template.yaml": (s) => s.replace(/^ *kind: K8sUniqueIngressHost\n/m, ""),
+    });
     const i = await oneIssue("verify", dir);
     expect(i).toMatchObject({ code: "invalid_template", path: ["spec", "crd", "spec", "names", "kind"] });
     expect(i.where).toMatch(/^template\.yaml:\d+:\d+$/);

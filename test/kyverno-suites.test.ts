@@ -2,7 +2,17 @@
 import { describe, expect, it } from "vitest";
 import { cli } from "./support/helpers.js";
 
-interface Row { policy: string; rule: string; resource: string; engine: string; expected: string; actual: string; status: string; messages: string[]; reason?: string }
+interface Row {
+  policy: string;
+  rule: string;
+  resource: string;
+  engine: string;
+  expected: string;
+  actual: string;
+  status: string;
+  messages: string[];
+  reason?: string;
+}
 const rows = (out: string) => (JSON.parse(out) as { results: Row[] }).results;
 
 describe("Kyverno CLI tests", () => {
@@ -91,10 +101,12 @@ describe("Kyverno CLI tests", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "policyc-kyverno-"));
     cpSync("test/kyverno/validating-policy", dir, { recursive: true });
     const file = path.join(dir, "policy.yaml");
-    writeFileSync(file, readFileSync(file, "utf8").replace("object.spec.containers.map(c, c.image)", "object.spec.containers.map(c, sha512(c.image))"));
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("object.spec.containers.map(c, c.image)", "object.spec.containers.map(c, sha512(c.image))"),
+    );
     const r = await cli(["test", dir]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/ValidatingPolicy disallow-latest-tag: spec\.variables\[0\]\.expression: .*undeclared reference to 'sha512'/);
   });
 });
-

@@ -75,14 +75,29 @@ const module = {
 
 describe("host builtins against OPA's interpreter", async () => {
   const compiler = await discoverRegoCompiler();
-  const [unit] = await compiler.compile([{ modules: [module], entrypoints: CALLS.map((_, i) => `t/r${i}`), regoVersion: 1, strict: false }]);
+  const [unit] = await compiler.compile([
+    { modules: [module], entrypoints: CALLS.map((_, i) => `t/r${i}`), regoVersion: 1, strict: false },
+  ]);
   if (!unit?.ok) throw new Error(JSON.stringify(unit));
   const policy = RegoPolicy.load(new WebAssembly.Module(unit.wasm));
-  const oracle = opaInterpreter([module], CALLS.map((_, i) => `data.t.r${i}`));
+  const oracle = opaInterpreter(
+    [module],
+    CALLS.map((_, i) => `data.t.r${i}`),
+  );
 
   it("every host builtin the table calls is one policyc provides", () => {
     for (const b of policy.hostBuiltins) expect(Object.keys(HOST_BUILTINS)).toContain(b);
-    expect(policy.hostBuiltins).toEqual(expect.arrayContaining(["sprintf", "strings.any_prefix_match", "strings.any_suffix_match", "regex.split", "regex.replace", "units.parse", "units.parse_bytes"]));
+    expect(policy.hostBuiltins).toEqual(
+      expect.arrayContaining([
+        "sprintf",
+        "strings.any_prefix_match",
+        "strings.any_suffix_match",
+        "regex.split",
+        "regex.replace",
+        "units.parse",
+        "units.parse_bytes",
+      ]),
+    );
   });
 
   CALLS.forEach((call, i) => {

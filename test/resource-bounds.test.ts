@@ -49,13 +49,18 @@ describe("fixtures beyond the limits are refused, located", () => {
   });
 
   it("an alias bomb (billion laughs)", async () => {
-    const lol = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, k) => `${"bcdefghi"[k]}: &${"bcdefghi"[k]} [${Array(10).fill(`*${"abcdefgh"[k]}`).join(", ")}]`)];
+    const lol = [
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      ...Array.from({ length: 8 }, (_, k) => `${"bcdefghi"[k]}: &${"bcdefghi"[k]} [${Array(10).fill(`*${"abcdefgh"[k]}`).join(", ")}]`),
+    ];
     const i = await fixtureIssue(podWith(`  extra:\n${lol.map((l) => `    ${l}`).join("\n")}`));
     expect(i.message).toMatch(/pod-privileged\.yaml:\d+:\d+: invalid YAML: .*alias/i);
   });
 
   it("nesting within the limit (90 levels) evaluates on every engine", async () => {
-    const dir = copyWithEdits("policies", { "fixtures/pod-privileged.yaml": (s) => s.replace("spec:\n", `spec:\n  extra: ${"{a: ".repeat(90)}1${"}".repeat(90)}\n`) });
+    const dir = copyWithEdits("policies", {
+      "fixtures/pod-privileged.yaml": (s) => s.replace("spec:\n", `spec:\n  extra: ${"{a: ".repeat(90)}1${"}".repeat(90)}\n`),
+    });
     const r = await cli(["test", dir, "--reporter", "json"]);
     expect(r.code, r.err).toBe(0);
   });
@@ -74,7 +79,12 @@ describe("expensive policies and fixtures within the limits answer", () => {
   });
 
   it("a backtracking-catastrophic regex is linear on every engine (RE2 everywhere)", async () => {
-    const pod = (name: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "x" }, spec: { containers: [{ name, image: "i" }] } });
+    const pod = (name: string) => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p", namespace: "x" },
+      spec: { containers: [{ name, image: "i" }] },
+    });
     expect(await evaluate(catastrophic, pod(`${"a".repeat(30000)}!`))).toDeny();
     expect(await evaluate(catastrophic, pod("a".repeat(30000)))).toAllow();
   });
@@ -89,7 +99,14 @@ describe("expensive policies and fixtures within the limits answer", () => {
 describe("a user's ConstraintTemplate that never finishes is stopped", () => {
   const withRule = (rule: string) =>
     copyWithEdits("test/gator/required-labels", {
-      "template.yaml": (s) => s.replace("        import data.lib.labels\n", `        import data.lib.labels\n\n${rule.split("\n").map((l) => `        ${l}`).join("\n")}\n`),
+      "template.yaml": (s) =>
+        s.replace(
+          "        import data.lib.labels\n",
+          `        import data.lib.labels\n\n${rule
+            .split("\n")
+            .map((l) => `        ${l}`)
+            .join("\n")}\n`,
+        ),
     });
 
   it("at --timeout: an error row naming the limit, and the run goes on to the next case", async () => {
@@ -106,6 +123,9 @@ describe("a user's ConstraintTemplate that never finishes is stopped", () => {
     const r = await cli(["verify", dir, "--timeout", "120", "--filter", "unlabelled-namespace", "--reporter", "json"]);
     expect(r.code).toBe(1);
     const results = (JSON.parse(r.out) as { results: { status: string; reason?: string }[] }).results;
-    expect(results[0]).toMatchObject({ status: "error", reason: expect.stringMatching(/ran out of memory \(limit 1024 MiB of Wasm memory\)/) });
+    expect(results[0]).toMatchObject({
+      status: "error",
+      reason: expect.stringMatching(/ran out of memory \(limit 1024 MiB of Wasm memory\)/),
+    });
   });
 });

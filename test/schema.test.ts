@@ -55,7 +55,21 @@ describe("every emitted document validates against the upstream schemas in ../sh
   });
 
   it("rejects a document with an unknown field (the check is strict)", () => {
-    expect(schemaErrors({ apiVersion: "policies.kyverno.io/v1", kind: "ValidatingPolicy", metadata: { name: "x" }, spec: { validations: [], bogus: 1 } } as never)).not.toEqual([]);
-    expect(schemaErrors({ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name: "x" }, spec: { policyName: "x", bogus: true } } as never)).not.toEqual([]);
+    expect(
+      schemaErrors({
+        apiVersion: "policies.kyverno.io/v1",
+        kind: "ValidatingPolicy",
+        metadata: { name: "x" },
+        spec: { validations: [], bogus: 1 },
+      } as never),
+    ).not.toEqual([]);
+    expect(
+      schemaErrors({
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "ValidatingAdmissionPolicyBinding",
+        metadata: { name: "x" },
+        spec: { policyName: "x", bogus: true },
+      } as never),
+    ).not.toEqual([]);
   });
 });

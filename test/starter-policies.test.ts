@@ -15,7 +15,11 @@ const loaded = await loadPolicies(path.join(ROOT, "policies"), ROOT);
 describe("starter policies", () => {
   it("load without issues", () => {
     expect(loaded.issues).toEqual([]);
-    expect(loaded.policies.map((p) => p.policy?.name).sort()).toEqual(["disallow-privileged-containers", "no-wildcard-verbs", "require-app-name-label"]);
+    expect(loaded.policies.map((p) => p.policy?.name).sort()).toEqual([
+      "disallow-privileged-containers",
+      "no-wildcard-verbs",
+      "require-app-name-label",
+    ]);
   });
 
   for (const lp of loaded.policies) {
@@ -38,7 +42,12 @@ describe("starter policies", () => {
 
 describe("policyc/testing", () => {
   const privileged = loaded.policies.find((p) => p.policy?.name === "disallow-privileged-containers")!.definition;
-  const pod = (privileged: boolean) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "x" }, spec: { containers: [{ name: "app", image: "nginx", securityContext: { privileged } }] } });
+  const pod = (privileged: boolean) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p", namespace: "x" },
+    spec: { containers: [{ name: "app", image: "nginx", securityContext: { privileged } }] },
+  });
 
   it("evaluates inline objects and matches messages by substring or regular expression", async () => {
     expect(await evaluate(privileged, pod(true))).toDeny(/Privileged container app/);
@@ -54,7 +63,10 @@ describe("policyc/testing", () => {
   });
 
   it("reports a disagreement between engines as an error naming each engine's verdict", () => {
-    const err = new EngineDisagreementError({ gatekeeper: { verdict: "allow", messages: [] }, reference: { verdict: "deny", messages: ["x"] } });
+    const err = new EngineDisagreementError({
+      gatekeeper: { verdict: "allow", messages: [] },
+      reference: { verdict: "deny", messages: ["x"] },
+    });
     expect(err.message).toBe("engines disagree: gatekeeper=allow reference=deny");
   });
 });

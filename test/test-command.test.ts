@@ -7,7 +7,18 @@ import { cli, ROOT, tempDir } from "./support/helpers.js";
 
 interface JsonReport {
   summary: Record<string, number>;
-  results: { policy: string; rule: string; case: string; resource: string; engine: string; expected: string; actual: string | number; status: string; messages: string[]; reason?: string }[];
+  results: {
+    policy: string;
+    rule: string;
+    case: string;
+    resource: string;
+    engine: string;
+    expected: string;
+    actual: string | number;
+    status: string;
+    messages: string[];
+    reason?: string;
+  }[];
 }
 const json = (out: string) => JSON.parse(out) as JsonReport;
 
@@ -29,13 +40,27 @@ describe("policyc test on the starter policies", () => {
     const r = await cli(["test", "--reporter", "json"]);
     expect(r.code).toBe(0);
     const report = json(r.out);
-    expect(Object.keys(report.summary).sort()).toEqual(["cases", "disagreements", "durationMs", "errors", "evaluations", "failed", "passed", "policies", "skipped"]);
+    expect(Object.keys(report.summary).sort()).toEqual([
+      "cases",
+      "disagreements",
+      "durationMs",
+      "errors",
+      "evaluations",
+      "failed",
+      "passed",
+      "policies",
+      "skipped",
+    ]);
     expect(report.summary).toMatchObject({ policies: 3, cases: 10, evaluations: 40, passed: 40, failed: 0, errors: 0, disagreements: 0 });
     expect(new Set(report.results.map((x) => x.engine))).toEqual(new Set(["kyverno", "kubernetes", "gatekeeper", "reference"]));
     for (const row of report.results) {
-      expect(Object.keys(row)).toEqual(expect.arrayContaining(["policy", "rule", "case", "resource", "engine", "expected", "actual", "status", "messages"]));
+      expect(Object.keys(row)).toEqual(
+        expect.arrayContaining(["policy", "rule", "case", "resource", "engine", "expected", "actual", "status", "messages"]),
+      );
     }
-    const deny = report.results.find((x) => x.engine === "gatekeeper" && x.expected === "deny" && x.policy === "disallow-privileged-containers")!;
+    const deny = report.results.find(
+      (x) => x.engine === "gatekeeper" && x.expected === "deny" && x.policy === "disallow-privileged-containers",
+    )!;
     expect(deny).toMatchObject({ actual: "deny", status: "pass", rule: "disallow-privileged-containers" });
     expect(deny.messages[0]).toMatch(/^Privileged container \w+ is not allowed$/);
     const skip = report.results.find((x) => x.expected === "skip" && x.engine === "gatekeeper")!;
@@ -76,7 +101,10 @@ describe("policyc test on the starter policies", () => {
   });
 
   it("--shard I/N splits the cases so the shards cover each once", async () => {
-    const ids = async (s: string) => json((await cli(["test", "--reporter", "json", "--engine", "reference", "--shard", s])).out).results.map((x) => `${x.policy}/${x.case}`);
+    const ids = async (s: string) =>
+      json((await cli(["test", "--reporter", "json", "--engine", "reference", "--shard", s])).out).results.map(
+        (x) => `${x.policy}/${x.case}`,
+      );
     const a = await ids("1/2");
     const b = await ids("2/2");
     expect(a.length).toBeGreaterThan(0);
@@ -91,7 +119,13 @@ describe("failing cases and bad input", () => {
   it("a case whose expectation is wrong fails with exit 1, expected vs actual in every report", async () => {
     const dir = policiesCopy();
     const file = path.join(dir, "disallow-privileged-containers.ts");
-    writeFileSync(file, readFileSync(file, "utf8").replace('{ resource: "fixtures/pod-unprivileged.yaml", expect: "allow" }', '{ resource: "fixtures/pod-unprivileged.yaml", expect: "deny" }'));
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(
+        '{ resource: "fixtures/pod-unprivileged.yaml", expect: "allow" }',
+        '{ resource: "fixtures/pod-unprivileged.yaml", expect: "deny" }',
+      ),
+    );
     const r = await cli(["test", dir, "--reporter", "json"]);
     expect(r.code).toBe(1);
     const failed = json(r.out).results.filter((x) => x.status === "fail");
@@ -103,7 +137,9 @@ describe("failing cases and bad input", () => {
     ]);
     const pretty = await cli(["test", dir]);
     expect(pretty.code).toBe(1);
-    expect(pretty.out).toMatch(/✗ deny fixtures\/pod-unprivileged.yaml .* expected deny, got kyverno=allow kubernetes=allow gatekeeper=allow reference=allow/);
+    expect(pretty.out).toMatch(
+      /✗ deny fixtures\/pod-unprivileged.yaml .* expected deny, got kyverno=allow kubernetes=allow gatekeeper=allow reference=allow/,
+    );
   });
 
   it("a wrong message expectation fails", async () => {
@@ -112,7 +148,11 @@ describe("failing cases and bad input", () => {
     writeFileSync(file, readFileSync(file, "utf8").replace('message: "Privileged container app"', 'message: "no such text"'));
     const r = await cli(["test", dir, "--reporter", "json"]);
     expect(r.code).toBe(1);
-    expect(json(r.out).results.filter((x) => x.status === "fail").map((x) => x.reason)).toEqual(Array(4).fill('no violation message contains "no such text"'));
+    expect(
+      json(r.out)
+        .results.filter((x) => x.status === "fail")
+        .map((x) => x.reason),
+    ).toEqual(Array(4).fill('no violation message contains "no such text"'));
   });
 
   it("a missing fixture is bad input: exit 2, naming the policy file, line and field", async () => {

@@ -1,5 +1,9 @@
 /** A Kubernetes document a backend produces (plain JSON-compatible data). */
-export type Document = { readonly apiVersion: string; readonly kind: string; readonly metadata: { readonly name: string } & Record<string, unknown> } & Record<string, unknown>;
+export type Document = {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string } & Record<string, unknown>;
+} & Record<string, unknown>;
 
 /** The documents of one policy for one target, written together to one file. */
 export interface TargetOutput {

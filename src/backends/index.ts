@@ -15,7 +15,11 @@ export type KyvernoFormat = "validating-policy" | "legacy";
  * Every enabled target's documents for a lowered policy. A policy that opts out of a target
  * produces nothing for it.
  */
-export function compilePolicy(p: Policy, targets: readonly TargetName[], kyvernoFormat: KyvernoFormat = "validating-policy"): TargetOutput[] {
+export function compilePolicy(
+  p: Policy,
+  targets: readonly TargetName[],
+  kyvernoFormat: KyvernoFormat = "validating-policy",
+): TargetOutput[] {
   const out: TargetOutput[] = [];
   for (const t of targets) {
     if (!p.targets[t].enabled) continue;

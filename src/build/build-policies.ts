@@ -38,7 +38,12 @@ export interface BuildResult {
   readonly changed?: boolean;
 }
 
-const fail = (status: "invalid" | "internal", issues: readonly Issue[]): BuildResult => ({ status, issues: sortIssues(issues), compiled: [], files: new Map() });
+const fail = (status: "invalid" | "internal", issues: readonly Issue[]): BuildResult => ({
+  status,
+  issues: sortIssues(issues),
+  compiled: [],
+  files: new Map(),
+});
 
 /**
  * `policyc build`: load the policies, lower and validate them, compile every target, and write
@@ -75,7 +80,9 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
       for (const out of outputs) files.set(outputPath(out), emitYaml(out, file));
       compiled.push({ file, policy, tests, outputs });
     } catch (e) {
-      return fail("internal", [issue("internal_error", `compiling policy ${policy.name} failed: ${e instanceof Error ? e.message : String(e)}`, policy.source)]);
+      return fail("internal", [
+        issue("internal_error", `compiling policy ${policy.name} failed: ${e instanceof Error ? e.message : String(e)}`, policy.source),
+      ]);
     }
   }
   const outDir = path.resolve(o.cwd, o.out);

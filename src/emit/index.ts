@@ -1,2 +1,10 @@
 export { emitYaml, outputPath, GENERATED_MARKER } from "./yaml.js";
-export { writeFilesAtomically, readOutputDir, diffOutput, unownedFiles, type FileSet, type Drift, type WriteOptions } from "./write-atomic.js";
+export {
+  writeFilesAtomically,
+  readOutputDir,
+  diffOutput,
+  unownedFiles,
+  type FileSet,
+  type Drift,
+  type WriteOptions,
+} from "./write-atomic.js";

@@ -23,7 +23,10 @@ export function readOutputDir(dir: string): Map<string, string> {
 
 /** Files in the output directory that policyc did not write (no generated-by header). */
 export function unownedFiles(existing: FileSet): string[] {
-  return [...existing.entries()].filter(([, c]) => !c.startsWith(GENERATED_MARKER)).map(([f]) => f).sort();
+  return [...existing.entries()]
+    .filter(([, c]) => !c.startsWith(GENERATED_MARKER))
+    .map(([f]) => f)
+    .sort();
 }
 
 export interface Drift {
@@ -61,7 +64,11 @@ export function writeFilesAtomically(dir: string, files: FileSet, options: Write
     return {
       changed: false,
       issues: foreign.map((f) =>
-        issue("unowned_output_file", `${path.join(dir, f)} was not written by policyc; the output directory belongs to policyc (move the file, or choose another --out)`, undefined),
+        issue(
+          "unowned_output_file",
+          `${path.join(dir, f)} was not written by policyc; the output directory belongs to policyc (move the file, or choose another --out)`,
+          undefined,
+        ),
       ),
     };
   }

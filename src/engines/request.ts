@@ -5,7 +5,13 @@ import type { AuthorizerAnswer, UserInfo } from "../sdk/test-case.js";
 export type KubeObject = Record<string, unknown> & {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; generateName?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    generateName?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
 };
 
 export type Operation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
@@ -51,7 +57,9 @@ export function namespaceOf(o: KubeObject | undefined, namespaced: boolean): str
 /** Whether objects of a kind live in namespaces: built-in kinds by table, others by their metadata. */
 export function isNamespaced(o: KubeObject | undefined): boolean {
   if (!o) return true;
-  const known = Object.values(BUILTIN_KINDS).find((k) => k.kind === o.kind && `${k.group ? k.group + "/" : ""}${k.version}` === o.apiVersion);
+  const known = Object.values(BUILTIN_KINDS).find(
+    (k) => k.kind === o.kind && `${k.group ? k.group + "/" : ""}${k.version}` === o.apiVersion,
+  );
   if (known) return known.namespaced;
   if (CLUSTER_SCOPED.has(o.kind ?? "")) return false;
   return o.metadata?.namespace !== undefined || !CLUSTER_SCOPED.has(o.kind ?? "");
@@ -59,8 +67,25 @@ export function isNamespaced(o: KubeObject | undefined): boolean {
 
 /** Cluster-scoped kinds of Kubernetes' own API groups beyond BUILTIN_KINDS. */
 const CLUSTER_SCOPED = new Set([
-  "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass", "CustomResourceDefinition",
-  "PriorityClass", "IngressClass", "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment", "APIService",
-  "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-  "CertificateSigningRequest", "ConstraintTemplate", "ClusterPolicy",
+  "Namespace",
+  "Node",
+  "PersistentVolume",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "StorageClass",
+  "CustomResourceDefinition",
+  "PriorityClass",
+  "IngressClass",
+  "RuntimeClass",
+  "CSIDriver",
+  "CSINode",
+  "VolumeAttachment",
+  "APIService",
+  "MutatingWebhookConfiguration",
+  "ValidatingWebhookConfiguration",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+  "CertificateSigningRequest",
+  "ConstraintTemplate",
+  "ClusterPolicy",
 ]);

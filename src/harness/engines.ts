@@ -45,7 +45,14 @@ export const referenceEngine: PolicyEngine = {
     });
     if (outcome.verdict === "none") return { verdict: "none", messages: [], reason: outcome.reason };
     const failed = outcome.rules.filter((r) => r.status === "fail").map((r) => r.rule);
-    if (outcome.verdict === "deny") return { verdict: "deny", messages: outcome.messages, violations: outcome.messages.length, rules: failed, enforcement: policy.policy.enforcement };
+    if (outcome.verdict === "deny")
+      return {
+        verdict: "deny",
+        messages: outcome.messages,
+        violations: outcome.messages.length,
+        rules: failed,
+        enforcement: policy.policy.enforcement,
+      };
     return { verdict: "allow", messages: [] };
   },
 };
@@ -111,8 +118,16 @@ export class GatekeeperPolicyEngine implements PolicyEngine {
         return { verdict: "error", messages: [], reason: r.error };
       case "evaluated": {
         if (r.violations.length === 0) return { verdict: "allow", messages: [] };
-        const rules = [...new Set(r.violations.map((v) => String((v.details as { rule?: unknown } | undefined)?.rule ?? "")).filter(Boolean))];
-        return { verdict: "deny", messages: r.violations.map((v) => String(v.msg)), violations: r.violations.length, rules, enforcement: constraint.enforcementAction };
+        const rules = [
+          ...new Set(r.violations.map((v) => String((v.details as { rule?: unknown } | undefined)?.rule ?? "")).filter(Boolean)),
+        ];
+        return {
+          verdict: "deny",
+          messages: r.violations.map((v) => String(v.msg)),
+          violations: r.violations.length,
+          rules,
+          enforcement: constraint.enforcementAction,
+        };
       }
     }
   }
@@ -129,7 +144,11 @@ export class CelPolicyEngine implements PolicyEngine {
     private readonly compiled: ReadonlyMap<string, CompiledVap>,
   ) {}
 
-  static prepare(name: "kubernetes" | "kyverno", policies: readonly CompiledPolicy[], runtime: CelRuntime): { engine: CelPolicyEngine; internal: Issue[] } {
+  static prepare(
+    name: "kubernetes" | "kyverno",
+    policies: readonly CompiledPolicy[],
+    runtime: CelRuntime,
+  ): { engine: CelPolicyEngine; internal: Issue[] } {
     const compiled = new Map<string, CompiledVap>();
     const internal: Issue[] = [];
     for (const p of policies) {
@@ -139,7 +158,11 @@ export class CelPolicyEngine implements PolicyEngine {
       try {
         if (name === "kubernetes") {
           for (const vap of docs.filter((d) => d.kind === "ValidatingAdmissionPolicy")) {
-            const bindings = docs.filter((d) => d.kind === "ValidatingAdmissionPolicyBinding" && (d as { spec?: { policyName?: string } }).spec?.policyName === vap.metadata?.name);
+            const bindings = docs.filter(
+              (d) =>
+                d.kind === "ValidatingAdmissionPolicyBinding" &&
+                (d as { spec?: { policyName?: string } }).spec?.policyName === vap.metadata?.name,
+            );
             compiled.set(String(vap.metadata?.name), CompiledVap.compile(runtime, vap, bindings));
           }
         } else {

@@ -100,7 +100,11 @@ export function readFixtures(file: string, displayRoot: string, options: { objec
   let text: string;
   try {
     const bytes = statSync(abs).size;
-    if (bytes > FIXTURE_LIMITS.fileBytes) throw new FixtureError({ file: shown, message: `the file is ${(bytes / 2 ** 20).toFixed(0)} MiB; policyc reads fixture files up to ${FIXTURE_LIMITS.fileBytes / 2 ** 20} MiB` });
+    if (bytes > FIXTURE_LIMITS.fileBytes)
+      throw new FixtureError({
+        file: shown,
+        message: `the file is ${(bytes / 2 ** 20).toFixed(0)} MiB; policyc reads fixture files up to ${FIXTURE_LIMITS.fileBytes / 2 ** 20} MiB`,
+      });
     text = readFileSync(abs, "utf8");
   } catch (e) {
     if (e instanceof FixtureError) throw e;
@@ -125,11 +129,21 @@ export function readFixtures(file: string, displayRoot: string, options: { objec
     if (err) {
       const pos = lines.linePos(err.pos[0]);
       const stack = /Maximum call stack size exceeded/.test(err.message);
-      throw new FixtureError({ file: shown, line: pos.line, column: pos.col, message: stack ? tooDeep : `invalid YAML: ${err.message.split("\n")[0]}` });
+      throw new FixtureError({
+        file: shown,
+        line: pos.line,
+        column: pos.col,
+        message: stack ? tooDeep : `invalid YAML: ${err.message.split("\n")[0]}`,
+      });
     }
     const size = range[2] - range[0];
     if (size > FIXTURE_LIMITS.bytes) {
-      throw new FixtureError({ file: shown, line: start.line, column: start.col, message: `document ${i + 1} is ${(size / 2 ** 20).toFixed(1)} MiB, more than the API server accepts (${FIXTURE_LIMITS.bytes / 2 ** 20} MiB)` });
+      throw new FixtureError({
+        file: shown,
+        line: start.line,
+        column: start.col,
+        message: `document ${i + 1} is ${(size / 2 ** 20).toFixed(1)} MiB, more than the API server accepts (${FIXTURE_LIMITS.bytes / 2 ** 20} MiB)`,
+      });
     }
     let value: unknown;
     try {
@@ -140,9 +154,20 @@ export function readFixtures(file: string, displayRoot: string, options: { objec
       throw new FixtureError({ file: shown, line: start.line, column: start.col, message: `invalid YAML: ${msg.split("\n")[0]}` });
     }
     const deep = depthProblem(value);
-    if (deep) throw new FixtureError({ file: shown, line: start.line, column: start.col, message: `document ${i + 1} ${deep}; policyc refuses fixtures nested that deep` });
+    if (deep)
+      throw new FixtureError({
+        file: shown,
+        line: start.line,
+        column: start.col,
+        message: `document ${i + 1} ${deep}; policyc refuses fixtures nested that deep`,
+      });
     if (!value || typeof value !== "object" || Array.isArray(value)) {
-      throw new FixtureError({ file: shown, line: start.line, column: start.col, message: "a fixture document must be a Kubernetes object (a YAML mapping)" });
+      throw new FixtureError({
+        file: shown,
+        line: start.line,
+        column: start.col,
+        message: "a fixture document must be a Kubernetes object (a YAML mapping)",
+      });
     }
     out.push({ object: value as KubeObject, label: nonEmpty.length > 1 ? `${shown}#${i + 1}` : shown });
     starts.push(start);
@@ -160,7 +185,13 @@ function checkObjects(p: ParsedFile): Fixture[] {
   p.docs.forEach((d, i) => {
     const o = d.object;
     if (typeof o.apiVersion !== "string" || !o.apiVersion || typeof o.kind !== "string" || !o.kind) {
-      throw new FixtureError({ file: p.shown, line: p.starts[i]!.line, column: p.starts[i]!.col, message: `document ${i + 1} is not a Kubernetes object: apiVersion and kind are required`, field: [typeof o.apiVersion !== "string" || !o.apiVersion ? "apiVersion" : "kind"] });
+      throw new FixtureError({
+        file: p.shown,
+        line: p.starts[i]!.line,
+        column: p.starts[i]!.col,
+        message: `document ${i + 1} is not a Kubernetes object: apiVersion and kind are required`,
+        field: [typeof o.apiVersion !== "string" || !o.apiVersion ? "apiVersion" : "kind"],
+      });
     }
   });
   return p.docs;
@@ -170,7 +201,13 @@ function checkObjects(p: ParsedFile): Fixture[] {
  * A bad field in a configuration file read with readFixtures (a suite, a Kyverno test): the error
  * points at the field, or at the nearest enclosing field that exists when it is missing.
  */
-export function fieldError(file: string, root: string, field: readonly (string | number)[], message: string, o: { doc?: number; code?: FixtureErrorCode } = {}): FixtureError {
+export function fieldError(
+  file: string,
+  root: string,
+  field: readonly (string | number)[],
+  message: string,
+  o: { doc?: number; code?: FixtureErrorCode } = {},
+): FixtureError {
   const doc = o.doc ?? 0;
   const parsed = cache.get(path.resolve(file));
   const shown = parsed?.shown ?? (path.relative(root, file) || file);
@@ -190,14 +227,24 @@ export function fieldError(file: string, root: string, field: readonly (string |
  * Where line `row`, column `col` of a multi-line string field (a template's Rego) is in the file:
  * exact for block scalars (`rego: |`), the field's own line otherwise.
  */
-export function positionInString(file: string, field: readonly (string | number)[], row: number, col: number, doc = 0): { line: number; column: number } | undefined {
+export function positionInString(
+  file: string,
+  field: readonly (string | number)[],
+  row: number,
+  col: number,
+  doc = 0,
+): { line: number; column: number } | undefined {
   const parsed = cache.get(path.resolve(file));
   const node = parsed?.yaml[doc]?.getIn(field, true);
   if (!parsed || !isScalar(node) || !node.range) return undefined;
   const start = parsed.lines.linePos(node.range[0]);
   if (node.type !== "BLOCK_LITERAL" || row < 1) return { line: start.line, column: start.col };
   // The content starts on the line after the `|` header, indented like its first line.
-  const first = parsed.text.split(/\r?\n/).slice(start.line).find((l) => l.trim() !== "") ?? "";
+  const first =
+    parsed.text
+      .split(/\r?\n/)
+      .slice(start.line)
+      .find((l) => l.trim() !== "") ?? "";
   const indent = first.length - first.trimStart().length;
   return { line: start.line + row, column: indent + Math.max(col, 1) };
 }

@@ -58,7 +58,13 @@ export function readGatorSuite(file: string, root: string): GatorSuite {
     const test = t as Record<string, unknown>;
     if (test.skip === true) return;
     for (const key of ["template", "constraint"]) {
-      if (typeof test[key] !== "string" || !test[key]) throw fieldError(file, root, ["tests", i, key], `test ${JSON.stringify(String(test.name ?? ""))}: ${key} is required (a file path)`);
+      if (typeof test[key] !== "string" || !test[key])
+        throw fieldError(
+          file,
+          root,
+          ["tests", i, key],
+          `test ${JSON.stringify(String(test.name ?? ""))}: ${key} is required (a file path)`,
+        );
     }
     if (test.cases !== undefined && !Array.isArray(test.cases)) throw fieldError(file, root, ["tests", i, "cases"], "must be a list");
     ((test.cases as unknown[] | undefined) ?? []).forEach((c: unknown, j) => {
@@ -66,24 +72,40 @@ export function readGatorSuite(file: string, root: string): GatorSuite {
       if (!c || typeof c !== "object" || Array.isArray(c)) throw fieldError(file, root, where, "must be a mapping");
       const kase = c as Record<string, unknown>;
       if (kase.skip === true) return;
-      if (typeof kase.object !== "string" || !kase.object) throw fieldError(file, root, [...where, "object"], `case ${JSON.stringify(String(kase.name ?? ""))}: object is required (a file path)`);
-      if (kase.assertions !== undefined && !Array.isArray(kase.assertions)) throw fieldError(file, root, [...where, "assertions"], "must be a list");
-      if (kase.inventory !== undefined && (!Array.isArray(kase.inventory) || kase.inventory.some((x) => typeof x !== "string"))) throw fieldError(file, root, [...where, "inventory"], "must be a list of file paths");
+      if (typeof kase.object !== "string" || !kase.object)
+        throw fieldError(
+          file,
+          root,
+          [...where, "object"],
+          `case ${JSON.stringify(String(kase.name ?? ""))}: object is required (a file path)`,
+        );
+      if (kase.assertions !== undefined && !Array.isArray(kase.assertions))
+        throw fieldError(file, root, [...where, "assertions"], "must be a list");
+      if (kase.inventory !== undefined && (!Array.isArray(kase.inventory) || kase.inventory.some((x) => typeof x !== "string")))
+        throw fieldError(file, root, [...where, "inventory"], "must be a list of file paths");
     });
   });
   return { file, name: String(doc!.object.metadata?.name ?? path.basename(file)), tests: tests as GatorTest[] };
 }
 
 /** Applies ExpansionTemplates to an object: the resultant resources Gatekeeper also reviews. */
-export function expand(object: KubeObject, templates: readonly KubeObject[]): { object: KubeObject; by: string; enforcementAction?: string }[] {
+export function expand(
+  object: KubeObject,
+  templates: readonly KubeObject[],
+): { object: KubeObject; by: string; enforcementAction?: string }[] {
   const { group, version } = groupVersionOf(object.apiVersion);
   const out: { object: KubeObject; by: string; enforcementAction?: string }[] = [];
   for (const t of templates) {
     const spec = (t as { spec?: Record<string, unknown> }).spec ?? {};
     const applyTo = (spec.applyTo as { groups?: string[]; kinds?: string[]; versions?: string[] }[] | undefined) ?? [];
-    const applies = applyTo.some((a) => (a.groups ?? []).includes(group) && (a.kinds ?? []).includes(object.kind ?? "") && (a.versions ?? []).includes(version));
+    const applies = applyTo.some(
+      (a) => (a.groups ?? []).includes(group) && (a.kinds ?? []).includes(object.kind ?? "") && (a.versions ?? []).includes(version),
+    );
     if (!applies) continue;
-    const source = String(spec.templateSource ?? "").split(".").filter(Boolean).reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), object);
+    const source = String(spec.templateSource ?? "")
+      .split(".")
+      .filter(Boolean)
+      .reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), object);
     if (!source || typeof source !== "object") continue;
     const gvk = (spec.generatedGVK as { group?: string; version?: string; kind?: string } | undefined) ?? {};
     const src = source as KubeObject;
@@ -91,21 +113,31 @@ export function expand(object: KubeObject, templates: readonly KubeObject[]): { 
       ...src,
       apiVersion: gvk.group ? `${gvk.group}/${gvk.version ?? ""}` : (gvk.version ?? ""),
       kind: gvk.kind ?? "",
-      metadata: { ...(src.metadata ?? {}), ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}), name: src.metadata?.name ?? `${object.metadata?.name ?? ""}-${(gvk.kind ?? "").toLowerCase()}` },
+      metadata: {
+        ...(src.metadata ?? {}),
+        ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}),
+        name: src.metadata?.name ?? `${object.metadata?.name ?? ""}-${(gvk.kind ?? "").toLowerCase()}`,
+      },
     };
-    out.push({ object: resultant, by: String(t.metadata?.name ?? ""), ...(typeof spec.enforcementAction === "string" ? { enforcementAction: spec.enforcementAction } : {}) });
+    out.push({
+      object: resultant,
+      by: String(t.metadata?.name ?? ""),
+      ...(typeof spec.enforcementAction === "string" ? { enforcementAction: spec.enforcementAction } : {}),
+    });
   }
   return out;
 }
 
 /** The request a gator case object describes: a full AdmissionReview, or a plain object (reviewed as audit reviews it). */
 export function caseRequest(object: KubeObject, inventory: readonly KubeObject[]): { request: AdmissionRequest; audit: boolean } {
-  const namespaces = Object.fromEntries(inventory.filter((o) => o.kind === "Namespace").map((o) => [String(o.metadata?.name ?? ""), o] as const));
+  const namespaces = Object.fromEntries(
+    inventory.filter((o) => o.kind === "Namespace").map((o) => [String(o.metadata?.name ?? ""), o] as const),
+  );
   const cluster = { namespaces, objects: inventory };
   if (object.kind === "AdmissionReview") {
     const r = ((object as { request?: Record<string, unknown> }).request ?? {}) as Record<string, unknown>;
     const request: AdmissionRequest = {
-      operation: (String(r.operation ?? "CREATE") as Operation),
+      operation: String(r.operation ?? "CREATE") as Operation,
       ...(r.object ? { object: r.object as KubeObject } : {}),
       ...(r.oldObject ? { oldObject: r.oldObject as KubeObject } : {}),
       ...(r.userInfo ? { userInfo: r.userInfo as AdmissionRequest["userInfo"] & object } : {}),
@@ -168,7 +200,10 @@ export function prepareGatorTests(suites: readonly GatorSuite[], root: string): 
         tests.push({ suite, test, template, constraintDoc: cdoc!.object, expansions });
       } catch (error) {
         if (error instanceof FixtureError) inputErrors.push(error.toIssue());
-        else if (error instanceof TemplateError) inputErrors.push(fieldError(path.resolve(root, error.source), root, error.field, error.detail, { code: "invalid_template" }).toIssue());
+        else if (error instanceof TemplateError)
+          inputErrors.push(
+            fieldError(path.resolve(root, error.source), root, error.field, error.detail, { code: "invalid_template" }).toIssue(),
+          );
         else throw error;
       }
     }
@@ -199,7 +234,9 @@ export async function runGatorSuites(
   timeoutMs?: number,
 ): Promise<{ rows: ResultRow[]; inputErrors: Issue[]; stats: CompileStats }> {
   const { tests, inputErrors } = prepareGatorTests(suites, root);
-  const templates = tests.map((t) => t.template!).filter((t, i, all) => all.findIndex((u) => u.source === t.source && u.name === t.name) === i);
+  const templates = tests
+    .map((t) => t.template!)
+    .filter((t, i, all) => all.findIndex((u) => u.source === t.source && u.name === t.name) === i);
   const { engine, errors } = await GatekeeperEngine.prepare(templates, compiler, cacheDir);
   for (const e of errors) inputErrors.push(...e.problems.map((p) => templateProblemIssue(e.template, p, root)));
   const failed = new Set(errors.map((e) => e.template));
@@ -212,7 +249,13 @@ export async function runGatorSuites(
     for (const [ci, c] of (t.test.cases ?? []).entries()) {
       const caseName = c.name ?? `case ${ci + 1}`;
       if (c.skip || !select(`${testName}/${caseName}`)) continue;
-      const base = { policy: testName, rule: `${constraint.kind}/${constraint.name}`, case: caseName, engine: "gatekeeper" as const, source: path.relative(root, t.suite.file) };
+      const base = {
+        policy: testName,
+        rule: `${constraint.kind}/${constraint.name}`,
+        case: caseName,
+        engine: "gatekeeper" as const,
+        source: path.relative(root, t.suite.file),
+      };
       let messages: string[] = [];
       let resource = c.object ?? "";
       let error: string | undefined;
@@ -225,7 +268,14 @@ export async function runGatorSuites(
         const subject = request.object ?? request.oldObject;
         if (subject) {
           for (const x of expand(subject, t.expansions)) {
-            reviews.push({ request: { ...request, ...(request.object ? { object: x.object } : {}), ...(request.oldObject ? { oldObject: x.object } : {}) }, prefix: `[Implied by ${x.by}] ` });
+            reviews.push({
+              request: {
+                ...request,
+                ...(request.object ? { object: x.object } : {}),
+                ...(request.oldObject ? { oldObject: x.object } : {}),
+              },
+              prefix: `[Implied by ${x.by}] `,
+            });
           }
         }
         for (const r of reviews) {

@@ -38,7 +38,8 @@ interface ResultSpec {
   readonly cloneSourceResource?: string;
 }
 
-const get = (o: unknown, ...p: string[]): unknown => p.reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), o);
+const get = (o: unknown, ...p: string[]): unknown =>
+  p.reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), o);
 
 /** One evaluable unit: a VAP (kubernetes), a ValidatingPolicy, or one ClusterPolicy rule (kyverno). */
 interface Unit {
@@ -74,7 +75,12 @@ function kindMatches(entry: string, o: KubeObject): boolean {
 }
 
 function wildcard(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
   return re.test(value);
 }
 
@@ -98,7 +104,10 @@ function filterMatches(f: ResourceFilter, o: KubeObject, req: AdmissionRequest):
   if (f.operations && !f.operations.includes(req.operation)) return false;
   if (f.selector && !selectorMatches(f.selector, o.metadata?.labels ?? {})) return false;
   if (f.namespaceSelector) {
-    const labels = { ...((req.cluster?.namespaces?.[ns]?.metadata?.labels as Record<string, string> | undefined) ?? {}), "kubernetes.io/metadata.name": ns };
+    const labels = {
+      ...((req.cluster?.namespaces?.[ns]?.metadata?.labels as Record<string, string> | undefined) ?? {}),
+      "kubernetes.io/metadata.name": ns,
+    };
     if (!ns || !selectorMatches(f.namespaceSelector, labels)) return false;
   }
   return true;
@@ -129,7 +138,19 @@ function unitsOf(doc: KubeObject, runtime: CelRuntime, shown: string, bindings: 
   };
   if (doc.kind === "ValidatingAdmissionPolicy") {
     const own = bindings.filter((b) => get(b, "spec", "policyName") === name);
-    const vap = compile(doc, own.length ? own : [{ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name }, spec: { policyName: name, validationActions: ["Deny"] } }]);
+    const vap = compile(
+      doc,
+      own.length
+        ? own
+        : [
+            {
+              apiVersion: "admissionregistration.k8s.io/v1",
+              kind: "ValidatingAdmissionPolicyBinding",
+              metadata: { name },
+              spec: { policyName: name, validationActions: ["Deny"] },
+            },
+          ],
+    );
     return [{ policy: qualified, rule: "", engine: "kubernetes", evaluate: (r) => vap.evaluate(r) }];
   }
   if (doc.kind === "ValidatingPolicy" || doc.kind === "NamespacedValidatingPolicy") {
@@ -139,7 +160,9 @@ function unitsOf(doc: KubeObject, runtime: CelRuntime, shown: string, bindings: 
     const controllers = get(doc, "spec", "autogen", "podControllers", "controllers");
     if (Array.isArray(controllers) && controllers.length) {
       // Autogen: the same validations over each listed controller's pod template.
-      for (const c of POD_CONTROLLERS.filter((p) => controllers.map((x) => String(x).toLowerCase()).some((x) => x === p.kind.toLowerCase() || x === `${p.kind.toLowerCase()}s`))) {
+      for (const c of POD_CONTROLLERS.filter((p) =>
+        controllers.map((x) => String(x).toLowerCase()).some((x) => x === p.kind.toLowerCase() || x === `${p.kind.toLowerCase()}s`),
+      )) {
         const rewritten = rewriteForController(policy, c);
         const cv = compile(rewritten, [binding]);
         units.push({ policy: qualified, rule: "", engine: "kyverno", resultKind: c.kind, evaluate: (r) => cv.evaluate(r) });
@@ -154,13 +177,33 @@ function unitsOf(doc: KubeObject, runtime: CelRuntime, shown: string, bindings: 
     for (const rule of rules) {
       const ruleName = String(rule.name ?? "");
       const validate = rule.validate as Record<string, unknown> | undefined;
-      const construct = rule.mutate ? "mutate" : rule.generate ? "generate" : rule.verifyImages ? "verifyImages" : !validate ? "a rule without validate" : !validate.cel ? `validate.${Object.keys(validate).find((k) => ["pattern", "anyPattern", "deny", "foreach", "podSecurity", "manifests", "assert"].includes(k)) ?? "?"}` : undefined;
+      const construct = rule.mutate
+        ? "mutate"
+        : rule.generate
+          ? "generate"
+          : rule.verifyImages
+            ? "verifyImages"
+            : !validate
+              ? "a rule without validate"
+              : !validate.cel
+                ? `validate.${Object.keys(validate).find((k) => ["pattern", "anyPattern", "deny", "foreach", "podSecurity", "manifests", "assert"].includes(k)) ?? "?"}`
+                : undefined;
       if (construct) {
-        units.push({ policy: qualified, rule: ruleName, engine: "kyverno", unsupported: `rule ${ruleName} uses ${construct}, which policyc does not evaluate (only validate.cel)` });
+        units.push({
+          policy: qualified,
+          rule: ruleName,
+          engine: "kyverno",
+          unsupported: `rule ${ruleName} uses ${construct}, which policyc does not evaluate (only validate.cel)`,
+        });
         continue;
       }
       if (rule.preconditions) {
-        units.push({ policy: qualified, rule: ruleName, engine: "kyverno", unsupported: `rule ${ruleName} uses JMESPath preconditions, which policyc does not evaluate (celPreconditions are)` });
+        units.push({
+          policy: qualified,
+          rule: ruleName,
+          engine: "kyverno",
+          unsupported: `rule ${ruleName} uses JMESPath preconditions, which policyc does not evaluate (celPreconditions are)`,
+        });
         continue;
       }
       const cel = validate!.cel as Record<string, unknown>;
@@ -173,13 +216,22 @@ function unitsOf(doc: KubeObject, runtime: CelRuntime, shown: string, bindings: 
           ...(cel.variables ? { variables: cel.variables } : {}),
           ...(rule.celPreconditions ? { matchConditions: rule.celPreconditions } : {}),
           ...(cel.auditAnnotations ? { auditAnnotations: cel.auditAnnotations } : {}),
-          validations: exprs.map((e) => ({ ...e, ...(typeof validate!.message === "string" && !e.message && !e.messageExpression ? { message: validate!.message } : {}) })),
+          validations: exprs.map((e) => ({
+            ...e,
+            ...(typeof validate!.message === "string" && !e.message && !e.messageExpression ? { message: validate!.message } : {}),
+          })),
         },
       };
       const action = String(validate!.failureAction ?? get(doc, "spec", "validationFailureAction") ?? "Audit");
-      const binding = { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name: `${name}-${ruleName}` }, spec: { policyName: `${name}-${ruleName}`, validationActions: [/^enforce$/i.test(action) ? "Deny" : "Audit"] } };
+      const binding = {
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "ValidatingAdmissionPolicyBinding",
+        metadata: { name: `${name}-${ruleName}` },
+        spec: { policyName: `${name}-${ruleName}`, validationActions: [/^enforce$/i.test(action) ? "Deny" : "Audit"] },
+      };
       const vap = compile(base as KubeObject, [binding]);
-      const inScope = (o: KubeObject, req: AdmissionRequest) => blockMatches(rule.match, o, req) && !(rule.exclude && blockMatches(rule.exclude, o, req));
+      const inScope = (o: KubeObject, req: AdmissionRequest) =>
+        blockMatches(rule.match, o, req) && !(rule.exclude && blockMatches(rule.exclude, o, req));
       units.push({ policy: qualified, rule: ruleName, engine: "kyverno", inScope, evaluate: (r) => vap.evaluate(r) });
       // Autogen (Kyverno documentation "Auto-Gen Rules for Pod Controllers"): a rule matching Pods
       // gets autogen-<rule> for Pod controllers and autogen-cronjob-<rule> for CronJobs.
@@ -188,8 +240,15 @@ function unitsOf(doc: KubeObject, runtime: CelRuntime, shown: string, bindings: 
         const allowed = autogen ? autogen.split(",").map((s) => s.trim()) : POD_CONTROLLERS.map((c) => c.kind);
         for (const c of POD_CONTROLLERS.filter((x) => allowed.includes(x.kind))) {
           const rv = compile(rewriteForController(base as KubeObject, c), [binding]);
-          const ctrlScope = (o: KubeObject, req: AdmissionRequest) => o.kind === c.kind && inScope({ ...o, kind: "Pod", apiVersion: "v1" }, req);
-          units.push({ policy: qualified, rule: `${c.prefix}${ruleName}`, engine: "kyverno", inScope: ctrlScope, evaluate: (r) => rv.evaluate(r) });
+          const ctrlScope = (o: KubeObject, req: AdmissionRequest) =>
+            o.kind === c.kind && inScope({ ...o, kind: "Pod", apiVersion: "v1" }, req);
+          units.push({
+            policy: qualified,
+            rule: `${c.prefix}${ruleName}`,
+            engine: "kyverno",
+            inScope: ctrlScope,
+            evaluate: (r) => rv.evaluate(r),
+          });
         }
       }
     }
@@ -219,7 +278,12 @@ function verdictResult(v: CelVerdict): { result: string; messages: readonly stri
   }
 }
 
-export async function runKyvernoTests(files: readonly string[], runtime: CelRuntime, root: string, select: (id: string) => boolean): Promise<{ rows: ResultRow[]; inputErrors: Issue[] }> {
+export async function runKyvernoTests(
+  files: readonly string[],
+  runtime: CelRuntime,
+  root: string,
+  select: (id: string) => boolean,
+): Promise<{ rows: ResultRow[]; inputErrors: Issue[] }> {
   const rows: ResultRow[] = [];
   const inputErrors: Issue[] = [];
   for (const file of files) {
@@ -247,7 +311,8 @@ function checkKyvernoTest(test: Record<string, unknown>, file: string, root: str
     });
   }
   for (const key of ["exceptions"] as const) {
-    if (test[key] !== undefined && (!Array.isArray(test[key]) || (test[key] as unknown[]).some((x) => typeof x !== "string"))) throw bad([key], `${key} must be a list of file paths`);
+    if (test[key] !== undefined && (!Array.isArray(test[key]) || (test[key] as unknown[]).some((x) => typeof x !== "string")))
+      throw bad([key], `${key} must be a list of file paths`);
   }
   for (const key of ["variables", "userinfo", "context"] as const) {
     if (test[key] !== undefined && typeof test[key] !== "string") throw bad([key], `${key} must be a file path`);
@@ -258,9 +323,12 @@ function checkKyvernoTest(test: Record<string, unknown>, file: string, root: str
     if (!r || typeof r !== "object" || Array.isArray(r)) throw bad(["results", i], "must be a mapping");
     const spec = r as Record<string, unknown>;
     if (typeof spec.policy !== "string" || !spec.policy) throw bad(["results", i, "policy"], "policy is required (the policy's name)");
-    if (typeof spec.result !== "string" || !RESULTS.includes(spec.result)) throw bad(["results", i, "result"], `result must be one of ${RESULTS.join(", ")}`);
-    if (spec.resources !== undefined && (!Array.isArray(spec.resources) || spec.resources.some((x) => typeof x !== "string"))) throw bad(["results", i, "resources"], "must be a list of resource names");
-    if (spec.resources === undefined && typeof spec.resource !== "string") throw bad(["results", i], "resources is required (a list of resource names)");
+    if (typeof spec.result !== "string" || !RESULTS.includes(spec.result))
+      throw bad(["results", i, "result"], `result must be one of ${RESULTS.join(", ")}`);
+    if (spec.resources !== undefined && (!Array.isArray(spec.resources) || spec.resources.some((x) => typeof x !== "string")))
+      throw bad(["results", i, "resources"], "must be a list of resource names");
+    if (spec.resources === undefined && typeof spec.resource !== "string")
+      throw bad(["results", i], "resources is required (a list of resource names)");
   });
 }
 
@@ -269,14 +337,21 @@ function runOne(file: string, shown: string, runtime: CelRuntime, root: string, 
   const [doc] = readFixtures(file, root, { objects: false });
   const test = doc!.object as Record<string, unknown>;
   checkKyvernoTest(test, file, root);
-  const list = (k: string) => ((test[k] as string[] | undefined) ?? []).flatMap((f) => readFixtures(path.resolve(dir, f), root).map((x) => x.object));
+  const list = (k: string) =>
+    ((test[k] as string[] | undefined) ?? []).flatMap((f) => readFixtures(path.resolve(dir, f), root).map((x) => x.object));
   const policyDocs = list("policies");
   const resources = list("resources");
   const exceptions = list("exceptions");
   // A Context file (kind: Context, spec.resources): the cluster objects resource.Get/List see.
-  const context = test.context ? readFixtures(path.resolve(dir, String(test.context)), root, { objects: false }).flatMap((f) => ((get(f.object, "spec", "resources") as KubeObject[] | undefined) ?? [])) : [];
+  const context = test.context
+    ? readFixtures(path.resolve(dir, String(test.context)), root, { objects: false }).flatMap(
+        (f) => (get(f.object, "spec", "resources") as KubeObject[] | undefined) ?? [],
+      )
+    : [];
   const values = test.variables ? readFixtures(path.resolve(dir, String(test.variables)), root, { objects: false })[0]!.object : undefined;
-  const userinfoDoc = test.userinfo ? readFixtures(path.resolve(dir, String(test.userinfo)), root, { objects: false })[0]!.object : undefined;
+  const userinfoDoc = test.userinfo
+    ? readFixtures(path.resolve(dir, String(test.userinfo)), root, { objects: false })[0]!.object
+    : undefined;
   const userInfo = (get(userinfoDoc, "userInfo") as AdmissionRequest["userInfo"]) ?? undefined;
   const namespaces: Record<string, KubeObject> = {};
   for (const n of (get(values, "namespaceSelector") as { name: string; labels?: Record<string, string> }[] | undefined) ?? []) {
@@ -284,11 +359,15 @@ function runOne(file: string, shown: string, runtime: CelRuntime, root: string, 
   }
   for (const r of resources) if (r.kind === "Namespace" && r.apiVersion === "v1") namespaces[String(r.metadata?.name)] ??= r;
   const bindings = policyDocs.filter((d) => d.kind === "ValidatingAdmissionPolicyBinding");
-  const units = policyDocs.filter((d) => d.kind !== "ValidatingAdmissionPolicyBinding").flatMap((d) => unitsOf(d, runtime, shown, bindings));
+  const units = policyDocs
+    .filter((d) => d.kind !== "ValidatingAdmissionPolicyBinding")
+    .flatMap((d) => unitsOf(d, runtime, shown, bindings));
   const testName = String(get(test, "metadata", "name") ?? test.name ?? path.basename(dir));
 
   const operationFor = (policy: string, resource: KubeObject): Operation => {
-    const perResource = ((get(values, "policies") as { name: string; resources?: { name: string; values?: Record<string, unknown> }[] }[] | undefined) ?? [])
+    const perResource = (
+      (get(values, "policies") as { name: string; resources?: { name: string; values?: Record<string, unknown> }[] }[] | undefined) ?? []
+    )
       .find((p) => p.name === policy)
       ?.resources?.find((r) => r.name === resource.metadata?.name)?.values?.["request.operation"];
     return String(perResource ?? get(values, "globalValues", "request.operation") ?? "CREATE") as Operation;
@@ -300,7 +379,23 @@ function runOne(file: string, shown: string, runtime: CelRuntime, root: string, 
     let probe = probes.get(ex);
     if (!probe) {
       const name = `exception-${ex.metadata?.name}`;
-      probe = CompiledVap.compile(runtime, { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", metadata: { name }, spec: { matchConditions: conditions, validations: [{ expression: "false" }] } }, [{ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name }, spec: { policyName: name, validationActions: ["Deny"] } }]);
+      probe = CompiledVap.compile(
+        runtime,
+        {
+          apiVersion: "admissionregistration.k8s.io/v1",
+          kind: "ValidatingAdmissionPolicy",
+          metadata: { name },
+          spec: { matchConditions: conditions, validations: [{ expression: "false" }] },
+        },
+        [
+          {
+            apiVersion: "admissionregistration.k8s.io/v1",
+            kind: "ValidatingAdmissionPolicyBinding",
+            metadata: { name },
+            spec: { policyName: name, validationActions: ["Deny"] },
+          },
+        ],
+      );
       probes.set(ex, probe);
     }
     return probe;
@@ -327,25 +422,53 @@ function runOne(file: string, shown: string, runtime: CelRuntime, root: string, 
     if (!select(`${testName}/${policy}/${rule}`)) return;
     const base = { policy, rule, case: caseName, expected, source: shown };
     const engine: EngineName = spec.isValidatingAdmissionPolicy ? "kubernetes" : "kyverno";
-    const row = (resource: string, actual: string, status: ResultRow["status"], messages: readonly string[], reason?: string): ResultRow => ({ ...base, resource, engine, actual, status, messages, ...(reason ? { reason } : {}) });
+    const row = (
+      resource: string,
+      actual: string,
+      status: ResultRow["status"],
+      messages: readonly string[],
+      reason?: string,
+    ): ResultRow => ({ ...base, resource, engine, actual, status, messages, ...(reason ? { reason } : {}) });
     if (spec.patchedResources || spec.patchedResource || spec.generatedResource || spec.cloneSourceResource) {
       out.push(row(names.join(",") || "-", "error", "error", [], "mutate/generate results are not evaluated by policyc"));
       return;
     }
     const candidates = units.filter((u) => u.policy === policy && (u.rule === rule || (!rule && u.rule === "")));
-    const targets = resources.filter((r) => names.some((n) => n === r.metadata?.name || n === `${r.metadata?.namespace ?? ""}/${r.metadata?.name}` || n === `${r.kind}/${r.metadata?.name}`) && (!spec.kind || spec.kind === r.kind));
+    const targets = resources.filter(
+      (r) =>
+        names.some(
+          (n) =>
+            n === r.metadata?.name || n === `${r.metadata?.namespace ?? ""}/${r.metadata?.name}` || n === `${r.kind}/${r.metadata?.name}`,
+        ) &&
+        (!spec.kind || spec.kind === r.kind),
+    );
     if (candidates.length === 0) {
-      out.push(row(names.join(",") || "-", "error", "error", [], `no policy ${policy}${rule ? ` with rule ${rule}` : ""} in ${shown}'s policies`));
+      out.push(
+        row(names.join(",") || "-", "error", "error", [], `no policy ${policy}${rule ? ` with rule ${rule}` : ""} in ${shown}'s policies`),
+      );
       return;
     }
     if (targets.length === 0) {
-      out.push(row(names.join(",") || "-", "error", "error", [], `no resource ${names.join(", ")}${spec.kind ? ` of kind ${spec.kind}` : ""} in ${shown}'s resources`));
+      out.push(
+        row(
+          names.join(",") || "-",
+          "error",
+          "error",
+          [],
+          `no resource ${names.join(", ")}${spec.kind ? ` of kind ${spec.kind}` : ""} in ${shown}'s resources`,
+        ),
+      );
       return;
     }
     for (const r of targets) {
       const label = `${r.kind}/${r.metadata?.namespace ? r.metadata.namespace + "/" : ""}${r.metadata?.name}`;
       const operation = operationFor(policy, r);
-      const req: AdmissionRequest = { operation, ...(operation === "DELETE" ? { oldObject: r } : { object: r }), ...(userInfo ? { userInfo } : {}), cluster: { namespaces, objects: [...resources, ...context] } };
+      const req: AdmissionRequest = {
+        operation,
+        ...(operation === "DELETE" ? { oldObject: r } : { object: r }),
+        ...(userInfo ? { userInfo } : {}),
+        cluster: { namespaces, objects: [...resources, ...context] },
+      };
       const applicable = candidates.filter((u) => !u.resultKind || u.resultKind === r.kind);
       const unsupported = applicable.find((u) => u.unsupported);
       if (unsupported) {
@@ -364,9 +487,30 @@ function runOne(file: string, shown: string, runtime: CelRuntime, root: string, 
           if (v.result !== "skip") break;
         }
       const pass = result.result === expected;
-      out.push(row(label, result.result, result.result === "error" ? "error" : pass ? "pass" : "fail", result.messages, pass ? undefined : result.reason ?? `expected ${expected}, got ${result.result}`));
+      out.push(
+        row(
+          label,
+          result.result,
+          result.result === "error" ? "error" : pass ? "pass" : "fail",
+          result.messages,
+          pass ? undefined : (result.reason ?? `expected ${expected}, got ${result.result}`),
+        ),
+      );
     }
   });
-  if (test.checks) out.push({ policy: testName, rule: "", case: "checks", resource: "-", engine: "kyverno", expected: "checks", actual: "error", status: "error", messages: [], reason: "assertion-tree checks are not evaluated by policyc yet", source: shown });
+  if (test.checks)
+    out.push({
+      policy: testName,
+      rule: "",
+      case: "checks",
+      resource: "-",
+      engine: "kyverno",
+      expected: "checks",
+      actual: "error",
+      status: "error",
+      messages: [],
+      reason: "assertion-tree checks are not evaluated by policyc yet",
+      source: shown,
+    });
   return out;
 }

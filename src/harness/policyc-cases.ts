@@ -24,7 +24,12 @@ const caseSchema = z.strictObject({
   operation: z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]).optional(),
   oldResource: caseObject.optional(),
   userInfo: z
-    .strictObject({ username: z.string().optional(), uid: z.string().optional(), groups: z.array(z.string()).optional(), extra: z.record(z.string(), z.array(z.string())).optional() })
+    .strictObject({
+      username: z.string().optional(),
+      uid: z.string().optional(),
+      groups: z.array(z.string()).optional(),
+      extra: z.record(z.string(), z.array(z.string())).optional(),
+    })
     .optional(),
   namespaces: z.array(caseObject).optional(),
   objects: z.array(caseObject).optional(),
@@ -54,7 +59,10 @@ export interface PolicycCase {
   readonly id: string;
 }
 
-const describeObject = (o: CaseObject) => (typeof o === "string" ? o : `inline ${String(o.kind ?? "object")} ${String((o.metadata as { name?: unknown } | undefined)?.name ?? "")}`.trim());
+const describeObject = (o: CaseObject) =>
+  typeof o === "string"
+    ? o
+    : `inline ${String(o.kind ?? "object")} ${String((o.metadata as { name?: unknown } | undefined)?.name ?? "")}`.trim();
 
 function defaultName(t: TestCase): string {
   const rs = Array.isArray(t.resource) ? t.resource : [t.resource as CaseObject];
@@ -71,17 +79,38 @@ export function collectCases(policies: readonly CompiledPolicy[]): { cases: Poli
       const parsed = caseSchema.safeParse(raw);
       if (!parsed.success) {
         for (const e of parsed.error.issues) {
-          issues.push(issue("invalid_test_case", `tests[${index}]${e.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}: ${e.message}`, policy.policy.source, ["tests", index, ...(e.path as (string | number)[])]));
+          issues.push(
+            issue(
+              "invalid_test_case",
+              `tests[${index}]${e.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}: ${e.message}`,
+              policy.policy.source,
+              ["tests", index, ...(e.path as (string | number)[])],
+            ),
+          );
         }
         return;
       }
       const t = parsed.data as TestCase;
       if (t.instance && !policy.policy.instances.some((i) => i.name === t.instance)) {
-        issues.push(issue("invalid_test_case", `tests[${index}].instance: the policy has no instance named ${JSON.stringify(t.instance)}`, policy.policy.source, ["tests", index, "instance"]));
+        issues.push(
+          issue(
+            "invalid_test_case",
+            `tests[${index}].instance: the policy has no instance named ${JSON.stringify(t.instance)}`,
+            policy.policy.source,
+            ["tests", index, "instance"],
+          ),
+        );
         return;
       }
       if (t.expect !== "deny" && (t.message !== undefined || t.violations !== undefined)) {
-        issues.push(issue("invalid_test_case", `tests[${index}]: message and violations describe a deny; this case expects ${t.expect}`, policy.policy.source, ["tests", index, "expect"]));
+        issues.push(
+          issue(
+            "invalid_test_case",
+            `tests[${index}]: message and violations describe a deny; this case expects ${t.expect}`,
+            policy.policy.source,
+            ["tests", index, "expect"],
+          ),
+        );
         return;
       }
       let name = t.name ?? defaultName(t);
@@ -143,7 +172,9 @@ export function resolveCase(c: PolicycCase, root: string): { instance: Instance;
   const resources = list.flatMap((o) => objectsOf(c, o, "resource", root));
   const old = t.oldResource ? objectsOf(c, t.oldResource, "oldResource", root)[0]?.object : undefined;
   const namespaces = Object.fromEntries(
-    (t.namespaces ?? []).flatMap((o) => objectsOf(c, o, "namespaces", root)).map((f) => [String(f.object.metadata?.name ?? ""), f.object] as const),
+    (t.namespaces ?? [])
+      .flatMap((o) => objectsOf(c, o, "namespaces", root))
+      .map((f) => [String(f.object.metadata?.name ?? ""), f.object] as const),
   );
   const objects = (t.objects ?? []).flatMap((o) => objectsOf(c, o, "objects", root)).map((f) => f.object);
   const operation = t.operation ?? "CREATE";
@@ -171,14 +202,20 @@ export function judge(t: TestCase, v: EngineVerdict): string | undefined {
     return v.verdict === "none" ? `the policy did not apply${v.reason ? ` (${v.reason})` : ""}` : `expected ${t.expect}, got ${v.verdict}`;
   }
   if (t.expect === "deny") {
-    if (t.message !== undefined && !v.messages.some((m) => m.includes(t.message!))) return `no violation message contains ${JSON.stringify(t.message)}`;
-    if (t.violations !== undefined && v.violations !== t.violations) return `expected ${t.violations} violation(s), got ${v.violations ?? 0}`;
+    if (t.message !== undefined && !v.messages.some((m) => m.includes(t.message!)))
+      return `no violation message contains ${JSON.stringify(t.message)}`;
+    if (t.violations !== undefined && v.violations !== t.violations)
+      return `expected ${t.violations} violation(s), got ${v.violations ?? 0}`;
   }
   return undefined;
 }
 
 /** Runs one case on the engines; rows per resource and engine. Returns whether engines disagreed. */
-export function runPolicycCase(c: PolicycCase, engines: readonly PolicyEngine[], root: string): { rows: ResultRow[]; disagreements: number } {
+export function runPolicycCase(
+  c: PolicycCase,
+  engines: readonly PolicyEngine[],
+  root: string,
+): { rows: ResultRow[]; disagreements: number } {
   const { instance, requests } = resolveCase(c, root);
   const rows: ResultRow[] = [];
   let disagreements = 0;
@@ -195,7 +232,14 @@ export function runPolicycCase(c: PolicycCase, engines: readonly PolicyEngine[],
     const disagree = distinct.size > 1;
     if (disagree) disagreements++;
     for (const { engine, result } of verdicts) {
-      const base = { policy: c.policy.policy.name, case: c.name, resource, engine: engine.name, expected: c.test.expect, source: c.policy.file };
+      const base = {
+        policy: c.policy.policy.name,
+        case: c.name,
+        resource,
+        engine: engine.name,
+        expected: c.test.expect,
+        source: c.policy.file,
+      };
       if ("skipped" in result) {
         rows.push({ ...base, rule: "", actual: "none", status: "skip", messages: [], reason: result.skipped });
         continue;

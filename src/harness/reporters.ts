@@ -84,13 +84,18 @@ export function renderJunit(report: Report): string {
   ];
   for (const [policy, rows] of suites) {
     const count = (st: string) => rows.filter((r) => r.status === st).length;
-    lines.push(`  <testsuite name="${xmlText(policy)}" tests="${rows.length}" failures="${count("fail")}" errors="${count("error")}" skipped="${count("skip")}">`);
+    lines.push(
+      `  <testsuite name="${xmlText(policy)}" tests="${rows.length}" failures="${count("fail")}" errors="${count("error")}" skipped="${count("skip")}">`,
+    );
     for (const r of rows) {
       const name = `${r.case} [${r.resource}] (${r.engine})`;
       lines.push(`    <testcase classname="${xmlText(policy)}" name="${xmlText(name)}">`);
       const detail = `expected ${r.expected}, actual ${r.actual}${r.reason ? `: ${r.reason}` : ""}`;
       const body = [detail, ...r.messages.map((m) => `message: ${m}`)].join("\n");
-      if (r.status === "fail") lines.push(`      <failure message="${xmlText(detail)}" type="${r.reason?.startsWith("engines disagree") ? "disagreement" : "mismatch"}">${xmlText(body)}</failure>`);
+      if (r.status === "fail")
+        lines.push(
+          `      <failure message="${xmlText(detail)}" type="${r.reason?.startsWith("engines disagree") ? "disagreement" : "mismatch"}">${xmlText(body)}</failure>`,
+        );
       else if (r.status === "error") lines.push(`      <error message="${xmlText(detail)}" type="error">${xmlText(body)}</error>`);
       else if (r.status === "skip") lines.push(`      <skipped message="${xmlText(r.reason ?? "skipped")}"/>`);
       else if (r.messages.length) lines.push(`      <system-out>${xmlText(r.messages.join("\n"))}</system-out>`);

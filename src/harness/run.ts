@@ -47,7 +47,9 @@ export type TestOutcome =
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export function defaultWasmCache(): string {
-  const base = process.env.POLICYC_CACHE_DIR ? path.resolve(process.env.POLICYC_CACHE_DIR) : path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "policyc");
+  const base = process.env.POLICYC_CACHE_DIR
+    ? path.resolve(process.env.POLICYC_CACHE_DIR)
+    : path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "policyc");
   return path.join(base, "rego-wasm");
 }
 
@@ -76,13 +78,23 @@ export function regoCompiler(): Promise<RegoCompiler> {
 }
 
 /** Sorts PATHs into policy folders (holding policy files) and gator suites (files, or found in folders). */
-function classify(cwd: string, paths: readonly string[], policies: string): { policyDirs: string[]; suites: string[]; kyverno: string[]; errors: Issue[] } {
+function classify(
+  cwd: string,
+  paths: readonly string[],
+  policies: string,
+): { policyDirs: string[]; suites: string[]; kyverno: string[]; errors: Issue[] } {
   const list = paths.length ? paths : [policies];
   const policyDirs: string[] = [];
   const suites: string[] = [];
   const kyverno: string[] = [];
   const errors: Issue[] = [];
-  const bad = (p: string, message: string, code: "missing_file" | "invalid_path"): Issue => ({ code, message, severity: "error", file: p, path: [] });
+  const bad = (p: string, message: string, code: "missing_file" | "invalid_path"): Issue => ({
+    code,
+    message,
+    severity: "error",
+    file: p,
+    path: [],
+  });
   for (const p of list) {
     const abs = path.resolve(cwd, p);
     if (!existsSync(abs)) {
@@ -102,7 +114,15 @@ function classify(cwd: string, paths: readonly string[], policies: string): { po
     const isDir = statSync(abs).isDirectory();
     if (isDir && findPolicyFiles(abs).length > 0) policyDirs.push(abs);
     else if (found.length === 0 && tests.length === 0) {
-      errors.push(bad(p, isDir ? "holds no policy files, gator suites or Kyverno tests" : "is neither a gator suite (kind: Suite) nor a Kyverno test (kyverno-test.yaml)", "invalid_path"));
+      errors.push(
+        bad(
+          p,
+          isDir
+            ? "holds no policy files, gator suites or Kyverno tests"
+            : "is neither a gator suite (kind: Suite) nor a Kyverno test (kyverno-test.yaml)",
+          "invalid_path",
+        ),
+      );
     }
   }
   return { policyDirs, suites, kyverno, errors };
@@ -124,7 +144,13 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   // policyc's own policies and their cases.
   const compiled: CompiledPolicy[] = [];
   for (const dir of policyDirs) {
-    const built = await buildPolicies({ cwd: o.cwd, policies: path.relative(o.cwd, dir) || ".", out: "generated", targets: TARGET_NAMES, dryRun: true });
+    const built = await buildPolicies({
+      cwd: o.cwd,
+      policies: path.relative(o.cwd, dir) || ".",
+      out: "generated",
+      targets: TARGET_NAMES,
+      dryRun: true,
+    });
     if (built.status === "invalid" || built.status === "internal") return { status: built.status, errors: built.issues };
     compiled.push(...built.compiled);
   }

@@ -60,11 +60,7 @@ export function issue(
 export function sortIssues(issues: readonly Issue[]): Issue[] {
   return [...issues].sort((a, b) => {
     if (!a.source || !b.source) return a.source ? -1 : b.source ? 1 : (a.file ?? "\uffff").localeCompare(b.file ?? "\uffff");
-    return (
-      a.source.file.localeCompare(b.source.file) ||
-      a.source.line - b.source.line ||
-      a.source.column - b.source.column
-    );
+    return a.source.file.localeCompare(b.source.file) || a.source.line - b.source.line || a.source.column - b.source.column;
   });
 }
 
@@ -76,7 +72,5 @@ export function formatIssue(i: Issue): string {
 }
 
 export function formatPath(path: readonly (string | number)[]): string {
-  return path
-    .map((p, idx) => (typeof p === "number" ? `[${p}]` : idx === 0 ? p : `.${p}`))
-    .join("");
+  return path.map((p, idx) => (typeof p === "number" ? `[${p}]` : idx === 0 ? p : `.${p}`)).join("");
 }

@@ -12,7 +12,9 @@ export function printPolicy(p: Policy): string {
     lines.push(`  rule ${r.name}`);
     if (r.when) lines.push(`    when ${printExpr(r.when)}`);
     lines.push(`    assert ${printExpr(r.assert)}`);
-    lines.push(`    message ${JSON.stringify(r.message.parts.map((m) => (m.kind === "text" ? m.text : `{${printOperand(m.value)}}`)).join(""))}`);
+    lines.push(
+      `    message ${JSON.stringify(r.message.parts.map((m) => (m.kind === "text" ? m.text : `{${printOperand(m.value)}}`)).join(""))}`,
+    );
   }
   return lines.join("\n");
 }

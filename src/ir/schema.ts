@@ -100,9 +100,7 @@ export const policySchema = z
     match: z
       .object({
         kinds: z.array(
-          z
-            .object({ group: z.string(), version: z.string(), kind: z.string(), resource: z.string(), namespaced: z.boolean() })
-            .strict(),
+          z.object({ group: z.string(), version: z.string(), kind: z.string(), resource: z.string(), namespaced: z.boolean() }).strict(),
         ),
         operations: z.array(z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"])).min(1),
         namespaces: z
@@ -114,19 +112,11 @@ export const policySchema = z
       })
       .strict(),
     when: exprSchema.optional(),
-    rules: z.array(
-      z
-        .object({ name: z.string(), when: exprSchema.optional(), assert: exprSchema, message, source })
-        .strict(),
-    ),
+    rules: z.array(z.object({ name: z.string(), when: exprSchema.optional(), assert: exprSchema, message, source }).strict()),
     enforcement: z.enum(["enforce", "audit", "warn"]),
     params: z.record(z.string(), z.unknown()).optional(),
-    instances: z.array(
-      z.object({ name: z.string().optional(), values: z.record(z.string(), z.unknown()), source }).strict(),
-    ),
-    targets: z
-      .object({ kyverno: target, kubernetes: target, gatekeeper: target })
-      .strict(),
+    instances: z.array(z.object({ name: z.string().optional(), values: z.record(z.string(), z.unknown()), source }).strict()),
+    targets: z.object({ kyverno: target, kubernetes: target, gatekeeper: target }).strict(),
     source,
   })
   .strict() satisfies z.ZodType<Policy>;

@@ -18,9 +18,7 @@ export type FieldPath = readonly string[];
  * What a field path starts from: the policy's subject (the resource, or for pod policies the
  * pod or the pod template of a controller), or an element bound by an enclosing quantifier.
  */
-export type Scope =
-  | { readonly kind: "subject" }
-  | { readonly kind: "element"; readonly variable: string };
+export type Scope = { readonly kind: "subject" } | { readonly kind: "element"; readonly variable: string };
 
 export type Scalar = string | number | boolean;
 
@@ -121,8 +119,7 @@ export type ExprKind = Expr["kind"];
 
 /** A message shown when a rule is violated: text with interpolated values. */
 export type MessagePart =
-  | { readonly kind: "text"; readonly text: string }
-  | { readonly kind: "value"; readonly value: FieldRef | ParamRef };
+  { readonly kind: "text"; readonly text: string } | { readonly kind: "value"; readonly value: FieldRef | ParamRef };
 
 export interface Message {
   readonly parts: readonly MessagePart[];
@@ -179,8 +176,7 @@ export const TARGET_NAMES: readonly TargetName[] = ["kyverno", "kubernetes", "ga
 
 /** A target is emitted unless the policy opts out of it, with a reason. */
 export type TargetSetting =
-  | { readonly enabled: true }
-  | { readonly enabled: false; readonly reason: string; readonly source: SourceLocation };
+  { readonly enabled: true } | { readonly enabled: false; readonly reason: string; readonly source: SourceLocation };
 
 /** One named set of parameter values. A policy without parameters has one unnamed instance. */
 export interface Instance {

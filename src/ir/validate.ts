@@ -32,14 +32,30 @@ function loneSurrogates(p: Policy): Issue[] {
   const at = (path: (string | number)[]) => (path[0] === "rules" ? path.slice(0, 3) : path);
   const visit = (v: unknown, path: (string | number)[], where: SourceLocation) => {
     if (typeof v === "string") {
-      if (LONE_SURROGATE.test(v)) out.push(issue("invalid_policy", `the text ${JSON.stringify(v)} holds a lone UTF-16 surrogate, which has no UTF-8 encoding`, where, at(path)));
+      if (LONE_SURROGATE.test(v))
+        out.push(
+          issue(
+            "invalid_policy",
+            `the text ${JSON.stringify(v)} holds a lone UTF-16 surrogate, which has no UTF-8 encoding`,
+            where,
+            at(path),
+          ),
+        );
     } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, i], where));
     else if (v && typeof v === "object") {
       const own = (v as { source?: SourceLocation }).source;
       const here = own && typeof own.line === "number" ? own : where;
       for (const [k, x] of Object.entries(v)) {
         if (k === "source") continue;
-        if (LONE_SURROGATE.test(k)) out.push(issue("invalid_policy", `the key ${JSON.stringify(k)} holds a lone UTF-16 surrogate, which has no UTF-8 encoding`, here, at(path)));
+        if (LONE_SURROGATE.test(k))
+          out.push(
+            issue(
+              "invalid_policy",
+              `the key ${JSON.stringify(k)} holds a lone UTF-16 surrogate, which has no UTF-8 encoding`,
+              here,
+              at(path),
+            ),
+          );
         visit(x, [...path, k], here);
       }
     }
@@ -58,7 +74,12 @@ export function validatePolicy(input: unknown): Result<Policy> {
     const src = (input as { source?: Policy["source"] } | null)?.source;
     return fail(
       parsed.error.issues.map((i) =>
-        issue("invalid_policy", i.message, src, i.path.filter((p): p is string | number => typeof p !== "symbol")),
+        issue(
+          "invalid_policy",
+          i.message,
+          src,
+          i.path.filter((p): p is string | number => typeof p !== "symbol"),
+        ),
       ),
     );
   }
@@ -66,13 +87,15 @@ export function validatePolicy(input: unknown): Result<Policy> {
   const issues: Issue[] = [...loneSurrogates(p)];
   const nameError = checkName(p.name);
   if (nameError) issues.push(issue("invalid_name", `policy name "${p.name}" ${nameError}`, p.source, ["name"]));
-  if (p.match.kinds.length === 0) issues.push(issue("unknown_kind", "match.kinds must name at least one kind", p.source, ["match", "kinds"]));
+  if (p.match.kinds.length === 0)
+    issues.push(issue("unknown_kind", "match.kinds must name at least one kind", p.source, ["match", "kinds"]));
   if (p.rules.length === 0) issues.push(issue("invalid_policy", "a policy needs at least one rule", p.source, ["rules"]));
   const ruleNames = new Set<string>();
   p.rules.forEach((r, i) => {
     const err = checkName(r.name);
     if (err) issues.push(issue("invalid_name", `rule name "${r.name}" ${err}`, r.source, ["rules", i, "name"]));
-    if (ruleNames.has(r.name)) issues.push(issue("duplicate_rule_name", `rule name "${r.name}" is used twice`, r.source, ["rules", i, "name"]));
+    if (ruleNames.has(r.name))
+      issues.push(issue("duplicate_rule_name", `rule name "${r.name}" is used twice`, r.source, ["rules", i, "name"]));
     ruleNames.add(r.name);
     const { unbound } = messageWitness(r.assert, r.message);
     for (const v of unbound) {
@@ -89,12 +112,22 @@ export function validatePolicy(input: unknown): Result<Policy> {
   const instanceNames = new Set<string>();
   p.instances.forEach((inst, i) => {
     if (p.instances.length > 1 && inst.name === undefined) {
-      issues.push(issue("invalid_name", "every instance of a policy with several instances needs a name", inst.source, ["instances", i, "name"]));
+      issues.push(
+        issue("invalid_name", "every instance of a policy with several instances needs a name", inst.source, ["instances", i, "name"]),
+      );
     }
     if (inst.name !== undefined) {
       const err = checkName(`${p.name}-${inst.name}`);
-      if (err) issues.push(issue("invalid_name", `instance name "${inst.name}" gives "${p.name}-${inst.name}", which ${err}`, inst.source, ["instances", i, "name"]));
-      if (instanceNames.has(inst.name)) issues.push(issue("invalid_name", `instance name "${inst.name}" is used twice`, inst.source, ["instances", i, "name"]));
+      if (err)
+        issues.push(
+          issue("invalid_name", `instance name "${inst.name}" gives "${p.name}-${inst.name}", which ${err}`, inst.source, [
+            "instances",
+            i,
+            "name",
+          ]),
+        );
+      if (instanceNames.has(inst.name))
+        issues.push(issue("invalid_name", `instance name "${inst.name}" is used twice`, inst.source, ["instances", i, "name"]));
       instanceNames.add(inst.name);
     }
   });
@@ -109,14 +142,30 @@ function checkExpr(e: Expr, path: readonly (string | number)[]): Issue[] {
   switch (e.kind) {
     case "string":
       if (e.op === "glob" && e.arg.kind === "param") {
-        out.push(issue("unsupported_operator", "glob patterns must be written in the policy; for a parameter, use matches() with a regex parameter", e.source, path));
+        out.push(
+          issue(
+            "unsupported_operator",
+            "glob patterns must be written in the policy; for a parameter, use matches() with a regex parameter",
+            e.source,
+            path,
+          ),
+        );
       }
       if (e.arg.kind === "literal") {
         for (const s of literalStrings(e.arg.value)) {
-          if (typeof s !== "string") out.push(issue("invalid_policy", `${e.op} needs string arguments, got ${JSON.stringify(s)}`, e.source, path));
+          if (typeof s !== "string")
+            out.push(issue("invalid_policy", `${e.op} needs string arguments, got ${JSON.stringify(s)}`, e.source, path));
           else if (e.op === "matches") {
             const err = checkRegex(s);
-            if (err) out.push(issue("invalid_regex", `invalid regular expression ${JSON.stringify(s)}: ${err} (policyc accepts RE2 syntax, which CEL and Rego share)`, e.source, path));
+            if (err)
+              out.push(
+                issue(
+                  "invalid_regex",
+                  `invalid regular expression ${JSON.stringify(s)}: ${err} (policyc accepts RE2 syntax, which CEL and Rego share)`,
+                  e.source,
+                  path,
+                ),
+              );
           }
         }
       }
@@ -124,7 +173,8 @@ function checkExpr(e: Expr, path: readonly (string | number)[]): Issue[] {
     case "quantity":
       if (e.right.kind === "literal") {
         for (const s of literalStrings(e.right.value)) {
-          if (typeof s !== "string" || !isQuantity(s)) out.push(issue("invalid_quantity", `${JSON.stringify(s)} is not a Kubernetes quantity (like "500m" or "1Gi")`, e.source, path));
+          if (typeof s !== "string" || !isQuantity(s))
+            out.push(issue("invalid_quantity", `${JSON.stringify(s)} is not a Kubernetes quantity (like "500m" or "1Gi")`, e.source, path));
         }
       }
       break;
@@ -137,7 +187,8 @@ function checkExpr(e: Expr, path: readonly (string | number)[]): Issue[] {
       }
       break;
     case "in":
-      if (e.list.kind === "literal" && !Array.isArray(e.list.value)) out.push(issue("invalid_policy", "oneOf needs a list of values", e.source, path));
+      if (e.list.kind === "literal" && !Array.isArray(e.list.value))
+        out.push(issue("invalid_policy", "oneOf needs a list of values", e.source, path));
       break;
     default:
       break;
@@ -163,7 +214,8 @@ function checkScopes(p: Policy, issues: Issue[]): void {
         visit(e.item, bound, [...path, "item"]);
         return;
       case "quantifier":
-        if (bound.includes(e.variable)) issues.push(issue("invalid_policy", `element variable "${e.variable}" is bound twice`, e.source, path));
+        if (bound.includes(e.variable))
+          issues.push(issue("invalid_policy", `element variable "${e.variable}" is bound twice`, e.source, path));
         visit(e.body, [...bound, e.variable], [...path, "body"]);
         return;
       default:
@@ -206,12 +258,9 @@ export function validatePolicies(policies: readonly Policy[]): Issue[] {
       const prev = seen.get(name);
       if (prev && prev !== p) {
         issues.push(
-          issue(
-            "duplicate_policy_name",
-            `policy name "${name}" is already used by ${prev.source.file}:${prev.source.line}`,
-            p.source,
-            ["name"],
-          ),
+          issue("duplicate_policy_name", `policy name "${name}" is already used by ${prev.source.file}:${prev.source.line}`, p.source, [
+            "name",
+          ]),
         );
       }
       seen.set(name, p);

@@ -49,7 +49,11 @@ export function operandsOf(e: Expr): readonly Operand[] {
 }
 
 /** Pre-order walk over an expression tree, with the path of each node inside the tree. */
-export function walkExpr(e: Expr, visit: (node: Expr, path: readonly (string | number)[]) => void, path: readonly (string | number)[] = []): void {
+export function walkExpr(
+  e: Expr,
+  visit: (node: Expr, path: readonly (string | number)[]) => void,
+  path: readonly (string | number)[] = [],
+): void {
   visit(e, path);
   switch (e.kind) {
     case "and":

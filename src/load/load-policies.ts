@@ -33,7 +33,6 @@ function registerHooks(): void {
   registered = true;
 }
 
-
 /**
  * Policy files under a directory: `**\/*.ts`, except declaration and test files and helper
  * modules (anything under a `lib/` folder or whose name starts with `_`), which may export
@@ -69,7 +68,11 @@ export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: 
     try {
       st = statSync(dirOrFiles);
     } catch {
-      return { policies: [], files: [], issues: [issue("policy_load_error", `policies directory ${dirOrFiles} does not exist`, undefined)] };
+      return {
+        policies: [],
+        files: [],
+        issues: [issue("policy_load_error", `policies directory ${dirOrFiles} does not exist`, undefined)],
+      };
     }
     files = st.isDirectory() ? findPolicyFiles(dirOrFiles) : [dirOrFiles];
   } else files = [...dirOrFiles];
@@ -89,13 +92,21 @@ export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: 
     const result = imported[i]!;
     if (result.status === "rejected") {
       const e: unknown = result.reason;
-      issues.push(issue("policy_load_error", `importing the policy module failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`, errorLocation(e, abs, rel(abs))));
+      issues.push(
+        issue(
+          "policy_load_error",
+          `importing the policy module failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
+          errorLocation(e, abs, rel(abs)),
+        ),
+      );
       continue;
     }
     const mod = result.value;
     const seen = new Set<unknown>();
     let found = 0;
-    for (const [exportName, value] of Object.entries(mod).sort(([a], [b]) => (a === "default" ? -1 : b === "default" ? 1 : a < b ? -1 : 1))) {
+    for (const [exportName, value] of Object.entries(mod).sort(([a], [b]) =>
+      a === "default" ? -1 : b === "default" ? 1 : a < b ? -1 : 1,
+    )) {
       const defs = Array.isArray(value) ? value : [value];
       for (const def of defs) {
         if (!isPolicyDefinition(def) || seen.has(def)) continue;
@@ -108,7 +119,11 @@ export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: 
     }
     if (found === 0) {
       issues.push(
-        issue("no_policy_exported", "the file exports no policy: export default definePolicy({...}) (helper modules belong under lib/ or in files starting with _)", { file: rel(abs), line: 1, column: 1 }),
+        issue(
+          "no_policy_exported",
+          "the file exports no policy: export default definePolicy({...}) (helper modules belong under lib/ or in files starting with _)",
+          { file: rel(abs), line: 1, column: 1 },
+        ),
       );
     }
   }

@@ -35,7 +35,8 @@ export async function locateIssues(issues: readonly Issue[], cwd: string): Promi
     let found: import("ts-morph").Node = node;
     for (const seg of i.path) {
       // Look through `{...} as T`, `{...} satisfies T` and parentheses.
-      while (Node.isAsExpression(node) || Node.isSatisfiesExpression(node) || Node.isParenthesizedExpression(node)) node = node.getExpression();
+      while (Node.isAsExpression(node) || Node.isSatisfiesExpression(node) || Node.isParenthesizedExpression(node))
+        node = node.getExpression();
       let next: import("ts-morph").Node | undefined;
       if (typeof seg === "string" && Node.isObjectLiteralExpression(node)) {
         const prop: import("ts-morph").Node | undefined = node.getProperty(seg);

@@ -139,24 +139,33 @@ const specSchema = z
     severity: z.enum(["low", "medium", "high", "critical"]).optional(),
     match: z
       .object({
-        kinds: z.array(kindSchema, { error: "match.kinds must be a list of kinds, e.g. [Pod]" }).min(1, "match.kinds must name at least one kind"),
+        kinds: z
+          .array(kindSchema, { error: "match.kinds must be a list of kinds, e.g. [Pod]" })
+          .min(1, "match.kinds must name at least one kind"),
         namespaces: z.array(z.string().min(1)).optional(),
         excludeNamespaces: z.array(z.string().min(1)).optional(),
         labels: selector.optional(),
         namespaceLabels: selector.optional(),
-        operations: z.array(z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"])).min(1).optional(),
+        operations: z
+          .array(z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]))
+          .min(1)
+          .optional(),
       })
       .strict(),
     podControllers: z.boolean().optional(),
     enforcement: z.enum(["enforce", "audit", "warn"]).optional(),
-    params: z.custom<z.ZodObject<z.ZodRawShape>>((v) => v instanceof z.ZodObject, { message: "params must be a z.object({...}) schema" }).optional(),
+    params: z
+      .custom<z.ZodObject<z.ZodRawShape>>((v) => v instanceof z.ZodObject, { message: "params must be a z.object({...}) schema" })
+      .optional(),
     instances: z.array(z.object({ name: z.string(), params: z.record(z.string(), z.unknown()) }).strict()).optional(),
     when: fn.optional(),
-    rules: z
-      .array(z.object({ name: z.string(), when: fn.optional(), assert: fn, message: z.string().optional() }).strict())
-      .optional(),
+    rules: z.array(z.object({ name: z.string(), when: fn.optional(), assert: fn, message: z.string().optional() }).strict()).optional(),
     validate: fn.optional(),
-    skip: z.object({ kyverno: z.string().min(1), kubernetes: z.string().min(1), gatekeeper: z.string().min(1) }).partial().strict().optional(),
+    skip: z
+      .object({ kyverno: z.string().min(1), kubernetes: z.string().min(1), gatekeeper: z.string().min(1) })
+      .partial()
+      .strict()
+      .optional(),
     tests: z.array(z.unknown()).optional(),
   })
   .strict()
@@ -186,7 +195,9 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
   if (!parsed.success) {
     return result(
       undefined,
-      parsed.error.issues.map((i) => issue(i.path[0] === "match" && i.path[1] === "kinds" ? "unknown_kind" : "invalid_policy", i.message, source, pathOf(i.path))),
+      parsed.error.issues.map((i) =>
+        issue(i.path[0] === "match" && i.path[1] === "kinds" ? "unknown_kind" : "invalid_policy", i.message, source, pathOf(i.path)),
+      ),
     );
   }
   const issues: Issue[] = [];
@@ -196,7 +207,14 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
   if (subject === "pod") {
     const others = kinds.filter((k) => !(k.group === "" && k.kind === "Pod"));
     if (others.length > 0) {
-      issues.push(issue("unknown_kind", `a Pod policy reads pods (and the pod templates of controllers); match ${others.map((k) => k.kind).join(", ")} in a separate policy, or set podControllers: false`, source, ["match", "kinds"]));
+      issues.push(
+        issue(
+          "unknown_kind",
+          `a Pod policy reads pods (and the pod templates of controllers); match ${others.map((k) => k.kind).join(", ")} in a separate policy, or set podControllers: false`,
+          source,
+          ["match", "kinds"],
+        ),
+      );
     }
   }
 
@@ -205,7 +223,9 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
     try {
       const out = (f as (s: unknown, p: unknown) => unknown)(subjectRef(), paramsRef());
       if (out instanceof Check) return out;
-      issues.push(issue("invalid_policy", `must return a check (e.g. pod.spec.hostNetwork.notEquals(true)), got ${typeof out}`, source, label));
+      issues.push(
+        issue("invalid_policy", `must return a check (e.g. pod.spec.hostNetwork.notEquals(true)), got ${typeof out}`, source, label),
+      );
     } catch (e) {
       issues.push(issue("invalid_policy", e instanceof Error ? e.message : String(e), source, label));
     }
@@ -234,7 +254,10 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
   }
   const namespaces =
     spec.match.namespaces || spec.match.excludeNamespaces
-      ? { ...(spec.match.namespaces ? { include: spec.match.namespaces } : {}), ...(spec.match.excludeNamespaces ? { exclude: spec.match.excludeNamespaces } : {}) }
+      ? {
+          ...(spec.match.namespaces ? { include: spec.match.namespaces } : {}),
+          ...(spec.match.excludeNamespaces ? { exclude: spec.match.excludeNamespaces } : {}),
+        }
       : undefined;
   const policy: Policy = {
     kind: "policy",
@@ -274,7 +297,9 @@ function buildParams<K extends readonly Kind<unknown>[], P extends AnyParams>(
     return { instances: [{ values: {}, source }] };
   }
   const params = toStructuralSchema(z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", unrepresentable: "any" }) as JsonSchema);
-  const specs = spec.instances?.length ? spec.instances.map((i, n) => ({ ...i, path: ["instances", n, "params"] })) : [{ name: undefined, params: {}, path: ["params"] }];
+  const specs = spec.instances?.length
+    ? spec.instances.map((i, n) => ({ ...i, path: ["instances", n, "params"] }))
+    : [{ name: undefined, params: {}, path: ["params"] }];
   const instances: Instance[] = [];
   for (const inst of specs) {
     const r = schema.safeParse(inst.params);

@@ -137,10 +137,48 @@ const STATE = Symbol.for("policyc.ref-state");
 const activeVariables: string[] = [];
 
 const RESERVED = new Set([
-  "in", "as", "if", "else", "not", "some", "every", "with", "default", "import", "package", "contains",
-  "true", "false", "null", "input", "data", "object", "oldObject", "request", "params", "variables",
-  "namespaceObject", "authorizer", "subject", "break", "const", "continue", "for", "function", "let",
-  "loop", "namespace", "return", "var", "void", "while", "future", "rego", "msg", "details", "violation",
+  "in",
+  "as",
+  "if",
+  "else",
+  "not",
+  "some",
+  "every",
+  "with",
+  "default",
+  "import",
+  "package",
+  "contains",
+  "true",
+  "false",
+  "null",
+  "input",
+  "data",
+  "object",
+  "oldObject",
+  "request",
+  "params",
+  "variables",
+  "namespaceObject",
+  "authorizer",
+  "subject",
+  "break",
+  "const",
+  "continue",
+  "for",
+  "function",
+  "let",
+  "loop",
+  "namespace",
+  "return",
+  "var",
+  "void",
+  "while",
+  "future",
+  "rego",
+  "msg",
+  "details",
+  "violation",
 ]);
 
 export function subjectRef<T>(): Ref<T> {
@@ -197,7 +235,13 @@ function applyOperator(state: RefState, method: string, args: unknown[]): unknow
   const field = () => single(state, method);
   const leaf = (e: Expr) => new Check(e);
   const not = (e: Expr): Check => new Check({ kind: "not", item: e, source });
-  const compare = (op: "eq" | "lt" | "le" | "gt" | "ge", v: unknown): Expr => ({ kind: "compare", op, left: field(), right: toOperand(v, source), source });
+  const compare = (op: "eq" | "lt" | "le" | "gt" | "ge", v: unknown): Expr => ({
+    kind: "compare",
+    op,
+    left: field(),
+    right: toOperand(v, source),
+    source,
+  });
   const str = (op: "startsWith" | "endsWith" | "contains" | "matches" | "glob", v: unknown): Check =>
     leaf({ kind: "string", op, value: field(), arg: toListArg(v, source), source });
   const lists = (): FieldRef[] => state.refs.map((r) => ({ ...r, source }));
@@ -245,7 +289,12 @@ function applyOperator(state: RefState, method: string, args: unknown[]): unknow
       return quantifier(method, lists(), args[0], source);
     case "includes": {
       const v = toOperand(args[0], source);
-      return quantifier("some", lists(), (e: unknown) => new Check({ kind: "compare", op: "eq", left: fieldOf(e), right: v, source }), source);
+      return quantifier(
+        "some",
+        lists(),
+        (e: unknown) => new Check({ kind: "compare", op: "eq", left: fieldOf(e), right: v, source }),
+        source,
+      );
     }
     case "isEmpty":
       return leaf(countExpr(lists(), "eq", 0, source));
@@ -334,6 +383,5 @@ export function toMessage(strings: TemplateStringsArray | string, values: readon
   });
   return { parts, source };
 }
-
 
 export type { ParamRef };

@@ -23,7 +23,11 @@ export function callerLocation(): SourceLocation {
       // Policy modules are imported with a `?mtime=` query (see load/), which is not part of the file.
       const url = (name.startsWith("file://") ? name : `file://${name}`).replace(/\?[^/]*$/, "");
       if (url.startsWith(SDK_DIR) || url.includes("/node_modules/zod/") || !url.startsWith("file:///")) continue;
-      return { file: decodeURIComponent(url.slice("file://".length)), line: site.getLineNumber() ?? 0, column: site.getColumnNumber() ?? 0 };
+      return {
+        file: decodeURIComponent(url.slice("file://".length)),
+        line: site.getLineNumber() ?? 0,
+        column: site.getColumnNumber() ?? 0,
+      };
     }
     return UNKNOWN_LOCATION;
   } finally {

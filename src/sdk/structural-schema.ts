@@ -2,10 +2,31 @@ import type { JsonSchema } from "../ir/index.js";
 
 /** Keywords a Kubernetes structural schema (CRD openAPIV3Schema) accepts. */
 const KEEP = new Set([
-  "type", "format", "title", "description", "default", "enum", "nullable", "maximum", "minimum",
-  "exclusiveMaximum", "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
-  "uniqueItems", "multipleOf", "maxProperties", "minProperties", "required", "items", "properties",
-  "additionalProperties", "x-kubernetes-preserve-unknown-fields",
+  "type",
+  "format",
+  "title",
+  "description",
+  "default",
+  "enum",
+  "nullable",
+  "maximum",
+  "minimum",
+  "exclusiveMaximum",
+  "exclusiveMinimum",
+  "maxLength",
+  "minLength",
+  "pattern",
+  "maxItems",
+  "minItems",
+  "uniqueItems",
+  "multipleOf",
+  "maxProperties",
+  "minProperties",
+  "required",
+  "items",
+  "properties",
+  "additionalProperties",
+  "x-kubernetes-preserve-unknown-fields",
 ]);
 
 /**

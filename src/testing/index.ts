@@ -37,7 +37,9 @@ export interface Evaluation {
 /** Engines disagreed (or one failed to evaluate): the message lists every engine's verdict. */
 export class EngineDisagreementError extends Error {
   constructor(readonly engines: Readonly<Partial<Record<EngineName, EngineVerdict>>>) {
-    const said = Object.entries(engines).map(([e, v]) => `${e}=${v!.verdict}${v!.verdict === "error" && v!.reason ? ` (${v!.reason})` : ""}`);
+    const said = Object.entries(engines).map(
+      ([e, v]) => `${e}=${v!.verdict}${v!.verdict === "error" && v!.reason ? ` (${v!.reason})` : ""}`,
+    );
     super(`engines disagree: ${said.join(" ")}`);
     this.name = "EngineDisagreementError";
   }
@@ -49,7 +51,8 @@ function prepare(definition: PolicyDefinition, names: readonly EngineName[] | un
   let p = prepared.get(definition);
   if (!p) {
     p = (async () => {
-      if (!definition.policy || definition.issues.length) throw new Error(`policy ${definition.name} is invalid:\n${definition.issues.map(formatIssue).join("\n")}`);
+      if (!definition.policy || definition.issues.length)
+        throw new Error(`policy ${definition.name} is invalid:\n${definition.issues.map(formatIssue).join("\n")}`);
       const lowered = lowerPolicy(definition.policy);
       if (!lowered.ok) throw new Error(`policy ${definition.name} is invalid:\n${lowered.issues.map(formatIssue).join("\n")}`);
       const outputs: TargetOutput[] = compilePolicy(lowered.value, TARGET_NAMES);
@@ -85,7 +88,13 @@ export async function evaluate(definition: PolicyDefinition, resource: CaseObjec
     ...(options.namespaces ? { namespaces: options.namespaces.map(abs) } : {}),
     ...(options.objects ? { objects: options.objects.map(abs) } : {}),
   };
-  const c: PolicycCase = { policy: { ...compiled, file: path.join(cwd, "policy.ts") }, index: 0, name: "evaluate", test, id: `${definition.name}/evaluate` };
+  const c: PolicycCase = {
+    policy: { ...compiled, file: path.join(cwd, "policy.ts") },
+    index: 0,
+    name: "evaluate",
+    test,
+    id: `${definition.name}/evaluate`,
+  };
   const { instance, requests } = resolveCase(c, cwd);
   const request = requests[0]!.request;
   const results: Partial<Record<EngineName, EngineVerdict>> = {};
@@ -121,10 +130,14 @@ export const policycMatchers = {
   toDeny(received: unknown, message?: string | RegExp): MatcherResult {
     if (!isEvaluation(received)) return { pass: false, message: () => "expected the result of evaluate()" };
     const denied = received.verdict === "deny";
-    const matches = message === undefined || received.messages.some((m) => (typeof message === "string" ? m.includes(message) : message.test(m)));
+    const matches =
+      message === undefined || received.messages.some((m) => (typeof message === "string" ? m.includes(message) : message.test(m)));
     return {
       pass: denied && matches,
-      message: () => (denied ? `expected a violation message matching ${String(message)}, got ${describe(received)}` : `expected the policy to deny, it said ${describe(received)}`),
+      message: () =>
+        denied
+          ? `expected a violation message matching ${String(message)}, got ${describe(received)}`
+          : `expected the policy to deny, it said ${describe(received)}`,
     };
   },
 };

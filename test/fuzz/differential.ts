@@ -11,7 +11,13 @@ import { compileWithCache } from "../../src/engines/opa/cache.js";
 import type { RegoCompiler } from "../../src/engines/opa/compiler.js";
 import { readTemplate, templateUnit } from "../../src/engines/gatekeeper/index.js";
 import type { KubeObject } from "../../src/engines/request.js";
-import { CelPolicyEngine, GatekeeperPolicyEngine, referenceEngine, type EngineVerdict, type PolicyEngine } from "../../src/harness/engines.js";
+import {
+  CelPolicyEngine,
+  GatekeeperPolicyEngine,
+  referenceEngine,
+  type EngineVerdict,
+  type PolicyEngine,
+} from "../../src/harness/engines.js";
 import { lowerPolicy, printPolicy, TARGET_NAMES, type Policy } from "../../src/ir/index.js";
 import { NAMESPACES, type FuzzCase } from "./generate.js";
 
@@ -44,20 +50,32 @@ export async function warm(cases: readonly FuzzCase[], ctx: FuzzContext): Promis
   for (let i = 0; i < units.length; i += 250) await compileWithCache(ctx.compiler, units.slice(i, i + 250), ctx.cacheDir);
 }
 
-const say = (v: EngineVerdict | { skipped: string }) => ("skipped" in v ? "skipped" : v.verdict === "error" ? `error (${v.reason})` : v.verdict);
-const detail = (v: EngineVerdict | { skipped: string }) => ("skipped" in v || v.verdict !== "deny" ? say(v) : `deny ${JSON.stringify(v.rules ?? v.messages)}`);
+const say = (v: EngineVerdict | { skipped: string }) =>
+  "skipped" in v ? "skipped" : v.verdict === "error" ? `error (${v.reason})` : v.verdict;
+const detail = (v: EngineVerdict | { skipped: string }) =>
+  "skipped" in v || v.verdict !== "deny" ? say(v) : `deny ${JSON.stringify(v.rules ?? v.messages)}`;
 
 export async function check(c: FuzzCase, ctx: FuzzContext): Promise<Disagreement | undefined> {
   const compiled = compileCase(c.policy);
   const gk = await GatekeeperPolicyEngine.prepare([compiled], ctx.compiler, ctx.cacheDir);
-  if (gk.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { gatekeeper: `compile error: ${gk.internal.map((i) => i.message).join("; ")}` } };
+  if (gk.internal.length)
+    return {
+      policy: printPolicy(compiled.policy),
+      fixture: null,
+      verdicts: { gatekeeper: `compile error: ${gk.internal.map((i) => i.message).join("; ")}` },
+    };
   const engines: PolicyEngine[] = [gk.engine, referenceEngine];
   const cels: CelPolicyEngine[] = [];
   try {
     for (const name of ["kyverno", "kubernetes"] as const) {
       const cel = CelPolicyEngine.prepare(name, [compiled], ctx.runtime);
       cels.push(cel.engine);
-      if (cel.internal.length) return { policy: printPolicy(compiled.policy), fixture: null, verdicts: { [name]: `compile error: ${cel.internal.map((i) => i.message).join("; ")}` } };
+      if (cel.internal.length)
+        return {
+          policy: printPolicy(compiled.policy),
+          fixture: null,
+          verdicts: { [name]: `compile error: ${cel.internal.map((i) => i.message).join("; ")}` },
+        };
       engines.push(cel.engine);
     }
     return compare(c, compiled, engines, ctx.verdicts);
@@ -66,9 +84,16 @@ export async function check(c: FuzzCase, ctx: FuzzContext): Promise<Disagreement
   }
 }
 
-const namespaces = Object.fromEntries(Object.entries(NAMESPACES).map(([name, labels]) => [name, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }]));
+const namespaces = Object.fromEntries(
+  Object.entries(NAMESPACES).map(([name, labels]) => [name, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }]),
+);
 
-function compare(c: FuzzCase, compiled: CompiledPolicy, engines: readonly PolicyEngine[], stats?: Record<string, number>): Disagreement | undefined {
+function compare(
+  c: FuzzCase,
+  compiled: CompiledPolicy,
+  engines: readonly PolicyEngine[],
+  stats?: Record<string, number>,
+): Disagreement | undefined {
   const operation = c.operation ?? "CREATE";
   for (const instance of compiled.policy.instances) {
     for (const fixture of c.fixtures) {
@@ -78,7 +103,14 @@ function compare(c: FuzzCase, compiled: CompiledPolicy, engines: readonly Policy
       const said = new Set(results.map(([, v]) => say(v)));
       if (stats && said.size === 1) stats[[...said][0]!] = (stats[[...said][0]!] ?? 0) + 1;
       if (said.size > 1) {
-        return { policy: printPolicy(compiled.policy), fixture, verdicts: { ...Object.fromEntries(results.map(([n, v]) => [n, detail(v)])), request: `${operation}${instance.name ? `, instance ${instance.name}` : ""}` } };
+        return {
+          policy: printPolicy(compiled.policy),
+          fixture,
+          verdicts: {
+            ...Object.fromEntries(results.map(([n, v]) => [n, detail(v)])),
+            request: `${operation}${instance.name ? `, instance ${instance.name}` : ""}`,
+          },
+        };
       }
     }
   }

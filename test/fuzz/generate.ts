@@ -9,13 +9,26 @@ import { BUILTIN_KINDS } from "../../src/ir/index.js";
 
 const src = { file: "fuzz.ts", line: 1, column: 1 };
 const subject = (...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "subject" }, path, source: src });
-const element = (variable: string, ...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "element", variable }, path, source: src });
+const element = (variable: string, ...path: string[]): FieldRef => ({
+  kind: "field",
+  scope: { kind: "element", variable },
+  path,
+  source: src,
+});
 const lit = (value: Literal["value"]): Literal => ({ kind: "literal", value, source: src });
 const param = (name: string): ParamRef => ({ kind: "param", path: [name], source: src });
 
 const LABEL_KEYS = ["app", "team", "tier.example.com/level"];
 const LABEL_VALUES = ["web", "db", "", "Web", "wéb", "a-b", "x.y", "100", "true", "😀"];
-const IMAGES = ["nginx", "nginx:1.27", "nginx:latest", "ghcr.io/org/app:1.0", "registry.example.com/team/app@sha256:" + "a".repeat(64), "busybox:latest", ""];
+const IMAGES = [
+  "nginx",
+  "nginx:1.27",
+  "nginx:latest",
+  "ghcr.io/org/app:1.0",
+  "registry.example.com/team/app@sha256:" + "a".repeat(64),
+  "busybox:latest",
+  "",
+];
 const NAMES = ["web", "db", "app-1", "sidecar", "init", "Wéb", "x"];
 const QUANTITIES = ["512Mi", "1Gi", "1.5Gi", "100M", "2", "0.5", "1000m", "1e3", "64Ki"];
 const NUMBERS = [0, 1, 2, 3, 3.5, -1, 10, 2.0000001, 100];
@@ -25,14 +38,26 @@ const GLOBS = ["web*", "*latest", "ngin?", "*", "*.example.com/*", "x"];
 const ops: CompareOp[] = ["eq", "lt", "le", "gt", "ge"];
 
 /** A value for a field: present, absent (undefined), or null; numbers as ints or floats. */
-const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof({ weight: 5, arbitrary: a }, { weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(null) });
+const maybe = <T>(a: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 5, arbitrary: a }, { weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(null) });
 
 const container = fc.record(
   {
     name: maybe(fc.constantFrom(...NAMES)),
     image: maybe(fc.constantFrom(...IMAGES)),
-    securityContext: maybe(fc.record({ privileged: maybe(fc.boolean()), runAsUser: maybe(fc.constantFrom(...NUMBERS)) }, { requiredKeys: [] })),
-    resources: maybe(fc.record({ limits: maybe(fc.record({ memory: maybe(fc.constantFrom(...QUANTITIES)), cpu: maybe(fc.constantFrom(...QUANTITIES)) }, { requiredKeys: [] })) }, { requiredKeys: [] })),
+    securityContext: maybe(
+      fc.record({ privileged: maybe(fc.boolean()), runAsUser: maybe(fc.constantFrom(...NUMBERS)) }, { requiredKeys: [] }),
+    ),
+    resources: maybe(
+      fc.record(
+        {
+          limits: maybe(
+            fc.record({ memory: maybe(fc.constantFrom(...QUANTITIES)), cpu: maybe(fc.constantFrom(...QUANTITIES)) }, { requiredKeys: [] }),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
     ports: maybe(fc.array(fc.record({ containerPort: fc.constantFrom(80, 443, 8080, 8080.5) }), { maxLength: 2 })),
   },
   { requiredKeys: [] },
@@ -55,39 +80,83 @@ const clean = (o: unknown): unknown => JSON.parse(JSON.stringify(o));
 
 /** A Pod, or a Deployment / CronJob carrying the same pod in its template. */
 /** The fuzz cluster's namespaces and their labels (namespace selectors read them). */
-export const NAMESPACES: Readonly<Record<string, Record<string, string>>> = { fuzz: { env: "prod" }, "team-a": { env: "dev", team: "a" }, "kube-system": {} };
+export const NAMESPACES: Readonly<Record<string, Record<string, string>>> = {
+  fuzz: { env: "prod" },
+  "team-a": { env: "dev", team: "a" },
+  "kube-system": {},
+};
 
 export const fixture = fc
-  .record({ name: fc.constantFrom(...NAMES), labels, spec: podSpec, wrap: fc.constantFrom("Pod", "Pod", "Deployment", "CronJob"), namespace: fc.constantFrom("fuzz", "fuzz", "team-a", "kube-system") })
+  .record({
+    name: fc.constantFrom(...NAMES),
+    labels,
+    spec: podSpec,
+    wrap: fc.constantFrom("Pod", "Pod", "Deployment", "CronJob"),
+    namespace: fc.constantFrom("fuzz", "fuzz", "team-a", "kube-system"),
+  })
   .map(({ name, labels, spec, wrap, namespace }) => {
     const pod = clean({ metadata: { name, ...(labels !== undefined ? { labels } : {}) }, spec });
     const meta = { name, namespace };
-    if (wrap === "Pod") return { apiVersion: "v1", kind: "Pod", ...(pod as object), metadata: { ...(pod as { metadata: object }).metadata, namespace } };
+    if (wrap === "Pod")
+      return { apiVersion: "v1", kind: "Pod", ...(pod as object), metadata: { ...(pod as { metadata: object }).metadata, namespace } };
     if (wrap === "Deployment") return { apiVersion: "apps/v1", kind: "Deployment", metadata: meta, spec: { selector: {}, template: pod } };
-    return { apiVersion: "batch/v1", kind: "CronJob", metadata: meta, spec: { schedule: "* * * * *", jobTemplate: { spec: { template: pod } } } };
+    return {
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: meta,
+      spec: { schedule: "* * * * *", jobTemplate: { spec: { template: pod } } },
+    };
   });
 
 const stringOp = fc.constantFrom<StringOp>("startsWith", "endsWith", "contains", "matches", "glob");
 const stringArg = (op: StringOp, pool: readonly string[]) =>
-  op === "matches" ? fc.constantFrom(...REGEXES) : op === "glob" ? fc.constantFrom(...GLOBS) : fc.constantFrom(...pool, ...pool.map((s) => s.slice(0, 2)));
+  op === "matches"
+    ? fc.constantFrom(...REGEXES)
+    : op === "glob"
+      ? fc.constantFrom(...GLOBS)
+      : fc.constantFrom(...pool, ...pool.map((s) => s.slice(0, 2)));
 
 /** Conditions on one container (the quantifier's element). */
 function elementExpr(v: string, depth: number): fc.Arbitrary<Expr> {
   const leaf: fc.Arbitrary<Expr>[] = [
     fc.constantFrom("name", "image").map((f): Expr => ({ kind: "exists", field: element(v, f), source: src })),
-    fc.boolean().map((b): Expr => ({ kind: "compare", op: "eq", left: element(v, "securityContext", "privileged"), right: lit(b), source: src })),
-    fc.tuple(fc.constantFrom(...ops), fc.constantFrom(...NUMBERS)).map(([op, n]): Expr => ({ kind: "compare", op, left: element(v, "securityContext", "runAsUser"), right: lit(n), source: src })),
-    stringOp.chain((op) => stringArg(op, IMAGES).map((a): Expr => ({ kind: "string", op, value: element(v, "image"), arg: lit(a), source: src }))),
-    fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }).map((l): Expr => ({ kind: "in", value: element(v, "name"), list: lit(l), source: src })),
-    fc.tuple(fc.constantFrom(...ops), fc.constantFrom("512Mi", "1Gi", "100M", "1")).map(([op, q]): Expr => ({ kind: "quantity", op, left: element(v, "resources", "limits", "memory"), right: lit(q), source: src })),
-    fc.tuple(fc.constantFrom(...ops), fc.nat(2)).map(([op, n]): Expr => ({ kind: "count", op, lists: [element(v, "ports")], value: n, source: src })),
+    fc
+      .boolean()
+      .map((b): Expr => ({ kind: "compare", op: "eq", left: element(v, "securityContext", "privileged"), right: lit(b), source: src })),
+    fc
+      .tuple(fc.constantFrom(...ops), fc.constantFrom(...NUMBERS))
+      .map(([op, n]): Expr => ({ kind: "compare", op, left: element(v, "securityContext", "runAsUser"), right: lit(n), source: src })),
+    stringOp.chain((op) =>
+      stringArg(op, IMAGES).map((a): Expr => ({ kind: "string", op, value: element(v, "image"), arg: lit(a), source: src })),
+    ),
+    fc
+      .array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 })
+      .map((l): Expr => ({ kind: "in", value: element(v, "name"), list: lit(l), source: src })),
+    fc
+      .tuple(fc.constantFrom(...ops), fc.constantFrom("512Mi", "1Gi", "100M", "1"))
+      .map(([op, q]): Expr => ({ kind: "quantity", op, left: element(v, "resources", "limits", "memory"), right: lit(q), source: src })),
+    fc
+      .tuple(fc.constantFrom(...ops), fc.nat(2))
+      .map(([op, n]): Expr => ({ kind: "count", op, lists: [element(v, "ports")], value: n, source: src })),
     // Parameters (every policy declares PARAMS_SCHEMA; instances give random values).
     fc.constant<Expr>({ kind: "in", value: element(v, "name"), list: param("names"), source: src }),
     // (globs must be literals: policyc turns them into regexes at build time)
-    fc.constantFrom<StringOp>("startsWith", "endsWith", "contains").map((op): Expr => ({ kind: "string", op, value: element(v, "image"), arg: param("registries"), source: src })),
+    fc
+      .constantFrom<StringOp>("startsWith", "endsWith", "contains")
+      .map((op): Expr => ({ kind: "string", op, value: element(v, "image"), arg: param("registries"), source: src })),
     fc.constant<Expr>({ kind: "string", op: "matches", value: element(v, "image"), arg: param("pattern"), source: src }),
-    fc.constantFrom(...ops).map((op): Expr => ({ kind: "quantity", op, left: element(v, "resources", "limits", "memory"), right: param("maxMemory"), source: src })),
-    fc.constantFrom(...ops).map((op): Expr => ({ kind: "compare", op, left: element(v, "securityContext", "runAsUser"), right: param("minUser"), source: src })),
+    fc
+      .constantFrom(...ops)
+      .map((op): Expr => ({
+        kind: "quantity",
+        op,
+        left: element(v, "resources", "limits", "memory"),
+        right: param("maxMemory"),
+        source: src,
+      })),
+    fc
+      .constantFrom(...ops)
+      .map((op): Expr => ({ kind: "compare", op, left: element(v, "securityContext", "runAsUser"), right: param("minUser"), source: src })),
   ];
   if (depth <= 0) return fc.oneof(...leaf);
   const sub = elementExpr(v, depth - 1);
@@ -106,14 +175,32 @@ function podExpr(depth: number, vars: number): fc.Arbitrary<Expr> {
   const leaf: fc.Arbitrary<Expr>[] = [
     fc.constantFrom(...LABEL_KEYS).map((k): Expr => ({ kind: "exists", field: subject("metadata", "labels", k), source: src })),
     fc.constantFrom("hostNetwork", "priority", "containers").map((f): Expr => ({ kind: "exists", field: subject("spec", f), source: src })),
-    fc.tuple(fc.constantFrom(...LABEL_KEYS), fc.constantFrom(...LABEL_VALUES)).map(([k, v]): Expr => ({ kind: "compare", op: "eq", left: subject("metadata", "labels", k), right: lit(v), source: src })),
+    fc
+      .tuple(fc.constantFrom(...LABEL_KEYS), fc.constantFrom(...LABEL_VALUES))
+      .map(([k, v]): Expr => ({ kind: "compare", op: "eq", left: subject("metadata", "labels", k), right: lit(v), source: src })),
     fc.boolean().map((b): Expr => ({ kind: "compare", op: "eq", left: subject("spec", "hostNetwork"), right: lit(b), source: src })),
-    fc.tuple(fc.constantFrom(...ops), fc.constantFrom(...NUMBERS)).map(([op, n]): Expr => ({ kind: "compare", op, left: subject("spec", "priority"), right: lit(n), source: src })),
-    fc.tuple(fc.constantFrom(...LABEL_KEYS), fc.array(fc.constantFrom(...LABEL_VALUES), { minLength: 1, maxLength: 3 })).map(([k, l]): Expr => ({ kind: "in", value: subject("metadata", "labels", k), list: lit(l), source: src })),
-    stringOp.chain((op) => stringArg(op, NAMES).map((a): Expr => ({ kind: "string", op, value: subject("metadata", "name"), arg: lit(a), source: src }))),
-    fc.constantFrom(...LABEL_KEYS).map((k): Expr => ({ kind: "in", value: subject("metadata", "labels", k), list: param("labelValues"), source: src })),
-    fc.constant<Expr>({ kind: "compare", op: "eq", left: subject("spec", "serviceAccountName"), right: param("serviceAccount"), source: src }),
-    fc.tuple(fc.constantFrom(...ops), fc.nat(3), fc.constantFrom(...CONTAINER_LISTS)).map(([op, n, lists]): Expr => ({ kind: "count", op, lists, value: n, source: src })),
+    fc
+      .tuple(fc.constantFrom(...ops), fc.constantFrom(...NUMBERS))
+      .map(([op, n]): Expr => ({ kind: "compare", op, left: subject("spec", "priority"), right: lit(n), source: src })),
+    fc
+      .tuple(fc.constantFrom(...LABEL_KEYS), fc.array(fc.constantFrom(...LABEL_VALUES), { minLength: 1, maxLength: 3 }))
+      .map(([k, l]): Expr => ({ kind: "in", value: subject("metadata", "labels", k), list: lit(l), source: src })),
+    stringOp.chain((op) =>
+      stringArg(op, NAMES).map((a): Expr => ({ kind: "string", op, value: subject("metadata", "name"), arg: lit(a), source: src })),
+    ),
+    fc
+      .constantFrom(...LABEL_KEYS)
+      .map((k): Expr => ({ kind: "in", value: subject("metadata", "labels", k), list: param("labelValues"), source: src })),
+    fc.constant<Expr>({
+      kind: "compare",
+      op: "eq",
+      left: subject("spec", "serviceAccountName"),
+      right: param("serviceAccount"),
+      source: src,
+    }),
+    fc
+      .tuple(fc.constantFrom(...ops), fc.nat(3), fc.constantFrom(...CONTAINER_LISTS))
+      .map(([op, n, lists]): Expr => ({ kind: "count", op, lists, value: n, source: src })),
     fc.tuple(fc.constantFrom<"all" | "any">("all", "any"), fc.constantFrom(...CONTAINER_LISTS)).chain(([q, lists]) => {
       const v = `c${vars}`;
       return elementExpr(v, 1).map((body): Expr => ({ kind: "quantifier", quantifier: q, lists, variable: v, body, source: src }));
@@ -130,9 +217,19 @@ function podExpr(depth: number, vars: number): fc.Arbitrary<Expr> {
 }
 
 /** A value one time in `n`, else undefined. */
-const sometimes = <T>(a: fc.Arbitrary<T>, n: number) => fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
+const sometimes = <T>(a: fc.Arbitrary<T>, n: number) =>
+  fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
 
-const message = (i: number): Message => ({ parts: [{ kind: "text", text: `rule ${i} is violated for ` }, { kind: "value", value: subject("metadata", "name") }, { kind: "text", text: " (allowed: " }, { kind: "value", value: param("serviceAccount") }, { kind: "text", text: ")" }], source: src });
+const message = (i: number): Message => ({
+  parts: [
+    { kind: "text", text: `rule ${i} is violated for ` },
+    { kind: "value", value: subject("metadata", "name") },
+    { kind: "text", text: " (allowed: " },
+    { kind: "value", value: param("serviceAccount") },
+    { kind: "text", text: ")" },
+  ],
+  source: src,
+});
 
 /** Every fuzz policy's parameters; the expressions above read them. */
 export const PARAMS_SCHEMA = {
@@ -161,10 +258,18 @@ const paramValues = fc.record({
 });
 
 const selector = fc.oneof(
-  fc.dictionary(fc.constantFrom("env", "team", "app"), fc.constantFrom("prod", "dev", "a", "web"), { minKeys: 1, maxKeys: 2 }).map((matchLabels) => ({ matchLabels })),
   fc
-    .tuple(fc.constantFrom("env", "team", "app"), fc.constantFrom<"In" | "NotIn" | "Exists" | "DoesNotExist">("In", "NotIn", "Exists", "DoesNotExist"), fc.array(fc.constantFrom("prod", "dev", "a", "web"), { minLength: 1, maxLength: 2 }))
-    .map(([key, operator, values]) => ({ matchExpressions: [{ key, operator, ...(operator === "In" || operator === "NotIn" ? { values } : {}) }] })),
+    .dictionary(fc.constantFrom("env", "team", "app"), fc.constantFrom("prod", "dev", "a", "web"), { minKeys: 1, maxKeys: 2 })
+    .map((matchLabels) => ({ matchLabels })),
+  fc
+    .tuple(
+      fc.constantFrom("env", "team", "app"),
+      fc.constantFrom<"In" | "NotIn" | "Exists" | "DoesNotExist">("In", "NotIn", "Exists", "DoesNotExist"),
+      fc.array(fc.constantFrom("prod", "dev", "a", "web"), { minLength: 1, maxLength: 2 }),
+    )
+    .map(([key, operator, values]) => ({
+      matchExpressions: [{ key, operator, ...(operator === "In" || operator === "NotIn" ? { values } : {}) }],
+    })),
 );
 
 /** Which requests the policy applies to: operations, namespaces, label and namespace selectors. */
@@ -196,14 +301,15 @@ const rule = (i: number): fc.Arbitrary<Rule> =>
     source: src,
   }));
 
-
-
 export const policy: fc.Arbitrary<Policy> = fc
   .record({
     rules: fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => rule(i)))),
     when: sometimes(podExpr(0, 20), 4),
     enforcement: fc.constantFrom<Policy["enforcement"]>("enforce", "audit", "warn"),
-    match: fc.oneof({ weight: 4, arbitrary: fc.constant<Match>({ kinds: [BUILTIN_KINDS.Pod], operations: ["CREATE", "UPDATE"] }) }, { weight: 1, arbitrary: match }),
+    match: fc.oneof(
+      { weight: 4, arbitrary: fc.constant<Match>({ kinds: [BUILTIN_KINDS.Pod], operations: ["CREATE", "UPDATE"] }) },
+      { weight: 1, arbitrary: match },
+    ),
     instances: fc.array(paramValues, { minLength: 1, maxLength: 2 }),
   })
   .map(({ rules, when, enforcement, match, instances }) => ({
@@ -221,7 +327,11 @@ export const policy: fc.Arbitrary<Policy> = fc
   }));
 
 /** One differential case: a policy and the fixtures it is evaluated on. */
-export const fuzzCase = fc.record({ policy, fixtures: fc.array(fixture, { minLength: 1, maxLength: 4 }), operation: fc.constantFrom<"CREATE" | "UPDATE">("CREATE", "CREATE", "UPDATE") });
+export const fuzzCase = fc.record({
+  policy,
+  fixtures: fc.array(fixture, { minLength: 1, maxLength: 4 }),
+  operation: fc.constantFrom<"CREATE" | "UPDATE">("CREATE", "CREATE", "UPDATE"),
+});
 export interface FuzzCase {
   readonly policy: Policy;
   readonly fixtures: readonly unknown[];

@@ -12,7 +12,11 @@ import { discoverRegoCompiler } from "../../src/engines/opa/compiler.js";
 import { check, warm, type Disagreement, type FuzzContext } from "./differential.js";
 import { fuzzCase } from "./generate.js";
 
-export async function fuzz(runs: number, seed: number, log: (s: string) => void = () => {}): Promise<{ runs: number; seed: number; failure?: Disagreement; counterexample?: unknown; ms: number }> {
+export async function fuzz(
+  runs: number,
+  seed: number,
+  log: (s: string) => void = () => {},
+): Promise<{ runs: number; seed: number; failure?: Disagreement; counterexample?: unknown; ms: number }> {
   const started = Date.now();
   const ctx: FuzzContext = {
     compiler: await discoverRegoCompiler(),
@@ -38,8 +42,18 @@ export async function fuzz(runs: number, seed: number, log: (s: string) => void 
     { numRuns: runs, seed, endOnFailure: false },
   );
   if (result.failed && result.counterexample) failure = (await check(result.counterexample[0], ctx)) ?? failure;
-  log(`agreed verdicts (request × instance): ${Object.entries(ctx.verdicts!).sort().map(([v, n]) => `${v} ${n}`).join(", ")}`);
-  return { runs: result.numRuns, seed, ...(result.failed && failure ? { failure, counterexample: result.counterexample?.[0] } : {}), ms: Date.now() - started };
+  log(
+    `agreed verdicts (request × instance): ${Object.entries(ctx.verdicts!)
+      .sort()
+      .map(([v, n]) => `${v} ${n}`)
+      .join(", ")}`,
+  );
+  return {
+    runs: result.numRuns,
+    seed,
+    ...(result.failed && failure ? { failure, counterexample: result.counterexample?.[0] } : {}),
+    ms: Date.now() - started,
+  };
 }
 
 const isMain = import.meta.url === new URL(process.argv[1]!, "file://").href || process.argv[1]?.endsWith("test/fuzz/run.ts");
@@ -60,7 +74,13 @@ if (isMain) {
   if (r.failure) {
     writeFileSync("fuzz-counterexample.json", JSON.stringify(r.counterexample, null, 2) + "\n");
     process.stdout.write(`fuzz: (the case is in fuzz-counterexample.json)\n`);
-    process.stdout.write(`fuzz: DISAGREEMENT after ${r.runs} runs (seed ${r.seed}); shrunk counterexample:\n\npolicy:\n${r.failure.policy}\n\nfixture:\n${JSON.stringify(r.failure.fixture, null, 2)}\n\nverdicts:\n${Object.entries(r.failure.verdicts).map(([e, v]) => `  ${e}: ${v}`).join("\n")}\n`);
+    process.stdout.write(
+      `fuzz: DISAGREEMENT after ${r.runs} runs (seed ${r.seed}); shrunk counterexample:\n\npolicy:\n${r.failure.policy}\n\nfixture:\n${JSON.stringify(r.failure.fixture, null, 2)}\n\nverdicts:\n${Object.entries(
+        r.failure.verdicts,
+      )
+        .map(([e, v]) => `  ${e}: ${v}`)
+        .join("\n")}\n`,
+    );
     process.exit(1);
   }
   process.stdout.write(`fuzz: ${r.runs} cases, 0 disagreements (seed ${r.seed}, ${(r.ms / 1000).toFixed(1)} s)\n`);

@@ -16,10 +16,12 @@ function strict(s: unknown): unknown {
   if (!s || typeof s !== "object") return s;
   const o: Schema = {};
   for (const [k, v] of Object.entries(s as Schema)) {
-    if (k === "properties" && v && typeof v === "object") o[k] = Object.fromEntries(Object.entries(v as Schema).map(([p, ps]) => [p, strict(ps)]));
+    if (k === "properties" && v && typeof v === "object")
+      o[k] = Object.fromEntries(Object.entries(v as Schema).map(([p, ps]) => [p, strict(ps)]));
     else o[k] = strict(v);
   }
-  if (o["properties"] && o["additionalProperties"] === undefined && !o["x-kubernetes-preserve-unknown-fields"]) o["additionalProperties"] = false;
+  if (o["properties"] && o["additionalProperties"] === undefined && !o["x-kubernetes-preserve-unknown-fields"])
+    o["additionalProperties"] = false;
   if (o["x-kubernetes-int-or-string"]) {
     delete o["type"];
     if (!o["anyOf"]) o["anyOf"] = [{ type: "integer" }, { type: "string" }];
@@ -32,17 +34,29 @@ const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 const validators = new Map<string, ValidateFunction>();
 
 function loadCrds(): void {
-  for (const file of ["policies.kyverno.io_validatingpolicies.yaml", "kyverno.io_clusterpolicies.yaml", "templates.gatekeeper.sh_constrainttemplates.yaml"]) {
+  for (const file of [
+    "policies.kyverno.io_validatingpolicies.yaml",
+    "kyverno.io_clusterpolicies.yaml",
+    "templates.gatekeeper.sh_constrainttemplates.yaml",
+  ]) {
     for (const doc of parseAllDocuments(readFileSync(path.join(SCHEMAS, file), "utf8"))) {
-      const crd = doc.toJS() as { spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
-      for (const v of crd.spec.versions) validators.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, ajv.compile(strict(v.schema.openAPIV3Schema) as Schema));
+      const crd = doc.toJS() as {
+        spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
+      };
+      for (const v of crd.spec.versions)
+        validators.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, ajv.compile(strict(v.schema.openAPIV3Schema) as Schema));
     }
   }
-  const openapi = JSON.parse(readFileSync(path.join(SCHEMAS, "admissionregistration.k8s.io_v1_openapi.json"), "utf8")) as { components: { schemas: Record<string, Schema> } };
+  const openapi = JSON.parse(readFileSync(path.join(SCHEMAS, "admissionregistration.k8s.io_v1_openapi.json"), "utf8")) as {
+    components: { schemas: Record<string, Schema> };
+  };
   ajv.addSchema({ $id: "k8s", components: strict(openapi.components) as Schema });
   for (const [name, s] of Object.entries(openapi.components.schemas)) {
     for (const gvk of (s["x-kubernetes-group-version-kind"] as { group: string; version: string; kind: string }[] | undefined) ?? []) {
-      validators.set(`${gvk.group}/${gvk.version}/${gvk.kind}`, ajv.compile({ $ref: `k8s#/components/schemas/${name.replace(/~/g, "~0").replace(/\//g, "~1")}` }));
+      validators.set(
+        `${gvk.group}/${gvk.version}/${gvk.kind}`,
+        ajv.compile({ $ref: `k8s#/components/schemas/${name.replace(/~/g, "~0").replace(/\//g, "~1")}` }),
+      );
     }
   }
 }

@@ -12,7 +12,9 @@ export default definePolicy({
     {
       name: "approved-registry",
       assert: (pod, params) =>
-        pod.spec.allContainers.every((c) => c.image.startsWith(params.registries).message`Image ${c.image} is not from an approved registry`),
+        pod.spec.allContainers.every(
+          (c) => c.image.startsWith(params.registries).message`Image ${c.image} is not from an approved registry`,
+        ),
     },
     {
       name: "no-latest-tag",

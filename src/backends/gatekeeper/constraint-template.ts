@@ -32,7 +32,11 @@ export function toGatekeeper(p: Policy): Document[] {
   const template: Document = {
     apiVersion: "templates.gatekeeper.sh/v1",
     kind: "ConstraintTemplate",
-    metadata: { name: kind.toLowerCase(), labels: { ...MANAGED_BY }, ...(Object.keys(annotations(p)).length ? { annotations: annotations(p) } : {}) },
+    metadata: {
+      name: kind.toLowerCase(),
+      labels: { ...MANAGED_BY },
+      ...(Object.keys(annotations(p)).length ? { annotations: annotations(p) } : {}),
+    },
     spec: {
       crd: {
         spec: {
@@ -44,7 +48,11 @@ export function toGatekeeper(p: Policy): Document[] {
     },
   };
   const groups = new Map<string, string[]>();
-  for (const k of p.match.kinds) groups.set(k.group, [...(groups.get(k.group) ?? []), k.kind].filter((x, i, a) => a.indexOf(x) === i));
+  for (const k of p.match.kinds)
+    groups.set(
+      k.group,
+      [...(groups.get(k.group) ?? []), k.kind].filter((x, i, a) => a.indexOf(x) === i),
+    );
   const match: Record<string, unknown> = {
     kinds: [...groups.entries()].map(([g, kinds]) => ({ apiGroups: [g], kinds })),
     ...(p.match.namespaces?.include ? { namespaces: [...p.match.namespaces.include] } : {}),
@@ -52,17 +60,15 @@ export function toGatekeeper(p: Policy): Document[] {
     ...(p.match.labelSelector ? { labelSelector: p.match.labelSelector } : {}),
     ...(p.match.namespaceSelector ? { namespaceSelector: p.match.namespaceSelector } : {}),
   };
-  const constraints = p.instances.map(
-    (inst): Document => ({
-      apiVersion: "constraints.gatekeeper.sh/v1beta1",
-      kind,
-      metadata: { name: instanceName(p.name, inst), labels: { ...MANAGED_BY } },
-      spec: {
-        enforcementAction: ACTIONS[p.enforcement],
-        match,
-        ...(p.params ? { parameters: inst.values } : {}),
-      },
-    }),
-  );
+  const constraints = p.instances.map((inst): Document => ({
+    apiVersion: "constraints.gatekeeper.sh/v1beta1",
+    kind,
+    metadata: { name: instanceName(p.name, inst), labels: { ...MANAGED_BY } },
+    spec: {
+      enforcementAction: ACTIONS[p.enforcement],
+      match,
+      ...(p.params ? { parameters: inst.values } : {}),
+    },
+  }));
   return [template, ...constraints];
 }

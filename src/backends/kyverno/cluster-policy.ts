@@ -21,7 +21,9 @@ export function toClusterPolicies(p: Policy): Document[] {
       ...(p.match.labelSelector ? { selector: toSelector(p.match.labelSelector) } : {}),
       ...(p.match.namespaceSelector ? { namespaceSelector: toSelector(p.match.namespaceSelector) } : {}),
     };
-    const exclude = p.match.namespaces?.exclude ? { exclude: { any: [{ resources: { namespaces: [...p.match.namespaces.exclude] } }] } } : {};
+    const exclude = p.match.namespaces?.exclude
+      ? { exclude: { any: [{ resources: { namespaces: [...p.match.namespaces.exclude] } }] } }
+      : {};
     return {
       apiVersion: "kyverno.io/v1",
       kind: "ClusterPolicy",

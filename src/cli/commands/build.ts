@@ -15,8 +15,12 @@ export interface BuildFlags {
 }
 
 export function parseTargets(s: string): TargetName[] {
-  const list = s.split(",").map((t) => t.trim()).filter(Boolean);
-  for (const t of list) if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new Error(`unknown target "${t}" (expected ${TARGET_NAMES.join(", ")})`);
+  const list = s
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+  for (const t of list)
+    if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new Error(`unknown target "${t}" (expected ${TARGET_NAMES.join(", ")})`);
   return list as TargetName[];
 }
 
@@ -33,7 +37,11 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
     .option("--policies <dir>", "directory of policy files", "policies")
     .option("--out <dir>", "output directory (owned by policyc)", "generated")
     .option("--targets <list>", "comma-separated targets: kyverno,kubernetes,gatekeeper", TARGET_NAMES.join(","))
-    .option("--kyverno-format <format>", "validating-policy (default), legacy (kyverno.io/v1 ClusterPolicy with validate.cel, into kyverno-legacy/) or both", "validating-policy")
+    .option(
+      "--kyverno-format <format>",
+      "validating-policy (default), legacy (kyverno.io/v1 ClusterPolicy with validate.cel, into kyverno-legacy/) or both",
+      "validating-policy",
+    )
     .option("--check", "exit 1 and list the files that differ if the output directory is out of date; write nothing")
     .option("--typecheck", "type-check the policy files first")
     .addOption(new Option("--reporter <reporter>", "issue output").choices(["pretty", "json"]).default("pretty"))
@@ -72,7 +80,8 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
         return setExit(EXIT.failed);
       }
       const verb = flags.check ? "is up to date" : r.changed ? "written" : "already up to date";
-      if (flags.reporter === "json") io.out(JSON.stringify({ upToDate: true, policies: r.compiled.length, files: [...r.files.keys()] }, null, 2) + "\n");
+      if (flags.reporter === "json")
+        io.out(JSON.stringify({ upToDate: true, policies: r.compiled.length, files: [...r.files.keys()] }, null, 2) + "\n");
       else io.out(`policyc build: ${r.compiled.length} policies, ${r.files.size} files, ${flags.out}/ ${verb}\n`);
       return setExit(EXIT.ok);
     });

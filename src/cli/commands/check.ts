@@ -9,7 +9,14 @@ export function checkCommand(io: Io, setExit: (code: number) => void): Command {
     .option("--policies <dir>", "directory of policy files", "policies")
     .addOption(new Option("--reporter <reporter>", "issue output").choices(["pretty", "json"]).default("pretty"))
     .action(async (flags: { policies: string; reporter: IssueReporter }) => {
-      const r = await buildPolicies({ cwd: io.cwd, policies: flags.policies, out: "generated", targets: TARGET_NAMES, typecheck: true, dryRun: true });
+      const r = await buildPolicies({
+        cwd: io.cwd,
+        policies: flags.policies,
+        out: "generated",
+        targets: TARGET_NAMES,
+        typecheck: true,
+        dryRun: true,
+      });
       if (r.status !== "ok") {
         reportIssues(r.issues, flags.reporter, io);
         return setExit(r.status === "internal" ? EXIT.internal : EXIT.invalid);

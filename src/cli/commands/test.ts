@@ -1,7 +1,17 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
-import { DEFAULT_TIMEOUT_MS, ENGINE_NAMES, parseShard, renderJson, renderJunit, renderPretty, runTests, type EngineName, type TestReporter } from "../../harness/index.js";
+import {
+  DEFAULT_TIMEOUT_MS,
+  ENGINE_NAMES,
+  parseShard,
+  renderJson,
+  renderJunit,
+  renderPretty,
+  runTests,
+  type EngineName,
+  type TestReporter,
+} from "../../harness/index.js";
 import { EXIT, reportIssues, type Io } from "../output.js";
 
 interface TestFlags {
@@ -17,8 +27,13 @@ interface TestFlags {
 
 function parseEngines(s: string): EngineName[] {
   if (s === "all") return [...ENGINE_NAMES];
-  const list = s.split(",").map((e) => e.trim()).filter(Boolean);
-  for (const e of list) if (!(ENGINE_NAMES as readonly string[]).includes(e)) throw new Error(`unknown engine "${e}" (expected all or a list of ${ENGINE_NAMES.join(", ")})`);
+  const list = s
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const e of list)
+    if (!(ENGINE_NAMES as readonly string[]).includes(e))
+      throw new Error(`unknown engine "${e}" (expected all or a list of ${ENGINE_NAMES.join(", ")})`);
   if (list.length === 0) throw new Error("--engine needs at least one engine");
   return list as EngineName[];
 }
@@ -48,7 +63,8 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         engines = parseEngines(flags.engine);
         shard = flags.shard ? parseShard(flags.shard) : undefined;
         timeoutMs = Number(flags.timeout) * 1000;
-        if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new Error(`--timeout must be a positive number of seconds (got "${flags.timeout}")`);
+        if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
+          throw new Error(`--timeout must be a positive number of seconds (got "${flags.timeout}")`);
       } catch (e) {
         io.err(`policyc ${name}: ${(e as Error).message}\n`);
         return setExit(EXIT.invalid);
@@ -77,7 +93,12 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         return setExit(outcome.status === "invalid" ? EXIT.invalid : EXIT.internal);
       }
       const { report } = outcome;
-      const text = flags.reporter === "json" ? renderJson(report) : flags.reporter === "junit" ? renderJunit(report) : renderPretty(report, io.isTTY && !process.env.NO_COLOR);
+      const text =
+        flags.reporter === "json"
+          ? renderJson(report)
+          : flags.reporter === "junit"
+            ? renderJunit(report)
+            : renderPretty(report, io.isTTY && !process.env.NO_COLOR);
       if (flags.output) {
         writeFileSync(path.resolve(io.cwd, flags.output), text);
         if (flags.reporter !== "pretty") io.err(renderPretty(report, false).split("\n").filter(Boolean).at(-1) + "\n");

@@ -43,7 +43,12 @@ export function admissionInput(req: AdmissionRequest): Record<string, unknown> {
 export type CelVerdict =
   | { readonly verdict: "none"; readonly reason: string }
   | { readonly verdict: "allow"; readonly bindings: readonly CelBindingResult[] }
-  | { readonly verdict: "deny"; readonly messages: readonly string[]; readonly actions: readonly string[]; readonly bindings: readonly CelBindingResult[] }
+  | {
+      readonly verdict: "deny";
+      readonly messages: readonly string[];
+      readonly actions: readonly string[];
+      readonly bindings: readonly CelBindingResult[];
+    }
   | { readonly verdict: "error"; readonly reason: string };
 
 export class CelCompileError extends Error {
@@ -70,7 +75,12 @@ export class CompiledVap {
    * Compiles the policy; type errors are CelCompileError naming the field and column. `kyverno`
    * adds Kyverno's CEL libraries (go/cel/kyverno.go) for ValidatingPolicy and validate.cel.
    */
-  static compile(runtime: CelRuntime, policy: KubeObject, bindings: readonly KubeObject[], options: { kyverno?: boolean } = {}): CompiledVap {
+  static compile(
+    runtime: CelRuntime,
+    policy: KubeObject,
+    bindings: readonly KubeObject[],
+    options: { kyverno?: boolean } = {},
+  ): CompiledVap {
     const id = `p${++counter}`;
     const name = String(policy.metadata?.name ?? "");
     // The bindings go with the policy, decoded once on the Go side, not with every request.
@@ -93,7 +103,10 @@ export class CompiledVap {
     if (bound.length === 0) return { verdict: "none", reason: "no binding matches the request" };
     // An evaluation error denies under failurePolicy Fail (reported as an error: the policy could
     // not decide) and admits under Ignore (the API server's decision, kept).
-    const errors = bound.flatMap((b) => [...(b.error ? [b.error] : []), ...(b.decisions ?? []).filter((d) => d.evaluation === "error" && d.action === "deny").map((d) => d.message ?? "evaluation error")]);
+    const errors = bound.flatMap((b) => [
+      ...(b.error ? [b.error] : []),
+      ...(b.decisions ?? []).filter((d) => d.evaluation === "error" && d.action === "deny").map((d) => d.message ?? "evaluation error"),
+    ]);
     if (errors.length) return { verdict: "error", reason: errors.join("; ") };
     const decided = bound.filter((b) => (b.decisions ?? []).length > 0);
     if (decided.length === 0) return { verdict: "none", reason: "matchConditions are false" };
@@ -108,7 +121,8 @@ export class CompiledVap {
   }
 }
 
-const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), o);
+const get = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), o);
 
 /**
  * A Kyverno ValidatingPolicy (policies.kyverno.io/v1) as the ValidatingAdmissionPolicy and
@@ -125,9 +139,21 @@ export function validatingPolicyAsVap(vp: KubeObject): { policy: KubeObject; bin
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "ValidatingAdmissionPolicy",
     metadata: { name },
-    spec: { ...pick("matchConstraints"), ...pick("matchConditions"), ...pick("variables"), ...pick("validations"), ...pick("auditAnnotations"), ...pick("failurePolicy") },
+    spec: {
+      ...pick("matchConstraints"),
+      ...pick("matchConditions"),
+      ...pick("variables"),
+      ...pick("validations"),
+      ...pick("auditAnnotations"),
+      ...pick("failurePolicy"),
+    },
   };
   const actions = (spec.validationActions as string[] | undefined) ?? ["Deny"];
-  const binding: KubeObject = { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name }, spec: { policyName: name, validationActions: actions } };
+  const binding: KubeObject = {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicyBinding",
+    metadata: { name },
+    spec: { policyName: name, validationActions: actions },
+  };
   return { policy, binding, admission: get(spec, "evaluation", "admission", "enabled") !== false };
 }

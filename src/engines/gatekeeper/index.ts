@@ -98,7 +98,11 @@ export class GatekeeperEngine {
    * `timeoutMs` bounds each evaluation (users' templates can loop for ever; Gatekeeper's own
    * bound is its webhook timeout).
    */
-  review(constraint: ConstraintSpec, req: AdmissionRequest, options: { audit?: boolean; template?: TemplateSpec; timeoutMs?: number } = {}): ConstraintResult {
+  review(
+    constraint: ConstraintSpec,
+    req: AdmissionRequest,
+    options: { audit?: boolean; template?: TemplateSpec; timeoutMs?: number } = {},
+  ): ConstraintResult {
     const entry = this.lookup(constraint.kind, options.template);
     if (!entry) return { status: "error", constraint, error: `no ConstraintTemplate defines kind ${constraint.kind}` };
     const match: MatchResult = constraintMatches(constraint.match, req);
@@ -119,11 +123,16 @@ export class GatekeeperEngine {
       if (template.policyc) {
         // One query: undefined when the policy does not apply, else { violations }.
         const review = policy.evaluate(entrypoint(template, "policyc_review"), input, limit) as { violations?: unknown } | undefined;
-        if (review === undefined) return { status: "not-applicable", constraint, reason: "the template's applies rule is false (operation or precondition)" };
+        if (review === undefined)
+          return { status: "not-applicable", constraint, reason: "the template's applies rule is false (operation or precondition)" };
         value = review.violations;
       } else value = policy.evaluate(entrypoint(template, "violation"), input, limit);
       const violations = Array.isArray(value) ? (value as Violation[]) : [];
-      return { status: "evaluated", constraint, violations: [...violations].sort((a, b) => (String(a.msg) < String(b.msg) ? -1 : String(a.msg) > String(b.msg) ? 1 : 0)) };
+      return {
+        status: "evaluated",
+        constraint,
+        violations: [...violations].sort((a, b) => (String(a.msg) < String(b.msg) ? -1 : String(a.msg) > String(b.msg) ? 1 : 0)),
+      };
     } catch (error) {
       return { status: "error", constraint, error: (error as Error).message };
     }

@@ -41,18 +41,23 @@ export function constraintMatches(match: ConstraintMatch | undefined, req: Admis
     const ok = m.kinds.some((k) => {
       const groups = k.apiGroups ?? [];
       const kinds = k.kinds ?? [];
-      return (groups.length === 0 || groups.includes("*") || groups.includes(group)) && (kinds.length === 0 || kinds.includes("*") || kinds.includes(o.kind ?? ""));
+      return (
+        (groups.length === 0 || groups.includes("*") || groups.includes(group)) &&
+        (kinds.length === 0 || kinds.includes("*") || kinds.includes(o.kind ?? ""))
+      );
     });
     if (!ok) return no(`kind ${group ? group + "/" : ""}${o.kind} is not in match.kinds`);
   }
   const namespaced = isNamespaced(o);
   if (m.scope && m.scope !== "*") {
-    if ((m.scope === "Namespaced") !== namespaced) return no(`scope ${m.scope} does not match a ${namespaced ? "namespaced" : "cluster-scoped"} object`);
+    if ((m.scope === "Namespaced") !== namespaced)
+      return no(`scope ${m.scope} does not match a ${namespaced ? "namespaced" : "cluster-scoped"} object`);
   }
   if (m.name && !gatekeeperGlob(m.name, o.metadata?.name ?? "")) return no(`name ${o.metadata?.name} does not match ${m.name}`);
   const ns = o.kind === "Namespace" && o.apiVersion === "v1" ? o.metadata?.name : namespaceOf(o, namespaced);
   if (ns !== undefined) {
-    if (m.namespaces && m.namespaces.length > 0 && !m.namespaces.some((p) => gatekeeperGlob(p, ns))) return no(`namespace ${ns} is not in match.namespaces`);
+    if (m.namespaces && m.namespaces.length > 0 && !m.namespaces.some((p) => gatekeeperGlob(p, ns)))
+      return no(`namespace ${ns} is not in match.namespaces`);
     if (m.excludedNamespaces?.some((p) => gatekeeperGlob(p, ns))) return no(`namespace ${ns} is in match.excludedNamespaces`);
     if (m.namespaceSelector) {
       const nsObject: KubeObject | undefined = o.kind === "Namespace" ? o : req.cluster?.namespaces?.[ns];
@@ -60,6 +65,7 @@ export function constraintMatches(match: ConstraintMatch | undefined, req: Admis
       if (!selectorMatches(m.namespaceSelector, labels)) return no(`namespace ${ns} does not match match.namespaceSelector`);
     }
   }
-  if (m.labelSelector && !selectorMatches(m.labelSelector, o.metadata?.labels ?? {})) return no("the object's labels do not match match.labelSelector");
+  if (m.labelSelector && !selectorMatches(m.labelSelector, o.metadata?.labels ?? {}))
+    return no("the object's labels do not match match.labelSelector");
   return { matched: true };
 }

@@ -31,7 +31,14 @@ export function gatekeeperReview(req: AdmissionRequest, audit = false): Gatekeep
   // several microseconds here.
   const userInfo: Record<string, unknown> = { username: "policyc-test", groups: ["system:authenticated"] };
   if (req.userInfo) for (const [k, v] of Object.entries(req.userInfo)) userInfo[k] = v;
-  const review: { -readonly [K in keyof GatekeeperReview]: GatekeeperReview[K] } = { kind, name, namespace, uid: "policyc-test", operation: req.operation, userInfo };
+  const review: { -readonly [K in keyof GatekeeperReview]: GatekeeperReview[K] } = {
+    kind,
+    name,
+    namespace,
+    uid: "policyc-test",
+    operation: req.operation,
+    userInfo,
+  };
   if (req.object) review.object = req.object;
   if (req.oldObject) review.oldObject = req.oldObject;
   review.dryRun = req.dryRun ?? false;

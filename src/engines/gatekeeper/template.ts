@@ -44,7 +44,8 @@ export class TemplateError extends Error {
   }
 }
 
-const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), o);
+const get = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), o);
 
 export function regoPackageOf(rego: string): string | undefined {
   return /^\s*package\s+([A-Za-z_][\w.]*)/m.exec(rego)?.[1];
@@ -54,12 +55,20 @@ export function regoPackageOf(rego: string): string | undefined {
 export function readTemplate(doc: KubeObject, source: string, policyc = false): TemplateSpec {
   const name = String(get(doc, "metadata", "name") ?? "");
   const kind = get(doc, "spec", "crd", "spec", "names", "kind");
-  if (typeof kind !== "string" || !kind) throw new TemplateError(source, `ConstraintTemplate ${name}: spec.crd.spec.names.kind is required`, ["spec", "crd", "spec", "names", "kind"]);
+  if (typeof kind !== "string" || !kind)
+    throw new TemplateError(source, `ConstraintTemplate ${name}: spec.crd.spec.names.kind is required`, [
+      "spec",
+      "crd",
+      "spec",
+      "names",
+      "kind",
+    ]);
   const targets = get(doc, "spec", "targets");
   const found = Array.isArray(targets) ? targets.findIndex((t) => get(t, "target") === ADMISSION_TARGET) : -1;
   const ti = found >= 0 ? found : 0;
   const target = Array.isArray(targets) ? targets[ti] : undefined;
-  if (!target) throw new TemplateError(source, `ConstraintTemplate ${name}: spec.targets has no ${ADMISSION_TARGET} target`, ["spec", "targets"]);
+  if (!target)
+    throw new TemplateError(source, `ConstraintTemplate ${name}: spec.targets has no ${ADMISSION_TARGET} target`, ["spec", "targets"]);
   let rego = get(target, "rego");
   let libs = get(target, "libs");
   let base: (string | number)[] = ["spec", "targets", ti];
@@ -78,7 +87,11 @@ export function readTemplate(doc: KubeObject, source: string, policyc = false): 
     }
   }
   if (typeof rego !== "string" || !rego.trim()) {
-    throw new TemplateError(source, `ConstraintTemplate ${name}: no Rego for target ${ADMISSION_TARGET} (templates with only a CEL body are not evaluated on the Rego engine)`, [...base, "rego"]);
+    throw new TemplateError(
+      source,
+      `ConstraintTemplate ${name}: no Rego for target ${ADMISSION_TARGET} (templates with only a CEL body are not evaluated on the Rego engine)`,
+      [...base, "rego"],
+    );
   }
   const pkg = regoPackageOf(rego);
   if (!pkg) throw new TemplateError(source, `ConstraintTemplate ${name}: the Rego has no package declaration`, [...base, "rego"]);
@@ -110,7 +123,10 @@ const libPath = (t: TemplateSpec, i: number) => `${t.name}/lib-${i + 1}.rego`;
 
 /** The compile unit of a template: its Rego and libs, compiled together and apart from other templates. */
 export function templateUnit(t: TemplateSpec): CompileUnit {
-  const modules: RegoModule[] = [{ path: `${t.name}/template.rego`, source: t.rego }, ...t.libs.map((source, i) => ({ path: libPath(t, i), source }))];
+  const modules: RegoModule[] = [
+    { path: `${t.name}/template.rego`, source: t.rego },
+    ...t.libs.map((source, i) => ({ path: libPath(t, i), source })),
+  ];
   return {
     modules,
     entrypoints: [entrypoint(t, "violation"), ...(t.policyc ? [entrypoint(t, "policyc_review")] : [])],

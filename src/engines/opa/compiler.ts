@@ -33,7 +33,8 @@ export interface CompileProblem {
   readonly col?: number;
 }
 
-export type UnitResult = { readonly ok: true; readonly wasm: Uint8Array } | { readonly ok: false; readonly problems: readonly CompileProblem[] };
+export type UnitResult =
+  { readonly ok: true; readonly wasm: Uint8Array } | { readonly ok: false; readonly problems: readonly CompileProblem[] };
 
 export interface RegoCompiler {
   /** What compiles, for logs: "built-in OPA 1.4.2 (WASI)" or the opa command's path. */
@@ -54,7 +55,11 @@ export class WasiRegoCompiler implements RegoCompiler {
   readonly identity: string;
   private module: Promise<WebAssembly.Module> | undefined;
 
-  constructor(private readonly wasmPath: string, opaVersion: string, engineKey: string) {
+  constructor(
+    private readonly wasmPath: string,
+    opaVersion: string,
+    engineKey: string,
+  ) {
     this.description = `built-in OPA ${opaVersion} compiler (WASI)`;
     this.identity = `wasi:${opaVersion}:${engineKey}`;
   }
@@ -85,13 +90,14 @@ export class WasiRegoCompiler implements RegoCompiler {
   }
 }
 
-
 async function readResults(out: string): Promise<UnitResult[]> {
   const result = JSON.parse(await readFile(path.join(out, "result.json"), "utf8")) as {
     units: { ok: boolean; wasm?: string; problems?: CompileProblem[] }[];
   };
   return Promise.all(
-    result.units.map(async (u): Promise<UnitResult> => (u.ok ? { ok: true, wasm: new Uint8Array(await readFile(path.join(out, u.wasm!))) } : { ok: false, problems: u.problems ?? [] })),
+    result.units.map(async (u): Promise<UnitResult> =>
+      u.ok ? { ok: true, wasm: new Uint8Array(await readFile(path.join(out, u.wasm!))) } : { ok: false, problems: u.problems ?? [] },
+    ),
   );
 }
 
@@ -103,7 +109,10 @@ export class OpaCliCompiler implements RegoCompiler {
   readonly description: string;
   readonly identity: string;
 
-  constructor(private readonly command: string, version: string) {
+  constructor(
+    private readonly command: string,
+    version: string,
+  ) {
     this.description = `${command} (OPA ${version})`;
     this.identity = `cli:${version}`;
   }
@@ -128,7 +137,18 @@ export class OpaCliCompiler implements RegoCompiler {
       try {
         if (unit.strict) await execFileP(this.command, ["check", "--strict", "--format", "json", ...version, ...files]);
         const bundle = path.join(work, "bundle.tar.gz");
-        await execFileP(this.command, ["build", "-t", "wasm", "--format", "json", ...version, ...unit.entrypoints.flatMap((e) => ["-e", e]), "-o", bundle, ...files]);
+        await execFileP(this.command, [
+          "build",
+          "-t",
+          "wasm",
+          "--format",
+          "json",
+          ...version,
+          ...unit.entrypoints.flatMap((e) => ["-e", e]),
+          "-o",
+          bundle,
+          ...files,
+        ]);
         return { ok: true, wasm: extractPolicyWasm(readFileSync(bundle)) };
       } catch (error) {
         const stdout = String((error as { stdout?: unknown }).stdout ?? "") + String((error as { stderr?: unknown }).stderr ?? "");
@@ -142,12 +162,18 @@ export class OpaCliCompiler implements RegoCompiler {
 
 function parseCliErrors(text: string, work: string, unit: CompileUnit): CompileProblem[] {
   try {
-    const parsed = JSON.parse(text.slice(text.indexOf("{"))) as { errors?: { code: string; message: string; location?: { file: string; row: number; col: number } }[] };
+    const parsed = JSON.parse(text.slice(text.indexOf("{"))) as {
+      errors?: { code: string; message: string; location?: { file: string; row: number; col: number } }[];
+    };
     const nameOf = (file: string) => {
       const rel = path.relative(work, file).split(path.sep);
       return unit.modules[Number(rel[0])]?.path ?? file;
     };
-    return (parsed.errors ?? []).map((e) => ({ code: e.code, message: e.message, ...(e.location ? { file: nameOf(e.location.file), row: e.location.row, col: e.location.col } : {}) }));
+    return (parsed.errors ?? []).map((e) => ({
+      code: e.code,
+      message: e.message,
+      ...(e.location ? { file: nameOf(e.location.file), row: e.location.row, col: e.location.col } : {}),
+    }));
   } catch {
     return [{ code: "compile_error", message: text.trim() }];
   }

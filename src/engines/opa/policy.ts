@@ -17,7 +17,9 @@ const opaWasm = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as
 /** A policy's Wasm module calls builtins nothing implements. */
 export class MissingBuiltinError extends Error {
   constructor(readonly builtins: readonly string[]) {
-    super(`the policy calls ${builtins.length === 1 ? "a builtin" : "builtins"} that neither OPA's Wasm runtime nor policyc provides: ${builtins.join(", ")}`);
+    super(
+      `the policy calls ${builtins.length === 1 ? "a builtin" : "builtins"} that neither OPA's Wasm runtime nor policyc provides: ${builtins.join(", ")}`,
+    );
     this.name = "MissingBuiltinError";
   }
 }
@@ -169,7 +171,9 @@ export class RegoPolicy {
   evaluate(entrypoint: string, input: unknown, options: { timeoutMs?: number } = {}): unknown {
     let rs: { result: unknown }[];
     try {
-      rs = options.timeoutMs ? withTimeout(() => this.loaded.evaluate(input, entrypoint), options.timeoutMs) : this.loaded.evaluate(input, entrypoint);
+      rs = options.timeoutMs
+        ? withTimeout(() => this.loaded.evaluate(input, entrypoint), options.timeoutMs)
+        : this.loaded.evaluate(input, entrypoint);
     } catch (error) {
       if (error instanceof MissingBuiltinError) throw error;
       if (options.timeoutMs && (error as { code?: unknown })?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
@@ -182,7 +186,13 @@ export class RegoPolicy {
         this.reload();
         throw new RegoEvalError(`evaluation ran out of memory (limit ${REGO_LIMITS.memoryMiB} MiB of Wasm memory)`);
       }
-      throw new RegoEvalError(typeof error === "string" ? error : error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error));
+      throw new RegoEvalError(
+        typeof error === "string"
+          ? error
+          : error instanceof Error
+            ? error.message
+            : String((error as { message?: unknown })?.message ?? error),
+      );
     }
     return rs.length ? rs[0]!.result : undefined;
   }

@@ -28,7 +28,11 @@ export type RuleVerdict =
   | { readonly status: "fail"; readonly rule: string; readonly messages: readonly string[] }
   | { readonly status: "skip"; readonly rule: string; readonly reason: string };
 
-type Env = { readonly subject: unknown; readonly elements: Readonly<Record<string, unknown>>; readonly params: Readonly<Record<string, unknown>> };
+type Env = {
+  readonly subject: unknown;
+  readonly elements: Readonly<Record<string, unknown>>;
+  readonly params: Readonly<Record<string, unknown>>;
+};
 
 /** The subject a policy's rules read: the object, or for pod policies the pod or pod template. */
 export function subjectOf(p: Policy, object: unknown): unknown {

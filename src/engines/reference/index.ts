@@ -17,7 +17,8 @@ export function evaluateReference(p: Policy, instance: Instance, object: unknown
   const rules = evaluatePolicy(p, instance, object);
   // Only the policy's own precondition makes it not apply (as VAP matchConditions do); a rule whose
   // precondition is false simply passes, as it does in the generated CEL and Rego.
-  if (rules.some((r) => r.status === "skip" && r.reason === "policy precondition is false")) return { verdict: "none", reason: "the policy precondition is false" };
+  if (rules.some((r) => r.status === "skip" && r.reason === "policy precondition is false"))
+    return { verdict: "none", reason: "the policy precondition is false" };
   const failed = rules.filter((r): r is Extract<RuleVerdict, { status: "fail" }> => r.status === "fail");
   return failed.length ? { verdict: "deny", rules, messages: failed.flatMap((r) => r.messages) } : { verdict: "allow", rules };
 }

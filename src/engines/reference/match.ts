@@ -6,7 +6,7 @@ export interface Request {
   readonly namespaceLabels?: Readonly<Record<string, string>>;
 }
 
-const labelsOf = (o: unknown): Record<string, string> => ((o as { metadata?: { labels?: Record<string, string> } })?.metadata?.labels ?? {});
+const labelsOf = (o: unknown): Record<string, string> => (o as { metadata?: { labels?: Record<string, string> } })?.metadata?.labels ?? {};
 
 export function selectorMatches(s: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
   for (const [k, v] of Object.entries(s.matchLabels ?? {})) if (labels[k] !== v) return false;
@@ -36,7 +36,11 @@ export function policyMatches(p: Policy, object: unknown, req: Request): boolean
     const inc = p.match.namespaces?.include;
     if (inc && !inc.includes(ns)) return false;
     if (p.match.namespaces?.exclude?.includes(ns)) return false;
-    if (p.match.namespaceSelector && !selectorMatches(p.match.namespaceSelector, { "kubernetes.io/metadata.name": ns, ...(req.namespaceLabels ?? {}) })) return false;
+    if (
+      p.match.namespaceSelector &&
+      !selectorMatches(p.match.namespaceSelector, { "kubernetes.io/metadata.name": ns, ...(req.namespaceLabels ?? {}) })
+    )
+      return false;
   }
   if (p.match.labelSelector && !selectorMatches(p.match.labelSelector, labelsOf(object))) return false;
   return true;

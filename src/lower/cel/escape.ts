@@ -68,8 +68,27 @@ function celNumber(n: number, asInt: boolean): string {
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** CEL reserved words cannot be selected with `.name`; they are read with an index instead. */
 const RESERVED = new Set([
-  "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
-  "import", "let", "loop", "package", "namespace", "return", "var", "void", "while",
+  "true",
+  "false",
+  "null",
+  "in",
+  "as",
+  "break",
+  "const",
+  "continue",
+  "else",
+  "for",
+  "function",
+  "if",
+  "import",
+  "let",
+  "loop",
+  "package",
+  "namespace",
+  "return",
+  "var",
+  "void",
+  "while",
 ]);
 
 /** Optional selection of one path segment: `.?name` or `[?"odd/key"]`. */

@@ -1,4 +1,12 @@
-export { lowerToCel, celSpecFields, podSubjectExpression, POD_VARIABLE, type CelPolicy, type CelValidation, type CelVariable } from "./lower-policy.js";
+export {
+  lowerToCel,
+  celSpecFields,
+  podSubjectExpression,
+  POD_VARIABLE,
+  type CelPolicy,
+  type CelValidation,
+  type CelVariable,
+} from "./lower-policy.js";
 export { printCel, celValueOf, type CelContext } from "./print-expr.js";
 export { printCelMessage, staticMessage } from "./print-message.js";
 export { celString, celValue } from "./escape.js";

@@ -62,7 +62,12 @@ export function lowerToCel(p: Policy, instance: Instance): CelPolicy {
     const assert = printCel(r.assert, ctx);
     const expression = r.when ? `!(${printCel(r.when, ctx)}) || ${assert}` : assert;
     const messageExpression = printCelMessage(r, ctx);
-    return { rule: r.name, expression, message: staticMessage(r.message, instance.values), ...(messageExpression ? { messageExpression } : {}) };
+    return {
+      rule: r.name,
+      expression,
+      message: staticMessage(r.message, instance.values),
+      ...(messageExpression ? { messageExpression } : {}),
+    };
   });
   return { variables, matchConditions, validations };
 }

@@ -39,7 +39,10 @@ function namespaceSelector(p: Policy): Record<string, unknown> | undefined {
   if (exclude?.length) exprs.push({ key: NAMESPACE_NAME_LABEL, operator: "NotIn", values: [...exclude] });
   const user = p.match.namespaceSelector;
   if (!user && exprs.length === 0) return undefined;
-  const sel = toSelector({ ...(user?.matchLabels ? { matchLabels: user.matchLabels } : {}), matchExpressions: [...(user?.matchExpressions ?? []), ...(exprs as never[])] });
+  const sel = toSelector({
+    ...(user?.matchLabels ? { matchLabels: user.matchLabels } : {}),
+    matchExpressions: [...(user?.matchExpressions ?? []), ...(exprs as never[])],
+  });
   return sel;
 }
 
@@ -47,7 +50,11 @@ export function toSelector(s: LabelSelector): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (s.matchLabels && Object.keys(s.matchLabels).length) out["matchLabels"] = { ...s.matchLabels };
   if (s.matchExpressions?.length) {
-    out["matchExpressions"] = s.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, ...(e.values ? { values: [...e.values] } : {}) }));
+    out["matchExpressions"] = s.matchExpressions.map((e) => ({
+      key: e.key,
+      operator: e.operator,
+      ...(e.values ? { values: [...e.values] } : {}),
+    }));
   }
   return out;
 }

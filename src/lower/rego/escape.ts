@@ -7,7 +7,9 @@ export function regoString(s: string): string {
   if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s)) {
     throw new Error("lone UTF-16 surrogate in a string: it has no UTF-8 encoding");
   }
-  return JSON.stringify(s).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(s)
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** A JSON value as a Rego term (numbers, strings, booleans, arrays and objects are JSON in Rego). */
@@ -28,7 +30,23 @@ export function regoValue(v: unknown): string {
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const KEYWORDS = new Set(["as", "default", "else", "false", "import", "package", "not", "null", "true", "with", "some", "in", "every", "contains", "if"]);
+const KEYWORDS = new Set([
+  "as",
+  "default",
+  "else",
+  "false",
+  "import",
+  "package",
+  "not",
+  "null",
+  "true",
+  "with",
+  "some",
+  "in",
+  "every",
+  "contains",
+  "if",
+]);
 
 /** One reference segment: `.name` for identifiers, `["odd/key"]` otherwise. */
 export function regoSelect(segment: string): string {

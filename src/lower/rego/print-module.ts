@@ -1,4 +1,17 @@
-import { assertNever, messageWitness, operandsOf, walkExpr, POD_CONTROLLERS, type CompareOp, type Expr, type FieldRef, type Literal, type ParamRef, type Policy, type Rule } from "../../ir/index.js";
+import {
+  assertNever,
+  messageWitness,
+  operandsOf,
+  walkExpr,
+  POD_CONTROLLERS,
+  type CompareOp,
+  type Expr,
+  type FieldRef,
+  type Literal,
+  type ParamRef,
+  type Policy,
+  type Rule,
+} from "../../ir/index.js";
 import { regoSelect, regoString, regoValue } from "./escape.js";
 
 const OPS: Record<CompareOp, string> = { eq: "==", lt: "<", le: "<=", gt: ">", ge: ">=" };
@@ -24,7 +37,12 @@ export function printRegoModule(p: Policy): string {
   out.push(...m.applies(p), "");
   out.push(...m.subjectRules(p), "");
   out.push(...m.helpers);
-  return out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
+  return (
+    out
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trimEnd() + "\n"
+  );
 }
 
 function call(name: string, args: readonly string[]): string {
@@ -109,7 +127,11 @@ class ModuleWriter {
   applies(p: Policy): string[] {
     const head = "# Whether the policy applies to the review (operation and precondition); every violation requires it.";
     // One query for policyc test: undefined when the policy does not apply, else the violations.
-    const review = ["", "# For policyc test (Gatekeeper reads only violation): the review's outcome in one query.", 'policyc_review := {"violations": violation} if applies'];
+    const review = [
+      "",
+      "# For policyc test (Gatekeeper reads only violation): the review's outcome in one query.",
+      'policyc_review := {"violations": violation} if applies',
+    ];
     if (!p.when) return [head, "applies if _operation_matches", ...review];
     const body = ["_operation_matches", `${SUBJECT} := _subject`, ...this.holds(p.when, [])];
     return [head, "applies if {", ...body.map((l) => `\t${l}`), "}", ...review];
@@ -190,7 +212,8 @@ class ModuleWriter {
         return e.field.path.length === 0 ? ["true"] : [`_ = ${this.ref(e.field)}`];
       case "compare": {
         const left = this.ref(e.left);
-        const right = e.right.kind === "field" ? this.ref(e.right) : e.right.kind === "param" ? this.param(e.right) : regoValue(e.right.value);
+        const right =
+          e.right.kind === "field" ? this.ref(e.right) : e.right.kind === "param" ? this.param(e.right) : regoValue(e.right.value);
         if (e.op === "eq") return [`${left} == ${right}`];
         return [`is_number(${left})`, ...(e.right.kind === "literal" ? [] : [`is_number(${right})`]), `${left} ${OPS[e.op]} ${right}`];
       }
@@ -205,10 +228,13 @@ class ModuleWriter {
         if (a.text.startsWith("_as_list(")) this.emitAsList();
         const arg = a.list ? `${a.text}[_]` : a.text;
         const call =
-          e.op === "startsWith" ? `startswith(${v}, ${arg})`
-          : e.op === "endsWith" ? `endswith(${v}, ${arg})`
-          : e.op === "contains" ? `contains(${v}, ${arg})`
-          : `regex.match(${arg}, ${v})`;
+          e.op === "startsWith"
+            ? `startswith(${v}, ${arg})`
+            : e.op === "endsWith"
+              ? `endswith(${v}, ${arg})`
+              : e.op === "contains"
+                ? `contains(${v}, ${arg})`
+                : `regex.match(${arg}, ${v})`;
         return [`is_string(${v})`, call];
       }
       case "quantity": {
@@ -223,16 +249,28 @@ class ModuleWriter {
         if (e.quantifier === "any") {
           // In a helper of its own: two quantifiers over the same variable name in one body
           // would declare it twice ("var declared above").
-          return [this.define(this.fresh("any"), argsOf(e, scope), [[`some ${e.variable} in ${this.lists(e.lists, scope)}`, ...this.holds(e.body, inner)]])];
+          return [
+            this.define(this.fresh("any"), argsOf(e, scope), [
+              [`some ${e.variable} in ${this.lists(e.lists, scope)}`, ...this.holds(e.body, inner)],
+            ]),
+          ];
         }
         // every element holds <=> no element fails
-        const head = this.define(this.fresh("fails"), argsOf(e, scope), [[`some ${e.variable} in ${this.lists(e.lists, scope)}`, ...this.fails(e.body, inner)]]);
+        const head = this.define(this.fresh("fails"), argsOf(e, scope), [
+          [`some ${e.variable} in ${this.lists(e.lists, scope)}`, ...this.fails(e.body, inner)],
+        ]);
         return [`not ${head}`];
       }
       case "and":
         return e.items.flatMap((i) => this.holds(i, scope));
       case "or": {
-        return [this.define(this.fresh("any"), argsOf(e, scope), e.items.map((i) => this.holds(i, scope)))];
+        return [
+          this.define(
+            this.fresh("any"),
+            argsOf(e, scope),
+            e.items.map((i) => this.holds(i, scope)),
+          ),
+        ];
       }
       case "not":
         return this.fails(e.item, scope);
@@ -246,7 +284,11 @@ class ModuleWriter {
     if (e.kind === "not") return this.holds(e.item, scope);
     if (e.kind === "quantifier" && e.quantifier === "all") {
       const inner = [...scope, e.variable];
-      return [this.define(this.fresh("fails"), argsOf(e, scope), [[`some ${e.variable} in ${this.lists(e.lists, scope)}`, ...this.fails(e.body, inner)]])];
+      return [
+        this.define(this.fresh("fails"), argsOf(e, scope), [
+          [`some ${e.variable} in ${this.lists(e.lists, scope)}`, ...this.fails(e.body, inner)],
+        ]),
+      ];
     }
     if (e.kind === "or") return e.items.flatMap((i) => this.fails(i, scope));
     const stmts = this.holds(e, scope);
@@ -271,7 +313,7 @@ class ModuleWriter {
       "",
       "_quantity(x) := to_number(x) if {",
       "\tis_string(x)",
-      '\tregex.match(`^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$`, x)',
+      "\tregex.match(`^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$`, x)",
       "}",
       "",
       "_quantity(x) := n if {",
@@ -279,7 +321,7 @@ class ModuleWriter {
       "\tsome suffix, factor in _quantity_multipliers",
       "\tendswith(x, suffix)",
       "\tdigits := trim_suffix(x, suffix)",
-      '\tregex.match(`^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$`, digits)',
+      "\tregex.match(`^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$`, digits)",
       "\tn := to_number(digits) * factor",
       "}",
       "",
@@ -288,7 +330,7 @@ class ModuleWriter {
       "\tsome suffix, divisor in _quantity_divisors",
       "\tendswith(x, suffix)",
       "\tdigits := trim_suffix(x, suffix)",
-      '\tregex.match(`^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$`, digits)',
+      "\tregex.match(`^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$`, digits)",
       "\tn := to_number(digits) / divisor",
       "}",
       "",

@@ -57,7 +57,33 @@ function unitsParseBytes(raw: string): RegoValue {
   if (s.includes(" ")) throw new BuiltinError("spaces not allowed in resource strings");
   const [amount, unit] = splitAmount(s);
   if (!amount) throw new BuiltinError("no byte amount provided");
-  const table: Record<string, number> = { "": 1, kb: 1e3, k: 1e3, kib: 2 ** 10, ki: 2 ** 10, mb: 1e6, m: 1e6, mib: 2 ** 20, mi: 2 ** 20, gb: 1e9, g: 1e9, gib: 2 ** 30, gi: 2 ** 30, tb: 1e12, t: 1e12, tib: 2 ** 40, ti: 2 ** 40, pb: 1e15, p: 1e15, pib: 2 ** 50, pi: 2 ** 50, eb: 1e18, e: 1e18, eib: 2 ** 60, ei: 2 ** 60 };
+  const table: Record<string, number> = {
+    "": 1,
+    kb: 1e3,
+    k: 1e3,
+    kib: 2 ** 10,
+    ki: 2 ** 10,
+    mb: 1e6,
+    m: 1e6,
+    mib: 2 ** 20,
+    mi: 2 ** 20,
+    gb: 1e9,
+    g: 1e9,
+    gib: 2 ** 30,
+    gi: 2 ** 30,
+    tb: 1e12,
+    t: 1e12,
+    tib: 2 ** 40,
+    ti: 2 ** 40,
+    pb: 1e15,
+    p: 1e15,
+    pib: 2 ** 50,
+    pi: 2 ** 50,
+    eb: 1e18,
+    e: 1e18,
+    eib: 2 ** 60,
+    ei: 2 ** 60,
+  };
   const factor = table[unit];
   if (factor === undefined) throw new BuiltinError("byte unit not recognized");
   const value = Number(amount) * factor;

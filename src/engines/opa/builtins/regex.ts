@@ -13,7 +13,7 @@ const width = (s: string, pos: number) => (pos < s.length ? (s.codePointAt(pos)!
 function allMatches(re: RE2JS, s: string, n: number): Span[] {
   const out: Span[] = [];
   const m = re.matcher(s);
-  for (let pos = 0, prevEnd = -1; (n < 0 || out.length < n) && pos <= s.length; ) {
+  for (let pos = 0, prevEnd = -1; (n < 0 || out.length < n) && pos <= s.length;) {
     if (!m.find(pos)) break;
     const span: number[] = [m.start(), m.end()];
     for (let g = 1; g <= m.groupCount(); g++) span.push(m.start(g), m.end(g));
@@ -49,7 +49,7 @@ export function split(pattern: string, s: string): string[] {
 /** Go's Regexp.Expand for `$1`, `${1}`, `$name`, `${name}` and `$$`. */
 function expand(template: string, s: string, span: readonly number[], names: Readonly<Record<string, number>>): string {
   let out = "";
-  for (let i = 0; i < template.length; ) {
+  for (let i = 0; i < template.length;) {
     const c = template[i]!;
     if (c !== "$") {
       out += c;
@@ -66,10 +66,10 @@ function expand(template: string, s: string, span: readonly number[], names: Rea
     if (template[i + 1] === "{") {
       const close = template.indexOf("}", i + 2);
       const inner = close < 0 ? "" : template.slice(i + 2, close);
-      if (close >= 0 && /^\w+$/.test(inner)) (name = inner), (next = close + 1);
+      if (close >= 0 && /^\w+$/.test(inner)) ((name = inner), (next = close + 1));
     } else {
       const m = /^\w+/.exec(template.slice(i + 1));
-      if (m) (name = m[0]), (next = i + 1 + m[0].length);
+      if (m) ((name = m[0]), (next = i + 1 + m[0].length));
     }
     if (name === undefined) {
       out += "$";
@@ -89,7 +89,7 @@ export function replaceAll(s: string, pattern: string, template: string): string
   const m = re.matcher(s);
   let out = "";
   let lastEnd = 0;
-  for (let pos = 0; pos <= s.length; ) {
+  for (let pos = 0; pos <= s.length;) {
     if (!m.find(pos)) break;
     const span: number[] = [m.start(), m.end()];
     for (let g = 1; g <= m.groupCount(); g++) span.push(m.start(g), m.end(g));

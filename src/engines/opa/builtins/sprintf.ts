@@ -197,7 +197,11 @@ function formatString(s: string, verb: string, spec: Spec): string | undefined {
       const t = spec.prec !== undefined ? runes(s).slice(0, spec.prec).join("") : s;
       if (spec.sharp && !/[`\u0000-\u0008\u000a-\u001f\u007f]/.test(t)) return pad("`" + t + "`", spec);
       let q = goQuote(t);
-      if (spec.plus) q = q.replace(/[^\x00-\x7f]/gu, (c) => { const cp = c.codePointAt(0)!; return cp < 0x10000 ? "\\u" + cp.toString(16).padStart(4, "0") : "\\U" + cp.toString(16).padStart(8, "0"); });
+      if (spec.plus)
+        q = q.replace(/[^\x00-\x7f]/gu, (c) => {
+          const cp = c.codePointAt(0)!;
+          return cp < 0x10000 ? "\\u" + cp.toString(16).padStart(4, "0") : "\\U" + cp.toString(16).padStart(8, "0");
+        });
       return pad(q, spec);
     }
     case "x":
@@ -222,7 +226,8 @@ function formatArg(a: GoArg, verb: string, spec: Spec): string {
   if (verb === "T") return pad(a.type, spec);
   let out: string | undefined;
   if (a.type === "int") out = formatInteger(a.value, verb, spec);
-  else if (a.type === "*big.Int") out = ["v", "d", "s", "b", "o", "O", "x", "X"].includes(verb) ? formatInteger(a.value, verb === "s" ? "d" : verb, spec) : undefined;
+  else if (a.type === "*big.Int")
+    out = ["v", "d", "s", "b", "o", "O", "x", "X"].includes(verb) ? formatInteger(a.value, verb === "s" ? "d" : verb, spec) : undefined;
   else if (a.type === "float64") out = formatFloat(a.value, verb, spec);
   else out = formatString(a.value, verb, spec);
   return out ?? `%!${verb}(${a.type === "*big.Int" ? "*big.Int" : a.type}=${argText(a)})`;
@@ -235,7 +240,7 @@ export function sprintf(format: string, values: readonly RegoValue[]): string {
   let out = "";
   let argi = 0;
   const chars = runes(format);
-  for (let i = 0; i < chars.length; ) {
+  for (let i = 0; i < chars.length;) {
     const c = chars[i]!;
     if (c !== "%") {
       out += c;
@@ -246,7 +251,7 @@ export function sprintf(format: string, values: readonly RegoValue[]): string {
     const spec: Spec = { minus: false, plus: false, sharp: false, space: false, zero: false };
     for (; i < chars.length; i++) {
       const f = chars[i];
-      if (f === "-") (spec.minus = true), (spec.zero = false);
+      if (f === "-") ((spec.minus = true), (spec.zero = false));
       else if (f === "+") spec.plus = true;
       else if (f === "#") spec.sharp = true;
       else if (f === " ") spec.space = true;
@@ -277,6 +282,10 @@ export function sprintf(format: string, values: readonly RegoValue[]): string {
     }
     out += formatArg(args[argi++]!, verb, spec);
   }
-  if (argi < args.length) out += `%!(EXTRA ${args.slice(argi).map((a) => `${a.type}=${argText(a)}`).join(", ")})`;
+  if (argi < args.length)
+    out += `%!(EXTRA ${args
+      .slice(argi)
+      .map((a) => `${a.type}=${argText(a)}`)
+      .join(", ")})`;
   return out;
 }

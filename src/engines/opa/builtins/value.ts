@@ -56,19 +56,19 @@ export function parseRegoValue(text: string): RegoValue {
       i++;
       const items: RegoValue[] = [];
       ws();
-      if (text[i] === "]") return i++, items;
+      if (text[i] === "]") return (i++, items);
       for (;;) {
         items.push(value());
         ws();
         if (text[i] === ",") i++;
-        else if (text[i] === "]") return i++, items;
+        else if (text[i] === "]") return (i++, items);
         else fail("expected , or ]");
       }
     }
     if (c === "{") {
       i++;
       ws();
-      if (text[i] === "}") return i++, new RegoObject([]);
+      if (text[i] === "}") return (i++, new RegoObject([]));
       const first = value();
       ws();
       if (text[i] === ":") {
@@ -76,7 +76,7 @@ export function parseRegoValue(text: string): RegoValue {
         const entries: [RegoValue, RegoValue][] = [[first, value()]];
         for (;;) {
           ws();
-          if (text[i] === "}") return i++, new RegoObject(entries);
+          if (text[i] === "}") return (i++, new RegoObject(entries));
           if (text[i] !== ",") fail("expected , or }");
           i++;
           const k = value();
@@ -89,16 +89,16 @@ export function parseRegoValue(text: string): RegoValue {
       const items: RegoValue[] = [first];
       for (;;) {
         ws();
-        if (text[i] === "}") return i++, new RegoSet(items);
+        if (text[i] === "}") return (i++, new RegoSet(items));
         if (text[i] !== ",") fail("expected , or }");
         i++;
         items.push(value());
       }
     }
-    if (text.startsWith("set()", i)) return (i += 5), new RegoSet([]);
-    if (text.startsWith("null", i)) return (i += 4), null;
-    if (text.startsWith("true", i)) return (i += 4), true;
-    if (text.startsWith("false", i)) return (i += 5), false;
+    if (text.startsWith("set()", i)) return ((i += 5), new RegoSet([]));
+    if (text.startsWith("null", i)) return ((i += 4), null);
+    if (text.startsWith("true", i)) return ((i += 4), true);
+    if (text.startsWith("false", i)) return ((i += 5), false);
     const m = /^-?\d+(\.\d+)?([eE][-+]?\d+)?/.exec(text.slice(i, i + 400));
     if (!m) return fail("unexpected character");
     i += m[0].length;
@@ -111,7 +111,19 @@ export function parseRegoValue(text: string): RegoValue {
 }
 
 const TYPE_ORDER = (v: RegoValue): number =>
-  v === null ? 0 : typeof v === "boolean" ? 1 : v instanceof RegoNumber ? 2 : typeof v === "string" ? 3 : Array.isArray(v) ? 4 : v instanceof RegoObject ? 5 : 6;
+  v === null
+    ? 0
+    : typeof v === "boolean"
+      ? 1
+      : v instanceof RegoNumber
+        ? 2
+        : typeof v === "string"
+          ? 3
+          : Array.isArray(v)
+            ? 4
+            : v instanceof RegoObject
+              ? 5
+              : 6;
 
 function compareNumbers(a: RegoNumber, b: RegoNumber): number {
   const ai = a.bigint();
@@ -193,7 +205,10 @@ export function regoString(v: RegoValue): string {
   if (typeof v === "string") return goQuote(v);
   if (v instanceof RegoNumber) return v.text;
   if (Array.isArray(v)) return `[${v.map(regoString).join(", ")}]`;
-  if (v instanceof RegoObject) return `{${sortedEntries(v).map(([k, x]) => `${regoString(k)}: ${regoString(x)}`).join(", ")}}`;
+  if (v instanceof RegoObject)
+    return `{${sortedEntries(v)
+      .map(([k, x]) => `${regoString(k)}: ${regoString(x)}`)
+      .join(", ")}}`;
   return v.items.length ? `{${sortedItems(v).map(regoString).join(", ")}}` : "set()";
 }
 
@@ -211,7 +226,8 @@ export function toPlain(v: RegoValue): unknown {
   if (v instanceof RegoNumber) return v.float();
   if (Array.isArray(v)) return v.map(toPlain);
   if (v instanceof RegoSet) return sortedItems(v).map(toPlain);
-  if (v instanceof RegoObject) return Object.fromEntries(v.entries.map(([k, x]) => [typeof k === "string" ? k : regoString(k), toPlain(x)]));
+  if (v instanceof RegoObject)
+    return Object.fromEntries(v.entries.map(([k, x]) => [typeof k === "string" ? k : regoString(k), toPlain(x)]));
   return v;
 }
 
@@ -226,4 +242,16 @@ export function fromPlain(v: unknown): RegoValue {
 }
 
 export const typeName = (v: RegoValue): string =>
-  v === null ? "null" : typeof v === "boolean" ? "boolean" : typeof v === "string" ? "string" : v instanceof RegoNumber ? "number" : Array.isArray(v) ? "array" : v instanceof RegoObject ? "object" : "set";
+  v === null
+    ? "null"
+    : typeof v === "boolean"
+      ? "boolean"
+      : typeof v === "string"
+        ? "string"
+        : v instanceof RegoNumber
+          ? "number"
+          : Array.isArray(v)
+            ? "array"
+            : v instanceof RegoObject
+              ? "object"
+              : "set";
