@@ -36,6 +36,10 @@ fc.sample(fuzzPolicy, { numRuns: 300, seed: 424242 }).forEach((p, i) => {
 });
 const result = {
   starter: { files: starter.files.size, bytes: bytes(starter.files), longestCelLine: longestCelLine(starter.files) },
-  fuzzed300: { files: fuzzed.size, bytes: bytes(fuzzed), longestCelLine: longestCelLine(new Map([...fuzzed].map(([f, t]) => [f.replace(/^\d+\//, ""), t]))) },
+  fuzzed300: {
+    files: fuzzed.size,
+    bytes: bytes(fuzzed),
+    longestCelLine: longestCelLine(new Map([...fuzzed].map(([f, t]) => [f.replace(/^\d+\//, ""), t]))),
+  },
 };
 process.stdout.write(JSON.stringify(result, null, 2) + "\n");

@@ -10,12 +10,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildPolicies } from "../src/build/index.js";
 import { CelRuntime } from "../src/engines/cel/index.js";
+import { toGatekeeperReview } from "../src/backends/index.js";
 import { readTemplate, templateUnit, gatekeeperReview } from "../src/engines/gatekeeper/index.js";
 import { compileWithCache } from "../src/engines/opa/cache.js";
 import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
-import type { KubeObject } from "../src/engines/request.js";
+import type { KubeObject } from "../src/kube/index.js";
 import { admissionInput } from "../src/engines/cel/admission.js";
-import { CelPolicyEngine, GatekeeperPolicyEngine, collectCases, resolveCase, clearFixtureCache } from "../src/harness/index.js";
+import { clearFixtureCache, collectCases, preparePolicycEngines, resolveCase } from "../src/harness/index.js";
 import { TARGET_NAMES } from "../src/ir/index.js";
 import { writeRepo } from "./repo.js";
 
@@ -96,9 +97,12 @@ for (const n of sizes) {
   // Rego -> Wasm: cold (empty cache) and warm.
   const built = await buildPolicies({ cwd: repoRoot, policies: "policies", out: "generated", targets: TARGET_NAMES, dryRun: true });
   const compiler = await discoverRegoCompiler();
-  const units = built.compiled.map((c) =>
-    templateUnit(readTemplate(c.outputs.find((o) => o.target === "gatekeeper")!.documents[0] as unknown as KubeObject, c.file, true)),
-  );
+  const units = built.compiled.map((c) => {
+    const doc = c.outputs.find((o) => o.target === "gatekeeper")!.documents.find((d) => d.kind === "ConstraintTemplate")!;
+    const read = readTemplate(doc as unknown as KubeObject);
+    if (!read.ok) throw new Error(read.problem.message);
+    return templateUnit(read.template, toGatekeeperReview(c.policy));
+  });
   const cache = mkdtempSync(path.join(work, "wasm-"));
   let t = performance.now();
   await compileWithCache(compiler, units, cache);
@@ -117,11 +121,14 @@ for (const n of sizes) {
   // In-process: harness cost per evaluation vs the floors, on the same policies and inputs.
   clearFixtureCache();
   const { cases } = collectCases(built.compiled);
-  const requests = cases.map((c) => ({ c, ...resolveCase(c, repoRoot) }));
-  const gk = await GatekeeperPolicyEngine.prepare(built.compiled, compiler, cache);
+  const requests = cases.flatMap((c) => {
+    const r = resolveCase(c, repoRoot);
+    return r.ok ? [{ c, instance: r.instance, requests: r.requests }] : [];
+  });
+  const gk = await preparePolicycEngines(built.compiled, ["gatekeeper"], { compiler, cacheDir: cache });
   const runtime = await CelRuntime.get();
   t = performance.now();
-  const cel = CelPolicyEngine.prepare("kubernetes", built.compiled, runtime);
+  const cel = await preparePolicycEngines(built.compiled, ["kubernetes"], { runtime });
   const celCompileMs = performance.now() - t;
   // Per-evaluation costs: the best of several passes over all cases, for the harness and the
   // floors alike. On a shared machine the minimum is the stable statistic: other load only ever
@@ -139,10 +146,10 @@ for (const n of sizes) {
   };
   const evals = requests.length;
   const gkMs = time(() => {
-    for (const r of requests) gk.engine.evaluate(r.c.policy, r.instance, r.requests[0]!.request);
+    for (const r of requests) gk.engines.evaluate(r.c.policy, r.instance, r.requests[0]!.request);
   });
   const celMs = time(() => {
-    for (const r of requests) cel.engine.evaluate(r.c.policy, r.instance, r.requests[0]!.request);
+    for (const r of requests) cel.engines.evaluate(r.c.policy, r.instance, r.requests[0]!.request);
   });
   // Floors: opa-wasm's own loadPolicy(...).evaluate(input) on the same modules and inputs; the CEL
   // engine's raw evaluate call with the same requests, prebuilt.
@@ -243,7 +250,7 @@ for (const n of sizes) {
     String(r.naiveOverPolicyc),
   ]);
   for (const c of built.compiled) runtime.call({ op: "release", id: `floor-${c.policy.name}` });
-  cel.engine.release();
+  cel.engines.release();
 }
 
 const cpu = os.cpus();

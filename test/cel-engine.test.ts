@@ -3,8 +3,10 @@
  * matcher), from the Kubernetes documentation "Validating Admission Policy".
  */
 import { describe, expect, it } from "vitest";
-import { CelCompileError, CelRuntime, CompiledVap } from "../src/engines/cel/index.js";
-import type { AdmissionRequest, KubeObject } from "../src/engines/request.js";
+import { CelRuntime } from "../src/engines/cel/index.js";
+import { KubernetesEngine } from "../src/engines/kubernetes/index.js";
+import { KyvernoEngine } from "../src/engines/kyverno/index.js";
+import type { AdmissionRequest, KubeObject } from "../src/kube/index.js";
 
 const vap = (spec: Record<string, unknown>, name = "p"): KubeObject => ({
   apiVersion: "admissionregistration.k8s.io/v1",
@@ -31,15 +33,26 @@ const create = (o: KubeObject, extra: Partial<AdmissionRequest> = {}): Admission
 
 describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
   const runtime = await CelRuntime.get();
-  const compile = (spec: Record<string, unknown>, b: KubeObject[] = [binding()]) => CompiledVap.compile(runtime, vap(spec), b);
+  /** The `kubernetes` engine prepared with one policy and its bindings. */
+  const prepare = (spec: Record<string, unknown>, b: KubeObject[] = [binding()]) =>
+    KubernetesEngine.prepare([vap(spec), ...b], { runtime });
+  const compile = (spec: Record<string, unknown>, b: KubeObject[] = [binding()]) => {
+    const { engine, problems } = prepare(spec, b);
+    if (problems.length) throw new Error(JSON.stringify(problems));
+    return { evaluate: (req: AdmissionRequest) => engine.evaluate("p", req) };
+  };
 
   it("validations with message and messageExpression; admit when they hold", () => {
     const p = compile({
       matchConstraints: deployments,
       validations: [{ expression: "object.spec.replicas <= 5", messageExpression: "'too many replicas: ' + string(object.spec.replicas)" }],
     });
-    expect(p.evaluate(create(deployment(3)))).toMatchObject({ verdict: "allow" });
-    expect(p.evaluate(create(deployment(7)))).toMatchObject({ verdict: "deny", messages: ["too many replicas: 7"], actions: ["Deny"] });
+    expect(p.evaluate(create(deployment(3)))).toMatchObject({ kind: "allow" });
+    expect(p.evaluate(create(deployment(7)))).toMatchObject({
+      kind: "deny",
+      violations: [{ message: "too many replicas: 7" }],
+      actions: ["Deny"],
+    });
   });
 
   it("matchConstraints: resource rules, excludeResourceRules, objectSelector; other kinds are not matched", () => {
@@ -47,9 +60,9 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
       matchConstraints: { ...deployments, objectSelector: { matchExpressions: [{ key: "skip", operator: "DoesNotExist" }] } },
       validations: [{ expression: "false", message: "no" }],
     });
-    expect(p.evaluate(create(deployment(1))).verdict).toBe("deny");
-    expect(p.evaluate(create(deployment(1, { skip: "yes" }))).verdict).toBe("none");
-    expect(p.evaluate(create({ apiVersion: "v1", kind: "Pod", metadata: { name: "x", namespace: "shop" } })).verdict).toBe("none");
+    expect(p.evaluate(create(deployment(1))).kind).toBe("deny");
+    expect(p.evaluate(create(deployment(1, { skip: "yes" }))).kind).toBe("skip");
+    expect(p.evaluate(create({ apiVersion: "v1", kind: "Pod", metadata: { name: "x", namespace: "shop" } })).kind).toBe("skip");
   });
 
   it("namespaceSelector reads the namespace objects; namespaceObject is visible to expressions", () => {
@@ -61,11 +74,11 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
     });
     const prod: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { env: "prod" } } };
     expect(p.evaluate(create(deployment(1), { cluster: { namespaces: { shop: prod } } }))).toMatchObject({
-      verdict: "deny",
-      messages: ["prod needs 2 replicas"],
+      kind: "deny",
+      violations: [{ message: "prod needs 2 replicas" }],
     });
-    expect(p.evaluate(create(deployment(3), { cluster: { namespaces: { shop: prod } } })).verdict).toBe("allow");
-    expect(p.evaluate(create(deployment(1))).verdict).toBe("none");
+    expect(p.evaluate(create(deployment(3), { cluster: { namespaces: { shop: prod } } })).kind).toBe("allow");
+    expect(p.evaluate(create(deployment(1))).kind).toBe("skip");
   });
 
   it("matchConditions false: the policy does not apply", () => {
@@ -74,8 +87,8 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
       matchConditions: [{ name: "not-system", expression: "!request.userInfo.username.startsWith('system:')" }],
       validations: [{ expression: "false", message: "no" }],
     });
-    expect(p.evaluate(create(deployment(1), { userInfo: { username: "system:serviceaccount:kube-system:x" } })).verdict).toBe("none");
-    expect(p.evaluate(create(deployment(1), { userInfo: { username: "alice" } })).verdict).toBe("deny");
+    expect(p.evaluate(create(deployment(1), { userInfo: { username: "system:serviceaccount:kube-system:x" } })).kind).toBe("skip");
+    expect(p.evaluate(create(deployment(1), { userInfo: { username: "alice" } })).kind).toBe("deny");
   });
 
   it("variables, oldObject on UPDATE, request.operation", () => {
@@ -84,15 +97,15 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
       variables: [{ name: "grew", expression: "request.operation == 'UPDATE' && object.spec.replicas > oldObject.spec.replicas" }],
       validations: [{ expression: "!variables.grew", message: "scaling up is reviewed" }],
     });
-    expect(p.evaluate({ operation: "UPDATE", object: deployment(4), oldObject: deployment(2) }).verdict).toBe("deny");
-    expect(p.evaluate({ operation: "UPDATE", object: deployment(1), oldObject: deployment(2) }).verdict).toBe("allow");
-    expect(p.evaluate(create(deployment(9))).verdict).toBe("allow");
+    expect(p.evaluate({ operation: "UPDATE", object: deployment(4), oldObject: deployment(2) }).kind).toBe("deny");
+    expect(p.evaluate({ operation: "UPDATE", object: deployment(1), oldObject: deployment(2) }).kind).toBe("allow");
+    expect(p.evaluate(create(deployment(9))).kind).toBe("allow");
   });
 
   it("failurePolicy: an evaluation error is reported as an error under Fail; Ignore admits", () => {
     const spec = { matchConstraints: deployments, validations: [{ expression: "object.spec.missing.field == 1", message: "x" }] };
-    expect(compile({ ...spec, failurePolicy: "Fail" }).evaluate(create(deployment(1))).verdict).toBe("error");
-    expect(compile({ ...spec, failurePolicy: "Ignore" }).evaluate(create(deployment(1))).verdict).toBe("allow");
+    expect(compile({ ...spec, failurePolicy: "Fail" }).evaluate(create(deployment(1))).kind).toBe("error");
+    expect(compile({ ...spec, failurePolicy: "Ignore" }).evaluate(create(deployment(1))).kind).toBe("allow");
   });
 
   it("authorizer answers come from the case; a check nobody answers is not allowed", () => {
@@ -105,9 +118,9 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
         },
       ],
     });
-    expect(p.evaluate(create(deployment(1))).verdict).toBe("deny");
+    expect(p.evaluate(create(deployment(1))).kind).toBe("deny");
     expect(
-      p.evaluate(create(deployment(1), { authorizer: [{ group: "apps", resource: "deployments", verb: "scale", allowed: true }] })).verdict,
+      p.evaluate(create(deployment(1), { authorizer: [{ group: "apps", resource: "deployments", verb: "scale", allowed: true }] })).kind,
     ).toBe("allow");
   });
 
@@ -122,17 +135,17 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
       binding({ validationActions: ["Warn", "Audit"], paramRef: { name: "limits", parameterNotFoundAction: "Deny" } }),
     ]);
     expect(p.evaluate(create(deployment(3), { cluster: { objects: [limits] } }))).toMatchObject({
-      verdict: "deny",
-      messages: ["max 2"],
+      kind: "deny",
+      violations: [{ message: "max 2" }],
       actions: ["Warn", "Audit"],
     });
-    expect(p.evaluate(create(deployment(1), { cluster: { objects: [limits] } })).verdict).toBe("allow");
+    expect(p.evaluate(create(deployment(1), { cluster: { objects: [limits] } })).kind).toBe("allow");
     // No params object: parameterNotFoundAction Deny is a configuration error under failurePolicy Fail.
-    expect(p.evaluate(create(deployment(1))).verdict).toBe("error");
+    expect(p.evaluate(create(deployment(1))).kind).toBe("error");
     const scoped = compile({ matchConstraints: deployments, validations: [{ expression: "false", message: "no" }] }, [
       binding({ matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "other" } } } }),
     ]);
-    expect(scoped.evaluate(create(deployment(1))).verdict).toBe("none");
+    expect(scoped.evaluate(create(deployment(1))).kind).toBe("skip");
   });
 
   it("an expression beyond the Kubernetes runtime cost budget ends with an error, not a hang", () => {
@@ -144,20 +157,16 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
     });
     const big = { ...deployment(1), spec: { replicas: 1, items: Array.from({ length: 2000 }, (_, i) => i) } };
     const v = p.evaluate(create(big));
-    expect(v.verdict).toBe("error");
-    expect(v.verdict === "error" && v.reason).toMatch(/cost limit exceeded|cost budget/i);
+    expect(v.kind).toBe("error");
+    expect(v.kind === "error" && v.cause.detail).toMatch(/cost limit exceeded|cost budget/i);
   });
 
-  it("a type error names the policy, the field and the CEL column", () => {
-    let error: unknown;
-    try {
-      compile({ matchConstraints: deployments, validations: [{ expression: "object.spec.replicas + 'x' == 1" }] });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(CelCompileError);
-    expect((error as Error).message).toMatch(
-      /^p: spec\.validations\[0\]\.expression: compilation failed: ERROR: <input>:1:\d+: found no matching overload for '_==_' applied to '\(string, int\)'/,
+  it("a type error is a problem naming the document, the field and the CEL column", () => {
+    const { problems } = prepare({ matchConstraints: deployments, validations: [{ expression: "object.spec.replicas + 'x' == 1" }] });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code: "compile_error", document: 0, field: ["spec", "validations", 0, "expression"] });
+    expect(problems[0]!.message).toMatch(
+      /^compilation failed: ERROR: <input>:1:\d+: found no matching overload for '_==_' applied to '\(string, int\)'/,
     );
   });
 });
@@ -167,21 +176,15 @@ describe("the CEL policyc generates", () => {
     const { readdirSync } = await import("node:fs");
     const path = await import("node:path");
     const { readYamlDocuments } = await import("./support/helpers.js");
-    const { validatingPolicyAsVap } = await import("../src/engines/cel/index.js");
     const runtime = await CelRuntime.get();
     const golden = path.join(import.meta.dirname, "golden");
     let compiled = 0;
     for (const name of readdirSync(golden).sort()) {
-      for (const doc of readYamlDocuments(path.join(golden, name, "kubernetes.yaml")) as KubeObject[]) {
-        if (doc.kind !== "ValidatingAdmissionPolicy") continue;
-        CompiledVap.compile(runtime, doc, []);
-        compiled++;
-      }
-      for (const doc of readYamlDocuments(path.join(golden, name, "kyverno.yaml")) as KubeObject[]) {
-        const { policy, binding } = validatingPolicyAsVap(doc);
-        CompiledVap.compile(runtime, policy, [binding]);
-        compiled++;
-      }
+      const vaps = readYamlDocuments(path.join(golden, name, "kubernetes.yaml")) as KubeObject[];
+      expect(KubernetesEngine.prepare(vaps, { runtime }).problems).toEqual([]);
+      const vps = readYamlDocuments(path.join(golden, name, "kyverno.yaml")) as KubeObject[];
+      expect(KyvernoEngine.prepare(vps, { runtime }).problems).toEqual([]);
+      compiled += vaps.filter((d) => d.kind === "ValidatingAdmissionPolicy").length + vps.length;
     }
     expect(compiled).toBeGreaterThanOrEqual(8);
   });

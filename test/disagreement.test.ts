@@ -6,9 +6,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CompiledPolicy } from "../src/build/index.js";
 import { CelRuntime } from "../src/engines/cel/index.js";
-import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
-import { CelPolicyEngine, collectCases, GatekeeperPolicyEngine, referenceEngine, type PolicyEngine } from "../src/harness/index.js";
-import { runPolicycCase } from "../src/harness/policyc-cases.js";
+import { discoverRegoCompiler } from "../src/engines/opa/index.js";
+import { collectCases, formatCause, judgeRequest, preparePolicycEngines, resolveCase } from "../src/harness/index.js";
 import { buildDir, ROOT } from "./support/helpers.js";
 
 describe("engines disagree", () => {
@@ -17,16 +16,23 @@ describe("engines disagree", () => {
     const compiled = built.compiled.filter((c) => c.policy.name === "disallow-privileged-containers") as CompiledPolicy[];
     const { cases } = collectCases(compiled);
     const denyCase = cases.find((c) => c.test.expect === "deny")!;
+    const resolved = resolveCase(denyCase, ROOT);
+    if (!resolved.ok) throw new Error(resolved.issue.message);
+    const { engines } = await preparePolicycEngines(compiled, ["reference"], {});
+    const reference = engines.evaluate(denyCase.policy, resolved.instance, resolved.requests[0]!.request);
     // An engine that always allows stands for a backend whose output is wrong.
-    const lenient: PolicyEngine = { name: "gatekeeper", evaluate: () => ({ verdict: "allow", messages: [] }) };
-    const { rows, disagreements } = runPolicycCase(denyCase, [lenient, referenceEngine], ROOT);
-    expect(disagreements).toBe(1);
+    const { rows, disagreed } = judgeRequest(denyCase, resolved.requests[0]!, [
+      { engine: "gatekeeper", verdict: { kind: "allow" } },
+      ...reference,
+    ]);
+    expect(disagreed).toBe(true);
     expect(rows.map((r) => [r.engine, r.actual, r.status])).toEqual([
       ["gatekeeper", "allow", "fail"],
       ["reference", "deny", "fail"],
     ]);
-    expect(rows[1]!.reason).toBe("engines disagree: gatekeeper=allow reference=deny");
-    expect(rows[0]!.reason).toBe("engines disagree: gatekeeper=allow reference=deny; expected deny, got allow");
+    expect(rows[1]!.cause).toEqual({ kind: "disagreement", verdicts: { gatekeeper: "allow", reference: "deny" } });
+    expect(formatCause(rows[1]!.cause!)).toBe("engines disagree: gatekeeper=allow reference=deny");
+    expect(formatCause(rows[0]!.cause!)).toBe("engines disagree: gatekeeper=allow reference=deny; expected deny, got allow");
     expect(path.isAbsolute(ROOT)).toBe(true);
   });
 });
@@ -56,14 +62,14 @@ describe("generated code an engine rejects is policyc's bug", () => {
       const target = (t.spec as { targets: { rego: string }[] }).targets[0]!;
       target.rego = target.rego.replace("violation contains", "violation contains contains");
     });
-    const gk = await GatekeeperPolicyEngine.prepare([p], await discoverRegoCompiler(), undefined);
+    const gk = await preparePolicycEngines([p], ["gatekeeper"], { compiler: await discoverRegoCompiler(), cacheDir: undefined });
     expect(gk.internal).toHaveLength(1);
     expect(gk.internal[0]).toMatchObject({
       code: "generated_code_error",
       source: { file: "policies/disallow-privileged-containers.ts", line: p.policy.source.line },
     });
     expect(gk.internal[0]!.message).toMatch(
-      /^policyc generated Rego for gatekeeper that does not compile \(a policyc bug; please report it\): .*rego_parse_error/,
+      /^policyc generated Rego for gatekeeper that does not compile \(a policyc bug; please report it\) at spec\.targets\.0\.rego: .*rego_parse_error/,
     );
   });
 
@@ -71,8 +77,8 @@ describe("generated code an engine rejects is policyc's bug", () => {
     const p = await tampered("kubernetes", (vap) => {
       (vap.spec as { validations: { expression: string }[] }).validations[0]!.expression = "object.spec.(";
     });
-    const cel = CelPolicyEngine.prepare("kubernetes", [p], await CelRuntime.get());
-    cel.engine.release();
+    const cel = await preparePolicycEngines([p], ["kubernetes"], { runtime: await CelRuntime.get() });
+    cel.engines.release();
     expect(cel.internal).toHaveLength(1);
     expect(cel.internal[0]).toMatchObject({ code: "generated_code_error", source: { file: "policies/disallow-privileged-containers.ts" } });
     expect(cel.internal[0]!.message).toMatch(/^policyc generated CEL for kubernetes that does not compile/);

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { CelRuntime } from "../src/engines/cel/index.js";
 import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
-import { BUILTIN_KINDS, type Expr, type FieldRef, type Policy, type Rule } from "../src/ir/index.js";
+import type { Expr, FieldRef, Policy, Rule } from "../src/ir/index.js";
+import { BUILTIN_KINDS } from "../src/kube/index.js";
 import { check, type FuzzContext } from "./fuzz/differential.js";
 import { fuzz } from "./fuzz/run.js";
 import { tempDir } from "./support/helpers.js";

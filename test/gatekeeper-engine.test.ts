@@ -1,16 +1,10 @@
 /** The Gatekeeper engine: input shape, Constraint match, compile errors, cache, evaluation errors. */
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileWithCache } from "../src/engines/opa/cache.js";
-import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
-import {
-  constraintMatches,
-  GatekeeperEngine,
-  readConstraint,
-  readTemplate,
-  type ConstraintMatch,
-} from "../src/engines/gatekeeper/index.js";
-import type { AdmissionRequest, KubeObject } from "../src/engines/request.js";
+import { constraintMatches, GatekeeperEngine, readTemplate, type ConstraintMatch } from "../src/engines/gatekeeper/index.js";
+import { compileWithCache, discoverRegoCompiler } from "../src/engines/opa/index.js";
+import type { Verdict } from "../src/engines/verdict.js";
+import type { AdmissionRequest, KubeObject } from "../src/kube/index.js";
 import { tempDir } from "./support/helpers.js";
 
 const template = (name: string, rego: string, libs: string[] = []): KubeObject => ({
@@ -19,12 +13,26 @@ const template = (name: string, rego: string, libs: string[] = []): KubeObject =
   metadata: { name },
   spec: { crd: { spec: { names: { kind: name } } }, targets: [{ target: "admission.k8s.gatekeeper.sh", rego, libs }] },
 });
-const constraint = (kind: string, spec: Record<string, unknown> = {}): KubeObject => ({
+const constraint = (kind: string, spec: Record<string, unknown> = {}, name = "c"): KubeObject => ({
   apiVersion: "constraints.gatekeeper.sh/v1beta1",
   kind,
-  metadata: { name: "c" },
+  metadata: { name },
   spec,
 });
+
+/** One document set of the engine, with a constraint per template kind, named after the kind. */
+const set = (
+  templates: KubeObject[],
+  constraints: KubeObject[] = templates.map((t) => constraint(t.metadata!.name!, {}, t.metadata!.name!)),
+) => ({
+  id: "test",
+  documents: [...templates, ...constraints],
+});
+
+const violationsOf = (v: Verdict) => {
+  if (v.kind !== "deny" && v.kind !== "allow") throw new Error(JSON.stringify(v));
+  return v.kind === "deny" ? v.violations : [];
+};
 
 const pod = (labels: Record<string, string> = {}, namespace = "shop"): KubeObject => ({
   apiVersion: "v1",
@@ -35,15 +43,15 @@ const pod = (labels: Record<string, string> = {}, namespace = "shop"): KubeObjec
 
 describe("input as Gatekeeper builds it", async () => {
   const compiler = await discoverRegoCompiler();
-  const echo = readTemplate(template("Echo", 'package echo\n\nviolation[{"msg": "input", "details": input}] {\n  true\n}\n'), "echo.yaml");
-  const { engine, errors } = await GatekeeperEngine.prepare([echo], compiler, undefined);
-  const details = (req: AdmissionRequest, audit = false, parameters: unknown = { n: 1 }) => {
-    const r = engine.review(readConstraint(constraint("Echo", { parameters })), req, { audit });
-    if (r.status !== "evaluated") throw new Error(JSON.stringify(r));
-    return r.violations[0]!.details as { review: Record<string, unknown>; parameters: unknown };
-  };
+  const echo = template("Echo", 'package echo\n\nviolation[{"msg": "input", "details": input}] {\n  true\n}\n');
+  const { engine, problems } = await GatekeeperEngine.prepare(
+    [set([echo], [constraint("Echo", { parameters: { n: 1 } }, "with-params"), constraint("Echo", {}, "without")])],
+    { compiler, cacheDir: undefined },
+  );
+  const details = (req: AdmissionRequest, audit = false, name = "with-params") =>
+    violationsOf(engine.evaluate("test", name, req, { audit }))[0]!.details as { review: Record<string, unknown>; parameters: unknown };
 
-  it("compiles", () => expect(errors).toEqual([]));
+  it("compiles", () => expect(problems).toEqual([]));
 
   it("an admission request: kind, name, namespace, operation, userInfo, object, oldObject; parameters", () => {
     const old = pod({ v: "1" });
@@ -76,8 +84,7 @@ describe("input as Gatekeeper builds it", async () => {
   });
 
   it("parameters default to an empty object", () => {
-    const r = engine.review({ ...readConstraint(constraint("Echo")) }, { operation: "CREATE", object: pod() });
-    expect(r.status === "evaluated" && (r.violations[0]!.details as { parameters: unknown }).parameters).toEqual({});
+    expect(details({ operation: "CREATE", object: pod() }, false, "without").parameters).toEqual({});
   });
 });
 
@@ -150,27 +157,23 @@ describe("compiling templates", async () => {
   const compiler = await discoverRegoCompiler();
 
   it("a template that does not compile is reported with its name and the Rego line", async () => {
-    const bad = readTemplate(template("Bad", 'package bad\n\nviolation[{"msg": msg}] {\n  msg := concat(", ", input.x\n}\n'), "bad.yaml");
-    const { errors } = await GatekeeperEngine.prepare([bad], compiler, undefined);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]!.problems[0]).toMatchObject({ code: "rego_parse_error", file: "Bad/template.rego", row: 5 });
+    const bad = template("Bad", 'package bad\n\nviolation[{"msg": msg}] {\n  msg := concat(", ", input.x\n}\n');
+    const { problems } = await GatekeeperEngine.prepare([set([bad])], { compiler, cacheDir: undefined });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code: "compile_error", document: 0, field: ["spec", "targets", 0, "rego"], position: { row: 5 } });
+    expect(problems[0]!.message).toMatch(/ConstraintTemplate Bad: rego_parse_error/);
   });
 
   it("each template compiles with its own libs: two templates' lib packages never collide", async () => {
-    const a = readTemplate(
-      template("A", 'package a\nimport data.lib.util\nviolation[{"msg": util.name}] { true }\n', ['package lib.util\nname = "from A"\n']),
-      "a.yaml",
-    );
-    const b = readTemplate(
-      template("B", 'package b\nimport data.lib.util\nviolation[{"msg": util.name}] { true }\n', ['package lib.util\nname = "from B"\n']),
-      "b.yaml",
-    );
-    const { engine, errors } = await GatekeeperEngine.prepare([a, b], compiler, undefined);
-    expect(errors).toEqual([]);
-    const msg = (kind: string) => {
-      const r = engine.review(readConstraint(constraint(kind)), { operation: "CREATE", object: pod() });
-      return r.status === "evaluated" ? r.violations.map((v) => v.msg) : r;
-    };
+    const a = template("A", 'package a\nimport data.lib.util\nviolation[{"msg": util.name}] { true }\n', [
+      'package lib.util\nname = "from A"\n',
+    ]);
+    const b = template("B", 'package b\nimport data.lib.util\nviolation[{"msg": util.name}] { true }\n', [
+      'package lib.util\nname = "from B"\n',
+    ]);
+    const { engine, problems } = await GatekeeperEngine.prepare([set([a, b])], { compiler, cacheDir: undefined });
+    expect(problems).toEqual([]);
+    const msg = (kind: string) => violationsOf(engine.evaluate("test", kind, { operation: "CREATE", object: pod() })).map((v) => v.message);
     expect(msg("A")).toEqual(["from A"]);
     expect(msg("B")).toEqual(["from B"]);
   });
@@ -188,13 +191,13 @@ describe("compiling templates", async () => {
         ],
       },
     };
-    const t = readTemplate(v1, "v1.yaml");
-    expect(t.regoVersion).toBe(1);
-    const { errors } = await GatekeeperEngine.prepare([t], compiler, undefined);
-    expect(errors).toEqual([]);
-    const v0 = readTemplate(template("V0", 'package v0t\nviolation contains {"msg": "v1"} if true\n'), "v0.yaml");
-    const r = await GatekeeperEngine.prepare([v0], compiler, undefined);
-    expect(r.errors).toHaveLength(1);
+    const t = readTemplate(v1);
+    expect(t.ok && t.template.regoVersion).toBe(1);
+    const { problems } = await GatekeeperEngine.prepare([set([v1])], { compiler, cacheDir: undefined });
+    expect(problems).toEqual([]);
+    const v0 = template("V0", 'package v0t\nviolation contains {"msg": "v1"} if true\n');
+    const r = await GatekeeperEngine.prepare([set([v0])], { compiler, cacheDir: undefined });
+    expect(r.problems).toHaveLength(1);
   });
 
   it("the content-hash cache: a second compile of the same units compiles nothing; a changed unit compiles alone", async () => {
@@ -231,13 +234,10 @@ describe("compiling templates", async () => {
 describe("evaluation errors", async () => {
   it("a conflict inside the Rego is an error result, not a pass", async () => {
     const compiler = await discoverRegoCompiler();
-    const t = readTemplate(
-      template("Conflict", 'package conflict\nx = 1 { true }\nx = 2 { true }\nviolation[{"msg": sprintf("%v", [x])}] { true }\n'),
-      "c.yaml",
-    );
-    const { engine } = await GatekeeperEngine.prepare([t], compiler, undefined);
-    const r = engine.review(readConstraint(constraint("Conflict")), { operation: "CREATE", object: pod() });
-    expect(r.status).toBe("error");
+    const t = template("Conflict", 'package conflict\nx = 1 { true }\nx = 2 { true }\nviolation[{"msg": sprintf("%v", [x])}] { true }\n');
+    const { engine } = await GatekeeperEngine.prepare([set([t])], { compiler, cacheDir: undefined });
+    const r = engine.evaluate("test", "Conflict", { operation: "CREATE", object: pod() });
+    expect(r).toMatchObject({ kind: "error", cause: { code: "evaluation_error" } });
   });
 });
 

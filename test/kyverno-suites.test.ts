@@ -107,6 +107,9 @@ describe("Kyverno CLI tests", () => {
     );
     const r = await cli(["test", dir]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/ValidatingPolicy disallow-latest-tag: spec\.variables\[0\]\.expression: .*undeclared reference to 'sha512'/);
+    // Located at the expression's line in the policy file, with its field path.
+    expect(r.err).toMatch(
+      /policy\.yaml:\d+:\d+ invalid_suite ValidatingPolicy disallow-latest-tag: .*undeclared reference to 'sha512'[\s\S]*\(at spec\.variables\[0\]\.expression\)/,
+    );
   });
 });

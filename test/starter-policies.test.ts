@@ -64,8 +64,8 @@ describe("policyc/testing", () => {
 
   it("reports a disagreement between engines as an error naming each engine's verdict", () => {
     const err = new EngineDisagreementError({
-      gatekeeper: { verdict: "allow", messages: [] },
-      reference: { verdict: "deny", messages: ["x"] },
+      gatekeeper: { kind: "allow" },
+      reference: { kind: "deny", actions: ["enforce"], violations: [{ message: "x" }] },
     });
     expect(err.message).toBe("engines disagree: gatekeeper=allow reference=deny");
   });

@@ -12,10 +12,5 @@ export interface TargetOutput {
   readonly documents: readonly Document[];
 }
 
-/** Object name of an instance: the policy name, suffixed with the instance name if it has one. */
-export function instanceName(policy: string, instance: { readonly name?: string }): string {
-  return instance.name ? `${policy}-${instance.name}` : policy;
-}
-
 /** Labels every generated object carries, so clusters can find what policyc manages. */
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "policyc" } as const;

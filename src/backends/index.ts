@@ -5,7 +5,7 @@ import { toValidatingAdmissionPolicies } from "./kubernetes/index.js";
 import { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
 
 export * from "./document.js";
-export { toGatekeeper, constraintKind } from "./gatekeeper/index.js";
+export { toGatekeeper, constraintKind, toGatekeeperReview, type ReviewCompanion } from "./gatekeeper/index.js";
 export { toValidatingAdmissionPolicies } from "./kubernetes/index.js";
 export { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
 

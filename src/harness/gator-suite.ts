@@ -1,19 +1,19 @@
 /**
- * `gator verify` suites (test.gatekeeper.sh/v1alpha1 Suite), run unchanged: each test's
- * template, constraint and optional ExpansionTemplates; each case's object (a resource or a full
- * AdmissionReview), inventory and assertions. Follows the Gatekeeper documentation "gator CLI"
- * (verify subcommand): `violations` is `yes` (at least one), `no` (none) or a count; `message`
- * is an unanchored regular expression (RE2) that the counted violations' messages must match.
+ * `gator verify` suites (test.gatekeeper.sh/v1alpha1 Suite), run unchanged: the file format and
+ * its assertions. Each test's template, constraint and optional ExpansionTemplates become one
+ * document set of the gatekeeper engine; each case's object (a resource, or a full
+ * AdmissionReview) and inventory become a request. Follows the Gatekeeper documentation "gator
+ * CLI" (verify): `violations` is `yes` (at least one), `no` (none) or a count; `message` is an
+ * unanchored regular expression (RE2) that the counted violations' messages must match.
  */
 import path from "node:path";
 import { RE2JS } from "re2js";
-import { GatekeeperEngine, moduleOf, readConstraint, readTemplate, TemplateError, type TemplateSpec } from "../engines/gatekeeper/index.js";
-import type { RegoCompiler } from "../engines/opa/compiler.js";
-import type { CompileStats } from "../engines/opa/cache.js";
-import { groupVersionOf, type AdmissionRequest, type KubeObject, type Operation } from "../engines/request.js";
-import { fieldError, FixtureError, positionInString, readFixtures } from "./fixtures.js";
-import type { CompileProblem } from "../engines/opa/compiler.js";
+import { GatekeeperEngine, type GatekeeperDocuments } from "../engines/gatekeeper/index.js";
+import type { CompileStats, RegoCompiler } from "../engines/opa/index.js";
+import { messagesOf } from "../engines/verdict.js";
 import type { Issue } from "../ir/index.js";
+import type { AdmissionRequest, KubeObject, Operation } from "../kube/index.js";
+import { fieldIssue, positionInString, readFixtures, type Fixture } from "./fixtures.js";
 import type { ResultRow } from "./report.js";
 
 export const GATOR_SUITE_API = "test.gatekeeper.sh/v1alpha1";
@@ -49,83 +49,37 @@ export function isGatorSuite(text: string): boolean {
   return /^kind:\s*Suite\s*$/m.test(text) && text.includes(GATOR_SUITE_API);
 }
 
-export function readGatorSuite(file: string, root: string): GatorSuite {
-  const [doc] = readFixtures(file, root, { objects: false });
-  const tests = (doc!.object as { tests?: unknown }).tests;
-  if (!Array.isArray(tests)) throw fieldError(file, root, ["tests"], "a gator Suite needs a tests list");
-  tests.forEach((t: unknown, i) => {
-    if (!t || typeof t !== "object" || Array.isArray(t)) throw fieldError(file, root, ["tests", i], "must be a mapping");
+/** Reads a suite file and checks the fields policyc reads; the first bad field is a located issue. */
+export function readGatorSuite(file: string, root: string): { ok: true; suite: GatorSuite } | { ok: false; issue: Issue } {
+  const read = readFixtures(file, root, { objects: false });
+  if (!read.ok) return read;
+  const bad = (field: (string | number)[], message: string) => ({ ok: false as const, issue: fieldIssue(file, root, field, message) });
+  const doc = read.value[0]!.object;
+  const tests = (doc as { tests?: unknown }).tests;
+  if (!Array.isArray(tests)) return bad(["tests"], "a gator Suite needs a tests list");
+  for (const [i, t] of tests.entries()) {
+    if (!t || typeof t !== "object" || Array.isArray(t)) return bad(["tests", i], "must be a mapping");
     const test = t as Record<string, unknown>;
-    if (test.skip === true) return;
+    if (test.skip === true) continue;
     for (const key of ["template", "constraint"]) {
       if (typeof test[key] !== "string" || !test[key])
-        throw fieldError(
-          file,
-          root,
-          ["tests", i, key],
-          `test ${JSON.stringify(String(test.name ?? ""))}: ${key} is required (a file path)`,
-        );
+        return bad(["tests", i, key], `test ${JSON.stringify(String(test.name ?? ""))}: ${key} is required (a file path)`);
     }
-    if (test.cases !== undefined && !Array.isArray(test.cases)) throw fieldError(file, root, ["tests", i, "cases"], "must be a list");
-    ((test.cases as unknown[] | undefined) ?? []).forEach((c: unknown, j) => {
+    if (test.cases !== undefined && !Array.isArray(test.cases)) return bad(["tests", i, "cases"], "must be a list");
+    for (const [j, c] of ((test.cases as unknown[] | undefined) ?? []).entries()) {
       const where = ["tests", i, "cases", j];
-      if (!c || typeof c !== "object" || Array.isArray(c)) throw fieldError(file, root, where, "must be a mapping");
+      if (!c || typeof c !== "object" || Array.isArray(c)) return bad(where, "must be a mapping");
       const kase = c as Record<string, unknown>;
-      if (kase.skip === true) return;
+      if (kase.skip === true) continue;
       if (typeof kase.object !== "string" || !kase.object)
-        throw fieldError(
-          file,
-          root,
-          [...where, "object"],
-          `case ${JSON.stringify(String(kase.name ?? ""))}: object is required (a file path)`,
-        );
-      if (kase.assertions !== undefined && !Array.isArray(kase.assertions))
-        throw fieldError(file, root, [...where, "assertions"], "must be a list");
-      if (kase.inventory !== undefined && (!Array.isArray(kase.inventory) || kase.inventory.some((x) => typeof x !== "string")))
-        throw fieldError(file, root, [...where, "inventory"], "must be a list of file paths");
-    });
-  });
-  return { file, name: String(doc!.object.metadata?.name ?? path.basename(file)), tests: tests as GatorTest[] };
-}
-
-/** Applies ExpansionTemplates to an object: the resultant resources Gatekeeper also reviews. */
-export function expand(
-  object: KubeObject,
-  templates: readonly KubeObject[],
-): { object: KubeObject; by: string; enforcementAction?: string }[] {
-  const { group, version } = groupVersionOf(object.apiVersion);
-  const out: { object: KubeObject; by: string; enforcementAction?: string }[] = [];
-  for (const t of templates) {
-    const spec = (t as { spec?: Record<string, unknown> }).spec ?? {};
-    const applyTo = (spec.applyTo as { groups?: string[]; kinds?: string[]; versions?: string[] }[] | undefined) ?? [];
-    const applies = applyTo.some(
-      (a) => (a.groups ?? []).includes(group) && (a.kinds ?? []).includes(object.kind ?? "") && (a.versions ?? []).includes(version),
-    );
-    if (!applies) continue;
-    const source = String(spec.templateSource ?? "")
-      .split(".")
-      .filter(Boolean)
-      .reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), object);
-    if (!source || typeof source !== "object") continue;
-    const gvk = (spec.generatedGVK as { group?: string; version?: string; kind?: string } | undefined) ?? {};
-    const src = source as KubeObject;
-    const resultant: KubeObject = {
-      ...src,
-      apiVersion: gvk.group ? `${gvk.group}/${gvk.version ?? ""}` : (gvk.version ?? ""),
-      kind: gvk.kind ?? "",
-      metadata: {
-        ...(src.metadata ?? {}),
-        ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}),
-        name: src.metadata?.name ?? `${object.metadata?.name ?? ""}-${(gvk.kind ?? "").toLowerCase()}`,
-      },
-    };
-    out.push({
-      object: resultant,
-      by: String(t.metadata?.name ?? ""),
-      ...(typeof spec.enforcementAction === "string" ? { enforcementAction: spec.enforcementAction } : {}),
-    });
+        return bad([...where, "object"], `case ${JSON.stringify(String(kase.name ?? ""))}: object is required (a file path)`);
+      if (kase.assertions !== undefined && !Array.isArray(kase.assertions)) return bad([...where, "assertions"], "must be a list");
+      if (kase.inventory !== undefined && (!Array.isArray(kase.inventory) || kase.inventory.some((x) => typeof x !== "string"))) {
+        return bad([...where, "inventory"], "must be a list of file paths");
+      }
+    }
   }
-  return out;
+  return { ok: true, suite: { file, name: String(doc.metadata?.name ?? path.basename(file)), tests: tests as GatorTest[] } };
 }
 
 /** The request a gator case object describes: a full AdmissionReview, or a plain object (reviewed as audit reviews it). */
@@ -174,57 +128,56 @@ export function checkAssertion(a: Assertion, messages: readonly string[]): { cou
   return { count, ok: count === n };
 }
 
+/** One gator test, read: its document set and the files its documents came from. */
 interface PreparedTest {
   readonly suite: GatorSuite;
   readonly test: GatorTest;
-  readonly template?: TemplateSpec;
-  readonly constraintDoc?: KubeObject;
-  readonly expansions: readonly KubeObject[];
-  readonly error?: string;
+  readonly set: GatekeeperDocuments;
+  /** The file each of the set's documents came from (by index). */
+  readonly files: readonly string[];
+  readonly constraint: string;
 }
 
-/** Reads every suite's templates and constraints; bad files are input errors (exit 2). */
-export function prepareGatorTests(suites: readonly GatorSuite[], root: string): { tests: PreparedTest[]; inputErrors: Issue[] } {
+/** Reads every suite's templates, constraints and expansions; bad files are located issues (exit 2). */
+function prepareGatorTests(suites: readonly GatorSuite[], root: string): { tests: PreparedTest[]; issues: Issue[] } {
   const tests: PreparedTest[] = [];
-  const inputErrors: Issue[] = [];
+  const issues: Issue[] = [];
   for (const suite of suites) {
     const dir = path.dirname(suite.file);
-    for (const test of suite.tests) {
-      if (test.skip) continue;
-      try {
-        const templatePath = path.resolve(dir, test.template!);
-        const [tdoc] = readFixtures(templatePath, root);
-        const template = readTemplate(tdoc!.object, path.relative(root, templatePath));
-        const [cdoc] = readFixtures(path.resolve(dir, test.constraint!), root);
-        const expansions = test.expansion ? readFixtures(path.resolve(dir, test.expansion), root).map((f) => f.object) : [];
-        tests.push({ suite, test, template, constraintDoc: cdoc!.object, expansions });
-      } catch (error) {
-        if (error instanceof FixtureError) inputErrors.push(error.toIssue());
-        else if (error instanceof TemplateError)
-          inputErrors.push(
-            fieldError(path.resolve(root, error.source), root, error.field, error.detail, { code: "invalid_template" }).toIssue(),
-          );
-        else throw error;
-      }
-    }
+    suite.tests.forEach((test, ti) => {
+      if (test.skip) return;
+      const documents: KubeObject[] = [];
+      const files: string[] = [];
+      const add = (rel: string): Fixture[] | undefined => {
+        const file = path.resolve(dir, rel);
+        const r = readFixtures(file, root);
+        if (!r.ok) {
+          issues.push(r.issue);
+          return undefined;
+        }
+        for (const f of r.value) {
+          documents.push(f.object);
+          files.push(file);
+        }
+        return r.value;
+      };
+      const template = add(test.template!);
+      const constraint = add(test.constraint!);
+      if (test.expansion) add(test.expansion);
+      if (!template || !constraint) return;
+      tests.push({
+        suite,
+        test,
+        set: { id: `${suite.file}#${ti}`, documents },
+        files,
+        constraint: String(constraint[0]!.object.metadata?.name ?? ""),
+      });
+    });
   }
-  return { tests, inputErrors };
+  return { tests, issues };
 }
 
-/** A Rego compile problem of a user's template, at its line in the template file. */
-export function templateProblemIssue(t: TemplateSpec, p: CompileProblem, root: string): Issue {
-  const { field, lib } = moduleOf(t, p.file);
-  const pos = p.row ? positionInString(path.resolve(root, t.source), field, p.row, p.col ?? 1) : undefined;
-  return {
-    code: "invalid_template",
-    message: `ConstraintTemplate ${t.name}: ${p.code}: ${p.message}${p.row ? ` (Rego ${lib ? `lib ${lib} ` : ""}line ${p.row})` : ""}`,
-    severity: "error",
-    ...(pos ? { source: { file: t.source, ...pos } } : { file: t.source }),
-    path: field,
-  };
-}
-
-/** Compiles the suites' templates in one compiler run (each with its own libs) and runs every case. */
+/** Compiles the suites' templates in one compiler run (each test's set apart) and runs every case. */
 export async function runGatorSuites(
   suites: readonly GatorSuite[],
   compiler: RegoCompiler,
@@ -232,84 +185,82 @@ export async function runGatorSuites(
   root: string,
   select: (id: string) => boolean,
   timeoutMs?: number,
-): Promise<{ rows: ResultRow[]; inputErrors: Issue[]; stats: CompileStats }> {
-  const { tests, inputErrors } = prepareGatorTests(suites, root);
-  const templates = tests
-    .map((t) => t.template!)
-    .filter((t, i, all) => all.findIndex((u) => u.source === t.source && u.name === t.name) === i);
-  const { engine, errors } = await GatekeeperEngine.prepare(templates, compiler, cacheDir);
-  for (const e of errors) inputErrors.push(...e.problems.map((p) => templateProblemIssue(e.template, p, root)));
-  const failed = new Set(errors.map((e) => e.template));
+): Promise<{ rows: ResultRow[]; issues: Issue[]; stats: CompileStats }> {
+  const { tests, issues } = prepareGatorTests(suites, root);
+  const { engine, problems } = await GatekeeperEngine.prepare(
+    tests.map((t) => t.set),
+    { compiler, cacheDir },
+  );
+  const broken = new Set<string>();
+  for (const p of problems) {
+    const t = tests.find((x) => x.set.id === p.set)!;
+    broken.add(p.set);
+    const file = t.files[p.document]!;
+    const docIndex = t.files.slice(0, p.document).filter((f) => f === file).length;
+    const at = p.position ? positionInString(file, p.field, p.position.row, p.position.col, docIndex) : undefined;
+    const message = p.position ? `${p.message} (Rego line ${p.position.row})` : p.message;
+    const located = fieldIssue(file, root, p.field, message, { code: "invalid_template", doc: docIndex });
+    issues.push(at ? { ...located, source: at } : located);
+  }
   const rows: ResultRow[] = [];
   for (const t of tests) {
-    if ([...failed].some((f) => f.source === t.template!.source && f.name === t.template!.name)) continue;
-    const constraint = readConstraint(t.constraintDoc!);
+    if (broken.has(t.set.id)) continue;
     const dir = path.dirname(t.suite.file);
-    const testName = t.test.name ?? t.template!.name;
+    const testName = t.test.name ?? String(t.set.documents[0]?.metadata?.name ?? "");
+    const constraintDoc = t.set.documents.find(
+      (d) => d.metadata?.name === t.constraint && d.apiVersion?.startsWith("constraints.gatekeeper.sh/"),
+    );
+    const rule = `${constraintDoc?.kind ?? ""}/${t.constraint}`;
+    const enforcement = String(
+      (constraintDoc as { spec?: { enforcementAction?: unknown } } | undefined)?.spec?.enforcementAction ?? "deny",
+    );
     for (const [ci, c] of (t.test.cases ?? []).entries()) {
       const caseName = c.name ?? `case ${ci + 1}`;
       if (c.skip || !select(`${testName}/${caseName}`)) continue;
-      const base = {
-        policy: testName,
-        rule: `${constraint.kind}/${constraint.name}`,
-        case: caseName,
-        engine: "gatekeeper" as const,
-        source: path.relative(root, t.suite.file),
-      };
-      let messages: string[] = [];
-      let resource = c.object ?? "";
-      let error: string | undefined;
-      try {
-        const [obj] = readFixtures(path.resolve(dir, c.object!), root);
-        resource = obj!.label;
-        const inventory = (c.inventory ?? []).flatMap((f) => readFixtures(path.resolve(dir, f), root).map((x) => x.object));
-        const { request, audit } = caseRequest(obj!.object, inventory);
-        const reviews: { request: AdmissionRequest; prefix: string }[] = [{ request, prefix: "" }];
-        const subject = request.object ?? request.oldObject;
-        if (subject) {
-          for (const x of expand(subject, t.expansions)) {
-            reviews.push({
-              request: {
-                ...request,
-                ...(request.object ? { object: x.object } : {}),
-                ...(request.oldObject ? { oldObject: x.object } : {}),
-              },
-              prefix: `[Implied by ${x.by}] `,
-            });
-          }
-        }
-        for (const r of reviews) {
-          const result = engine.review(constraint, r.request, { audit, template: t.template!, ...(timeoutMs ? { timeoutMs } : {}) });
-          if (result.status === "error") throw new Error(result.error);
-          if (result.status === "evaluated") messages.push(...result.violations.map((v) => r.prefix + String(v.msg)));
-        }
-      } catch (e) {
-        if (e instanceof FixtureError) {
-          inputErrors.push(e.toIssue());
-          continue;
-        }
-        error = (e as Error).message;
-        messages = [];
+      const base = { policy: testName, rule, case: caseName, engine: "gatekeeper" as const, source: path.relative(root, t.suite.file) };
+      const object = readFixtures(path.resolve(dir, c.object!), root);
+      if (!object.ok) {
+        issues.push(object.issue);
+        continue;
       }
+      const inventory: KubeObject[] = [];
+      for (const f of c.inventory ?? []) {
+        const r = readFixtures(path.resolve(dir, f), root);
+        if (r.ok) inventory.push(...r.value.map((x) => x.object));
+        else issues.push(r.issue);
+      }
+      const fixture = object.value[0]!;
+      const { request, audit } = caseRequest(fixture.object, inventory);
+      const verdict = engine.evaluate(t.set.id, t.constraint, request, { audit, ...(timeoutMs ? { timeoutMs } : {}) });
+      const messages = messagesOf(verdict);
       for (const a of c.assertions ?? [{}]) {
         const expected = assertionText(a);
-        if (error) {
-          rows.push({ ...base, resource, expected, actual: "error", status: "error", messages: [], reason: error });
+        const row = { ...base, resource: fixture.label, expected, ...(fixture.location ? { resourceLocation: fixture.location } : {}) };
+        if (verdict.kind === "error") {
+          rows.push({
+            ...row,
+            actual: "error",
+            status: "error",
+            messages: [],
+            cause: { kind: "error", code: verdict.cause.code, detail: verdict.cause.detail },
+          });
           continue;
         }
         const r = checkAssertion(a, messages);
         rows.push({
-          ...base,
-          resource,
-          expected,
+          ...row,
           actual: r.count,
           status: r.error ? "error" : r.ok ? "pass" : "fail",
           messages,
-          ...(r.error ? { reason: r.error } : r.ok ? {} : { reason: `${r.count} matching violation(s)` }),
-          enforcement: constraint.enforcementAction,
+          ...(r.error
+            ? { cause: { kind: "error", code: "unsupported", detail: r.error } as const }
+            : r.ok
+              ? {}
+              : { cause: { kind: "mismatch", detail: `${r.count} matching violation(s)` } as const }),
+          enforcement,
         });
       }
     }
   }
-  return { rows, inputErrors, stats: engine.stats };
+  return { rows, issues, stats: engine.stats };
 }

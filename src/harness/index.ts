@@ -1,14 +1,10 @@
+/** Orchestration of `policyc test`: fixtures, cases, the suites' file formats, judging and reporters. */
 export * from "./report.js";
 export * from "./run.js";
 export * from "./reporters.js";
-export { FixtureError, readFixtures, clearFixtureCache } from "./fixtures.js";
-export { collectCases, resolveCase, judge, type PolicycCase } from "./policyc-cases.js";
-export {
-  CelPolicyEngine,
-  GatekeeperPolicyEngine,
-  referenceEngine,
-  type EngineVerdict,
-  type PolicyEngine,
-  type Verdict,
-} from "./engines.js";
-export { isGatorSuite, readGatorSuite, runGatorSuites, checkAssertion, expand, caseRequest } from "./gator-suite.js";
+export { readFixtures, clearFixtureCache, fieldIssue, type Fixture } from "./fixtures.js";
+export { collectCases, resolveCase, type PolicycCase, type ResolvedRequest } from "./policyc-cases.js";
+export { preparePolicycEngines, type PolicycEngines, type EngineAnswer } from "./policyc-engines.js";
+export { judge, judgeRequest, actualOf } from "./judge.js";
+export { isGatorSuite, readGatorSuite, runGatorSuites, checkAssertion, caseRequest } from "./gator-suite.js";
+export { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";

@@ -1,9 +1,24 @@
 /** The one report shape every suite produces (policyc cases, gator suites, Kyverno CLI suites). */
+import type { SourceLocation } from "../ir/index.js";
+import type { ErrorCode, SkipCode } from "../engines/verdict.js";
 
 export type EngineName = "gatekeeper" | "kyverno" | "kubernetes" | "reference";
 export const ENGINE_NAMES: readonly EngineName[] = ["kyverno", "kubernetes", "gatekeeper", "reference"];
 
 export type RowStatus = "pass" | "fail" | "error" | "skip";
+
+/** Why a row is not a plain pass: typed, so reporters never read prose. */
+export type RowCause =
+  /** The engine's answer is not what the case expects (verdict, message or count). */
+  | { readonly kind: "mismatch"; readonly detail: string }
+  /** Engines gave different verdicts for the same request. */
+  | { readonly kind: "disagreement"; readonly verdicts: Readonly<Partial<Record<EngineName, string>>>; readonly mismatch?: string }
+  /** The row was not evaluated: the policy opts out of this engine's target. */
+  | { readonly kind: "opted_out"; readonly detail: string }
+  /** The engine could not decide. */
+  | { readonly kind: "error"; readonly code: ErrorCode; readonly detail: string }
+  /** The engine said the policy does not apply (reported on failing rows, for context). */
+  | { readonly kind: "skipped"; readonly code: SkipCode; readonly detail: string };
 
 export interface ResultRow {
   readonly policy: string;
@@ -17,12 +32,31 @@ export interface ResultRow {
   readonly actual: string | number;
   readonly status: RowStatus;
   readonly messages: readonly string[];
-  /** Why the row failed or was skipped, when it is not plain from expected vs actual. */
-  readonly reason?: string;
+  readonly cause?: RowCause;
   /** Gatekeeper enforcementAction / VAP validationActions / Kyverno validationActions of the deny. */
   readonly enforcement?: string;
-  /** Where the case is defined, for people. */
+  /** The file the case is defined in. */
   readonly source?: string;
+  /** Where the case is defined, and where the resource document starts. */
+  readonly location?: SourceLocation;
+  readonly resourceLocation?: SourceLocation;
+}
+
+/** A row's cause as one line, for people (the JSON `reason` field and the pretty reporter). */
+export function formatCause(c: RowCause): string {
+  switch (c.kind) {
+    case "mismatch":
+    case "opted_out":
+      return c.detail;
+    case "disagreement": {
+      const said = Object.entries(c.verdicts).map(([e, v]) => `${e}=${v}`);
+      return `engines disagree: ${said.join(" ")}${c.mismatch ? `; ${c.mismatch}` : ""}`;
+    }
+    case "error":
+      return c.code === "evaluation_error" ? `evaluation error: ${c.detail}` : c.detail;
+    case "skipped":
+      return c.detail;
+  }
 }
 
 export interface Summary {

@@ -1,6 +1,8 @@
 /** Renders a Report: pretty (people), json (CI scripts: one object), junit (CI servers). */
 import pc from "picocolors";
-import type { Report, ResultRow } from "./report.js";
+import { formatCause, type Report, type ResultRow } from "./report.js";
+
+const reasonOf = (r: ResultRow): string | undefined => (r.cause ? formatCause(r.cause) : undefined);
 
 export type TestReporter = "pretty" | "json" | "junit";
 
@@ -20,7 +22,7 @@ export function renderJson(report: Report): string {
           actual: r.actual,
           status: r.status,
           messages: r.messages,
-          ...(r.reason ? { reason: r.reason } : {}),
+          ...(r.cause ? { reason: formatCause(r.cause), cause: r.cause } : {}),
           ...(r.enforcement ? { enforcement: r.enforcement } : {}),
         })),
       },
@@ -48,7 +50,8 @@ export function renderPretty(report: Report, color: boolean): string {
       out.push(`  ${mark[worst.status]} ${first.case} ${c.dim(`[${first.resource}]`)}  expected ${first.expected}, got ${engines}`);
       for (const r of caseRows) {
         if (r.status === "pass") continue;
-        if (r.reason) out.push(`      ${c.dim(r.engine + ":")} ${r.status === "skip" ? c.yellow(r.reason) : c.red(r.reason)}`);
+        const reason = reasonOf(r);
+        if (reason) out.push(`      ${c.dim(r.engine + ":")} ${r.status === "skip" ? c.yellow(reason) : c.red(reason)}`);
         for (const m of r.messages) out.push(`        ${c.dim("message:")} ${m}`);
       }
       if (worst.status === "pass" && first.messages.length && first.expected !== "allow") out.push(`      ${c.dim(first.messages[0]!)}`);
@@ -90,14 +93,15 @@ export function renderJunit(report: Report): string {
     for (const r of rows) {
       const name = `${r.case} [${r.resource}] (${r.engine})`;
       lines.push(`    <testcase classname="${xmlText(policy)}" name="${xmlText(name)}">`);
-      const detail = `expected ${r.expected}, actual ${r.actual}${r.reason ? `: ${r.reason}` : ""}`;
+      const reason = reasonOf(r);
+      const detail = `expected ${r.expected}, actual ${r.actual}${reason ? `: ${reason}` : ""}`;
       const body = [detail, ...r.messages.map((m) => `message: ${m}`)].join("\n");
       if (r.status === "fail")
         lines.push(
-          `      <failure message="${xmlText(detail)}" type="${r.reason?.startsWith("engines disagree") ? "disagreement" : "mismatch"}">${xmlText(body)}</failure>`,
+          `      <failure message="${xmlText(detail)}" type="${r.cause?.kind === "disagreement" ? "disagreement" : "mismatch"}">${xmlText(body)}</failure>`,
         );
       else if (r.status === "error") lines.push(`      <error message="${xmlText(detail)}" type="error">${xmlText(body)}</error>`);
-      else if (r.status === "skip") lines.push(`      <skipped message="${xmlText(r.reason ?? "skipped")}"/>`);
+      else if (r.status === "skip") lines.push(`      <skipped message="${xmlText(reason ?? "skipped")}"/>`);
       else if (r.messages.length) lines.push(`      <system-out>${xmlText(r.messages.join("\n"))}</system-out>`);
       lines.push(`    </testcase>`);
     }

@@ -6,16 +6,17 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildPolicies, type CompiledPolicy } from "../build/index.js";
-import { discoverRegoCompiler, type RegoCompiler } from "../engines/opa/compiler.js";
-import { EngineMissingError } from "../engines/locate.js";
-import { type Issue, TARGET_NAMES } from "../ir/index.js";
-import { findPolicyFiles, locateIssues } from "../load/index.js";
-import { CelPolicyEngine, GatekeeperPolicyEngine, referenceEngine, type PolicyEngine } from "./engines.js";
 import { CelRuntime } from "../engines/cel/index.js";
-import { findFiles, FixtureError } from "./fixtures.js";
-import { isGatorSuite, readGatorSuite, runGatorSuites } from "./gator-suite.js";
-import { isKyvernoTest, runKyvernoTests } from "./kyverno-suite.js";
-import { CaseInputError, collectCases, runPolicycCase } from "./policyc-cases.js";
+import { EngineMissingError } from "../engines/locate.js";
+import { discoverRegoCompiler, type RegoCompiler } from "../engines/opa/index.js";
+import { TARGET_NAMES, type Issue } from "../ir/index.js";
+import { findPolicyFiles, locateIssues } from "../load/index.js";
+import { findFiles, readFixtures } from "./fixtures.js";
+import { isGatorSuite, readGatorSuite, runGatorSuites, type GatorSuite } from "./gator-suite.js";
+import { judgeRequest } from "./judge.js";
+import { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
+import { collectCases, resolveCase } from "./policyc-cases.js";
+import { preparePolicycEngines } from "./policyc-engines.js";
 import { ENGINE_NAMES, summarize, type EngineName, type Report, type ResultRow } from "./report.js";
 
 export interface TestOptions {
@@ -160,8 +161,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   const selected = cases.filter((c) => chosen.has(c.id));
 
   let compiler: RegoCompiler | undefined;
-  const wantsGatekeeper = o.engines.includes("gatekeeper");
-  if (wantsGatekeeper && (selected.length > 0 || suites.length > 0)) {
+  if (o.engines.includes("gatekeeper") && (selected.length > 0 || suites.length > 0)) {
     try {
       compiler = await regoCompiler();
       notes.push(`Rego compiled by ${compiler.description}`);
@@ -171,83 +171,65 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
       notes.push(`gatekeeper engine not run: ${e.message}`);
     }
   }
-
-  const engines: PolicyEngine[] = [];
-  if (compiler && selected.length > 0) {
-    const gk = await GatekeeperPolicyEngine.prepare(
-      compiled.filter((p) => selected.some((c) => c.policy === p)),
-      compiler,
-      cacheDir,
-    );
-    if (gk.internal.length) return { status: "internal", errors: gk.internal };
-    notes.push(`Rego cache: ${gk.stats.compiled} compiled, ${gk.stats.cached} from cache`);
-    engines.push(gk.engine);
-  }
+  let runtime: CelRuntime | undefined;
   const celNames = (["kyverno", "kubernetes"] as const).filter((e) => o.engines.includes(e));
-  if (celNames.length && selected.length > 0) {
-    let runtime: CelRuntime | undefined;
+  if ((celNames.length && selected.length > 0) || kyverno.length > 0) {
     try {
       runtime = await CelRuntime.get();
     } catch (e) {
       if (!(e instanceof EngineMissingError)) throw e;
-      if (o.engines.length === celNames.length) return { status: "invalid", errors: [engineMissing(e)] };
+      if (kyverno.length > 0 || o.engines.length === celNames.length) return { status: "invalid", errors: [engineMissing(e)] };
       notes.push(`${celNames.join(", ")} not run: ${e.message}`);
     }
-    if (runtime) {
-      const used = compiled.filter((p) => selected.some((c) => c.policy === p));
-      for (const name of celNames) {
-        const cel = CelPolicyEngine.prepare(name, used, runtime);
-        if (cel.internal.length) return { status: "internal", errors: cel.internal };
-        engines.push(cel.engine);
-      }
-    }
   }
-  if (o.engines.includes("reference")) engines.push(referenceEngine);
 
-  engines.sort((a, b) => ENGINE_NAMES.indexOf(a.name) - ENGINE_NAMES.indexOf(b.name));
-  const total = selected.length;
-  let done = 0;
-  const inputErrors: Issue[] = [];
-  for (const c of selected) {
-    try {
-      const r = runPolicycCase(c, engines, o.cwd);
-      rows.push(...r.rows);
-      disagreements += r.disagreements;
-    } catch (e) {
-      if (!(e instanceof CaseInputError)) throw e;
-      inputErrors.push(e.toIssue());
+  if (selected.length > 0) {
+    const used = compiled.filter((p) => selected.some((c) => c.policy === p));
+    const prepared = await preparePolicycEngines(
+      used,
+      [...o.engines].sort((a, b) => ENGINE_NAMES.indexOf(a) - ENGINE_NAMES.indexOf(b)),
+      {
+        ...(compiler ? { compiler } : {}),
+        cacheDir,
+        ...(runtime ? { runtime } : {}),
+      },
+    );
+    if (prepared.internal.length) return { status: "internal", errors: prepared.internal };
+    if (prepared.stats) notes.push(`Rego cache: ${prepared.stats.compiled} compiled, ${prepared.stats.cached} from cache`);
+    const inputErrors: Issue[] = [];
+    let done = 0;
+    for (const c of selected) {
+      const resolved = resolveCase(c, o.cwd);
+      if (!resolved.ok) inputErrors.push(resolved.issue);
+      else {
+        for (const r of resolved.requests) {
+          const judged = judgeRequest(c, r, prepared.engines.evaluate(c.policy, resolved.instance, r.request));
+          rows.push(...judged.rows);
+          if (judged.disagreed) disagreements++;
+        }
+      }
+      o.onProgress?.(++done, selected.length);
     }
-    o.onProgress?.(++done, total);
+    if (inputErrors.length) return { status: "invalid", errors: await locateIssues(inputErrors, o.cwd) };
   }
-  if (inputErrors.length) return { status: "invalid", errors: await locateIssues(inputErrors, o.cwd) };
 
   if (suites.length > 0 && compiler) {
-    const parsed = [];
+    const parsed: GatorSuite[] = [];
     const errors: Issue[] = [];
     for (const s of suites) {
-      try {
-        parsed.push(readGatorSuite(s, o.cwd));
-      } catch (e) {
-        if (e instanceof FixtureError) errors.push(e.toIssue());
-        else throw e;
-      }
+      const r = readGatorSuite(s, o.cwd);
+      if (r.ok) parsed.push(r.suite);
+      else errors.push(r.issue);
     }
     if (errors.length) return { status: "invalid", errors };
     const g = await runGatorSuites(parsed, compiler, cacheDir, o.cwd, (id) => select([id]).has(id), o.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    if (g.inputErrors.length) return { status: "invalid", errors: g.inputErrors };
+    if (g.issues.length) return { status: "invalid", errors: g.issues };
     notes.push(`gator suites: ${parsed.length}; templates ${g.stats.compiled} compiled, ${g.stats.cached} from cache`);
     rows.push(...g.rows);
   }
-  if (kyverno.length > 0) {
-    let runtime: CelRuntime;
-    try {
-      runtime = await CelRuntime.get();
-    } catch (e) {
-      if (e instanceof EngineMissingError) return { status: "invalid", errors: [engineMissing(e)] };
-      throw e;
-    }
+  if (kyverno.length > 0 && runtime) {
     const k = await runKyvernoTests(kyverno, runtime, o.cwd, (id) => select([id]).has(id));
-    if (k.inputErrors.length) return { status: "invalid", errors: k.inputErrors };
+    if (k.issues.length) return { status: "invalid", errors: k.issues };
     notes.push(`Kyverno CLI tests: ${kyverno.length}`);
     rows.push(...k.rows);
   }

@@ -21,14 +21,13 @@ export const PASSES: readonly Pass[] = [
   { name: "simplify", run: simplify },
 ];
 
-/** Runs every pass; `trace` receives the policy after each one (for `policyc build --debug-ir`). */
-export function lowerPolicy(p: Policy, trace?: (pass: string, p: Policy) => void): Result<Policy> {
+/** Runs every pass in order; the first that fails ends the lowering with its issues. */
+export function lowerPolicy(p: Policy): Result<Policy> {
   let current = p;
   for (const pass of PASSES) {
     const r = pass.run(current);
     if (!r.ok) return r;
     current = r.value;
-    trace?.(pass.name, current);
   }
   return { ok: true, value: current };
 }

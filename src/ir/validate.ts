@@ -1,5 +1,6 @@
 import { fail, issue, ok, type Issue, type Result } from "./issue.js";
 import { checkRegex, isQuantity } from "./regex.js";
+import { instanceName, outputNames } from "./names.js";
 import { policySchema } from "./schema.js";
 import type { Expr, Policy, Scalar, SourceLocation } from "./types.js";
 import { walkPolicy } from "./walk.js";
@@ -117,7 +118,7 @@ export function validatePolicy(input: unknown): Result<Policy> {
       );
     }
     if (inst.name !== undefined) {
-      const err = checkName(`${p.name}-${inst.name}`);
+      const err = checkName(instanceName(p.name, inst));
       if (err)
         issues.push(
           issue("invalid_name", `instance name "${inst.name}" gives "${p.name}-${inst.name}", which ${err}`, inst.source, [
@@ -267,9 +268,4 @@ export function validatePolicies(policies: readonly Policy[]): Issue[] {
     }
   }
   return issues;
-}
-
-/** The object names a policy's instances produce (`name`, or `name-instance`). */
-export function outputNames(p: Policy): string[] {
-  return p.instances.map((i) => (i.name ? `${p.name}-${i.name}` : p.name));
 }

@@ -1,28 +1,5 @@
 import type { Expr, Operand, Policy } from "./types.js";
 
-/** The direct sub-expressions of a node. */
-export function childrenOf(e: Expr): readonly Expr[] {
-  switch (e.kind) {
-    case "and":
-    case "or":
-      return e.items;
-    case "not":
-      return [e.item];
-    case "quantifier":
-      return [e.body];
-    case "const":
-    case "exists":
-    case "compare":
-    case "in":
-    case "string":
-    case "quantity":
-    case "count":
-      return [];
-    default:
-      return assertNever(e);
-  }
-}
-
 /** The operands a node reads directly (not those of its children). */
 export function operandsOf(e: Expr): readonly Operand[] {
   switch (e.kind) {

@@ -1,6 +1,7 @@
 import type { Expr, Literal, Message, Operand, ParamRef, Scalar, SourceLocation } from "../ir/index.js";
 import { paramRefOf, type ParamValue } from "./params.js";
-import { fieldOf, refStateOf, toMessage } from "./refs.js";
+import { toMessage } from "./message.js";
+import { fieldOf, refStateOf } from "./ref-state.js";
 import { callerLocation } from "./source.js";
 
 export type { ParamValue };

@@ -16,6 +16,7 @@ import {
   type TargetName,
   type TargetSetting,
 } from "../ir/index.js";
+import { DEFAULT_OPERATIONS, labelSelectorSchema, operationSchema } from "../kube/index.js";
 import { Check } from "./check.js";
 import type { Kind, KindsType } from "./kinds.js";
 import { paramsRef, type Params } from "./params.js";
@@ -107,20 +108,7 @@ export function isPolicyDefinition(x: unknown): x is PolicyDefinition {
 }
 
 const fn = z.custom<(...a: unknown[]) => unknown>((v) => typeof v === "function", { message: "expected a function" });
-const selector = z
-  .object({
-    matchLabels: z.record(z.string(), z.string()).optional(),
-    matchExpressions: z
-      .array(
-        z.object({
-          key: z.string(),
-          operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
-          values: z.array(z.string()).optional(),
-        }),
-      )
-      .optional(),
-  })
-  .strict();
+const selector = labelSelectorSchema;
 const kindSchema = z.object({
   group: z.string(),
   version: z.string().min(1),
@@ -146,10 +134,7 @@ const specSchema = z
         excludeNamespaces: z.array(z.string().min(1)).optional(),
         labels: selector.optional(),
         namespaceLabels: selector.optional(),
-        operations: z
-          .array(z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]))
-          .min(1)
-          .optional(),
+        operations: z.array(operationSchema).min(1).optional(),
       })
       .strict(),
     podControllers: z.boolean().optional(),
@@ -269,7 +254,7 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
     subject,
     match: {
       kinds: kinds.map((k) => ({ group: k.group, version: k.version, kind: k.kind, resource: k.resource, namespaced: k.namespaced })),
-      operations: spec.match.operations ?? ["CREATE", "UPDATE"],
+      operations: spec.match.operations ?? DEFAULT_OPERATIONS,
       ...(namespaces ? { namespaces } : {}),
       ...(spec.match.labels ? { labelSelector: spec.match.labels } : {}),
       ...(spec.match.namespaceLabels ? { namespaceSelector: spec.match.namespaceLabels } : {}),

@@ -4,4 +4,4 @@ export { Check, and, or, not, implies, exists, absent, isCheck } from "./check.j
 export type { Ref, ObjectRef, StringRef, NumberRef, BoolRef, ListRef, QuantityRef, CountRef } from "./refs.js";
 export type { Params, ParamValue } from "./params.js";
 export * from "./kinds.js";
-export type { TestCase, CaseObject } from "./test-case.js";
+export { testCaseSchema, type TestCase, type CaseObject } from "./test-case.js";

@@ -3,7 +3,7 @@ import type * as batch from "kubernetes-types/batch/v1.js";
 import type * as core from "kubernetes-types/core/v1.js";
 import type * as networking from "kubernetes-types/networking/v1.js";
 import type * as rbac from "kubernetes-types/rbac/v1.js";
-import { BUILTIN_KINDS, type KindRef } from "../ir/index.js";
+import { BUILTIN_KINDS, type KindRef } from "../kube/index.js";
 
 declare const RESOURCE: unique symbol;
 

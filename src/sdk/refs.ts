@@ -1,6 +1,6 @@
-import type { Expr, FieldRef, Message, MessagePart, ParamRef, Scalar, Scope } from "../ir/index.js";
+import type { Expr, FieldRef, Scalar, Scope } from "../ir/index.js";
 import { Check, toListArg, toOperand, type ParamValue } from "./check.js";
-import { paramRefOf } from "./params.js";
+import { fieldOf, refStateOf, STATE, type RefState } from "./ref-state.js";
 import { callerLocation } from "./source.js";
 
 /**
@@ -125,14 +125,6 @@ export interface ListRef<E> extends PresenceOps, FieldMarker {
 
 export type AnyRef = StringRef & NumberRef & BoolRef & ListRef<unknown> & { readonly [key: string]: AnyRef };
 
-/** Internal state behind a reference proxy. */
-interface RefState {
-  /** Several refs only for virtual lists such as `allContainers`. */
-  readonly refs: readonly FieldRef[];
-}
-
-const STATE = Symbol.for("policyc.ref-state");
-
 /** Element variable names in use by quantifiers being built (building is synchronous). */
 const activeVariables: string[] = [];
 
@@ -183,22 +175,6 @@ const RESERVED = new Set([
 
 export function subjectRef<T>(): Ref<T> {
   return makeRef({ refs: [{ kind: "field", scope: { kind: "subject" }, path: [], source: callerLocation() }] }) as Ref<T>;
-}
-
-export function refStateOf(x: unknown): RefState | undefined {
-  if ((typeof x === "function" || typeof x === "object") && x !== null) {
-    const s = (x as { [STATE]?: RefState })[STATE];
-    return s;
-  }
-  return undefined;
-}
-
-/** The single field a reference names; a virtual list cannot be used as a value. */
-export function fieldOf(x: unknown, what = "value"): FieldRef {
-  const s = refStateOf(x);
-  if (!s) throw new TypeError(`expected a field reference as ${what}, got ${JSON.stringify(x)}`);
-  if (s.refs.length !== 1) throw new TypeError(`${what} must be a single field, not a combined list`);
-  return s.refs[0]!;
 }
 
 function makeRef(state: RefState): unknown {
@@ -359,29 +335,3 @@ function quantifier(kind: "every" | "some" | "none", lists: FieldRef[], body: un
   const check = kind === "none" ? new Check({ kind: "not", item: expr, source }) : new Check(expr);
   return msg ? check.withMessage(msg) : check;
 }
-
-/** Turns tagged-template pieces into message parts; references become interpolated values. */
-export function toMessage(strings: TemplateStringsArray | string, values: readonly unknown[]): Message {
-  const source = callerLocation();
-  if (typeof strings === "string") return { parts: [{ kind: "text", text: strings }], source };
-  const parts: MessagePart[] = [];
-  const text = (t: string) => {
-    if (t === "") return;
-    const prev = parts[parts.length - 1];
-    if (prev?.kind === "text") parts[parts.length - 1] = { kind: "text", text: prev.text + t };
-    else parts.push({ kind: "text", text: t });
-  };
-  strings.forEach((s, i) => {
-    text(s);
-    if (i >= values.length) return;
-    const v = values[i];
-    const ref = refStateOf(v);
-    const param = paramRefOf(v);
-    if (ref) parts.push({ kind: "value", value: fieldOf(v, "an interpolated value") });
-    else if (param) parts.push({ kind: "value", value: param });
-    else text(String(v));
-  });
-  return { parts, source };
-}
-
-export type { ParamRef };

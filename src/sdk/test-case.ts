@@ -1,54 +1,44 @@
+import { z } from "zod";
+import { authorizerAnswerSchema, operationSchema, userInfoSchema } from "../kube/index.js";
+
 /** A Kubernetes object in a test case: a path to a YAML manifest (relative to the policy file) or inline. */
-export type CaseObject = string | Readonly<Record<string, unknown>>;
+const caseObjectSchema = z.union([z.string().min(1), z.record(z.string(), z.unknown())]);
+export type CaseObject = z.infer<typeof caseObjectSchema>;
 
 /**
- * A test case kept with its policy and run by `policyc test` on every engine. `resource` is a
- * path (relative to the policy file) to a YAML manifest — every document in it is a resource of
- * the case — or an inline object, or a list of either.
+ * A test case kept with its policy and run by `policyc test` on every engine: the one definition
+ * the SDK's types and the harness's validation share. `resource` is a path (relative to the
+ * policy file) to a YAML manifest (every document in it is a resource of the case), or an
+ * inline object, or a list of either.
  */
-export interface TestCase {
-  readonly name?: string;
-  readonly resource: CaseObject | readonly CaseObject[];
-  /**
-   * allow: the policy applies and passes; deny: it applies and is violated (whatever the
-   * enforcement action); skip: it does not apply (match, operation or precondition).
-   */
-  readonly expect: "allow" | "deny" | "skip";
-  /** Substring expected in one of the violation messages (deny only). */
-  readonly message?: string;
-  /** Exact number of violations expected (deny only). */
-  readonly violations?: number;
-  /** Which instance's parameters to use, for policies with several (default: the first). */
-  readonly instance?: string;
-  readonly operation?: "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
-  /** The existing object, for UPDATE and DELETE. */
-  readonly oldResource?: CaseObject;
-  /** The requesting user (default: username policyc-test, group system:authenticated). */
-  readonly userInfo?: UserInfo;
-  /** Namespace objects, for namespace selectors (a namespace not given has only its kubernetes.io/metadata.name label). */
-  readonly namespaces?: readonly CaseObject[];
-  /** Other cluster objects: params objects, Gatekeeper inventory, objects looked up by the policy. */
-  readonly objects?: readonly CaseObject[];
-  /** Authorizer answers for CEL `authorizer` checks (default: every check denied). */
-  readonly authorizer?: readonly AuthorizerAnswer[];
-}
+export const testCaseSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    resource: z.union([caseObjectSchema, z.array(caseObjectSchema).min(1)]),
+    /**
+     * allow: the policy applies and passes; deny: it applies and is violated (whatever the
+     * enforcement action); skip: it does not apply (match, operation or precondition).
+     */
+    expect: z.enum(["allow", "deny", "skip"]),
+    /** Substring expected in one of the violation messages (deny only). */
+    message: z.string().optional(),
+    /** Exact number of violations expected (deny only). */
+    violations: z.number().int().min(1).optional(),
+    /** Which instance's parameters to use, for policies with several (default: the first). */
+    instance: z.string().optional(),
+    operation: operationSchema.optional(),
+    /** The existing object, for UPDATE and DELETE. */
+    oldResource: caseObjectSchema.optional(),
+    /** The requesting user (default: username policyc-test, group system:authenticated). */
+    userInfo: userInfoSchema.optional(),
+    /** Namespace objects, for namespace selectors (a namespace not given has only its kubernetes.io/metadata.name label). */
+    namespaces: z.array(caseObjectSchema).optional(),
+    /** Other cluster objects: params objects, Gatekeeper inventory, objects looked up by the policy. */
+    objects: z.array(caseObjectSchema).optional(),
+    /** Authorizer answers for CEL `authorizer` checks (default: every check denied). */
+    authorizer: z.array(authorizerAnswerSchema).optional(),
+  })
+  .strict();
 
-export interface UserInfo {
-  readonly username?: string;
-  readonly uid?: string;
-  readonly groups?: readonly string[];
-  readonly extra?: Readonly<Record<string, readonly string[]>>;
-}
-
-/** An authorizer answer: `allowed` for the check described (fields left out match anything). */
-export interface AuthorizerAnswer {
-  readonly group?: string;
-  readonly resource?: string;
-  readonly subresource?: string;
-  readonly namespace?: string;
-  readonly name?: string;
-  readonly verb?: string;
-  readonly path?: string;
-  readonly allowed: boolean;
-  readonly reason?: string;
-}
+export type TestCase = Readonly<z.input<typeof testCaseSchema>>;
+export type { UserInfo, AuthorizerAnswer } from "../kube/index.js";

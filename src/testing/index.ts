@@ -9,14 +9,20 @@
 import path from "node:path";
 import { compilePolicy, type TargetOutput } from "../backends/index.js";
 import type { CompiledPolicy } from "../build/index.js";
-import type { KubeObject } from "../engines/request.js";
-import { formatIssue, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
-import { CelPolicyEngine, GatekeeperPolicyEngine, referenceEngine, type EngineVerdict, type PolicyEngine } from "../harness/engines.js";
 import { CelRuntime } from "../engines/cel/index.js";
-import { readFixtures } from "../harness/fixtures.js";
-import { resolveCase, type PolicycCase } from "../harness/policyc-cases.js";
-import type { EngineName } from "../harness/report.js";
-import { defaultWasmCache, regoCompiler } from "../harness/run.js";
+import { messagesOf, type Verdict } from "../engines/verdict.js";
+import { formatIssue, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
+import type { KubeObject } from "../kube/index.js";
+import {
+  actualOf,
+  defaultWasmCache,
+  ENGINE_NAMES,
+  preparePolicycEngines,
+  readFixtures,
+  regoCompiler,
+  resolveCase,
+} from "../harness/index.js";
+import type { EngineName, PolicycCase, PolicycEngines } from "../harness/index.js";
 import type { CaseObject, PolicyDefinition, TestCase } from "../sdk/index.js";
 
 export interface EvaluateOptions extends Omit<TestCase, "resource" | "expect" | "message" | "violations" | "name"> {
@@ -31,23 +37,21 @@ export interface Evaluation {
   readonly verdict: "allow" | "deny" | "none";
   /** Messages of the deny, from the first engine (they are compared across engines only by verdict). */
   readonly messages: readonly string[];
-  readonly engines: Readonly<Partial<Record<EngineName, EngineVerdict>>>;
+  readonly engines: Readonly<Partial<Record<EngineName, Verdict>>>;
 }
 
 /** Engines disagreed (or one failed to evaluate): the message lists every engine's verdict. */
 export class EngineDisagreementError extends Error {
-  constructor(readonly engines: Readonly<Partial<Record<EngineName, EngineVerdict>>>) {
-    const said = Object.entries(engines).map(
-      ([e, v]) => `${e}=${v!.verdict}${v!.verdict === "error" && v!.reason ? ` (${v!.reason})` : ""}`,
-    );
+  constructor(readonly engines: Readonly<Partial<Record<EngineName, Verdict>>>) {
+    const said = Object.entries(engines).map(([e, v]) => `${e}=${actualOf(v!)}${v!.kind === "error" ? ` (${v!.cause.detail})` : ""}`);
     super(`engines disagree: ${said.join(" ")}`);
     this.name = "EngineDisagreementError";
   }
 }
 
-const prepared = new WeakMap<PolicyDefinition, Promise<{ compiled: CompiledPolicy; engines: PolicyEngine[] }>>();
+const prepared = new WeakMap<PolicyDefinition, Promise<{ compiled: CompiledPolicy; engines: PolicycEngines }>>();
 
-function prepare(definition: PolicyDefinition, names: readonly EngineName[] | undefined) {
+function prepare(definition: PolicyDefinition) {
   let p = prepared.get(definition);
   if (!p) {
     p = (async () => {
@@ -57,29 +61,34 @@ function prepare(definition: PolicyDefinition, names: readonly EngineName[] | un
       if (!lowered.ok) throw new Error(`policy ${definition.name} is invalid:\n${lowered.issues.map(formatIssue).join("\n")}`);
       const outputs: TargetOutput[] = compilePolicy(lowered.value, TARGET_NAMES);
       const compiled: CompiledPolicy = { file: definition.source.file, policy: lowered.value, tests: [], outputs };
-      const gk = await GatekeeperPolicyEngine.prepare([compiled], await regoCompiler(), defaultWasmCache());
-      if (gk.internal.length) throw new Error(gk.internal.map(formatIssue).join("\n"));
-      const runtime = await CelRuntime.get();
-      const cel = (["kyverno", "kubernetes"] as const).map((name) => CelPolicyEngine.prepare(name, [compiled], runtime));
-      const internal = cel.flatMap((c) => c.internal);
-      if (internal.length) throw new Error(internal.map(formatIssue).join("\n"));
-      return { compiled, engines: [...cel.map((c) => c.engine), gk.engine, referenceEngine] };
+      const r = await preparePolicycEngines([compiled], ENGINE_NAMES, {
+        compiler: await regoCompiler(),
+        cacheDir: defaultWasmCache(),
+        runtime: await CelRuntime.get(),
+      });
+      if (r.internal.length) throw new Error(r.internal.map(formatIssue).join("\n"));
+      return { compiled, engines: r.engines };
     })();
     prepared.set(definition, p);
   }
-  return p.then((r) => ({ ...r, engines: names ? r.engines.filter((e) => names.includes(e.name)) : r.engines }));
+  return p;
 }
 
 /**
- * Evaluates a policy on one resource (a path to a YAML file — its first document —, or an
+ * Evaluates a policy on one resource (a path to a YAML file (its first document), or an
  * object) on every engine. Throws EngineDisagreementError when the engines do not agree.
  */
 export async function evaluate(definition: PolicyDefinition, resource: CaseObject, options: EvaluateOptions = {}): Promise<Evaluation> {
-  const { compiled, engines } = await prepare(definition, options.engines);
+  const { compiled, engines } = await prepare(definition);
   const cwd = options.cwd ?? process.cwd();
   const abs = (o: CaseObject): CaseObject => (typeof o === "string" ? path.resolve(cwd, o) : o);
-  const first = typeof resource === "string" ? readFixtures(path.resolve(cwd, resource), cwd)[0]!.object : (resource as KubeObject);
-  const { cwd: _cwd, engines: _engines, ...rest } = options;
+  let first: KubeObject;
+  if (typeof resource === "string") {
+    const r = readFixtures(path.resolve(cwd, resource), cwd);
+    if (!r.ok) throw new Error(formatIssue(r.issue));
+    first = r.value[0]!.object;
+  } else first = resource as KubeObject;
+  const { cwd: _cwd, engines: names, ...rest } = options;
   const test: TestCase = {
     ...rest,
     resource: first,
@@ -95,17 +104,16 @@ export async function evaluate(definition: PolicyDefinition, resource: CaseObjec
     test,
     id: `${definition.name}/evaluate`,
   };
-  const { instance, requests } = resolveCase(c, cwd);
-  const request = requests[0]!.request;
-  const results: Partial<Record<EngineName, EngineVerdict>> = {};
-  for (const e of engines) {
-    const v = e.evaluate(compiled, instance, request);
-    if (!("skipped" in v)) results[e.name] = v;
+  const resolved = resolveCase(c, cwd);
+  if (!resolved.ok) throw new Error(formatIssue(resolved.issue));
+  const results: Partial<Record<EngineName, Verdict>> = {};
+  for (const a of engines.evaluate(compiled, resolved.instance, resolved.requests[0]!.request)) {
+    if ("verdict" in a && (!names || names.includes(a.engine))) results[a.engine] = a.verdict;
   }
-  const verdicts = new Set(Object.values(results).map((v) => v!.verdict));
+  const verdicts = new Set(Object.values(results).map((v) => actualOf(v!)));
   if (verdicts.size !== 1 || verdicts.has("error")) throw new EngineDisagreementError(results);
   const verdict = [...verdicts][0] as Evaluation["verdict"];
-  return { verdict, messages: Object.values(results)[0]!.messages, engines: results };
+  return { verdict, messages: messagesOf(Object.values(results)[0]!), engines: results };
 }
 
 type MatcherResult = { pass: boolean; message: () => string };

@@ -4,21 +4,15 @@
  * every fixture. Rego is compiled through the content-hash cache, so a batch can be compiled in
  * one compiler run first (warm) and each case then only loads its module.
  */
-import { compilePolicy } from "../../src/backends/index.js";
+import { compilePolicy, toGatekeeperReview } from "../../src/backends/index.js";
 import type { CompiledPolicy } from "../../src/build/index.js";
 import type { CelRuntime } from "../../src/engines/cel/index.js";
-import { compileWithCache } from "../../src/engines/opa/cache.js";
-import type { RegoCompiler } from "../../src/engines/opa/compiler.js";
 import { readTemplate, templateUnit } from "../../src/engines/gatekeeper/index.js";
-import type { KubeObject } from "../../src/engines/request.js";
-import {
-  CelPolicyEngine,
-  GatekeeperPolicyEngine,
-  referenceEngine,
-  type EngineVerdict,
-  type PolicyEngine,
-} from "../../src/harness/engines.js";
+import { compileWithCache, type RegoCompiler } from "../../src/engines/opa/index.js";
+import type { Verdict } from "../../src/engines/verdict.js";
+import { actualOf, preparePolicycEngines, type EngineAnswer, type PolicycEngines } from "../../src/harness/index.js";
 import { lowerPolicy, printPolicy, TARGET_NAMES, type Policy } from "../../src/ir/index.js";
+import type { KubeObject } from "../../src/kube/index.js";
 import { NAMESPACES, type FuzzCase } from "./generate.js";
 
 export interface FuzzContext {
@@ -44,43 +38,41 @@ export function compileCase(p: Policy): CompiledPolicy {
 /** Compiles every case's Rego in one compiler run, filling the cache. */
 export async function warm(cases: readonly FuzzCase[], ctx: FuzzContext): Promise<void> {
   const units = cases.map((c) => {
-    const out = compileCase(c.policy).outputs.find((o) => o.target === "gatekeeper")!;
-    return templateUnit(readTemplate(out.documents[0] as unknown as KubeObject, "fuzz.ts", true));
+    const compiled = compileCase(c.policy);
+    const template = compiled.outputs.find((o) => o.target === "gatekeeper")!.documents.find((d) => d.kind === "ConstraintTemplate")!;
+    const read = readTemplate(template as unknown as KubeObject);
+    if (!read.ok) throw new Error(read.problem.message);
+    return templateUnit(read.template, toGatekeeperReview(compiled.policy));
   });
   for (let i = 0; i < units.length; i += 250) await compileWithCache(ctx.compiler, units.slice(i, i + 250), ctx.cacheDir);
 }
 
-const say = (v: EngineVerdict | { skipped: string }) =>
-  "skipped" in v ? "skipped" : v.verdict === "error" ? `error (${v.reason})` : v.verdict;
-const detail = (v: EngineVerdict | { skipped: string }) =>
-  "skipped" in v || v.verdict !== "deny" ? say(v) : `deny ${JSON.stringify(v.rules ?? v.messages)}`;
+const say = (a: EngineAnswer) =>
+  "optedOut" in a ? "skipped" : a.verdict.kind === "error" ? `error (${a.verdict.cause.detail})` : actualOf(a.verdict);
+const detail = (a: EngineAnswer) => {
+  if ("optedOut" in a || a.verdict.kind !== "deny") return say(a);
+  const v = a.verdict as Extract<Verdict, { kind: "deny" }>;
+  return `deny ${JSON.stringify(v.violations.map((x) => x.rule ?? x.message))}`;
+};
 
 export async function check(c: FuzzCase, ctx: FuzzContext): Promise<Disagreement | undefined> {
   const compiled = compileCase(c.policy);
-  const gk = await GatekeeperPolicyEngine.prepare([compiled], ctx.compiler, ctx.cacheDir);
-  if (gk.internal.length)
-    return {
-      policy: printPolicy(compiled.policy),
-      fixture: null,
-      verdicts: { gatekeeper: `compile error: ${gk.internal.map((i) => i.message).join("; ")}` },
-    };
-  const engines: PolicyEngine[] = [gk.engine, referenceEngine];
-  const cels: CelPolicyEngine[] = [];
+  const prepared = await preparePolicycEngines([compiled], ["kyverno", "kubernetes", "gatekeeper", "reference"], {
+    compiler: ctx.compiler,
+    cacheDir: ctx.cacheDir,
+    runtime: ctx.runtime,
+  });
   try {
-    for (const name of ["kyverno", "kubernetes"] as const) {
-      const cel = CelPolicyEngine.prepare(name, [compiled], ctx.runtime);
-      cels.push(cel.engine);
-      if (cel.internal.length)
-        return {
-          policy: printPolicy(compiled.policy),
-          fixture: null,
-          verdicts: { [name]: `compile error: ${cel.internal.map((i) => i.message).join("; ")}` },
-        };
-      engines.push(cel.engine);
+    if (prepared.internal.length) {
+      return {
+        policy: printPolicy(compiled.policy),
+        fixture: null,
+        verdicts: { compile: prepared.internal.map((i) => i.message).join("; ") },
+      };
     }
-    return compare(c, compiled, engines, ctx.verdicts);
+    return compare(c, compiled, prepared.engines, ctx.verdicts);
   } finally {
-    for (const cel of cels) cel.release();
+    prepared.engines.release();
   }
 }
 
@@ -88,18 +80,13 @@ const namespaces = Object.fromEntries(
   Object.entries(NAMESPACES).map(([name, labels]) => [name, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }]),
 );
 
-function compare(
-  c: FuzzCase,
-  compiled: CompiledPolicy,
-  engines: readonly PolicyEngine[],
-  stats?: Record<string, number>,
-): Disagreement | undefined {
+function compare(c: FuzzCase, compiled: CompiledPolicy, engines: PolicycEngines, stats?: Record<string, number>): Disagreement | undefined {
   const operation = c.operation ?? "CREATE";
   for (const instance of compiled.policy.instances) {
     for (const fixture of c.fixtures) {
       const object = fixture as KubeObject;
       const req = { operation, object, ...(operation === "UPDATE" ? { oldObject: object } : {}), cluster: { namespaces, objects: [] } };
-      const results = engines.map((e) => [e.name, e.evaluate(compiled, instance, req)] as const);
+      const results = engines.evaluate(compiled, instance, req).map((a) => [a.engine, a] as const);
       const said = new Set(results.map(([, v]) => say(v)));
       if (stats && said.size === 1) stats[[...said][0]!] = (stats[[...said][0]!] ?? 0) + 1;
       if (said.size > 1) {

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import type { CompareOp, Expr, FieldRef, Literal, Match, Message, ParamRef, Policy, Rule, StringOp } from "../../src/ir/index.js";
-import { BUILTIN_KINDS } from "../../src/ir/index.js";
+import { BUILTIN_KINDS } from "../../src/kube/index.js";
 
 const src = { file: "fuzz.ts", line: 1, column: 1 };
 const subject = (...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "subject" }, path, source: src });
@@ -145,15 +145,13 @@ function elementExpr(v: string, depth: number): fc.Arbitrary<Expr> {
       .constantFrom<StringOp>("startsWith", "endsWith", "contains")
       .map((op): Expr => ({ kind: "string", op, value: element(v, "image"), arg: param("registries"), source: src })),
     fc.constant<Expr>({ kind: "string", op: "matches", value: element(v, "image"), arg: param("pattern"), source: src }),
-    fc
-      .constantFrom(...ops)
-      .map((op): Expr => ({
-        kind: "quantity",
-        op,
-        left: element(v, "resources", "limits", "memory"),
-        right: param("maxMemory"),
-        source: src,
-      })),
+    fc.constantFrom(...ops).map((op): Expr => ({
+      kind: "quantity",
+      op,
+      left: element(v, "resources", "limits", "memory"),
+      right: param("maxMemory"),
+      source: src,
+    })),
     fc
       .constantFrom(...ops)
       .map((op): Expr => ({ kind: "compare", op, left: element(v, "securityContext", "runAsUser"), right: param("minUser"), source: src })),

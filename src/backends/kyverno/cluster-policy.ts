@@ -1,6 +1,6 @@
-import type { KindRef, Policy } from "../../ir/index.js";
+import { instanceName, type KindRef, type Policy } from "../../ir/index.js";
 import { lowerToCel, toSelector } from "../../lower/cel/index.js";
-import { instanceName, MANAGED_BY, type Document } from "../document.js";
+import { MANAGED_BY, type Document } from "../document.js";
 import { kyvernoAnnotations } from "./annotations.js";
 
 const kindName = (k: KindRef) => (k.group === "" ? `${k.version}/${k.kind}` : `${k.group}/${k.version}/${k.kind}`);

@@ -1,112 +1,206 @@
 /**
  * The `gatekeeper` engine: ConstraintTemplates compiled by OPA's compiler to Wasm and evaluated
- * with @open-policy-agent/opa-wasm, Constraint match applied first, as Gatekeeper does.
+ * with opa-wasm behind each Constraint's match, with Gatekeeper's `input` (review, parameters),
+ * `data.inventory` and ExpansionTemplates, as Gatekeeper and gator do.
  */
-import type { CompileProblem, RegoCompiler } from "../opa/compiler.js";
-import { compileWithCache, type CompileStats } from "../opa/cache.js";
-import { RegoPolicy } from "../opa/policy.js";
-import { isNamespaced, type AdmissionRequest, type KubeObject } from "../request.js";
-import { constraintMatches, type MatchResult } from "./match.js";
+import { isNamespaced, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
+import { compileWithCache, RegoMemoryError, RegoPolicy, RegoTimeoutError, type CompileStats, type RegoCompiler } from "../opa/index.js";
+import { failure, skip, type DocumentProblem, type Verdict, type Violation } from "../verdict.js";
+import { expand, isExpansionTemplate } from "./expansion.js";
+import { constraintMatches } from "./match.js";
 import { gatekeeperReview, inventoryOf } from "./review.js";
-import { entrypoint, templateUnit, type ConstraintSpec, type TemplateSpec } from "./template.js";
+import {
+  entrypoint,
+  isConstraint,
+  moduleField,
+  readConstraint,
+  readTemplate,
+  templateUnit,
+  type ConstraintSpec,
+  type ReviewModule,
+  type TemplateSpec,
+} from "./template.js";
 
-export * from "./match.js";
-export * from "./review.js";
-export * from "./template.js";
+export { constraintMatches, gatekeeperGlob, type ConstraintMatch } from "./match.js";
+export { gatekeeperReview, inventoryOf } from "./review.js";
+export { expand, type Resultant } from "./expansion.js";
+export { readTemplate, readConstraint, templateUnit, type TemplateSpec, type ConstraintSpec, type ReviewModule } from "./template.js";
 
-export interface Violation {
-  readonly msg: string;
-  readonly details?: unknown;
+/**
+ * The documents one cluster holds: ConstraintTemplates, Constraints and ExpansionTemplates.
+ * Constraints see only their own set's templates, so two suites may each define a kind.
+ */
+export interface GatekeeperDocuments {
+  readonly id: string;
+  readonly documents: readonly KubeObject[];
+  /**
+   * Review modules compiled next to templates of this set: each answers, in one query,
+   * undefined when the template does not apply to the review, else `{violations}` (policyc's
+   * generated templates, whose preconditions Gatekeeper alone would report as "no violation").
+   */
+  readonly reviews?: readonly ReviewModule[];
 }
 
-export type ConstraintResult =
-  | { readonly status: "not-matched"; readonly constraint: ConstraintSpec; readonly reason: string }
-  | { readonly status: "not-applicable"; readonly constraint: ConstraintSpec; readonly reason: string }
-  | { readonly status: "evaluated"; readonly constraint: ConstraintSpec; readonly violations: readonly Violation[] }
-  | { readonly status: "error"; readonly constraint: ConstraintSpec; readonly error: string };
-
-export interface TemplateCompileError {
-  readonly template: TemplateSpec;
-  readonly problems: readonly CompileProblem[];
+export interface GatekeeperContext {
+  readonly compiler: RegoCompiler;
+  /** Where compiled Wasm is cached (content hash); undefined: no cache. */
+  readonly cacheDir: string | undefined;
 }
 
-/** A compile problem as `<template source>: template <name>, <module>:<row>:<col>: <message>`. */
-export function formatTemplateProblem(t: TemplateSpec, p: CompileProblem): string {
-  const where = p.file ? `${p.file}${p.row ? `:${p.row}${p.col ? `:${p.col}` : ""}` : ""}` : "";
-  return `${t.source}: ConstraintTemplate ${t.name}${where ? ` (${where})` : ""}: ${p.code}: ${p.message}`;
+export interface EvaluateOptions {
+  /** Review as Gatekeeper's audit does (no operation, no user). */
+  readonly audit?: boolean;
+  /** Stop one evaluation after this long (users' templates can loop for ever). */
+  readonly timeoutMs?: number;
 }
 
-/** A compiled template, and the cluster objects last loaded as its data.inventory. */
+/** A problem with one set's document. */
+export type GatekeeperProblem = DocumentProblem & { readonly set: string };
+
 interface Entry {
   readonly template: TemplateSpec;
   readonly policy: RegoPolicy;
+  readonly review?: ReviewModule;
+  /** The cluster objects last loaded as its data.inventory. */
   inventoryOf?: readonly KubeObject[];
 }
 
-/** Templates are told apart by where they came from and their name (two suites may define the same kind). */
-const templateKey = (t: TemplateSpec) => `${t.source}\0${t.name}`;
+interface ClusterSet {
+  readonly templates: ReadonlyMap<string, Entry>;
+  readonly constraints: ReadonlyMap<string, ConstraintSpec>;
+  readonly expansions: readonly KubeObject[];
+}
 
 export class GatekeeperEngine {
+  readonly name = "gatekeeper" as const;
   private constructor(
-    private readonly policies: ReadonlyMap<string, Entry>,
+    private readonly sets: ReadonlyMap<string, ClusterSet>,
     readonly stats: CompileStats,
   ) {}
 
-  /**
-   * Compiles every template in one compiler run (cached by content hash). Templates that fail
-   * are returned as errors; the engine holds the rest.
-   */
+  /** Reads every set's documents and compiles all their templates in one compiler run (cached by content hash). */
   static async prepare(
-    templates: readonly TemplateSpec[],
-    compiler: RegoCompiler,
-    cacheDir: string | undefined,
-  ): Promise<{ engine: GatekeeperEngine; errors: TemplateCompileError[] }> {
-    const { results, stats } = await compileWithCache(compiler, templates.map(templateUnit), cacheDir);
-    const policies = new Map<string, Entry>();
-    const errors: TemplateCompileError[] = [];
-    templates.forEach((t, i) => {
+    sets: readonly GatekeeperDocuments[],
+    context: GatekeeperContext,
+  ): Promise<{ engine: GatekeeperEngine; problems: GatekeeperProblem[] }> {
+    const problems: GatekeeperProblem[] = [];
+    const pending: { set: string; index: number; template: TemplateSpec; review?: ReviewModule }[] = [];
+    const built = new Map<string, { templates: Map<string, Entry>; constraints: Map<string, ConstraintSpec>; expansions: KubeObject[] }>();
+    for (const set of sets) {
+      const entry = { templates: new Map<string, Entry>(), constraints: new Map<string, ConstraintSpec>(), expansions: [] as KubeObject[] };
+      built.set(set.id, entry);
+      set.documents.forEach((doc, index) => {
+        if (doc.kind === "ConstraintTemplate") {
+          const r = readTemplate(doc);
+          if (!r.ok)
+            problems.push({ set: set.id, code: "invalid_document", document: index, field: r.problem.field, message: r.problem.message });
+          else
+            pending.push({
+              set: set.id,
+              index,
+              template: r.template,
+              ...optional(
+                "review",
+                set.reviews?.find((x) => x.template === r.template.name),
+              ),
+            });
+        } else if (isConstraint(doc)) {
+          const c = readConstraint(doc);
+          entry.constraints.set(c.name, c);
+        } else if (isExpansionTemplate(doc)) entry.expansions.push(doc);
+      });
+    }
+    const { results, stats } = await compileWithCache(
+      context.compiler,
+      pending.map((p) => templateUnit(p.template, p.review)),
+      context.cacheDir,
+    );
+    pending.forEach((p, i) => {
       const r = results[i]!;
-      if (!r.ok) errors.push({ template: t, problems: r.problems });
-      else {
-        try {
-          policies.set(templateKey(t), { template: t, policy: RegoPolicy.load(new WebAssembly.Module(r.wasm)) });
-        } catch (error) {
-          errors.push({ template: t, problems: [{ code: "wasm_load_error", message: (error as Error).message }] });
-        }
+      const at = (field: readonly (string | number)[], message: string, position?: { row: number; col: number }) =>
+        problems.push({
+          set: p.set,
+          code: "compile_error",
+          document: p.index,
+          field,
+          message: `ConstraintTemplate ${p.template.name}: ${message}`,
+          ...(position ? { position } : {}),
+        });
+      if (!r.ok) {
+        for (const c of r.problems)
+          at(moduleField(p.template, c.file), `${c.code}: ${c.message}`, c.row ? { row: c.row, col: c.col ?? 1 } : undefined);
+        return;
+      }
+      try {
+        const policy = RegoPolicy.load(new WebAssembly.Module(r.wasm));
+        built.get(p.set)!.templates.set(p.template.kind, { template: p.template, policy, ...optional("review", p.review) });
+      } catch (error) {
+        at(p.template.fields.rego, `wasm_load_error: ${(error as Error).message}`);
       }
     });
-    return { engine: new GatekeeperEngine(policies, stats), errors };
-  }
-
-  /** The first template defining each Constraint kind, indexed once (a scan per review cost ~10 µs at 500 templates). */
-  private byKind: Map<string, Entry> | undefined;
-
-  /** The compiled template for a constraint: the given template, else the one defining its kind. */
-  private lookup(kind: string, template?: TemplateSpec) {
-    if (template) return this.policies.get(templateKey(template));
-    if (!this.byKind) {
-      this.byKind = new Map();
-      for (const entry of this.policies.values()) if (!this.byKind.has(entry.template.kind)) this.byKind.set(entry.template.kind, entry);
-    }
-    return this.byKind.get(kind);
+    return { engine: new GatekeeperEngine(built, stats), problems };
   }
 
   /**
-   * Reviews a request against one constraint: match, then `violation` (for policyc templates
-   * `policyc_review`, which also tells "does not apply" apart, in the same query). `audit`
-   * builds the review Gatekeeper's audit builds (no operation).
-   * `timeoutMs` bounds each evaluation (users' templates can loop for ever; Gatekeeper's own
-   * bound is its webhook timeout).
+   * Reviews a request against one constraint: match, then the template's `violation` (or its
+   * review module), for the object and for each resultant of the set's ExpansionTemplates.
    */
-  review(
+  evaluate(set: string, constraintName: string, req: AdmissionRequest, options: EvaluateOptions = {}): Verdict {
+    const cluster = this.sets.get(set);
+    const constraint = cluster?.constraints.get(constraintName);
+    if (!cluster || !constraint) return failure("missing_document", `no Constraint named ${constraintName}`);
+    const entry = cluster.templates.get(constraint.kind);
+    if (!entry) return failure("missing_document", `no ConstraintTemplate defines kind ${constraint.kind}`);
+    const subject = subjectObject(req);
+    const reviews: { request: AdmissionRequest; prefix: string; action: string }[] = [
+      { request: req, prefix: "", action: constraint.enforcementAction },
+    ];
+    if (subject) {
+      for (const x of expand(subject, cluster.expansions)) {
+        reviews.push({
+          request: { ...req, ...(req.object ? { object: x.object } : {}), ...(req.oldObject ? { oldObject: x.object } : {}) },
+          prefix: `[Implied by ${x.template}] `,
+          action: x.enforcementAction ?? constraint.enforcementAction,
+        });
+      }
+    }
+    const violations: Violation[] = [];
+    const actions = new Set<string>();
+    let applied = false;
+    let notApplicable: Verdict | undefined;
+    for (const r of reviews) {
+      const match = constraintMatches(constraint.match, r.request);
+      if (!match.matched) {
+        notApplicable ??= skip("not_matched", match.reason);
+        continue;
+      }
+      const result = this.review(entry, constraint, r.request, options);
+      if (result.kind === "error") return result;
+      if (result.kind === "skip") {
+        notApplicable ??= result;
+        continue;
+      }
+      applied = true;
+      for (const v of result.violations) {
+        violations.push({ ...v, message: r.prefix + v.message });
+        actions.add(r.action);
+      }
+    }
+    if (!applied) return notApplicable ?? skip("not_matched", "the constraint does not match the request");
+    if (violations.length === 0) return { kind: "allow" };
+    violations.sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+    return { kind: "deny", actions: [...actions], violations };
+  }
+
+  private review(
+    entry: Entry,
     constraint: ConstraintSpec,
     req: AdmissionRequest,
-    options: { audit?: boolean; template?: TemplateSpec; timeoutMs?: number } = {},
-  ): ConstraintResult {
-    const entry = this.lookup(constraint.kind, options.template);
-    if (!entry) return { status: "error", constraint, error: `no ConstraintTemplate defines kind ${constraint.kind}` };
-    const match: MatchResult = constraintMatches(constraint.match, req);
-    if (!match.matched) return { status: "not-matched", constraint, reason: match.reason };
+    options: EvaluateOptions,
+  ):
+    | { kind: "error"; cause: { code: "evaluation_error" | "timeout" | "out_of_memory"; detail: string } }
+    | { kind: "skip"; cause: { code: "condition_false"; detail: string } }
+    | { kind: "evaluated"; violations: Violation[] } {
     const { template, policy } = entry;
     const input = { review: gatekeeperReview(req, options.audit), parameters: constraint.parameters ?? {} };
     try {
@@ -120,21 +214,35 @@ export class GatekeeperEngine {
       }
       const limit = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
       let value: unknown;
-      if (template.policyc) {
-        // One query: undefined when the policy does not apply, else { violations }.
-        const review = policy.evaluate(entrypoint(template, "policyc_review"), input, limit) as { violations?: unknown } | undefined;
+      if (entry.review) {
+        const review = policy.evaluate(entry.review.entrypoint, input, limit) as { violations?: unknown } | undefined;
         if (review === undefined)
-          return { status: "not-applicable", constraint, reason: "the template's applies rule is false (operation or precondition)" };
+          return {
+            kind: "skip",
+            cause: { code: "condition_false", detail: "the template's review module says it does not apply (operation or precondition)" },
+          };
         value = review.violations;
       } else value = policy.evaluate(entrypoint(template, "violation"), input, limit);
-      const violations = Array.isArray(value) ? (value as Violation[]) : [];
+      const found = Array.isArray(value) ? (value as { msg?: unknown; details?: unknown }[]) : [];
       return {
-        status: "evaluated",
-        constraint,
-        violations: [...violations].sort((a, b) => (String(a.msg) < String(b.msg) ? -1 : String(a.msg) > String(b.msg) ? 1 : 0)),
+        kind: "evaluated",
+        violations: found.map((v) => {
+          // A template may name the rule a violation comes from in its details (policyc's do).
+          const rule = (v.details as { rule?: unknown } | undefined)?.rule;
+          return {
+            message: String(v.msg),
+            ...(typeof rule === "string" ? { rule } : {}),
+            ...(v.details !== undefined ? { details: v.details } : {}),
+          };
+        }),
       };
     } catch (error) {
-      return { status: "error", constraint, error: (error as Error).message };
+      const detail = (error as Error).message;
+      const code = error instanceof RegoTimeoutError ? "timeout" : error instanceof RegoMemoryError ? "out_of_memory" : "evaluation_error";
+      return { kind: "error", cause: { code, detail } };
     }
   }
 }
+
+const optional = <K extends string, T>(key: K, value: T | undefined): { [P in K]?: T } =>
+  value === undefined ? {} : ({ [key]: value } as { [P in K]: T });

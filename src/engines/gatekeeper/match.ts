@@ -7,9 +7,17 @@
  * labels); scope is `*`, `Cluster` or `Namespaced`. Cluster-scoped objects other than Namespaces
  * are not filtered by namespace criteria.
  */
-import { selectorMatches } from "../reference/index.js";
-import type { LabelSelector } from "../../ir/index.js";
-import { groupVersionOf, isNamespaced, namespaceOf, subjectObject, type AdmissionRequest, type KubeObject } from "../request.js";
+import {
+  groupVersionOf,
+  isNamespaced,
+  namespaceLabels,
+  namespaceOf,
+  selectorMatches,
+  subjectObject,
+  type AdmissionRequest,
+  type KubeObject,
+  type LabelSelector,
+} from "../../kube/index.js";
 
 export interface ConstraintMatch {
   readonly kinds?: readonly { readonly apiGroups?: readonly string[]; readonly kinds?: readonly string[] }[];
@@ -54,15 +62,15 @@ export function constraintMatches(match: ConstraintMatch | undefined, req: Admis
       return no(`scope ${m.scope} does not match a ${namespaced ? "namespaced" : "cluster-scoped"} object`);
   }
   if (m.name && !gatekeeperGlob(m.name, o.metadata?.name ?? "")) return no(`name ${o.metadata?.name} does not match ${m.name}`);
-  const ns = o.kind === "Namespace" && o.apiVersion === "v1" ? o.metadata?.name : namespaceOf(o, namespaced);
+  const ns = o.kind === "Namespace" && o.apiVersion === "v1" ? o.metadata?.name : namespaceOf(o);
   if (ns !== undefined) {
     if (m.namespaces && m.namespaces.length > 0 && !m.namespaces.some((p) => gatekeeperGlob(p, ns)))
       return no(`namespace ${ns} is not in match.namespaces`);
     if (m.excludedNamespaces?.some((p) => gatekeeperGlob(p, ns))) return no(`namespace ${ns} is in match.excludedNamespaces`);
     if (m.namespaceSelector) {
       const nsObject: KubeObject | undefined = o.kind === "Namespace" ? o : req.cluster?.namespaces?.[ns];
-      const labels = { ...(nsObject?.metadata?.labels ?? {}), "kubernetes.io/metadata.name": ns };
-      if (!selectorMatches(m.namespaceSelector, labels)) return no(`namespace ${ns} does not match match.namespaceSelector`);
+      if (!selectorMatches(m.namespaceSelector, namespaceLabels(ns, nsObject)))
+        return no(`namespace ${ns} does not match match.namespaceSelector`);
     }
   }
   if (m.labelSelector && !selectorMatches(m.labelSelector, o.metadata?.labels ?? {}))

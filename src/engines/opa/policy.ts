@@ -29,6 +29,11 @@ export class RegoEvalError extends Error {
   override name = "RegoEvalError";
 }
 
+/** Evaluation needed more Wasm memory than REGO_LIMITS allows, and was stopped. */
+export class RegoMemoryError extends RegoEvalError {
+  override name = "RegoMemoryError";
+}
+
 /** Evaluation ran longer than its time limit and was stopped. */
 export class RegoTimeoutError extends RegoEvalError {
   override name = "RegoTimeoutError";
@@ -184,7 +189,7 @@ export class RegoPolicy {
       if (/opa_malloc: failed/.test(String((error as { message?: unknown })?.message ?? error))) {
         // Give the grown memory back rather than keep a 1 GiB instance.
         this.reload();
-        throw new RegoEvalError(`evaluation ran out of memory (limit ${REGO_LIMITS.memoryMiB} MiB of Wasm memory)`);
+        throw new RegoMemoryError(`evaluation ran out of memory (limit ${REGO_LIMITS.memoryMiB} MiB of Wasm memory)`);
       }
       throw new RegoEvalError(
         typeof error === "string"

@@ -2,8 +2,8 @@ import {
   assertNever,
   compareQuantities,
   messageWitness,
+  paramValue,
   parseQuantity,
-  POD_CONTROLLERS,
   regexFind,
   type CompareOp,
   type Expr,
@@ -16,6 +16,7 @@ import {
   type Rule,
   type Scalar,
 } from "../../ir/index.js";
+import { podTemplatePath } from "../../kube/index.js";
 
 /**
  * The reference evaluator: what a lowered policy *means*, computed from the IR alone. The
@@ -39,18 +40,22 @@ export function subjectOf(p: Policy, object: unknown): unknown {
   if (p.subject === "resource") return object;
   const kind = (object as { kind?: unknown } | null)?.kind;
   if (kind === "Pod") return object;
-  const c = POD_CONTROLLERS.find((x) => x.kind.kind === kind);
-  if (!c) return {};
+  const template = podTemplatePath(typeof kind === "string" ? kind : undefined);
+  if (!template) return {};
   let v: unknown = object;
-  for (const seg of c.template) v = isObject(v) && seg in v ? v[seg] : {};
+  for (const seg of template) v = isObject(v) && seg in v ? v[seg] : {};
   return v;
 }
 
 /** Evaluates every rule of one policy instance on an object (already matched). */
-export function evaluatePolicy(p: Policy, instance: Instance, object: unknown): RuleVerdict[] {
+export function evaluatePolicy(
+  p: Policy,
+  instance: Instance,
+  object: unknown,
+): { kind: "precondition_false" } | { kind: "evaluated"; rules: RuleVerdict[] } {
   const env: Env = { subject: subjectOf(p, object), elements: {}, params: instance.values };
-  if (p.when && !holds(p.when, env)) return p.rules.map((r) => ({ status: "skip", rule: r.name, reason: "policy precondition is false" }));
-  return p.rules.map((r) => evaluateRule(r, env));
+  if (p.when && !holds(p.when, env)) return { kind: "precondition_false" };
+  return { kind: "evaluated", rules: p.rules.map((r) => evaluateRule(r, env)) };
 }
 
 function evaluateRule(r: Rule, env: Env): RuleVerdict {
@@ -94,12 +99,7 @@ function read(f: FieldRef, env: Env): unknown {
 }
 
 function paramAt(params: Readonly<Record<string, unknown>>, p: ParamRef): unknown {
-  let v: unknown = params;
-  for (const seg of p.path) {
-    if (!isObject(v)) return undefined;
-    v = v[seg];
-  }
-  return v;
+  return paramValue(params, p.path);
 }
 
 function value(o: Operand, env: Env): unknown {

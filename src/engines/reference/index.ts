@@ -1,24 +1,45 @@
-import type { Instance, Policy } from "../../ir/index.js";
+/**
+ * The `reference` engine: policyc's own reading of a lowered policy (the IR), independent of any
+ * backend; the cross-engine check compares the CEL and Rego outputs against it.
+ */
+import { instanceName, type Policy } from "../../ir/index.js";
+import { namespaceLabels, subjectObject, type AdmissionRequest } from "../../kube/index.js";
+import { failure, skip, type Verdict } from "../verdict.js";
 import { evaluatePolicy, type RuleVerdict } from "./evaluate.js";
-import { policyMatches, type Request } from "./match.js";
+import { policyMatches } from "./match.js";
 
 export { evaluatePolicy, holds, subjectOf, type RuleVerdict } from "./evaluate.js";
-export { policyMatches, selectorMatches, type Request } from "./match.js";
+export { policyMatches } from "./match.js";
 
-/** The outcome of one policy instance on one object. */
-export type Outcome =
-  | { readonly verdict: "allow"; readonly rules: readonly RuleVerdict[] }
-  | { readonly verdict: "deny"; readonly rules: readonly RuleVerdict[]; readonly messages: readonly string[] }
-  | { readonly verdict: "none"; readonly reason: string };
+export class ReferenceEngine {
+  readonly name = "reference" as const;
+  private constructor(private readonly instances: ReadonlyMap<string, { policy: Policy; instance: Policy["instances"][number] }>) {}
 
-/** Evaluates a lowered policy instance on an object as an admission request would. */
-export function evaluateReference(p: Policy, instance: Instance, object: unknown, req: Request = { operation: "CREATE" }): Outcome {
-  if (!policyMatches(p, object, req)) return { verdict: "none", reason: "the policy does not match the object" };
-  const rules = evaluatePolicy(p, instance, object);
-  // Only the policy's own precondition makes it not apply (as VAP matchConditions do); a rule whose
-  // precondition is false simply passes, as it does in the generated CEL and Rego.
-  if (rules.some((r) => r.status === "skip" && r.reason === "policy precondition is false"))
-    return { verdict: "none", reason: "the policy precondition is false" };
-  const failed = rules.filter((r): r is Extract<RuleVerdict, { status: "fail" }> => r.status === "fail");
-  return failed.length ? { verdict: "deny", rules, messages: failed.flatMap((r) => r.messages) } : { verdict: "allow", rules };
+  /** Every instance of the given (lowered) policies, by its object name. */
+  static prepare(policies: readonly Policy[]): ReferenceEngine {
+    const instances = new Map<string, { policy: Policy; instance: Policy["instances"][number] }>();
+    for (const policy of policies)
+      for (const instance of policy.instances) instances.set(instanceName(policy.name, instance), { policy, instance });
+    return new ReferenceEngine(instances);
+  }
+
+  /** The verdict of one policy instance (by object name) on a request. */
+  evaluate(name: string, req: AdmissionRequest): Verdict {
+    const entry = this.instances.get(name);
+    if (!entry) return failure("missing_document", `no policy instance named ${name}`);
+    const { policy, instance } = entry;
+    const object = subjectObject(req);
+    const ns = object?.metadata?.namespace;
+    const labels = ns ? namespaceLabels(ns, req.cluster?.namespaces?.[ns]) : {};
+    if (!policyMatches(policy, object, { operation: req.operation, namespaceLabels: labels }))
+      return skip("not_matched", "the policy does not match the request");
+    const result = evaluatePolicy(policy, instance, object);
+    // Only the policy's own precondition makes it not apply (as VAP matchConditions do); a rule
+    // whose precondition is false simply passes, as it does in the generated CEL and Rego.
+    if (result.kind === "precondition_false") return skip("condition_false", "the policy's precondition is false");
+    const failed = result.rules.filter((r): r is Extract<RuleVerdict, { status: "fail" }> => r.status === "fail");
+    if (failed.length === 0) return { kind: "allow" };
+    const actions = [policy.enforcement];
+    return { kind: "deny", actions, violations: failed.flatMap((r) => r.messages.map((message) => ({ message, rule: r.rule }))) };
+  }
 }

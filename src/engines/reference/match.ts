@@ -1,25 +1,13 @@
-import { apiVersionOf, type LabelSelector, type Policy } from "../../ir/index.js";
+import type { Policy } from "../../ir/index.js";
+import { apiVersionOf, namespaceLabels, selectorMatches, type Operation } from "../../kube/index.js";
 
 export interface Request {
-  readonly operation: "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
+  readonly operation: Operation;
   /** Labels of the object's namespace, for namespace selectors. */
   readonly namespaceLabels?: Readonly<Record<string, string>>;
 }
 
 const labelsOf = (o: unknown): Record<string, string> => (o as { metadata?: { labels?: Record<string, string> } })?.metadata?.labels ?? {};
-
-export function selectorMatches(s: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(s.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of s.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const val = labels[e.key];
-    if (e.operator === "Exists" && !has) return false;
-    if (e.operator === "DoesNotExist" && has) return false;
-    if (e.operator === "In" && !(has && (e.values ?? []).includes(val!))) return false;
-    if (e.operator === "NotIn" && has && (e.values ?? []).includes(val!)) return false;
-  }
-  return true;
-}
 
 /**
  * Whether a policy applies to an object: kind, operation, namespace names, object labels and
@@ -38,7 +26,7 @@ export function policyMatches(p: Policy, object: unknown, req: Request): boolean
     if (p.match.namespaces?.exclude?.includes(ns)) return false;
     if (
       p.match.namespaceSelector &&
-      !selectorMatches(p.match.namespaceSelector, { "kubernetes.io/metadata.name": ns, ...(req.namespaceLabels ?? {}) })
+      !selectorMatches(p.match.namespaceSelector, { ...(req.namespaceLabels ?? {}), ...namespaceLabels(ns) })
     )
       return false;
   }

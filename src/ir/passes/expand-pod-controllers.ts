@@ -1,5 +1,5 @@
 import { ok, type Result } from "../issue.js";
-import { POD_CONTROLLERS, sameKind } from "../kinds.js";
+import { POD_CONTROLLERS, sameKind } from "../../kube/index.js";
 import type { Policy } from "../types.js";
 
 /**

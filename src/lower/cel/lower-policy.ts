@@ -1,4 +1,5 @@
-import { POD_CONTROLLERS, type Instance, type Policy } from "../../ir/index.js";
+import type { Instance, Policy } from "../../ir/index.js";
+import { POD_CONTROLLERS } from "../../kube/index.js";
 import { celOptionalSelect } from "./escape.js";
 import { printCelMessage, staticMessage } from "./print-message.js";
 import { printCel, type CelContext } from "./print-expr.js";

@@ -1,5 +1,14 @@
-import { assertNever, type CompareOp, type Expr, type FieldRef, type Literal, type Operand, type ParamRef } from "../../ir/index.js";
-import { paramValue } from "../params.js";
+import {
+  assertNever,
+  paramValue,
+  type CompareOp,
+  type Expr,
+  type FieldRef,
+  type Literal,
+  type Operand,
+  type ParamRef,
+} from "../../ir/index.js";
+
 import { celOptionalSelect, celString, celValue } from "./escape.js";
 
 /** What a CEL expression is printed against. */

@@ -1,5 +1,5 @@
-import { messageWitness, type Message, type Rule } from "../../ir/index.js";
-import { paramValue } from "../params.js";
+import { messageWitness, paramValue, type Message, type Rule } from "../../ir/index.js";
+
 import { celString } from "./escape.js";
 import { celLists, celOptional, printCel, type CelContext } from "./print-expr.js";
 import type { FieldRef } from "../../ir/index.js";

@@ -18,9 +18,6 @@ applies if {
 	startswith(subject.metadata.name, "app-")
 }
 
-# For policyc test (Gatekeeper reads only violation): the review's outcome in one query.
-policyc_review := {"violations": violation} if applies
-
 # DELETE requests carry the object in oldObject.
 _object := input.review.oldObject if input.review.operation == "DELETE"
 _object := input.review.object if input.review.operation != "DELETE"

@@ -22,9 +22,6 @@ violation contains {"msg": msg, "details": {"rule": "container-count"}} if {
 # Whether the policy applies to the review (operation and precondition); every violation requires it.
 applies if _operation_matches
 
-# For policyc test (Gatekeeper reads only violation): the review's outcome in one query.
-policyc_review := {"violations": violation} if applies
-
 # Gatekeeper audit reviews carry no operation; admission reviews must carry a matched one.
 _operation_matches if not input.review.operation
 _operation_matches if input.review.operation in {"CREATE", "UPDATE"}

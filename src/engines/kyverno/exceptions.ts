@@ -1,0 +1,79 @@
+/**
+ * PolicyExceptions (Kyverno documentation "Policy Exceptions"). Two kinds are read:
+ * - `policies.kyverno.io` PolicyException, for CEL policies: `spec.policyRefs` names the policies;
+ *   it applies where every `spec.matchConditions` expression holds (all of them, as a VAP's match
+ *   conditions).
+ * - `kyverno.io` PolicyException, for ClusterPolicy rules: `spec.exceptions` lists
+ *   `{policyName, ruleNames}` (wildcards allowed, autogen rule names included) and `spec.match`
+ *   selects resources like a rule's match block.
+ */
+import type { AdmissionRequest, KubeObject } from "../../kube/index.js";
+import { CompiledVap, type CelRuntime } from "../cel/index.js";
+import { parseFieldPath } from "../field-path.js";
+import type { DocumentProblem } from "../verdict.js";
+import { blockMatches, wildcardMatches } from "./match.js";
+import { bindingFor, VAP_API } from "./validating-policy.js";
+
+const get = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), o);
+
+export class Exceptions {
+  private constructor(
+    private readonly documents: readonly KubeObject[],
+    /** Each exception's match conditions compiled once, as a probe policy denying exactly when they hold. */
+    private readonly probes: ReadonlyMap<KubeObject, CompiledVap>,
+  ) {}
+
+  /** The PolicyExceptions among the documents; match conditions that do not compile are problems. */
+  static prepare(documents: readonly KubeObject[], runtime: CelRuntime): { exceptions: Exceptions; problems: DocumentProblem[] } {
+    const probes = new Map<KubeObject, CompiledVap>();
+    const problems: DocumentProblem[] = [];
+    const exceptions: KubeObject[] = [];
+    documents.forEach((ex, index) => {
+      if (ex.kind !== "PolicyException") return;
+      exceptions.push(ex);
+      const conditions = get(ex, "spec", "matchConditions") as unknown[] | undefined;
+      if (!ex.apiVersion?.startsWith("policies.kyverno.io/") || !conditions?.length) return;
+      const name = `exception-${ex.metadata?.name}`;
+      const policy = {
+        apiVersion: VAP_API,
+        kind: "ValidatingAdmissionPolicy",
+        metadata: { name },
+        spec: { matchConditions: conditions, validations: [{ expression: "false" }] },
+      };
+      const r = CompiledVap.compile(runtime, policy, [bindingFor(name, ["Deny"])]);
+      if (r.ok) probes.set(ex, r.vap);
+      else
+        for (const p of r.problems)
+          problems.push({ code: "compile_error", document: index, field: parseFieldPath(p.field), message: p.message });
+    });
+    return { exceptions: new Exceptions(exceptions, probes), problems };
+  }
+
+  /** The name of the first exception that exempts this policy (and rule) for the request. */
+  find(policy: string, rule: string, object: KubeObject, req: AdmissionRequest): string | undefined {
+    for (const ex of this.documents) {
+      if (ex.kind !== "PolicyException") continue;
+      const name = String(ex.metadata?.name ?? "");
+      if (ex.apiVersion?.startsWith("policies.kyverno.io/")) {
+        const refs = (get(ex, "spec", "policyRefs") as { name?: string }[] | undefined) ?? [];
+        if (refs.some((r) => r.name === policy) && this.conditionsHold(ex, req)) return name;
+      } else {
+        const entries = (get(ex, "spec", "exceptions") as { policyName?: string; ruleNames?: string[] }[] | undefined) ?? [];
+        const names = entries.some(
+          (e) =>
+            wildcardMatches(String(e.policyName ?? ""), policy) &&
+            (e.ruleNames ?? []).some((r) => [rule, rule.replace(/^autogen-(cronjob-)?/, "")].some((x) => wildcardMatches(r, x))),
+        );
+        if (names && blockMatches(get(ex, "spec", "match"), object, req)) return name;
+      }
+    }
+    return undefined;
+  }
+
+  private conditionsHold(ex: KubeObject, req: AdmissionRequest): boolean {
+    const conditions = get(ex, "spec", "matchConditions") as unknown[] | undefined;
+    if (!conditions?.length) return true;
+    return this.probes.get(ex)?.evaluate(req).kind === "deny";
+  }
+}

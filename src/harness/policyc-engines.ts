@@ -1,0 +1,132 @@
+/**
+ * The engines a policyc case runs on, composed from what the build emitted: each engine gets the
+ * documents of its target (and the reference engine the lowered IR), prepared once per run. A
+ * document an engine rejects is policyc's bug (`generated_code_error`, exit 3), naming the policy.
+ */
+import { toGatekeeperReview } from "../backends/index.js";
+import type { CompiledPolicy } from "../build/index.js";
+import type { CelRuntime } from "../engines/cel/index.js";
+import { GatekeeperEngine, type GatekeeperDocuments } from "../engines/gatekeeper/index.js";
+import { KubernetesEngine } from "../engines/kubernetes/index.js";
+import { KyvernoEngine } from "../engines/kyverno/index.js";
+import type { CompileStats, RegoCompiler } from "../engines/opa/index.js";
+import { ReferenceEngine } from "../engines/reference/index.js";
+import type { DocumentProblem, Verdict } from "../engines/verdict.js";
+import { instanceName, type Instance, type Issue, type TargetName } from "../ir/index.js";
+import type { AdmissionRequest, KubeObject } from "../kube/index.js";
+import type { EngineName } from "./report.js";
+
+/** One engine's answer for a case: its verdict, or the target the policy opted out of. */
+export type EngineAnswer =
+  { readonly engine: EngineName; readonly verdict: Verdict } | { readonly engine: EngineName; readonly optedOut: string };
+
+export interface PolicycEngines {
+  readonly names: readonly EngineName[];
+  evaluate(policy: CompiledPolicy, instance: Instance, req: AdmissionRequest): EngineAnswer[];
+  /** Frees compiled policies in the CEL runtime (long runs such as the fuzzer). */
+  release(): void;
+}
+
+export interface PolicycEngineContext {
+  /** Needed for `gatekeeper`. */
+  readonly compiler?: RegoCompiler;
+  readonly cacheDir?: string | undefined;
+  /** Needed for `kyverno` and `kubernetes`. */
+  readonly runtime?: CelRuntime;
+}
+
+/** The target whose documents an engine reads. */
+const TARGET_OF: Record<Exclude<EngineName, "reference">, TargetName> = {
+  gatekeeper: "gatekeeper",
+  kyverno: "kyverno",
+  kubernetes: "kubernetes",
+};
+
+/** A target's documents of every policy, with which policy each came from. */
+function documentsOf(policies: readonly CompiledPolicy[], target: "gatekeeper" | "kyverno" | "kubernetes") {
+  const documents: KubeObject[] = [];
+  const owners: CompiledPolicy[] = [];
+  for (const p of policies) {
+    for (const out of p.outputs) {
+      if (out.target !== target) continue;
+      for (const d of out.documents) {
+        documents.push(d as unknown as KubeObject);
+        owners.push(p);
+      }
+    }
+  }
+  return { documents, owners };
+}
+
+/** policyc generated a document its engine rejects: policyc's bug (exit 3), naming the policy. */
+function generatedCodeIssue(p: CompiledPolicy | undefined, engine: EngineName, problem: DocumentProblem): Issue {
+  const language = engine === "gatekeeper" ? "Rego" : "CEL";
+  const where = problem.field.length ? ` at ${problem.field.join(".")}` : "";
+  return {
+    code: "generated_code_error",
+    message: `policyc generated ${language} for ${engine} that does not compile (a policyc bug; please report it)${where}: ${problem.message}`,
+    severity: "error",
+    ...(p ? { source: p.policy.source } : {}),
+    path: [],
+  };
+}
+
+/** Prepares the named engines for the policies; `internal` lists documents an engine rejected. */
+export async function preparePolicycEngines(
+  policies: readonly CompiledPolicy[],
+  names: readonly EngineName[],
+  context: PolicycEngineContext,
+): Promise<{ engines: PolicycEngines; internal: Issue[]; stats?: CompileStats }> {
+  const internal: Issue[] = [];
+  const evaluators = new Map<EngineName, (name: string, req: AdmissionRequest) => Verdict>();
+  const releases: (() => void)[] = [];
+  let stats: CompileStats | undefined;
+  if (names.includes("gatekeeper") && context.compiler) {
+    const { documents, owners } = documentsOf(policies, "gatekeeper");
+    const set: GatekeeperDocuments = {
+      id: "policyc",
+      documents,
+      reviews: policies.filter((p) => p.policy.targets.gatekeeper.enabled).map((p) => toGatekeeperReview(p.policy)),
+    };
+    const gk = await GatekeeperEngine.prepare([set], { compiler: context.compiler, cacheDir: context.cacheDir });
+    internal.push(...gk.problems.map((p) => generatedCodeIssue(owners[p.document], "gatekeeper", p)));
+    stats = gk.engine.stats;
+    evaluators.set("gatekeeper", (name, req) => gk.engine.evaluate("policyc", name, req));
+  }
+  if (names.includes("kubernetes") && context.runtime) {
+    const { documents, owners } = documentsOf(policies, "kubernetes");
+    const k = KubernetesEngine.prepare(documents, { runtime: context.runtime });
+    internal.push(...k.problems.map((p) => generatedCodeIssue(owners[p.document], "kubernetes", p)));
+    evaluators.set("kubernetes", (name, req) => k.engine.evaluate(name, req));
+    releases.push(() => k.engine.release());
+  }
+  if (names.includes("kyverno") && context.runtime) {
+    const { documents, owners } = documentsOf(policies, "kyverno");
+    const k = KyvernoEngine.prepare(documents, { runtime: context.runtime });
+    internal.push(...k.problems.map((p) => generatedCodeIssue(owners[p.document], "kyverno", p)));
+    evaluators.set("kyverno", (name, req) => k.engine.evaluate(name, req).verdict);
+    releases.push(() => k.engine.release());
+  }
+  if (names.includes("reference")) {
+    const r = ReferenceEngine.prepare(policies.map((p) => p.policy));
+    evaluators.set("reference", (name, req) => r.evaluate(name, req));
+  }
+  const ready = names.filter((n) => evaluators.has(n));
+  const engines: PolicycEngines = {
+    names: ready,
+    evaluate(policy, instance, req) {
+      const name = instanceName(policy.policy.name, instance);
+      return ready.map((engine): EngineAnswer => {
+        if (engine !== "reference") {
+          const setting = policy.policy.targets[TARGET_OF[engine]];
+          if (!setting.enabled) return { engine, optedOut: `the policy opts out of ${TARGET_OF[engine]}: ${setting.reason}` };
+        }
+        return { engine, verdict: evaluators.get(engine)!(name, req) };
+      });
+    },
+    release() {
+      for (const r of releases) r();
+    },
+  };
+  return { engines, internal, ...(stats ? { stats } : {}) };
+}

@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { isNamespacedKind } from "./kinds.js";
+import type { DeepReadonly } from "./readonly.js";
+import type { Operation } from "./operations.js";
+
+/** A Kubernetes object as JSON. */
+export type KubeObject = Record<string, unknown> & {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    generateName?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+};
+
+/** The requesting user (authentication.k8s.io UserInfo). */
+export const userInfoSchema = z
+  .object({
+    username: z.string().optional(),
+    uid: z.string().optional(),
+    groups: z.array(z.string()).optional(),
+    extra: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .strict();
+export type UserInfo = DeepReadonly<z.infer<typeof userInfoSchema>>;
+
+/** The user of requests that name none: what a cluster admin running the tests would be. */
+export const DEFAULT_USER: UserInfo = { username: "policyc-test", groups: ["system:authenticated"] };
+
+/** An authorizer answer: `allowed` for the check described (fields left out match anything). */
+export const authorizerAnswerSchema = z
+  .object({
+    group: z.string().optional(),
+    resource: z.string().optional(),
+    subresource: z.string().optional(),
+    namespace: z.string().optional(),
+    name: z.string().optional(),
+    verb: z.string().optional(),
+    path: z.string().optional(),
+    allowed: z.boolean(),
+    reason: z.string().optional(),
+  })
+  .strict();
+export type AuthorizerAnswer = DeepReadonly<z.infer<typeof authorizerAnswerSchema>>;
+
+/** The cluster a request is admitted into: namespaces, and the objects lookups can see. */
+export interface ClusterState {
+  /** Namespace objects by name. */
+  readonly namespaces?: Readonly<Record<string, KubeObject>>;
+  /** Every other object the cluster holds (Gatekeeper inventory, params, resource lookups). */
+  readonly objects?: readonly KubeObject[];
+}
+
+/** An admission request as the engines see it: what a test case, a suite row or a manifest describes. */
+export interface AdmissionRequest {
+  readonly operation: Operation;
+  /** The object (absent on DELETE). */
+  readonly object?: KubeObject;
+  /** The existing object (UPDATE and DELETE). */
+  readonly oldObject?: KubeObject;
+  readonly userInfo?: UserInfo;
+  readonly dryRun?: boolean;
+  readonly cluster?: ClusterState;
+  readonly authorizer?: readonly AuthorizerAnswer[];
+}
+
+/** The object a request is about: `object`, or `oldObject` on DELETE. */
+export function subjectObject(req: AdmissionRequest): KubeObject | undefined {
+  return req.operation === "DELETE" ? (req.oldObject ?? req.object) : (req.object ?? req.oldObject);
+}
+
+/** Whether an object lives in a namespace (built-in kinds by table; others unless known cluster-scoped). */
+export function isNamespaced(o: KubeObject | undefined): boolean {
+  if (!o) return true;
+  return isNamespacedKind(o.apiVersion, o.kind);
+}
+
+/** The object's namespace: its own, else "default" for namespaced kinds without one, as kubectl does. */
+export function namespaceOf(o: KubeObject | undefined): string | undefined {
+  return o?.metadata?.namespace ?? (isNamespaced(o) ? "default" : undefined);
+}

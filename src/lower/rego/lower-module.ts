@@ -1,0 +1,136 @@
+import { messageWitness, type Policy, type Rule as IrRule } from "../../ir/index.js";
+import { POD_CONTROLLERS } from "../../kube/index.js";
+import { binary, call, expr, ref, v, type Definition, type Module, type Rule, type Statement, type Term } from "./ast.js";
+import { RegoBuilder, SUBJECT } from "./builder.js";
+import { fails, holds } from "./lower-condition.js";
+
+/** Rego package for a policy: Gatekeeper convention is the lowercased constraint kind. */
+export function regoPackage(p: Policy): string {
+  return p.name.replace(/-/g, "");
+}
+
+const REVIEW = ref(v("input"), "review");
+const OPERATION = ref(REVIEW, "operation");
+
+/**
+ * A policy as the Rego module of its Gatekeeper ConstraintTemplate: `violation[{"msg",
+ * "details"}]` over `input.review.object` and `input.parameters`, and exactly what it reaches.
+ * Conditions become helper functions so they can be negated; their arguments are the subject and
+ * the quantifier elements in scope.
+ */
+export function lowerRegoModule(p: Policy): Module {
+  const b = new RegoBuilder();
+  const violations = p.rules.map((r) => violation(b, r));
+  const applies = appliesRule(b, p);
+  return { package: regoPackage(p), imports: ["rego.v1"], items: [...violations, applies, ...subjectRules(p), ...b.helpers] };
+}
+
+function violation(b: RegoBuilder, r: IrRule): Rule {
+  const body: Statement[] = [expr(v("applies")), { kind: "assign", name: SUBJECT, value: v("_subject") }];
+  if (r.when) body.push(...holds(b, r.when, []));
+  const { steps } = messageWitness(r.assert, r.message);
+  const scope: string[] = [];
+  if (steps.length === 0) body.push(...fails(b, r.assert, []));
+  steps.forEach((s, i) => {
+    body.push({ kind: "some", vars: [s.variable], domain: b.lists(s.lists) });
+    scope.push(s.variable);
+    if (i === steps.length - 1) body.push(...(s.bodyHolds ? holds(b, s.body, scope) : fails(b, s.body, scope)));
+  });
+  body.push({ kind: "assign", name: "msg", value: message(b, r) });
+  const element: Term = {
+    kind: "object",
+    entries: [
+      [{ kind: "value", value: "msg" }, v("msg")],
+      [
+        { kind: "value", value: "details" },
+        {
+          kind: "object",
+          entries: [
+            [
+              { kind: "value", value: "rule" },
+              { kind: "value", value: r.name },
+            ],
+          ],
+        },
+      ],
+    ],
+  };
+  return { kind: "rule", name: "violation", head: "contains", comment: r.name, definitions: [{ value: element, body }] };
+}
+
+function message(b: RegoBuilder, r: IrRule): Term {
+  const parts = r.message.parts.map((part): Term =>
+    part.kind === "text" ? { kind: "value", value: part.text } : b.messageValue(part.value),
+  );
+  if (parts.length === 0) return { kind: "value", value: "" };
+  if (parts.length === 1 && r.message.parts[0]!.kind === "text") return parts[0]!;
+  return call("concat", { kind: "value", value: "" }, { kind: "array", items: parts });
+}
+
+/**
+ * `applies`: the review's operation matches and the policy's precondition holds. Every violation
+ * requires it, so the module holds what the policy means and nothing else.
+ */
+function appliesRule(b: RegoBuilder, p: Policy): Rule {
+  const comment = "Whether the policy applies to the review (operation and precondition); every violation requires it.";
+  const definition: Definition = p.when
+    ? { body: [expr(v("_operation_matches")), { kind: "assign", name: SUBJECT, value: v("_subject") }, ...holds(b, p.when, [])] }
+    : { body: [expr(v("_operation_matches"))], inline: true };
+  return { kind: "rule", name: "applies", head: "complete", comment, definitions: [definition] };
+}
+
+const inline = (value: Term | undefined, ...body: Statement[]): Definition => ({ ...(value ? { value } : {}), body, inline: true });
+
+function subjectRules(p: Policy): Rule[] {
+  const rules: Rule[] = [];
+  const deletes = p.match.operations.includes("DELETE");
+  const object = deletes ? v("_object") : ref(REVIEW, "object");
+  if (deletes) {
+    rules.push({
+      kind: "rule",
+      name: "_object",
+      head: "complete",
+      comment: "DELETE requests carry the object in oldObject.",
+      definitions: [
+        inline(ref(REVIEW, "oldObject"), expr(binary("==", OPERATION, { kind: "value", value: "DELETE" }))),
+        inline(ref(REVIEW, "object"), expr(binary("!=", OPERATION, { kind: "value", value: "DELETE" }))),
+        inline(ref(REVIEW, "object"), { kind: "not", term: OPERATION }),
+      ],
+    });
+  }
+  rules.push({
+    kind: "rule",
+    name: "_operation_matches",
+    head: "complete",
+    comment: "Gatekeeper audit reviews carry no operation; admission reviews must carry a matched one.",
+    definitions: [
+      inline(undefined, { kind: "not", term: OPERATION }),
+      inline(
+        undefined,
+        expr(binary("in", OPERATION, { kind: "set", items: p.match.operations.map((o) => ({ kind: "value", value: o })) })),
+      ),
+    ],
+  });
+  if (p.subject === "resource") {
+    rules.push({ kind: "rule", name: "_subject", head: "complete", definitions: [{ value: object, body: [] }] });
+    return rules;
+  }
+  const template = (path: readonly string[]): Term =>
+    path.reduce<Term>((acc, seg) => call("object.get", acc, { kind: "value", value: seg }, { kind: "value", value: {} }), object);
+  const kindIn = (kinds: readonly string[]) =>
+    expr(binary("in", ref(object, "kind"), { kind: "set", items: kinds.map((k) => ({ kind: "value", value: k })) }));
+  const cron = POD_CONTROLLERS.filter((c) => c.kind.kind === "CronJob");
+  const rest = POD_CONTROLLERS.filter((c) => c.kind.kind !== "CronJob");
+  rules.push({
+    kind: "rule",
+    name: "_subject",
+    head: "complete",
+    comment: "The pod the rules read: the Pod itself, or the pod template of a controller.",
+    definitions: [
+      inline(object, expr(binary("==", ref(object, "kind"), { kind: "value", value: "Pod" }))),
+      inline(template(rest[0]!.template), kindIn(rest.map((c) => c.kind.kind))),
+      inline(template(cron[0]!.template), kindIn(cron.map((c) => c.kind.kind))),
+    ],
+  });
+  return rules;
+}

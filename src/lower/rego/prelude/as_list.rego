@@ -1,0 +1,3 @@
+_as_list(x) := x if is_array(x)
+
+_as_list(x) := [x] if not is_array(x)

@@ -1,0 +1,74 @@
+import type { Definition, Module, Rule, Statement, Term } from "./ast.js";
+import { regoSelect, regoString, regoValue } from "./escape.js";
+import { PRELUDES } from "./prelude.generated.js";
+
+/**
+ * Prints a Rego module: `package`, imports, then each rule (or prelude) separated by a blank
+ * line, tabs for indentation. The output parses as Rego v1, and as v0 with `import rego.v1`.
+ */
+export function printRego(m: Module): string {
+  const blocks = [`package ${m.package}`, m.imports.map((i) => `import ${i}`).join("\n")];
+  for (const item of m.items) blocks.push(item.kind === "prelude" ? PRELUDES[item.name].trimEnd() : printRule(item));
+  return blocks.filter((b) => b !== "").join("\n\n") + "\n";
+}
+
+function printRule(r: Rule): string {
+  const head = r.args ? `${r.name}(${r.args.join(", ")})` : r.name;
+  const lines = r.comment ? [`# ${r.comment}`] : [];
+  if (r.definitions.length === 0) lines.push(`${head} if false`);
+  for (const d of r.definitions) lines.push(printDefinition(head, r.head, d));
+  return lines.join("\n");
+}
+
+function printDefinition(name: string, kind: Rule["head"], d: Definition): string {
+  const head = d.value === undefined ? name : `${name} ${kind === "contains" ? "contains" : ":="} ${printTerm(d.value)}`;
+  const tail = d.else !== undefined ? ` else := ${printTerm(d.else)}` : "";
+  if (d.body.length === 0) return head + tail;
+  if (d.inline && d.body.length === 1) return `${head} if ${printStatement(d.body[0]!)}${tail}`;
+  return [`${head} if {`, ...d.body.map((s) => `\t${printStatement(s)}`), `}${tail}`].join("\n");
+}
+
+export function printStatement(s: Statement): string {
+  switch (s.kind) {
+    case "expr":
+      return printTerm(s.term);
+    case "not":
+      return `not ${printTerm(s.term)}`;
+    case "assign":
+      return `${s.name} := ${printTerm(s.value)}`;
+    case "unify":
+      return `${printTerm(s.left)} = ${printTerm(s.right)}`;
+    case "some":
+      return `some ${s.vars.join(", ")} in ${printTerm(s.domain)}`;
+  }
+}
+
+export function printTerm(t: Term): string {
+  switch (t.kind) {
+    case "var":
+      return t.name;
+    case "wildcard":
+      return "_";
+    case "value":
+      return regoValue(t.value);
+    case "ref":
+      return printOperand(t.base) + t.path.map((s) => (s.kind === "field" ? regoSelect(s.name) : `[${printTerm(s.term)}]`)).join("");
+    case "call":
+      return `${t.fn}(${t.args.map(printTerm).join(", ")})`;
+    case "binary":
+      return `${printOperand(t.left)} ${t.op} ${printOperand(t.right)}`;
+    case "array":
+      return `[${t.items.map(printTerm).join(", ")}]`;
+    case "set":
+      return `{${t.items.map(printTerm).join(", ")}}`;
+    case "object":
+      return `{${t.entries.map(([k, x]) => `${printTerm(k)}: ${printTerm(x)}`).join(", ")}}`;
+  }
+}
+
+/** A term inside a larger one: a nested comparison or arithmetic gets parentheses. */
+function printOperand(t: Term): string {
+  return t.kind === "binary" ? `(${printTerm(t)})` : printTerm(t);
+}
+
+export { regoString };
