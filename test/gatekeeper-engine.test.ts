@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { constraintMatches, GatekeeperEngine, readTemplate, type ConstraintMatch } from "../src/engines/gatekeeper/index.js";
 import { compileWithCache, discoverRegoCompiler } from "../src/engines/opa/index.js";
-import type { Verdict } from "../src/engines/verdict.js";
+import type { Verdict } from "../src/engines/verdict/index.js";
 import type { AdmissionRequest, KubeObject } from "../src/kube/index.js";
 import { tempDir } from "./support/helpers.js";
 

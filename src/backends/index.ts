@@ -1,10 +1,10 @@
 import type { Policy, TargetName } from "../ir/index.js";
-import type { TargetOutput } from "./document.js";
+import type { TargetOutput } from "./document/index.js";
 import { toGatekeeper } from "./gatekeeper/index.js";
 import { toValidatingAdmissionPolicies } from "./kubernetes/index.js";
 import { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
 
-export * from "./document.js";
+export * from "./document/index.js";
 export { toGatekeeper, constraintKind, toGatekeeperReview, type ReviewCompanion } from "./gatekeeper/index.js";
 export { toValidatingAdmissionPolicies } from "./kubernetes/index.js";
 export { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";

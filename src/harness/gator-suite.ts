@@ -6,11 +6,9 @@
  * CLI" (verify): `violations` is `yes` (at least one), `no` (none) or a count; `message` is an
  * unanchored regular expression (RE2) that the counted violations' messages must match.
  */
+import { GatekeeperEngine, messagesOf, type CompileStats, type GatekeeperDocuments, type RegoCompiler } from "../engines/index.js";
 import path from "node:path";
 import { RE2JS } from "re2js";
-import { GatekeeperEngine, type GatekeeperDocuments } from "../engines/gatekeeper/index.js";
-import type { CompileStats, RegoCompiler } from "../engines/opa/index.js";
-import { messagesOf } from "../engines/verdict.js";
 import type { Issue } from "../ir/index.js";
 import type { AdmissionRequest, KubeObject, Operation } from "../kube/index.js";
 import { fieldIssue, positionInString, readFixtures, type Fixture } from "./fixtures.js";

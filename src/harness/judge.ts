@@ -3,7 +3,7 @@
  * against each other. A case fails when an engine's answer differs from the expectation, and also
  * when the engines disagree.
  */
-import { messagesOf, type Verdict } from "../engines/verdict.js";
+import { messagesOf, type Verdict } from "../engines/index.js";
 import type { TestCase } from "../sdk/index.js";
 import type { EngineAnswer } from "./policyc-engines.js";
 import type { PolicycCase, ResolvedRequest } from "./policyc-cases.js";

@@ -12,11 +12,18 @@
  * take every response of the policy. Stricter than the Kyverno CLI: a row expecting `fail` for a
  * resource no rule applied to fails.
  */
+import {
+  KubernetesEngine,
+  KyvernoEngine,
+  messagesOf,
+  qualifiedName,
+  skip,
+  type CelRuntime,
+  type DocumentProblem,
+  type KyvernoRuleResult,
+  type Verdict,
+} from "../engines/index.js";
 import path from "node:path";
-import type { CelRuntime } from "../engines/cel/index.js";
-import { KubernetesEngine } from "../engines/kubernetes/index.js";
-import { KyvernoEngine, qualifiedName, type KyvernoRuleResult } from "../engines/kyverno/index.js";
-import { messagesOf, skip, type DocumentProblem, type Verdict } from "../engines/verdict.js";
 import type { Issue } from "../ir/index.js";
 import type { AdmissionRequest, KubeObject, Operation } from "../kube/index.js";
 import { fieldIssue, readFixtures, type Fixture } from "./fixtures.js";

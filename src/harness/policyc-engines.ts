@@ -3,15 +3,20 @@
  * documents of its target (and the reference engine the lowered IR), prepared once per run. A
  * document an engine rejects is policyc's bug (`generated_code_error`, exit 3), naming the policy.
  */
+import {
+  GatekeeperEngine,
+  KubernetesEngine,
+  KyvernoEngine,
+  ReferenceEngine,
+  type CelRuntime,
+  type CompileStats,
+  type DocumentProblem,
+  type GatekeeperDocuments,
+  type RegoCompiler,
+  type Verdict,
+} from "../engines/index.js";
 import { toGatekeeperReview } from "../backends/index.js";
 import type { CompiledPolicy } from "../build/index.js";
-import type { CelRuntime } from "../engines/cel/index.js";
-import { GatekeeperEngine, type GatekeeperDocuments } from "../engines/gatekeeper/index.js";
-import { KubernetesEngine } from "../engines/kubernetes/index.js";
-import { KyvernoEngine } from "../engines/kyverno/index.js";
-import type { CompileStats, RegoCompiler } from "../engines/opa/index.js";
-import { ReferenceEngine } from "../engines/reference/index.js";
-import type { DocumentProblem, Verdict } from "../engines/verdict.js";
 import { instanceName, type Instance, type Issue, type TargetName } from "../ir/index.js";
 import type { AdmissionRequest, KubeObject } from "../kube/index.js";
 import type { EngineName } from "./report.js";

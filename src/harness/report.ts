@@ -1,6 +1,6 @@
 /** The one report shape every suite produces (policyc cases, gator suites, Kyverno CLI suites). */
+import { type ErrorCode, type SkipCode } from "../engines/index.js";
 import type { SourceLocation } from "../ir/index.js";
-import type { ErrorCode, SkipCode } from "../engines/verdict.js";
 
 export type EngineName = "gatekeeper" | "kyverno" | "kubernetes" | "reference";
 export const ENGINE_NAMES: readonly EngineName[] = ["kyverno", "kubernetes", "gatekeeper", "reference"];

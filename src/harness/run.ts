@@ -2,13 +2,11 @@
  * `policyc test`: policyc's own cases on every selected engine, and existing suites (gator) as
  * they are. Produces one Report; the CLI and policyc/testing render it.
  */
+import { CelRuntime, EngineMissingError, discoverRegoCompiler, type RegoCompiler } from "../engines/index.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildPolicies, type CompiledPolicy } from "../build/index.js";
-import { CelRuntime } from "../engines/cel/index.js";
-import { EngineMissingError } from "../engines/locate.js";
-import { discoverRegoCompiler, type RegoCompiler } from "../engines/opa/index.js";
 import { TARGET_NAMES, type Issue } from "../ir/index.js";
 import { findPolicyFiles, locateIssues } from "../load/index.js";
 import { findFiles, readFixtures } from "./fixtures.js";

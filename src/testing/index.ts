@@ -7,10 +7,9 @@
  *   expect(await evaluate(policy, "fixtures/pod-privileged.yaml")).toDeny(/privileged/);
  */
 import path from "node:path";
+import { CelRuntime, messagesOf, type Verdict } from "../engines/index.js";
 import { compilePolicy, type TargetOutput } from "../backends/index.js";
 import type { CompiledPolicy } from "../build/index.js";
-import { CelRuntime } from "../engines/cel/index.js";
-import { messagesOf, type Verdict } from "../engines/verdict.js";
 import { formatIssue, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
 import type { KubeObject } from "../kube/index.js";
 import {

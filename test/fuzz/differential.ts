@@ -9,7 +9,7 @@ import type { CompiledPolicy } from "../../src/build/index.js";
 import type { CelRuntime } from "../../src/engines/cel/index.js";
 import { readTemplate, templateUnit } from "../../src/engines/gatekeeper/index.js";
 import { compileWithCache, type RegoCompiler } from "../../src/engines/opa/index.js";
-import type { Verdict } from "../../src/engines/verdict.js";
+import type { Verdict } from "../../src/engines/verdict/index.js";
 import { actualOf, preparePolicycEngines, type EngineAnswer, type PolicycEngines } from "../../src/harness/index.js";
 import { lowerPolicy, printPolicy, TARGET_NAMES, type Policy } from "../../src/ir/index.js";
 import type { KubeObject } from "../../src/kube/index.js";

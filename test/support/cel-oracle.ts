@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { CelResponse } from "../../src/engines/cel/index.js";
-import { locateEngines } from "../../src/engines/locate.js";
+import { locateEngines } from "../../src/engines/wasm/index.js";
 import { tempDir } from "./helpers.js";
 
 /** The same Go code as the in-process CEL engine, built natively: answers a list of requests. */

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { locateEngines } from "../../src/engines/locate.js";
+import { locateEngines } from "../../src/engines/wasm/index.js";
 import { tempDir } from "./helpers.js";
 
 /**

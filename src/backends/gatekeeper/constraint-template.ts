@@ -1,6 +1,6 @@
 import { instanceName, type Enforcement, type Policy } from "../../ir/index.js";
 import { printRegoModule } from "../../lower/rego/index.js";
-import { MANAGED_BY, type Document } from "../document.js";
+import { MANAGED_BY, type Document } from "../document/index.js";
 
 const ACTIONS: Record<Enforcement, string> = { enforce: "deny", audit: "dryrun", warn: "warn" };
 

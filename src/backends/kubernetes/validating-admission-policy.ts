@@ -1,6 +1,6 @@
 import { instanceName, type Enforcement, type Policy } from "../../ir/index.js";
 import { celSpecFields, lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
-import { MANAGED_BY, type Document } from "../document.js";
+import { MANAGED_BY, type Document } from "../document/index.js";
 
 const ACTIONS: Record<Enforcement, string[]> = { enforce: ["Deny"], audit: ["Audit"], warn: ["Warn"] };
 

@@ -1,6 +1,6 @@
 import { instanceName, type KindRef, type Policy } from "../../ir/index.js";
 import { lowerToCel, toSelector } from "../../lower/cel/index.js";
-import { MANAGED_BY, type Document } from "../document.js";
+import { MANAGED_BY, type Document } from "../document/index.js";
 import { kyvernoAnnotations } from "./annotations.js";
 
 const kindName = (k: KindRef) => (k.group === "" ? `${k.version}/${k.kind}` : `${k.group}/${k.version}/${k.kind}`);

@@ -5,7 +5,7 @@
  * its decisions into a verdict.
  */
 import { DEFAULT_USER, groupVersionOf, resourceOf, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
-import { failure, skip, type Verdict } from "../verdict.js";
+import { failure, skip, type Verdict } from "../verdict/index.js";
 import type { CelProblem, CelRuntime } from "./runtime.js";
 
 /** The admission input for the Go side: kind, resource, name, namespace, objects, user, cluster. */

@@ -4,8 +4,8 @@
  * in-process. Loaded once per process; JSON requests go through the module's linear memory.
  */
 import { readFileSync } from "node:fs";
-import { EngineMissingError, locateEngines } from "../locate.js";
-import { loadWasi } from "../wasi.js";
+import { EngineMissingError, locateEngines } from "../wasm/index.js";
+import { loadWasi } from "../wasm/index.js";
 
 export interface CelProblem {
   readonly field: string;

@@ -5,7 +5,7 @@
  */
 import { isNamespaced, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
 import { compileWithCache, RegoMemoryError, RegoPolicy, RegoTimeoutError, type CompileStats, type RegoCompiler } from "../opa/index.js";
-import { failure, skip, type DocumentProblem, type Verdict, type Violation } from "../verdict.js";
+import { failure, skip, type DocumentProblem, type Verdict, type Violation } from "../verdict/index.js";
 import { expand, isExpansionTemplate } from "./expansion.js";
 import { constraintMatches } from "./match.js";
 import { gatekeeperReview, inventoryOf } from "./review.js";

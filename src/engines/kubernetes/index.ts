@@ -4,8 +4,8 @@
  */
 import type { KubeObject, AdmissionRequest } from "../../kube/index.js";
 import { CompiledVap, type CelRuntime } from "../cel/index.js";
-import { parseFieldPath } from "../field-path.js";
-import { failure, type DocumentProblem, type Verdict } from "../verdict.js";
+import { parseFieldPath } from "../verdict/index.js";
+import { failure, type DocumentProblem, type Verdict } from "../verdict/index.js";
 
 export interface KubernetesContext {
   readonly runtime: CelRuntime;

@@ -4,7 +4,7 @@
  * (pkg/cel/autogen for ValidatingPolicy, pkg/autogen/v1 for ClusterPolicy rules); the behaviour
  * is Kyverno's, the code is policyc's.
  */
-import type { KubeObject } from "../../kube/index.js";
+import { BUILTIN_KINDS, POD_CONTROLLERS, type KubeObject } from "../../kube/index.js";
 import type { PolicySpec } from "./validating-policy.js";
 
 /** A controller ValidatingPolicy autogen covers: its resource rule and which rewriting applies. */
@@ -16,14 +16,14 @@ interface VpTarget {
   readonly rewrite: "defaults" | "cronjobs";
 }
 
-const VP_TARGETS: readonly VpTarget[] = [
-  { resource: "daemonsets", group: "apps", version: "v1", kind: "DaemonSet", rewrite: "defaults" },
-  { resource: "deployments", group: "apps", version: "v1", kind: "Deployment", rewrite: "defaults" },
-  { resource: "replicasets", group: "apps", version: "v1", kind: "ReplicaSet", rewrite: "defaults" },
-  { resource: "statefulsets", group: "apps", version: "v1", kind: "StatefulSet", rewrite: "defaults" },
-  { resource: "jobs", group: "batch", version: "v1", kind: "Job", rewrite: "defaults" },
-  { resource: "cronjobs", group: "batch", version: "v1", kind: "CronJob", rewrite: "cronjobs" },
-];
+/** ValidatingPolicy autogen covers the same controllers as policyc's pod policies. */
+const VP_TARGETS: readonly VpTarget[] = POD_CONTROLLERS.map(({ kind: k }) => ({
+  resource: k.resource,
+  group: k.group,
+  version: k.version,
+  kind: k.kind,
+  rewrite: k.kind === BUILTIN_KINDS.CronJob.kind ? "cronjobs" : "defaults",
+}));
 
 /** Where the pod's `spec` and `metadata` sit in each kind of controller. */
 const TEMPLATE_PATHS = {
@@ -149,15 +149,10 @@ function replaceUnprotected(text: string, from: string, to: string): string {
 /* ClusterPolicy (kyverno.io/v1) rules with validate.cel. */
 
 /** The controllers ClusterPolicy autogen covers when the annotation does not narrow them. */
-export const CLUSTER_POLICY_CONTROLLERS = [
-  "DaemonSet",
-  "Deployment",
-  "Job",
-  "StatefulSet",
-  "ReplicaSet",
-  "ReplicationController",
-  "CronJob",
-] as const;
+export const CLUSTER_POLICY_CONTROLLERS: readonly string[] = [
+  ...POD_CONTROLLERS.map((c) => c.kind.kind),
+  BUILTIN_KINDS.ReplicationController.kind,
+];
 export const AUTOGEN_ANNOTATION = "pod-policies.kyverno.io/autogen-controllers";
 
 interface ResourceDescription {
@@ -264,7 +259,7 @@ export function clusterPolicyRuleAutogen(rule: Record<string, unknown>, controll
   const excludeKinds = blocksOf(rule.exclude).flatMap((d) => (d.kinds ?? []).map(kindName));
   if (!matchKinds.includes("Pod") || (excludeKinds.length > 0 && !excludeKinds.includes("Pod"))) return [];
   const out: AutogenRule[] = [];
-  const regular = controllers.filter((c) => c !== "CronJob" && (CLUSTER_POLICY_CONTROLLERS as readonly string[]).includes(c)).sort();
+  const regular = controllers.filter((c) => c !== "CronJob" && CLUSTER_POLICY_CONTROLLERS.includes(c)).sort();
   const base = (kinds: readonly string[]) => ({
     ...rule,
     match: withKinds(rule.match, kinds, true, false),

@@ -6,8 +6,8 @@
  */
 import type { AdmissionRequest, KubeObject } from "../../kube/index.js";
 import { CompiledVap, type CelProblem, type CelRuntime } from "../cel/index.js";
-import { parseFieldPath } from "../field-path.js";
-import { failure, skip, type DocumentProblem, type Verdict } from "../verdict.js";
+import { parseFieldPath } from "../verdict/index.js";
+import { failure, skip, type DocumentProblem, type Verdict } from "../verdict/index.js";
 import { clusterPolicyControllers, clusterPolicyRuleAutogen } from "./autogen.js";
 import { blockMatches } from "./match.js";
 import { bindingFor, VAP_API } from "./validating-policy.js";

@@ -9,8 +9,8 @@
  */
 import type { AdmissionRequest, KubeObject } from "../../kube/index.js";
 import { CompiledVap, type CelRuntime } from "../cel/index.js";
-import { parseFieldPath } from "../field-path.js";
-import type { DocumentProblem } from "../verdict.js";
+import { parseFieldPath } from "../verdict/index.js";
+import type { DocumentProblem } from "../verdict/index.js";
 import { blockMatches, wildcardMatches } from "./match.js";
 import { bindingFor, VAP_API } from "./validating-policy.js";
 

@@ -8,8 +8,8 @@
  */
 import { subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
 import { CompiledVap, type CelRuntime } from "../cel/index.js";
-import { parseFieldPath } from "../field-path.js";
-import { failure, skip, type DocumentProblem, type Verdict } from "../verdict.js";
+import { parseFieldPath } from "../verdict/index.js";
+import { failure, skip, type DocumentProblem, type Verdict } from "../verdict/index.js";
 import { validatingPolicyAutogen } from "./autogen.js";
 import { clusterPolicyUnits, type RuleUnit } from "./cluster-policy.js";
 import { Exceptions } from "./exceptions.js";

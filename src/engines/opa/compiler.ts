@@ -6,8 +6,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { parseTar } from "nanotar";
-import { EngineMissingError, locateEngines } from "../locate.js";
-import { loadWasi } from "../wasi.js";
+import { EngineMissingError, locateEngines } from "../wasm/index.js";
+import { loadWasi } from "../wasm/index.js";
 
 /** One Rego module. `path` names it in compile errors. */
 export interface RegoModule {

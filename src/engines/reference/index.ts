@@ -4,7 +4,7 @@
  */
 import { instanceName, type Policy } from "../../ir/index.js";
 import { namespaceLabels, subjectObject, type AdmissionRequest } from "../../kube/index.js";
-import { failure, skip, type Verdict } from "../verdict.js";
+import { failure, skip, type Verdict } from "../verdict/index.js";
 import { evaluatePolicy, type RuleVerdict } from "./evaluate.js";
 import { policyMatches } from "./match.js";
 

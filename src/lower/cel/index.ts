@@ -10,4 +10,4 @@ export {
 export { printCel, celValueOf, type CelContext } from "./print-expr.js";
 export { printCelMessage, staticMessage } from "./print-message.js";
 export { celString, celValue } from "./escape.js";
-export { toMatchConstraints, toSelector, NAMESPACE_NAME_LABEL } from "./match.js";
+export { toMatchConstraints, toSelector } from "./match.js";

@@ -1,7 +1,5 @@
-import { type LabelSelector, type Policy } from "../../ir/index.js";
-
-/** The namespace name label every namespace carries (Kubernetes 1.22+). */
-export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+import type { Policy } from "../../ir/index.js";
+import { NAMESPACE_NAME_LABEL, type LabelSelector } from "../../kube/index.js";
 
 export interface ResourceRule {
   apiGroups: string[];

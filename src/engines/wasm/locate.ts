@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Root of the policyc package (the folder holding package.json), from src/ or dist/. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /** The command that builds the engines, quoted in every "engine missing" error. */
 export const SETUP_COMMAND = "npm run setup:engines";

@@ -1,0 +1,19 @@
+/**
+ * The engines, for the layers above (harness, testing, cli). Each engine reads documents (the
+ * reference engine, the IR) and answers one Verdict; the OPA and CEL runtimes are what they run on.
+ */
+export * from "./verdict/index.js";
+export { locateEngines, EngineMissingError, type Engines } from "./wasm/index.js";
+export { discoverRegoCompiler, compileWithCache, type RegoCompiler, type CompileStats, type CompileUnit } from "./opa/index.js";
+export { CelRuntime, admissionInput } from "./cel/index.js";
+export {
+  GatekeeperEngine,
+  readTemplate,
+  templateUnit,
+  gatekeeperReview,
+  type GatekeeperDocuments,
+  type GatekeeperProblem,
+} from "./gatekeeper/index.js";
+export { KubernetesEngine } from "./kubernetes/index.js";
+export { KyvernoEngine, qualifiedName, type KyvernoResult, type KyvernoRuleResult } from "./kyverno/index.js";
+export { ReferenceEngine } from "./reference/index.js";
