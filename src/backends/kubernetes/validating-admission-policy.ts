@@ -5,6 +5,20 @@ import { MANAGED_BY, type Document } from "../document/index.js";
 const ACTIONS: Record<Enforcement, string[]> = { enforce: ["Deny"], audit: ["Audit"], warn: ["Warn"] };
 
 /**
+ * The policy's title, description, category and severity, as the other targets carry them
+ * (Kyverno: `policies.kyverno.io/*`, Gatekeeper: `metadata.gatekeeper.sh/*`). Kubernetes has no
+ * convention of its own for these, so the keys are policyc's.
+ */
+function annotationsOf(p: Policy): Record<string, string> {
+  const a: Record<string, string> = {};
+  if (p.title) a["policyc/title"] = p.title;
+  if (p.category) a["policyc/category"] = p.category;
+  if (p.severity) a["policyc/severity"] = p.severity;
+  if (p.description) a["policyc/description"] = p.description;
+  return a;
+}
+
+/**
  * Kubernetes `ValidatingAdmissionPolicy` + `ValidatingAdmissionPolicyBinding`
  * (admissionregistration.k8s.io/v1), one pair per instance. Parameters are inlined rather than
  * passed through `paramKind`: a paramKind needs a CRD or ConfigMap of the user's in the cluster,
@@ -18,7 +32,7 @@ export function toValidatingAdmissionPolicies(p: Policy): Document[] {
     const policy: Document = {
       apiVersion: "admissionregistration.k8s.io/v1",
       kind: "ValidatingAdmissionPolicy",
-      metadata: { name, labels: { ...MANAGED_BY }, ...(p.title ? { annotations: { "policyc.dev/title": p.title } } : {}) },
+      metadata: { name, labels: { ...MANAGED_BY }, ...(Object.keys(annotationsOf(p)).length ? { annotations: annotationsOf(p) } : {}) },
       spec: {
         failurePolicy: "Fail",
         matchConstraints: toMatchConstraints(p),

@@ -44,7 +44,7 @@ export function toClusterPolicies(p: Policy): Document[] {
               ...(cel.variables.length ? { variables: cel.variables } : {}),
               expressions: [
                 {
-                  expression: cel.matchConditions.length ? `!(${cel.matchConditions[0]!.expression}) || (${v.expression})` : v.expression,
+                  expression: cel.preconditionNegated ? `${cel.preconditionNegated} || (${v.expression})` : v.expression,
                   message: v.message,
                   ...(v.messageExpression ? { messageExpression: v.messageExpression } : {}),
                 },

@@ -1,8 +1,8 @@
-import type { Instance, Policy } from "../../ir/index.js";
+import { messageWitness, walkPolicy, type Expr, type FieldRef, type Instance, type Policy } from "../../ir/index.js";
 import { POD_CONTROLLERS } from "../../kube/index.js";
 import { celOptionalSelect } from "./escape.js";
 import { printCelMessage, staticMessage } from "./print-message.js";
-import { printCel, type CelContext } from "./print-expr.js";
+import { celList, listKey, printCel, printNegated, type CelContext } from "./print-expr.js";
 
 export interface CelVariable {
   readonly name: string;
@@ -20,6 +20,8 @@ export interface CelValidation {
 export interface CelPolicy {
   readonly variables: readonly CelVariable[];
   readonly matchConditions: readonly CelVariable[];
+  /** The policy-wide precondition negated, for targets without match conditions (legacy ClusterPolicy). */
+  readonly preconditionNegated?: string;
   readonly validations: readonly CelValidation[];
 }
 
@@ -46,6 +48,67 @@ export function podSubjectExpression(p: Policy): string {
 
 export const POD_VARIABLE = "pod";
 
+/** Names a variable may not take: CEL's reserved words and the variables policyc defines itself. */
+const TAKEN = new Set([
+  "pod",
+  "object",
+  "oldObject",
+  "request",
+  "params",
+  "namespaceObject",
+  "authorizer",
+  "variables",
+  "in",
+  "as",
+  "if",
+  "else",
+  "true",
+  "false",
+  "null",
+]);
+
+/**
+ * The lists the rules read from the subject, each bound once as a variable: one per list field
+ * (`containers`), one per concatenation (`allContainers` = containers + initContainers +
+ * ephemeralContainers). Rules and messages then read `variables.<name>` instead of repeating the
+ * expression. Element-rooted lists stay inline: a variable cannot see a loop's element.
+ */
+function listVariables(p: Policy, ctx: CelContext): { variables: CelVariable[]; lists: Map<string, string> } {
+  const groups: FieldRef[][] = [];
+  const add = (lists: readonly FieldRef[]) => {
+    const key = listKey(lists);
+    if (key && !groups.some((g) => listKey(g) === key)) groups.push([...lists]);
+  };
+  const visit = (e: Expr) => {
+    if (e.kind === "quantifier" || e.kind === "count") add(e.lists);
+  };
+  walkPolicy({ ...p, when: undefined } as Policy, visit);
+  for (const r of p.rules) for (const s of messageWitness(r.assert, r.message).steps) add(s.lists);
+  const variables: CelVariable[] = [];
+  const lists = new Map<string, string>();
+  const used = new Set<string>();
+  const fresh = (wanted: string) => {
+    const base = wanted.replace(/[^A-Za-z0-9_]/g, "_").replace(/^[^A-Za-z_]/, "_$&");
+    let name = base;
+    for (let i = 2; TAKEN.has(name) || used.has(name); i++) name = `${base}${i}`;
+    used.add(name);
+    return name;
+  };
+  const bind = (lists_: readonly FieldRef[], name: string, expression: string) => {
+    variables.push({ name, expression });
+    lists.set(listKey(lists_)!, `variables.${name}`);
+  };
+  for (const group of groups) {
+    for (const l of group) if (!lists.has(listKey([l])!)) bind([l], fresh(l.path.at(-1) ?? "items"), celList(l, ctx));
+    if (group.length === 1) continue;
+    const names = group.map((l) => l.path.at(-1) ?? "items");
+    const all = names.length === 3 && names[0] === "containers" && names[1] === "initContainers" && names[2] === "ephemeralContainers";
+    const name = fresh(all ? "allContainers" : names.map((n, i) => (i === 0 ? n : n.charAt(0).toUpperCase() + n.slice(1))).join("And"));
+    bind(group, name, group.map((l) => lists.get(listKey([l])!)!).join(" + "));
+  }
+  return { variables, lists };
+}
+
 /** Lowers one instance of a policy to CEL. */
 export function lowerToCel(p: Policy, instance: Instance): CelPolicy {
   const variables: CelVariable[] = [];
@@ -56,21 +119,26 @@ export function lowerToCel(p: Policy, instance: Instance): CelPolicy {
     subject = `variables.${POD_VARIABLE}`;
     inlineSubject = `(${podSubjectExpression(p)})`;
   }
-  const ctx: CelContext = { subject, params: instance.values };
+  const bare: CelContext = { subject, params: instance.values };
+  const { variables: listVars, lists } = listVariables(p, bare);
+  variables.push(...listVars);
+  const ctx: CelContext = { ...bare, lists };
   // matchConditions cannot read variables, so they get the subject expression inline.
-  const matchConditions = p.when ? [{ name: "when", expression: printCel(p.when, { ...ctx, subject: inlineSubject }) }] : [];
+  const whenCtx: CelContext = { subject: inlineSubject, params: instance.values };
+  const matchConditions = p.when ? [{ name: "when", expression: printCel(p.when, whenCtx) }] : [];
+  const fallback = p.title ? `${p.title}: violated` : `Policy ${p.name} is violated`;
   const validations = p.rules.map((r): CelValidation => {
     const assert = printCel(r.assert, ctx);
-    const expression = r.when ? `!(${printCel(r.when, ctx)}) || ${assert}` : assert;
+    const expression = r.when ? `${printNegated(r.when, ctx)} || ${assert}` : assert;
     const messageExpression = printCelMessage(r, ctx);
     return {
       rule: r.name,
       expression,
-      message: staticMessage(r.message, instance.values),
+      message: staticMessage(r.message, instance.values, fallback),
       ...(messageExpression ? { messageExpression } : {}),
     };
   });
-  return { variables, matchConditions, validations };
+  return { variables, matchConditions, ...(p.when ? { preconditionNegated: printNegated(p.when, { ...bare, lists }) } : {}), validations };
 }
 
 /**

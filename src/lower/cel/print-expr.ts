@@ -17,6 +17,14 @@ export interface CelContext {
   readonly subject: string;
   /** The instance's parameter values, inlined as literals. */
   readonly params: Readonly<Record<string, unknown>>;
+  /** Lists of the subject bound as variables (`listKey` → `variables.containers`); absent in matchConditions. */
+  readonly lists?: ReadonlyMap<string, string>;
+}
+
+/** The key of a list (or concatenation of lists) read from the subject, for `CelContext.lists`. */
+export function listKey(lists: readonly FieldRef[]): string | undefined {
+  if (lists.some((l) => l.scope.kind !== "subject")) return undefined;
+  return JSON.stringify(lists.map((l) => l.path));
 }
 
 const OPS: Record<CompareOp, string> = { eq: "==", lt: "<", le: "<=", gt: ">", ge: ">=" };
@@ -44,12 +52,17 @@ export function celValueOf(ref: FieldRef, ctx: CelContext): string {
  * reference evaluator and the Rego): `containers: null` must not make the expression an error.
  */
 export function celLists(lists: readonly FieldRef[], ctx: CelContext): string {
-  const parts = lists.map((l) => {
-    const o = celOptional(l, ctx);
-    const value = o.optional ? `${o.text}.orValue([])` : o.text;
-    return `(type(${value}) == list ? ${value} : [])`;
-  });
+  const bound = ctx.lists?.get(listKey(lists) ?? "");
+  if (bound) return bound;
+  const parts = lists.map((l) => ctx.lists?.get(listKey([l]) ?? "") ?? celList(l, ctx));
   return parts.length === 1 ? parts[0]! : `(${parts.join(" + ")})`;
+}
+
+/** One list field: its value when it is a list, else empty. */
+export function celList(l: FieldRef, ctx: CelContext): string {
+  const o = celOptional(l, ctx);
+  const value = o.optional ? `${o.text}.orValue([])` : o.text;
+  return `(type(${value}) == list ? ${value} : [])`;
 }
 
 function operand(o: Operand, ctx: CelContext): string {
@@ -133,10 +146,21 @@ export function printCel(e: Expr, ctx: CelContext): string {
     case "or":
       return `(${e.items.map((i) => printCel(i, ctx)).join(" || ")})`;
     case "not":
-      return `!(${printCel(e.item, ctx)})`;
+      return printNegated(e.item, ctx);
     default:
       return assertNever(e);
   }
+}
+
+/**
+ * Prints the negation of a condition without double negations: `not not x` is `x`, a negated
+ * equality with a constant is `!=` (the same for every value, missing ones included), anything
+ * else `!(…)`.
+ */
+export function printNegated(e: Expr, ctx: CelContext): string {
+  if (e.kind === "not") return printCel(e.item, ctx);
+  if (e.kind === "compare" && e.op === "eq" && e.right.kind !== "field") return `${celValueOf(e.left, ctx)} != ${operand(e.right, ctx)}`;
+  return `!(${printCel(e, ctx)})`;
 }
 
 export { celString };

@@ -1,7 +1,7 @@
 import { messageWitness, paramValue, type Message, type Rule } from "../../ir/index.js";
 
 import { celString } from "./escape.js";
-import { celLists, celOptional, printCel, type CelContext } from "./print-expr.js";
+import { celLists, celOptional, printCel, printNegated, type CelContext } from "./print-expr.js";
 import type { FieldRef } from "../../ir/index.js";
 
 /** A message value: the field, or "" when it is missing, so the message still renders. */
@@ -10,15 +10,28 @@ function celOptionalOrEmpty(ref: FieldRef, ctx: CelContext): string {
   return o.optional ? `${o.text}.orValue("")` : o.text;
 }
 
-/** The message with interpolations left as written, e.g. for a static `message` field. */
-export function staticMessage(m: Message, params: Readonly<Record<string, unknown>>): string {
-  return m.parts
-    .map((p) => {
-      if (p.kind === "text") return p.text;
-      if (p.value.kind === "param") return String(paramValue(params, p.value.path) ?? "");
-      return `{${p.value.path.join(".")}}`;
-    })
-    .join("");
+/**
+ * The message as a plain sentence, for a static `message` field: parameters inlined, values read
+ * from the object left out (the `messageExpression` carries them), and the spaces and empty
+ * quotes they leave behind tidied, first letter upper case. `fallback` when nothing is left. The
+ * API server shows it only when the messageExpression cannot be evaluated.
+ */
+export function staticMessage(m: Message, params: Readonly<Record<string, unknown>>, fallback: string): string {
+  const pieces = m.parts.map((p) =>
+    p.kind === "text" ? p.text : p.value.kind === "param" ? String(paramValue(params, p.value.path) ?? "") : undefined,
+  );
+  // A private-use character the text does not hold marks where a value was left out.
+  let hole = 0xe000;
+  while (pieces.some((x) => x?.includes(String.fromCharCode(hole)))) hole++;
+  const mark = String.fromCharCode(hole);
+  const text = pieces.map((x) => x ?? mark).join("");
+  const sentence = text
+    .replaceAll(new RegExp(`(["'\`([{<])${mark}([\\]})>"'\`])`, "g"), "")
+    .replaceAll(mark, "")
+    .replace(/[ \t]{2,}/g, " ")
+    .replace(/ ([,.;:!?])/g, "$1")
+    .replace(/^[\s,.;:]+|[\s,;:]+$/g, "");
+  return /[\p{L}\p{N}]/u.test(sentence) ? sentence.charAt(0).toUpperCase() + sentence.slice(1) : fallback;
 }
 
 /**
@@ -38,8 +51,7 @@ export function printCelMessage(rule: Rule, ctx: CelContext): string | undefined
   const { steps } = messageWitness(rule.assert, rule.message);
   let expr = text || '""';
   for (const step of [...steps].reverse()) {
-    const body = printCel(step.body, ctx);
-    const cond = step.bodyHolds ? body : `!(${body})`;
+    const cond = step.bodyHolds ? printCel(step.body, ctx) : printNegated(step.body, ctx);
     expr = `${celLists(step.lists, ctx)}.filter(${step.variable}, ${cond}).map(${step.variable}, ${expr})[0]`;
   }
   return expr;
