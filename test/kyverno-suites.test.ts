@@ -72,7 +72,7 @@ describe("Kyverno CLI tests", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "policyc-kyverno-"));
     cpSync("test/kyverno/validating-policy", dir, { recursive: true });
     const file = path.join(dir, "kyverno-test.yaml");
-    writeFileSync(file, readFileSync(file, "utf8").replace(/kind: ConfigMap\n    result: skip/, "kind: ConfigMap\n    result: fail"));
+    writeFileSync(file, readFileSync(file, "utf8").replace(/kind: ConfigMap\n {4}result: skip/, "kind: ConfigMap\n    result: fail"));
     const r = await cli(["test", dir, "--reporter", "json"]);
     expect(r.code).toBe(1);
     expect(rows(r.out).at(-1)).toMatchObject({ expected: "fail", actual: "skip", status: "fail" });

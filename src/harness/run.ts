@@ -9,7 +9,7 @@ import path from "node:path";
 import { buildPolicies, type CompiledPolicy } from "../build/index.js";
 import { TARGET_NAMES, type Issue } from "../ir/index.js";
 import { findPolicyFiles, locateIssues } from "../load/index.js";
-import { findFiles, readFixtures } from "./fixtures.js";
+import { findFiles } from "./fixtures.js";
 import { isGatorSuite, readGatorSuite, runGatorSuites, type GatorSuite } from "./gator-suite.js";
 import { judgeRequest } from "./judge.js";
 import { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";

@@ -1,7 +1,7 @@
 import type { Expr, Operand, Policy } from "./types.js";
 import { assertNever } from "./walk.js";
 
-/** A compact, readable rendering of a policy's IR, for `--debug-ir` and failing-test output. */
+/** A compact, readable rendering of a policy's IR, for the fuzzer's counterexamples and failing-test output. */
 export function printPolicy(p: Policy): string {
   const lines = [
     `policy ${p.name} (subject: ${p.subject}, enforcement: ${p.enforcement})`,

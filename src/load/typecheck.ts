@@ -2,8 +2,9 @@ import path from "node:path";
 import { issue, type Issue } from "../ir/index.js";
 
 /**
- * Type-checks policy files with the TypeScript compiler (through ts-morph), with the project's
- * tsconfig.json when there is one. `import "policyc"` is mapped to the running policyc's types.
+ * Type-checks policy files with the TypeScript compiler (through ts-morph), with fixed strict
+ * options (the project's own tsconfig.json is not read). `import "policyc"` is mapped to the
+ * running policyc's types.
  */
 export async function typecheckPolicies(files: readonly string[], cwd: string): Promise<Issue[]> {
   if (files.length === 0) return [];

@@ -1,6 +1,6 @@
 import type { Expr, FieldRef, Scalar, Scope } from "../ir/index.js";
 import { Check, toListArg, toOperand, type ParamValue } from "./check.js";
-import { fieldOf, refStateOf, STATE, type RefState } from "./ref-state.js";
+import { fieldOf, STATE, type RefState } from "./ref-state.js";
 import { callerLocation } from "./source.js";
 
 /**

@@ -20,9 +20,9 @@ declare namespace WebAssembly {
     maximum?: number;
     shared?: boolean;
   }
-  type ExportValue = ((...args: any[]) => any) | Memory | { value: unknown };
+  type ExportValue = ((...args: never[]) => unknown) | Memory | { value: unknown };
   type Exports = Record<string, ExportValue>;
-  type ImportValue = ((...args: any[]) => any) | Memory | number | { value: unknown };
+  type ImportValue = ((...args: never[]) => unknown) | Memory | number | { value: unknown };
   type ModuleImports = Record<string, ImportValue>;
   type Imports = Record<string, ModuleImports>;
   type BufferSource = ArrayBufferView | ArrayBuffer;

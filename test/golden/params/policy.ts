@@ -17,6 +17,6 @@ export default definePolicy({
       name: "registries",
       assert: (pod, params) => pod.spec.allContainers.every((c) => c.image.startsWith(params.registries).message`Image ${c.image} is not from an allowed registry`),
     },
-    { name: "container-count", assert: (pod, params) => pod.spec.containers.count().lte(5), message: "too many containers" },
+    { name: "container-count", assert: (pod) => pod.spec.containers.count().lte(5), message: "too many containers" },
   ],
 });

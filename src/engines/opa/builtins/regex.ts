@@ -66,10 +66,16 @@ function expand(template: string, s: string, span: readonly number[], names: Rea
     if (template[i + 1] === "{") {
       const close = template.indexOf("}", i + 2);
       const inner = close < 0 ? "" : template.slice(i + 2, close);
-      if (close >= 0 && /^\w+$/.test(inner)) ((name = inner), (next = close + 1));
+      if (close >= 0 && /^\w+$/.test(inner)) {
+        name = inner;
+        next = close + 1;
+      }
     } else {
       const m = /^\w+/.exec(template.slice(i + 1));
-      if (m) ((name = m[0]), (next = i + 1 + m[0].length));
+      if (m) {
+        name = m[0];
+        next = i + 1 + m[0].length;
+      }
     }
     if (name === undefined) {
       out += "$";

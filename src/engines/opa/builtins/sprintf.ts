@@ -195,9 +195,13 @@ function formatString(s: string, verb: string, spec: Spec): string | undefined {
       return pad(spec.prec !== undefined ? runes(s).slice(0, spec.prec).join("") : s, spec);
     case "q": {
       const t = spec.prec !== undefined ? runes(s).slice(0, spec.prec).join("") : s;
+      // Go's %#q: a raw (backquoted) string unless the text holds a backquote or a control character.
+      // eslint-disable-next-line no-control-regex
       if (spec.sharp && !/[`\u0000-\u0008\u000a-\u001f\u007f]/.test(t)) return pad("`" + t + "`", spec);
       let q = goQuote(t);
       if (spec.plus)
+        // Everything outside ASCII is escaped by %+q.
+        // eslint-disable-next-line no-control-regex
         q = q.replace(/[^\x00-\x7f]/gu, (c) => {
           const cp = c.codePointAt(0)!;
           return cp < 0x10000 ? "\\u" + cp.toString(16).padStart(4, "0") : "\\U" + cp.toString(16).padStart(8, "0");
@@ -251,8 +255,10 @@ export function sprintf(format: string, values: readonly RegoValue[]): string {
     const spec: Spec = { minus: false, plus: false, sharp: false, space: false, zero: false };
     for (; i < chars.length; i++) {
       const f = chars[i];
-      if (f === "-") ((spec.minus = true), (spec.zero = false));
-      else if (f === "+") spec.plus = true;
+      if (f === "-") {
+        spec.minus = true;
+        spec.zero = false;
+      } else if (f === "+") spec.plus = true;
       else if (f === "#") spec.sharp = true;
       else if (f === " ") spec.space = true;
       else if (f === "0") spec.zero = !spec.minus;

@@ -1,0 +1,166 @@
+// Compiling a ValidatingAdmissionPolicy with the API server's validator, recording each
+// expression's compile errors under its field.
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	v1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apiserver/pkg/admission/plugin/cel"
+	"k8s.io/apiserver/pkg/admission/plugin/policy/validating"
+	"k8s.io/apiserver/pkg/admission/plugin/webhook/matchconditions"
+	"k8s.io/apiserver/pkg/cel/environment"
+)
+
+type compiled struct {
+	policy    *v1.ValidatingAdmissionPolicy
+	validator validating.Validator
+	// The bindings sent with compile, decoded and defaulted once; an evaluate request may send
+	// its own instead.
+	bindings []*v1.ValidatingAdmissionPolicyBinding
+}
+
+func decodeBindings(raws []json.RawMessage) ([]*v1.ValidatingAdmissionPolicyBinding, error) {
+	out := make([]*v1.ValidatingAdmissionPolicyBinding, 0, len(raws))
+	for _, raw := range raws {
+		var b v1.ValidatingAdmissionPolicyBinding
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return nil, err
+		}
+		defaultBinding(&b)
+		out = append(out, &b)
+	}
+	return out, nil
+}
+
+var policies = map[string]*compiled{}
+
+func envSet() *environment.EnvSet {
+	return environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
+}
+
+// recordingConditions compiles conditions the way the API server's condition compiler does
+// (each expression once, nil accessors skipped) and records each compile error under its field
+// name (spec.validations[0].expression), the way the API server's validation of a policy names
+// it — so no second pass type-checks every expression again just to name its errors.
+type recordingConditions struct {
+	compiler cel.Compiler
+	format   string // the field name of accessor i: fmt.Sprintf(format, i)
+	errors   map[string]string
+}
+
+func (r *recordingConditions) CompileCondition(accessors []cel.ExpressionAccessor, options cel.OptionalVariableDeclarations, mode environment.Type) cel.ConditionEvaluator {
+	results := make([]cel.CompilationResult, len(accessors))
+	for i, a := range accessors {
+		if a == nil {
+			continue
+		}
+		results[i] = r.compiler.CompileCELExpression(a, options, mode)
+		if results[i].Error != nil {
+			r.errors[fmt.Sprintf(r.format, i)] = results[i].Error.Detail
+		}
+	}
+	return cel.NewCondition(results)
+}
+
+// compile compiles accessors through the composited compiler (which calls the recorder),
+// naming accessor i by format.
+func (r *recordingConditions) compile(c *cel.CompositedCompiler, format string, accessors []cel.ExpressionAccessor, options cel.OptionalVariableDeclarations) cel.ConditionEvaluator {
+	r.format = format
+	return c.CompileCondition(accessors, options, environment.StoredExpressions)
+}
+
+// compilePolicy mirrors the API server's compilePolicy (validating/plugin.go), which is unexported:
+// variables, match conditions, validations, audit annotations and message expressions compiled
+// in one composited environment with the policy's optional variables. Compile errors come back
+// in the order the fields appear in the policy.
+func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (validating.Validator, []problem) {
+	hasParam := policy.Spec.ParamKind != nil
+	optionalVars := cel.OptionalVariableDeclarations{HasParams: hasParam, HasAuthorizer: true}
+	expressionOptionalVars := cel.OptionalVariableDeclarations{HasParams: hasParam, HasAuthorizer: false}
+	failurePolicy := policy.Spec.FailurePolicy
+	compiler, err := cel.NewCompositedCompiler(env)
+	if err != nil {
+		return nil, []problem{{Field: "spec", Message: err.Error()}}
+	}
+	rec := &recordingConditions{compiler: compiler.Compiler, errors: map[string]string{}}
+	compiler.ConditionCompiler = rec
+	for i := range policy.Spec.Variables {
+		v := &validating.Variable{Name: policy.Spec.Variables[i].Name, Expression: policy.Spec.Variables[i].Expression}
+		if r := compiler.CompileAndStoreVariable(v, optionalVars, environment.StoredExpressions); r.Error != nil {
+			rec.errors[fmt.Sprintf("spec.variables[%d].expression", i)] = r.Error.Detail
+		}
+	}
+
+	var matcher matchconditions.Matcher
+	if n := len(policy.Spec.MatchConditions); n > 0 {
+		accessors := make([]cel.ExpressionAccessor, n)
+		for i := range policy.Spec.MatchConditions {
+			accessors[i] = (*matchconditions.MatchCondition)(&policy.Spec.MatchConditions[i])
+		}
+		matcher = matchconditions.NewMatcher(rec.compile(compiler, "spec.matchConditions[%d].expression", accessors, optionalVars), failurePolicy, "policy", "validate", policy.Name)
+	}
+	validations := make([]cel.ExpressionAccessor, len(policy.Spec.Validations))
+	messages := make([]cel.ExpressionAccessor, len(policy.Spec.Validations))
+	for i, v := range policy.Spec.Validations {
+		validations[i] = &validating.ValidationCondition{Expression: v.Expression, Message: v.Message, Reason: v.Reason}
+		if v.MessageExpression != "" {
+			messages[i] = &validating.MessageExpressionCondition{MessageExpression: v.MessageExpression}
+		}
+	}
+	annotations := make([]cel.ExpressionAccessor, len(policy.Spec.AuditAnnotations))
+	for i, a := range policy.Spec.AuditAnnotations {
+		annotations[i] = &validating.AuditAnnotationCondition{Key: a.Key, ValueExpression: a.ValueExpression}
+	}
+	validator := validating.NewValidator(
+		rec.compile(compiler, "spec.validations[%d].expression", validations, optionalVars),
+		matcher,
+		rec.compile(compiler, "spec.auditAnnotations[%d].valueExpression", annotations, optionalVars),
+		rec.compile(compiler, "spec.validations[%d].messageExpression", messages, expressionOptionalVars),
+		failurePolicy,
+		nil,
+	)
+
+	// The recorded errors, in the policy's field order.
+	var fields []string
+	for i := range policy.Spec.Variables {
+		fields = append(fields, fmt.Sprintf("spec.variables[%d].expression", i))
+	}
+	for i := range policy.Spec.MatchConditions {
+		fields = append(fields, fmt.Sprintf("spec.matchConditions[%d].expression", i))
+	}
+	for i := range policy.Spec.Validations {
+		fields = append(fields, fmt.Sprintf("spec.validations[%d].expression", i), fmt.Sprintf("spec.validations[%d].messageExpression", i))
+	}
+	for i := range policy.Spec.AuditAnnotations {
+		fields = append(fields, fmt.Sprintf("spec.auditAnnotations[%d].valueExpression", i))
+	}
+	var problems []problem
+	for _, f := range fields {
+		if msg, ok := rec.errors[f]; ok {
+			problems = append(problems, problem{Field: f, Message: msg})
+		}
+	}
+	return validator, problems
+}
+
+func doCompile(req *request) response {
+	var policy v1.ValidatingAdmissionPolicy
+	if err := json.Unmarshal(req.Policy, &policy); err != nil {
+		return response{Error: "policy: " + err.Error()}
+	}
+	defaultPolicy(&policy)
+	env := envSet()
+	if req.Kyverno {
+		env = kyvernoEnvSet()
+	}
+	bindings, err := decodeBindings(req.Bindings)
+	if err != nil {
+		return response{Error: "binding: " + err.Error()}
+	}
+	validator, problems := compilePolicy(&policy, env)
+	policies[req.ID] = &compiled{policy: &policy, validator: validator, bindings: bindings}
+	return response{OK: len(problems) == 0, Problems: problems}
+}
