@@ -1,4 +1,5 @@
-import type { Expr, Operand, Policy } from "./types.js";
+import type { Expr, Policy } from "./types.js";
+import type { ValueNode } from "./values.js";
 import { assertNever } from "./walk.js";
 
 /** A compact, readable rendering of a policy's IR, for the fuzzer's counterexamples and failing-test output. */
@@ -19,14 +20,31 @@ export function printPolicy(p: Policy): string {
   return lines.join("\n");
 }
 
-export function printOperand(o: Operand): string {
+const SCOPE_NAMES = { subject: "$", oldSubject: "$old", request: "request", namespace: "namespace" } as const;
+
+export function printOperand(o: ValueNode): string {
   switch (o.kind) {
     case "field":
-      return [o.scope.kind === "subject" ? "$" : o.scope.variable, ...o.path].join(".");
+      return (
+        (o.scope.kind === "element" ? o.scope.variable : SCOPE_NAMES[o.scope.kind]) +
+        o.path.map((s) => (typeof s === "string" ? `.${s}` : `[${printOperand(s.key)}]`)).join("")
+      );
+    case "key":
+      return `[${printOperand(o.key)}]`;
     case "literal":
       return JSON.stringify(o.value);
     case "param":
       return ["params", ...o.path].join(".");
+    case "image":
+      return `image(${printOperand(o.of)}).${o.part}`;
+    case "concat":
+      return `concat(${o.items.map(printOperand).join(", ")})`;
+    case "case":
+      return `${o.to}(${printOperand(o.of)})`;
+    case "join":
+      return `join(${printOperand(o.list)}, ${JSON.stringify(o.separator)})`;
+    case "split":
+      return `split(${printOperand(o.of)}, ${JSON.stringify(o.separator)})`;
     default:
       return assertNever(o);
   }

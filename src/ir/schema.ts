@@ -9,21 +9,40 @@ import { kindRefSchema, labelSelectorSchema, operationSchema } from "../kube/ind
 /** Where a node was written, in the user's policy file (1-based line and column). */
 export const sourceSchema = z.object({ file: z.string(), line: z.number().int(), column: z.number().int() }).strict();
 
-/** Path segments from a scope to a value, e.g. `["spec", "securityContext", "privileged"]`. */
-const fieldPath = z.array(z.string());
-
 export const scalarSchema = z.union([z.string(), z.number(), z.boolean()]);
 
 /**
- * What a field path starts from: the policy's subject (the resource, or for pod policies the pod
- * or the pod template of a controller), or an element bound by an enclosing quantifier.
+ * What a field path starts from:
+ * - `subject`: the admitted object, or for pod policies the pod or the pod template of a controller;
+ * - `oldSubject`: the same of the existing object (UPDATE, DELETE); missing on CREATE;
+ * - `element`: an element bound by an enclosing quantifier;
+ * - `request`: the admission request (`operation`, `namespace`, `name`, `userInfo.username`,
+ *   `userInfo.uid`, `userInfo.groups`);
+ * - `namespace`: the Namespace object of the request's namespace (missing for cluster-scoped objects).
  */
+export const SCOPE_KINDS = ["subject", "oldSubject", "element", "request", "namespace"] as const;
 const scope = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("subject") }).strict(),
+  z.object({ kind: z.literal("oldSubject") }).strict(),
   z.object({ kind: z.literal("element"), variable: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal("request") }).strict(),
+  z.object({ kind: z.literal("namespace") }).strict(),
 ]);
 
-/** A value read from the admitted resource (or from a quantifier's element). */
+/** A key read from a value (a parameter, an element's field) rather than written in the path. */
+export const keySegmentSchema = z
+  .object({
+    kind: z.literal("key"),
+    get key(): typeof valueSchema {
+      return valueSchema;
+    },
+  })
+  .strict();
+
+/** Path segments from a scope to a value: field names, or keys computed from values. */
+const fieldPath = z.array(z.union([z.string(), keySegmentSchema]));
+
+/** A value read from the request: the admitted object, the old one, the request, an element. */
 export const fieldRefSchema = z.object({ kind: z.literal("field"), scope, path: fieldPath, source: sourceSchema }).strict();
 
 /** A constant written in the policy. */
@@ -32,13 +51,101 @@ export const literalSchema = z
   .strict();
 
 /**
- * A policy parameter. Gatekeeper reads it from the Constraint's `parameters`; the CEL targets
- * inline the instance's value (see `backends/kyverno` and `backends/kubernetes`).
+ * A policy parameter (a static path into the instance's values). Gatekeeper reads it from the
+ * Constraint's `parameters`; the CEL targets inline the instance's value.
  */
-export const paramRefSchema = z.object({ kind: z.literal("param"), path: fieldPath.min(1), source: sourceSchema }).strict();
+export const paramRefSchema = z.object({ kind: z.literal("param"), path: z.array(z.string()).min(1), source: sourceSchema }).strict();
 
-const operand = z.discriminatedUnion("kind", [fieldRefSchema, literalSchema, paramRefSchema]);
-const listArg = z.discriminatedUnion("kind", [literalSchema, paramRefSchema]);
+export const IMAGE_PARTS = ["registry", "repository", "tag", "digest", "name"] as const;
+
+/**
+ * A part of a container image reference, normalised as the container runtime normalises it:
+ * `nginx` is registry `docker.io`, repository `library/nginx`, tag `latest`; `name` is
+ * registry/repository. Missing when the value is not a string.
+ */
+export const imageValueSchema = z
+  .object({
+    kind: z.literal("image"),
+    part: z.enum(IMAGE_PARTS),
+    get of(): typeof valueSchema {
+      return valueSchema;
+    },
+    source: sourceSchema,
+  })
+  .strict();
+
+/** Strings joined end to end; missing when any part is missing or not a string. */
+export const concatValueSchema = z
+  .object({
+    kind: z.literal("concat"),
+    get items(): z.ZodArray<typeof valueSchema> {
+      return z.array(valueSchema).min(1);
+    },
+    source: sourceSchema,
+  })
+  .strict();
+
+/** ASCII lower or upper case of a string (the case mapping CEL and Rego share); missing when not a string. */
+export const caseValueSchema = z
+  .object({
+    kind: z.literal("case"),
+    to: z.enum(["lower", "upper"]),
+    get of(): typeof valueSchema {
+      return valueSchema;
+    },
+    source: sourceSchema,
+  })
+  .strict();
+
+/** A list's strings joined with a separator; missing when an item is not a string. */
+export const joinValueSchema = z
+  .object({
+    kind: z.literal("join"),
+    get list(): typeof listSchema {
+      return listSchema;
+    },
+    separator: z.string(),
+    source: sourceSchema,
+  })
+  .strict();
+
+/** A value a condition compares: read, written, a parameter, or computed from those. */
+export const valueSchema: z.ZodDiscriminatedUnion<
+  [
+    typeof fieldRefSchema,
+    typeof literalSchema,
+    typeof paramRefSchema,
+    typeof imageValueSchema,
+    typeof concatValueSchema,
+    typeof caseValueSchema,
+    typeof joinValueSchema,
+  ]
+> = z.discriminatedUnion("kind", [
+  fieldRefSchema,
+  literalSchema,
+  paramRefSchema,
+  imageValueSchema,
+  concatValueSchema,
+  caseValueSchema,
+  joinValueSchema,
+]);
+
+/** A string split at a separator into a list; empty when it is not a string. */
+export const splitListSchema = z
+  .object({
+    kind: z.literal("split"),
+    get of(): typeof valueSchema {
+      return valueSchema;
+    },
+    separator: z.string().min(1),
+    source: sourceSchema,
+  })
+  .strict();
+
+/** A list to iterate or count: a list field, a list parameter, or a split string. A missing list is empty. */
+export const listSchema: z.ZodDiscriminatedUnion<[typeof fieldRefSchema, typeof paramRefSchema, typeof splitListSchema]> =
+  z.discriminatedUnion("kind", [fieldRefSchema, paramRefSchema, splitListSchema]);
+
 export const compareOpSchema = z.enum(["eq", "lt", "le", "gt", "ge"]);
 export const stringOpSchema = z.enum(["startsWith", "endsWith", "contains", "matches", "glob"]);
 
@@ -49,25 +156,33 @@ export const stringOpSchema = z.enum(["startsWith", "endsWith", "contains", "mat
  */
 export const constExpr = z.object({ kind: z.literal("const"), value: z.boolean(), source: sourceSchema }).strict();
 export const existsExpr = z.object({ kind: z.literal("exists"), field: fieldRefSchema, source: sourceSchema }).strict();
+/** Equality (any JSON values) or ordering (numbers); false when either side is missing. */
 export const compareExpr = z
-  .object({ kind: z.literal("compare"), op: compareOpSchema, left: fieldRefSchema, right: operand, source: sourceSchema })
+  .object({ kind: z.literal("compare"), op: compareOpSchema, left: valueSchema, right: valueSchema, source: sourceSchema })
   .strict();
-/** True when the field equals one of the list's values. */
-export const inExpr = z.object({ kind: z.literal("in"), value: fieldRefSchema, list: listArg, source: sourceSchema }).strict();
-/** With a list argument, true when the predicate holds for any of its values. */
+/** True when the value equals one of the list's items (a literal list, or a list value). */
+export const inExpr = z
+  .object({
+    kind: z.literal("in"),
+    value: valueSchema,
+    list: z.discriminatedUnion("kind", [literalSchema, fieldRefSchema, paramRefSchema, splitListSchema]),
+    source: sourceSchema,
+  })
+  .strict();
+/** A string predicate; when the argument's value is a list, true when it holds for any of its items. */
 export const stringExpr = z
-  .object({ kind: z.literal("string"), op: stringOpSchema, value: fieldRefSchema, arg: listArg, source: sourceSchema })
+  .object({ kind: z.literal("string"), op: stringOpSchema, value: valueSchema, arg: valueSchema, source: sourceSchema })
   .strict();
 /** Kubernetes resource quantities (`500m`, `1Gi`) compared by value. */
 export const quantityExpr = z
-  .object({ kind: z.literal("quantity"), op: compareOpSchema, left: fieldRefSchema, right: listArg, source: sourceSchema })
+  .object({ kind: z.literal("quantity"), op: compareOpSchema, left: valueSchema, right: valueSchema, source: sourceSchema })
   .strict();
 /** Number of elements of the concatenated lists (missing lists count as empty). */
 export const countExpr = z
   .object({
     kind: z.literal("count"),
     op: compareOpSchema,
-    lists: z.array(fieldRefSchema).min(1),
+    lists: z.array(listSchema).min(1),
     value: z.number().int().nonnegative(),
     source: sourceSchema,
   })
@@ -81,7 +196,7 @@ export const quantifierExpr = z
   .object({
     kind: z.literal("quantifier"),
     quantifier: z.enum(["all", "any"]),
-    lists: z.array(fieldRefSchema).min(1),
+    lists: z.array(listSchema).min(1),
     variable: z.string().regex(/^[a-z][A-Za-z0-9_]*$/),
     get body(): typeof exprSchema {
       return exprSchema;
@@ -149,7 +264,7 @@ export const exprSchema: z.ZodDiscriminatedUnion<
 /** A message shown when a rule is violated: text with interpolated values. */
 export const messagePartSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("text"), text: z.string() }).strict(),
-  z.object({ kind: z.literal("value"), value: z.discriminatedUnion("kind", [fieldRefSchema, paramRefSchema]) }).strict(),
+  z.object({ kind: z.literal("value"), value: valueSchema }).strict(),
 ]);
 export const messageSchema = z.object({ parts: z.array(messagePartSchema), source: sourceSchema }).strict();
 

@@ -4,7 +4,15 @@
  */
 import type { z } from "zod";
 import type {
+  caseValueSchema,
   compareOpSchema,
+  concatValueSchema,
+  imageValueSchema,
+  joinValueSchema,
+  keySegmentSchema,
+  listSchema,
+  splitListSchema,
+  valueSchema,
   exprSchema,
   fieldRefSchema,
   instanceSchema,
@@ -30,13 +38,24 @@ export type { KindRef, LabelSelector, LabelSelectorRequirement, Operation } from
 type Infer<S extends z.ZodType> = DeepReadonly<z.infer<S>>;
 
 export type SourceLocation = Infer<typeof sourceSchema>;
-export type FieldPath = readonly string[];
+export type KeySegment = Infer<typeof keySegmentSchema>;
+/** Path segments from a scope: field names, or keys computed from values. */
+export type FieldPath = readonly (string | KeySegment)[];
 export type Scalar = z.infer<typeof scalarSchema>;
 export type FieldRef = Infer<typeof fieldRefSchema>;
 export type Scope = FieldRef["scope"];
 export type Literal = Infer<typeof literalSchema>;
 export type ParamRef = Infer<typeof paramRefSchema>;
-export type Operand = FieldRef | Literal | ParamRef;
+export type ImageValue = Infer<typeof imageValueSchema>;
+export type ConcatValue = Infer<typeof concatValueSchema>;
+export type CaseValue = Infer<typeof caseValueSchema>;
+export type JoinValue = Infer<typeof joinValueSchema>;
+/** A value a condition compares: read, written, a parameter, or computed. */
+export type Value = Infer<typeof valueSchema>;
+export type SplitList = Infer<typeof splitListSchema>;
+/** A list to iterate or count. */
+export type ListSource = Infer<typeof listSchema>;
+export type ImagePart = ImageValue["part"];
 export type CompareOp = z.infer<typeof compareOpSchema>;
 export type StringOp = z.infer<typeof stringOpSchema>;
 export type Expr = Infer<typeof exprSchema>;

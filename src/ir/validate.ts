@@ -2,8 +2,10 @@ import { fail, issue, ok, type Issue, type Result } from "./issue.js";
 import { checkRegex, isQuantity } from "./regex.js";
 import { instanceName, outputNames } from "./names.js";
 import { policySchema } from "./schema.js";
-import type { Expr, Policy, Scalar, SourceLocation } from "./types.js";
-import { walkPolicy } from "./walk.js";
+import { paramValue } from "./params.js";
+import type { Expr, Policy, Scalar, SourceLocation, Value } from "./types.js";
+import { fieldsIn, pathText } from "./values.js";
+import { operandsOf, walkPolicy } from "./walk.js";
 import { messageWitness } from "./witness.js";
 
 /** DNS-1123 label: names become Kubernetes object names, Gatekeeper kinds and Rego packages. */
@@ -134,15 +136,33 @@ export function validatePolicy(input: unknown): Result<Policy> {
   });
   walkPolicy(p, (node, path) => issues.push(...checkExpr(node, path)));
   checkScopes(p, issues);
+  issues.push(...checkParamValues(p));
   return issues.length > 0 ? fail(issues) : ok(p);
 }
 
+/** What the request scope offers to read. */
+const REQUEST_PATHS = [["operation"], ["namespace"], ["name"], ["userInfo", "username"], ["userInfo", "uid"], ["userInfo", "groups"]];
+
 function checkExpr(e: Expr, path: readonly (string | number)[]): Issue[] {
   const out: Issue[] = [];
-  const literalStrings = (v: Scalar | readonly Scalar[]): Scalar[] => (Array.isArray(v) ? [...v] : [v as Scalar]);
+  const literalItems = (v: Scalar | readonly Scalar[]): Scalar[] => (Array.isArray(v) ? [...v] : [v as Scalar]);
+  for (const o of operandsOf(e)) {
+    for (const f of fieldsIn(o)) {
+      if (f.scope.kind === "request" && !REQUEST_PATHS.some((r) => r.length === f.path.length && r.every((x, i) => x === f.path[i]))) {
+        out.push(
+          issue(
+            "invalid_policy",
+            `the admission request has no field ${pathText(f.path)} (it offers ${REQUEST_PATHS.map((r) => r.join(".")).join(", ")})`,
+            f.source,
+            path,
+          ),
+        );
+      }
+    }
+  }
   switch (e.kind) {
     case "string":
-      if (e.op === "glob" && e.arg.kind === "param") {
+      if (e.op === "glob" && e.arg.kind !== "literal") {
         out.push(
           issue(
             "unsupported_operator",
@@ -153,7 +173,7 @@ function checkExpr(e: Expr, path: readonly (string | number)[]): Issue[] {
         );
       }
       if (e.arg.kind === "literal") {
-        for (const s of literalStrings(e.arg.value)) {
+        for (const s of literalItems(e.arg.value)) {
           if (typeof s !== "string")
             out.push(issue("invalid_policy", `${e.op} needs string arguments, got ${JSON.stringify(s)}`, e.source, path));
           else if (e.op === "matches") {
@@ -173,7 +193,7 @@ function checkExpr(e: Expr, path: readonly (string | number)[]): Issue[] {
       break;
     case "quantity":
       if (e.right.kind === "literal") {
-        for (const s of literalStrings(e.right.value)) {
+        for (const s of literalItems(e.right.value)) {
           if (typeof s !== "string" || !isQuantity(s))
             out.push(issue("invalid_quantity", `${JSON.stringify(s)} is not a Kubernetes quantity (like "500m" or "1Gi")`, e.source, path));
         }
@@ -200,10 +220,14 @@ function checkExpr(e: Expr, path: readonly (string | number)[]): Issue[] {
 /** Every element variable must be bound by an enclosing quantifier, and bound only once. */
 function checkScopes(p: Policy, issues: Issue[]): void {
   const visit = (e: Expr, bound: readonly string[], path: readonly (string | number)[]): void => {
-    const refs = refsOf(e);
-    for (const r of refs) {
-      if (r.scope.kind === "element" && !bound.includes(r.scope.variable)) {
-        issues.push(issue("invalid_policy", `element "${r.scope.variable}" is read outside the every/some that binds it`, r.source, path));
+    for (const o of operandsOf(e)) {
+      // A quantifier's lists are read outside its own element.
+      for (const r of fieldsIn(o)) {
+        if (r.scope.kind === "element" && !bound.includes(r.scope.variable)) {
+          issues.push(
+            issue("invalid_policy", `element "${r.scope.variable}" is read outside the every/some that binds it`, r.source, path),
+          );
+        }
       }
     }
     switch (e.kind) {
@@ -230,21 +254,91 @@ function checkScopes(p: Policy, issues: Issue[]): void {
   });
 }
 
-function refsOf(e: Expr) {
-  switch (e.kind) {
-    case "exists":
-      return [e.field];
-    case "compare":
-    case "quantity":
-      return e.right.kind === "field" ? [e.left, e.right] : [e.left];
-    case "in":
-    case "string":
-      return [e.value];
-    case "count":
-    case "quantifier":
-      return e.lists;
-    default:
-      return [];
+/**
+ * Parameter values are checked where the policy uses them, for every instance: a regex (as RE2),
+ * a quantity, a map key (a string), including the fields of list parameters' elements
+ * (`params.required.every((r) => … matches(r.pattern))`). A bad value is an `invalid_params`
+ * issue at the instance, never generated code an engine rejects.
+ */
+function checkParamValues(p: Policy): Issue[] {
+  type Use = { kind: "regex" | "quantity" | "key"; path: readonly string[]; element?: readonly string[]; source: SourceLocation };
+  const uses: Use[] = [];
+  const visit = (e: Expr, elements: Readonly<Record<string, readonly string[]>>): void => {
+    // Where a value comes from: a parameter path, or a field of an element of a list parameter.
+    const origin = (v: Value): { path: readonly string[]; element?: readonly string[] } | undefined => {
+      if (v.kind === "param") return { path: v.path };
+      if (v.kind === "field" && v.scope.kind === "element" && elements[v.scope.variable] && v.path.every((s) => typeof s === "string")) {
+        return { path: elements[v.scope.variable]!, element: v.path as readonly string[] };
+      }
+      return undefined;
+    };
+    const use = (kind: Use["kind"], v: Value, source: SourceLocation) => {
+      const o = origin(v);
+      if (o) uses.push({ kind, ...o, source });
+    };
+    for (const o of operandsOf(e)) {
+      for (const f of fieldsIn(o)) for (const s of f.path) if (typeof s !== "string") use("key", s.key, f.source);
+    }
+    switch (e.kind) {
+      case "string":
+        if (e.op === "matches") use("regex", e.arg, e.source);
+        break;
+      case "quantity":
+        use("quantity", e.right, e.source);
+        break;
+      case "and":
+      case "or":
+        e.items.forEach((x) => visit(x, elements));
+        break;
+      case "not":
+        visit(e.item, elements);
+        break;
+      case "quantifier": {
+        const list = e.lists.length === 1 && e.lists[0]!.kind === "param" ? e.lists[0]!.path : undefined;
+        visit(e.body, list ? { ...elements, [e.variable]: list } : elements);
+        break;
+      }
+      default:
+        break;
+    }
+  };
+  walkPolicyRoots(p, (e) => visit(e, {}));
+  const out: Issue[] = [];
+  p.instances.forEach((inst, i) => {
+    const where = p.instances.length > 1 || inst.name ? `instance "${inst.name ?? ""}"` : "the parameters";
+    for (const u of uses) {
+      const at = paramValue(inst.values, u.path);
+      const values = u.element
+        ? (Array.isArray(at) ? at : []).map((x) =>
+            x && typeof x === "object" ? paramValue(x as Record<string, unknown>, u.element!) : undefined,
+          )
+        : Array.isArray(at)
+          ? at
+          : [at];
+      for (const v of values) {
+        if (v === undefined || v === null) continue;
+        const shown = [...u.path, ...(u.element ? ["[]", ...u.element] : [])].join(".");
+        const bad = (message: string) =>
+          out.push(issue("invalid_params", `${where}: ${shown} ${message}`, inst.source, ["instances", i, "params", ...u.path]));
+        if (u.kind === "regex") {
+          const err = typeof v === "string" ? checkRegex(v) : "is not a string";
+          if (err) bad(`is not a valid RE2 regular expression (${JSON.stringify(v)}: ${err})`);
+        } else if (u.kind === "quantity") {
+          if (!((typeof v === "string" && isQuantity(v)) || typeof v === "number"))
+            bad(`is not a Kubernetes quantity (got ${JSON.stringify(v)})`);
+        } else if (typeof v !== "string") bad(`is used as a map key and must be a string (got ${JSON.stringify(v)})`);
+      }
+    }
+  });
+  return out;
+}
+
+/** The top-level expressions of a policy (its precondition, each rule's precondition and assertion). */
+function walkPolicyRoots(p: Policy, visit: (e: Expr) => void): void {
+  if (p.when) visit(p.when);
+  for (const r of p.rules) {
+    if (r.when) visit(r.when);
+    visit(r.assert);
   }
 }
 

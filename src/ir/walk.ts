@@ -1,7 +1,8 @@
-import type { Expr, Operand, Policy } from "./types.js";
+import type { Expr, Policy } from "./types.js";
+import type { ValueNode } from "./values.js";
 
-/** The operands a node reads directly (not those of its children). */
-export function operandsOf(e: Expr): readonly Operand[] {
+/** The values and lists a node reads directly (not those of its sub-expressions). */
+export function operandsOf(e: Expr): readonly ValueNode[] {
   switch (e.kind) {
     case "exists":
       return [e.field];

@@ -1,4 +1,5 @@
-import type { Expr, FieldRef, Message } from "./types.js";
+import type { Expr, ListSource, Message } from "./types.js";
+import { fieldsIn } from "./values.js";
 
 /**
  * One quantifier on the way to the elements that violate a rule. `bodyHolds` says whether the
@@ -8,7 +9,7 @@ import type { Expr, FieldRef, Message } from "./types.js";
  */
 export interface WitnessStep {
   readonly variable: string;
-  readonly lists: readonly FieldRef[];
+  readonly lists: readonly ListSource[];
   readonly body: Expr;
   readonly bodyHolds: boolean;
 }
@@ -39,8 +40,9 @@ export function witnessChain(assert: Expr): WitnessStep[] {
 export function messageVariables(m: Message): string[] {
   const vars: string[] = [];
   for (const p of m.parts) {
-    if (p.kind === "value" && p.value.kind === "field" && p.value.scope.kind === "element") {
-      if (!vars.includes(p.value.scope.variable)) vars.push(p.value.scope.variable);
+    if (p.kind !== "value") continue;
+    for (const f of fieldsIn(p.value)) {
+      if (f.scope.kind === "element" && !vars.includes(f.scope.variable)) vars.push(f.scope.variable);
     }
   }
   return vars;

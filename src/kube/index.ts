@@ -8,3 +8,4 @@ export * from "./pod-controllers.js";
 export * from "./labels.js";
 export * from "./admission.js";
 export type { DeepReadonly } from "./readonly.js";
+export * from "./image.js";

@@ -17,11 +17,13 @@ import {
   type TargetSetting,
 } from "../ir/index.js";
 import { DEFAULT_OPERATIONS, labelSelectorSchema, operationSchema } from "../kube/index.js";
-import { Check } from "./check.js";
+import { Check, toCheck, type Part } from "./check.js";
+import { admissionContext, type AdmissionContext } from "./context.js";
+import { SdkError } from "./errors.js";
 import type { Kind, KindsType } from "./kinds.js";
-import { paramsRef, type Params } from "./params.js";
-import { subjectRef, type Ref } from "./refs.js";
-import { callerLocation } from "./source.js";
+import type { Params, ParamValue } from "./params.js";
+import { paramsRef, subjectRef, type Ref } from "./refs.js";
+import { callerLocation, errorLocation } from "./source.js";
 import { toStructuralSchema } from "./structural-schema.js";
 import type { TestCase } from "./test-case.js";
 
@@ -32,7 +34,11 @@ type ParamsInput<P extends AnyParams> = P extends z.ZodObject<z.ZodRawShape> ? z
 /** Rules over Pods read a Pod; pod controllers are covered through their pod template. */
 export type SubjectOf<K extends readonly Kind<unknown>[]> = Kind<core.Pod> extends K[number] ? core.Pod : KindsType<K>;
 
-export type CheckFn<S, P> = (subject: Ref<S>, params: Params<P>) => Check;
+/**
+ * A condition over the subject: a check, or a boolean parameter (`(_, params) => params.strict`).
+ * The third argument is the admission context (the old object, the operation, the user, the namespace).
+ */
+export type CheckFn<S, P> = (subject: Ref<S>, params: Params<P>, context: AdmissionContext<S>) => Check | ParamValue<boolean>;
 
 export interface RuleSpec<S, P> {
   /** DNS-1123 label, unique within the policy. */
@@ -206,13 +212,15 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
   const { params: paramSchema, instances } = buildParams(spec, source, issues);
   const build = (label: (string | number)[], f: (...a: never[]) => unknown): Check | undefined => {
     try {
-      const out = (f as (s: unknown, p: unknown) => unknown)(subjectRef(), paramsRef());
-      if (out instanceof Check) return out;
-      issues.push(
-        issue("invalid_policy", `must return a check (e.g. pod.spec.hostNetwork.notEquals(true)), got ${typeof out}`, source, label),
-      );
+      const out = (f as (s: unknown, p: unknown, c: unknown) => unknown)(subjectRef(), paramsRef(), admissionContext());
+      return toCheck(out, label.join("."));
     } catch (e) {
-      issues.push(issue("invalid_policy", e instanceof Error ? e.message : String(e), source, label));
+      // An SDK mistake is reported at the offending call; anything else where the policy file threw it.
+      if (e instanceof SdkError) issues.push(issue(e.code, e.message, e.source));
+      else
+        issues.push(
+          issue("invalid_policy", e instanceof Error ? e.message : String(e), errorLocation(e) ?? source, errorLocation(e) ? [] : label),
+        );
     }
     return undefined;
   };
@@ -224,11 +232,24 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
     const assert = build(spec.rules ? [...label, "assert"] : label, r.assert);
     const when = r.when ? build([...label, "when"], r.when) : undefined;
     if (!assert) return;
-    const message: Message = assert.attachedMessage ?? {
+    const fallback: Message = {
       parts: [{ kind: "text", text: r.message ?? spec.title ?? `${spec.name}: rule ${r.name} is violated` }],
       source,
     };
-    rules.push({ name: r.name, ...(when ? { when: when.expr } : {}), assert: assert.expr, message, source: assert.expr.source });
+    // Conjuncts with messages of their own become rules of their own: each failing one reports its message.
+    const parts: readonly Part[] = assert.parts ?? [
+      { expr: assert.expr, ...(assert.attachedMessage ? { message: assert.attachedMessage } : {}) },
+    ];
+    parts.forEach((part, k) => {
+      const name = k === 0 ? r.name : `${r.name}-${k + 1}`;
+      rules.push({
+        name,
+        ...(when ? { when: when.expr } : {}),
+        assert: part.expr,
+        message: part.message ?? fallback,
+        source: part.expr.source,
+      });
+    });
   });
   const when = spec.when ? build(["when"], spec.when) : undefined;
 

@@ -1,13 +1,15 @@
-import type { Expr, FieldRef, Scalar, Scope } from "../ir/index.js";
-import { Check, toListArg, toOperand, type ParamValue } from "./check.js";
-import { fieldOf, STATE, type RefState } from "./ref-state.js";
+import type { Expr, FieldRef, KeySegment, ListSource, Scalar, Scope, SourceLocation, Value } from "../ir/index.js";
+import { Check, toCheck, toLiteral, toValue, type Part, type ParamValue } from "./check.js";
+import { SdkError } from "./errors.js";
+import { PARAM_STATE, paramPathOf } from "./params.js";
+import { listsOfRef, refStateOf, STATE, valueOfRef, type RefState } from "./ref-state.js";
 import { callerLocation } from "./source.js";
 
 /**
- * Typed field references. `pod.spec.containers` is a `ListRef<Container>`, `c.image` a
- * `StringRef`; a misspelled field is a type error. At run time each reference is a Proxy that
- * records its path: reading a property extends the path, calling one applies the operator of
- * that name to the path before it (so a custom resource may well have a field named `count`).
+ * Typed references. `pod.spec.containers` is a `ListRef<Container>`, `c.image` a `StringRef`;
+ * a misspelled field is a type error. At run time each reference is a Proxy that records its
+ * path: reading a property extends the path, calling one applies the operator of that name to
+ * the path before it (so a custom resource may well have a field named `count`).
  */
 export type Ref<T> = [NonNullable<T>] extends [readonly (infer E)[]]
   ? ListRef<E>
@@ -27,14 +29,18 @@ export type Ref<T> = [NonNullable<T>] extends [readonly (infer E)[]]
                 : ObjectRef<NonNullable<T>>
               : AnyRef;
 
-export type ObjectRef<T> = { readonly [K in keyof T]-?: Ref<T[K]> } & PresenceOps & FieldMarker;
+export type ObjectRef<T> = { readonly [K in keyof T]-?: Ref<T[K]> } & PresenceOps & FieldMarker & UncheckedOps;
+
+/** A key a map is read with: a string, a string parameter, or a string read from the object. */
+export type KeyArg = string | ParamValue<string> | StringRef;
 
 /**
  * A map such as labels, annotations or resource limits. `labels.at("app.kubernetes.io/name")`
- * reads a key (plain indexing also works, but is `| undefined` under noUncheckedIndexedAccess).
+ * reads a key (plain indexing also works, but is `| undefined` under noUncheckedIndexedAccess);
+ * the key may come from a parameter (`labels.at(params.key)`) or an element (`labels.at(r.key)`).
  */
 export type MapRef<V> = { readonly [key: string]: Ref<V> } & {
-  at(key: string): Ref<V>;
+  at(key: KeyArg): Ref<V>;
 } & PresenceOps &
   FieldMarker;
 
@@ -44,7 +50,7 @@ export interface PodSpecExtras<T> {
 }
 
 declare const FIELD: unique symbol;
-interface FieldMarker {
+export interface FieldMarker {
   readonly [FIELD]?: true;
 }
 
@@ -55,18 +61,31 @@ interface PresenceOps {
   absent(): Check;
 }
 
-interface EqualityOps<T extends Scalar> extends PresenceOps, FieldMarker {
-  equals(value: T | ParamValue<T>): Check;
-  /** True when the field differs from `value`, or is missing. */
-  notEquals(value: T | ParamValue<T>): Check;
-  oneOf(values: readonly T[] | ParamValue<readonly T[]>): Check;
-  /** True when the field is none of `values`, or is missing. */
-  notOneOf(values: readonly T[] | ParamValue<readonly T[]>): Check;
+interface UncheckedOps {
+  /** A field the field table does not know (newer than it, or a custom kind's), read unchecked. */
+  unchecked(field: string): AnyRef;
 }
 
-type StringArg = string | readonly string[] | ParamValue<string> | ParamValue<readonly string[]>;
+/** A value a scalar is compared with: a constant, a parameter, or another field. */
+type EqArg<T> = T | ParamValue<T> | FieldMarker;
 
-export interface StringRef extends EqualityOps<string> {
+interface EqualityOps<T extends Scalar> extends PresenceOps, FieldMarker {
+  equals(value: EqArg<T>): Check;
+  /** True when the field differs from `value`, or is missing. */
+  notEquals(value: EqArg<T>): Check;
+  oneOf(values: readonly T[] | ParamValue<readonly T[]> | ListRef<T>): Check;
+  /** True when the field is none of `values`, or is missing. */
+  notOneOf(values: readonly T[] | ParamValue<readonly T[]> | ListRef<T>): Check;
+}
+
+type StringArg = string | readonly string[] | ParamValue<string> | ParamValue<readonly string[]> | StringRef;
+
+/** Operations on strings (fields, and strings computed from them). */
+export interface StringOps extends FieldMarker {
+  equals(value: EqArg<string>): Check;
+  notEquals(value: EqArg<string>): Check;
+  oneOf(values: readonly string[] | ParamValue<readonly string[]> | ListRef<string>): Check;
+  notOneOf(values: readonly string[] | ParamValue<readonly string[]> | ListRef<string>): Check;
   /** With a list, true when the value starts with any of the prefixes. */
   startsWith(prefix: StringArg): Check;
   endsWith(suffix: StringArg): Check;
@@ -77,13 +96,33 @@ export interface StringRef extends EqualityOps<string> {
   glob(pattern: string | readonly string[]): Check;
   /** Compare as a Kubernetes quantity (`500m`, `1Gi`). */
   quantity(): QuantityRef;
+  /** The parts of a container image reference, normalised (`nginx` → docker.io, library/nginx, latest). */
+  image(): ImageRef;
+  /** ASCII lower case. */
+  lower(): StringRef;
+  /** ASCII upper case. */
+  upper(): StringRef;
+  /** The string split at a separator. */
+  split(separator: string): ListRef<string>;
+}
+
+export interface StringRef extends StringOps, PresenceOps {}
+
+/** A container image reference's parts (see `image()`). */
+export interface ImageRef {
+  readonly registry: StringOps;
+  readonly repository: StringOps;
+  readonly tag: StringOps;
+  readonly digest: StringOps;
+  /** registry/repository */
+  readonly name: StringOps;
 }
 
 export interface NumberRef extends EqualityOps<number> {
-  lt(n: number | ParamValue<number>): Check;
-  lte(n: number | ParamValue<number>): Check;
-  gt(n: number | ParamValue<number>): Check;
-  gte(n: number | ParamValue<number>): Check;
+  lt(n: number | ParamValue<number> | FieldMarker): Check;
+  lte(n: number | ParamValue<number> | FieldMarker): Check;
+  gt(n: number | ParamValue<number> | FieldMarker): Check;
+  gte(n: number | ParamValue<number> | FieldMarker): Check;
   /** Compare as a Kubernetes quantity (quantities may be plain numbers). */
   quantity(): QuantityRef;
 }
@@ -93,12 +132,14 @@ export interface BoolRef extends EqualityOps<boolean> {
   isFalse(): Check;
 }
 
+type QuantityArg = string | ParamValue<string> | FieldMarker;
+
 export interface QuantityRef {
-  equals(q: string | ParamValue<string>): Check;
-  lt(q: string | ParamValue<string>): Check;
-  lte(q: string | ParamValue<string>): Check;
-  gt(q: string | ParamValue<string>): Check;
-  gte(q: string | ParamValue<string>): Check;
+  equals(q: QuantityArg): Check;
+  lt(q: QuantityArg): Check;
+  lte(q: QuantityArg): Check;
+  gt(q: QuantityArg): Check;
+  gte(q: QuantityArg): Check;
 }
 
 export interface CountRef {
@@ -109,21 +150,26 @@ export interface CountRef {
   gte(n: number): Check;
 }
 
+/** The result of an element check: a check, or a boolean parameter. */
+type BodyResult = Check | ParamValue<boolean>;
+
 export interface ListRef<E> extends PresenceOps, FieldMarker {
   /** Holds for every element (true for a missing or empty list). */
-  every(body: (element: Ref<E>) => Check): Check;
+  every(body: (element: Ref<E>) => BodyResult): Check;
   /** Holds for at least one element (false for a missing or empty list). */
-  some(body: (element: Ref<E>) => Check): Check;
+  some(body: (element: Ref<E>) => BodyResult): Check;
   /** Holds for no element. */
-  none(body: (element: Ref<E>) => Check): Check;
+  none(body: (element: Ref<E>) => BodyResult): Check;
   /** The list holds this value. */
-  includes(value: E extends Scalar ? E | ParamValue<E> : never): Check;
+  includes(value: E extends Scalar ? EqArg<E> : never): Check;
   isEmpty(): Check;
   isNotEmpty(): Check;
   count(): CountRef;
+  /** The items (strings) joined with a separator. */
+  join(separator: string): StringRef;
 }
 
-export type AnyRef = StringRef & NumberRef & BoolRef & ListRef<unknown> & { readonly [key: string]: AnyRef };
+export type AnyRef = StringRef & NumberRef & BoolRef & ListRef<unknown> & { readonly [key: string]: AnyRef } & UncheckedOps;
 
 /** Element variable names in use by quantifiers being built (building is synchronous). */
 const activeVariables: string[] = [];
@@ -171,61 +217,116 @@ const RESERVED = new Set([
   "msg",
   "details",
   "violation",
+  "pod",
+  "oldPod",
+  "optional",
+  "dyn",
+  "type",
+  "int",
+  "uint",
+  "double",
+  "string",
+  "list",
+  "map",
+  "bool",
+  "bytes",
 ]);
 
-export function subjectRef<T>(): Ref<T> {
-  return makeRef({ refs: [{ kind: "field", scope: { kind: "subject" }, path: [], source: callerLocation() }] }) as Ref<T>;
+/** A reference to the root of a scope: the subject, the old object, the namespace, the request. */
+export function scopeRef<T>(scope: Scope): Ref<T> {
+  return makeRef({ kind: "fields", refs: [{ kind: "field", scope, path: [], source: callerLocation() }] }) as Ref<T>;
 }
 
-function makeRef(state: RefState): unknown {
+export function subjectRef<T>(): Ref<T> {
+  return scopeRef<T>({ kind: "subject" });
+}
+
+/** A reference proxy for a state. */
+export function makeRef(state: RefState): unknown {
   const target = function policycRef() {};
   return new Proxy(target, {
     get(_t, prop) {
       if (prop === STATE) return state;
-      if (typeof prop === "symbol") return undefined;
-      if (prop === "then") return undefined; // never look like a promise
+      if (typeof prop === "symbol" || prop === "then") return undefined; // never look like a promise
+      if (state.kind !== "fields") return (...args: unknown[]) => applyOperator(state, prop, args);
       if (prop === "allContainers") {
         const base = state.refs[0]!;
         const at = (f: string): FieldRef => ({ ...base, path: [...base.path, f] });
-        return makeRef({ refs: [at("containers"), at("initContainers"), at("ephemeralContainers")] });
+        return makeRef({ kind: "fields", refs: [at("containers"), at("initContainers"), at("ephemeralContainers")] });
       }
-      return makeRef({ refs: state.refs.map((r) => ({ ...r, path: [...r.path, prop] })) });
+      return makeRef({ kind: "fields", refs: state.refs.map((r) => ({ ...r, path: [...r.path, prop] })) });
     },
     apply(_t, _this, args: unknown[]) {
-      const last = state.refs.map((r) => r.path[r.path.length - 1]);
-      const method = last[0];
-      const parent: RefState = { refs: state.refs.map((r) => ({ ...r, path: r.path.slice(0, -1) })) };
-      if (method === undefined) throw new TypeError("a resource reference is not a function");
+      if (state.kind !== "fields") throw new SdkError("invalid_policy", "a computed value is not a function");
+      const method = state.refs[0]!.path.at(-1);
+      if (typeof method !== "string") throw new SdkError("invalid_policy", "a resource reference is not a function");
+      const parent: RefState = { kind: "fields", refs: state.refs.map((r) => ({ ...r, path: r.path.slice(0, -1) })) };
       return applyOperator(parent, method, args);
     },
   });
 }
 
-function single(state: RefState, method: string): FieldRef {
-  if (state.refs.length !== 1) throw new TypeError(`${method}() needs a single field; allContainers is a list`);
-  return { ...state.refs[0]!, source: callerLocation() };
+/** A list argument of oneOf/notOneOf: a literal list, a list parameter, or a list read from the object. */
+function toListArg(v: unknown, source: SourceLocation): Extract<Expr, { kind: "in" }>["list"] {
+  const path = paramPathOf(v);
+  if (path) return { kind: "param", path, source };
+  const ref = refStateOf(v);
+  if (ref) {
+    const lists = listsOfRef(ref, source);
+    if (lists.length !== 1) throw new SdkError("invalid_policy", "oneOf() takes one list", source);
+    return lists[0]!;
+  }
+  const lit = toLiteral(v, source, "oneOf()'s argument");
+  if (!Array.isArray(lit.value)) throw new SdkError("invalid_policy", "oneOf() needs a list of values", source);
+  return lit;
+}
+
+/** A key for `at()`: a literal, a string parameter, or a string value read from the object. */
+function toKey(v: unknown, source: SourceLocation): string | KeySegment {
+  if (typeof v === "string") return v;
+  const path = paramPathOf(v);
+  if (path) return { kind: "key", key: { kind: "param", path, source } };
+  const ref = refStateOf(v);
+  if (ref) return { kind: "key", key: valueOfRef(ref, source, "at()'s key") };
+  throw new SdkError(
+    "invalid_policy",
+    `at() needs a string key, a string parameter or a string field, got ${JSON.stringify(v) ?? typeof v}`,
+    source,
+  );
 }
 
 function applyOperator(state: RefState, method: string, args: unknown[]): unknown {
   const source = callerLocation();
-  const field = () => single(state, method);
+  const value = (): Value => valueOfRef(state, source, `${method}()'s subject`);
+  const lists = (): ListSource[] => listsOfRef(state, source);
   const leaf = (e: Expr) => new Check(e);
   const not = (e: Expr): Check => new Check({ kind: "not", item: e, source });
   const compare = (op: "eq" | "lt" | "le" | "gt" | "ge", v: unknown): Expr => ({
     kind: "compare",
     op,
-    left: field(),
-    right: toOperand(v, source),
+    left: value(),
+    right: toValue(v, source, `${method}()'s argument`),
     source,
   });
-  const str = (op: "startsWith" | "endsWith" | "contains" | "matches" | "glob", v: unknown): Check =>
-    leaf({ kind: "string", op, value: field(), arg: toListArg(v, source), source });
-  const lists = (): FieldRef[] => state.refs.map((r) => ({ ...r, source }));
+  const str = (op: "startsWith" | "endsWith" | "contains" | "matches" | "glob", v: unknown): Check => {
+    if (op === "glob" && (paramPathOf(v) || refStateOf(v))) {
+      throw new SdkError(
+        "unsupported_operator",
+        "glob patterns must be written in the policy; for a parameter, use matches() with a regex parameter",
+        source,
+      );
+    }
+    return leaf({ kind: "string", op, value: value(), arg: toValue(v, source, `${op}()'s argument`), source });
+  };
+  const computed = (v: Value) => makeRef({ kind: "value", value: v });
   switch (method) {
     case "exists":
-      return state.refs.length === 1 ? leaf({ kind: "exists", field: field(), source }) : leaf(countExpr(lists(), "gt", 0, source));
-    case "absent":
-      return state.refs.length === 1 ? not({ kind: "exists", field: field(), source }) : leaf(countExpr(lists(), "eq", 0, source));
+    case "absent": {
+      if (state.kind !== "fields") throw new SdkError("invalid_policy", `${method}() needs a field`, source);
+      const e: Expr =
+        state.refs.length === 1 ? { kind: "exists", field: { ...state.refs[0]!, source }, source } : countExpr(lists(), "gt", 0, source);
+      return method === "exists" ? leaf(e) : not(e);
+    }
     case "equals":
       return leaf(compare("eq", args[0]));
     case "notEquals":
@@ -235,9 +336,9 @@ function applyOperator(state: RefState, method: string, args: unknown[]): unknow
     case "isFalse":
       return leaf(compare("eq", false));
     case "oneOf":
-      return leaf({ kind: "in", value: field(), list: toListArg(args[0], source), source });
+      return leaf({ kind: "in", value: value(), list: toListArg(args[0], source), source });
     case "notOneOf":
-      return not({ kind: "in", value: field(), list: toListArg(args[0], source), source });
+      return not({ kind: "in", value: value(), list: toListArg(args[0], source), source });
     case "lt":
       return leaf(compare("lt", args[0]));
     case "lte":
@@ -253,22 +354,41 @@ function applyOperator(state: RefState, method: string, args: unknown[]): unknow
     case "glob":
       return str(method, args[0]);
     case "quantity":
-      return quantityRef(field());
-    case "at": {
-      if (typeof args[0] !== "string") throw new TypeError("at() needs a string key");
-      const key = args[0];
-      return makeRef({ refs: state.refs.map((r) => ({ ...r, path: [...r.path, key] })) });
+      return quantityRef(value());
+    case "image":
+      return imageRef(value(), source);
+    case "lower":
+    case "upper":
+      return computed({ kind: "case", to: method, of: value(), source });
+    case "split": {
+      if (typeof args[0] !== "string" || args[0] === "")
+        throw new SdkError("invalid_policy", "split() needs a non-empty separator string", source);
+      return makeRef({ kind: "list", list: { kind: "split", of: value(), separator: args[0], source } });
+    }
+    case "join": {
+      if (typeof args[0] !== "string") throw new SdkError("invalid_policy", "join() needs a separator string", source);
+      const ls = lists();
+      if (ls.length !== 1) throw new SdkError("invalid_policy", "join() takes one list", source);
+      return computed({ kind: "join", list: ls[0]!, separator: args[0], source });
+    }
+    case "at":
+    case "unchecked": {
+      if (state.kind !== "fields") throw new SdkError("invalid_policy", `${method}() reads a field of an object`, source);
+      if (method === "unchecked" && typeof args[0] !== "string")
+        throw new SdkError("invalid_policy", "unchecked() needs a field name", source);
+      const key = toKey(args[0], source);
+      return makeRef({ kind: "fields", refs: state.refs.map((r) => ({ ...r, path: [...r.path, key] })) });
     }
     case "every":
     case "some":
     case "none":
       return quantifier(method, lists(), args[0], source);
     case "includes": {
-      const v = toOperand(args[0], source);
+      const v = toValue(args[0], source, "includes()'s argument");
       return quantifier(
         "some",
         lists(),
-        (e: unknown) => new Check({ kind: "compare", op: "eq", left: fieldOf(e), right: v, source }),
+        (e: unknown) => new Check({ kind: "compare", op: "eq", left: valueOfRef(refStateOf(e)!, source), right: v, source }),
         source,
       );
     }
@@ -279,29 +399,46 @@ function applyOperator(state: RefState, method: string, args: unknown[]): unknow
     case "count":
       return countRef(lists());
     default:
-      throw new TypeError(`unknown operator ${method}() on ${state.refs[0]?.path.join(".")}`);
+      throw new SdkError("invalid_policy", `unknown operator ${method}()`, source);
   }
 }
 
-function countExpr(lists: FieldRef[], op: "eq" | "lt" | "le" | "gt" | "ge", value: number, source: FieldRef["source"]): Expr {
+function countExpr(lists: ListSource[], op: "eq" | "lt" | "le" | "gt" | "ge", value: number, source: SourceLocation): Expr {
   return { kind: "count", op, lists, value, source };
 }
 
-function countRef(lists: FieldRef[]): CountRef {
-  const c = (op: "eq" | "lt" | "le" | "gt" | "ge") => (n: number) => new Check(countExpr(lists, op, n, callerLocation()));
+function countRef(lists: ListSource[]): CountRef {
+  const c = (op: "eq" | "lt" | "le" | "gt" | "ge") => (n: number) => {
+    const source = callerLocation();
+    if (!Number.isInteger(n) || n < 0)
+      throw new SdkError("invalid_policy", `count() compares with a whole number, got ${JSON.stringify(n)}`, source);
+    return new Check(countExpr(lists, op, n, source));
+  };
   return { equals: c("eq"), lt: c("lt"), lte: c("le"), gt: c("gt"), gte: c("ge") };
 }
 
-function quantityRef(left: FieldRef): QuantityRef {
+function quantityRef(left: Value): QuantityRef {
   const q = (op: "eq" | "lt" | "le" | "gt" | "ge") => (v: unknown) => {
     const source = callerLocation();
-    return new Check({ kind: "quantity", op, left, right: toListArg(v, source), source });
+    return new Check({ kind: "quantity", op, left, right: toValue(v, source, "the quantity"), source });
   };
   return { equals: q("eq"), lt: q("lt"), lte: q("le"), gt: q("gt"), gte: q("ge") };
 }
 
-function variableName(lists: readonly FieldRef[]): string {
-  const last = lists.length > 1 ? "container" : (lists[0]?.path[lists[0].path.length - 1] ?? "item");
+function imageRef(of: Value, source: SourceLocation): ImageRef {
+  const part = (p: "registry" | "repository" | "tag" | "digest" | "name") =>
+    makeRef({ kind: "value", value: { kind: "image", part: p, of, source } }) as StringOps;
+  return { registry: part("registry"), repository: part("repository"), tag: part("tag"), digest: part("digest"), name: part("name") };
+}
+
+/** The name of a quantifier's element: the list's name in the singular (`containers` → `container`). */
+function variableName(lists: readonly ListSource[]): string {
+  const listName = (l: ListSource): string => {
+    if (l.kind === "split") return "part";
+    const last = l.path.at(-1);
+    return typeof last === "string" ? last : "item";
+  };
+  const last = lists.length > 1 ? "container" : listName(lists[0]!);
   let base = /ies$/.test(last) ? last.replace(/ies$/, "y") : /[^s]s$/.test(last) ? last.slice(0, -1) : last;
   base = base.replace(/[^A-Za-z0-9_]/g, "_");
   if (!/^[a-z]/.test(base)) base = `el_${base}`;
@@ -310,28 +447,117 @@ function variableName(lists: readonly FieldRef[]): string {
   return name;
 }
 
-function quantifier(kind: "every" | "some" | "none", lists: FieldRef[], body: unknown, source: FieldRef["source"]): Check {
-  if (typeof body !== "function") throw new TypeError(`${kind}() needs a function (element) => check`);
+function quantifier(kind: "every" | "some" | "none", lists: ListSource[], body: unknown, source: SourceLocation): Check {
+  if (typeof body !== "function") throw new SdkError("invalid_policy", `${kind}() needs a function (element) => check`, source);
   const variable = variableName(lists);
   const scope: Scope = { kind: "element", variable };
   activeVariables.push(variable);
-  let inner: unknown;
+  let inner: Check;
   try {
-    inner = body(makeRef({ refs: [{ kind: "field", scope, path: [], source }] }));
+    inner = toCheck(
+      body(makeRef({ kind: "fields", refs: [{ kind: "field", scope, path: [], source }] })),
+      `the function given to ${kind}()`,
+    );
   } finally {
     activeVariables.pop();
   }
-  if (!(inner instanceof Check)) throw new TypeError(`the function given to ${kind}() must return a check, got ${typeof inner}`);
-  const expr: Expr = {
-    kind: "quantifier",
-    quantifier: kind === "every" ? "all" : "any",
-    lists,
-    variable,
-    body: inner.expr,
-    source,
-  };
+  const q = (b: Expr, quantifier: "all" | "any"): Expr => ({ kind: "quantifier", quantifier, lists, variable, body: b, source });
+  if (inner.parts) {
+    // every(x => and(a.m1, b.m2)) is and(every(x => a).m1, every(x => b).m2): each keeps its message.
+    if (kind !== "every")
+      throw new SdkError(
+        "invalid_policy",
+        `messages inside ${kind}() items cannot tell which check failed: put one .message on the ${kind}()`,
+        source,
+      );
+    const parts: Part[] = inner.parts.map((p) => ({ expr: q(p.expr, "all"), ...(p.message ? { message: p.message } : {}) }));
+    return new Check(q(inner.expr, "all"), undefined, parts);
+  }
+  const expr = q(inner.expr, kind === "every" ? "all" : "any");
   // A message on the element check explains the violation element by element.
   const msg = inner.attachedMessage;
   const check = kind === "none" ? new Check({ kind: "not", item: expr, source }) : new Check(expr);
   return msg ? check.withMessage(msg) : check;
+}
+
+/** A parameter proxy: a path into the instance's values, with the operations of list, boolean and scalar parameters. */
+export function makeParam(path: readonly string[]): unknown {
+  return new Proxy(function policycParam() {}, {
+    get(_t, prop) {
+      if (prop === PARAM_STATE) return path;
+      if (typeof prop === "symbol" || prop === "then") return undefined;
+      return makeParam([...path, prop]);
+    },
+    apply(_t, _this, args: unknown[]) {
+      const method = path.at(-1);
+      const parent = path.slice(0, -1);
+      const source = callerLocation();
+      if (!method || parent.length === 0) throw new SdkError("invalid_policy", "params is not a function", source);
+      const param = { kind: "param" as const, path: parent, source };
+      const lists: ListSource[] = [param];
+      switch (method) {
+        case "every":
+        case "some":
+        case "none":
+          return quantifier(method, lists, args[0], source);
+        case "isEmpty":
+          return new Check(countExpr(lists, "eq", 0, source));
+        case "isNotEmpty":
+          return new Check(countExpr(lists, "gt", 0, source));
+        case "isTrue":
+        case "isFalse":
+          return new Check({
+            kind: "compare",
+            op: "eq",
+            left: param,
+            right: { kind: "literal", value: method === "isTrue", source },
+            source,
+          });
+        case "equals":
+        case "notEquals": {
+          const e: Expr = { kind: "compare", op: "eq", left: param, right: toValue(args[0], source), source };
+          return new Check(method === "equals" ? e : { kind: "not", item: e, source });
+        }
+        default:
+          throw new SdkError("invalid_policy", `unknown operator ${method}() on params.${parent.join(".")}`, source);
+      }
+    },
+  });
+}
+
+export function paramsRef<T>(): import("./params.js").Params<T> {
+  return makeParam([]) as import("./params.js").Params<T>;
+}
+
+/** The parts of a container image reference (a string field, or a string computed from fields). */
+export function image(ref: StringOps): ImageRef {
+  const source = callerLocation();
+  const s = refStateOf(ref);
+  if (!s) throw new SdkError("invalid_policy", "image() needs a string field, e.g. image(c.image)", source);
+  return imageRef(valueOfRef(s, source, "image()'s argument"), source);
+}
+
+/** Strings joined end to end: `concat(request.namespace, ":", sa.name)`; missing when a part is. */
+export function concat(...parts: unknown[]): StringRef {
+  const source = callerLocation();
+  if (parts.length === 0) throw new SdkError("invalid_policy", "concat() needs at least one part", source);
+  return makeRef({
+    kind: "value",
+    value: { kind: "concat", items: parts.map((p, i) => toValue(p, source, `concat() part ${i + 1}`)), source },
+  }) as StringRef;
+}
+
+/** A string built from a template: `` format`${request.namespace}:${sa.name}` ``. */
+export function format(strings: TemplateStringsArray, ...values: unknown[]): StringRef {
+  const source = callerLocation();
+  const parts: unknown[] = [];
+  strings.forEach((s, i) => {
+    if (s) parts.push(s);
+    if (i < values.length) parts.push(values[i]);
+  });
+  if (parts.length === 0) parts.push("");
+  return makeRef({
+    kind: "value",
+    value: { kind: "concat", items: parts.map((p, i) => toValue(p, source, `format part ${i + 1}`)), source },
+  }) as StringRef;
 }

@@ -37,3 +37,16 @@ export function callerLocation(): SourceLocation {
 }
 
 export const UNKNOWN_LOCATION: SourceLocation = { file: "<unknown>", line: 0, column: 0 };
+
+/** Where in a policy file an error was thrown (the first frame outside the SDK), if it was. */
+export function errorLocation(e: unknown): SourceLocation | undefined {
+  const stack = e instanceof Error ? (e.stack ?? "") : "";
+  for (const line of stack.split("\n").slice(1)) {
+    const m = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (!m) continue;
+    const url = (m[1]!.startsWith("file://") ? m[1]! : `file://${m[1]}`).replace(/\?[^/]*$/, "");
+    if (url.startsWith(SDK_DIR) || url.includes("/node_modules/")) continue;
+    return { file: decodeURIComponent(url.slice("file://".length)), line: Number(m[2]), column: Number(m[3]) };
+  }
+  return undefined;
+}

@@ -325,7 +325,7 @@ export const policy: fc.Arbitrary<Policy> = fc
   }));
 
 /** One differential case: a policy and the fixtures it is evaluated on. */
-export const fuzzCase = fc.record({
+export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.record({
   policy,
   fixtures: fc.array(fixture, { minLength: 1, maxLength: 4 }),
   operation: fc.constantFrom<"CREATE" | "UPDATE">("CREATE", "CREATE", "UPDATE"),

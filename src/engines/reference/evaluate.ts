@@ -9,14 +9,20 @@ import {
   type Expr,
   type FieldRef,
   type Instance,
-  type Literal,
-  type Operand,
-  type ParamRef,
+  type ListSource,
   type Policy,
   type Rule,
-  type Scalar,
+  type Value,
 } from "../../ir/index.js";
-import { podTemplatePath } from "../../kube/index.js";
+import {
+  DEFAULT_USER,
+  lowerAscii,
+  parseImage,
+  podTemplatePath,
+  subjectObject,
+  upperAscii,
+  type AdmissionRequest,
+} from "../../kube/index.js";
 
 /**
  * The reference evaluator: what a lowered policy *means*, computed from the IR alone. The
@@ -29,14 +35,21 @@ export type RuleVerdict =
   | { readonly status: "fail"; readonly rule: string; readonly messages: readonly string[] }
   | { readonly status: "skip"; readonly rule: string; readonly reason: string };
 
-type Env = {
+/** What a policy's conditions can read. */
+export interface Env {
   readonly subject: unknown;
+  readonly oldSubject: unknown;
+  readonly request: Readonly<Record<string, unknown>>;
+  readonly namespace: unknown;
   readonly elements: Readonly<Record<string, unknown>>;
   readonly params: Readonly<Record<string, unknown>>;
-};
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The subject a policy's rules read: the object, or for pod policies the pod or pod template. */
 export function subjectOf(p: Policy, object: unknown): unknown {
+  if (object === undefined || object === null) return undefined;
   if (p.subject === "resource") return object;
   const kind = (object as { kind?: unknown } | null)?.kind;
   if (kind === "Pod") return object;
@@ -47,13 +60,33 @@ export function subjectOf(p: Policy, object: unknown): unknown {
   return v;
 }
 
-/** Evaluates every rule of one policy instance on an object (already matched). */
-export function evaluatePolicy(
-  p: Policy,
-  instance: Instance,
-  object: unknown,
-): { kind: "precondition_false" } | { kind: "evaluated"; rules: RuleVerdict[] } {
-  const env: Env = { subject: subjectOf(p, object), elements: {}, params: instance.values };
+/** The environment of a request: subject, old subject, request fields, namespace object. */
+export function envOf(p: Policy, instance: Instance, req: AdmissionRequest): Env {
+  const object = subjectObject(req);
+  const ns = object?.metadata?.namespace ?? "";
+  return {
+    subject: subjectOf(p, object),
+    oldSubject: subjectOf(p, req.oldObject),
+    request: {
+      operation: req.operation,
+      namespace: ns,
+      name: object?.metadata?.name ?? "",
+      userInfo: { ...DEFAULT_USER, ...(req.userInfo ?? {}) },
+    },
+    namespace: ns
+      ? (req.cluster?.namespaces?.[ns] ?? {
+          apiVersion: "v1",
+          kind: "Namespace",
+          metadata: { name: ns, labels: { "kubernetes.io/metadata.name": ns } },
+        })
+      : undefined,
+    elements: {},
+    params: instance.values,
+  };
+}
+
+/** Evaluates every rule of one policy instance on a request (already matched). */
+export function evaluatePolicy(p: Policy, env: Env): { kind: "precondition_false" } | { kind: "evaluated"; rules: RuleVerdict[] } {
   if (p.when && !holds(p.when, env)) return { kind: "precondition_false" };
   return { kind: "evaluated", rules: p.rules.map((r) => evaluateRule(r, env)) };
 }
@@ -79,55 +112,90 @@ function messages(r: Rule, env: Env): string[] {
     r.message.parts
       .map((p) => {
         if (p.kind === "text") return p.text;
-        const v = p.value.kind === "param" ? paramAt(e.params, p.value) : read(p.value, e);
+        const v = value(p.value, e);
         return v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
       })
       .join(""),
   );
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** The field's value, or undefined when any step of the path is missing. */
-function read(f: FieldRef, env: Env): unknown {
-  let v: unknown = f.scope.kind === "subject" ? env.subject : env.elements[f.scope.variable];
-  for (const seg of f.path) {
-    if (!isObject(v) || !Object.prototype.hasOwnProperty.call(v, seg)) return undefined;
-    v = v[seg];
-  }
-  return v;
-}
-
-function paramAt(params: Readonly<Record<string, unknown>>, p: ParamRef): unknown {
-  return paramValue(params, p.path);
-}
-
-function value(o: Operand, env: Env): unknown {
-  switch (o.kind) {
-    case "field":
-      return read(o, env);
-    case "literal":
-      return o.value;
-    case "param":
-      return paramAt(env.params, o);
+function scopeValue(f: FieldRef, env: Env): unknown {
+  switch (f.scope.kind) {
+    case "subject":
+      return env.subject;
+    case "oldSubject":
+      return env.oldSubject;
+    case "element":
+      return env.elements[f.scope.variable];
+    case "request":
+      return env.request;
+    case "namespace":
+      return env.namespace;
     default:
-      return assertNever(o);
+      return assertNever(f.scope);
   }
 }
 
-/** A list argument's values; an unset parameter is an empty list. */
-function listValues(a: Literal | ParamRef, env: Env): { list: boolean; values: unknown[] } {
-  const v = value(a, env);
-  if (Array.isArray(v)) return { list: true, values: v };
-  if (v === undefined) return { list: true, values: [] };
-  return { list: false, values: [v] };
+/** The field's value, or undefined when any step of the path is missing (or a key is not a string). */
+function read(f: FieldRef, env: Env): unknown {
+  let v: unknown = scopeValue(f, env);
+  for (const seg of f.path) {
+    const key = typeof seg === "string" ? seg : value(seg.key, env);
+    if (typeof key !== "string" || !isObject(v) || !Object.prototype.hasOwnProperty.call(v, key)) return undefined;
+    v = v[key];
+  }
+  return v === null ? null : v;
 }
 
-function listsOf(lists: readonly FieldRef[], env: Env): unknown[] {
-  return lists.flatMap((l) => {
-    const v = read(l, env);
-    return Array.isArray(v) ? v : [];
-  });
+/** A value, or undefined when it is missing. */
+export function value(v: Value, env: Env): unknown {
+  switch (v.kind) {
+    case "field":
+      return read(v, env);
+    case "literal":
+      return v.value;
+    case "param":
+      return paramValue(env.params, v.path);
+    case "image": {
+      const s = value(v.of, env);
+      return typeof s === "string" ? parseImage(s)[v.part] : undefined;
+    }
+    case "concat": {
+      const items = v.items.map((i) => value(i, env));
+      return items.every((i) => typeof i === "string") ? items.join("") : undefined;
+    }
+    case "case": {
+      const s = value(v.of, env);
+      return typeof s === "string" ? (v.to === "lower" ? lowerAscii(s) : upperAscii(s)) : undefined;
+    }
+    case "join": {
+      const items = listOf(v.list, env);
+      return items.every((i) => typeof i === "string") ? items.join(v.separator) : undefined;
+    }
+    default:
+      return assertNever(v);
+  }
+}
+
+/** A list source's items; a missing value or one that is not a list is empty. */
+function listOf(l: ListSource, env: Env): unknown[] {
+  if (l.kind === "split") {
+    const s = value(l.of, env);
+    return typeof s === "string" ? s.split(l.separator) : [];
+  }
+  const v = l.kind === "field" ? read(l, env) : paramValue(env.params, l.path);
+  return Array.isArray(v) ? v : [];
+}
+
+function listsOf(lists: readonly ListSource[], env: Env): unknown[] {
+  return lists.flatMap((l) => listOf(l, env));
+}
+
+/** A string-predicate argument's items: a list's items, or the one value. */
+function argItems(v: Value, env: Env): unknown[] {
+  const x = value(v, env);
+  if (Array.isArray(x)) return x;
+  return x === undefined ? [] : [x];
 }
 
 /** JSON equality: numbers by value (1 == 1.0), no cross-type equality. */
@@ -163,9 +231,9 @@ export function holds(e: Expr, env: Env): boolean {
     case "const":
       return e.value;
     case "exists":
-      return e.field.path.length === 0 || read(e.field, env) !== undefined;
+      return e.field.path.length === 0 ? scopeValue(e.field, env) !== undefined : read(e.field, env) !== undefined;
     case "compare": {
-      const l = read(e.left, env);
+      const l = value(e.left, env);
       const r = value(e.right, env);
       if (l === undefined || r === undefined) return false;
       if (e.op === "eq") return equal(l, r);
@@ -173,14 +241,16 @@ export function holds(e: Expr, env: Env): boolean {
       return order(e.op, l < r ? -1 : l > r ? 1 : 0);
     }
     case "in": {
-      const v = read(e.value, env);
-      return v !== undefined && listValues(e.list, env).values.some((x) => equal(v, x));
+      const v = value(e.value, env);
+      if (v === undefined) return false;
+      const items = e.list.kind === "literal" ? (Array.isArray(e.list.value) ? e.list.value : [e.list.value]) : listOf(e.list, env);
+      return items.some((x) => equal(v, x));
     }
     case "string": {
-      const v = read(e.value, env);
+      const v = value(e.value, env);
       if (typeof v !== "string") return false;
       const op = e.op;
-      return listValues(e.arg, env).values.some((a) => {
+      return argItems(e.arg, env).some((a) => {
         if (typeof a !== "string") return false;
         switch (op) {
           case "startsWith":
@@ -198,8 +268,8 @@ export function holds(e: Expr, env: Env): boolean {
       });
     }
     case "quantity": {
-      const l = parseQuantity(read(e.left, env));
-      const r = parseQuantity(value(e.right, env) as Scalar);
+      const l = parseQuantity(value(e.left, env));
+      const r = parseQuantity(value(e.right, env));
       return l !== undefined && r !== undefined && order(e.op, compareQuantities(l, r));
     }
     case "count":

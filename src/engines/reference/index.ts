@@ -5,10 +5,10 @@
 import { instanceName, type Policy } from "../../ir/index.js";
 import { namespaceLabels, subjectObject, type AdmissionRequest } from "../../kube/index.js";
 import { failure, skip, type Verdict } from "../verdict/index.js";
-import { evaluatePolicy, type RuleVerdict } from "./evaluate.js";
+import { envOf, evaluatePolicy, type RuleVerdict } from "./evaluate.js";
 import { policyMatches } from "./match.js";
 
-export { evaluatePolicy, holds, subjectOf, type RuleVerdict } from "./evaluate.js";
+export { evaluatePolicy, envOf, holds, subjectOf, value, type Env, type RuleVerdict } from "./evaluate.js";
 export { policyMatches } from "./match.js";
 
 export class ReferenceEngine {
@@ -33,7 +33,7 @@ export class ReferenceEngine {
     const labels = ns ? namespaceLabels(ns, req.cluster?.namespaces?.[ns]) : {};
     if (!policyMatches(policy, object, { operation: req.operation, namespaceLabels: labels }))
       return skip("not_matched", "the policy does not match the request");
-    const result = evaluatePolicy(policy, instance, object);
+    const result = evaluatePolicy(policy, envOf(policy, instance, req));
     // Only the policy's own precondition makes it not apply (as VAP matchConditions do); a rule
     // whose precondition is false simply passes, as it does in the generated CEL and Rego.
     if (result.kind === "precondition_false") return skip("condition_false", "the policy's precondition is false");

@@ -1,4 +1,14 @@
-import { messageWitness, walkPolicy, type Expr, type FieldRef, type Instance, type Policy } from "../../ir/index.js";
+import {
+  lastSegment,
+  messageWitness,
+  readsOldSubject,
+  walkPolicy,
+  type Expr,
+  type FieldRef,
+  type Instance,
+  type ListSource,
+  type Policy,
+} from "../../ir/index.js";
 import { POD_CONTROLLERS } from "../../kube/index.js";
 import { celOptionalSelect } from "./escape.js";
 import { printCelMessage, staticMessage } from "./print-message.js";
@@ -34,12 +44,11 @@ function admittedObject(p: Policy): string {
 }
 
 /**
- * The pod a pod policy reads: the Pod itself, or the pod template of a controller (the same
- * places Kyverno's autogen rewrites). Written as an expression rather than relying on Kyverno's
- * autogen, because the API server has no autogen and both CEL targets share one lowering.
+ * The pod a pod policy reads from `obj`: the Pod itself, or the pod template of a controller (the
+ * same places Kyverno's autogen rewrites). Written as an expression rather than relying on
+ * Kyverno's autogen, because the API server has no autogen and both CEL targets share one lowering.
  */
-export function podSubjectExpression(p: Policy): string {
-  const obj = admittedObject(p);
+export function podSubjectExpression(p: Policy, obj = admittedObject(p)): string {
   const template = (path: readonly string[]) => `${obj}${path.map(celOptionalSelect).join("")}.orValue({})`;
   const cronJob = POD_CONTROLLERS.find((c) => c.kind.kind === "CronJob")!;
   const others = POD_CONTROLLERS.find((c) => c.kind.kind === "Deployment")!;
@@ -47,6 +56,7 @@ export function podSubjectExpression(p: Policy): string {
 }
 
 export const POD_VARIABLE = "pod";
+export const OLD_POD_VARIABLE = "oldPod";
 
 /** Names a variable may not take: CEL's reserved words and the variables policyc defines itself. */
 const TAKEN = new Set([
@@ -75,9 +85,9 @@ const TAKEN = new Set([
  */
 function listVariables(p: Policy, ctx: CelContext): { variables: CelVariable[]; lists: Map<string, string> } {
   const groups: FieldRef[][] = [];
-  const add = (lists: readonly FieldRef[]) => {
+  const add = (lists: readonly ListSource[]) => {
     const key = listKey(lists);
-    if (key && !groups.some((g) => listKey(g) === key)) groups.push([...lists]);
+    if (key && !groups.some((g) => listKey(g) === key)) groups.push([...(lists as readonly FieldRef[])]);
   };
   const visit = (e: Expr) => {
     if (e.kind === "quantifier" || e.kind === "count") add(e.lists);
@@ -94,14 +104,14 @@ function listVariables(p: Policy, ctx: CelContext): { variables: CelVariable[]; 
     used.add(name);
     return name;
   };
-  const bind = (lists_: readonly FieldRef[], name: string, expression: string) => {
+  const bind = (lists_: readonly ListSource[], name: string, expression: string) => {
     variables.push({ name, expression });
     lists.set(listKey(lists_)!, `variables.${name}`);
   };
   for (const group of groups) {
-    for (const l of group) if (!lists.has(listKey([l])!)) bind([l], fresh(l.path.at(-1) ?? "items"), celList(l, ctx));
+    for (const l of group) if (!lists.has(listKey([l])!)) bind([l], fresh(lastSegment(l.path) ?? "items"), celList(l, ctx));
     if (group.length === 1) continue;
-    const names = group.map((l) => l.path.at(-1) ?? "items");
+    const names = group.map((l) => lastSegment(l.path) ?? "items");
     const all = names.length === 3 && names[0] === "containers" && names[1] === "initContainers" && names[2] === "ephemeralContainers";
     const name = fresh(all ? "allContainers" : names.map((n, i) => (i === 0 ? n : n.charAt(0).toUpperCase() + n.slice(1))).join("And"));
     bind(group, name, group.map((l) => lists.get(listKey([l])!)!).join(" + "));
@@ -114,17 +124,25 @@ export function lowerToCel(p: Policy, instance: Instance): CelPolicy {
   const variables: CelVariable[] = [];
   let subject = admittedObject(p);
   let inlineSubject = subject;
+  let oldSubject = "oldObject";
+  let inlineOldSubject = oldSubject;
   if (p.subject === "pod") {
     variables.push({ name: POD_VARIABLE, expression: podSubjectExpression(p) });
     subject = `variables.${POD_VARIABLE}`;
     inlineSubject = `(${podSubjectExpression(p)})`;
+    if (readsOldSubject(p)) {
+      const oldPod = `oldObject == null ? null : (${podSubjectExpression(p, "oldObject")})`;
+      variables.push({ name: OLD_POD_VARIABLE, expression: oldPod });
+      oldSubject = `variables.${OLD_POD_VARIABLE}`;
+      inlineOldSubject = `(${oldPod})`;
+    }
   }
-  const bare: CelContext = { subject, params: instance.values };
+  const bare: CelContext = { subject, oldSubject, params: instance.values };
   const { variables: listVars, lists } = listVariables(p, bare);
   variables.push(...listVars);
   const ctx: CelContext = { ...bare, lists };
   // matchConditions cannot read variables, so they get the subject expression inline.
-  const whenCtx: CelContext = { subject: inlineSubject, params: instance.values };
+  const whenCtx: CelContext = { subject: inlineSubject, oldSubject: inlineOldSubject, params: instance.values };
   const matchConditions = p.when ? [{ name: "when", expression: printCel(p.when, whenCtx) }] : [];
   const fallback = p.title ? `${p.title}: violated` : `Policy ${p.name} is violated`;
   const validations = p.rules.map((r): CelValidation => {

@@ -4,85 +4,182 @@ import {
   type CompareOp,
   type Expr,
   type FieldRef,
-  type Literal,
-  type Operand,
-  type ParamRef,
+  type ImagePart,
+  type ListSource,
+  type Value,
 } from "../../ir/index.js";
-
 import { celOptionalSelect, celString, celValue } from "./escape.js";
 
 /** What a CEL expression is printed against. */
 export interface CelContext {
   /** CEL expression for the policy's subject (e.g. `object` or `variables.pod`). */
   readonly subject: string;
+  /** The same for the old object (`oldObject`, `variables.oldPod`); null on CREATE. */
+  readonly oldSubject: string;
   /** The instance's parameter values, inlined as literals. */
   readonly params: Readonly<Record<string, unknown>>;
   /** Lists of the subject bound as variables (`listKey` → `variables.containers`); absent in matchConditions. */
   readonly lists?: ReadonlyMap<string, string>;
-}
-
-/** The key of a list (or concatenation of lists) read from the subject, for `CelContext.lists`. */
-export function listKey(lists: readonly FieldRef[]): string | undefined {
-  if (lists.some((l) => l.scope.kind !== "subject")) return undefined;
-  return JSON.stringify(lists.map((l) => l.path));
+  /** Names of comprehension variables in use (for fresh ones); shared by one printing. */
+  readonly names?: { count: number };
 }
 
 const OPS: Record<CompareOp, string> = { eq: "==", lt: "<", le: "<=", gt: ">", ge: ">=" };
 
+/** The key of a list read from the subject (static path), for `CelContext.lists`. */
+export function listKey(lists: readonly ListSource[]): string | undefined {
+  if (lists.some((l) => l.kind !== "field" || l.scope.kind !== "subject" || l.path.some((s) => typeof s !== "string"))) return undefined;
+  return JSON.stringify(lists.map((l) => (l as FieldRef).path));
+}
+
+/** A comprehension variable no enclosing expression uses. */
+export function fresh(ctx: CelContext, prefix: string): string {
+  const names = ctx.names ?? { count: 0 };
+  (ctx as { names?: { count: number } }).names = names;
+  return `${prefix}${++names.count}`;
+}
+
 function base(ref: FieldRef, ctx: CelContext): string {
-  return ref.scope.kind === "subject" ? ctx.subject : ref.scope.variable;
+  switch (ref.scope.kind) {
+    case "subject":
+      return ctx.subject;
+    case "oldSubject":
+      return ctx.oldSubject;
+    case "element":
+      return ref.scope.variable;
+    case "request":
+      return "request";
+    case "namespace":
+      return "namespaceObject";
+    default:
+      return assertNever(ref.scope);
+  }
 }
 
 /** The field as an optional value (`object.?spec.?replicas`), or the plain base when the path is empty. */
 export function celOptional(ref: FieldRef, ctx: CelContext): { text: string; optional: boolean } {
   if (ref.path.length === 0) return { text: base(ref, ctx), optional: false };
-  return { text: base(ref, ctx) + ref.path.map(celOptionalSelect).join(""), optional: true };
+  let text = base(ref, ctx);
+  for (const seg of ref.path) {
+    if (typeof seg === "string") text += celOptionalSelect(seg);
+    else if (seg.key.kind === "literal" && typeof seg.key.value === "string") text += `[?${celString(seg.key.value)}]`;
+    else if (seg.key.kind === "param") {
+      const k = paramValue(ctx.params, seg.key.path);
+      text = typeof k === "string" ? `${text}[?${celString(k)}]` : "optional.none()";
+    } else {
+      // A key read at run time must be a string, or the lookup fails instead of being missing.
+      const k = celValueOf(seg.key, ctx);
+      text = `(type(${k}) == string ? ${text}[?${k}] : optional.none())`;
+    }
+  }
+  return { text, optional: true };
 }
 
-/** The field's value, `null` when it is missing, typed dyn. */
-export function celValueOf(ref: FieldRef, ctx: CelContext): string {
+/** Whether the scope itself can be missing (no old object on CREATE, no namespace for cluster-scoped objects). */
+function scopePresence(ref: FieldRef, ctx: CelContext): string | undefined {
+  if (ref.scope.kind === "oldSubject") return `${ctx.oldSubject} != null`;
+  if (ref.scope.kind === "namespace") return "namespaceObject != null";
+  return undefined;
+}
+
+/** A field's value, `null` when it is missing, typed dyn. */
+function celFieldValue(ref: FieldRef, ctx: CelContext): string {
   const o = celOptional(ref, ctx);
   // dyn(): `orValue(null)` has type null to the checker, so string and number functions would not
   // type-check on it; the callers guard every use with a type() test.
   return o.optional ? `dyn(${o.text}.orValue(null))` : o.text;
 }
 
+/** A value as a CEL expression: the value, or null when it is missing, typed dyn. */
+export function celValueOf(v: Value, ctx: CelContext): string {
+  switch (v.kind) {
+    case "field":
+      return celFieldValue(v, ctx);
+    case "literal":
+      return celValue(v.value);
+    case "param":
+      return celValue(paramValue(ctx.params, v.path) ?? null);
+    case "image": {
+      const s = fresh(ctx, "image");
+      return `[${celValueOf(v.of, ctx)}].map(${s}, type(${s}) == string ? ${imagePart(s, v.part)} : dyn(null))[0]`;
+    }
+    case "case": {
+      const s = fresh(ctx, "s");
+      return `[${celValueOf(v.of, ctx)}].map(${s}, type(${s}) == string ? dyn(${s}.${v.to === "lower" ? "lowerAscii" : "upperAscii"}()) : dyn(null))[0]`;
+    }
+    case "concat": {
+      const l = fresh(ctx, "parts");
+      const x = fresh(ctx, "part");
+      return `[[${v.items.map((i) => `dyn(${celValueOf(i, ctx)})`).join(", ")}]].map(${l}, ${l}.all(${x}, type(${x}) == string) ? dyn(${l}.join("")) : dyn(null))[0]`;
+    }
+    case "join": {
+      const l = fresh(ctx, "items");
+      const x = fresh(ctx, "item");
+      return `[${celLists([v.list], ctx)}].map(${l}, ${l}.all(${x}, type(${x}) == string) ? dyn(${l}.join(${celString(v.separator)})) : dyn(null))[0]`;
+    }
+    default:
+      return assertNever(v);
+  }
+}
+
+/** Whether a value is present (a present null counts), as a CEL condition; undefined when it always is. */
+function presence(v: Value, ctx: CelContext): string | undefined {
+  if (v.kind === "field") {
+    const o = celOptional(v, ctx);
+    return o.optional ? `${o.text}.hasValue()` : scopePresence(v, ctx);
+  }
+  if (v.kind === "literal" || v.kind === "param") return undefined;
+  return `${celValueOf(v, ctx)} != null`;
+}
+
+/**
+ * The parts of an image reference held in `s` (a string), normalised as the container runtime
+ * normalises them: the same steps as `kube/image.ts` and the Rego prelude, written with CEL's
+ * string functions, each intermediate bound once (`[x].map(v, …)[0]`, CEL's let).
+ */
+function imagePart(s: string, part: ImagePart): string {
+  const at = `${s}.indexOf("@")`;
+  const named = `(${at} >= 0 ? ${s}.substring(0, ${at}) : ${s})`;
+  const digest = `(${at} >= 0 ? ${s}.substring(${at} + 1) : "")`;
+  if (part === "digest") return digest;
+  const n = `${s}_n`;
+  const first = `${n}.substring(0, ${n}.indexOf("/"))`;
+  const hasRegistry = `(${n}.indexOf("/") >= 0 && [${first}].all(${s}_f, ${s}_f.contains(".") || ${s}_f.contains(":") || ${s}_f == "localhost" || ${s}_f.lowerAscii() != ${s}_f))`;
+  const rest = `(${s}_r ? ${n}.substring(${n}.indexOf("/") + 1) : ${n})`;
+  const registry = `(${s}_r && ${first} != "index.docker.io" ? ${first} : "docker.io")`;
+  const colon = `${s}_t.lastIndexOf(":")`;
+  const path = `(${colon} >= 0 ? ${s}_t.substring(0, ${colon}) : ${s}_t)`;
+  const repository = `(${registry} == "docker.io" && !${path}.contains("/") ? "library/" + ${path} : ${path})`;
+  const tag = `(${colon} >= 0 ? ${s}_t.substring(${colon} + 1) : (${at} >= 0 ? "" : "latest"))`;
+  const body =
+    part === "registry" ? registry : part === "repository" ? repository : part === "tag" ? tag : `${registry} + "/" + ${repository}`;
+  return `[${named}].map(${n}, [${hasRegistry}].map(${s}_r, [${rest}].map(${s}_t, ${body})[0])[0])[0]`;
+}
+
 /**
  * Concatenated lists; a missing list, a null and anything that is not a list are empty (as in the
  * reference evaluator and the Rego): `containers: null` must not make the expression an error.
  */
-export function celLists(lists: readonly FieldRef[], ctx: CelContext): string {
+export function celLists(lists: readonly ListSource[], ctx: CelContext): string {
   const bound = ctx.lists?.get(listKey(lists) ?? "");
   if (bound) return bound;
   const parts = lists.map((l) => ctx.lists?.get(listKey([l]) ?? "") ?? celList(l, ctx));
   return parts.length === 1 ? parts[0]! : `(${parts.join(" + ")})`;
 }
 
-/** One list field: its value when it is a list, else empty. */
-export function celList(l: FieldRef, ctx: CelContext): string {
+/** One list: its value when it is a list, else empty. */
+export function celList(l: ListSource, ctx: CelContext): string {
+  if (l.kind === "param") {
+    const v = paramValue(ctx.params, l.path);
+    return Array.isArray(v) ? celValue(v) : "[]";
+  }
+  if (l.kind === "split") {
+    const s = fresh(ctx, "s");
+    return `[${celValueOf(l.of, ctx)}].map(${s}, type(${s}) == string ? ${s}.split(${celString(l.separator)}) : [])[0]`;
+  }
   const o = celOptional(l, ctx);
   const value = o.optional ? `${o.text}.orValue([])` : o.text;
   return `(type(${value}) == list ? ${value} : [])`;
-}
-
-function operand(o: Operand, ctx: CelContext): string {
-  switch (o.kind) {
-    case "field":
-      return celValueOf(o, ctx);
-    case "literal":
-      return celValue(o.value);
-    case "param":
-      return celValue(paramValue(ctx.params, o.path) ?? null);
-    default:
-      return assertNever(o);
-  }
-}
-
-function listArg(a: Literal | ParamRef, ctx: CelContext): { list: boolean; text: string } {
-  const v = a.kind === "literal" ? a.value : paramValue(ctx.params, a.path);
-  if (Array.isArray(v)) return { list: true, text: celValue(v) };
-  if (v === undefined && a.kind === "param") return { list: true, text: "[]" };
-  return { list: false, text: celValue(v) };
 }
 
 /**
@@ -90,6 +187,33 @@ function listArg(a: Literal | ParamRef, ctx: CelContext): { list: boolean; text:
  * HomogeneousAggregateLiterals, which rejects a list of three different type values.
  */
 const isNumber = (x: string) => `(type(${x}) == int || type(${x}) == uint || type(${x}) == double)`;
+
+/** Whether a value's text is simple enough to repeat (a field read, a literal); computed values are bound once. */
+const simple = (v: Value) => v.kind === "field" || v.kind === "literal" || v.kind === "param";
+
+/** `pred(x)` over a value: directly when it is simple, else bound once (`[v].all(x, pred(x))`). */
+function withValue(v: Value, ctx: CelContext, pred: (x: string) => string): string {
+  const text = celValueOf(v, ctx);
+  if (simple(v)) return pred(text);
+  const x = fresh(ctx, "v");
+  return `[${text}].all(${x}, ${pred(x)})`;
+}
+
+/** A string predicate's argument: a static string or list, or a value read at run time (a list means any of it). */
+function stringTest(v: string, arg: Value, ctx: CelContext, call: (v: string, a: string) => string): string {
+  const staticArg = arg.kind === "literal" ? arg.value : arg.kind === "param" ? (paramValue(ctx.params, arg.path) ?? []) : undefined;
+  if (staticArg !== undefined) {
+    if (!Array.isArray(staticArg)) return call(v, celValue(staticArg));
+    // The body holds no comprehension of its own, so one name serves every such test.
+    return `${celValue(staticArg)}.exists(arg_, ${call(v, "arg_")})`;
+  }
+  const a = fresh(ctx, "arg");
+  const x = fresh(ctx, "arg");
+  return `[${celValueOf(arg, ctx)}].all(${a}, type(${a}) == list ? ${a}.exists(${x}, type(${x}) == string && ${call(v, x)}) : type(${a}) == string && ${call(v, a)})`;
+}
+
+/** A quantity (a string or a number) as a CEL condition on `x`. */
+const isQuantityValue = (x: string) => `((type(${x}) == string || ${isNumber(x)}) && isQuantity(string(${x})))`;
 
 /**
  * Prints a condition. Leaf predicates read fields through optional selection and check the
@@ -102,40 +226,42 @@ export function printCel(e: Expr, ctx: CelContext): string {
       return String(e.value);
     case "exists": {
       const o = celOptional(e.field, ctx);
-      return o.optional ? `${o.text}.hasValue()` : "true";
+      return o.optional ? `${o.text}.hasValue()` : (scopePresence(e.field, ctx) ?? "true");
     }
     case "compare": {
-      const left = celValueOf(e.left, ctx);
+      if (e.right.kind === "param" && paramValue(ctx.params, e.right.path) === undefined) return "false";
       if (e.op === "eq") {
-        if (e.right.kind === "field") {
-          const l = celOptional(e.left, ctx);
-          const r = celOptional(e.right, ctx);
-          const guards = [l, r].filter((x) => x.optional).map((x) => `${x.text}.hasValue()`);
-          return `(${[...guards, `${celValueOf(e.left, ctx)} == ${celValueOf(e.right, ctx)}`].join(" && ")})`;
-        }
-        return `${left} == ${operand(e.right, ctx)}`;
+        if (e.right.kind === "literal" || e.right.kind === "param") return `${celValueOf(e.left, ctx)} == ${celValueOf(e.right, ctx)}`;
+        const guards = [presence(e.left, ctx), presence(e.right, ctx)].filter((x): x is string => x !== undefined);
+        return `(${[...guards, `${celValueOf(e.left, ctx)} == ${celValueOf(e.right, ctx)}`].join(" && ")})`;
       }
-      const right = operand(e.right, ctx);
+      const left = celValueOf(e.left, ctx);
+      const right = celValueOf(e.right, ctx);
       const rightGuard = e.right.kind === "literal" ? "" : ` && ${isNumber(right)}`;
       return `(${isNumber(left)}${rightGuard} && ${left} ${OPS[e.op]} ${right})`;
     }
     case "in": {
-      const a = listArg(e.list, ctx);
-      return a.list ? `${celValueOf(e.value, ctx)} in ${a.text}` : `${celValueOf(e.value, ctx)} == ${a.text}`;
+      if (e.list.kind === "literal") {
+        return Array.isArray(e.list.value)
+          ? `${celValueOf(e.value, ctx)} in ${celValue(e.list.value)}`
+          : `${celValueOf(e.value, ctx)} == ${celValue(e.list.value)}`;
+      }
+      const list = celLists([e.list], ctx);
+      return withValue(e.value, ctx, (x) => `(${x} != null && ${x} in ${list})`);
     }
     case "string": {
-      const v = celValueOf(e.value, ctx);
-      const a = listArg(e.arg, ctx);
-      const call = (arg: string) => (e.op === "glob" ? `${v}.matches(${arg})` : `${v}.${e.op}(${arg})`);
-      const test = a.list ? `${a.text}.exists(arg_, ${call("arg_")})` : call(a.text);
-      return `(type(${v}) == string && ${test})`;
+      const call = (v: string, a: string) => (e.op === "glob" ? `${v}.matches(${a})` : `${v}.${e.op}(${a})`);
+      return withValue(e.value, ctx, (v) => `(type(${v}) == string && ${stringTest(v, e.arg, ctx, call)})`);
     }
     case "quantity": {
-      const v = celValueOf(e.left, ctx);
-      const a = listArg(e.right, ctx);
-      const q = `string(${v})`;
-      const cmp = `quantity(${q}).compareTo(quantity(${a.text})) ${OPS[e.op]} 0`;
-      return `((type(${v}) == string || ${isNumber(v)}) && isQuantity(${q}) && ${cmp})`;
+      const right = celValueOf(e.right, ctx);
+      const rightStatic = e.right.kind === "literal" || e.right.kind === "param";
+      return withValue(e.left, ctx, (v) => {
+        const q = `string(${v})`;
+        const rq = rightStatic ? right : `string(${right})`;
+        const cmp = `quantity(${q}).compareTo(quantity(${rq})) ${OPS[e.op]} 0`;
+        return `(${isQuantityValue(v)}${rightStatic ? "" : ` && ${isQuantityValue(right)}`} && ${cmp})`;
+      });
     }
     case "count":
       return `size(${celLists(e.lists, ctx)}) ${OPS[e.op]} ${e.value}`;
@@ -159,7 +285,8 @@ export function printCel(e: Expr, ctx: CelContext): string {
  */
 export function printNegated(e: Expr, ctx: CelContext): string {
   if (e.kind === "not") return printCel(e.item, ctx);
-  if (e.kind === "compare" && e.op === "eq" && e.right.kind !== "field") return `${celValueOf(e.left, ctx)} != ${operand(e.right, ctx)}`;
+  if (e.kind === "compare" && e.op === "eq" && e.right.kind === "literal")
+    return `${celValueOf(e.left, ctx)} != ${celValueOf(e.right, ctx)}`;
   return `!(${printCel(e, ctx)})`;
 }
 

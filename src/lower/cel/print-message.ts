@@ -1,13 +1,24 @@
-import { messageWitness, paramValue, type Message, type Rule } from "../../ir/index.js";
-
+import { messageWitness, paramValue, type Message, type Rule, type Value } from "../../ir/index.js";
 import { celString } from "./escape.js";
-import { celLists, celOptional, printCel, printNegated, type CelContext } from "./print-expr.js";
-import type { FieldRef } from "../../ir/index.js";
+import { celLists, celOptional, celValueOf, fresh, printCel, printNegated, type CelContext } from "./print-expr.js";
 
-/** A message value: the field, or "" when it is missing, so the message still renders. */
-function celOptionalOrEmpty(ref: FieldRef, ctx: CelContext): string {
-  const o = celOptional(ref, ctx);
-  return o.optional ? `${o.text}.orValue("")` : o.text;
+/** A value known when the policy is built (a literal, an inlined parameter). */
+const isStatic = (v: Value) => v.kind === "literal" || v.kind === "param";
+
+/** A message value as text: the value, or "" when it is missing, so the message still renders. */
+function celMessageValue(v: Value, ctx: CelContext): string {
+  if (v.kind === "field") {
+    const o = celOptional(v, ctx);
+    return `string(${o.optional ? `${o.text}.orValue("")` : o.text})`;
+  }
+  const x = fresh(ctx, "m");
+  return `[${celValueOf(v, ctx)}].map(${x}, ${x} == null ? "" : string(${x}))[0]`;
+}
+
+/** The text of a static value, as the message shows it. */
+function staticText(v: Value, params: Readonly<Record<string, unknown>>): string {
+  const x = v.kind === "literal" ? v.value : v.kind === "param" ? paramValue(params, v.path) : undefined;
+  return x === undefined ? "" : typeof x === "string" ? x : JSON.stringify(x);
 }
 
 /**
@@ -40,12 +51,12 @@ export function staticMessage(m: Message, params: Readonly<Record<string, unknow
  * `L.filter(v, !body).map(v, <message>)[0]`, nested along the witness chain.
  */
 export function printCelMessage(rule: Rule, ctx: CelContext): string | undefined {
-  if (!rule.message.parts.some((p) => p.kind === "value" && p.value.kind === "field")) return undefined;
+  if (!rule.message.parts.some((p) => p.kind === "value" && !isStatic(p.value))) return undefined;
   const text = rule.message.parts
     .map((p) => {
       if (p.kind === "text") return celString(p.text);
-      if (p.value.kind === "param") return celString(String(paramValue(ctx.params, p.value.path) ?? ""));
-      return `string(${celOptionalOrEmpty(p.value, ctx)})`;
+      if (isStatic(p.value)) return celString(staticText(p.value, ctx.params));
+      return celMessageValue(p.value, ctx);
     })
     .join(" + ");
   const { steps } = messageWitness(rule.assert, rule.message);

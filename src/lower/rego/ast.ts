@@ -61,7 +61,7 @@ export interface Prelude {
   readonly name: PreludeName;
 }
 
-export type PreludeName = "as_list" | "format" | "quantity";
+export type PreludeName = "as_list" | "format" | "image" | "quantity" | "strings";
 
 export interface Module {
   readonly package: string;

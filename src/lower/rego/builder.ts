@@ -1,8 +1,21 @@
-import { operandsOf, walkExpr, type Expr, type FieldRef, type ParamRef } from "../../ir/index.js";
-import { binary, call, index, ref, v, type Prelude, type PreludeName, type Rule, type Statement, type Term } from "./ast.js";
+import {
+  fieldsIn,
+  operandsOf,
+  walkExpr,
+  type Expr,
+  type FieldRef,
+  type ListSource,
+  type ParamRef,
+  type Value,
+  type ValueNode,
+} from "../../ir/index.js";
+import { call, index, ref, v, type Prelude, type PreludeName, type Rule, type Statement, type Term } from "./ast.js";
 
 /** Argument name of the subject in every helper function. */
 export const SUBJECT = "subject";
+
+/** Rules the module defines only when something reads them. */
+export type Needed = "old_subject" | "namespace";
 
 /**
  * Collects the helper rules and preludes a module needs while its rules are lowered. Helpers
@@ -10,6 +23,8 @@ export const SUBJECT = "subject";
  */
 export class RegoBuilder {
   readonly helpers: (Rule | Prelude)[] = [];
+  /** Rules of the module's subject section that something reads (the old object, the namespace). */
+  readonly needed = new Set<Needed>();
   private readonly preludes = new Set<PreludeName>();
   private count = 0;
 
@@ -40,82 +55,134 @@ export class RegoBuilder {
     return helperCall(name, args);
   }
 
-  /** A field of the subject or of an element in scope. */
+  /** A field of the subject, the old object, the request, the namespace or an element. */
   field(f: FieldRef): Term {
-    return ref(v(f.scope.kind === "subject" ? SUBJECT : f.scope.variable), ...f.path);
+    let term: Term;
+    switch (f.scope.kind) {
+      case "subject":
+        term = v(SUBJECT);
+        break;
+      case "element":
+        term = v(f.scope.variable);
+        break;
+      case "oldSubject":
+        this.needed.add("old_subject");
+        term = v("_old_subject");
+        break;
+      case "namespace":
+        this.needed.add("namespace");
+        term = v("_namespace");
+        break;
+      case "request":
+        // Gatekeeper's review carries the admission request's own fields: operation, namespace, name, userInfo.
+        term = ref(v("input"), "review");
+        break;
+    }
+    for (const seg of f.path) term = typeof seg === "string" ? ref(term, seg) : index(term, this.value(seg.key));
+    return term;
   }
 
   param(p: ParamRef): Term {
     return ref(ref(v("input"), "parameters"), ...p.path);
   }
 
-  /** A list (or concatenated lists) as an array; a missing or non-array value is empty. */
-  lists(lists: readonly FieldRef[]): Term {
+  /** A value as a term; undefined in Rego where the value is missing. */
+  value(x: Value): Term {
+    switch (x.kind) {
+      case "field":
+        return this.field(x);
+      case "literal":
+        return { kind: "value", value: x.value };
+      case "param":
+        return this.param(x);
+      case "image":
+        this.need("strings");
+        this.need("image");
+        return call("_image_part", this.value(x.of), { kind: "value", value: x.part });
+      case "concat":
+        this.need("strings");
+        return call("_join_strings", { kind: "array", items: x.items.map((i) => this.value(i)) }, { kind: "value", value: "" });
+      case "case":
+        this.need("strings");
+        return call(x.to === "lower" ? "_lower_ascii" : "_upper_ascii", this.value(x.of));
+      case "join":
+        this.need("strings");
+        return call("_join_strings", this.lists([x.list]), { kind: "value", value: x.separator });
+    }
+  }
+
+  /** A list (or concatenated lists) as an array; a missing list, or one that is not an array, is empty. */
+  lists(lists: readonly ListSource[]): Term {
     const calls = lists.map((l) => {
       const name = this.fresh("list");
-      const args = [l.scope.kind === "subject" ? SUBJECT : l.scope.variable];
+      const args = scopeArgs([l]);
+      const body: Statement[] =
+        l.kind === "split"
+          ? [
+              { kind: "assign", name: "s", value: this.value(l.of) },
+              { kind: "expr", term: call("is_string", v("s")) },
+              { kind: "assign", name: "x", value: call("split", v("s"), { kind: "value", value: l.separator }) },
+            ]
+          : [
+              { kind: "assign", name: "x", value: l.kind === "param" ? this.param(l) : this.field(l) },
+              { kind: "expr", term: call("is_array", v("x")) },
+            ];
       this.helpers.push({
         kind: "rule",
         name,
         head: "complete",
-        args,
-        definitions: [
-          {
-            value: v("x"),
-            body: [
-              { kind: "assign", name: "x", value: this.field(l) },
-              { kind: "expr", term: call("is_array", v("x")) },
-            ],
-            else: { kind: "array", items: [] },
-          },
-        ],
+        ...(args.length ? { args } : {}),
+        definitions: [{ value: v("x"), body, else: { kind: "array", items: [] } }],
       });
       return helperCall(name, args);
     });
     return calls.reduce((acc, c) => call("array.concat", acc, c));
   }
 
-  /** A value shown in a message: the field or parameter as text, "" when it is missing. */
-  messageValue(x: FieldRef | ParamRef): Term {
+  /** A value shown in a message: the value as text, "" when it is missing. */
+  messageValue(x: Value): Term {
     const name = this.fresh("value");
-    const args = x.kind === "param" ? [] : [x.scope.kind === "subject" ? SUBJECT : x.scope.variable];
+    const args = scopeArgs([x]);
     this.helpers.push({
       kind: "rule",
       name,
       head: "complete",
       ...(args.length ? { args } : {}),
       definitions: [
-        {
-          value: call("_format", v("x")),
-          body: [{ kind: "assign", name: "x", value: x.kind === "param" ? this.param(x) : this.field(x) }],
-          else: { kind: "value", value: "" },
-        },
+        { value: call("_format", v("x")), body: [{ kind: "assign", name: "x", value: this.value(x) }], else: { kind: "value", value: "" } },
       ],
     });
     this.need("format");
     return helperCall(name, args);
   }
 
-  /** `x[_]` over a list argument (`_as_list` makes a single parameter value a list). */
-  listArg(a: { kind: "literal"; value: unknown } | ParamRef): { list: boolean; term: Term } {
-    if (a.kind === "literal") return { list: Array.isArray(a.value), term: { kind: "value", value: a.value } };
+  /** An argument that may be a list: `x[_]` over its items (`_as_list` makes a single value a list). */
+  anyItem(a: Value): Term {
+    if (a.kind === "literal")
+      return Array.isArray(a.value) ? index({ kind: "value", value: a.value }, { kind: "wildcard" }) : { kind: "value", value: a.value };
     this.need("as_list");
-    return { list: true, term: call("_as_list", this.param(a)) };
-  }
-
-  /** Any element of a list term: `list[_]`. */
-  anyOf(list: Term): Term {
-    return index(list, { kind: "wildcard" });
+    return index(call("_as_list", this.value(a)), { kind: "wildcard" });
   }
 
   compare(op: "==" | "<" | "<=" | ">" | ">=", left: Term, right: Term): Statement {
-    return { kind: "expr", term: binary(op, left, right) };
+    return { kind: "expr", term: { kind: "binary", op, left, right } };
   }
 }
 
 /** A helper read with its arguments; one without arguments is a rule, read by name. */
 function helperCall(name: string, args: readonly string[]): Term {
   return args.length === 0 ? v(name) : call(name, ...args.map(v));
+}
+
+/** The subject and element variables a value reads, as a helper's arguments (subject first, then in order of appearance). */
+function scopeArgs(nodes: readonly ValueNode[]): string[] {
+  let subject = false;
+  const elements: string[] = [];
+  for (const f of nodes.flatMap(fieldsIn)) {
+    if (f.scope.kind === "subject") subject = true;
+    else if (f.scope.kind === "element" && !elements.includes(f.scope.variable)) elements.push(f.scope.variable);
+  }
+  return [...(subject ? [SUBJECT] : []), ...elements];
 }
 
 /**
@@ -127,9 +194,10 @@ export function argsOf(e: Expr, scope: readonly string[]): string[] {
   const used = new Set<string>();
   walkExpr(e, (n) => {
     for (const o of operandsOf(n)) {
-      if (o.kind !== "field") continue;
-      if (o.scope.kind === "subject") subject = true;
-      else used.add(o.scope.variable);
+      for (const f of fieldsIn(o)) {
+        if (f.scope.kind === "subject") subject = true;
+        else if (f.scope.kind === "element") used.add(f.scope.variable);
+      }
     }
   });
   return [...(subject ? [SUBJECT] : []), ...scope.filter((x) => used.has(x))];

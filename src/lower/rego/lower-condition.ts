@@ -1,5 +1,5 @@
 import { assertNever, type CompareOp, type Expr } from "../../ir/index.js";
-import { binary, call, expr, hasCallOrWildcard, v, type Statement, type Term } from "./ast.js";
+import { binary, call, expr, hasCallOrWildcard, index, v, type Statement, type Term } from "./ast.js";
 import { argsOf, type RegoBuilder } from "./builder.js";
 
 const OPS: Record<CompareOp, "==" | "<" | "<=" | ">" | ">="> = { eq: "==", lt: "<", le: "<=", gt: ">", ge: ">=" };
@@ -9,14 +9,15 @@ export function holds(b: RegoBuilder, e: Expr, scope: readonly string[]): Statem
   switch (e.kind) {
     case "const":
       return [expr({ kind: "value", value: e.value })];
-    case "exists":
-      return e.field.path.length === 0
-        ? [expr({ kind: "value", value: true })]
-        : [{ kind: "unify", left: { kind: "wildcard" }, right: b.field(e.field) }];
+    case "exists": {
+      const f = e.field;
+      if (f.path.length === 0 && (f.scope.kind === "subject" || f.scope.kind === "element" || f.scope.kind === "request"))
+        return [expr({ kind: "value", value: true })];
+      return [{ kind: "unify", left: { kind: "wildcard" }, right: b.field(f) }];
+    }
     case "compare": {
-      const left = b.field(e.left);
-      const right: Term =
-        e.right.kind === "field" ? b.field(e.right) : e.right.kind === "param" ? b.param(e.right) : { kind: "value", value: e.right.value };
+      const left = b.value(e.left);
+      const right = b.value(e.right);
       if (e.op === "eq") return [b.compare("==", left, right)];
       return [
         expr(call("is_number", left)),
@@ -25,13 +26,12 @@ export function holds(b: RegoBuilder, e: Expr, scope: readonly string[]): Statem
       ];
     }
     case "in": {
-      const a = b.listArg(e.list);
-      return [b.compare("==", b.field(e.value), a.list ? b.anyOf(a.term) : a.term)];
+      if (e.list.kind === "literal") return [b.compare("==", b.value(e.value), b.anyItem(e.list))];
+      return [b.compare("==", b.value(e.value), index(b.lists([e.list]), { kind: "wildcard" }))];
     }
     case "string": {
-      const value = b.field(e.value);
-      const a = b.listArg(e.arg);
-      const arg = a.list ? b.anyOf(a.term) : a.term;
+      const value = b.value(e.value);
+      const arg = b.anyItem(e.arg);
       const test =
         e.op === "startsWith"
           ? call("startswith", value, arg)
@@ -44,8 +44,7 @@ export function holds(b: RegoBuilder, e: Expr, scope: readonly string[]): Statem
     }
     case "quantity": {
       b.need("quantity");
-      const right: Term = e.right.kind === "param" ? b.param(e.right) : { kind: "value", value: e.right.value };
-      return [b.compare(OPS[e.op], call("_quantity", b.field(e.left)), call("_quantity", right))];
+      return [b.compare(OPS[e.op], call("_quantity", b.value(e.left)), call("_quantity", b.value(e.right)))];
     }
     case "count":
       return [b.compare(OPS[e.op], call("count", b.lists(e.lists)), { kind: "value", value: e.value })];

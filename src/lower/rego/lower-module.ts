@@ -1,6 +1,6 @@
-import { messageWitness, type Policy, type Rule as IrRule } from "../../ir/index.js";
+import { isAdmissionOnly, messageWitness, type Policy, type Rule as IrRule } from "../../ir/index.js";
 import { POD_CONTROLLERS } from "../../kube/index.js";
-import { binary, call, expr, ref, v, type Definition, type Module, type Rule, type Statement, type Term } from "./ast.js";
+import { binary, call, expr, index, ref, v, type Definition, type Module, type Rule, type Statement, type Term } from "./ast.js";
 import { RegoBuilder, SUBJECT } from "./builder.js";
 import { fails, holds } from "./lower-condition.js";
 
@@ -22,7 +22,7 @@ export function lowerRegoModule(p: Policy): Module {
   const b = new RegoBuilder();
   const violations = p.rules.map((r) => violation(b, r));
   const applies = appliesRule(b, p);
-  return { package: regoPackage(p), imports: ["rego.v1"], items: [...violations, applies, ...subjectRules(p), ...b.helpers] };
+  return { package: regoPackage(p), imports: ["rego.v1"], items: [...violations, applies, ...subjectRules(p, b), ...b.helpers] };
 }
 
 function violation(b: RegoBuilder, r: IrRule): Rule {
@@ -81,8 +81,9 @@ function appliesRule(b: RegoBuilder, p: Policy): Rule {
 
 const inline = (value: Term | undefined, ...body: Statement[]): Definition => ({ ...(value ? { value } : {}), body, inline: true });
 
-function subjectRules(p: Policy): Rule[] {
+function subjectRules(p: Policy, b: RegoBuilder): Rule[] {
   const rules: Rule[] = [];
+  const admissionOnly = isAdmissionOnly(p);
   const deletes = p.match.operations.includes("DELETE");
   const object = deletes ? v("_object") : ref(REVIEW, "object");
   if (deletes) {

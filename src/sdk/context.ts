@@ -1,0 +1,52 @@
+import type * as core from "kubernetes-types/core/v1.js";
+import type { Check } from "./check.js";
+import { concat, scopeRef, type ListRef, type Ref, type StringRef } from "./refs.js";
+
+/** Who is making the request. */
+export interface UserInfoRefs {
+  readonly username: StringRef;
+  readonly groups: ListRef<string>;
+  /** The request comes from this service account (`system:serviceaccount:<namespace>:<name>`). */
+  serviceAccount(namespace: unknown, name: unknown): Check;
+  /** The request comes from some service account. */
+  isServiceAccount(): Check;
+}
+
+/**
+ * What a rule can read besides the object: the admission request and the cluster around it. The
+ * old object, the operation and the user exist only at admission: a policy reading them is
+ * admission-only (see README, "Admission context").
+ */
+export interface AdmissionContext<S> {
+  /** The existing object on UPDATE and DELETE (for a pod policy, its pod or pod template); missing on CREATE. */
+  readonly old: Ref<S>;
+  /** CREATE, UPDATE, DELETE or CONNECT. */
+  readonly operation: StringRef;
+  readonly userInfo: UserInfoRefs;
+  /** The request's namespace ("" for cluster-scoped objects). */
+  readonly namespace: StringRef;
+  /** The object's name. */
+  readonly name: StringRef;
+  /** The Namespace object of the request's namespace: `namespaceObject.metadata.labels.at("env")`. */
+  readonly namespaceObject: Ref<core.Namespace>;
+}
+
+export function admissionContext<S>(): AdmissionContext<S> {
+  const request = scopeRef<{ operation: string; namespace: string; name: string; userInfo: { username: string; groups: string[] } }>({
+    kind: "request",
+  });
+  const username = request.userInfo.username;
+  return {
+    old: scopeRef<S>({ kind: "oldSubject" }),
+    operation: request.operation,
+    namespace: request.namespace,
+    name: request.name,
+    userInfo: {
+      username,
+      groups: request.userInfo.groups,
+      serviceAccount: (namespace, name) => username.equals(concat("system:serviceaccount:", namespace, ":", name)),
+      isServiceAccount: () => username.startsWith("system:serviceaccount:"),
+    },
+    namespaceObject: scopeRef<core.Namespace>({ kind: "namespace" }),
+  };
+}

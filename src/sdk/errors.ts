@@ -1,0 +1,19 @@
+import type { IssueCode, SourceLocation } from "../ir/index.js";
+import { callerLocation } from "./source.js";
+
+/**
+ * A mistake in a policy definition, found while its rules are built: where the offending SDK call
+ * is (its line and column in the policy file), and a stable code. `definePolicy` turns it into a
+ * located issue; it never escapes to the user as a stack trace.
+ */
+export class SdkError extends Error {
+  override name = "SdkError";
+  readonly code: IssueCode;
+  readonly source: SourceLocation;
+  // No parameter properties: policy files load the SDK with types stripped, not transformed.
+  constructor(code: IssueCode, message: string, source: SourceLocation = callerLocation()) {
+    super(message);
+    this.code = code;
+    this.source = source;
+  }
+}
