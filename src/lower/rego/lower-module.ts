@@ -83,9 +83,9 @@ const inline = (value: Term | undefined, ...body: Statement[]): Definition => ({
 
 function subjectRules(p: Policy, b: RegoBuilder): Rule[] {
   const rules: Rule[] = [];
-  const admissionOnly = isAdmissionOnly(p);
   const deletes = p.match.operations.includes("DELETE");
   const object = deletes ? v("_object") : ref(REVIEW, "object");
+  const oldObject = ref(REVIEW, "oldObject");
   if (deletes) {
     rules.push({
       kind: "rule",
@@ -93,45 +93,78 @@ function subjectRules(p: Policy, b: RegoBuilder): Rule[] {
       head: "complete",
       comment: "DELETE requests carry the object in oldObject.",
       definitions: [
-        inline(ref(REVIEW, "oldObject"), expr(binary("==", OPERATION, { kind: "value", value: "DELETE" }))),
+        inline(oldObject, expr(binary("==", OPERATION, { kind: "value", value: "DELETE" }))),
         inline(ref(REVIEW, "object"), expr(binary("!=", OPERATION, { kind: "value", value: "DELETE" }))),
         inline(ref(REVIEW, "object"), { kind: "not", term: OPERATION }),
       ],
     });
   }
-  rules.push({
-    kind: "rule",
-    name: "_operation_matches",
-    head: "complete",
-    comment: "Gatekeeper audit reviews carry no operation; admission reviews must carry a matched one.",
-    definitions: [
-      inline(undefined, { kind: "not", term: OPERATION }),
-      inline(
-        undefined,
-        expr(binary("in", OPERATION, { kind: "set", items: p.match.operations.map((o) => ({ kind: "value", value: o })) })),
-      ),
-    ],
-  });
+  const matched = inline(
+    undefined,
+    expr(binary("in", OPERATION, { kind: "set", items: p.match.operations.map((o) => ({ kind: "value", value: o })) })),
+  );
+  rules.push(
+    isAdmissionOnly(p)
+      ? {
+          kind: "rule",
+          name: "_operation_matches",
+          head: "complete",
+          comment:
+            "The policy reads what only an admission request has (the old object, the operation or the user): audit reviews, which carry no operation, are not checked.",
+          definitions: [matched],
+        }
+      : {
+          kind: "rule",
+          name: "_operation_matches",
+          head: "complete",
+          comment: "Gatekeeper audit reviews carry no operation; admission reviews must carry a matched one.",
+          definitions: [inline(undefined, { kind: "not", term: OPERATION }), matched],
+        },
+  );
+  if (b.needed.has("namespace")) {
+    rules.push({
+      kind: "rule",
+      name: "_namespace",
+      head: "complete",
+      comment: "The request's Namespace, from the cluster data Gatekeeper syncs (see the sync Config policyc emits).",
+      definitions: [{ value: index(ref(v("data"), "inventory", "cluster", "v1", "Namespace"), ref(REVIEW, "namespace")), body: [] }],
+    });
+  }
   if (p.subject === "resource") {
     rules.push({ kind: "rule", name: "_subject", head: "complete", definitions: [{ value: object, body: [] }] });
+    if (b.needed.has("old_subject")) {
+      rules.push({
+        kind: "rule",
+        name: "_old_subject",
+        head: "complete",
+        comment: "The existing object (UPDATE, DELETE).",
+        definitions: [{ value: oldObject, body: [] }],
+      });
+    }
     return rules;
   }
+  rules.push(podRule("_subject", "The pod the rules read: the Pod itself, or the pod template of a controller.", object));
+  if (b.needed.has("old_subject")) rules.push(podRule("_old_subject", "The same of the existing object (UPDATE, DELETE).", oldObject));
+  return rules;
+}
+
+/** The pod read from an object: the Pod itself, or the pod template of a controller. */
+function podRule(name: string, comment: string, from: Term): Rule {
   const template = (path: readonly string[]): Term =>
-    path.reduce<Term>((acc, seg) => call("object.get", acc, { kind: "value", value: seg }, { kind: "value", value: {} }), object);
+    path.reduce<Term>((acc, seg) => call("object.get", acc, { kind: "value", value: seg }, { kind: "value", value: {} }), from);
   const kindIn = (kinds: readonly string[]) =>
-    expr(binary("in", ref(object, "kind"), { kind: "set", items: kinds.map((k) => ({ kind: "value", value: k })) }));
+    expr(binary("in", ref(from, "kind"), { kind: "set", items: kinds.map((k) => ({ kind: "value", value: k })) }));
   const cron = POD_CONTROLLERS.filter((c) => c.kind.kind === "CronJob");
   const rest = POD_CONTROLLERS.filter((c) => c.kind.kind !== "CronJob");
-  rules.push({
+  return {
     kind: "rule",
-    name: "_subject",
+    name,
     head: "complete",
-    comment: "The pod the rules read: the Pod itself, or the pod template of a controller.",
+    comment,
     definitions: [
-      inline(object, expr(binary("==", ref(object, "kind"), { kind: "value", value: "Pod" }))),
+      inline(from, expr(binary("==", ref(from, "kind"), { kind: "value", value: "Pod" }))),
       inline(template(rest[0]!.template), kindIn(rest.map((c) => c.kind.kind))),
       inline(template(cron[0]!.template), kindIn(cron.map((c) => c.kind.kind))),
     ],
-  });
-  return rules;
+  };
 }
