@@ -17,10 +17,12 @@ describe.each(readdirSync(GOLDEN).sort())("golden %s", (name) => {
     expect(r.status).toBe("ok");
     const files = [...r.files.entries()];
     for (const target of ["kyverno", "kyverno-legacy", "kubernetes", "gatekeeper"]) {
-      const entry = files.find(([f]) => f.startsWith(`${target}/`));
+      const entry = files.find(([f]) => f.startsWith(`${target}/`) && !f.includes("/sync/"));
       expect(entry, `${target} output`).toBeDefined();
       await expect(entry![1]).toMatchFileSnapshot(path.join(dir, `${target}.yaml`));
     }
+    const sync = r.files.get("gatekeeper/sync/config.yaml");
+    if (sync) await expect(sync).toMatchFileSnapshot(path.join(dir, "gatekeeper-sync.yaml"));
     const template = r.compiled[0]!.outputs.find((o) => o.target === "gatekeeper")!.documents[0]!;
     const rego = (template as unknown as { spec: { targets: { rego: string }[] } }).spec.targets[0]!.rego;
     await expect(rego).toMatchFileSnapshot(path.join(dir, "template.rego"));

@@ -1,15 +1,21 @@
-import type { Policy, TargetName } from "../ir/index.js";
+import type { Issue, Policy, TargetName } from "../ir/index.js";
+import { celTargetIssues } from "../lower/cel/index.js";
 import type { TargetOutput } from "./document/index.js";
 import { toGatekeeper } from "./gatekeeper/index.js";
 import { toValidatingAdmissionPolicies } from "./kubernetes/index.js";
 import { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
 
 export * from "./document/index.js";
-export { toGatekeeper, constraintKind, toGatekeeperReview, type ReviewCompanion } from "./gatekeeper/index.js";
+export { toGatekeeper, constraintKind, toGatekeeperReview, toGatekeeperSyncConfig, type ReviewCompanion } from "./gatekeeper/index.js";
 export { toValidatingAdmissionPolicies } from "./kubernetes/index.js";
 export { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
 
 export type KyvernoFormat = "validating-policy" | "legacy";
+
+/** What the enabled targets cannot express faithfully for this policy: located `unsupported_by_target` issues. */
+export function targetIssues(p: Policy, targets: readonly TargetName[]): Issue[] {
+  return targets.flatMap((t) => (p.targets[t].enabled && (t === "kyverno" || t === "kubernetes") ? celTargetIssues(p, t) : []));
+}
 
 /**
  * Every enabled target's documents for a lowered policy. A policy that opts out of a target

@@ -1,6 +1,15 @@
 import path from "node:path";
-import { compilePolicy, type KyvernoFormat, type TargetOutput } from "../backends/index.js";
-import { diffOutput, emitYaml, outputPath, readOutputDir, writeFilesAtomically, type Drift, type WriteOptions } from "../emit/index.js";
+import { compilePolicy, targetIssues, toGatekeeperSyncConfig, type KyvernoFormat, type TargetOutput } from "../backends/index.js";
+import {
+  diffOutput,
+  emitYaml,
+  outputPath,
+  readOutputDir,
+  SYNC_CONFIG_PATH,
+  writeFilesAtomically,
+  type Drift,
+  type WriteOptions,
+} from "../emit/index.js";
 import { issue, lowerPolicy, sortIssues, validatePolicies, type Issue, type Policy, type TargetName } from "../ir/index.js";
 import { loadPolicies, locateIssues, typecheckPolicies } from "../load/index.js";
 import type { TestCase } from "../sdk/index.js";
@@ -60,8 +69,12 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
   for (const lp of loaded.policies) {
     if (!lp.policy || lp.definition.issues.length > 0) continue;
     const r = lowerPolicy(lp.policy);
-    if (r.ok) lowered.push({ file: lp.file, policy: r.value, tests: lp.definition.tests });
-    else lowerIssues.push(...r.issues);
+    if (!r.ok) lowerIssues.push(...r.issues);
+    else {
+      const unsupported = targetIssues(r.value, o.targets);
+      if (unsupported.length) lowerIssues.push(...unsupported);
+      else lowered.push({ file: lp.file, policy: r.value, tests: lp.definition.tests });
+    }
   }
   lowerIssues.push(...validatePolicies(lowered.map((l) => l.policy)).filter((i) => i.code === "duplicate_policy_name"));
   issues.push(...(lowerIssues.length ? await locateIssues(lowerIssues, o.cwd) : []));
@@ -84,6 +97,21 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
         issue("internal_error", `compiling policy ${policy.name} failed: ${e instanceof Error ? e.message : String(e)}`, policy.source),
       ]);
     }
+  }
+  // One Gatekeeper Config syncing the cluster data the policies read (a cluster has one Config).
+  const sync = o.targets.includes("gatekeeper") ? toGatekeeperSyncConfig(lowered.map((l) => l.policy)) : undefined;
+  if (sync) {
+    const readers = lowered.filter((l) =>
+      (sync.metadata.annotations as Record<string, string>)["policyc/synced-for"]!.split(",").includes(l.policy.name),
+    );
+    files.set(
+      SYNC_CONFIG_PATH,
+      emitYaml(
+        { target: "gatekeeper", policy: "config", documents: [sync] },
+        readers.map((l) => l.file).join(", "),
+        "Gatekeeper's sync Config for every policy that reads cluster data",
+      ),
+    );
   }
   const outDir = path.resolve(o.cwd, o.out);
   if (o.dryRun) return { status: "ok", issues: [], compiled, files };

@@ -1,4 +1,4 @@
-export { emitYaml, outputPath, GENERATED_MARKER } from "./yaml.js";
+export { emitYaml, outputPath, GENERATED_MARKER, SYNC_CONFIG_PATH } from "./yaml.js";
 export {
   writeFilesAtomically,
   readOutputDir,

@@ -5,7 +5,7 @@
 import path from "node:path";
 import type { CompiledPolicy } from "../build/index.js";
 import { formatPath, issue, type Instance, type Issue } from "../ir/index.js";
-import type { AdmissionRequest, KubeObject } from "../kube/index.js";
+import { NAMESPACE_NAME_LABEL, type AdmissionRequest, type KubeObject } from "../kube/index.js";
 import { testCaseSchema, type CaseObject, type TestCase } from "../sdk/index.js";
 import { depthProblem, readFixtures, type Fixture } from "./fixtures.js";
 
@@ -112,6 +112,13 @@ export function resolveCase(c: PolicycCase, root: string): Resolved {
   const objects = (t.objects ?? []).flatMap((o) => objectsOf(o, "objects")).map((f) => f.object);
   if (failed) return { ok: false, issue: failed };
   const operation = t.operation ?? "CREATE";
+  // The request's namespace exists in the cluster: one the case does not describe has only its
+  // name label, as every namespace in a cluster does (every engine then sees the same one).
+  const withNamespace = (o: KubeObject) => {
+    const ns = o.metadata?.namespace;
+    if (!ns || namespaces[ns]) return namespaces;
+    return { ...namespaces, [ns]: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { [NAMESPACE_NAME_LABEL]: ns } } } };
+  };
   return {
     ok: true,
     instance,
@@ -123,7 +130,7 @@ export function resolveCase(c: PolicycCase, root: string): Resolved {
         ...(operation === "DELETE" ? { oldObject: old ?? f.object } : { object: f.object }),
         ...(operation === "UPDATE" && old ? { oldObject: old } : {}),
         ...(t.userInfo ? { userInfo: t.userInfo } : {}),
-        cluster: { namespaces, objects },
+        cluster: { namespaces: withNamespace(f.object), objects },
         ...(t.authorizer ? { authorizer: t.authorizer } : {}),
       },
     })),

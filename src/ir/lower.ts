@@ -1,4 +1,5 @@
 import type { Result } from "./issue.js";
+import { derivePrecondition } from "./passes/derive-precondition.js";
 import { expandPodControllers } from "./passes/expand-pod-controllers.js";
 import { lowerGlobs } from "./passes/lower-globs.js";
 import { simplify } from "./passes/simplify.js";
@@ -17,6 +18,8 @@ export interface Pass {
 export const PASSES: readonly Pass[] = [
   { name: "validate", run: validatePolicy },
   { name: "expand-pod-controllers", run: expandPodControllers },
+  // Before simplify, which flattens the and/or it builds.
+  { name: "derive-precondition", run: derivePrecondition },
   { name: "lower-globs", run: lowerGlobs },
   { name: "simplify", run: simplify },
 ];

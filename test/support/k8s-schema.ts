@@ -38,6 +38,8 @@ function loadCrds(): void {
     "policies.kyverno.io_validatingpolicies.yaml",
     "kyverno.io_clusterpolicies.yaml",
     "templates.gatekeeper.sh_constrainttemplates.yaml",
+    "config.gatekeeper.sh_configs.yaml",
+    "policies.kyverno.io_policyexceptions.yaml",
   ]) {
     for (const doc of parseAllDocuments(readFileSync(path.join(SCHEMAS, file), "utf8"))) {
       const crd = doc.toJS() as {

@@ -1,4 +1,4 @@
-import { instanceName, type Enforcement, type Policy } from "../../ir/index.js";
+import { readsNamespace, instanceName, type Enforcement, type Policy } from "../../ir/index.js";
 import { printRegoModule } from "../../lower/rego/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
 
@@ -12,8 +12,14 @@ export function constraintKind(p: Policy): string {
     .join("");
 }
 
+/** What Gatekeeper must sync for the template's Rego to read the request's Namespace. */
+export const NAMESPACE_SYNC = [{ groups: [""], versions: ["v1"], kinds: ["Namespace"] }];
+
 function annotations(p: Policy): Record<string, string> {
   const a: Record<string, string> = {};
+  // Gatekeeper's own annotation naming the cluster data a template reads (informational; the sync
+  // itself is the Config policyc emits, see toGatekeeperSyncConfig).
+  if (readsNamespace(p)) a["metadata.gatekeeper.sh/requires-sync-data"] = JSON.stringify([NAMESPACE_SYNC]);
   if (p.title) a["metadata.gatekeeper.sh/title"] = p.title;
   if (p.category) a["metadata.gatekeeper.sh/category"] = p.category;
   if (p.severity) a["metadata.gatekeeper.sh/severity"] = p.severity;

@@ -1,2 +1,3 @@
 export { toGatekeeper, constraintKind } from "./constraint-template.js";
 export { toGatekeeperReview, type ReviewCompanion } from "./review.js";
+export { toGatekeeperSyncConfig } from "./sync-config.js";

@@ -35,7 +35,7 @@ export function toValidatingAdmissionPolicies(p: Policy): Document[] {
       metadata: { name, labels: { ...MANAGED_BY }, ...(Object.keys(annotationsOf(p)).length ? { annotations: annotationsOf(p) } : {}) },
       spec: {
         failurePolicy: "Fail",
-        matchConstraints: toMatchConstraints(p),
+        matchConstraints: toMatchConstraints(p, inst.values),
         ...celSpecFields(cel),
       },
     };

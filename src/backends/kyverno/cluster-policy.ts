@@ -1,5 +1,5 @@
-import { instanceName, type KindRef, type Policy } from "../../ir/index.js";
-import { lowerToCel, toSelector } from "../../lower/cel/index.js";
+import { instanceName, isAdmissionOnly, type KindRef, type Policy } from "../../ir/index.js";
+import { lowerToCel, namespaceConditions, toSelector } from "../../lower/cel/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
 import { kyvernoAnnotations } from "./annotations.js";
 
@@ -14,12 +14,21 @@ const kindName = (k: KindRef) => (k.group === "" ? `${k.version}/${k.kind}` : `$
 export function toClusterPolicies(p: Policy): Document[] {
   return p.instances.map((inst) => {
     const cel = lowerToCel(p, inst);
+    // Namespace label tests of the precondition select namespaces here too, as they do for the other CEL targets.
+    const fromPrecondition = namespaceConditions(p, inst.values).selector;
+    const nsSelector =
+      p.match.namespaceSelector || fromPrecondition.length
+        ? toSelector({
+            ...(p.match.namespaceSelector?.matchLabels ? { matchLabels: p.match.namespaceSelector.matchLabels } : {}),
+            matchExpressions: [...(p.match.namespaceSelector?.matchExpressions ?? []), ...fromPrecondition],
+          })
+        : undefined;
     const resources: Record<string, unknown> = {
       kinds: p.match.kinds.map(kindName),
       operations: [...p.match.operations],
       ...(p.match.namespaces?.include ? { namespaces: [...p.match.namespaces.include] } : {}),
       ...(p.match.labelSelector ? { selector: toSelector(p.match.labelSelector) } : {}),
-      ...(p.match.namespaceSelector ? { namespaceSelector: toSelector(p.match.namespaceSelector) } : {}),
+      ...(nsSelector ? { namespaceSelector: nsSelector } : {}),
     };
     const exclude = p.match.namespaces?.exclude
       ? { exclude: { any: [{ resources: { namespaces: [...p.match.namespaces.exclude] } }] } }
@@ -33,7 +42,8 @@ export function toClusterPolicies(p: Policy): Document[] {
         annotations: { ...kyvernoAnnotations(p), "pod-policies.kyverno.io/autogen-controllers": "none" },
       },
       spec: {
-        background: true,
+        // Admission-only policies (old object, operation, user) cannot run in background scans.
+        background: !isAdmissionOnly(p),
         rules: cel.validations.map((v) => ({
           name: v.rule,
           match: { any: [{ resources }] },

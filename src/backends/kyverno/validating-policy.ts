@@ -1,4 +1,4 @@
-import { instanceName, type Enforcement, type Policy } from "../../ir/index.js";
+import { instanceName, isAdmissionOnly, type Enforcement, type Policy } from "../../ir/index.js";
 import { celSpecFields, lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
 import { kyvernoAnnotations } from "./annotations.js";
@@ -21,9 +21,10 @@ export function toValidatingPolicies(p: Policy): Document[] {
       spec: {
         validationActions: ACTIONS[p.enforcement],
         failurePolicy: "Fail",
-        evaluation: { background: { enabled: true } },
+        // Admission-only policies (old object, operation, user) cannot run in background scans.
+        evaluation: { background: { enabled: !isAdmissionOnly(p) } },
         ...(p.subject === "pod" ? { autogen: { podControllers: { controllers: [] } } } : {}),
-        matchConstraints: toMatchConstraints(p),
+        matchConstraints: toMatchConstraints(p, inst.values),
         ...celSpecFields(cel),
       },
     };

@@ -61,8 +61,8 @@ interface Entry {
   readonly template: TemplateSpec;
   readonly policy: RegoPolicy;
   readonly review?: ReviewModule;
-  /** The cluster objects last loaded as its data.inventory. */
-  inventoryOf?: readonly KubeObject[];
+  /** The cluster last loaded as its data.inventory. */
+  inventoryOf?: AdmissionRequest["cluster"];
 }
 
 interface ClusterSet {
@@ -206,11 +206,16 @@ export class GatekeeperEngine {
     try {
       // data.inventory is loaded into the module only when the cluster objects change: a case
       // list shares one (usually empty) inventory, and setData re-serialises it into Wasm memory.
-      const objects = req.cluster?.objects ?? [];
-      const unchanged = entry.inventoryOf === objects || (entry.inventoryOf?.length === 0 && objects.length === 0);
-      if (!unchanged) {
+      // Namespaces are cluster objects too: templates read their labels from the inventory.
+      const cluster = req.cluster;
+      const empty = (c: AdmissionRequest["cluster"]) => !c?.objects?.length && !Object.keys(c?.namespaces ?? {}).length;
+      const unchanged =
+        (entry.inventoryOf?.objects === cluster?.objects && entry.inventoryOf?.namespaces === cluster?.namespaces) ||
+        (empty(entry.inventoryOf) && empty(cluster));
+      if (!unchanged || entry.inventoryOf === undefined) {
+        const objects = [...Object.values(cluster?.namespaces ?? {}), ...(cluster?.objects ?? [])];
         policy.setData({ inventory: inventoryOf(objects, isNamespaced) });
-        entry.inventoryOf = objects;
+        entry.inventoryOf = cluster ?? {};
       }
       const limit = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
       let value: unknown;

@@ -12,6 +12,7 @@ import {
 import { POD_CONTROLLERS } from "../../kube/index.js";
 import { celOptionalSelect } from "./escape.js";
 import { printCelMessage, staticMessage } from "./print-message.js";
+import { namespaceConditions } from "./namespace-conditions.js";
 import { celList, listKey, printCel, printNegated, type CelContext } from "./print-expr.js";
 
 export interface CelVariable {
@@ -143,7 +144,9 @@ export function lowerToCel(p: Policy, instance: Instance): CelPolicy {
   const ctx: CelContext = { ...bare, lists };
   // matchConditions cannot read variables, so they get the subject expression inline.
   const whenCtx: CelContext = { subject: inlineSubject, oldSubject: inlineOldSubject, params: instance.values };
-  const matchConditions = p.when ? [{ name: "when", expression: printCel(p.when, whenCtx) }] : [];
+  // Namespace label tests become the namespace selector (see namespace-conditions.ts); the rest are match conditions.
+  const { rest: when } = namespaceConditions(p, instance.values);
+  const matchConditions = when ? [{ name: "when", expression: printCel(when, whenCtx) }] : [];
   const fallback = p.title ? `${p.title}: violated` : `Policy ${p.name} is violated`;
   const validations = p.rules.map((r): CelValidation => {
     const assert = printCel(r.assert, ctx);
@@ -156,7 +159,7 @@ export function lowerToCel(p: Policy, instance: Instance): CelPolicy {
       ...(messageExpression ? { messageExpression } : {}),
     };
   });
-  return { variables, matchConditions, ...(p.when ? { preconditionNegated: printNegated(p.when, { ...bare, lists }) } : {}), validations };
+  return { variables, matchConditions, ...(when ? { preconditionNegated: printNegated(when, { ...bare, lists }) } : {}), validations };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Policy } from "../../ir/index.js";
-import { NAMESPACE_NAME_LABEL, type LabelSelector } from "../../kube/index.js";
+import { NAMESPACE_NAME_LABEL, type LabelSelector, type LabelSelectorRequirement } from "../../kube/index.js";
+import { namespaceConditions } from "./namespace-conditions.js";
 
 export interface ResourceRule {
   apiGroups: string[];
@@ -14,7 +15,7 @@ export interface ResourceRule {
  * resource rule per API group and version; namespace names become a namespaceSelector on the
  * `kubernetes.io/metadata.name` label, since these policies select namespaces by label only.
  */
-export function toMatchConstraints(p: Policy): Record<string, unknown> {
+export function toMatchConstraints(p: Policy, params: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
   const groups = new Map<string, ResourceRule>();
   for (const k of p.match.kinds) {
     const key = `${k.group}/${k.version}`;
@@ -23,14 +24,14 @@ export function toMatchConstraints(p: Policy): Record<string, unknown> {
     groups.set(key, rule);
   }
   const out: Record<string, unknown> = { resourceRules: [...groups.values()] };
-  const ns = namespaceSelector(p);
+  const ns = namespaceSelector(p, namespaceConditions(p, params).selector);
   if (ns) out["namespaceSelector"] = ns;
   if (p.match.labelSelector) out["objectSelector"] = toSelector(p.match.labelSelector);
   return out;
 }
 
-function namespaceSelector(p: Policy): Record<string, unknown> | undefined {
-  const exprs: Record<string, unknown>[] = [];
+function namespaceSelector(p: Policy, fromPrecondition: readonly LabelSelectorRequirement[]): Record<string, unknown> | undefined {
+  const exprs: Record<string, unknown>[] = [...fromPrecondition];
   const include = p.match.namespaces?.include;
   const exclude = p.match.namespaces?.exclude;
   if (include?.length) exprs.push({ key: NAMESPACE_NAME_LABEL, operator: "In", values: [...include] });

@@ -50,7 +50,8 @@ function base(ref: FieldRef, ctx: CelContext): string {
     case "request":
       return "request";
     case "namespace":
-      return "namespaceObject";
+      // Typed (a Namespace) in Kubernetes' CEL environment: read it dynamically, like the object.
+      return "dyn(namespaceObject)";
     default:
       return assertNever(ref.scope);
   }
@@ -59,6 +60,8 @@ function base(ref: FieldRef, ctx: CelContext): string {
 /** The field as an optional value (`object.?spec.?replicas`), or the plain base when the path is empty. */
 export function celOptional(ref: FieldRef, ctx: CelContext): { text: string; optional: boolean } {
   if (ref.path.length === 0) return { text: base(ref, ctx), optional: false };
+  // The admission request is a typed object whose fields always exist: plain selection.
+  if (ref.scope.kind === "request") return { text: `request.${ref.path.join(".")}`, optional: false };
   let text = base(ref, ctx);
   for (const seg of ref.path) {
     if (typeof seg === "string") text += celOptionalSelect(seg);
@@ -87,7 +90,8 @@ function celFieldValue(ref: FieldRef, ctx: CelContext): string {
   const o = celOptional(ref, ctx);
   // dyn(): `orValue(null)` has type null to the checker, so string and number functions would not
   // type-check on it; the callers guard every use with a type() test.
-  return o.optional ? `dyn(${o.text}.orValue(null))` : o.text;
+  if (o.optional) return `dyn(${o.text}.orValue(null))`;
+  return ref.scope.kind === "request" ? `dyn(${o.text})` : o.text;
 }
 
 /** A value as a CEL expression: the value, or null when it is missing, typed dyn. */
@@ -170,8 +174,9 @@ export function celLists(lists: readonly ListSource[], ctx: CelContext): string 
 /** One list: its value when it is a list, else empty. */
 export function celList(l: ListSource, ctx: CelContext): string {
   if (l.kind === "param") {
+    // dyn: an inlined literal is typed (a list of maps of strings), but rules read its items like object fields.
     const v = paramValue(ctx.params, l.path);
-    return Array.isArray(v) ? celValue(v) : "[]";
+    return Array.isArray(v) ? `dyn(${celValue(v)})` : "[]";
   }
   if (l.kind === "split") {
     const s = fresh(ctx, "s");
@@ -247,7 +252,7 @@ export function printCel(e: Expr, ctx: CelContext): string {
           : `${celValueOf(e.value, ctx)} == ${celValue(e.list.value)}`;
       }
       const list = celLists([e.list], ctx);
-      return withValue(e.value, ctx, (x) => `(${x} != null && ${x} in ${list})`);
+      return withValue(e.value, ctx, (x) => `(dyn(${x}) != null && ${x} in ${list})`);
     }
     case "string": {
       const call = (v: string, a: string) => (e.op === "glob" ? `${v}.matches(${a})` : `${v}.${e.op}(${a})`);

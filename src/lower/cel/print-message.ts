@@ -42,7 +42,9 @@ export function staticMessage(m: Message, params: Readonly<Record<string, unknow
     .replace(/[ \t]{2,}/g, " ")
     .replace(/ ([,.;:!?])/g, "$1")
     .replace(/^[\s,.;:]+|[\s,;:]+$/g, "");
-  return /[\p{L}\p{N}]/u.test(sentence) ? sentence.charAt(0).toUpperCase() + sentence.slice(1) : fallback;
+  if (!/[\p{L}\p{N}]/u.test(sentence)) return fallback;
+  // A sentence that began with a value now begins with its next word: give it a capital.
+  return pieces[0] === undefined ? sentence.charAt(0).toUpperCase() + sentence.slice(1) : sentence;
 }
 
 /**

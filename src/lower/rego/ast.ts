@@ -61,7 +61,7 @@ export interface Prelude {
   readonly name: PreludeName;
 }
 
-export type PreludeName = "as_list" | "format" | "image" | "quantity" | "strings";
+export type PreludeName = "as_list" | "format" | "image" | "join_strings" | "lower_ascii" | "quantity" | "upper_ascii";
 
 export interface Module {
   readonly package: string;
@@ -108,4 +108,43 @@ export function hasCallOrWildcard(t: Term): boolean {
     case "object":
       return t.entries.some(([k, x]) => hasCallOrWildcard(k) || hasCallOrWildcard(x));
   }
+}
+
+/** Whether a term reads the variable `name`. */
+export function termMentions(t: Term, name: string): boolean {
+  switch (t.kind) {
+    case "var":
+      return t.name === name;
+    case "wildcard":
+    case "value":
+      return false;
+    case "ref":
+      return termMentions(t.base, name) || t.path.some((s) => s.kind === "index" && termMentions(s.term, name));
+    case "call":
+      return t.args.some((a) => termMentions(a, name));
+    case "binary":
+      return termMentions(t.left, name) || termMentions(t.right, name);
+    case "array":
+    case "set":
+      return t.items.some((i) => termMentions(i, name));
+    case "object":
+      return t.entries.some(([k, x]) => termMentions(k, name) || termMentions(x, name));
+  }
+}
+
+/** Whether any statement reads the variable `name`. */
+export function statementsMention(stmts: readonly Statement[], name: string): boolean {
+  return stmts.some((s) => {
+    switch (s.kind) {
+      case "expr":
+      case "not":
+        return termMentions(s.term, name);
+      case "assign":
+        return termMentions(s.value, name);
+      case "unify":
+        return termMentions(s.left, name) || termMentions(s.right, name);
+      case "some":
+        return termMentions(s.domain, name);
+    }
+  });
 }

@@ -96,17 +96,17 @@ export class RegoBuilder {
       case "param":
         return this.param(x);
       case "image":
-        this.need("strings");
+        this.need("lower_ascii");
         this.need("image");
         return call("_image_part", this.value(x.of), { kind: "value", value: x.part });
       case "concat":
-        this.need("strings");
+        this.need("join_strings");
         return call("_join_strings", { kind: "array", items: x.items.map((i) => this.value(i)) }, { kind: "value", value: "" });
       case "case":
-        this.need("strings");
+        this.need(x.to === "lower" ? "lower_ascii" : "upper_ascii");
         return call(x.to === "lower" ? "_lower_ascii" : "_upper_ascii", this.value(x.of));
       case "join":
-        this.need("strings");
+        this.need("join_strings");
         return call("_join_strings", this.lists([x.list]), { kind: "value", value: x.separator });
     }
   }

@@ -1,6 +1,19 @@
 import { isAdmissionOnly, messageWitness, type Policy, type Rule as IrRule } from "../../ir/index.js";
 import { POD_CONTROLLERS } from "../../kube/index.js";
-import { binary, call, expr, index, ref, v, type Definition, type Module, type Rule, type Statement, type Term } from "./ast.js";
+import {
+  binary,
+  call,
+  expr,
+  index,
+  ref,
+  statementsMention,
+  v,
+  type Definition,
+  type Module,
+  type Rule,
+  type Statement,
+  type Term,
+} from "./ast.js";
 import { RegoBuilder, SUBJECT } from "./builder.js";
 import { fails, holds } from "./lower-condition.js";
 
@@ -26,7 +39,7 @@ export function lowerRegoModule(p: Policy): Module {
 }
 
 function violation(b: RegoBuilder, r: IrRule): Rule {
-  const body: Statement[] = [expr(v("applies")), { kind: "assign", name: SUBJECT, value: v("_subject") }];
+  const body: Statement[] = [];
   if (r.when) body.push(...holds(b, r.when, []));
   const { steps } = messageWitness(r.assert, r.message);
   const scope: string[] = [];
@@ -37,6 +50,7 @@ function violation(b: RegoBuilder, r: IrRule): Rule {
     if (i === steps.length - 1) body.push(...(s.bodyHolds ? holds(b, s.body, scope) : fails(b, s.body, scope)));
   });
   body.push({ kind: "assign", name: "msg", value: message(b, r) });
+  body.unshift(...prologue(body, expr(v("applies"))));
   const element: Term = {
     kind: "object",
     entries: [
@@ -58,6 +72,13 @@ function violation(b: RegoBuilder, r: IrRule): Rule {
   return { kind: "rule", name: "violation", head: "contains", comment: r.name, definitions: [{ value: element, body }] };
 }
 
+/** A body's first statements: `first`, then `subject := _subject` when the body reads the subject (strict mode refuses unused variables). */
+function prologue(body: readonly Statement[], first: Statement): Statement[] {
+  return statementsMention(body, SUBJECT) ? [first, { kind: "assign", name: SUBJECT, value: v("_subject") }] : [first];
+}
+
+const withPrologue = (first: Statement, body: Statement[]): Statement[] => [...prologue(body, first), ...body];
+
 function message(b: RegoBuilder, r: IrRule): Term {
   const parts = r.message.parts.map((part): Term =>
     part.kind === "text" ? { kind: "value", value: part.text } : b.messageValue(part.value),
@@ -74,7 +95,7 @@ function message(b: RegoBuilder, r: IrRule): Term {
 function appliesRule(b: RegoBuilder, p: Policy): Rule {
   const comment = "Whether the policy applies to the review (operation and precondition); every violation requires it.";
   const definition: Definition = p.when
-    ? { body: [expr(v("_operation_matches")), { kind: "assign", name: SUBJECT, value: v("_subject") }, ...holds(b, p.when, [])] }
+    ? { body: withPrologue(expr(v("_operation_matches")), holds(b, p.when, [])) }
     : { body: [expr(v("_operation_matches"))], inline: true };
   return { kind: "rule", name: "applies", head: "complete", comment, definitions: [definition] };
 }
