@@ -19,7 +19,14 @@ const CASES = [
   { dir: "missing-field", code: "invalid_policy", file: "policy.ts", line: 4, path: "rules" },
   { dir: "wrong-type", code: "invalid_policy", file: "policy.ts", line: 7, path: "severity" },
   { dir: "lone-surrogate", code: "invalid_policy", file: "policy.ts", line: 7, path: "rules[0].message" },
-] as const;
+  // A bad regular expression in a parameter value is the user's error at the instance, never generated code an engine rejects.
+  { dir: "param-regex", code: "invalid_params", file: "policy.ts", line: 9, path: "instances[1].params.pattern" },
+  // A message inside or() cannot say which check failed: an error at that message.
+  { dir: "message-in-or", code: "invalid_policy", file: "policy.ts", line: 8, column: 51, path: "" },
+  // A wrong argument is reported at the offending call (line and column), not at validate:.
+  { dir: "sdk-call", code: "invalid_policy", file: "policy.ts", line: 7, column: 123, path: "" },
+  { dir: "namespace-precondition", code: "unsupported_by_target", file: "policy.ts", line: 6, path: "when" },
+] as const satisfies readonly { dir: string; code: string; file: string; line: number; column?: number; path: string }[];
 
 describe("invalid policies stop the build with a located error", () => {
   it.each(CASES)("$dir: $code at $file:$line", async (c) => {
@@ -36,6 +43,7 @@ describe("invalid policies stop the build with a located error", () => {
     expect(found, JSON.stringify(issues)).toBeDefined();
     expect(found!.source?.file).toBe(`policies/${c.file}`);
     expect(found!.source?.line).toBe(c.line);
+    if ("column" in c) expect((found!.source as { column?: number } | undefined)?.column).toBe(c.column);
     const p = found!.path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
     expect(p).toBe(c.path);
     expect(readFileSync(path.join(work, "generated", "kyverno", "no-wildcard-verbs.yaml"), "utf8")).toBe(before);
