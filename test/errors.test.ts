@@ -26,6 +26,10 @@ const CASES = [
   // A wrong argument is reported at the offending call (line and column), not at validate:.
   { dir: "sdk-call", code: "invalid_policy", file: "policy.ts", line: 7, column: 123, path: "" },
   { dir: "namespace-precondition", code: "unsupported_by_target", file: "policy.ts", line: 6, path: "when" },
+  // A misspelled field, parameter, or a custom kind that declares no fields never builds into a rule that cannot fire.
+  { dir: "unknown-field", code: "unknown_field", file: "policy.ts", line: 7, column: 40, path: "" },
+  { dir: "unknown-param", code: "unknown_field", file: "policy.ts", line: 7, column: 101, path: "" },
+  { dir: "custom-kind-unchecked", code: "invalid_policy", file: "policy.ts", line: 4, column: 16, path: "" },
 ] as const satisfies readonly { dir: string; code: string; file: string; line: number; column?: number; path: string }[];
 
 describe("invalid policies stop the build with a located error", () => {
@@ -47,6 +51,18 @@ describe("invalid policies stop the build with a located error", () => {
     const p = found!.path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
     expect(p).toBe(c.path);
     expect(readFileSync(path.join(work, "generated", "kyverno", "no-wildcard-verbs.yaml"), "utf8")).toBe(before);
+  });
+
+  it("a misspelled field stops build and test alike, with its location and a suggestion", async () => {
+    const work = tempDir();
+    cpSync(path.join(ROOT, "test", "errors", "unknown-field"), path.join(work, "policies"), { recursive: true });
+    for (const command of ["build", "test"]) {
+      const r = await cli([command], work);
+      expect(r.code, command).toBe(2);
+      expect(r.err).toMatch(
+        /^policies\/policy\.ts:7:40 unknown_field object\.spec\.hostNetwrk: PodSpec has no field "hostNetwrk"; did you mean "hostNetwork"\?/m,
+      );
+    }
   });
 
   it("prints pretty errors as file:line:col code message", async () => {

@@ -1,9 +1,8 @@
 import type { Issue, Policy, TargetName } from "../ir/index.js";
-import { celTargetIssues } from "../lower/cel/index.js";
 import type { TargetOutput } from "./document/index.js";
 import { toGatekeeper } from "./gatekeeper/index.js";
-import { toValidatingAdmissionPolicies } from "./kubernetes/index.js";
-import { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
+import { kubernetesIssues, toValidatingAdmissionPolicies } from "./kubernetes/index.js";
+import { kyvernoIssues, toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
 
 export * from "./document/index.js";
 export { toGatekeeper, constraintKind, toGatekeeperReview, toGatekeeperSyncConfig, type ReviewCompanion } from "./gatekeeper/index.js";
@@ -14,7 +13,12 @@ export type KyvernoFormat = "validating-policy" | "legacy";
 
 /** What the enabled targets cannot express faithfully for this policy: located `unsupported_by_target` issues. */
 export function targetIssues(p: Policy, targets: readonly TargetName[]): Issue[] {
-  return targets.flatMap((t) => (p.targets[t].enabled && (t === "kyverno" || t === "kubernetes") ? celTargetIssues(p, t) : []));
+  const issuesOf: Record<TargetName, (p: Policy) => Issue[]> = {
+    kyverno: kyvernoIssues,
+    kubernetes: kubernetesIssues,
+    gatekeeper: () => [],
+  };
+  return targets.flatMap((t) => (p.targets[t].enabled ? issuesOf[t](p) : []));
 }
 
 /**

@@ -9,6 +9,7 @@ export type IssueCode =
   | "duplicate_policy_name"
   | "duplicate_rule_name"
   | "unknown_kind"
+  | "unknown_field"
   | "invalid_regex"
   | "invalid_quantity"
   | "unsupported_operator"

@@ -3,7 +3,7 @@ import { register } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { issue, type Issue, type Policy, type SourceLocation } from "../ir/index.js";
-import { isPolicyDefinition, type PolicyDefinition } from "../sdk/index.js";
+import { isPolicyDefinition, isSdkError, type PolicyDefinition } from "../sdk/index.js";
 import { locateIssues } from "./locate.js";
 import { nativeImport } from "./native-import.js";
 
@@ -92,12 +92,15 @@ export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: 
     const result = imported[i]!;
     if (result.status === "rejected") {
       const e: unknown = result.reason;
+      // An SDK call misused at the module's top level (customKind without a schema) keeps its code.
       issues.push(
-        issue(
-          "policy_load_error",
-          `importing the policy module failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
-          errorLocation(e, abs, rel(abs)),
-        ),
+        isSdkError(e)
+          ? issue(e.code, e.message, errorLocation(e, abs, rel(abs)))
+          : issue(
+              "policy_load_error",
+              `importing the policy module failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
+              errorLocation(e, abs, rel(abs)),
+            ),
       );
       continue;
     }

@@ -1,5 +1,6 @@
-import type * as core from "kubernetes-types/core/v1.js";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { Check } from "./check.js";
+import { shapeOfKind, type Shape } from "./field-types.js";
 import { concat, scopeRef, type ListRef, type Ref, type StringRef } from "./refs.js";
 
 /** Who is making the request. */
@@ -28,16 +29,33 @@ export interface AdmissionContext<S> {
   /** The object's name. */
   readonly name: StringRef;
   /** The Namespace object of the request's namespace: `namespaceObject.metadata.labels.at("env")`. */
-  readonly namespaceObject: Ref<core.Namespace>;
+  readonly namespaceObject: Ref<INamespace>;
 }
 
-export function admissionContext<S>(): AdmissionContext<S> {
-  const request = scopeRef<{ operation: string; namespace: string; name: string; userInfo: { username: string; groups: string[] } }>({
-    kind: "request",
-  });
+const STRING: Shape = { kind: "scalar", type: "string" };
+const object = (name: string, fields: Record<string, Shape>): Shape => ({
+  kind: "object",
+  name,
+  fields: (f) => fields[f],
+  names: () => Object.keys(fields),
+});
+/** The parts of the admission request a rule can read (see `REQUEST_PATHS` in ir/). */
+const REQUEST: Shape = object("the admission request", {
+  operation: STRING,
+  namespace: STRING,
+  name: STRING,
+  userInfo: object("userInfo", { username: STRING, uid: STRING, groups: { kind: "list", name: "list of string", item: STRING } }),
+});
+
+/** The admission context of a policy whose objects have shape `subject`. */
+export function admissionContext<S>(subject: Shape): AdmissionContext<S> {
+  const request = scopeRef<{ operation: string; namespace: string; name: string; userInfo: { username: string; groups: string[] } }>(
+    { kind: "request" },
+    REQUEST,
+  );
   const username = request.userInfo.username;
   return {
-    old: scopeRef<S>({ kind: "oldSubject" }),
+    old: scopeRef<S>({ kind: "oldSubject" }, subject),
     operation: request.operation,
     namespace: request.namespace,
     name: request.name,
@@ -47,6 +65,6 @@ export function admissionContext<S>(): AdmissionContext<S> {
       serviceAccount: (namespace, name) => username.equals(concat("system:serviceaccount:", namespace, ":", name)),
       isServiceAccount: () => username.startsWith("system:serviceaccount:"),
     },
-    namespaceObject: scopeRef<core.Namespace>({ kind: "namespace" }),
+    namespaceObject: scopeRef<INamespace>({ kind: "namespace" }, shapeOfKind("v1", "Namespace")!),
   };
 }

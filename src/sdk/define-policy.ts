@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type * as core from "kubernetes-types/core/v1.js";
+import type { IPod } from "kubernetes-models/v1/Pod";
 import {
   issue,
   type Enforcement,
@@ -16,10 +16,11 @@ import {
   type TargetName,
   type TargetSetting,
 } from "../ir/index.js";
-import { DEFAULT_OPERATIONS, labelSelectorSchema, operationSchema } from "../kube/index.js";
+import { apiVersionOf, DEFAULT_OPERATIONS, labelSelectorSchema, operationSchema } from "../kube/index.js";
 import { Check, toCheck, type Part } from "./check.js";
 import { admissionContext, type AdmissionContext } from "./context.js";
 import { SdkError } from "./errors.js";
+import { ANY, shapeOfFieldType, shapeOfKind, shapeOfSchema, unionShape, type Shape } from "./field-types.js";
 import type { Kind, KindsType } from "./kinds.js";
 import type { Params, ParamValue } from "./params.js";
 import { paramsRef, subjectRef, type Ref } from "./refs.js";
@@ -32,7 +33,7 @@ type ParamsOf<P extends AnyParams> = P extends z.ZodObject<z.ZodRawShape> ? z.ou
 type ParamsInput<P extends AnyParams> = P extends z.ZodObject<z.ZodRawShape> ? z.input<P> : Record<string, never>;
 
 /** Rules over Pods read a Pod; pod controllers are covered through their pod template. */
-export type SubjectOf<K extends readonly Kind<unknown>[]> = Kind<core.Pod> extends K[number] ? core.Pod : KindsType<K>;
+export type SubjectOf<K extends readonly Kind<unknown>[]> = Kind<IPod> extends K[number] ? IPod : KindsType<K>;
 
 /**
  * A condition over the subject: a check, or a boolean parameter (`(_, params) => params.strict`).
@@ -50,6 +51,13 @@ export interface RuleSpec<S, P> {
   /** Violation message, unless the check carries its own (`.message\`...\``). */
   readonly message?: string;
 }
+
+/**
+ * Rules written as a function: a `.map()` inside it is typed with the policy's subject (an array
+ * expression beside `match` is typed before the kinds are known, so its callbacks' parameters
+ * would not be). `rule` returns its argument, typed, for rules built by helper functions.
+ */
+export type RulesFn<S, P> = (rule: (r: RuleSpec<S, P>) => RuleSpec<S, P>) => readonly RuleSpec<S, P>[];
 
 export interface MatchSpec<K extends readonly Kind<unknown>[]> {
   /** Kinds to match. Matching `Pod` also covers Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and CronJob. */
@@ -88,7 +96,11 @@ export interface PolicySpec<K extends readonly Kind<unknown>[], P extends AnyPar
   readonly instances?: readonly InstanceSpec<P>[];
   /** Policy-wide precondition. */
   readonly when?: CheckFn<SubjectOf<K>, ParamsOf<P>>;
-  readonly rules?: readonly RuleSpec<SubjectOf<K>, ParamsOf<P>>[];
+  /**
+   * The rules. Rules built in a loop are written as a function, so TypeScript knows their
+   * subject: `rules: () => LISTS.map((l) => ({ name: l, assert: (pod) => … }))`.
+   */
+  readonly rules?: readonly RuleSpec<SubjectOf<K>, ParamsOf<P>>[] | RulesFn<SubjectOf<K>, ParamsOf<P>>;
   /** Shorthand for a single rule named after the policy. */
   readonly validate?: CheckFn<SubjectOf<K>, ParamsOf<P>>;
   /** Targets this policy is not emitted for, each with the reason. */
@@ -123,6 +135,8 @@ const kindSchema = z.object({
   namespaced: z.boolean(),
 });
 
+const ruleSchema = z.object({ name: z.string(), when: fn.optional(), assert: fn, message: z.string().optional() }).strict();
+
 /** Runtime check of the spec, for JavaScript callers and values typed `any`. */
 const specSchema = z
   .object({
@@ -150,7 +164,7 @@ const specSchema = z
       .optional(),
     instances: z.array(z.object({ name: z.string(), params: z.record(z.string(), z.unknown()) }).strict()).optional(),
     when: fn.optional(),
-    rules: z.array(z.object({ name: z.string(), when: fn.optional(), assert: fn, message: z.string().optional() }).strict()).optional(),
+    rules: z.union([z.array(z.unknown()), fn], { error: "rules must be a list of rules, or a function returning one" }).optional(),
     validate: fn.optional(),
     skip: z
       .object({ kyverno: z.string().min(1), kubernetes: z.string().min(1), gatekeeper: z.string().min(1) })
@@ -210,9 +224,15 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
   }
 
   const { params: paramSchema, instances } = buildParams(spec, source, issues);
+  const subjectShape = subject === "pod" ? shapeOfKind("v1", "Pod")! : unionShape(kinds.map((k) => shapeOfSubject(k, source, issues)));
+  const paramsShape = paramSchema ? shapeOfSchema(paramSchema, "params") : shapeOfSchema({ type: "object", properties: {} }, "params");
   const build = (label: (string | number)[], f: (...a: never[]) => unknown): Check | undefined => {
     try {
-      const out = (f as (s: unknown, p: unknown, c: unknown) => unknown)(subjectRef(), paramsRef(), admissionContext());
+      const out = (f as (s: unknown, p: unknown, c: unknown) => unknown)(
+        subjectRef(subjectShape),
+        paramsRef(paramsShape),
+        admissionContext(subjectShape),
+      );
       return toCheck(out, label.join("."));
     } catch (e) {
       // An SDK mistake is reported at the offending call; anything else where the policy file threw it.
@@ -226,7 +246,7 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
   };
 
   const rules: Rule[] = [];
-  const ruleSpecs = spec.rules ?? [{ name: spec.name, assert: spec.validate! }];
+  const ruleSpecs = rulesOf(spec, source, issues);
   ruleSpecs.forEach((r, i) => {
     const label: (string | number)[] = spec.rules ? ["rules", i] : ["validate"];
     const assert = build(spec.rules ? [...label, "assert"] : label, r.assert);
@@ -290,6 +310,64 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
   };
   // A JSON round trip drops undefined fields and proves the IR is plain data.
   return result(JSON.parse(JSON.stringify(policy)) as Policy, issues);
+}
+
+/** The shape of a matched kind's objects: the field table's, a custom kind's schema's, or unchecked. */
+function shapeOfSubject(k: Kind<unknown>, source: SourceLocation, issues: Issue[]): Shape {
+  if (k.unchecked) return ANY;
+  if (k.schema) {
+    // The schema declares what is particular to the kind; apiVersion, kind and metadata are standard.
+    const own = shapeOfSchema(k.schema, k.kind);
+    const meta: Record<string, Shape> = {
+      apiVersion: { kind: "scalar", type: "string" },
+      kind: { kind: "scalar", type: "string" },
+      metadata: shapeOfFieldType("ObjectMeta"),
+    };
+    if (own.kind !== "object") return own;
+    return {
+      kind: "object",
+      name: k.kind,
+      fields: (f) => own.fields(f) ?? meta[f],
+      names: () => [...new Set([...own.names(), ...Object.keys(meta)])],
+    };
+  }
+  const shape = shapeOfKind(apiVersionOf(k), k.kind);
+  if (shape) return shape;
+  issues.push(
+    issue(
+      "unknown_kind",
+      `${apiVersionOf(k)} ${k.kind} is not a kind policyc knows the fields of: declare it with customKind({ apiVersion, kind, schema }) (or unchecked: true)`,
+      source,
+      ["match", "kinds"],
+    ),
+  );
+  return ANY;
+}
+
+/** The policy's rules: its `rules` array, what its `rules` function returns, or its `validate` as one rule. */
+function rulesOf<K extends readonly Kind<unknown>[], P extends AnyParams>(
+  spec: PolicySpec<K, P>,
+  source: SourceLocation,
+  issues: Issue[],
+): readonly RuleSpec<SubjectOf<K>, ParamsOf<P>>[] {
+  if (spec.rules === undefined) return [{ name: spec.name, assert: spec.validate! }];
+  let out: unknown = spec.rules;
+  if (typeof spec.rules === "function") {
+    try {
+      out = spec.rules((r) => r);
+    } catch (e) {
+      issues.push(issue("invalid_policy", e instanceof Error ? e.message : String(e), errorLocation(e) ?? source, ["rules"]));
+      return [];
+    }
+  }
+  const parsed = z.array(ruleSchema).safeParse(out);
+  if (!parsed.success) {
+    const what = typeof spec.rules === "function" ? "what rules() returns" : "rules";
+    for (const i of parsed.error.issues)
+      issues.push(issue("invalid_policy", `${what}: ${i.message}`, source, ["rules", ...pathOf(i.path)]));
+    return [];
+  }
+  return out as readonly RuleSpec<SubjectOf<K>, ParamsOf<P>>[];
 }
 
 function buildParams<K extends readonly Kind<unknown>[], P extends AnyParams>(

@@ -1,10 +1,10 @@
 export { definePolicy, isPolicyDefinition } from "./define-policy.js";
-export type { PolicyDefinition, PolicySpec, RuleSpec, MatchSpec, InstanceSpec, CheckFn, SubjectOf } from "./define-policy.js";
+export type { PolicyDefinition, PolicySpec, RuleSpec, RulesFn, MatchSpec, InstanceSpec, CheckFn, SubjectOf } from "./define-policy.js";
 export { Check, and, or, not, implies, exists, absent, deny, isCheck } from "./check.js";
 export { image, concat, format } from "./refs.js";
 export type { Ref, ObjectRef, StringRef, StringOps, NumberRef, BoolRef, ListRef, QuantityRef, CountRef, ImageRef, MapRef } from "./refs.js";
 export type { AdmissionContext, UserInfoRefs } from "./context.js";
 export type { Params, ParamValue } from "./params.js";
-export { SdkError } from "./errors.js";
+export { SdkError, isSdkError } from "./errors.js";
 export * from "./kinds.js";
 export { testCaseSchema, type TestCase, type CaseObject } from "./test-case.js";

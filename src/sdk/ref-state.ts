@@ -1,15 +1,17 @@
 import type { FieldRef, ListSource, SourceLocation, Value } from "../ir/index.js";
 import { SdkError } from "./errors.js";
+import type { Shape } from "./field-types.js";
 
 /**
  * What a reference proxy stands for:
  * - `fields`: a field path (several for a virtual list such as `allContainers`);
  * - `value`: a value computed from others (an image part, a lower-cased string, a concatenation);
  * - `list`: a list computed from a value (a split string).
- * `type` is the field table's type of the value, when it is known (see `field-types.ts`).
+ * `shape` is what is known of the fields' type (see `field-types.ts`): reading a field it does not
+ * have is an error.
  */
 export type RefState =
-  | { readonly kind: "fields"; readonly refs: readonly FieldRef[]; readonly type?: unknown }
+  | { readonly kind: "fields"; readonly refs: readonly FieldRef[]; readonly shape: Shape }
   | { readonly kind: "value"; readonly value: Value }
   | { readonly kind: "list"; readonly list: ListSource };
 

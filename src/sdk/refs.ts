@@ -2,6 +2,7 @@ import type { Expr, FieldRef, KeySegment, ListSource, Scalar, Scope, SourceLocat
 import { Check, toCheck, toLiteral, toValue, type Part, type ParamValue } from "./check.js";
 import { SdkError } from "./errors.js";
 import { PARAM_STATE, paramPathOf } from "./params.js";
+import { ANY, closest, describe, unionShape, type Shape } from "./field-types.js";
 import { listsOfRef, refStateOf, STATE, valueOfRef, type RefState } from "./ref-state.js";
 import { callerLocation } from "./source.js";
 
@@ -232,13 +233,102 @@ const RESERVED = new Set([
   "bytes",
 ]);
 
-/** A reference to the root of a scope: the subject, the old object, the namespace, the request. */
-export function scopeRef<T>(scope: Scope): Ref<T> {
-  return makeRef({ kind: "fields", refs: [{ kind: "field", scope, path: [], source: callerLocation() }] }) as Ref<T>;
+/** A reference to the root of a scope (the subject, the old object, the namespace, the request) of a known shape. */
+export function scopeRef<T>(scope: Scope, shape: Shape): Ref<T> {
+  return makeRef({ kind: "fields", refs: [{ kind: "field", scope, path: [], source: callerLocation() }], shape }) as Ref<T>;
 }
 
-export function subjectRef<T>(): Ref<T> {
-  return scopeRef<T>({ kind: "subject" });
+export function subjectRef<T>(shape: Shape): Ref<T> {
+  return scopeRef<T>({ kind: "subject" }, shape);
+}
+
+const PRESENCE = ["exists", "absent"];
+const EQUALITY = [...PRESENCE, "equals", "notEquals", "oneOf", "notOneOf"];
+const STRING_OPS = [...EQUALITY, "startsWith", "endsWith", "contains", "matches", "glob", "quantity", "image", "lower", "upper", "split"];
+const NUMBER_OPS = [...EQUALITY, "lt", "lte", "gt", "gte", "quantity"];
+/** The operators each shape has; any other property is a field, or a mistake. */
+const OPERATORS: Record<string, ReadonlySet<string>> = {
+  object: new Set([...PRESENCE, "unchecked"]),
+  map: new Set([...PRESENCE, "at", "unchecked"]),
+  list: new Set([...PRESENCE, "every", "some", "none", "includes", "isEmpty", "isNotEmpty", "count", "join"]),
+  string: new Set(STRING_OPS),
+  number: new Set(NUMBER_OPS),
+  boolean: new Set([...EQUALITY, "isTrue", "isFalse"]),
+  scalar: new Set([...STRING_OPS, ...NUMBER_OPS]),
+};
+
+/** How a user wrote a field reference: `container.securityContext`, `object.metadata.labels["app"]`. */
+function pathText(ref: FieldRef, next?: string): string {
+  const roots: Record<Scope["kind"], string> = {
+    subject: "object",
+    oldSubject: "old",
+    request: "request",
+    namespace: "namespaceObject",
+    element: ref.scope.kind === "element" ? ref.scope.variable : "item",
+  };
+  const segments = [...ref.path, ...(next === undefined ? [] : [next])];
+  return segments.reduce<string>(
+    (text, seg) =>
+      typeof seg === "string" ? (/^[A-Za-z_$][\w$]*$/.test(seg) ? `${text}.${seg}` : `${text}[${JSON.stringify(seg)}]`) : `${text}[…]`,
+    roots[ref.scope.kind],
+  );
+}
+
+/** Reading `prop` of a field of this shape: the field it names, or an operator, or an unknown_field error. */
+function readField(state: Extract<RefState, { kind: "fields" }>, prop: string): unknown {
+  const { shape } = state;
+  const step = (child: Shape) =>
+    makeRef({ kind: "fields", refs: state.refs.map((r) => ({ ...r, path: [...r.path, prop] })), shape: child });
+  const operator =
+    () =>
+    (...args: unknown[]) =>
+      applyOperator(state, prop, args);
+  const where = pathText(state.refs[0]!);
+  switch (shape.kind) {
+    case "any":
+      if (prop === "allContainers") return allContainers(state, ANY);
+      return step(ANY); // a field or an operator: the call, if any, tells (see `apply` below)
+    case "object": {
+      const field = shape.fields(prop);
+      if (field) return step(field);
+      if (prop === "allContainers" && shape.fields("containers")) return allContainers(state, shape);
+      if (OPERATORS.object!.has(prop)) return operator();
+      const guess = closest(prop, shape.names());
+      throw new SdkError(
+        "unknown_field",
+        `${pathText(state.refs[0]!, prop)}: ${shape.name} has no field "${prop}"` +
+          (guess ? `; did you mean "${guess}"?` : "") +
+          ` (a field policyc's field table does not know yet can be read with .unchecked(${JSON.stringify(prop)}))`,
+      );
+    }
+    case "map":
+      return OPERATORS.map!.has(prop) ? operator() : step(shape.value);
+    case "list":
+      if (OPERATORS.list!.has(prop)) return operator();
+      throw new SdkError(
+        "unknown_field",
+        `${where} is a ${shape.name}: it has no field "${prop}"; read its items with every(), some() or none()`,
+      );
+    case "scalar": {
+      if (OPERATORS[shape.type]!.has(prop)) return operator();
+      throw new SdkError("unknown_field", `${where} is a ${describe(shape)}: it has no field or operator "${prop}"`);
+    }
+  }
+}
+
+/** `spec.allContainers`: containers, init containers and ephemeral containers, read as one list. */
+function allContainers(state: Extract<RefState, { kind: "fields" }>, spec: Shape): unknown {
+  const base = state.refs[0]!;
+  const lists = ["containers", "initContainers", "ephemeralContainers"];
+  const shapes = spec.kind === "object" ? lists.map((f) => spec.fields(f)).filter((x): x is Shape => x !== undefined) : [ANY];
+  return makeRef({ kind: "fields", refs: lists.map((f) => ({ ...base, path: [...base.path, f] })), shape: unionShape(shapes) });
+}
+
+/** The shape of the items of the list a reference stands for. */
+function itemShape(state: RefState): Shape {
+  if (state.kind === "list") return { kind: "scalar", type: "string" }; // a split string
+  if (state.kind === "fields" && state.shape.kind === "list") return state.shape.item;
+  return ANY;
 }
 
 /** A reference proxy for a state. */
@@ -249,18 +339,14 @@ export function makeRef(state: RefState): unknown {
       if (prop === STATE) return state;
       if (typeof prop === "symbol" || prop === "then") return undefined; // never look like a promise
       if (state.kind !== "fields") return (...args: unknown[]) => applyOperator(state, prop, args);
-      if (prop === "allContainers") {
-        const base = state.refs[0]!;
-        const at = (f: string): FieldRef => ({ ...base, path: [...base.path, f] });
-        return makeRef({ kind: "fields", refs: [at("containers"), at("initContainers"), at("ephemeralContainers")] });
-      }
-      return makeRef({ kind: "fields", refs: state.refs.map((r) => ({ ...r, path: [...r.path, prop] })) });
+      return readField(state, prop);
     },
     apply(_t, _this, args: unknown[]) {
+      // Only references of unknown shape get here: `x.count()` where x may be an object with a field `count`.
       if (state.kind !== "fields") throw new SdkError("invalid_policy", "a computed value is not a function");
       const method = state.refs[0]!.path.at(-1);
       if (typeof method !== "string") throw new SdkError("invalid_policy", "a resource reference is not a function");
-      const parent: RefState = { kind: "fields", refs: state.refs.map((r) => ({ ...r, path: r.path.slice(0, -1) })) };
+      const parent: RefState = { kind: "fields", refs: state.refs.map((r) => ({ ...r, path: r.path.slice(0, -1) })), shape: ANY };
       return applyOperator(parent, method, args);
     },
   });
@@ -377,12 +463,13 @@ function applyOperator(state: RefState, method: string, args: unknown[]): unknow
       if (method === "unchecked" && typeof args[0] !== "string")
         throw new SdkError("invalid_policy", "unchecked() needs a field name", source);
       const key = toKey(args[0], source);
-      return makeRef({ kind: "fields", refs: state.refs.map((r) => ({ ...r, path: [...r.path, key] })) });
+      const shape = method === "at" && state.shape.kind === "map" ? state.shape.value : ANY;
+      return makeRef({ kind: "fields", refs: state.refs.map((r) => ({ ...r, path: [...r.path, key] })), shape });
     }
     case "every":
     case "some":
     case "none":
-      return quantifier(method, lists(), args[0], source);
+      return quantifier(method, lists(), args[0], source, itemShape(state));
     case "includes": {
       const v = toValue(args[0], source, "includes()'s argument");
       return quantifier(
@@ -390,6 +477,7 @@ function applyOperator(state: RefState, method: string, args: unknown[]): unknow
         lists(),
         (e: unknown) => new Check({ kind: "compare", op: "eq", left: valueOfRef(refStateOf(e)!, source), right: v, source }),
         source,
+        ANY,
       );
     }
     case "isEmpty":
@@ -447,7 +535,7 @@ function variableName(lists: readonly ListSource[]): string {
   return name;
 }
 
-function quantifier(kind: "every" | "some" | "none", lists: ListSource[], body: unknown, source: SourceLocation): Check {
+function quantifier(kind: "every" | "some" | "none", lists: ListSource[], body: unknown, source: SourceLocation, item: Shape): Check {
   if (typeof body !== "function") throw new SdkError("invalid_policy", `${kind}() needs a function (element) => check`, source);
   const variable = variableName(lists);
   const scope: Scope = { kind: "element", variable };
@@ -455,7 +543,7 @@ function quantifier(kind: "every" | "some" | "none", lists: ListSource[], body: 
   let inner: Check;
   try {
     inner = toCheck(
-      body(makeRef({ kind: "fields", refs: [{ kind: "field", scope, path: [], source }] })),
+      body(makeRef({ kind: "fields", refs: [{ kind: "field", scope, path: [], source }], shape: item })),
       `the function given to ${kind}()`,
     );
   } finally {
@@ -480,13 +568,45 @@ function quantifier(kind: "every" | "some" | "none", lists: ListSource[], body: 
   return msg ? check.withMessage(msg) : check;
 }
 
-/** A parameter proxy: a path into the instance's values, with the operations of list, boolean and scalar parameters. */
-export function makeParam(path: readonly string[]): unknown {
+const PARAM_OPERATORS: Record<string, ReadonlySet<string>> = {
+  list: new Set(["every", "some", "none", "isEmpty", "isNotEmpty"]),
+  boolean: new Set(["isTrue", "isFalse", "equals", "notEquals"]),
+  string: new Set(["equals", "notEquals"]),
+  number: new Set(["equals", "notEquals"]),
+  scalar: new Set(["equals", "notEquals"]),
+  object: new Set(),
+  map: new Set(),
+};
+
+/**
+ * A parameter proxy: a path into the instance's values, of the shape the parameters' schema
+ * gives it, with the operations of list, boolean and scalar parameters.
+ */
+export function makeParam(path: readonly string[], shape: Shape): unknown {
   return new Proxy(function policycParam() {}, {
     get(_t, prop) {
       if (prop === PARAM_STATE) return path;
       if (typeof prop === "symbol" || prop === "then") return undefined;
-      return makeParam([...path, prop]);
+      const at = ["params", ...path].join(".");
+      switch (shape.kind) {
+        case "any":
+          return makeParam([...path, prop], ANY);
+        case "map":
+          return makeParam([...path, prop], shape.value);
+        case "object": {
+          const field = shape.fields(prop);
+          if (field) return makeParam([...path, prop], field);
+          const guess = closest(prop, shape.names());
+          throw new SdkError(
+            "unknown_field",
+            `${at} has no parameter "${prop}"` + (guess ? `; did you mean "${guess}"?` : "; declare it in the policy's params schema"),
+          );
+        }
+        default:
+          // An operator keeps its parameter's shape: the call reads it (a list's item shape).
+          if (PARAM_OPERATORS[shape.kind === "scalar" ? shape.type : shape.kind]!.has(prop)) return makeParam([...path, prop], shape);
+          throw new SdkError("unknown_field", `${at} is a ${describe(shape)} parameter: it has no field or operator "${prop}"`);
+      }
     },
     apply(_t, _this, args: unknown[]) {
       const method = path.at(-1);
@@ -499,7 +619,7 @@ export function makeParam(path: readonly string[]): unknown {
         case "every":
         case "some":
         case "none":
-          return quantifier(method, lists, args[0], source);
+          return quantifier(method, lists, args[0], source, shape.kind === "list" ? shape.item : ANY);
         case "isEmpty":
           return new Check(countExpr(lists, "eq", 0, source));
         case "isNotEmpty":
@@ -525,8 +645,8 @@ export function makeParam(path: readonly string[]): unknown {
   });
 }
 
-export function paramsRef<T>(): import("./params.js").Params<T> {
-  return makeParam([]) as import("./params.js").Params<T>;
+export function paramsRef<T>(shape: Shape): import("./params.js").Params<T> {
+  return makeParam([], shape) as import("./params.js").Params<T>;
 }
 
 /** The parts of a container image reference (a string field, or a string computed from fields). */
