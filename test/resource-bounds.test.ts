@@ -7,10 +7,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { definePolicy, Pod } from "../src/sdk/index.js";
-import { evaluate, policycMatchers } from "../src/testing/index.js";
+import { evaluate } from "../src/testing/index.js";
+import "../src/testing/vitest.js";
 import { cli, copyWithEdits, jsonIssues } from "./support/helpers.js";
-
-expect.extend(policycMatchers);
 
 const podWith = (spec: string) => `apiVersion: v1
 kind: Pod

@@ -5,10 +5,9 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadPolicies } from "../src/load/index.js";
-import { EngineDisagreementError, evaluate, policycMatchers } from "../src/testing/index.js";
+import { EngineDisagreementError, evaluate } from "../src/testing/index.js";
+import "../src/testing/vitest.js";
 import { ROOT } from "./support/helpers.js";
-
-expect.extend(policycMatchers);
 
 const loaded = await loadPolicies(path.join(ROOT, "policies"), ROOT);
 
@@ -59,7 +58,19 @@ describe("policyc/testing", () => {
   it("the matchers fail when the verdict differs", async () => {
     const denied = await evaluate(privileged, pod(true));
     expect(() => expect(denied).toAllow()).toThrow(/expected the policy to allow, it said deny/);
-    expect(() => expect(denied).toDeny(/nothing like this/)).toThrow(/expected a violation message matching/);
+    expect(() => expect(denied).toDeny(/nothing like this/)).toThrow(
+      /expected the policy to deny with a message matching \/nothing like this\/, it said deny \("Privileged container app/,
+    );
+  });
+
+  it("negated matchers say what was not expected", async () => {
+    const denied = await evaluate(privileged, pod(true));
+    expect(denied).not.toAllow();
+    expect(() => expect(denied).not.toDeny()).toThrow(/expected the policy not to deny, it said deny/);
+    expect(() => expect(denied).not.toDeny("app")).toThrow(/expected the policy not to deny with a message matching app/);
+    const allowed = await evaluate(privileged, pod(false));
+    expect(() => expect(allowed).not.toAllow()).toThrow(/expected the policy not to allow, it said allow/);
+    expect(() => expect(allowed).toSkip()).toThrow(/expected the policy not to apply, it said allow/);
   });
 
   it("reports a disagreement between engines as an error naming each engine's verdict", () => {

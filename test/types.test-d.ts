@@ -1,6 +1,9 @@
 // Type tests: checked by `tsc` in `npm test`. Each @ts-expect-error must stay an error.
+import { expect } from "vitest";
 import { z } from "zod";
 import { and, ClusterRole, customKind, definePolicy, Deployment, Pod } from "../src/index.js";
+import type { Evaluation } from "../src/testing/vitest.js";
+import "../src/testing/vitest.js";
 
 definePolicy({
   name: "types",
@@ -71,3 +74,10 @@ definePolicy({
   // @ts-expect-error Pod metadata has no "anotations"
   rules: () => VERBS.map((verb) => ({ name: verb, assert: (pod) => pod.metadata.anotations.at(verb).absent() })),
 });
+
+// The matchers' types come from the package entry that registers them: no hand-written declare module.
+declare const evaluation: Evaluation;
+expect(evaluation).toDeny(/privileged/);
+expect(evaluation).not.toAllow();
+// @ts-expect-error no such matcher
+expect(evaluation).toDenyy();

@@ -2,9 +2,10 @@
  * `policyc/testing`: evaluate a policy on a fixture in a vitest (or any) test, on every engine
  * policyc has, and fail on disagreement.
  *
- *   import { evaluate, policycMatchers } from "policyc/testing";
- *   expect.extend(policycMatchers);
+ *   import { evaluate } from "policyc/testing";
  *   expect(await evaluate(policy, "fixtures/pod-privileged.yaml")).toDeny(/privileged/);
+ *
+ * with the matchers registered by `policyc/vitest` (or `expect.extend(policycMatchers)` elsewhere).
  */
 import path from "node:path";
 import { CelRuntime, messagesOf, type Verdict } from "../engines/index.js";
@@ -124,37 +125,35 @@ function isEvaluation(x: unknown): x is Evaluation {
   return typeof x === "object" && x !== null && "verdict" in x && "engines" in x;
 }
 
-/** vitest/jest matchers: `expect.extend(policycMatchers)`. */
+const NOT_EVALUATION: MatcherResult = { pass: false, message: () => "expected the result of evaluate()" };
+
+/**
+ * vitest/jest matchers: `expect.extend(policycMatchers)` (`policyc/vitest` does it). Each message
+ * reads right both ways: when the matcher fails, and when `.not` does.
+ */
 export const policycMatchers = {
   toAllow(received: unknown): MatcherResult {
-    if (!isEvaluation(received)) return { pass: false, message: () => "expected the result of evaluate()" };
-    return { pass: received.verdict === "allow", message: () => `expected the policy to allow, it said ${describe(received)}` };
+    if (!isEvaluation(received)) return NOT_EVALUATION;
+    const pass = received.verdict === "allow";
+    return { pass, message: () => `expected the policy ${pass ? "not " : ""}to allow, it said ${describe(received)}` };
   },
   toSkip(received: unknown): MatcherResult {
-    if (!isEvaluation(received)) return { pass: false, message: () => "expected the result of evaluate()" };
-    return { pass: received.verdict === "none", message: () => `expected the policy not to apply, it said ${describe(received)}` };
+    if (!isEvaluation(received)) return NOT_EVALUATION;
+    const pass = received.verdict === "none";
+    return { pass, message: () => `expected the policy ${pass ? "to apply" : "not to apply"}, it said ${describe(received)}` };
   },
   toDeny(received: unknown, message?: string | RegExp): MatcherResult {
-    if (!isEvaluation(received)) return { pass: false, message: () => "expected the result of evaluate()" };
+    if (!isEvaluation(received)) return NOT_EVALUATION;
     const denied = received.verdict === "deny";
     const matches =
       message === undefined || received.messages.some((m) => (typeof message === "string" ? m.includes(message) : message.test(m)));
-    return {
-      pass: denied && matches,
-      message: () =>
-        denied
-          ? `expected a violation message matching ${String(message)}, got ${describe(received)}`
-          : `expected the policy to deny, it said ${describe(received)}`,
-    };
+    const pass = denied && matches;
+    const what = message === undefined ? "to deny" : `to deny with a message matching ${String(message)}`;
+    return { pass, message: () => `expected the policy ${pass ? "not " : ""}${what}, it said ${describe(received)}` };
   },
 };
 
-/**
- * The matchers' types. With vitest, declare them once in a `.d.ts` of the test folder:
- *
- *   import type { PolicycMatchers } from "policyc/testing";
- *   declare module "vitest" { interface Matchers<T = any> extends PolicycMatchers<T> {} }
- */
+/** The matchers' types; `policyc/vitest` registers them with vitest's `expect`. */
 export interface PolicycMatchers<R = unknown> {
   toAllow(): R;
   toSkip(): R;

@@ -1,0 +1,27 @@
+/**
+ * `policyc/vitest`: policyc's matchers registered with vitest, types included. Import it once
+ * (as a setup file, or at the top of a test file); nothing is declared by hand:
+ *
+ *   // vitest.config.ts: test: { setupFiles: ["policyc/vitest"] }
+ *   // tsconfig.json:    compilerOptions: { types: ["policyc/vitest"] }
+ *   expect(await evaluate(policy, "fixtures/pod-privileged.yaml")).toDeny(/privileged/);
+ */
+import { expect } from "vitest";
+import { policycMatchers, type PolicycMatchers } from "./index.js";
+
+expect.extend(policycMatchers);
+
+declare module "vitest" {
+  // Declaration merging is how vitest takes custom matchers' types; the interface adds no members of its own.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-explicit-any
+  interface Matchers<T = any> extends PolicycMatchers<T> {}
+}
+
+export {
+  evaluate,
+  EngineDisagreementError,
+  policycMatchers,
+  type Evaluation,
+  type EvaluateOptions,
+  type PolicycMatchers,
+} from "./index.js";
