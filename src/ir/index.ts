@@ -13,3 +13,4 @@ export { checkRegex, regexFind, globToRegex, isQuantity } from "./regex.js";
 export { printPolicy } from "./print.js";
 export { parseQuantity, compareQuantities, type Rational } from "./quantity.js";
 export { fieldsRead, isAdmissionOnly, readsOldSubject, readsNamespace } from "./reads.js";
+export { REQUEST_FIELDS, requestField } from "./request.js";

@@ -3,6 +3,7 @@ import { checkRegex, isQuantity } from "./regex.js";
 import { instanceName, outputNames } from "./names.js";
 import { policySchema } from "./schema.js";
 import { paramValue } from "./params.js";
+import { REQUEST_FIELDS, requestField } from "./request.js";
 import type { Expr, Policy, Scalar, SourceLocation, Value } from "./types.js";
 import { fieldsIn, pathText } from "./values.js";
 import { operandsOf, walkPolicy } from "./walk.js";
@@ -141,18 +142,17 @@ export function validatePolicy(input: unknown): Result<Policy> {
 }
 
 /** What the request scope offers to read. */
-const REQUEST_PATHS = [["operation"], ["namespace"], ["name"], ["userInfo", "username"], ["userInfo", "uid"], ["userInfo", "groups"]];
 
 function checkExpr(e: Expr, path: readonly (string | number)[]): Issue[] {
   const out: Issue[] = [];
   const literalItems = (v: Scalar | readonly Scalar[]): Scalar[] => (Array.isArray(v) ? [...v] : [v as Scalar]);
   for (const o of operandsOf(e)) {
     for (const f of fieldsIn(o)) {
-      if (f.scope.kind === "request" && !REQUEST_PATHS.some((r) => r.length === f.path.length && r.every((x, i) => x === f.path[i]))) {
+      if (f.scope.kind === "request" && !requestField(f.path)) {
         out.push(
           issue(
             "invalid_policy",
-            `the admission request has no field ${pathText(f.path)} (it offers ${REQUEST_PATHS.map((r) => r.join(".")).join(", ")})`,
+            `the admission request has no field ${pathText(f.path)} (it offers ${REQUEST_FIELDS.map((r) => r.path.join(".")).join(", ")})`,
             f.source,
             path,
           ),

@@ -30,6 +30,20 @@ export type UserInfo = DeepReadonly<z.infer<typeof userInfoSchema>>;
 /** The user of requests that name none: what a cluster admin running the tests would be. */
 export const DEFAULT_USER: UserInfo = { username: "policyc-test", groups: ["system:authenticated"] };
 
+/**
+ * The user as the API server sends it in an admission request: the test default for what the
+ * case does not say, and empty fields left out, as Go's `omitempty` leaves them out of the JSON.
+ */
+export function sentUserInfo(u: UserInfo | undefined): UserInfo {
+  const merged: Record<string, unknown> = { ...DEFAULT_USER, ...(u ?? {}) };
+  const empty = (v: unknown) =>
+    v === undefined ||
+    v === "" ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === "object" && v !== null && Object.keys(v).length === 0);
+  return Object.fromEntries(Object.entries(merged).filter(([, v]) => !empty(v))) as UserInfo;
+}
+
 /** An authorizer answer: `allowed` for the check described (fields left out match anything). */
 export const authorizerAnswerSchema = z
   .object({

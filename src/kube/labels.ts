@@ -4,18 +4,54 @@ import type { DeepReadonly } from "./readonly.js";
 /** The label every namespace carries with its own name (Kubernetes 1.22+). */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Why a string is not a label key (a qualified name: an optional DNS subdomain prefix and `/`, then a name), as the API server says it; undefined when it is one. */
+export function labelKeyProblem(key: string): string | undefined {
+  const slash = key.lastIndexOf("/");
+  const [prefix, name] = slash === -1 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
+    return `${JSON.stringify(key)} is not a valid label key: its prefix must be a lowercase DNS subdomain`;
+  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name))
+    return `${JSON.stringify(key)} is not a valid label key: its name must be 1 to 63 alphanumeric characters, '-', '_' or '.', starting and ending alphanumeric`;
+  return undefined;
+}
+
+/** Why a string is not a label value, as the API server says it; undefined when it is one. */
+export function labelValueProblem(value: string): string | undefined {
+  if (value === "" || (value.length <= 63 && LABEL_NAME.test(value))) return undefined;
+  return `${JSON.stringify(value)} is not a valid label value: at most 63 alphanumeric characters, '-', '_' or '.', starting and ending alphanumeric`;
+}
+
+const labelKey = z.string().superRefine((k, ctx) => {
+  const problem = labelKeyProblem(k);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+const labelValue = z.string().superRefine((v, ctx) => {
+  const problem = labelValueProblem(v);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
 export const labelSelectorRequirementSchema = z
   .object({
-    key: z.string(),
+    key: labelKey,
     operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
-    values: z.array(z.string()).optional(),
+    values: z.array(labelValue).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    const some = (r.values?.length ?? 0) > 0;
+    if ((r.operator === "In" || r.operator === "NotIn") && !some)
+      ctx.addIssue({ code: "custom", path: ["values"], message: `${r.operator} needs at least one value` });
+    if ((r.operator === "Exists" || r.operator === "DoesNotExist") && some)
+      ctx.addIssue({ code: "custom", path: ["values"], message: `${r.operator} takes no values` });
+  });
 
-/** A Kubernetes label selector (metav1.LabelSelector). */
+/** A Kubernetes label selector (metav1.LabelSelector), with keys and values checked as the API server checks them. */
 export const labelSelectorSchema = z
   .object({
-    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchLabels: z.record(labelKey, labelValue).optional(),
     matchExpressions: z.array(labelSelectorRequirementSchema).optional(),
   })
   .strict();

@@ -4,7 +4,7 @@
  * every fixture. Rego is compiled through the content-hash cache, so a batch can be compiled in
  * one compiler run first (warm) and each case then only loads its module.
  */
-import { compilePolicy, toGatekeeperReview } from "../../src/backends/index.js";
+import { compilePolicy, targetIssues, toGatekeeperReview } from "../../src/backends/index.js";
 import type { CompiledPolicy } from "../../src/build/index.js";
 import type { CelRuntime } from "../../src/engines/cel/index.js";
 import { readTemplate, templateUnit } from "../../src/engines/gatekeeper/index.js";
@@ -25,14 +25,25 @@ export interface FuzzContext {
 
 export interface Disagreement {
   readonly policy: string;
-  readonly fixture: unknown;
+  readonly request: unknown;
   readonly verdicts: Readonly<Record<string, string>>;
 }
 
+/**
+ * The case's policy lowered and compiled for every target. A target that cannot express the
+ * policy faithfully (`policyc build` would stop with unsupported_by_target) is opted out, as a
+ * user would with `skip`, and compared no further.
+ */
 export function compileCase(p: Policy): CompiledPolicy {
   const lowered = lowerPolicy(p);
   if (!lowered.ok) throw new Error(`the generator made an invalid policy: ${JSON.stringify(lowered.issues)}`);
-  return { file: "fuzz.ts", policy: lowered.value, tests: [], outputs: compilePolicy(lowered.value, TARGET_NAMES) };
+  const targets = { ...lowered.value.targets };
+  for (const t of TARGET_NAMES) {
+    const unsupported = targetIssues(lowered.value, [t]);
+    if (unsupported.length) targets[t] = { enabled: false, reason: unsupported[0]!.message, source: lowered.value.source };
+  }
+  const policy = { ...lowered.value, targets };
+  return { file: "fuzz.ts", policy, tests: [], outputs: compilePolicy(policy, TARGET_NAMES) };
 }
 
 /** Compiles every case's Rego in one compiler run, filling the cache. */
@@ -66,7 +77,7 @@ export async function check(c: FuzzCase, ctx: FuzzContext): Promise<Disagreement
     if (prepared.internal.length) {
       return {
         policy: printPolicy(compiled.policy),
-        fixture: null,
+        request: null,
         verdicts: { compile: prepared.internal.map((i) => i.message).join("; ") },
       };
     }
@@ -81,21 +92,23 @@ const namespaces = Object.fromEntries(
 );
 
 function compare(c: FuzzCase, compiled: CompiledPolicy, engines: PolicycEngines, stats?: Record<string, number>): Disagreement | undefined {
-  const operation = c.operation ?? "CREATE";
   for (const instance of compiled.policy.instances) {
-    for (const fixture of c.fixtures) {
-      const object = fixture as KubeObject;
-      const req = { operation, object, ...(operation === "UPDATE" ? { oldObject: object } : {}), cluster: { namespaces, objects: [] } };
-      const results = engines.evaluate(compiled, instance, req).map((a) => [a.engine, a] as const);
+    for (const request of c.requests) {
+      const req = { ...request, cluster: { namespaces, objects: [] } };
+      // Engines of targets the policy opted out of answer nothing to compare.
+      const answers = engines.evaluate(compiled, instance, req);
+      const results = answers.filter((a) => !("optedOut" in a)).map((a) => [a.engine, a] as const);
+      if (stats && results.length < answers.length)
+        stats["(of which compared without the CEL targets)"] = (stats["(of which compared without the CEL targets)"] ?? 0) + 1;
       const said = new Set(results.map(([, v]) => say(v)));
       if (stats && said.size === 1) stats[[...said][0]!] = (stats[[...said][0]!] ?? 0) + 1;
       if (said.size > 1) {
         return {
           policy: printPolicy(compiled.policy),
-          fixture,
+          request,
           verdicts: {
             ...Object.fromEntries(results.map(([n, v]) => [n, detail(v)])),
-            request: `${operation}${instance.name ? `, instance ${instance.name}` : ""}`,
+            ...(instance.name ? { instance: instance.name } : {}),
           },
         };
       }

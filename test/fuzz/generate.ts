@@ -1,14 +1,31 @@
 /**
- * Random well-typed policies over the whole rule vocabulary, and random Pods (and pod
- * controllers) that exercise them: present, absent and null fields, empty lists, integers vs
- * floats, quantities, unicode. Built as IR directly, the way the SDK builds it.
+ * Random well-typed policies over the whole rule vocabulary, and random admission requests that
+ * exercise them: Pods (and pod controllers) with present, absent and null fields, empty lists,
+ * integers vs floats, quantities, unicode; CREATE, UPDATE (with an old object) and DELETE; users
+ * and service accounts; namespaces with labels. Rules read the old object, the request, the
+ * namespace, parameters as keys, conditions and lists of objects, image references and strings
+ * built from fields. Built as IR directly, the way the SDK builds it.
  */
 import fc from "fast-check";
-import type { CompareOp, Expr, FieldRef, Literal, Match, Message, ParamRef, Policy, Rule, StringOp } from "../../src/ir/index.js";
-import { BUILTIN_KINDS } from "../../src/kube/index.js";
+import type {
+  CompareOp,
+  Expr,
+  FieldRef,
+  KeySegment,
+  ListSource,
+  Literal,
+  Match,
+  Message,
+  ParamRef,
+  Policy,
+  Rule,
+  StringOp,
+  Value,
+} from "../../src/ir/index.js";
+import { BUILTIN_KINDS, type AdmissionRequest, type KubeObject, type Operation } from "../../src/kube/index.js";
 
 const src = { file: "fuzz.ts", line: 1, column: 1 };
-const subject = (...path: string[]): FieldRef => ({ kind: "field", scope: { kind: "subject" }, path, source: src });
+const subject = (...path: (string | KeySegment)[]): FieldRef => ({ kind: "field", scope: { kind: "subject" }, path, source: src });
 const element = (variable: string, ...path: string[]): FieldRef => ({
   kind: "field",
   scope: { kind: "element", variable },
@@ -17,11 +34,38 @@ const element = (variable: string, ...path: string[]): FieldRef => ({
 });
 const lit = (value: Literal["value"]): Literal => ({ kind: "literal", value, source: src });
 const param = (name: string): ParamRef => ({ kind: "param", path: [name], source: src });
+const scoped =
+  (kind: "oldSubject" | "request" | "namespace") =>
+  (...path: (string | KeySegment)[]): FieldRef => ({ kind: "field", scope: { kind }, path, source: src });
+const old = scoped("oldSubject");
+const request = scoped("request");
+const namespace = scoped("namespace");
+const key = (v: Value): KeySegment => ({ kind: "key", key: v });
+const compare = (left: Value, right: Value, op: CompareOp = "eq"): Expr => ({ kind: "compare", op, left, right, source: src });
+const str = (op: StringOp, value: Value, arg: Value): Expr => ({ kind: "string", op, value, arg, source: src });
+const quantifier = (q: "all" | "any", lists: ListSource[], variable: string, body: Expr): Expr => ({
+  kind: "quantifier",
+  quantifier: q,
+  lists,
+  variable,
+  body,
+  source: src,
+});
+const concat = (...items: Value[]): Value => ({ kind: "concat", items, source: src });
+const split = (of: Value, separator: string): ListSource => ({ kind: "split", of, separator, source: src });
 
 const LABEL_KEYS = ["app", "team", "tier.example.com/level"];
 const LABEL_VALUES = ["web", "db", "", "Web", "wéb", "a-b", "x.y", "100", "true", "😀"];
 const IMAGES = [
   "nginx",
+  "Nginx",
+  "localhost:5000/a/b:tag",
+  "host:5000/org/app@sha256:" + "b".repeat(64),
+  "ghcr.io/org/app:1.0@sha256:" + "c".repeat(64),
+  "docker.io/nginx",
+  "index.docker.io/library/nginx:1.27",
+  "a//b",
+  ":tag",
   "nginx:1.27",
   "nginx:latest",
   "ghcr.io/org/app:1.0",
@@ -30,6 +74,30 @@ const IMAGES = [
   "",
 ];
 const NAMES = ["web", "db", "app-1", "sidecar", "init", "Wéb", "x"];
+/** What image parts are compared with. */
+const IMAGE_PARTS_SEEN = [
+  "docker.io",
+  "ghcr.io",
+  "localhost:5000",
+  "library/nginx",
+  "org/app",
+  "nginx",
+  "latest",
+  "1.27",
+  "1.0",
+  "",
+  "a/b",
+];
+const USERS = [
+  "alice",
+  "system:serviceaccount:fuzz:web",
+  "system:serviceaccount:team-a:db",
+  "system:serviceaccount:fuzz:x",
+  "system:admin",
+  "",
+];
+const GROUPS = ["system:authenticated", "platform-admins", "dev", "system:serviceaccounts", "a,b"];
+const OPERATIONS: Operation[] = ["CREATE", "UPDATE", "DELETE"];
 const QUANTITIES = ["512Mi", "1Gi", "1.5Gi", "100M", "2", "0.5", "1000m", "1e3", "64Ki"];
 const NUMBERS = [0, 1, 2, 3, 3.5, -1, 10, 2.0000001, 100];
 const REGEXES = ["^web", "[0-9]+", "^[a-z]+(-[a-z]+)*$", "latest$", "é", "^$", "a|b", "\\."];
@@ -78,7 +146,10 @@ const labels = maybe(fc.dictionary(fc.constantFrom(...LABEL_KEYS), fc.constantFr
 
 const clean = (o: unknown): unknown => JSON.parse(JSON.stringify(o));
 
-/** A Pod, or a Deployment / CronJob carrying the same pod in its template. */
+/** A value one time in `n`, else undefined. */
+const sometimes = <T>(a: fc.Arbitrary<T>, n: number) =>
+  fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
+
 /** The fuzz cluster's namespaces and their labels (namespace selectors read them). */
 export const NAMESPACES: Readonly<Record<string, Record<string, string>>> = {
   fuzz: { env: "prod" },
@@ -86,27 +157,61 @@ export const NAMESPACES: Readonly<Record<string, Record<string, string>>> = {
   "kube-system": {},
 };
 
-export const fixture = fc
+/** The object's kind: a Pod, or a Deployment / CronJob carrying the pod in its template. */
+function wrapPod(pod: { metadata: object; spec?: unknown }, wrap: string, name: string, namespace: string): KubeObject {
+  const meta = { name, namespace };
+  if (wrap === "Pod") return { apiVersion: "v1", kind: "Pod", ...pod, metadata: { ...pod.metadata, namespace } } as KubeObject;
+  if (wrap === "Deployment") return { apiVersion: "apps/v1", kind: "Deployment", metadata: meta, spec: { selector: {}, template: pod } };
+  return {
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: meta,
+    spec: { schedule: "* * * * *", jobTemplate: { spec: { template: pod } } },
+  };
+}
+
+const podParts = fc.record({ labels, spec: podSpec });
+const userInfo = fc.record({ username: fc.constantFrom(...USERS), groups: fc.subarray(GROUPS) }, { requiredKeys: ["username"] });
+
+/**
+ * An admission request: CREATE (the object), UPDATE (the object and the existing one: the same
+ * kind, name and namespace; sometimes unchanged) or DELETE (the existing object only), by a user
+ * (or policyc's default test user).
+ */
+export const fuzzRequest: fc.Arbitrary<AdmissionRequest> = fc
   .record({
     name: fc.constantFrom(...NAMES),
-    labels,
-    spec: podSpec,
     wrap: fc.constantFrom("Pod", "Pod", "Deployment", "CronJob"),
     namespace: fc.constantFrom("fuzz", "fuzz", "team-a", "kube-system"),
+    now: podParts,
+    before: podParts,
+    unchanged: fc.boolean(),
+    operation: fc.constantFrom<Operation>("CREATE", "CREATE", "UPDATE", "UPDATE", "DELETE"),
+    user: sometimes(userInfo, 2),
   })
-  .map(({ name, labels, spec, wrap, namespace }) => {
-    const pod = clean({ metadata: { name, ...(labels !== undefined ? { labels } : {}) }, spec });
-    const meta = { name, namespace };
-    if (wrap === "Pod")
-      return { apiVersion: "v1", kind: "Pod", ...(pod as object), metadata: { ...(pod as { metadata: object }).metadata, namespace } };
-    if (wrap === "Deployment") return { apiVersion: "apps/v1", kind: "Deployment", metadata: meta, spec: { selector: {}, template: pod } };
+  .map(({ name, wrap, namespace, now, before, unchanged, operation, user }) => {
+    const build = (parts: { labels: unknown; spec: unknown }) =>
+      wrapPod(
+        clean({ metadata: { name, ...(parts.labels !== undefined ? { labels: parts.labels } : {}) }, spec: parts.spec }) as {
+          metadata: object;
+        },
+        wrap,
+        name,
+        namespace,
+      );
+    const object = build(now);
+    const oldObject = unchanged ? object : build(before);
     return {
-      apiVersion: "batch/v1",
-      kind: "CronJob",
-      metadata: meta,
-      spec: { schedule: "* * * * *", jobTemplate: { spec: { template: pod } } },
+      operation,
+      ...(operation !== "DELETE" ? { object } : {}),
+      ...(operation !== "CREATE" ? { oldObject } : {}),
+      ...(user ? { userInfo: user } : {}),
     };
   });
+
+/** CREATE requests for these objects (regression cases). */
+export const creates = (...objects: unknown[]): AdmissionRequest[] =>
+  objects.map((o) => ({ operation: "CREATE", object: o as KubeObject }));
 
 const stringOp = fc.constantFrom<StringOp>("startsWith", "endsWith", "contains", "matches", "glob");
 const stringArg = (op: StringOp, pool: readonly string[]) =>
@@ -155,6 +260,27 @@ function elementExpr(v: string, depth: number): fc.Arbitrary<Expr> {
     fc
       .constantFrom(...ops)
       .map((op): Expr => ({ kind: "compare", op, left: element(v, "securityContext", "runAsUser"), right: param("minUser"), source: src })),
+    // Image references, normalised.
+    fc
+      .tuple(fc.constantFrom("registry", "repository", "tag", "digest", "name"), fc.constantFrom(...IMAGE_PARTS_SEEN))
+      .map(([part, x]): Expr => compare({ kind: "image", part, of: element(v, "image"), source: src }, lit(x))),
+    fc
+      .constantFrom("registry", "name")
+      .map((part): Expr => str("startsWith", { kind: "image", part, of: element(v, "image"), source: src }, param("registries"))),
+    fc.constant<Expr>(str("matches", { kind: "image", part: "tag", of: element(v, "image"), source: src }, param("pattern"))),
+    // Strings built from fields.
+    fc
+      .tuple(fc.constantFrom<"lower" | "upper">("lower", "upper"), fc.constantFrom(...NAMES, "WEB", "WÉB"))
+      .map(([to, x]): Expr => compare({ kind: "case", to, of: element(v, "name"), source: src }, lit(x))),
+    fc
+      .constantFrom(...NAMES.map((n) => `${n}:nginx`), "web:", ":")
+      .map((x): Expr => str("startsWith", concat(element(v, "name"), lit(":"), element(v, "image")), lit(x))),
+    fc
+      .tuple(fc.constantFrom("/", ":", "."), fc.constantFrom("org", "nginx", "a", "", "1"))
+      .map(([sep, x]): Expr => quantifier("any", [split(element(v, "image"), sep)], `${v}p`, compare(element(`${v}p`), lit(x)))),
+    fc
+      .constantFrom("org-app:1.0", "nginx", "a--b", "")
+      .map((x): Expr => compare({ kind: "join", list: split(element(v, "image"), "/"), separator: "-", source: src }, lit(x))),
   ];
   if (depth <= 0) return fc.oneof(...leaf);
   const sub = elementExpr(v, depth - 1);
@@ -203,6 +329,7 @@ function podExpr(depth: number, vars: number): fc.Arbitrary<Expr> {
       const v = `c${vars}`;
       return elementExpr(v, 1).map((body): Expr => ({ kind: "quantifier", quantifier: q, lists, variable: v, body, source: src }));
     }),
+    ...admissionLeaves(vars),
   ];
   if (depth <= 0) return fc.oneof(...leaf);
   const sub = podExpr(depth - 1, vars + 1);
@@ -214,9 +341,67 @@ function podExpr(depth: number, vars: number): fc.Arbitrary<Expr> {
   );
 }
 
-/** A value one time in `n`, else undefined. */
-const sometimes = <T>(a: fc.Arbitrary<T>, n: number) =>
-  fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
+/** Conditions on the admission context: the old object, the request, the namespace; parameters as keys and lists of objects. */
+function admissionLeaves(vars: number): fc.Arbitrary<Expr>[] {
+  return [
+    fc.constantFrom(...OPERATIONS).map((op): Expr => compare(request("operation"), lit(op))),
+    fc.subarray(OPERATIONS, { minLength: 1 }).map((l): Expr => ({ kind: "in", value: request("operation"), list: lit(l), source: src })),
+    // The old object against the new one (an immutable label), and alone.
+    fc.constantFrom(...LABEL_KEYS).map((k): Expr => compare(subject("metadata", "labels", k), old("metadata", "labels", k))),
+    fc.constantFrom(...LABEL_KEYS).map((k): Expr => ({ kind: "exists", field: old("metadata", "labels", k), source: src })),
+    fc.boolean().map((b): Expr => compare(old("spec", "hostNetwork"), lit(b))),
+    fc
+      .tuple(fc.constantFrom(...ops), fc.nat(2))
+      .map(([op, n]): Expr => ({ kind: "count", op, lists: [old("spec", "containers")], value: n, source: src })),
+    fc.constantFrom(...ops).map((op): Expr => compare(subject("spec", "priority"), old("spec", "priority"), op)),
+    // Who asks.
+    stringOp.chain((op) => stringArg(op, USERS).map((a): Expr => str(op, request("userInfo", "username"), lit(a)))),
+    fc.constant<Expr>(
+      compare(
+        request("userInfo", "username"),
+        concat(lit("system:serviceaccount:"), request("namespace"), lit(":"), subject("spec", "serviceAccountName")),
+      ),
+    ),
+    fc.constantFrom<"all" | "any">("all", "any").map((q): Expr =>
+      quantifier(q, [request("userInfo", "groups")], `g${vars}`, {
+        kind: "in",
+        value: element(`g${vars}`),
+        list: param("groups"),
+        source: src,
+      }),
+    ),
+    fc
+      .constantFrom("admin", "dev,", ",", "system:authenticated")
+      .map((x): Expr => str("contains", { kind: "join", list: request("userInfo", "groups"), separator: ",", source: src }, lit(x))),
+    // Where.
+    fc.constantFrom(...Object.keys(NAMESPACES), "").map((n): Expr => compare(request("namespace"), lit(n))),
+    fc
+      .tuple(fc.constantFrom("env", "team"), fc.constantFrom("prod", "dev", "a"))
+      .map(([k, x]): Expr => compare(namespace("metadata", "labels", k), lit(x))),
+    fc.constant<Expr>({ kind: "exists", field: namespace("metadata", "labels", key(param("labelKey"))), source: src }),
+    fc.constant<Expr>({ kind: "exists", field: namespace("metadata", "labels", "team"), source: src }),
+    // Parameters as map keys, as conditions, and as lists of objects.
+    fc.constant<Expr>({ kind: "exists", field: subject("metadata", "labels", key(param("labelKey"))), source: src }),
+    fc.constantFrom(...LABEL_VALUES).map((x): Expr => compare(subject("metadata", "labels", key(param("labelKey"))), lit(x))),
+    fc.boolean().map((b): Expr => compare(param("strict"), lit(b))),
+    fc.constantFrom<"all" | "any">("all", "any").map((q): Expr => {
+      const r = `r${vars}`;
+      const value = subject("metadata", "labels", key(element(r, "key")));
+      return quantifier(q, [param("required")], r, {
+        kind: "and",
+        items: [{ kind: "exists", field: value, source: src }, str("matches", value, element(r, "pattern"))],
+        source: src,
+      });
+    }),
+    // Strings built from the request and the object.
+    fc
+      .constantFrom("fuzz:web", "team-a:db", ":web", "fuzz:")
+      .map((x): Expr => compare(concat(request("namespace"), lit(":"), subject("metadata", "name")), lit(x))),
+    fc
+      .constantFrom("app", "1", "web", "")
+      .map((x): Expr => quantifier("any", [split(subject("metadata", "name"), "-")], `n${vars}`, compare(element(`n${vars}`), lit(x)))),
+  ];
+}
 
 const message = (i: number): Message => ({
   parts: [
@@ -240,6 +425,13 @@ export const PARAMS_SCHEMA = {
     minUser: { type: "number" },
     labelValues: { type: "array", items: { type: "string" } },
     serviceAccount: { type: "string" },
+    labelKey: { type: "string" },
+    strict: { type: "boolean" },
+    groups: { type: "array", items: { type: "string" } },
+    required: {
+      type: "array",
+      items: { type: "object", properties: { key: { type: "string" }, pattern: { type: "string" } } },
+    },
   },
 } as const;
 
@@ -253,6 +445,10 @@ const paramValues = fc.record({
   minUser: fc.constantFrom(...NUMBERS),
   labelValues: fc.array(fc.constantFrom(...LABEL_VALUES, ...TRICKY), { maxLength: 3 }),
   serviceAccount: fc.constantFrom(...NAMES, ...TRICKY),
+  labelKey: fc.constantFrom(...LABEL_KEYS, "env", "", ...TRICKY),
+  strict: fc.boolean(),
+  groups: fc.array(fc.constantFrom(...GROUPS, ...TRICKY), { maxLength: 3 }),
+  required: fc.array(fc.record({ key: fc.constantFrom(...LABEL_KEYS, ...TRICKY), pattern: fc.constantFrom(...REGEXES) }), { maxLength: 2 }),
 });
 
 const selector = fc.oneof(
@@ -274,7 +470,13 @@ const selector = fc.oneof(
 const match: fc.Arbitrary<Match> = fc
   .record(
     {
-      operations: fc.constantFrom<Match["operations"]>(["CREATE", "UPDATE"], ["CREATE"], ["UPDATE"]),
+      operations: fc.constantFrom<Match["operations"]>(
+        ["CREATE", "UPDATE"],
+        ["CREATE"],
+        ["UPDATE"],
+        ["DELETE"],
+        ["CREATE", "UPDATE", "DELETE"],
+      ),
       include: fc.subarray(Object.keys(NAMESPACES), { minLength: 1 }),
       exclude: fc.subarray(Object.keys(NAMESPACES), { minLength: 1 }),
       labelSelector: selector,
@@ -305,7 +507,8 @@ export const policy: fc.Arbitrary<Policy> = fc
     when: sometimes(podExpr(0, 20), 4),
     enforcement: fc.constantFrom<Policy["enforcement"]>("enforce", "audit", "warn"),
     match: fc.oneof(
-      { weight: 4, arbitrary: fc.constant<Match>({ kinds: [BUILTIN_KINDS.Pod], operations: ["CREATE", "UPDATE"] }) },
+      { weight: 3, arbitrary: fc.constant<Match>({ kinds: [BUILTIN_KINDS.Pod], operations: ["CREATE", "UPDATE"] }) },
+      { weight: 1, arbitrary: fc.constant<Match>({ kinds: [BUILTIN_KINDS.Pod], operations: ["CREATE", "UPDATE", "DELETE"] }) },
       { weight: 1, arbitrary: match },
     ),
     instances: fc.array(paramValues, { minLength: 1, maxLength: 2 }),
@@ -324,15 +527,12 @@ export const policy: fc.Arbitrary<Policy> = fc
     source: src,
   }));
 
-/** One differential case: a policy and the fixtures it is evaluated on. */
+/** One differential case: a policy and the requests it is evaluated on. */
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.record({
   policy,
-  fixtures: fc.array(fixture, { minLength: 1, maxLength: 4 }),
-  operation: fc.constantFrom<"CREATE" | "UPDATE">("CREATE", "CREATE", "UPDATE"),
+  requests: fc.array(fuzzRequest, { minLength: 1, maxLength: 4 }),
 });
 export interface FuzzCase {
   readonly policy: Policy;
-  readonly fixtures: readonly unknown[];
-  /** UPDATE sends the fixture as both object and oldObject. Absent: CREATE. */
-  readonly operation?: "CREATE" | "UPDATE";
+  readonly requests: readonly AdmissionRequest[];
 }

@@ -75,7 +75,7 @@ if (isMain) {
     writeFileSync("fuzz-counterexample.json", JSON.stringify(r.counterexample, null, 2) + "\n");
     process.stdout.write(`fuzz: (the case is in fuzz-counterexample.json)\n`);
     process.stdout.write(
-      `fuzz: DISAGREEMENT after ${r.runs} runs (seed ${r.seed}); shrunk counterexample:\n\npolicy:\n${r.failure.policy}\n\nfixture:\n${JSON.stringify(r.failure.fixture, null, 2)}\n\nverdicts:\n${Object.entries(
+      `fuzz: DISAGREEMENT after ${r.runs} runs (seed ${r.seed}); shrunk counterexample:\n\npolicy:\n${r.failure.policy}\n\nrequest:\n${JSON.stringify(r.failure.request, null, 2)}\n\nverdicts:\n${Object.entries(
         r.failure.verdicts,
       )
         .map(([e, v]) => `  ${e}: ${v}`)

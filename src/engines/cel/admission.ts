@@ -4,7 +4,7 @@
  * server's own code (go/cel/); this side builds the request the API server would see and turns
  * its decisions into a verdict.
  */
-import { DEFAULT_USER, groupVersionOf, resourceOf, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
+import { groupVersionOf, resourceOf, sentUserInfo, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
 import { failure, skip, type Verdict } from "../verdict/index.js";
 import type { CelProblem, CelRuntime } from "./runtime.js";
 
@@ -23,7 +23,7 @@ export function admissionInput(req: AdmissionRequest): Record<string, unknown> {
     ...(req.operation !== "DELETE" && req.object ? { object: req.object } : {}),
     ...(req.oldObject ? { oldObject: req.oldObject } : {}),
     dryRun: req.dryRun ?? false,
-    userInfo: { ...DEFAULT_USER, ...(req.userInfo ?? {}) },
+    userInfo: sentUserInfo(req.userInfo),
     namespaces,
     params: req.cluster?.objects ?? [],
     authorizer: req.authorizer ?? [],

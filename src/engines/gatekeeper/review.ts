@@ -5,7 +5,7 @@
  * for an object checked by audit (or a gator case given as a plain object) it carries only
  * `kind`, `name`, `namespace` and `object` — no operation.
  */
-import { DEFAULT_USER, groupVersionOf, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
+import { DEFAULT_USER, groupVersionOf, sentUserInfo, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
 
 export interface GatekeeperReview {
   readonly kind: { readonly group: string; readonly version: string; readonly kind: string };
@@ -29,8 +29,7 @@ export function gatekeeperReview(req: AdmissionRequest, audit = false): Gatekeep
   if (audit) return { kind, name, namespace, object: o };
   // Built without object spread: this runs once per evaluation, and spread-built objects cost
   // several microseconds here.
-  const userInfo: Record<string, unknown> = { username: DEFAULT_USER.username, groups: DEFAULT_USER.groups };
-  if (req.userInfo) for (const [k, v] of Object.entries(req.userInfo)) userInfo[k] = v;
+  const userInfo = req.userInfo ? sentUserInfo(req.userInfo) : DEFAULT_USER;
   const review: { -readonly [K in keyof GatekeeperReview]: GatekeeperReview[K] } = {
     kind,
     name,

@@ -15,7 +15,7 @@ import {
   type Value,
 } from "../../ir/index.js";
 import {
-  DEFAULT_USER,
+  sentUserInfo,
   lowerAscii,
   parseImage,
   podTemplatePath,
@@ -71,7 +71,8 @@ export function envOf(p: Policy, instance: Instance, req: AdmissionRequest): Env
       operation: req.operation,
       namespace: ns,
       name: object?.metadata?.name ?? "",
-      userInfo: { ...DEFAULT_USER, ...(req.userInfo ?? {}) },
+      // What a rule reads: the user as sent, each field left out read as its zero value (REQUEST_FIELDS).
+      userInfo: { username: "", uid: "", groups: [], ...sentUserInfo(req.userInfo) },
     },
     namespace: ns
       ? (req.cluster?.namespaces?.[ns] ?? {

@@ -1,5 +1,5 @@
 import { fieldsIn, operandsOf, paramValue, walkExpr, type Expr, type FieldRef, type Issue, type Policy, issue } from "../../ir/index.js";
-import type { LabelSelectorRequirement } from "../../kube/index.js";
+import { labelKeyProblem, labelValueProblem, type LabelSelectorRequirement } from "../../kube/index.js";
 
 /**
  * The API server gives a ValidatingAdmissionPolicy's match conditions no `namespaceObject`, so a
@@ -86,7 +86,21 @@ export function celTargetIssues(p: Policy, target: "kyverno" | "kubernetes"): Is
   const why =
     "the API server gives match conditions no namespaceObject, so policyc writes namespace label tests as the policy's namespaceSelector";
   for (const inst of p.instances) {
-    const { rest } = namespaceConditions(p, inst.values);
+    const { rest, selector } = namespaceConditions(p, inst.values);
+    const problems = selector.flatMap((r) =>
+      [labelKeyProblem(r.key), ...(r.values ?? []).map(labelValueProblem)].filter((x) => x !== undefined),
+    );
+    if (problems.length) {
+      const where = p.instances.length > 1 || inst.name ? ` (instance "${inst.name ?? ""}")` : "";
+      return [
+        issue(
+          "unsupported_by_target",
+          `${target}: the policy's precondition tests namespace labels, which become its namespaceSelector${where}, and ${problems[0]}, which the API server refuses in a selector; test a valid label, move the test into a rule's \`when\`, or skip this target`,
+          p.when.source,
+          ["when"],
+        ),
+      ];
+    }
     if (rest && readsNamespace(rest)) {
       return [
         issue(

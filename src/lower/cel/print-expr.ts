@@ -1,11 +1,13 @@
 import {
   assertNever,
   paramValue,
+  requestField,
   type CompareOp,
   type Expr,
   type FieldRef,
   type ImagePart,
   type ListSource,
+  type Scalar,
   type Value,
 } from "../../ir/index.js";
 import { celOptionalSelect, celString, celValue } from "./escape.js";
@@ -60,8 +62,14 @@ function base(ref: FieldRef, ctx: CelContext): string {
 /** The field as an optional value (`object.?spec.?replicas`), or the plain base when the path is empty. */
 export function celOptional(ref: FieldRef, ctx: CelContext): { text: string; optional: boolean } {
   if (ref.path.length === 0) return { text: base(ref, ctx), optional: false };
-  // The admission request is a typed object whose fields always exist: plain selection.
-  if (ref.scope.kind === "request") return { text: `request.${ref.path.join(".")}`, optional: false };
+  // The admission request is typed, and the API server leaves its empty fields out: a field it
+  // left out reads as its zero value (see REQUEST_FIELDS), as Kubernetes' Go types have it.
+  if (ref.scope.kind === "request") {
+    const text = `request.${ref.path.join(".")}`;
+    const field = requestField(ref.path);
+    if (!field || field.path[0] === "operation") return { text, optional: false };
+    return { text: `(has(${text}) ? ${text} : ${celValue(field.zero as Scalar | Scalar[])})`, optional: false };
+  }
   let text = base(ref, ctx);
   for (const seg of ref.path) {
     if (typeof seg === "string") text += celOptionalSelect(seg);
@@ -183,6 +191,7 @@ export function celList(l: ListSource, ctx: CelContext): string {
     return `[${celValueOf(l.of, ctx)}].map(${s}, type(${s}) == string ? ${s}.split(${celString(l.separator)}) : [])[0]`;
   }
   const o = celOptional(l, ctx);
+  if (l.scope.kind === "request") return o.text; // typed: a list (or its zero value, [])
   const value = o.optional ? `${o.text}.orValue([])` : o.text;
   return `(type(${value}) == list ? ${value} : [])`;
 }

@@ -1,6 +1,7 @@
 import {
   fieldsIn,
   operandsOf,
+  requestField,
   walkExpr,
   type Expr,
   type FieldRef,
@@ -73,10 +74,17 @@ export class RegoBuilder {
         this.needed.add("namespace");
         term = v("_namespace");
         break;
-      case "request":
-        // Gatekeeper's review carries the admission request's own fields: operation, namespace, name, userInfo.
+      case "request": {
+        // Gatekeeper's review carries the admission request's own fields: operation, namespace, name,
+        // userInfo; a field the API server left out (omitempty) reads as its zero value.
+        const field = requestField(f.path);
+        if (field && field.path[0] !== "operation") {
+          const key = field.path.length === 1 ? field.path[0] : field.path;
+          return call("object.get", ref(v("input"), "review"), { kind: "value", value: key }, { kind: "value", value: field.zero });
+        }
         term = ref(v("input"), "review");
         break;
+      }
     }
     for (const seg of f.path) term = typeof seg === "string" ? ref(term, seg) : index(term, this.value(seg.key));
     return term;

@@ -1,4 +1,4 @@
-import type { Definition, Module, Rule, Statement, Term } from "./ast.js";
+import { statementsMention, termMentions, type Definition, type Module, type Rule, type Statement, type Term } from "./ast.js";
 import { regoSelect, regoString, regoValue } from "./escape.js";
 import { PRELUDES } from "./prelude.generated.js";
 
@@ -13,10 +13,19 @@ export function printRego(m: Module): string {
 }
 
 function printRule(r: Rule): string {
-  const head = r.args ? `${r.name}(${r.args.join(", ")})` : r.name;
+  // A function's clause that does not read an argument names it `_`: OPA refuses unused arguments.
+  const head = (d?: Definition) => {
+    if (!r.args) return r.name;
+    const used = (a: string) =>
+      d === undefined ||
+      statementsMention(d.body, a) ||
+      (d.value !== undefined && termMentions(d.value, a)) ||
+      (d.else !== undefined && termMentions(d.else, a));
+    return `${r.name}(${r.args.map((a) => (used(a) ? a : "_")).join(", ")})`;
+  };
   const lines = r.comment ? [`# ${r.comment}`] : [];
-  if (r.definitions.length === 0) lines.push(`${head} if false`);
-  for (const d of r.definitions) lines.push(printDefinition(head, r.head, d));
+  if (r.definitions.length === 0) lines.push(`${head()} if false`);
+  for (const d of r.definitions) lines.push(printDefinition(head(d), r.head, d));
   return lines.join("\n");
 }
 

@@ -25,7 +25,7 @@ violation contains {"msg": msg, "details": {"rule": "scale-to-zero"}} if {
 violation contains {"msg": msg, "details": {"rule": "no-self-management"}} if {
 	applies
 	subject := _subject
-	input.review.userInfo.username == _join_strings(["system:serviceaccount:", input.review.namespace, ":", subject.metadata.name], "")
+	object.get(input.review, ["userInfo", "username"], "") == _join_strings(["system:serviceaccount:", object.get(input.review, "namespace", ""), ":", subject.metadata.name], "")
 	msg := "a workload's own service account may not change it"
 }
 
@@ -58,7 +58,7 @@ _holds2(subject) if {
 }
 
 _list4 := x if {
-	x := input.review.userInfo.groups
+	x := object.get(input.review, ["userInfo", "groups"], [])
 	is_array(x)
 } else := []
 
