@@ -45,6 +45,8 @@ export function printOperand(o: ValueNode): string {
       return `join(${printOperand(o.list)}, ${JSON.stringify(o.separator)})`;
     case "split":
       return `split(${printOperand(o.of)}, ${JSON.stringify(o.separator)})`;
+    case "keys":
+      return `keys(${printOperand(o.of)})`;
     default:
       return assertNever(o);
   }

@@ -142,9 +142,21 @@ export const splitListSchema = z
   })
   .strict();
 
-/** A list to iterate or count: a list field, a list parameter, or a split string. A missing list is empty. */
-export const listSchema: z.ZodDiscriminatedUnion<[typeof fieldRefSchema, typeof paramRefSchema, typeof splitListSchema]> =
-  z.discriminatedUnion("kind", [fieldRefSchema, paramRefSchema, splitListSchema]);
+/** The keys of a map (labels, annotations); empty when the value is not a map. */
+export const keysListSchema = z
+  .object({
+    kind: z.literal("keys"),
+    get of(): typeof valueSchema {
+      return valueSchema;
+    },
+    source: sourceSchema,
+  })
+  .strict();
+
+/** A list to iterate or count: a list field, a list parameter, a split string or a map's keys. A missing list is empty. */
+export const listSchema: z.ZodDiscriminatedUnion<
+  [typeof fieldRefSchema, typeof paramRefSchema, typeof splitListSchema, typeof keysListSchema]
+> = z.discriminatedUnion("kind", [fieldRefSchema, paramRefSchema, splitListSchema, keysListSchema]);
 
 export const compareOpSchema = z.enum(["eq", "lt", "le", "gt", "ge"]);
 export const stringOpSchema = z.enum(["startsWith", "endsWith", "contains", "matches", "glob"]);
@@ -165,7 +177,7 @@ export const inExpr = z
   .object({
     kind: z.literal("in"),
     value: valueSchema,
-    list: z.discriminatedUnion("kind", [literalSchema, fieldRefSchema, paramRefSchema, splitListSchema]),
+    list: z.discriminatedUnion("kind", [literalSchema, fieldRefSchema, paramRefSchema, splitListSchema, keysListSchema]),
     source: sourceSchema,
   })
   .strict();

@@ -12,6 +12,7 @@ import type {
   keySegmentSchema,
   listSchema,
   splitListSchema,
+  keysListSchema,
   valueSchema,
   exprSchema,
   fieldRefSchema,
@@ -53,6 +54,7 @@ export type JoinValue = Infer<typeof joinValueSchema>;
 /** A value a condition compares: read, written, a parameter, or computed. */
 export type Value = Infer<typeof valueSchema>;
 export type SplitList = Infer<typeof splitListSchema>;
+export type KeysList = Infer<typeof keysListSchema>;
 /** A list to iterate or count. */
 export type ListSource = Infer<typeof listSchema>;
 export type ImagePart = ImageValue["part"];

@@ -16,6 +16,7 @@ export function valueChildren(v: ValueNode): readonly ValueNode[] {
     case "image":
     case "case":
     case "split":
+    case "keys":
       return [v.of];
     case "concat":
       return v.items;

@@ -42,6 +42,8 @@ export type KeyArg = string | ParamValue<string> | StringRef;
  */
 export type MapRef<V> = { readonly [key: string]: Ref<V> } & {
   at(key: KeyArg): Ref<V>;
+  /** The map's keys, to iterate: `annotations.keys().every((k) => …)` (in no particular order). */
+  keys(): ListRef<string>;
 } & PresenceOps &
   FieldMarker;
 
@@ -249,7 +251,7 @@ const NUMBER_OPS = [...EQUALITY, "lt", "lte", "gt", "gte", "quantity"];
 /** The operators each shape has; any other property is a field, or a mistake. */
 const OPERATORS: Record<string, ReadonlySet<string>> = {
   object: new Set([...PRESENCE, "unchecked"]),
-  map: new Set([...PRESENCE, "at", "unchecked"]),
+  map: new Set([...PRESENCE, "at", "unchecked", "keys"]),
   list: new Set([...PRESENCE, "every", "some", "none", "includes", "isEmpty", "isNotEmpty", "count", "join"]),
   string: new Set(STRING_OPS),
   number: new Set(NUMBER_OPS),
@@ -326,7 +328,7 @@ function allContainers(state: Extract<RefState, { kind: "fields" }>, spec: Shape
 
 /** The shape of the items of the list a reference stands for. */
 function itemShape(state: RefState): Shape {
-  if (state.kind === "list") return { kind: "scalar", type: "string" }; // a split string
+  if (state.kind === "list") return { kind: "scalar", type: "string" }; // a split string, or a map's keys
   if (state.kind === "fields" && state.shape.kind === "list") return state.shape.item;
   return ANY;
 }
@@ -451,6 +453,10 @@ function applyOperator(state: RefState, method: string, args: unknown[]): unknow
         throw new SdkError("invalid_policy", "split() needs a non-empty separator string", source);
       return makeRef({ kind: "list", list: { kind: "split", of: value(), separator: args[0], source } });
     }
+    case "keys": {
+      if (state.kind !== "fields") throw new SdkError("invalid_policy", "keys() reads the keys of a map field", source);
+      return makeRef({ kind: "list", list: { kind: "keys", of: value(), source } });
+    }
     case "join": {
       if (typeof args[0] !== "string") throw new SdkError("invalid_policy", "join() needs a separator string", source);
       const ls = lists();
@@ -523,6 +529,7 @@ function imageRef(of: Value, source: SourceLocation): ImageRef {
 function variableName(lists: readonly ListSource[]): string {
   const listName = (l: ListSource): string => {
     if (l.kind === "split") return "part";
+    if (l.kind === "keys") return "key";
     const last = l.path.at(-1);
     return typeof last === "string" ? last : "item";
   };

@@ -393,6 +393,26 @@ function admissionLeaves(vars: number): fc.Arbitrary<Expr>[] {
         source: src,
       });
     }),
+    // A map's keys.
+    fc
+      .tuple(fc.constantFrom<"all" | "any">("all", "any"), fc.constantFrom("tier", "app", "team", ""))
+      .map(([q, x]): Expr =>
+        quantifier(
+          q,
+          [{ kind: "keys", of: subject("metadata", "labels"), source: src }],
+          `k${vars}`,
+          str("startsWith", element(`k${vars}`), lit(x)),
+        ),
+      ),
+    fc
+      .tuple(fc.constantFrom(...ops), fc.nat(3))
+      .map(([op, n]): Expr => ({
+        kind: "count",
+        op,
+        lists: [{ kind: "keys", of: namespace("metadata", "labels"), source: src }],
+        value: n,
+        source: src,
+      })),
     // Strings built from the request and the object.
     fc
       .constantFrom("fuzz:web", "team-a:db", ":web", "fuzz:")

@@ -184,6 +184,10 @@ function listOf(l: ListSource, env: Env): unknown[] {
     const s = value(l.of, env);
     return typeof s === "string" ? s.split(l.separator) : [];
   }
+  if (l.kind === "keys") {
+    const m = value(l.of, env);
+    return typeof m === "object" && m !== null && !Array.isArray(m) ? Object.keys(m).sort() : [];
+  }
   const v = l.kind === "field" ? read(l, env) : paramValue(env.params, l.path);
   return Array.isArray(v) ? v : [];
 }

@@ -186,6 +186,12 @@ export function celList(l: ListSource, ctx: CelContext): string {
     const v = paramValue(ctx.params, l.path);
     return Array.isArray(v) ? `dyn(${celValue(v)})` : "[]";
   }
+  if (l.kind === "keys") {
+    // Iterating a map iterates its keys.
+    const m = fresh(ctx, "m");
+    const k = fresh(ctx, "k");
+    return `[${celValueOf(l.of, ctx)}].map(${m}, type(${m}) == map ? ${m}.map(${k}, ${k}) : [])[0]`;
+  }
   if (l.kind === "split") {
     const s = fresh(ctx, "s");
     return `[${celValueOf(l.of, ctx)}].map(${s}, type(${s}) == string ? ${s}.split(${celString(l.separator)}) : [])[0]`;

@@ -125,7 +125,13 @@ export class RegoBuilder {
       const name = this.fresh("list");
       const args = scopeArgs([l]);
       const body: Statement[] =
-        l.kind === "split"
+        l.kind === "keys"
+          ? [
+              { kind: "assign", name: "m", value: this.value(l.of) },
+              { kind: "expr", term: call("is_object", v("m")) },
+              { kind: "assign", name: "x", value: call("sort", call("object.keys", v("m"))) },
+            ]
+          : l.kind === "split"
           ? [
               { kind: "assign", name: "s", value: this.value(l.of) },
               { kind: "expr", term: call("is_string", v("s")) },
