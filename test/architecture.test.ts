@@ -124,6 +124,7 @@ describe("architecture", () => {
       "kube",
       "ir",
       "sdk",
+      "library",
       "lower/cel",
       "lower/rego",
       "lower",

@@ -8,9 +8,10 @@ import { lowerPolicy, TARGET_NAMES } from "../src/ir/index.js";
 import { loadPolicies } from "../src/load/index.js";
 import { cli, ROOT, tempDir } from "./support/helpers.js";
 
-function project(): string {
+/** A project holding the starter policies (test/starter), or this repository's own (the library catalogue). */
+function project(policies = path.join(ROOT, "test", "starter")): string {
   const work = tempDir();
-  cpSync(path.join(ROOT, "policies"), path.join(work, "policies"), { recursive: true });
+  cpSync(policies, path.join(work, "policies"), { recursive: true });
   return work;
 }
 
@@ -29,8 +30,8 @@ describe("policyc build", () => {
   });
 
   it("is deterministic: two builds are byte-identical, and the committed generated/ is current", async () => {
-    const a = project();
-    const b = project();
+    const a = project(path.join(ROOT, "policies"));
+    const b = project(path.join(ROOT, "policies"));
     await cli(["build"], a);
     await cli(["build"], b);
     expect(readOutputDir(path.join(a, "generated"))).toEqual(readOutputDir(path.join(b, "generated")));
@@ -105,7 +106,7 @@ describe("policyc build", () => {
   });
 
   it("covers pod controllers in every target of a Pod policy", async () => {
-    const loaded = await loadPolicies(path.join(ROOT, "policies", "disallow-privileged-containers.ts"), ROOT);
+    const loaded = await loadPolicies(path.join(ROOT, "test", "starter", "disallow-privileged-containers.ts"), ROOT);
     const p = lowerPolicy(loaded.policies[0]!.policy!);
     if (!p.ok) throw new Error("lowering failed");
     expect(p.value.match.kinds.map((k) => k.kind)).toEqual([

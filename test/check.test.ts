@@ -12,7 +12,7 @@ describe("policyc check", () => {
 
   it("reports a misspelled field as a TypeScript error at file:line:col, exit 2", async () => {
     const work = tempDir();
-    cpSync(path.join(ROOT, "policies"), path.join(work, "policies"), { recursive: true });
+    cpSync(path.join(ROOT, "test", "starter"), path.join(work, "policies"), { recursive: true });
     writeFileSync(
       path.join(work, "policies", "typo.ts"),
       'import { definePolicy, Pod } from "policyc";\n\nexport default definePolicy({\n  name: "typo",\n  match: { kinds: [Pod] },\n  validate: (pod) => pod.spec.hostNetwrk.notEquals(true),\n});\n',

@@ -12,7 +12,7 @@ import { buildDir, ROOT } from "./support/helpers.js";
 
 describe("engines disagree", () => {
   it("labels the case with every engine's verdict and fails every row", async () => {
-    const built = await buildDir("policies");
+    const built = await buildDir("test/starter");
     const compiled = built.compiled.filter((c) => c.policy.name === "disallow-privileged-containers") as CompiledPolicy[];
     const { cases } = collectCases(compiled);
     const denyCase = cases.find((c) => c.test.expect === "deny")!;
@@ -40,7 +40,7 @@ describe("engines disagree", () => {
 describe("generated code an engine rejects is policyc's bug", () => {
   /** The privileged-containers policy with one target's documents rewritten. */
   async function tampered(target: string, edit: (doc: Record<string, unknown>) => void): Promise<CompiledPolicy> {
-    const built = await buildDir("policies");
+    const built = await buildDir("test/starter");
     const p = built.compiled.find((c) => c.policy.name === "disallow-privileged-containers")!;
     const outputs = p.outputs.map((o) =>
       o.target !== target
@@ -66,7 +66,7 @@ describe("generated code an engine rejects is policyc's bug", () => {
     expect(gk.internal).toHaveLength(1);
     expect(gk.internal[0]).toMatchObject({
       code: "generated_code_error",
-      source: { file: "policies/disallow-privileged-containers.ts", line: p.policy.source.line },
+      source: { file: "test/starter/disallow-privileged-containers.ts", line: p.policy.source.line },
     });
     expect(gk.internal[0]!.message).toMatch(
       /^policyc generated Rego for gatekeeper that does not compile \(a policyc bug; please report it\) at spec\.targets\.0\.rego: .*rego_parse_error/,
@@ -80,7 +80,10 @@ describe("generated code an engine rejects is policyc's bug", () => {
     const cel = await preparePolicycEngines([p], ["kubernetes"], { runtime: await CelRuntime.get() });
     cel.engines.release();
     expect(cel.internal).toHaveLength(1);
-    expect(cel.internal[0]).toMatchObject({ code: "generated_code_error", source: { file: "policies/disallow-privileged-containers.ts" } });
+    expect(cel.internal[0]).toMatchObject({
+      code: "generated_code_error",
+      source: { file: "test/starter/disallow-privileged-containers.ts" },
+    });
     expect(cel.internal[0]!.message).toMatch(/^policyc generated CEL for kubernetes that does not compile/);
   });
 });

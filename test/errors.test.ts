@@ -38,7 +38,7 @@ describe("invalid policies stop the build with a located error", () => {
     cpSync(path.join(ROOT, "test", "errors", c.dir), path.join(work, "policies"), { recursive: true });
     // A previous good build the failing one must not touch.
     cpSync(path.join(ROOT, "generated"), path.join(work, "generated"), { recursive: true });
-    const before = readFileSync(path.join(work, "generated", "kyverno", "no-wildcard-verbs.yaml"), "utf8");
+    const before = readFileSync(path.join(work, "generated", "kyverno", "restrict-wildcard-verbs.yaml"), "utf8");
     const r = await cli(["build", "--reporter", "json"], work);
     expect(r.code).toBe(2);
     const issues = (JSON.parse(r.out) as { issues: { code: string; source?: { file: string; line: number }; path: (string | number)[] }[] })
@@ -50,7 +50,7 @@ describe("invalid policies stop the build with a located error", () => {
     if ("column" in c) expect((found!.source as { column?: number } | undefined)?.column).toBe(c.column);
     const p = found!.path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
     expect(p).toBe(c.path);
-    expect(readFileSync(path.join(work, "generated", "kyverno", "no-wildcard-verbs.yaml"), "utf8")).toBe(before);
+    expect(readFileSync(path.join(work, "generated", "kyverno", "restrict-wildcard-verbs.yaml"), "utf8")).toBe(before);
   });
 
   it("a misspelled field stops build and test alike, with its location and a suggestion", async () => {
@@ -86,7 +86,7 @@ describe("invalid policies stop the build with a located error", () => {
 
   it("refuses to overwrite an output directory holding files policyc did not write", async () => {
     const work = tempDir();
-    cpSync(path.join(ROOT, "policies"), path.join(work, "policies"), { recursive: true });
+    cpSync(path.join(ROOT, "test", "starter"), path.join(work, "policies"), { recursive: true });
     cpSync(path.join(ROOT, "generated"), path.join(work, "generated"), { recursive: true });
     writeFileSync(path.join(work, "generated", "kustomization.yaml"), "resources: []\n");
     const r = await cli(["build"], work);

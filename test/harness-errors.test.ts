@@ -23,7 +23,9 @@ async function oneIssue(command: "test" | "verify", dir: string): Promise<JsonIs
 
 describe("bad fixtures", () => {
   it("invalid YAML names the file, line and column", async () => {
-    const dir = copyWithEdits("policies", { "fixtures/pod-privileged.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n" });
+    const dir = copyWithEdits("test/starter", {
+      "fixtures/pod-privileged.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n",
+    });
     const i = await oneIssue("test", dir);
     expect(i.code).toBe("invalid_test_case");
     expect(i.message).toMatch(/fixtures\/pod-privileged\.yaml:\d+:\d+: invalid YAML/);
@@ -34,19 +36,19 @@ describe("bad fixtures", () => {
   });
 
   it("a document that is not a Kubernetes object (no apiVersion/kind)", async () => {
-    const i = await oneIssue("test", copyWithEdits("policies", { "fixtures/pod-privileged.yaml": "metadata:\n  name: x\n" }));
+    const i = await oneIssue("test", copyWithEdits("test/starter", { "fixtures/pod-privileged.yaml": "metadata:\n  name: x\n" }));
     expect(i.message).toMatch(
       /fixtures\/pod-privileged\.yaml:1:1: document 1 is not a Kubernetes object: apiVersion and kind are required/,
     );
   });
 
   it("an empty file", async () => {
-    const i = await oneIssue("test", copyWithEdits("policies", { "fixtures/pod-privileged.yaml": "# nothing here\n" }));
+    const i = await oneIssue("test", copyWithEdits("test/starter", { "fixtures/pod-privileged.yaml": "# nothing here\n" }));
     expect(i.message).toMatch(/fixtures\/pod-privileged\.yaml: the file holds no YAML document/);
   });
 
   it("a missing file, named by the case that refers to it", async () => {
-    const i = await oneIssue("test", copyWithEdits("policies", { "fixtures/pod-privileged.yaml": null }));
+    const i = await oneIssue("test", copyWithEdits("test/starter", { "fixtures/pod-privileged.yaml": null }));
     expect(i.code).toBe("invalid_test_case");
     expect(i.path).toEqual(["tests", expect.any(Number), "resource"]);
     expect(i.message).toMatch(/fixtures\/pod-privileged\.yaml: file not found/);

@@ -25,7 +25,7 @@ ${spec}
 
 /** `policyc test` on the starter policies with pod-privileged.yaml replaced; its one issue. */
 async function fixtureIssue(text: string) {
-  const dir = copyWithEdits("policies", { "fixtures/pod-privileged.yaml": text });
+  const dir = copyWithEdits("test/starter", { "fixtures/pod-privileged.yaml": text });
   const r = await cli(["test", dir, "--reporter", "json"]);
   expect(r.code, r.err).toBe(2);
   return jsonIssues(r.out)[0]!;
@@ -57,7 +57,7 @@ describe("fixtures beyond the limits are refused, located", () => {
   });
 
   it("nesting within the limit (90 levels) evaluates on every engine", async () => {
-    const dir = copyWithEdits("policies", {
+    const dir = copyWithEdits("test/starter", {
       "fixtures/pod-privileged.yaml": (s) => s.replace("spec:\n", `spec:\n  extra: ${"{a: ".repeat(90)}1${"}".repeat(90)}\n`),
     });
     const r = await cli(["test", dir, "--reporter", "json"]);

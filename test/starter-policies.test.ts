@@ -9,7 +9,7 @@ import { EngineDisagreementError, evaluate } from "../src/testing/index.js";
 import "../src/testing/vitest.js";
 import { ROOT } from "./support/helpers.js";
 
-const loaded = await loadPolicies(path.join(ROOT, "policies"), ROOT);
+const loaded = await loadPolicies(path.join(ROOT, "test", "starter"), ROOT);
 
 describe("starter policies", () => {
   it("load without issues", () => {

@@ -25,7 +25,7 @@ const json = (out: string) => JSON.parse(out) as JsonReport;
 /** A copy of the starter policies in a temp folder, to edit. */
 function policiesCopy(): string {
   const dir = tempDir("policyc-policies-");
-  cpSync(path.join(ROOT, "policies"), dir, { recursive: true });
+  cpSync(path.join(ROOT, "test", "starter"), dir, { recursive: true });
   return dir;
 }
 
@@ -37,7 +37,7 @@ afterEach(() => {
 
 describe("policyc test on the starter policies", () => {
   it("runs every case on all four engines; the JSON report has the documented shape", async () => {
-    const r = await cli(["test", "--reporter", "json"]);
+    const r = await cli(["test", "--policies", "test/starter", "--reporter", "json"]);
     expect(r.code).toBe(0);
     const report = json(r.out);
     expect(Object.keys(report.summary).sort()).toEqual([
@@ -69,15 +69,15 @@ describe("policyc test on the starter policies", () => {
 
   it("a second run compiles nothing (content-hash cache)", async () => {
     process.env.POLICYC_CACHE_DIR = tempDir("policyc-cache-");
-    const first = await cli(["test", "--reporter", "json", "--engine", "gatekeeper"]);
+    const first = await cli(["test", "--policies", "test/starter", "--reporter", "json", "--engine", "gatekeeper"]);
     expect(first.err).toContain("Rego cache: 3 compiled, 0 from cache");
-    const second = await cli(["test", "--reporter", "json", "--engine", "gatekeeper"]);
+    const second = await cli(["test", "--policies", "test/starter", "--reporter", "json", "--engine", "gatekeeper"]);
     expect(second.err).toContain("Rego cache: 0 compiled, 3 from cache");
     expect(json(second.out).summary.passed).toBe(json(first.out).summary.passed);
   });
 
   it("pretty output shows expected vs actual and the messages", async () => {
-    const r = await cli(["test"]);
+    const r = await cli(["test", "--policies", "test/starter"]);
     expect(r.out).toContain("PASS disallow-privileged-containers");
     expect(r.out).toMatch(/expected deny, got kyverno=deny kubernetes=deny gatekeeper=deny reference=deny/);
     expect(r.out).toContain("Privileged container app is not allowed");
@@ -86,7 +86,7 @@ describe("policyc test on the starter policies", () => {
 
   it("junit is well-formed XML with one testcase per case, resource and engine", async () => {
     const file = path.join(tempDir(), "report.xml");
-    const r = await cli(["test", "--reporter", "junit", "--output", file]);
+    const r = await cli(["test", "--policies", "test/starter", "--reporter", "junit", "--output", file]);
     expect(r.code).toBe(0);
     const xml = readFileSync(file, "utf8");
     expect(XMLValidator.validate(xml)).toBe(true);
@@ -95,16 +95,18 @@ describe("policyc test on the starter policies", () => {
   });
 
   it("--engine selects engines; --filter narrows cases", async () => {
-    const r = json((await cli(["test", "--reporter", "json", "--engine", "reference", "--filter", "privileged"])).out);
+    const r = json(
+      (await cli(["test", "--policies", "test/starter", "--reporter", "json", "--engine", "reference", "--filter", "privileged"])).out,
+    );
     expect(new Set(r.results.map((x) => x.engine))).toEqual(new Set(["reference"]));
     expect(new Set(r.results.map((x) => x.policy))).toEqual(new Set(["disallow-privileged-containers", "require-app-name-label"]));
   });
 
   it("--shard I/N splits the cases so the shards cover each once", async () => {
     const ids = async (s: string) =>
-      json((await cli(["test", "--reporter", "json", "--engine", "reference", "--shard", s])).out).results.map(
-        (x) => `${x.policy}/${x.case}`,
-      );
+      json(
+        (await cli(["test", "--policies", "test/starter", "--reporter", "json", "--engine", "reference", "--shard", s])).out,
+      ).results.map((x) => `${x.policy}/${x.case}`);
     const a = await ids("1/2");
     const b = await ids("2/2");
     expect(a.length).toBeGreaterThan(0);

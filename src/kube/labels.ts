@@ -73,6 +73,19 @@ export function selectorMatches(s: LabelSelector, labels: Readonly<Record<string
   return true;
 }
 
+/**
+ * A Namespace as the API server stores it: with the label every namespace carries with its own
+ * name; a namespace not given exists with only that label, as in a cluster.
+ */
+export function storedNamespace<N extends { readonly metadata?: { readonly labels?: Readonly<Record<string, string>> } }>(
+  name: string,
+  namespace?: N,
+): N | { apiVersion: string; kind: string; metadata: { name: string; labels: Record<string, string> } } {
+  if (!namespace) return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { [NAMESPACE_NAME_LABEL]: name } } };
+  if (namespace.metadata?.labels?.[NAMESPACE_NAME_LABEL] === name) return namespace;
+  return { ...namespace, metadata: { ...namespace.metadata, labels: namespaceLabels(name, namespace) } };
+}
+
 /** A namespace's labels as selectors see them: its own, plus its name label. */
 export function namespaceLabels(
   name: string,

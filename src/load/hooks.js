@@ -3,19 +3,22 @@
 //
 // - `.ts`/`.mts` files are loaded with their types stripped in place (amaro, the stripper Node
 //   itself uses), so every line and column in a stack trace is the one in the source file.
-// - `import ... from "policyc"` resolves to the running policyc, wherever the policies are.
+// - `import ... from "policyc"` (and "policyc/library") resolves to the running policyc, wherever
+//   the policies are.
 // - `./x.js` resolves to `./x.ts` when only the TypeScript file exists (tsc's NodeNext style).
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
 let policycUrl = "";
+let libraryUrl = "";
 /** Files under this folder (policyc's own sources, for its scripts) are transformed, not stripped. */
 let transformUnder = "";
 let amaro;
 
 export async function initialize(data) {
   policycUrl = data.policycUrl;
+  libraryUrl = data.libraryUrl;
   transformUnder = data.transformUnder ?? "";
 }
 
@@ -23,6 +26,7 @@ export async function resolve(specifier, context, next) {
   if (specifier === "policyc" || specifier === "policyc/index.js") {
     return { url: policycUrl, shortCircuit: true };
   }
+  if (specifier === "policyc/library") return { url: libraryUrl, shortCircuit: true };
   if (specifier.endsWith(".js") && (specifier.startsWith(".") || specifier.startsWith("file:")) && context.parentURL?.startsWith("file:")) {
     const js = new URL(specifier, context.parentURL);
     if (!existsSync(fileURLToPath(js))) {

@@ -25,11 +25,13 @@ let registered = false;
 
 /** The running policyc's public entry point; policy files' `import "policyc"` resolves here. */
 const POLICYC_ENTRY = new URL(import.meta.url.endsWith(".ts") ? "../index.ts" : "../index.js", import.meta.url).href;
+/** Its policy library: `import … from "policyc/library"`. */
+const LIBRARY_ENTRY = new URL(import.meta.url.endsWith(".ts") ? "../library/index.ts" : "../library/index.js", import.meta.url).href;
 
 function registerHooks(): void {
   if (registered) return;
   const hooks = new URL("./hooks.js", import.meta.url);
-  register(hooks.href, { data: { policycUrl: POLICYC_ENTRY } });
+  register(hooks.href, { data: { policycUrl: POLICYC_ENTRY, libraryUrl: LIBRARY_ENTRY } });
   registered = true;
 }
 

@@ -11,6 +11,7 @@ export async function typecheckPolicies(files: readonly string[], cwd: string): 
   const { Project, ts } = await import("ts-morph");
   const entry = new URL(import.meta.url.endsWith(".ts") ? "../index.ts" : "../index.d.ts", import.meta.url);
   const policycTypes = decodeURIComponent(entry.pathname);
+  const library = new URL(import.meta.url.endsWith(".ts") ? "../library/index.ts" : "../library/index.d.ts", import.meta.url);
   const project = new Project({
     compilerOptions: {
       strict: true,
@@ -22,7 +23,7 @@ export async function typecheckPolicies(files: readonly string[], cwd: string): 
       allowImportingTsExtensions: true,
       types: [],
       baseUrl: cwd,
-      paths: { policyc: [policycTypes] },
+      paths: { policyc: [policycTypes], "policyc/library": [decodeURIComponent(library.pathname)] },
     },
     skipAddingFilesFromTsConfig: true,
   });

@@ -74,7 +74,8 @@ export interface MatchSpec<K extends readonly Kind<unknown>[]> {
 }
 
 export interface InstanceSpec<P extends AnyParams> {
-  readonly name: string;
+  /** Suffix of the instance's objects (`policy-name`); a policy's only instance may have none. */
+  readonly name?: string;
   readonly params: ParamsInput<P>;
 }
 
@@ -162,7 +163,7 @@ const specSchema = z
     params: z
       .custom<z.ZodObject<z.ZodRawShape>>((v) => v instanceof z.ZodObject, { message: "params must be a z.object({...}) schema" })
       .optional(),
-    instances: z.array(z.object({ name: z.string(), params: z.record(z.string(), z.unknown()) }).strict()).optional(),
+    instances: z.array(z.object({ name: z.string().optional(), params: z.record(z.string(), z.unknown()) }).strict()).optional(),
     when: fn.optional(),
     rules: z.union([z.array(z.unknown()), fn], { error: "rules must be a list of rules, or a function returning one" }).optional(),
     validate: fn.optional(),
@@ -389,8 +390,14 @@ function buildParams<K extends readonly Kind<unknown>[], P extends AnyParams>(
     const r = schema.safeParse(inst.params);
     if (!r.success) {
       for (const e of r.error.issues) {
-        const where = spec.instances?.length ? `instance "${inst.name}"` : "the default parameters (add instances, or defaults)";
-        issues.push(issue("invalid_params", `${where}: ${e.message}`, source, [...inst.path, ...pathOf(e.path)]));
+        const where =
+          inst.name !== undefined
+            ? `instance "${inst.name}"`
+            : spec.instances?.length
+              ? "the parameters"
+              : "the default parameters (add instances, or defaults)";
+        const at = ["params", ...pathOf(e.path)].join(".");
+        issues.push(issue("invalid_params", `${where}: ${at}: ${e.message}`, source, [...inst.path, ...pathOf(e.path)]));
       }
       continue;
     }

@@ -1,7 +1,10 @@
 import type { SourceLocation } from "../ir/index.js";
 
-/** Files of the SDK itself; frames from these are skipped when locating the user's call. */
-const SDK_DIR = new URL(".", import.meta.url).href;
+/**
+ * Files of policyc itself (the SDK, and the library that calls it); frames from these are
+ * skipped when locating the user's call.
+ */
+const SDK_DIR = new URL("..", import.meta.url).href;
 
 /**
  * The place in the user's policy file that called into the SDK. Policy files are loaded with

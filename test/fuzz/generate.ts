@@ -404,15 +404,13 @@ function admissionLeaves(vars: number): fc.Arbitrary<Expr>[] {
           str("startsWith", element(`k${vars}`), lit(x)),
         ),
       ),
-    fc
-      .tuple(fc.constantFrom(...ops), fc.nat(3))
-      .map(([op, n]): Expr => ({
-        kind: "count",
-        op,
-        lists: [{ kind: "keys", of: namespace("metadata", "labels"), source: src }],
-        value: n,
-        source: src,
-      })),
+    fc.tuple(fc.constantFrom(...ops), fc.nat(3)).map(([op, n]): Expr => ({
+      kind: "count",
+      op,
+      lists: [{ kind: "keys", of: namespace("metadata", "labels"), source: src }],
+      value: n,
+      source: src,
+    })),
     // Strings built from the request and the object.
     fc
       .constantFrom("fuzz:web", "team-a:db", ":web", "fuzz:")

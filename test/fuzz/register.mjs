@@ -4,4 +4,6 @@
 import { register } from "node:module";
 
 const root = new URL("../../", import.meta.url).href;
-register("../../src/load/hooks.js", import.meta.url, { data: { policycUrl: new URL("src/index.ts", root).href, transformUnder: root } });
+register("../../src/load/hooks.js", import.meta.url, {
+  data: { policycUrl: new URL("src/index.ts", root).href, libraryUrl: new URL("src/library/index.ts", root).href, transformUnder: root },
+});

@@ -3,7 +3,7 @@
  * with opa-wasm behind each Constraint's match, with Gatekeeper's `input` (review, parameters),
  * `data.inventory` and ExpansionTemplates, as Gatekeeper and gator do.
  */
-import { isNamespaced, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
+import { isNamespaced, storedNamespace, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
 import { compileWithCache, RegoMemoryError, RegoPolicy, RegoTimeoutError, type CompileStats, type RegoCompiler } from "../opa/index.js";
 import { failure, skip, type DocumentProblem, type Verdict, type Violation } from "../verdict/index.js";
 import { expand, isExpansionTemplate } from "./expansion.js";
@@ -213,7 +213,8 @@ export class GatekeeperEngine {
         (entry.inventoryOf?.objects === cluster?.objects && entry.inventoryOf?.namespaces === cluster?.namespaces) ||
         (empty(entry.inventoryOf) && empty(cluster));
       if (!unchanged || entry.inventoryOf === undefined) {
-        const objects = [...Object.values(cluster?.namespaces ?? {}), ...(cluster?.objects ?? [])];
+        const namespaces = Object.entries(cluster?.namespaces ?? {}).map(([name, ns]) => storedNamespace(name, ns) as KubeObject);
+        const objects = [...namespaces, ...(cluster?.objects ?? [])];
         policy.setData({ inventory: inventoryOf(objects, isNamespaced) });
         entry.inventoryOf = cluster ?? {};
       }

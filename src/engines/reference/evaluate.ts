@@ -16,6 +16,7 @@ import {
 } from "../../ir/index.js";
 import {
   sentUserInfo,
+  storedNamespace,
   lowerAscii,
   parseImage,
   podTemplatePath,
@@ -74,13 +75,7 @@ export function envOf(p: Policy, instance: Instance, req: AdmissionRequest): Env
       // What a rule reads: the user as sent, each field left out read as its zero value (REQUEST_FIELDS).
       userInfo: { username: "", uid: "", groups: [], ...sentUserInfo(req.userInfo) },
     },
-    namespace: ns
-      ? (req.cluster?.namespaces?.[ns] ?? {
-          apiVersion: "v1",
-          kind: "Namespace",
-          metadata: { name: ns, labels: { "kubernetes.io/metadata.name": ns } },
-        })
-      : undefined,
+    namespace: ns ? storedNamespace(ns, req.cluster?.namespaces?.[ns]) : undefined,
     elements: {},
     params: instance.values,
   };

@@ -132,15 +132,15 @@ export class RegoBuilder {
               { kind: "assign", name: "x", value: call("sort", call("object.keys", v("m"))) },
             ]
           : l.kind === "split"
-          ? [
-              { kind: "assign", name: "s", value: this.value(l.of) },
-              { kind: "expr", term: call("is_string", v("s")) },
-              { kind: "assign", name: "x", value: call("split", v("s"), { kind: "value", value: l.separator }) },
-            ]
-          : [
-              { kind: "assign", name: "x", value: l.kind === "param" ? this.param(l) : this.field(l) },
-              { kind: "expr", term: call("is_array", v("x")) },
-            ];
+            ? [
+                { kind: "assign", name: "s", value: this.value(l.of) },
+                { kind: "expr", term: call("is_string", v("s")) },
+                { kind: "assign", name: "x", value: call("split", v("s"), { kind: "value", value: l.separator }) },
+              ]
+            : [
+                { kind: "assign", name: "x", value: l.kind === "param" ? this.param(l) : this.field(l) },
+                { kind: "expr", term: call("is_array", v("x")) },
+              ];
       this.helpers.push({
         kind: "rule",
         name,

@@ -1,0 +1,82 @@
+import type { JsonSchema, Policy } from "../ir/index.js";
+import { POD_CONTROLLERS } from "../kube/index.js";
+
+/** The library's categories, in the catalogue's order. */
+export const CATEGORIES = [
+  "Pod Security Standards (Baseline)",
+  "Pod Security Standards (Restricted)",
+  "Image provenance",
+  "Workload hardening",
+  "Resources",
+  "Secrets",
+  "Best practices",
+  "Network exposure",
+  "RBAC (least privilege)",
+  "Multi-tenancy",
+] as const;
+
+/** `restrict-image-registries` → `restrictImageRegistries`: the library function of a policy name. */
+export const functionName = (name: string): string => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * docs/library.md: every library policy (as `policies/` instantiates it, with its defaults) with
+ * its category, severity, what it enforces and its parameters with their defaults.
+ */
+export function renderCatalogue(policies: readonly Policy[]): string {
+  const out = [
+    "# The policy library",
+    "",
+    "<!-- Generated from policies/ by `npm run build:catalogue`; a test fails when it is stale. -->",
+    "",
+    'Every policy below is a function of `policyc/library` returning a policy to export from a policy file, e.g. `export default restrictImageRegistries({ params: { registries: ["registry.example.com"] } })`. Options: `name` (a new name for the policy and its generated objects, so two uses never collide), `params` (the one instance\'s parameters; defaults fill the rest), `instances` (named instances instead: `[{ name: "prod", params }]`, each its own Constraint, ValidatingPolicy and VAP), `enforcement`, `excludeNamespaces` (replaces the default) and `tests` (the policy carries its own cases while its parameters are the documented ones).',
+    "",
+    `Pod policies apply to Pods and, through their pod templates, to every pod controller (${POD_CONTROLLERS.map((c) => c.kind.kind).join(", ")}).`,
+    "",
+  ];
+  for (const category of CATEGORIES) {
+    const inCategory = policies.filter((p) => p.category === category).sort((a, b) => (a.name < b.name ? -1 : 1));
+    if (!inCategory.length) continue;
+    out.push(`## ${category}`, "");
+    for (const p of inCategory) {
+      out.push(`### \`${p.name}\` — ${p.title ?? p.name}`, "");
+      out.push(`\`${functionName(p.name)}()\` · severity **${p.severity ?? "medium"}** · applies to ${appliesTo(p)}`, "");
+      if (p.description) out.push(p.description, "");
+      const params = parameters(p.params);
+      if (params.length) {
+        out.push("| parameter | type | default |", "|---|---|---|");
+        for (const [name, type, dflt] of params) out.push(`| \`${name}\` | ${type} | ${dflt} |`);
+        out.push("");
+      }
+    }
+  }
+  const other = policies.filter((p) => !CATEGORIES.includes(p.category as (typeof CATEGORIES)[number]));
+  if (other.length) throw new Error(`policies without a catalogue category: ${other.map((p) => p.name).join(", ")}`);
+  return out.join("\n");
+}
+
+function appliesTo(p: Policy): string {
+  const kinds = p.subject === "pod" ? "Pods and pod controllers" : p.match.kinds.map((k) => `${k.kind}s`).join(", ");
+  const excluded = p.match.namespaces?.exclude;
+  return excluded?.length ? `${kinds}, except in ${excluded.map((n) => `\`${n}\``).join(", ")}` : kinds;
+}
+
+/** Each parameter: its name, its type as a reader writes it, and its default ("required" when it has none). */
+function parameters(schema: JsonSchema | undefined): [string, string, string][] {
+  const props = (schema?.["properties"] ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((schema?.["required"] as string[] | undefined) ?? []);
+  return Object.entries(props).map(([name, s]) => [
+    name,
+    typeText(s),
+    s["default"] !== undefined ? `\`${JSON.stringify(s["default"])}\`` : required.has(name) ? "**required**" : "none",
+  ]);
+}
+
+function typeText(s: JsonSchema): string {
+  if (s["type"] === "array") return `list of ${typeText((s["items"] ?? {}) as JsonSchema)}`;
+  if (s["type"] === "object") {
+    const props = Object.keys((s["properties"] ?? {}) as object);
+    return props.length ? `{${props.join(", ")}}` : "object";
+  }
+  if (Array.isArray(s["enum"])) return (s["enum"] as unknown[]).map((x) => `\`${String(x)}\``).join(" or ");
+  return String(s["type"] ?? "any");
+}
