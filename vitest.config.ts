@@ -1,8 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
@@ -11,5 +13,22 @@ export default defineConfig({
     execArgv: ["--max-old-space-size=8192"],
     // Policy files must be imported by Node itself, through policyc's loader hooks.
     server: { deps: { external: [/src\/load\/native-import\.js$/] } },
+    projects: [
+      { extends: true, test: { name: "policyc", include: ["test/**/*.test.ts"] } },
+      {
+        // The example repositories' own vitest tests, as they run there, with "policyc" being
+        // this checkout (there it is the installed package).
+        extends: true,
+        test: { name: "examples", include: ["examples/*/test/**/*.test.ts"], setupFiles: ["policyc/vitest"] },
+        resolve: {
+          alias: [
+            { find: /^policyc$/, replacement: src("index.ts") },
+            { find: /^policyc\/testing$/, replacement: src("testing/index.ts") },
+            { find: /^policyc\/vitest$/, replacement: src("testing/vitest.ts") },
+            { find: /^policyc\/library$/, replacement: src("library/index.ts") },
+          ],
+        },
+      },
+    ],
   },
 });
