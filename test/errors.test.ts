@@ -29,6 +29,14 @@ const CASES = [
   // A misspelled field, parameter, or a custom kind that declares no fields never builds into a rule that cannot fire.
   { dir: "unknown-field", code: "unknown_field", file: "policy.ts", line: 7, column: 40, path: "" },
   { dir: "unknown-param", code: "unknown_field", file: "policy.ts", line: 7, column: 101, path: "" },
+  // The API server refuses a validation message with a line break: the CEL targets cannot carry it.
+  { dir: "message-line-break", code: "unsupported_by_target", file: "policy.ts", line: 7, path: "rules[0].message" },
+  // foo-bar and foobar make the same ConstraintTemplate name.
+  { dir: "template-collision", code: "duplicate_policy_name", file: "b.ts", line: 4, path: "name" },
+  // Gatekeeper would glob kube-*, the CEL targets cannot: a build error, not a disagreement at test time.
+  { dir: "namespace-glob", code: "invalid_policy", file: "policy.ts", line: 5, path: "match.excludeNamespaces[0]" },
+  // A literal list OPA's Wasm compiler cannot compile in bounded memory: a build error, not a crash at test time.
+  { dir: "rego-literal-limit", code: "unsupported_by_target", file: "policy.ts", line: 9, path: "" },
   { dir: "custom-kind-unchecked", code: "invalid_policy", file: "policy.ts", line: 4, column: 16, path: "" },
 ] as const satisfies readonly { dir: string; code: string; file: string; line: number; column?: number; path: string }[];
 

@@ -88,6 +88,28 @@ describe("expensive policies and fixtures within the limits answer", () => {
     expect(await evaluate(catastrophic, pod("a".repeat(30000)))).toAllow();
   });
 
+  it("a policy with 200 KB of strings in its Rego (the Wasm module's memory is sized from the module, not 5 pages)", async () => {
+    const allowed = Array.from(
+      { length: 2400 },
+      (_, i) => `registry.example.com/team-${i}/application-image-with-a-long-name-${i}:1.0.${i}`,
+    );
+    const big = definePolicy({
+      name: "many-allowed-images",
+      match: { kinds: [Pod] },
+      // The CEL targets inline the list: longer than the API server compiles (100,000 characters).
+      skip: { kyverno: "list too long for CEL", kubernetes: "list too long for CEL" },
+      validate: (pod) => pod.spec.containers.every((c) => c.image.oneOf(allowed)),
+    });
+    const pod = (image: string) => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p", namespace: "x" },
+      spec: { containers: [{ name: "a", image }] },
+    });
+    expect(await evaluate(big, pod(allowed[2399]!), { engines: ["gatekeeper", "reference"] })).toAllow();
+    expect(await evaluate(big, pod("nginx"), { engines: ["gatekeeper", "reference"] })).toDeny();
+  });
+
   it("a Pod with 5,000 containers", async () => {
     const containers = Array.from({ length: 5000 }, (_, i) => ({ name: `c${i}`, image: "i", securityContext: { privileged: i === 4999 } }));
     const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "x" }, spec: { containers } };

@@ -1,6 +1,6 @@
 import type { Issue, Policy, TargetName } from "../ir/index.js";
 import type { TargetOutput } from "./document/index.js";
-import { toGatekeeper } from "./gatekeeper/index.js";
+import { gatekeeperIssues, templateNameIssues, toGatekeeper } from "./gatekeeper/index.js";
 import { kubernetesIssues, toValidatingAdmissionPolicies } from "./kubernetes/index.js";
 import { kyvernoIssues, toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
 
@@ -16,9 +16,14 @@ export function targetIssues(p: Policy, targets: readonly TargetName[]): Issue[]
   const issuesOf: Record<TargetName, (p: Policy) => Issue[]> = {
     kyverno: kyvernoIssues,
     kubernetes: kubernetesIssues,
-    gatekeeper: () => [],
+    gatekeeper: gatekeeperIssues,
   };
   return targets.flatMap((t) => (p.targets[t].enabled ? issuesOf[t](p) : []));
+}
+
+/** What the targets refuse across policies: two policies whose Gatekeeper templates share a name. */
+export function crossPolicyIssues(policies: readonly Policy[], targets: readonly TargetName[]): Issue[] {
+  return targets.includes("gatekeeper") ? templateNameIssues(policies) : [];
 }
 
 /**

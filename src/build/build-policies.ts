@@ -1,5 +1,12 @@
 import path from "node:path";
-import { compilePolicy, targetIssues, toGatekeeperSyncConfig, type KyvernoFormat, type TargetOutput } from "../backends/index.js";
+import {
+  compilePolicy,
+  crossPolicyIssues,
+  targetIssues,
+  toGatekeeperSyncConfig,
+  type KyvernoFormat,
+  type TargetOutput,
+} from "../backends/index.js";
 import {
   diffOutput,
   emitYaml,
@@ -77,6 +84,12 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
     }
   }
   lowerIssues.push(...validatePolicies(lowered.map((l) => l.policy)).filter((i) => i.code === "duplicate_policy_name"));
+  lowerIssues.push(
+    ...crossPolicyIssues(
+      lowered.map((l) => l.policy),
+      o.targets,
+    ),
+  );
   issues.push(...(lowerIssues.length ? await locateIssues(lowerIssues, o.cwd) : []));
   if (issues.length > 0) return fail("invalid", issues);
 

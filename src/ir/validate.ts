@@ -94,6 +94,21 @@ export function validatePolicy(input: unknown): Result<Policy> {
   if (p.match.kinds.length === 0)
     issues.push(issue("unknown_kind", "match.kinds must name at least one kind", p.source, ["match", "kinds"]));
   if (p.rules.length === 0) issues.push(issue("invalid_policy", "a policy needs at least one rule", p.source, ["rules"]));
+  for (const side of ["include", "exclude"] as const) {
+    p.match.namespaces?.[side]?.forEach((ns, i) => {
+      // Gatekeeper would read `kube-*` as a glob; the CEL targets select namespaces by their name
+      // label, which takes names only. A namespace name is a DNS-1123 label.
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns))
+        issues.push(
+          issue(
+            "invalid_policy",
+            `${JSON.stringify(ns)} is not a namespace name${ns.includes("*") ? " (globs are not supported: the CEL targets select namespaces by name; list them, or select them by label with namespaceLabels)" : ""}`,
+            p.source,
+            ["match", side === "include" ? "namespaces" : "excludeNamespaces", i],
+          ),
+        );
+    });
+  }
   const ruleNames = new Set<string>();
   p.rules.forEach((r, i) => {
     const err = checkName(r.name);

@@ -1,4 +1,14 @@
-import { readsNamespace, instanceName, type Enforcement, type Policy } from "../../ir/index.js";
+import {
+  issue,
+  operandsOf,
+  readsNamespace,
+  instanceName,
+  valueChildren,
+  walkPolicy,
+  type Enforcement,
+  type Issue,
+  type Policy,
+} from "../../ir/index.js";
 import { printRegoModule } from "../../lower/rego/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
 
@@ -77,4 +87,59 @@ export function toGatekeeper(p: Policy): Document[] {
     },
   }));
   return [template, ...constraints];
+}
+
+/**
+ * Policies whose ConstraintTemplates would share a name: Gatekeeper names a template by its
+ * constraint kind in lower case, so `foo-bar` and `foobar` are both `foobar`. A located
+ * `duplicate_policy_name` on every policy after the first.
+ */
+export function templateNameIssues(policies: readonly Policy[]): Issue[] {
+  const seen = new Map<string, Policy>();
+  const out: Issue[] = [];
+  for (const p of policies) {
+    if (!p.targets.gatekeeper.enabled) continue;
+    const name = constraintKind(p).toLowerCase();
+    const prev = seen.get(name);
+    if (prev && prev.name !== p.name) {
+      out.push(
+        issue(
+          "duplicate_policy_name",
+          `policy "${p.name}" and policy "${prev.name}" (${prev.source.file}:${prev.source.line}) both make the Gatekeeper ConstraintTemplate "${name}" (its name is the policy name without dashes): rename one`,
+          p.source,
+          ["name"],
+        ),
+      );
+    } else seen.set(name, p);
+  }
+  return out;
+}
+
+/**
+ * Literal list items a ConstraintTemplate's Rego may hold in all. OPA's Wasm compiler needs
+ * memory that grows faster than a literal's size (about 2 GiB for 4,000 strings of 60 bytes);
+ * past this the template would not compile in Gatekeeper's own bounds, so the build says so.
+ */
+export const MAX_REGO_LITERAL_ITEMS = 2500;
+
+/** What a ConstraintTemplate cannot carry for this policy: literal lists too long for OPA's compiler. */
+export function gatekeeperIssues(p: Policy): Issue[] {
+  let total = 0;
+  let largest: { items: number; source: Policy["source"] } | undefined;
+  walkPolicy(p, (e) => {
+    for (const o of operandsOf(e))
+      for (const v of [o, ...valueChildren(o)])
+        if (v.kind === "literal" && Array.isArray(v.value)) {
+          total += v.value.length;
+          if (!largest || v.value.length > largest.items) largest = { items: v.value.length, source: v.source };
+        }
+  });
+  if (total <= MAX_REGO_LITERAL_ITEMS || !largest) return [];
+  return [
+    issue(
+      "unsupported_by_target",
+      `gatekeeper: the policy writes ${total} literal list items into its Rego (this list has ${largest.items}), more than OPA's Wasm compiler compiles in bounded memory (${MAX_REGO_LITERAL_ITEMS}); declare the list as a parameter (Gatekeeper reads parameters from the Constraint), or skip this target`,
+      largest.source,
+    ),
+  ];
 }

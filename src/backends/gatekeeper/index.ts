@@ -1,3 +1,3 @@
-export { toGatekeeper, constraintKind } from "./constraint-template.js";
+export { toGatekeeper, constraintKind, gatekeeperIssues, templateNameIssues } from "./constraint-template.js";
 export { toGatekeeperReview, type ReviewCompanion } from "./review.js";
 export { toGatekeeperSyncConfig } from "./sync-config.js";

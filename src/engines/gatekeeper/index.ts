@@ -132,7 +132,7 @@ export class GatekeeperEngine {
         return;
       }
       try {
-        const policy = RegoPolicy.load(new WebAssembly.Module(r.wasm));
+        const policy = RegoPolicy.fromBytes(r.wasm);
         built.get(p.set)!.templates.set(p.template.kind, { template: p.template, policy, ...optional("review", p.review) });
       } catch (error) {
         at(p.template.fields.rego, `wasm_load_error: ${(error as Error).message}`);

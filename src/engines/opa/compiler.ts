@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +8,10 @@ import { gunzipSync } from "node:zlib";
 import { parseTar } from "nanotar";
 import { EngineMissingError, locateEngines } from "../wasm/index.js";
 import { loadWasi } from "../wasm/index.js";
+import { withMemoryMaximum } from "./wasm-memory.js";
+
+/** The built-in compiler's memory limit, in 64 KiB Wasm pages (2 GiB). */
+const COMPILER_MAX_PAGES = 32768;
 
 /** One Rego module. `path` names it in compile errors. */
 export interface RegoModule {
@@ -66,8 +70,23 @@ export class WasiRegoCompiler implements RegoCompiler {
 
   async compile(units: readonly CompileUnit[]): Promise<UnitResult[]> {
     if (units.length === 0) return [];
-    this.module ??= readFile(this.wasmPath).then((bytes) => WebAssembly.compile(bytes));
+    const run = await this.run(units);
+    if (run.ok) return run.results;
+    // The compiler crashed (out of memory on a huge module, say): find the unit that crashes it by
+    // halving, so that unit alone ends with a located error and the others compile.
+    if (units.length === 1) {
+      return [{ ok: false, problems: [{ code: "rego_compile_error", message: `OPA's compiler failed on this module: ${run.reason}` }] }];
+    }
+    const half = Math.ceil(units.length / 2);
+    return [...(await this.compile(units.slice(0, half))), ...(await this.compile(units.slice(half)))];
+  }
+
+  /** One compiler run; its Go runtime's output is kept, not printed, and summed up when it fails. */
+  private async run(units: readonly CompileUnit[]): Promise<{ ok: true; results: UnitResult[] } | { ok: false; reason: string }> {
+    // At most 2 GiB: a module too large to compile fails with "out of memory" there, not at 4 GiB.
+    this.module ??= readFile(this.wasmPath).then((bytes) => WebAssembly.compile(withMemoryMaximum(bytes, COMPILER_MAX_PAGES)));
     const work = await mkdtemp(path.join(os.tmpdir(), "policyc-opa-"));
+    const stderr = await open(path.join(work, "stderr.txt"), "w+");
     try {
       await writeFile(path.join(work, "request.json"), JSON.stringify({ units }));
       await mkdir(path.join(work, "out"));
@@ -78,13 +97,23 @@ export class WasiRegoCompiler implements RegoCompiler {
         env: {},
         preopens: { "/work": work },
         returnOnExit: true,
-        stderr: 2,
+        stderr: stderr.fd,
       });
       const instance = await WebAssembly.instantiate(await this.module, wasi.getImportObject() as WebAssembly.Imports);
-      const code = wasi.start(instance);
-      if (code !== 0) throw new Error(`the built-in OPA compiler exited with code ${code}`);
-      return await readResults(path.join(work, "out"));
+      let code: number;
+      try {
+        code = wasi.start(instance);
+      } catch (e) {
+        return { ok: false, reason: (e as Error).message };
+      }
+      if (code !== 0) {
+        const text = await readFile(path.join(work, "stderr.txt"), "utf8");
+        const first = text.split("\n").find((l) => /fatal error|panic|out of memory/.test(l)) ?? text.split("\n")[0] ?? "";
+        return { ok: false, reason: `exit code ${code}${first ? ` (${first.trim()})` : ""}` };
+      }
+      return { ok: true, results: await readResults(path.join(work, "out")) };
     } finally {
+      await stderr.close();
       await rm(work, { recursive: true, force: true });
     }
   }

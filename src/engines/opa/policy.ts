@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import vm from "node:vm";
 import { BuiltinError, HOST_BUILTINS, parseRegoValue, regoLiteral } from "./builtins/index.js";
+import { importedMemoryPages } from "./wasm-memory.js";
 
 interface LoadedPolicy {
   readonly wasmInstance: WebAssembly.Instance;
@@ -123,6 +124,7 @@ export class RegoPolicy {
     private loaded: LoadedPolicy,
     readonly hostBuiltins: readonly string[],
     private readonly module: WebAssembly.Module,
+    private readonly pages: number,
   ) {}
 
   /**
@@ -130,7 +132,12 @@ export class RegoPolicy {
    * in place of opa-wasm's JSON one (the instance is created with policyc's imports). Fails with
    * MissingBuiltinError, naming them, when the module needs builtins nobody provides.
    */
-  static load(module: WebAssembly.Module): RegoPolicy {
+  /** A policy from a compiled module's bytes, its memory sized from what the module declares. */
+  static fromBytes(bytes: Uint8Array): RegoPolicy {
+    return RegoPolicy.load(new WebAssembly.Module(bytes), importedMemoryPages(bytes));
+  }
+
+  static load(module: WebAssembly.Module, initialPages = 5): RegoPolicy {
     const state: { exports?: Exports; names: Record<number, string> } = { names: {} };
     const Original = WebAssembly.Instance;
     const Patched = function (this: unknown, m: WebAssembly.Module, imports: WebAssembly.Imports) {
@@ -142,7 +149,10 @@ export class RegoPolicy {
     let loaded: LoadedPolicy;
     (WebAssembly as { Instance: typeof WebAssembly.Instance }).Instance = Patched;
     try {
-      loaded = opaWasm.loadPolicySync(module, { initial: 5, maximum: REGO_LIMITS.memoryMiB * 16 });
+      // A module whose strings need more than the limit cannot run at all: it ends like any evaluation out of memory.
+      if (initialPages > REGO_LIMITS.memoryMiB * 16)
+        throw new RegoMemoryError(`the module needs ${initialPages / 16} MiB of Wasm memory (limit ${REGO_LIMITS.memoryMiB} MiB)`);
+      loaded = opaWasm.loadPolicySync(module, { initial: Math.max(5, initialPages), maximum: REGO_LIMITS.memoryMiB * 16 });
     } finally {
       (WebAssembly as { Instance: typeof WebAssembly.Instance }).Instance = Original;
     }
@@ -152,11 +162,11 @@ export class RegoPolicy {
     const needed = Object.keys(ids).sort();
     const missing = needed.filter((n) => !HOST_BUILTINS[n]);
     if (missing.length) throw new MissingBuiltinError(missing);
-    return new RegoPolicy(loaded, needed, module);
+    return new RegoPolicy(loaded, needed, module, initialPages);
   }
 
   private reload(): void {
-    this.loaded = RegoPolicy.load(this.module).loaded;
+    this.loaded = RegoPolicy.load(this.module, this.pages).loaded;
     if (this.data !== undefined) this.loaded.setData(this.data);
   }
 

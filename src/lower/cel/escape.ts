@@ -12,7 +12,7 @@ export function celString(s: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (ch === "\t") out += "\\t";
-    else if (cp < 0x20 || cp === 0x7f || cp === 0x2028 || cp === 0x2029 || (cp >= 0x80 && cp < 0xa0)) {
+    else if (cp < 0x20 || cp === 0x7f || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff || (cp >= 0x80 && cp < 0xa0)) {
       out += "\\u" + cp.toString(16).padStart(4, "0");
     } else if (cp >= 0xd800 && cp <= 0xdfff) {
       throw new Error("lone UTF-16 surrogate in a string: it has no UTF-8 encoding");

@@ -11,4 +11,5 @@ export { printCel, celValueOf, type CelContext } from "./print-expr.js";
 export { printCelMessage, staticMessage } from "./print-message.js";
 export { celString, celValue } from "./escape.js";
 export { toMatchConstraints, toSelector } from "./match.js";
-export { celTargetIssues, namespaceConditions } from "./namespace-conditions.js";
+export { namespaceConditions } from "./namespace-conditions.js";
+export { celTargetIssues } from "./target-issues.js";

@@ -147,7 +147,8 @@ export function lowerToCel(p: Policy, instance: Instance): CelPolicy {
   // Namespace label tests become the namespace selector (see namespace-conditions.ts); the rest are match conditions.
   const { rest: when } = namespaceConditions(p, instance.values);
   const matchConditions = when ? [{ name: "when", expression: printCel(when, whenCtx) }] : [];
-  const fallback = p.title ? `${p.title}: violated` : `Policy ${p.name} is violated`;
+  // One line: the API server refuses a message with a line break.
+  const fallback = p.title ? `${p.title.replace(/\s*[\r\n\u0085\u2028\u2029]+\s*/g, " ")}: violated` : `Policy ${p.name} is violated`;
   const validations = p.rules.map((r): CelValidation => {
     const assert = printCel(r.assert, ctx);
     const expression = r.when ? `${printNegated(r.when, ctx)} || ${assert}` : assert;

@@ -81,7 +81,7 @@ export function namespaceConditions(p: Policy, params: Readonly<Record<string, u
  * as label tests, or label tests on a policy that matches cluster-scoped kinds (a namespace
  * selector never skips those, where the precondition would). Located at the precondition.
  */
-export function celTargetIssues(p: Policy, target: "kyverno" | "kubernetes"): Issue[] {
+export function namespacePreconditionIssues(p: Policy, target: "kyverno" | "kubernetes"): Issue[] {
   if (!p.when || !readsNamespace(p.when)) return [];
   const why =
     "the API server gives match conditions no namespaceObject, so policyc writes namespace label tests as the policy's namespaceSelector";

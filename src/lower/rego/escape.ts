@@ -1,15 +1,14 @@
 /**
  * The one way user strings enter Rego: a double-quoted Rego string. Rego string escapes are
- * JSON's, so JSON.stringify escapes quotes, backslashes and control characters; lone surrogates,
- * which have no UTF-8 encoding, are refused rather than silently replaced.
+ * JSON's, so JSON.stringify escapes quotes, backslashes and control characters; DEL, C1 controls,
+ * the line separators and the byte-order mark (which OPA's parser refuses inside a module) are
+ * escaped too. Lone surrogates, which have no UTF-8 encoding, are refused rather than replaced.
  */
 export function regoString(s: string): string {
   if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s)) {
     throw new Error("lone UTF-16 surrogate in a string: it has no UTF-8 encoding");
   }
-  return JSON.stringify(s)
-    .replace(/\u2028/g, "\\u2028")
-    .replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** A JSON value as a Rego term (numbers, strings, booleans, arrays and objects are JSON in Rego). */
