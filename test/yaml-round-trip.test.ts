@@ -50,6 +50,7 @@ const TRICKY = [
   "line\u2028separator",
   "tab\tand\nnewline",
 ];
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 
 function expectRoundTrip(documents: readonly unknown[], text: string): void {
