@@ -87,8 +87,8 @@ describe("policyc build", () => {
         out: "generated",
         targets: TARGET_NAMES,
         write: {
-          beforeSwap: () => {
-            throw new Error("disk full");
+          after: (step) => {
+            if (step === "journaled") throw new Error("disk full");
           },
         },
       }),

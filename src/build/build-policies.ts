@@ -11,7 +11,9 @@ import {
   diffOutput,
   emitYaml,
   outputPath,
-  readOutputDir,
+  outputTarget,
+  scanOutputDir,
+  settleOutputDir,
   SYNC_CONFIG_PATH,
   writeFilesAtomically,
   type Drift,
@@ -34,6 +36,8 @@ export interface BuildOptions {
   /** Lower and validate only; write nothing. */
   readonly dryRun?: boolean;
   readonly write?: WriteOptions;
+  /** Build (and write) even when the policies directory holds no policy file: emptying the output on purpose. */
+  readonly allowEmpty?: boolean;
 }
 
 export interface CompiledPolicy {
@@ -70,6 +74,14 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
   const policiesDir = path.resolve(o.cwd, o.policies);
   const loaded = await loadPolicies(policiesDir, o.cwd);
   const issues: Issue[] = [...loaded.issues];
+  if (!o.dryRun && !o.allowEmpty && loaded.files.length === 0 && loaded.issues.length === 0)
+    issues.push(
+      issue(
+        "invalid_path",
+        `${o.policies} holds no policy file; a mistyped --policies must not empty ${o.out}/ (pass --allow-empty to empty it on purpose)`,
+        undefined,
+      ),
+    );
   if (o.typecheck) issues.push(...(await typecheckPolicies(loaded.files, o.cwd)));
   const lowered: { file: string; policy: Policy; tests: readonly TestCase[] }[] = [];
   const lowerIssues: Issue[] = [];
@@ -129,7 +141,12 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
   const outDir = path.resolve(o.cwd, o.out);
   if (o.dryRun) return { status: "ok", issues: [], compiled, files };
   if (o.check) {
-    const drift = diffOutput(readOutputDir(outDir), files);
+    const settled = settleOutputDir(outDir);
+    if (settled.length) return fail("invalid", settled);
+    const target = outputTarget(outDir);
+    const scanned = scanOutputDir("dir" in target ? target.dir : outDir);
+    if (scanned.issues.length) return fail("invalid", scanned.issues);
+    const drift = diffOutput(scanned.files, files);
     const clean = drift.stale.length + drift.missing.length + drift.extra.length === 0;
     return { status: clean ? "ok" : "drift", issues: [], compiled, files, drift };
   }

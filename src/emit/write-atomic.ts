@@ -1,5 +1,22 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 import { issue, type Issue } from "../ir/index.js";
 import { GENERATED_MARKER } from "./yaml.js";
@@ -7,18 +24,36 @@ import { GENERATED_MARKER } from "./yaml.js";
 /** Files of an output directory: relative POSIX path → content. */
 export type FileSet = ReadonlyMap<string, string>;
 
-export function readOutputDir(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  if (!existsSync(dir)) return out;
+/**
+ * The regular files of an output directory. Anything else inside it (a FIFO, a device, a socket,
+ * a symbolic link) is never read, which could hang or follow a link out: it is an issue.
+ */
+export function scanOutputDir(dir: string): { files: Map<string, string>; issues: Issue[] } {
+  const files = new Map<string, string>();
+  const issues: Issue[] = [];
+  if (!existsSync(dir)) return { files, issues };
   const walk = (d: string, rel: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(path.join(d, e.name), r);
-      else out.set(r, readFileSync(path.join(d, e.name), "utf8"));
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full, r);
+      else if (e.isFile()) files.set(r, readFileSync(full, "utf8"));
+      else
+        issues.push(
+          issue(
+            "unowned_output_file",
+            `${full} is ${e.isSymbolicLink() ? "a symbolic link" : e.isFIFO() ? "a FIFO" : e.isSocket() ? "a socket" : "a device"}, not a file policyc wrote; the output directory belongs to policyc (remove it, or choose another --out)`,
+            undefined,
+          ),
+        );
     }
   };
   walk(dir, "");
-  return out;
+  return { files, issues };
+}
+
+export function readOutputDir(dir: string): Map<string, string> {
+  return scanOutputDir(dir).files;
 }
 
 /** Files in the output directory that policyc did not write (no generated-by header). */
@@ -47,56 +82,233 @@ export function diffOutput(existing: FileSet, wanted: FileSet): Drift {
   return { stale: stale.sort(), missing: missing.sort(), extra: extra.sort() };
 }
 
+/** The steps of a swap, in order; a crash after any of them is finished or rolled back by the next command. */
+export const SWAP_STEPS = ["written", "journaled", "old-moved", "new-moved", "unjournaled"] as const;
+export type SwapStep = (typeof SWAP_STEPS)[number];
+
 export interface WriteOptions {
-  /** Called after the new tree is written and before it replaces the old one (tests inject failures here). */
-  readonly beforeSwap?: () => void;
+  /** Called after each step of the swap (tests inject crashes and failures here). */
+  readonly after?: (step: SwapStep) => void;
+  /** How long to wait for another policyc writing the same directory (default 60 s). */
+  readonly lockTimeoutMs?: number;
+}
+
+/** Where the output directory really is: an `--out` that is a symbolic link is followed, the link kept. */
+export function outputTarget(dir: string): { dir: string } | { issue: Issue } {
+  const abs = path.resolve(dir);
+  if (abs === path.parse(abs).root) return { issue: issue("invalid_path", `--out ${dir} is the root directory; choose a folder of its own`, undefined) };
+  let target = abs;
+  try {
+    if (lstatSync(abs).isSymbolicLink()) {
+      // A dangling link points where the directory will be created.
+      target = existsSync(abs) ? realpathSync(abs) : path.resolve(path.dirname(abs), readlinkSync(abs));
+    }
+  } catch {
+    /* does not exist yet */
+  }
+  if (existsSync(target) && !statSync(target).isDirectory())
+    return { issue: issue("invalid_path", `--out ${dir} is a file, not a directory`, undefined) };
+  return { dir: target };
+}
+
+const journalOf = (dir: string) => path.join(path.dirname(dir), `.${path.basename(dir)}.policyc-swap.json`);
+const lockOf = (dir: string) => path.join(path.dirname(dir), `.${path.basename(dir)}.policyc-lock`);
+const tempPrefix = (dir: string) => `.${path.basename(dir)}.policyc-`;
+
+interface Journal {
+  readonly tmp: string;
+  readonly old: string;
+}
+
+function writeDurably(file: string, text: string): void {
+  const fd = openSync(file, "w");
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
- * Replaces `dir` with exactly `files`: everything is written to a temporary directory beside
- * it (same file system), which is renamed into place only when complete. A failure at any
- * point leaves `dir` as it was. Refuses to run when `dir` holds files policyc did not write.
+ * Finishes or rolls back a swap a crash cut short, then removes leftover temporary directories.
+ * A swap is journaled once the new tree is complete: with the journal, the new tree wins when it
+ * is whole (it is, or it already took `dir`'s place); without one, the old tree stays.
  */
-export function writeFilesAtomically(dir: string, files: FileSet, options: WriteOptions = {}): { changed: boolean; issues: Issue[] } {
-  const existing = readOutputDir(dir);
-  const foreign = unownedFiles(existing);
-  if (foreign.length > 0) {
-    return {
-      changed: false,
-      issues: foreign.map((f) =>
-        issue(
-          "unowned_output_file",
-          `${path.join(dir, f)} was not written by policyc; the output directory belongs to policyc (move the file, or choose another --out)`,
+export function recoverOutputDir(dir: string): void {
+  const journal = journalOf(dir);
+  if (existsSync(journal)) {
+    let j: Journal | undefined;
+    try {
+      j = JSON.parse(readFileSync(journal, "utf8")) as Journal;
+    } catch {
+      j = undefined;
+    }
+    if (j) {
+      const tmp = path.join(path.dirname(dir), path.basename(j.tmp));
+      const old = path.join(path.dirname(dir), path.basename(j.old));
+      if (existsSync(tmp)) {
+        // The new tree is complete (it was journaled): finish the swap.
+        if (existsSync(dir)) {
+          if (!existsSync(old)) renameSync(dir, old);
+          else rmSync(dir, { recursive: true, force: true });
+        }
+        renameSync(tmp, dir);
+      } else if (!existsSync(dir) && existsSync(old)) renameSync(old, dir);
+    }
+    unlinkSync(journal);
+  }
+  const parent = path.dirname(dir);
+  if (!existsSync(parent)) return;
+  for (const e of readdirSync(parent))
+    if (e.startsWith(tempPrefix(dir)) && e !== path.basename(lockOf(dir))) rmSync(path.join(parent, e), { recursive: true, force: true });
+}
+
+/** Takes the output directory's lock: a second policyc waits for the first, then goes on. */
+function lock(dir: string, timeoutMs: number): { release: () => void } | { issue: Issue } {
+  const file = lockOf(dir);
+  const started = Date.now();
+  for (;;) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: "wx" });
+      return { release: () => rmSync(file, { force: true }) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const holder = Number(readFileSafe(file));
+    if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) {
+      rmSync(file, { force: true }); // left by a process that died
+      continue;
+    }
+    if (Date.now() - started > timeoutMs)
+      return {
+        issue: issue(
+          "output_locked",
+          `${dir} is being written by another policyc (process ${holder}, lock ${file}); try again when it is done`,
           undefined,
         ),
-      ),
-    };
+      };
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
-  const drift = diffOutput(existing, files);
-  if (existsSync(dir) && drift.stale.length + drift.missing.length + drift.extra.length === 0) return { changed: false, issues: [] };
-  const parent = path.dirname(path.resolve(dir));
-  mkdirSync(parent, { recursive: true });
-  const suffix = randomBytes(6).toString("hex");
-  const tmp = path.join(parent, `.${path.basename(dir)}.policyc-${suffix}`);
-  const old = path.join(parent, `.${path.basename(dir)}.policyc-old-${suffix}`);
+}
+
+function readFileSafe(file: string): string {
   try {
-    mkdirSync(tmp);
-    for (const [rel, content] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const target = path.join(tmp, rel);
-      mkdirSync(path.dirname(target), { recursive: true });
-      writeFileSync(target, content);
-    }
-    options.beforeSwap?.();
-    if (existsSync(dir)) renameSync(dir, old);
-    try {
-      renameSync(tmp, dir);
-    } catch (e) {
-      if (existsSync(old)) renameSync(old, dir);
-      throw e;
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(old, { recursive: true, force: true });
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
   }
-  return { changed: true, issues: [] };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A file-system error the user causes (a read-only directory, no permission) as a located issue. */
+function fsIssue(e: unknown, dir: string): Issue {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === "EACCES" || err.code === "EPERM" ? "permission denied" : err.code === "EROFS" ? "read-only file system" : err.message;
+  return issue("invalid_path", `cannot write ${err.path ?? dir}: ${why}`, undefined);
+}
+
+/** Finishes or rolls back an interrupted swap of `dir` (under its lock), before reading it: what `build --check` does. */
+export function settleOutputDir(dir0: string): Issue[] {
+  const target = outputTarget(dir0);
+  if ("issue" in target) return [target.issue];
+  if (!existsSync(journalOf(target.dir))) return [];
+  const held = lock(target.dir, 60_000);
+  if ("issue" in held) return [held.issue];
+  try {
+    recoverOutputDir(target.dir);
+  } finally {
+    held.release();
+  }
+  return [];
+}
+
+/**
+ * Replaces `dir` with exactly `files`. Everything is written to a temporary directory beside it
+ * (same file system); once complete, the swap is journaled, the old tree moved aside and the new
+ * one moved into place. A crash at any point leaves the old set or the new one, never a mix or
+ * nothing: the next command finishes or rolls back the journaled swap (`recoverOutputDir`).
+ * Concurrent writers are serialised by a lock file. Refuses to run when `dir` holds files policyc
+ * did not write.
+ */
+export function writeFilesAtomically(dir0: string, files: FileSet, options: WriteOptions = {}): { changed: boolean; issues: Issue[] } {
+  const target = outputTarget(dir0);
+  if ("issue" in target) return { changed: false, issues: [target.issue] };
+  const dir = target.dir;
+  const parent = path.dirname(dir);
+  try {
+    mkdirSync(parent, { recursive: true });
+  } catch (e) {
+    return { changed: false, issues: [fsIssue(e, parent)] };
+  }
+  let held: { release: () => void } | { issue: Issue };
+  try {
+    held = lock(dir, options.lockTimeoutMs ?? 60_000);
+  } catch (e) {
+    return { changed: false, issues: [fsIssue(e, parent)] };
+  }
+  if ("issue" in held) return { changed: false, issues: [held.issue] };
+  try {
+    recoverOutputDir(dir);
+    const scanned = scanOutputDir(dir);
+    const foreign = unownedFiles(scanned.files);
+    if (scanned.issues.length || foreign.length > 0) {
+      return {
+        changed: false,
+        issues: [
+          ...scanned.issues,
+          ...foreign.map((f) =>
+            issue(
+              "unowned_output_file",
+              `${path.join(dir, f)} was not written by policyc; the output directory belongs to policyc (move the file, or choose another --out)`,
+              undefined,
+            ),
+          ),
+        ],
+      };
+    }
+    const drift = diffOutput(scanned.files, files);
+    if (existsSync(dir) && drift.stale.length + drift.missing.length + drift.extra.length === 0) return { changed: false, issues: [] };
+    const suffix = randomBytes(6).toString("hex");
+    const tmp = path.join(parent, `${tempPrefix(dir)}${suffix}`);
+    const old = path.join(parent, `${tempPrefix(dir)}old-${suffix}`);
+    const after = options.after ?? (() => {});
+    try {
+      mkdirSync(tmp);
+      for (const [rel, content] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const file = path.join(tmp, rel);
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, content);
+      }
+      after("written");
+      writeDurably(journalOf(dir), JSON.stringify({ tmp: path.basename(tmp), old: path.basename(old) } satisfies Journal));
+      after("journaled");
+      if (existsSync(dir)) renameSync(dir, old);
+      after("old-moved");
+      renameSync(tmp, dir);
+      after("new-moved");
+      unlinkSync(journalOf(dir));
+      after("unjournaled");
+    } catch (e) {
+      // A failure (not a crash) before the new tree is in place: put the old one back.
+      if (!existsSync(dir) && existsSync(old)) renameSync(old, dir);
+      rmSync(journalOf(dir), { force: true });
+      if ((e as NodeJS.ErrnoException).code) return { changed: false, issues: [fsIssue(e, dir)] };
+      throw e;
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+      rmSync(old, { recursive: true, force: true });
+    }
+    return { changed: true, issues: [] };
+  } finally {
+    held.release();
+  }
 }

@@ -64,7 +64,10 @@ function parseFile(abs: string, shown: string): Read<ParsedFile> {
   });
   let text: string;
   try {
-    const bytes = statSync(abs).size;
+    const st = statSync(abs);
+    if (st.isDirectory()) return bad("is a directory, not a YAML file", undefined, "invalid_fixture");
+    if (!st.isFile()) return bad("is not a regular file", undefined, "invalid_fixture");
+    const bytes = st.size;
     if (bytes > FIXTURE_LIMITS.fileBytes) {
       return bad(
         `the file is ${(bytes / 2 ** 20).toFixed(0)} MiB; policyc reads fixture files up to ${FIXTURE_LIMITS.fileBytes / 2 ** 20} MiB`,

@@ -35,7 +35,8 @@ export interface TestOptions {
 }
 
 export type TestOutcome =
-  | { readonly status: "ran"; readonly report: Report }
+  /** `matched`: cases and suite tests the filter selected, before sharding (0 when there were none to run at all). */
+  | { readonly status: "ran"; readonly report: Report; readonly matched: number }
   | { readonly status: "invalid"; readonly errors: readonly Issue[] }
   | { readonly status: "internal"; readonly errors: readonly Issue[] };
 
@@ -135,8 +136,10 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   const rows: ResultRow[] = [];
   let disagreements = 0;
   const cacheDir = o.cacheDir === false ? undefined : (o.cacheDir ?? defaultWasmCache());
+  let matched = 0;
   const select = (ids: readonly string[]) => {
     const filtered = ids.filter((id) => !o.filter || id.toLowerCase().includes(o.filter.toLowerCase()));
+    matched += filtered.length;
     return inShard(filtered, o.shard);
   };
 
@@ -231,7 +234,11 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
     notes.push(`Kyverno CLI tests: ${kyverno.length}`);
     rows.push(...k.rows);
   }
-  return { status: "ran", report: { summary: summarize(rows, disagreements, performance.now() - started), results: rows, notes } };
+  return {
+    status: "ran",
+    report: { summary: summarize(rows, disagreements, performance.now() - started), results: rows, notes },
+    matched,
+  };
 }
 
 const engineMissing = (e: EngineMissingError): Issue => ({ code: "engine_missing", message: e.message, severity: "error", path: [] });

@@ -20,6 +20,7 @@ export type IssueCode =
   | "no_policy_exported"
   | "type_error"
   | "unowned_output_file"
+  | "output_locked"
   | "invalid_test_case"
   | "invalid_fixture"
   | "invalid_suite"

@@ -100,7 +100,7 @@ export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: 
           ? issue(e.code, e.message, errorLocation(e, abs, rel(abs)))
           : issue(
               "policy_load_error",
-              `importing the policy module failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
+              `importing the policy module failed: ${e instanceof Error ? e.message.split("\n")[0] : describeThrown(e)}`,
               errorLocation(e, abs, rel(abs)),
             ),
       );
@@ -168,4 +168,14 @@ function errorLocation(e: unknown, abs: string, relPath: string): SourceLocation
   // Syntax errors name the position in the message instead.
   const m = new RegExp(`${abs.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+)`).exec(stack);
   return { file: relPath, line: m ? Number(m[1]) : 1, column: 1 };
+}
+
+/** A thrown value that is not an Error, as text: whatever it is (an object without a prototype has no toString). */
+function describeThrown(e: unknown): string {
+  if (typeof e === "string") return e;
+  try {
+    return `it threw ${JSON.stringify(e) ?? String(e)}`;
+  } catch {
+    return `it threw a value that is not an Error (${Object.prototype.toString.call(e)})`;
+  }
 }

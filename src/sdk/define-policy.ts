@@ -240,7 +240,7 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
       if (e instanceof SdkError) issues.push(issue(e.code, e.message, e.source));
       else
         issues.push(
-          issue("invalid_policy", e instanceof Error ? e.message : String(e), errorLocation(e) ?? source, errorLocation(e) ? [] : label),
+          issue("invalid_policy", e instanceof Error ? e.message : thrownText(e), errorLocation(e) ?? source, errorLocation(e) ? [] : label),
         );
     }
     return undefined;
@@ -357,7 +357,7 @@ function rulesOf<K extends readonly Kind<unknown>[], P extends AnyParams>(
     try {
       out = spec.rules((r) => r);
     } catch (e) {
-      issues.push(issue("invalid_policy", e instanceof Error ? e.message : String(e), errorLocation(e) ?? source, ["rules"]));
+      issues.push(issue("invalid_policy", e instanceof Error ? e.message : thrownText(e), errorLocation(e) ?? source, ["rules"]));
       return [];
     }
   }
@@ -401,7 +401,45 @@ function buildParams<K extends readonly Kind<unknown>[], P extends AnyParams>(
       }
       continue;
     }
+    // Parameters are JSON (a Constraint's parameters, a CEL literal): a BigInt has no JSON form.
+    const big = bigIntPath(r.data);
+    if (big) {
+      const where = inst.name !== undefined ? `instance "${inst.name}"` : "the parameters";
+      issues.push(
+        issue("invalid_params", `${where}: ${["params", ...big].join(".")} is a BigInt; parameters are JSON: use a number`, source, [
+          ...inst.path,
+          ...big,
+        ]),
+      );
+      continue;
+    }
     instances.push({ ...(inst.name !== undefined ? { name: inst.name } : {}), values: r.data as Record<string, unknown>, source });
   }
   return { params, instances };
+}
+
+/** A thrown value that is not an Error, as text (an object without a prototype has no toString). */
+function thrownText(e: unknown): string {
+  try {
+    return typeof e === "string" ? e : `the function threw ${JSON.stringify(e) ?? String(e)}`;
+  } catch {
+    return `the function threw a value that is not an Error (${Object.prototype.toString.call(e)})`;
+  }
+}
+
+/** The path of the first BigInt inside a value, if any. */
+function bigIntPath(v: unknown, at: (string | number)[] = []): (string | number)[] | undefined {
+  if (typeof v === "bigint") return at;
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) {
+      const p = bigIntPath(x, [...at, i]);
+      if (p) return p;
+    }
+  } else if (v && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) {
+      const p = bigIntPath(x, [...at, k]);
+      if (p) return p;
+    }
+  }
+  return undefined;
 }

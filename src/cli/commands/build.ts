@@ -11,6 +11,7 @@ export interface BuildFlags {
   kyvernoFormat: string;
   check?: boolean;
   typecheck?: boolean;
+  allowEmpty?: boolean;
   reporter: IssueReporter;
 }
 
@@ -21,6 +22,7 @@ export function parseTargets(s: string): TargetName[] {
     .filter(Boolean);
   for (const t of list)
     if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new Error(`unknown target "${t}" (expected ${TARGET_NAMES.join(", ")})`);
+  if (list.length === 0) throw new Error(`--targets needs at least one of ${TARGET_NAMES.join(", ")}`);
   return list as TargetName[];
 }
 
@@ -44,6 +46,7 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
     )
     .option("--check", "exit 1 and list the files that differ if the output directory is out of date; write nothing")
     .option("--typecheck", "type-check the policy files first")
+    .option("--allow-empty", "build even when the policies directory holds no policy file (empties the output directory)")
     .addOption(new Option("--reporter <reporter>", "issue output").choices(["pretty", "json"]).default("pretty"))
     .action(async (flags: BuildFlags) => {
       let targets: TargetName[];
@@ -63,10 +66,11 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
         kyvernoFormats: formats,
         ...(flags.check ? { check: true } : {}),
         ...(flags.typecheck ? { typecheck: true } : {}),
+        ...(flags.allowEmpty ? { allowEmpty: true } : {}),
       });
       if (r.status === "invalid" || r.status === "internal") {
         reportIssues(r.issues, flags.reporter, io);
-        io.err(`policyc build: ${r.issues.length} problem${r.issues.length === 1 ? "" : "s"}; ${flags.out}/ was not changed\n`);
+        io.err(`policyc build: ${r.issues.length} problem${r.issues.length === 1 ? "" : "s"}; ${flags.out.replace(/\/+$/, "")}/ was not changed\n`);
         return setExit(r.status === "invalid" ? EXIT.invalid : EXIT.internal);
       }
       if (r.status === "drift" && r.drift) {

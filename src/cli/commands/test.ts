@@ -23,6 +23,7 @@ interface TestFlags {
   shard?: string;
   cache: boolean;
   timeout: string;
+  passWithNoTests?: boolean;
 }
 
 function parseEngines(s: string): EngineName[] {
@@ -54,6 +55,7 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
     .option("--filter <text>", "only cases whose policy/case name contains the text")
     .option("--shard <i/n>", "run shard I of N (1-based), for CI matrices")
     .option("--no-cache", "compile Rego without the Wasm cache")
+    .option("--pass-with-no-tests", "exit 0 when no test case ran (by default a run that tested nothing fails)")
     .option("--timeout <seconds>", "time limit of one evaluation of a user's ConstraintTemplate", String(DEFAULT_TIMEOUT_MS / 1000))
     .action(async (paths: string[], flags: TestFlags) => {
       let engines: EngineName[];
@@ -100,11 +102,30 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
             ? renderJunit(report)
             : renderPretty(report, io.isTTY && !process.env.NO_COLOR);
       if (flags.output) {
-        writeFileSync(path.resolve(io.cwd, flags.output), text);
+        try {
+          writeFileSync(path.resolve(io.cwd, flags.output), text);
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          const why = err.code === "ENOENT" ? "its directory does not exist" : err.code === "EISDIR" ? "it is a directory" : err.code === "EACCES" ? "permission denied" : err.message;
+          io.err(`policyc ${name}: cannot write --output ${flags.output}: ${why}\n`);
+          return setExit(EXIT.invalid);
+        }
         if (flags.reporter !== "pretty") io.err(renderPretty(report, false).split("\n").filter(Boolean).at(-1) + "\n");
       } else io.out(text);
       if (flags.reporter !== "pretty") for (const n of report.notes) io.err(`note: ${n}\n`);
       const s = report.summary;
+      if (s.evaluations === 0) {
+        // A run that tested nothing never passes: a --filter typo, empty suites, policies without cases.
+        if (shard && outcome.matched > 0) {
+          io.err(`policyc ${name}: shard ${shard.index}/${shard.count} is empty (fewer cases than shards)\n`);
+          return setExit(EXIT.ok);
+        }
+        if (flags.passWithNoTests) return setExit(EXIT.ok);
+        io.err(
+          `policyc ${name}: no test cases ran${flags.filter ? ` (--filter "${flags.filter}" matched none)` : ""}; add cases (tests: in definePolicy), or pass --pass-with-no-tests\n`,
+        );
+        return setExit(EXIT.failed);
+      }
       setExit(s.failed + s.errors > 0 ? EXIT.failed : EXIT.ok);
     });
 }
