@@ -96,7 +96,8 @@ export interface WriteOptions {
 /** Where the output directory really is: an `--out` that is a symbolic link is followed, the link kept. */
 export function outputTarget(dir: string): { dir: string } | { issue: Issue } {
   const abs = path.resolve(dir);
-  if (abs === path.parse(abs).root) return { issue: issue("invalid_path", `--out ${dir} is the root directory; choose a folder of its own`, undefined) };
+  if (abs === path.parse(abs).root)
+    return { issue: issue("invalid_path", `--out ${dir} is the root directory; choose a folder of its own`, undefined) };
   let target = abs;
   try {
     if (lstatSync(abs).isSymbolicLink()) {
@@ -212,15 +213,22 @@ function alive(pid: number): boolean {
 /** A file-system error the user causes (a read-only directory, no permission) as a located issue. */
 function fsIssue(e: unknown, dir: string): Issue {
   const err = e as NodeJS.ErrnoException;
-  const why = err.code === "EACCES" || err.code === "EPERM" ? "permission denied" : err.code === "EROFS" ? "read-only file system" : err.message;
+  const why =
+    err.code === "EACCES" || err.code === "EPERM" ? "permission denied" : err.code === "EROFS" ? "read-only file system" : err.message;
   return issue("invalid_path", `cannot write ${err.path ?? dir}: ${why}`, undefined);
 }
 
-/** Finishes or rolls back an interrupted swap of `dir` (under its lock), before reading it: what `build --check` does. */
+/**
+ * Finishes or rolls back an interrupted swap of `dir` and removes what a crash left beside it
+ * (under its lock, which a dead process's lock file does not hold), before reading it: what
+ * `build --check` does.
+ */
 export function settleOutputDir(dir0: string): Issue[] {
   const target = outputTarget(dir0);
   if ("issue" in target) return [target.issue];
-  if (!existsSync(journalOf(target.dir))) return [];
+  const parent = path.dirname(target.dir);
+  const leftovers = existsSync(parent) && readdirSync(parent).some((e) => e.startsWith(tempPrefix(target.dir)));
+  if (!existsSync(journalOf(target.dir)) && !leftovers) return [];
   const held = lock(target.dir, 60_000);
   if ("issue" in held) return [held.issue];
   try {

@@ -10,7 +10,7 @@ import type { KubeObject } from "../kube/index.js";
  * (3 MiB, so no cluster would ever admit a larger object), and a nesting depth far beyond real
  * objects (a Pod nests about 10 levels; CRDs with embedded templates about 30).
  */
-export const FIXTURE_LIMITS = { bytes: 3 * 1024 * 1024, fileBytes: 64 * 1024 * 1024, depth: 100 } as const;
+export const FIXTURE_LIMITS = { bytes: 3 * 1024 * 1024, fileBytes: 8 * 1024 * 1024, depth: 100 } as const;
 
 /** Why a value is beyond FIXTURE_LIMITS' depth, if it is (iterative: no recursion to overflow). */
 export function depthProblem(value: unknown): string | undefined {
@@ -80,7 +80,8 @@ function parseFile(abs: string, shown: string): Read<ParsedFile> {
   const lines = new LineCounter();
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
-    docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
+    // merge: `<<` merge keys are applied, as kubectl (Go's YAML) applies them.
+    docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, merge: true });
   } catch (e) {
     if (e instanceof RangeError) return bad(tooDeep);
     throw e;

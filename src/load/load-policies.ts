@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { register } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -38,23 +38,46 @@ function registerHooks(): void {
 /**
  * Policy files under a directory: `**\/*.ts`, except declaration and test files and helper
  * modules (anything under a `lib/` folder or whose name starts with `_`), which may export
- * no policy.
+ * no policy. Symbolic links are followed (a folder reached twice, a loop, is read once); a link
+ * to nothing is an issue, never skipped silently.
  */
-export function findPolicyFiles(dir: string): string[] {
+export function findPolicyFiles(dir: string, issues: Issue[] = []): string[] {
   const out: string[] = [];
-  const walk = (d: string, rel: string[]) => {
+  const seen = new Set<string>();
+  const isPolicyFile = (name: string) =>
+    /\.m?ts$/.test(name) && !/\.d\.m?ts$/.test(name) && !/\.test\.m?ts$/.test(name) && !name.startsWith("_");
+  const walk = (d: string) => {
+    let real: string;
+    try {
+      real = realpathSync(d);
+    } catch {
+      return;
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (e.name.startsWith(".") || e.name === "node_modules") continue;
       const full = path.join(d, e.name);
-      if (e.isDirectory()) {
-        if (e.name === "lib" || e.name.startsWith("_") || e.name === "fixtures") continue;
-        walk(full, [...rel, e.name]);
-      } else if (/\.m?ts$/.test(e.name) && !/\.d\.m?ts$/.test(e.name) && !/\.test\.m?ts$/.test(e.name) && !e.name.startsWith("_")) {
-        out.push(full);
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        try {
+          const st = statSync(full);
+          isDir = st.isDirectory();
+          isFile = st.isFile();
+        } catch {
+          if (isPolicyFile(e.name) || !/\.[a-z]+$/i.test(e.name))
+            issues.push(issue("policy_load_error", `${full} is a symbolic link to nothing (${readlinkSync(full)})`, undefined));
+          continue;
+        }
       }
+      if (isDir) {
+        if (e.name === "lib" || e.name.startsWith("_") || e.name === "fixtures") continue;
+        walk(full);
+      } else if (isFile && isPolicyFile(e.name)) out.push(full);
     }
   };
-  walk(dir, []);
+  walk(dir);
   return out;
 }
 
@@ -65,6 +88,7 @@ export function findPolicyFiles(dir: string): string[] {
  */
 export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: string): Promise<LoadResult> {
   let files: string[];
+  const linkIssues: Issue[] = [];
   if (typeof dirOrFiles === "string") {
     let st;
     try {
@@ -76,10 +100,10 @@ export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: 
         issues: [issue("policy_load_error", `policies directory ${dirOrFiles} does not exist`, undefined)],
       };
     }
-    files = st.isDirectory() ? findPolicyFiles(dirOrFiles) : [dirOrFiles];
+    files = st.isDirectory() ? findPolicyFiles(dirOrFiles, linkIssues) : [dirOrFiles];
   } else files = [...dirOrFiles];
   registerHooks();
-  const issues: Issue[] = [];
+  const issues: Issue[] = [...linkIssues];
   const policies: LoadedPolicy[] = [];
   const rel = (f: string) => path.relative(cwd, f).split(path.sep).join("/");
   const absolute = files.map((f) => path.resolve(cwd, f));

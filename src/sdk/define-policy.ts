@@ -240,7 +240,12 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
       if (e instanceof SdkError) issues.push(issue(e.code, e.message, e.source));
       else
         issues.push(
-          issue("invalid_policy", e instanceof Error ? e.message : thrownText(e), errorLocation(e) ?? source, errorLocation(e) ? [] : label),
+          issue(
+            "invalid_policy",
+            e instanceof Error ? e.message : thrownText(e),
+            errorLocation(e) ?? source,
+            errorLocation(e) ? [] : label,
+          ),
         );
     }
     return undefined;

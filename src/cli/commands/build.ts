@@ -70,7 +70,9 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
       });
       if (r.status === "invalid" || r.status === "internal") {
         reportIssues(r.issues, flags.reporter, io);
-        io.err(`policyc build: ${r.issues.length} problem${r.issues.length === 1 ? "" : "s"}; ${flags.out.replace(/\/+$/, "")}/ was not changed\n`);
+        io.err(
+          `policyc build: ${r.issues.length} problem${r.issues.length === 1 ? "" : "s"}; ${flags.out.replace(/\/+$/, "")}/ was not changed\n`,
+        );
         return setExit(r.status === "invalid" ? EXIT.invalid : EXIT.internal);
       }
       if (r.status === "drift" && r.drift) {

@@ -106,7 +106,14 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
           writeFileSync(path.resolve(io.cwd, flags.output), text);
         } catch (e) {
           const err = e as NodeJS.ErrnoException;
-          const why = err.code === "ENOENT" ? "its directory does not exist" : err.code === "EISDIR" ? "it is a directory" : err.code === "EACCES" ? "permission denied" : err.message;
+          const why =
+            err.code === "ENOENT"
+              ? "its directory does not exist"
+              : err.code === "EISDIR"
+                ? "it is a directory"
+                : err.code === "EACCES"
+                  ? "permission denied"
+                  : err.message;
           io.err(`policyc ${name}: cannot write --output ${flags.output}: ${why}\n`);
           return setExit(EXIT.invalid);
         }
