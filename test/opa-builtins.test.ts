@@ -31,6 +31,20 @@ const CALLS: string[] = [
   `sprintf("%v", [-0.0])`,
   `sprintf("%v %v", [1.0, 2.50])`,
   `sprintf("%d", [12345678901234567890])`,
+  // sprintf corners (Go's fmt): argument indexes, star widths, %#v, %x of a float, huge precision, 1e400.
+  `sprintf("%[2]d %[1]d", [1, 2])`,
+  `sprintf("%[3]v", [1, 2])`,
+  `sprintf("%*d|%-*d", [5, 42, 4, 7])`,
+  `sprintf("%.*f", [2, 3.14159])`,
+  `sprintf("%#v", ["a"])`,
+  `sprintf("%#v", [[1, "b"]])`,
+  `sprintf("%#v", [{"k": 1}])`,
+  `sprintf("%x|%X", [1.5, 255.0])`,
+  `sprintf("%.30f", [0.1])`,
+  `sprintf("%.100f", [1])`,
+  `sprintf("%v", [1e400])`,
+  `sprintf("%d", [1e400])`,
+  `sprintf("%e", [1e400])`,
   // strings
   `strings.any_prefix_match("abc", ["x", "ab"])`,
   `strings.any_prefix_match({"nginx:1", "busybox"}, "bus")`,
@@ -63,9 +77,28 @@ const CALLS: string[] = [
   `units.parse_bytes("5")`,
   `units.parse("2 k")`,
   `units.parse("zz")`,
+  `units.parse("-0.5m")`,
+  `units.parse("1e3")`,
+  `units.parse("1e3Ki")`,
+  `units.parse_bytes("-1K")`,
+  `units.parse_bytes("1e3")`,
+  `units.parse_bytes("0.5Ki")`,
+  // regex with an invalid pattern
+  `regex.split("(", "a(b")`,
   // yaml
   `yaml.unmarshal("a: 1\\nb: [x, true]\\n")`,
   `yaml.is_valid("a: [")`,
+  // yaml.unmarshal as Go's YAML (sigs.k8s.io/yaml over yaml.v2... OPA's own choice) reads it
+  `yaml.unmarshal("[yes, on, off, y, n, 1_000, 012, 0x1F, 1e3, ~, .inf]")`,
+  `yaml.unmarshal("a: !!binary aGVsbG8=")`,
+  `yaml.unmarshal("a: 1\\na: 2\\n")`,
+  `yaml.unmarshal("base: &b {x: 1, y: 2}\\nc:\\n  <<: *b\\n  y: 3\\n")`,
+  `yaml.unmarshal("a: 1\\n---\\nb: 2\\n")`,
+  `yaml.unmarshal("2001-12-14: t\\nk: 2001-12-14t21:59:43.10-05:00\\n")`,
+  `yaml.is_valid("a: 1\\na: 2\\n")`,
+  // yaml.marshal: quoting and key order
+  `yaml.marshal({"z": "yes", "a": "on", "m": "012", "n": "1e3", "q": "", "s": "a: b", "t": true, "l": ["~", null, 1.5]})`,
+  `yaml.marshal(["multi\\nline", "  lead", "#x", "-"])`,
 ];
 
 const module = {

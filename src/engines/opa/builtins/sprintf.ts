@@ -18,7 +18,9 @@ function toGoArg(v: RegoValue): GoArg {
     if (i !== undefined) return { type: "int", value: i };
     const b = v.bigint();
     if (b !== undefined) return { type: "*big.Int", value: b };
-    return { type: "float64", value: v.float() };
+    const f = v.float();
+    // A number float64 cannot hold (1e400) reaches Go as its literal text.
+    return Number.isFinite(f) ? { type: "float64", value: f } : { type: "string", value: v.text };
   }
   if (typeof v === "string") return { type: "string", value: v };
   return { type: "string", value: regoString(v) };
@@ -30,6 +32,8 @@ interface Spec {
   sharp: boolean;
   space: boolean;
   zero: boolean;
+  /** %#v: Go syntax. */
+  sharpV?: boolean;
   width?: number;
   prec?: number;
 }
@@ -156,6 +160,47 @@ function goExponent(s: string): string {
   return s.replace(/e([+-])(\d)$/, "e$10$2");
 }
 
+/** strconv.FormatFloat(v, 'x', prec, 64): `0x1.8p+00`. */
+function hexFloat(v: number, prec: number | undefined): string {
+  const abs = Math.abs(v);
+  if (abs === 0) return `0x0${prec ? "." + "0".repeat(prec) : ""}p+00`;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, abs);
+  const bits = view.getBigUint64(0);
+  let exp = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  if (exp === 0) {
+    // Subnormal: normalise so the leading digit is 1.
+    exp = -1022;
+    while (mant < 1n << 52n) {
+      mant <<= 1n;
+      exp--;
+    }
+    mant &= (1n << 52n) - 1n;
+    exp++;
+  } else exp -= 1023;
+  let lead = 1n;
+  let frac = mant.toString(16).padStart(13, "0");
+  if (prec !== undefined && prec < 13) {
+    // Round half to even on the hex digits dropped.
+    const all = (1n << 52n) | mant;
+    const shift = BigInt((13 - prec) * 4);
+    let kept = all >> shift;
+    const rest = all & ((1n << shift) - 1n);
+    const half = 1n << (shift - 1n);
+    if (rest > half || (rest === half && (kept & 1n) === 1n)) kept++;
+    if (kept >> BigInt(prec * 4) >= 2n) {
+      kept >>= 1n;
+      exp++;
+    }
+    lead = kept >> BigInt(prec * 4);
+    frac = prec === 0 ? "" : (kept & ((1n << BigInt(prec * 4)) - 1n)).toString(16).padStart(prec, "0");
+  } else if (prec === undefined) frac = frac.replace(/0+$/, "");
+  else frac = frac.padEnd(prec, "0");
+  const e = Math.abs(exp).toString().padStart(2, "0");
+  return `0x${lead}${frac ? "." + frac : ""}p${exp < 0 ? "-" : "+"}${e}`;
+}
+
 function formatFloat(v: number, verb: string, spec: Spec): string | undefined {
   let body: string;
   if (!Number.isFinite(v)) body = Number.isNaN(v) ? "NaN" : v > 0 ? (spec.plus ? "+Inf" : "+Inf") : "-Inf";
@@ -178,6 +223,12 @@ function formatFloat(v: number, verb: string, spec: Spec): string | undefined {
       case "F":
         body = formatFloatDigits(v, "f", spec.prec, spec.sharp);
         break;
+      case "x":
+        body = (v < 0 ? "-" : "") + hexFloat(v, spec.prec);
+        break;
+      case "X":
+        body = ((v < 0 ? "-" : "") + hexFloat(v, spec.prec)).toUpperCase();
+        break;
       default:
         return undefined;
     }
@@ -189,6 +240,7 @@ function formatFloat(v: number, verb: string, spec: Spec): string | undefined {
 }
 
 function formatString(s: string, verb: string, spec: Spec): string | undefined {
+  if (verb === "v" && spec.sharpV) return pad(goQuote(s), spec);
   switch (verb) {
     case "v":
     case "s":
@@ -221,10 +273,7 @@ function formatString(s: string, verb: string, spec: Spec): string | undefined {
   }
 }
 
-function argText(a: GoArg): string {
-  if (a.type === "float64") return formatFloat(a.value, "g", { minus: false, plus: false, sharp: false, space: false, zero: false })!;
-  return String(a.value);
-}
+const CLEAR: Spec = { minus: false, plus: false, sharp: false, space: false, zero: false };
 
 function formatArg(a: GoArg, verb: string, spec: Spec): string {
   if (verb === "T") return pad(a.type, spec);
@@ -234,17 +283,55 @@ function formatArg(a: GoArg, verb: string, spec: Spec): string {
     out = ["v", "d", "s", "b", "o", "O", "x", "X"].includes(verb) ? formatInteger(a.value, verb === "s" ? "d" : verb, spec) : undefined;
   else if (a.type === "float64") out = formatFloat(a.value, verb, spec);
   else out = formatString(a.value, verb, spec);
-  return out ?? `%!${verb}(${a.type === "*big.Int" ? "*big.Int" : a.type}=${argText(a)})`;
+  // Go's badVerb prints the operand with %v under the same width, precision and flags.
+  return out ?? `%!${verb}(${a.type}=${formatArg(a, "v", spec)})`;
 }
 
-/** OPA's sprintf(format, values). */
+/** A width or precision written in the format: at most 1e6, as Go's fmt takes it. */
+function parseNum(chars: readonly string[], i: number): { n?: number; i: number } {
+  let n = 0;
+  let any = false;
+  while (i < chars.length && /[0-9]/.test(chars[i]!)) {
+    if (n > 1e6) return { i: chars.length }; // too large: Go gives up on the rest
+    n = n * 10 + Number(chars[i++]);
+    any = true;
+  }
+  return any ? { n, i } : { i };
+}
+
+/** OPA's sprintf(format, values): Go's doPrintf over the converted operands. */
 export function sprintf(format: string, values: readonly RegoValue[]): string {
   const args = values.map(toGoArg);
   if (format === "%d" && args.length === 1 && args[0]!.type === "int") return String(args[0]!.value);
   let out = "";
-  let argi = 0;
+  let argNum = 0;
+  let reordered = false;
   const chars = runes(format);
-  for (let i = 0; i < chars.length;) {
+  const end = chars.length;
+  /** An explicit argument index `[n]` at i. */
+  const argNumber = (i: number): { argNum: number; i: number; found: boolean; good: boolean } => {
+    if (i >= end || chars[i] !== "[") return { argNum, i, found: false, good: true };
+    reordered = true;
+    for (let j = i + 1; j < end; j++) {
+      if (chars[j] === "]") {
+        const p = parseNum(chars, i + 1);
+        if (p.n === undefined || p.i !== j) return { argNum, i: j + 1, found: false, good: false };
+        const index = p.n - 1;
+        if (index >= 0 && index < args.length) return { argNum: index, i: j + 1, found: true, good: true };
+        return { argNum, i: j + 1, found: true, good: false };
+      }
+    }
+    return { argNum, i: i + 1, found: false, good: false };
+  };
+  /** An int operand for `*`. */
+  const intFromArg = (): number | undefined => {
+    if (argNum >= args.length) return undefined;
+    const a = args[argNum++]!;
+    if (a.type !== "int") return undefined;
+    const n = Number(a.value);
+    return Math.abs(n) > 1e6 ? undefined : n;
+  };
+  for (let i = 0; i < end;) {
     const c = chars[i]!;
     if (c !== "%") {
       out += c;
@@ -252,46 +339,87 @@ export function sprintf(format: string, values: readonly RegoValue[]): string {
       continue;
     }
     i++;
-    const spec: Spec = { minus: false, plus: false, sharp: false, space: false, zero: false };
-    for (; i < chars.length; i++) {
+    let goodArgNum = true;
+    const spec: Spec = { ...CLEAR };
+    for (; i < end; i++) {
       const f = chars[i];
-      if (f === "-") {
-        spec.minus = true;
-        spec.zero = false;
-      } else if (f === "+") spec.plus = true;
+      if (f === "-") spec.minus = true;
+      else if (f === "+") spec.plus = true;
       else if (f === "#") spec.sharp = true;
       else if (f === " ") spec.space = true;
-      else if (f === "0") spec.zero = !spec.minus;
+      else if (f === "0") spec.zero = true;
       else break;
     }
-    let w = "";
-    while (i < chars.length && /\d/.test(chars[i]!)) w += chars[i++];
-    if (w) spec.width = Number(w);
-    if (chars[i] === ".") {
+    let idx = argNumber(i);
+    argNum = idx.argNum;
+    i = idx.i;
+    let afterIndex = idx.found;
+    if (!idx.good) goodArgNum = false;
+    if (i < end && chars[i] === "*") {
       i++;
-      let p = "";
-      while (i < chars.length && /\d/.test(chars[i]!)) p += chars[i++];
-      spec.prec = p ? Number(p) : 0;
+      const w = intFromArg();
+      if (w === undefined) out += "%!(BADWIDTH)";
+      else {
+        spec.width = Math.abs(w);
+        if (w < 0) spec.minus = true;
+      }
+      afterIndex = false;
+    } else {
+      const p = parseNum(chars, i);
+      i = p.i;
+      if (p.n !== undefined) {
+        spec.width = p.n;
+        if (afterIndex) goodArgNum = false;
+      }
     }
-    if (i >= chars.length) {
+    if (i + 1 < end && chars[i] === ".") {
+      i++;
+      if (afterIndex) goodArgNum = false;
+      idx = argNumber(i);
+      argNum = idx.argNum;
+      i = idx.i;
+      afterIndex = idx.found;
+      if (!idx.good) goodArgNum = false;
+      if (i < end && chars[i] === "*") {
+        i++;
+        const p = intFromArg();
+        if (p === undefined || p < 0) {
+          if (p === undefined) out += "%!(BADPREC)";
+        } else spec.prec = p;
+        afterIndex = false;
+      } else {
+        const p = parseNum(chars, i);
+        i = p.i;
+        spec.prec = p.n ?? 0;
+      }
+    }
+    if (!afterIndex) {
+      idx = argNumber(i);
+      argNum = idx.argNum;
+      i = idx.i;
+      if (!idx.good) goodArgNum = false;
+    }
+    if (spec.minus) spec.zero = false;
+    if (i >= end) {
       out += "%!(NOVERB)";
       break;
     }
     const verb = chars[i++]!;
-    if (verb === "%") {
-      out += "%";
-      continue;
+    if (verb === "%") out += "%";
+    else if (!goodArgNum) out += `%!${verb}(BADINDEX)`;
+    else if (argNum >= args.length) out += `%!${verb}(MISSING)`;
+    else {
+      if (verb === "v") {
+        spec.sharpV = spec.sharp;
+        spec.sharp = false;
+      }
+      out += formatArg(args[argNum++]!, verb, spec);
     }
-    if (argi >= args.length) {
-      out += `%!${verb}(MISSING)`;
-      continue;
-    }
-    out += formatArg(args[argi++]!, verb, spec);
   }
-  if (argi < args.length)
+  if (!reordered && argNum < args.length)
     out += `%!(EXTRA ${args
-      .slice(argi)
-      .map((a) => `${a.type}=${argText(a)}`)
+      .slice(argNum)
+      .map((a) => `${a.type}=${formatArg(a, "v", CLEAR)}`)
       .join(", ")})`;
   return out;
 }
