@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-import { runCli } from "../dist/cli/index.js";
+// Commands that import policy files start the loader thread first: it loads policyc's SDK
+// while this thread loads the CLI.
+if (["build", "test", "verify", "check"].includes(process.argv[2] ?? "")) (await import("../dist/load/loader-thread.js")).loaderThread();
+const { runCli } = await import("../dist/cli/index.js");
 
 const code = await runCli(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),

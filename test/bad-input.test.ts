@@ -57,6 +57,26 @@ describe("no false passes", () => {
     expect(r.err).toContain("shard 12/12 is empty");
   });
 
+  it("a policy module that calls process.exit, never settles, or loops: a located policy_load_error each, and the run goes on", async () => {
+    const dir = await project();
+    write(dir, "policies/a-exit.ts", "process.exit(0);\n");
+    write(dir, "policies/b-hang.ts", "await new Promise(() => {});\n");
+    write(dir, "policies/c-loop.ts", "while (true) {}\n");
+    const r = await cli(["build", "--load-timeout", "2", "--reporter", "json"], dir);
+    expect(r.code).toBe(2);
+    const issues = jsonIssues(r.out);
+    expect(issues.map((i) => [i.code, i.source?.file, i.source?.line])).toEqual([
+      ["policy_load_error", "policies/a-exit.ts", 1],
+      ["policy_load_error", "policies/b-hang.ts", 1],
+      ["policy_load_error", "policies/c-loop.ts", 1],
+    ]);
+    expect(issues[0]!.message).toContain("ended the loader");
+    expect(issues[1]!.message).toContain("did not finish within 2 s");
+    // The process that loaded them is alive and well: the next build of the good policies works.
+    for (const f of ["a-exit.ts", "b-hang.ts", "c-loop.ts"]) rmSync(path.join(dir, "policies", f));
+    expect((await cli(["build"], dir)).code).toBe(0);
+  }, 60_000);
+
   it("a dangling symbolic link under policies/ is a located error, not a skipped file", async () => {
     const dir = await project();
     symlinkSync(path.join(dir, "nowhere.ts"), path.join(dir, "policies", "gone.ts"));

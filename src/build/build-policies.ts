@@ -38,6 +38,8 @@ export interface BuildOptions {
   readonly write?: WriteOptions;
   /** Build (and write) even when the policies directory holds no policy file: emptying the output on purpose. */
   readonly allowEmpty?: boolean;
+  /** How long one policy module may take to import (default 30 s). */
+  readonly loadTimeoutMs?: number;
 }
 
 export interface CompiledPolicy {
@@ -72,7 +74,7 @@ const fail = (status: "invalid" | "internal", issues: readonly Issue[]): BuildRe
  */
 export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
   const policiesDir = path.resolve(o.cwd, o.policies);
-  const loaded = await loadPolicies(policiesDir, o.cwd);
+  const loaded = await loadPolicies(policiesDir, o.cwd, o.loadTimeoutMs !== undefined ? { timeoutMs: o.loadTimeoutMs } : {});
   const issues: Issue[] = [...loaded.issues];
   if (!o.dryRun && !o.allowEmpty && loaded.files.length === 0 && loaded.issues.length === 0)
     issues.push(

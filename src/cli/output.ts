@@ -17,3 +17,13 @@ export interface Io {
 }
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;
+
+/** `--load-timeout <seconds>`: how long one policy module may take to import. */
+export const LOAD_TIMEOUT_FLAG = ["--load-timeout <seconds>", "time limit of importing one policy module", "30"] as const;
+
+/** Seconds given on the command line as milliseconds; an error naming the flag when they are not a positive number. */
+export function secondsFlag(flag: string, value: string): number {
+  const ms = Number(value) * 1000;
+  if (!(ms > 0) || !Number.isFinite(ms)) throw new Error(`${flag} must be a positive number of seconds (got "${value}")`);
+  return ms;
+}

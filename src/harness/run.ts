@@ -24,6 +24,8 @@ export interface TestOptions {
   readonly policies: string;
   readonly engines: readonly EngineName[];
   readonly filter?: string;
+  /** How long one policy module may take to import. */
+  readonly loadTimeoutMs?: number;
   /** 1-based shard index and count. */
   readonly shard?: { readonly index: number; readonly count: number };
   /** Where compiled Wasm is cached; undefined: the user cache directory. `false`: no cache. */
@@ -152,6 +154,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
       out: "generated",
       targets: TARGET_NAMES,
       dryRun: true,
+      ...(o.loadTimeoutMs !== undefined ? { loadTimeoutMs: o.loadTimeoutMs } : {}),
     });
     if (built.status === "invalid" || built.status === "internal") return { status: built.status, errors: built.issues };
     compiled.push(...built.compiled);

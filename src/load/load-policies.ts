@@ -1,11 +1,10 @@
 import { readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
-import { register } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { issue, type Issue, type Policy, type SourceLocation } from "../ir/index.js";
-import { isPolicyDefinition, isSdkError, type PolicyDefinition } from "../sdk/index.js";
+import { revivePolicyDefinition, type PolicyDefinition } from "../sdk/index.js";
+import { dropLoaderThread, loaderThread } from "./loader-thread.js";
 import { locateIssues } from "./locate.js";
-import { nativeImport } from "./native-import.js";
 
 /** A policy read from a file, with the file it came from. */
 export interface LoadedPolicy {
@@ -21,18 +20,82 @@ export interface LoadResult {
   readonly files: readonly string[];
 }
 
-let registered = false;
+/** How long one policy module may take to import before it is reported as hanging (`--load-timeout`). */
+export const DEFAULT_LOAD_TIMEOUT_MS = 30_000;
 
-/** The running policyc's public entry point; policy files' `import "policyc"` resolves here. */
-const POLICYC_ENTRY = new URL(import.meta.url.endsWith(".ts") ? "../index.ts" : "../index.js", import.meta.url).href;
-/** Its policy library: `import … from "policyc/library"`. */
-const LIBRARY_ENTRY = new URL(import.meta.url.endsWith(".ts") ? "../library/index.ts" : "../library/index.js", import.meta.url).href;
+interface WorkerError {
+  readonly message: string;
+  readonly stack: string;
+  readonly isError: boolean;
+  readonly sdk?: { readonly code: Issue["code"]; readonly source: SourceLocation };
+}
+interface WorkerFile {
+  readonly file: string;
+  readonly defs?: readonly { readonly exportName: string; readonly def: Omit<PolicyDefinition, never> }[];
+  readonly error?: WorkerError;
+}
 
-function registerHooks(): void {
-  if (registered) return;
-  const hooks = new URL("./hooks.js", import.meta.url);
-  register(hooks.href, { data: { policycUrl: POLICYC_ENTRY, libraryUrl: LIBRARY_ENTRY } });
-  registered = true;
+let nextId = 0;
+
+/** Starts the loader thread ahead of use, so it loads policyc's SDK while the caller does other work. */
+export function prewarmLoader(): void {
+  loaderThread();
+}
+
+/**
+ * Imports policy modules in the loader thread. Resolves with each settled file's result, and the
+ * files still pending when the thread ended (a module called process.exit, or crashed it) or
+ * made no progress for `timeoutMs` (a module never settles, or loops: the thread is terminated).
+ */
+function importInThread(
+  files: readonly string[],
+  timeoutMs: number,
+): Promise<{ results: Map<string, WorkerFile>; pending: string[]; ended?: "timeout" | "exit" }> {
+  return new Promise((resolve) => {
+    const w = loaderThread();
+    const id = ++nextId;
+    const results = new Map<string, WorkerFile>();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (ended?: "timeout" | "exit") => {
+      clearTimeout(timer);
+      w.off("message", onMessage);
+      w.off("exit", onExit);
+      resolve({ results, pending: files.filter((f) => !results.has(f)), ...(ended ? { ended } : {}) });
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        dropLoaderThread(w);
+        void w.terminate();
+        finish("timeout");
+      }, timeoutMs);
+    };
+    const onMessage = (m: { id: number; done?: boolean } & Partial<WorkerFile>) => {
+      if (m.id !== id) return;
+      if (m.done) return finish();
+      results.set(m.file!, m as WorkerFile);
+      arm();
+    };
+    const onExit = () => finish("exit");
+    w.on("message", onMessage);
+    w.on("exit", onExit);
+    arm();
+    w.postMessage({ id, files });
+  });
+}
+
+/** Every file's import result; a file that ends or hangs the thread is found by importing the pending ones one by one. */
+async function importAll(files: readonly string[], timeoutMs: number): Promise<Map<string, WorkerFile | { ended: "timeout" | "exit" }>> {
+  const out = new Map<string, WorkerFile | { ended: "timeout" | "exit" }>();
+  const first = await importInThread(files, timeoutMs);
+  for (const [f, r] of first.results) out.set(f, r);
+  if (first.pending.length === 1) out.set(first.pending[0]!, { ended: first.ended ?? "exit" });
+  else
+    for (const f of first.pending) {
+      const one = await importInThread([f], timeoutMs);
+      out.set(f, one.results.get(f) ?? { ended: one.ended ?? "exit" });
+    }
+  return out;
 }
 
 /**
@@ -86,7 +149,11 @@ export function findPolicyFiles(dir: string, issues: Issue[] = []): string[] {
  * that is a policy definition counts. Problems (a module that throws, exports nothing, or
  * defines an invalid policy) come back as issues located in the policy's source.
  */
-export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: string): Promise<LoadResult> {
+export async function loadPolicies(
+  dirOrFiles: string | readonly string[],
+  cwd: string,
+  options: { readonly timeoutMs?: number } = {},
+): Promise<LoadResult> {
   let files: string[];
   const linkIssues: Issue[] = [];
   if (typeof dirOrFiles === "string") {
@@ -102,49 +169,47 @@ export async function loadPolicies(dirOrFiles: string | readonly string[], cwd: 
     }
     files = st.isDirectory() ? findPolicyFiles(dirOrFiles, linkIssues) : [dirOrFiles];
   } else files = [...dirOrFiles];
-  registerHooks();
   const issues: Issue[] = [...linkIssues];
   const policies: LoadedPolicy[] = [];
   const rel = (f: string) => path.relative(cwd, f).split(path.sep).join("/");
   const absolute = files.map((f) => path.resolve(cwd, f));
-  // All imports at once: the hooks thread strips one file's types while this thread evaluates
-  // another. Results are then read in file order, so output does not depend on timing.
-  const imported = await Promise.allSettled(
-    // The modification time in the URL makes a long-lived process (tests, watch mode) see
-    // edits instead of Node's cached module.
-    absolute.map((abs) => nativeImport(`${pathToFileURL(abs).href}?mtime=${statSync(abs).mtimeMs}`) as Promise<Record<string, unknown>>),
-  );
-  for (const [i, abs] of absolute.entries()) {
-    const result = imported[i]!;
-    if (result.status === "rejected") {
-      const e: unknown = result.reason;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
+  const imported = absolute.length ? await importAll(absolute, timeoutMs) : new Map();
+  // Results are read in file order, so output does not depend on timing.
+  for (const abs of absolute) {
+    const result = imported.get(abs)!;
+    if ("ended" in result) {
+      issues.push(
+        issue(
+          "policy_load_error",
+          result.ended === "timeout"
+            ? `importing the policy module did not finish within ${timeoutMs / 1000} s (it never settles, or loops); --load-timeout sets the limit`
+            : "importing the policy module ended the loader (process.exit, or an uncaught error): a policy module must only define policies",
+          { file: rel(abs), line: 1, column: 1 },
+        ),
+      );
+      continue;
+    }
+    if (result.error) {
+      const e = result.error;
       // An SDK call misused at the module's top level (customKind without a schema) keeps its code.
       issues.push(
-        isSdkError(e)
-          ? issue(e.code, e.message, errorLocation(e, abs, rel(abs)))
+        e.sdk
+          ? issue(e.sdk.code, e.message, errorLocation(e.stack, abs, rel(abs)))
           : issue(
               "policy_load_error",
-              `importing the policy module failed: ${e instanceof Error ? e.message.split("\n")[0] : describeThrown(e)}`,
-              errorLocation(e, abs, rel(abs)),
+              `importing the policy module failed: ${e.isError ? e.message.split("\n")[0] : e.message}`,
+              errorLocation(e.stack, abs, rel(abs)),
             ),
       );
       continue;
     }
-    const mod = result.value;
-    const seen = new Set<unknown>();
     let found = 0;
-    for (const [exportName, value] of Object.entries(mod).sort(([a], [b]) =>
-      a === "default" ? -1 : b === "default" ? 1 : a < b ? -1 : 1,
-    )) {
-      const defs = Array.isArray(value) ? value : [value];
-      for (const def of defs) {
-        if (!isPolicyDefinition(def) || seen.has(def)) continue;
-        seen.add(def);
-        found++;
-        const relocated = relocate(def, abs, rel(abs));
-        policies.push({ file: rel(abs), exportName, definition: relocated, ...(relocated.policy ? { policy: relocated.policy } : {}) });
-        issues.push(...relocated.issues);
-      }
+    for (const { exportName, def: data } of result.defs ?? []) {
+      found++;
+      const relocated = relocate(revivePolicyDefinition(data), abs, rel(abs));
+      policies.push({ file: rel(abs), exportName, definition: relocated, ...(relocated.policy ? { policy: relocated.policy } : {}) });
+      issues.push(...relocated.issues);
     }
     if (found === 0) {
       issues.push(
@@ -180,8 +245,7 @@ function relocate(def: PolicyDefinition, abs: string, relPath: string): PolicyDe
 }
 
 /** Where in the policy file an import-time exception was thrown, from its stack. */
-function errorLocation(e: unknown, abs: string, relPath: string): SourceLocation {
-  const stack = e instanceof Error ? (e.stack ?? "") : "";
+function errorLocation(stack: string, abs: string, relPath: string): SourceLocation {
   const url = pathToFileURL(abs).href;
   for (const line of stack.split("\n")) {
     const i = line.indexOf(url);
@@ -192,14 +256,4 @@ function errorLocation(e: unknown, abs: string, relPath: string): SourceLocation
   // Syntax errors name the position in the message instead.
   const m = new RegExp(`${abs.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+)`).exec(stack);
   return { file: relPath, line: m ? Number(m[1]) : 1, column: 1 };
-}
-
-/** A thrown value that is not an Error, as text: whatever it is (an object without a prototype has no toString). */
-function describeThrown(e: unknown): string {
-  if (typeof e === "string") return e;
-  try {
-    return `it threw ${JSON.stringify(e) ?? String(e)}`;
-  } catch {
-    return `it threw a value that is not an Error (${Object.prototype.toString.call(e)})`;
-  }
 }

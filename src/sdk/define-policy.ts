@@ -122,6 +122,11 @@ export interface PolicyDefinition {
   readonly source: SourceLocation;
 }
 
+/** A definition copied out of the thread that loaded it (structured clone drops the marker symbol). */
+export function revivePolicyDefinition(d: Omit<PolicyDefinition, typeof POLICY>): PolicyDefinition {
+  return { [POLICY]: true, ...d };
+}
+
 export function isPolicyDefinition(x: unknown): x is PolicyDefinition {
   return typeof x === "object" && x !== null && (x as { [POLICY]?: unknown })[POLICY] === true;
 }

@@ -1,4 +1,4 @@
-export { definePolicy, isPolicyDefinition } from "./define-policy.js";
+export { definePolicy, isPolicyDefinition, revivePolicyDefinition } from "./define-policy.js";
 export type { PolicyDefinition, PolicySpec, RuleSpec, RulesFn, MatchSpec, InstanceSpec, CheckFn, SubjectOf } from "./define-policy.js";
 export { Check, and, or, not, implies, exists, absent, deny, isCheck } from "./check.js";
 export { image, concat, format } from "./refs.js";

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import type { KyvernoFormat } from "../../backends/index.js";
 import { buildPolicies } from "../../build/index.js";
 import { TARGET_NAMES, type TargetName } from "../../ir/index.js";
-import { EXIT, reportIssues, type Io, type IssueReporter } from "../output.js";
+import { EXIT, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io, type IssueReporter } from "../output.js";
 
 export interface BuildFlags {
   policies: string;
@@ -12,6 +12,7 @@ export interface BuildFlags {
   check?: boolean;
   typecheck?: boolean;
   allowEmpty?: boolean;
+  loadTimeout: string;
   reporter: IssueReporter;
 }
 
@@ -46,12 +47,15 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
     )
     .option("--check", "exit 1 and list the files that differ if the output directory is out of date; write nothing")
     .option("--typecheck", "type-check the policy files first")
+    .option(...LOAD_TIMEOUT_FLAG)
     .option("--allow-empty", "build even when the policies directory holds no policy file (empties the output directory)")
     .addOption(new Option("--reporter <reporter>", "issue output").choices(["pretty", "json"]).default("pretty"))
     .action(async (flags: BuildFlags) => {
       let targets: TargetName[];
       let formats: KyvernoFormat[];
+      let loadTimeoutMs: number;
       try {
+        loadTimeoutMs = secondsFlag("--load-timeout", flags.loadTimeout);
         targets = parseTargets(flags.targets);
         formats = parseKyvernoFormat(flags.kyvernoFormat);
       } catch (e) {
@@ -67,6 +71,7 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
         ...(flags.check ? { check: true } : {}),
         ...(flags.typecheck ? { typecheck: true } : {}),
         ...(flags.allowEmpty ? { allowEmpty: true } : {}),
+        loadTimeoutMs,
       });
       if (r.status === "invalid" || r.status === "internal") {
         reportIssues(r.issues, flags.reporter, io);

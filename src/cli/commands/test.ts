@@ -12,7 +12,7 @@ import {
   type EngineName,
   type TestReporter,
 } from "../../harness/index.js";
-import { EXIT, reportIssues, type Io } from "../output.js";
+import { EXIT, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io } from "../output.js";
 
 interface TestFlags {
   policies: string;
@@ -24,6 +24,7 @@ interface TestFlags {
   cache: boolean;
   timeout: string;
   passWithNoTests?: boolean;
+  loadTimeout: string;
 }
 
 function parseEngines(s: string): EngineName[] {
@@ -55,13 +56,16 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
     .option("--filter <text>", "only cases whose policy/case name contains the text")
     .option("--shard <i/n>", "run shard I of N (1-based), for CI matrices")
     .option("--no-cache", "compile Rego without the Wasm cache")
+    .option(...LOAD_TIMEOUT_FLAG)
     .option("--pass-with-no-tests", "exit 0 when no test case ran (by default a run that tested nothing fails)")
     .option("--timeout <seconds>", "time limit of one evaluation of a user's ConstraintTemplate", String(DEFAULT_TIMEOUT_MS / 1000))
     .action(async (paths: string[], flags: TestFlags) => {
       let engines: EngineName[];
       let shard;
       let timeoutMs: number;
+      let loadTimeoutMs: number;
       try {
+        loadTimeoutMs = secondsFlag("--load-timeout", flags.loadTimeout);
         engines = parseEngines(flags.engine);
         shard = flags.shard ? parseShard(flags.shard) : undefined;
         timeoutMs = Number(flags.timeout) * 1000;
@@ -82,6 +86,7 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         ...(shard ? { shard } : {}),
         ...(flags.cache ? {} : { cacheDir: false as const }),
         timeoutMs,
+        loadTimeoutMs,
         onProgress: (done, total) => {
           if (!io.isTTY || Date.now() - started < 1000) return;
           progressShown = true;
