@@ -5,11 +5,13 @@
  * Kubernetes cost budget: cel-engine.test.ts.) No timing assertions: vitest's test timeout is
  * what a hang would hit.
  */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { definePolicy, Pod } from "../src/sdk/index.js";
 import { evaluate } from "../src/testing/index.js";
 import "../src/testing/vitest.js";
-import { cli, copyWithEdits, jsonIssues } from "./support/helpers.js";
+import { cli, copyWithEdits, jsonIssues, tempDir } from "./support/helpers.js";
 
 const podWith = (spec: string) => `apiVersion: v1
 kind: Pod
@@ -115,6 +117,49 @@ describe("expensive policies and fixtures within the limits answer", () => {
     const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "x" }, spec: { containers } };
     expect(await evaluate(manyContainers, pod)).toDeny();
   });
+});
+
+describe("a user's ConstraintTemplate too large for OPA's compiler", () => {
+  it("ends with a located invalid_template, within the compiler's 2 GiB memory cap", async () => {
+    const dir = tempDir();
+    const items = Array.from({ length: 6000 }, (_, i) => `"registry.example.com/team-${i}/application-image-${i}:1.0.${i}"`).join(", ");
+    writeFileSync(
+      path.join(dir, "template.yaml"),
+      `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8sallowedimages
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sAllowedImages
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8sallowedimages
+        allowed := {${items}}
+        violation[{"msg": "not allowed"}] {
+          c := input.review.object.spec.containers[_]
+          not allowed[c.image]
+        }
+`,
+    );
+    writeFileSync(
+      path.join(dir, "constraint.yaml"),
+      "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sAllowedImages\nmetadata:\n  name: allowed\n",
+    );
+    writeFileSync(path.join(dir, "pod.yaml"), podWith("  hostNetwork: false"));
+    writeFileSync(
+      path.join(dir, "suite.yaml"),
+      "kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\ntests:\n  - name: big\n    template: template.yaml\n    constraint: constraint.yaml\n    cases:\n      - name: pod\n        object: pod.yaml\n        assertions:\n          - violations: yes\n",
+    );
+    const r = await cli(["test", path.join(dir, "suite.yaml"), "--reporter", "json", "--no-cache"]);
+    expect(r.code).toBe(2);
+    const issue = jsonIssues(r.out)[0]!;
+    expect(issue.code).toBe("invalid_template");
+    expect(issue.message).toMatch(/OPA's compiler failed on this module: .*out of memory/);
+  }, 180_000);
 });
 
 describe("a user's ConstraintTemplate that never finishes is stopped", () => {
