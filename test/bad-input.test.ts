@@ -278,6 +278,18 @@ describe("the exit-code contract: user errors are exit 2 with a one-line message
 });
 
 describe("fixtures as kubectl reads them", () => {
+  it("skips empty documents (a file ending in ---, or --- twice); a present document that is not a mapping is still an error", async () => {
+    const dir = tempDir();
+    write(dir, "policies/p.ts", noTests.replace("});", ', tests: [{ resource: "fixtures/pods.yaml", expect: "allow" }] });'));
+    write(dir, "policies/fixtures/pods.yaml", "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {}\n---\n---\n");
+    expect((await cli(["test", "--engine", "reference"], dir)).code).toBe(0);
+    write(dir, "policies/p.ts", noTests.replace("});", ', tests: [{ resource: "fixtures/tilde.yaml", expect: "allow" }] });'));
+    write(dir, "policies/fixtures/tilde.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {}\n---\n~\n");
+    const r = await cli(["test", "--engine", "reference", "--reporter", "json"], dir);
+    expect(r.code).toBe(2);
+    expect(jsonIssues(r.out)[0]!.message).toContain("tilde.yaml:5:1: a fixture document must be a Kubernetes object");
+  });
+
   it("applies YAML merge keys (<<)", async () => {
     const dir = tempDir();
     write(dir, "policies/p.ts", noTests.replace("});", ', tests: [{ resource: "fixtures/merged.yaml", expect: "deny" }] });'));

@@ -88,7 +88,9 @@ function parseFile(abs: string, shown: string): Read<ParsedFile> {
   }
   if (!Array.isArray(docs)) return bad("not a YAML stream");
   const out: Fixture[] = [];
-  const nonEmpty = docs.filter((d) => d.contents !== null);
+  // Empty documents (a file ending in `---`, or `---` twice) are skipped, as kubectl and the
+  // Kyverno CLI skip them; a document that is present and not a mapping is still an error.
+  const nonEmpty = docs.filter((d) => !(d.contents === null || (isScalar(d.contents) && d.contents.value === null && !d.contents.source)));
   for (const [i, doc] of nonEmpty.entries()) {
     const err = doc.errors[0];
     const range = doc.range ?? [0, 0, 0];
