@@ -117,3 +117,11 @@ export function binding(
 export function namespace(name: string, labels: Record<string, string> = {}): Json {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } };
 }
+
+/** The case every pod policy carries: an object it does not apply to. */
+export const NOT_A_POD = { name: "not a pod", resource: configMap(), expect: "skip" } as const;
+
+/** The case of a policy that leaves kube-system out by default: this object there is skipped. */
+export function leftOutInKubeSystem(object: Json) {
+  return { name: "kube-system is left out", resource: object, expect: "skip" } as const;
+}

@@ -7,12 +7,14 @@
 import { z } from "zod";
 import { and, definePolicy, implies, or, Pod, type PolicyDefinition, type StringRef } from "../sdk/index.js";
 import { fromOptions, type LibraryOptions } from "./define.js";
-import { configMap, container, cronJob, deployment, pod, podSpec } from "./fixtures.js";
+import { container, cronJob, deployment, NOT_A_POD, pod, podSpec } from "./fixtures.js";
 
 const CATEGORY = "Pod Security Standards (Baseline)";
 
 /** The field is unset or the empty string (Go's zero value, which the API leaves out). */
 const unsetOrEmpty = (f: StringRef) => or(f.absent(), f.equals(""));
+/** The field is unset or one of the allowed values. */
+const unsetOrOneOf = (f: StringRef, allowed: readonly string[]) => or(f.absent(), f.oneOf(allowed));
 
 export function disallowHostProcess(options: LibraryOptions = {}): PolicyDefinition {
   return definePolicy({
@@ -36,7 +38,7 @@ export function disallowHostProcess(options: LibraryOptions = {}): PolicyDefinit
         message: "container setup must not set securityContext.windowsOptions.hostProcess=true",
         violations: 1,
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Disallow HostProcess containers",
     description:
@@ -75,7 +77,7 @@ export function disallowHostNamespaces(options: LibraryOptions = {}): PolicyDefi
         message: "must not set hostIPC=true",
         violations: 2,
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Disallow host namespaces",
     description:
@@ -113,7 +115,7 @@ export function disallowPrivilegedContainers(options: LibraryOptions = {}): Poli
         resource: pod(podSpec({ containers: [container({ securityContext: { privileged: false } }), { name: "bare", image: "nginx" }] })),
         expect: "allow",
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Disallow privileged containers",
     description:
@@ -171,7 +173,7 @@ export function disallowCapabilities(options: LibraryOptions = {}): PolicyDefini
         message: "container setup must not add capability SYS_ADMIN",
         violations: 1,
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Disallow adding capabilities",
     description:
@@ -199,7 +201,7 @@ export function disallowHostPath(options: LibraryOptions = {}): PolicyDefinition
         message: "volume docker must not use hostPath",
       },
       { name: "no volumes at all, in a CronJob", resource: cronJob(), expect: "allow" },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Disallow hostPath volumes",
     description:
@@ -237,7 +239,7 @@ export function disallowHostPorts(options: LibraryOptions<{ allowedPorts?: numbe
         message: "container setup must not use hostPort 9090",
         violations: 1,
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Disallow host ports",
     description:
@@ -293,7 +295,7 @@ export function restrictApparmorProfiles(options: LibraryOptions = {}): PolicyDe
         expect: "deny",
         message: "pod must not set securityContext.appArmorProfile.type to Unconfined",
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Restrict AppArmor profiles",
     description:
@@ -303,11 +305,11 @@ export function restrictApparmorProfiles(options: LibraryOptions = {}): PolicyDe
     match: { kinds: [Pod] },
     validate: (p) =>
       and(
-        or(p.spec.securityContext.appArmorProfile.type.absent(), p.spec.securityContext.appArmorProfile.type.oneOf(APPARMOR_TYPES))
+        unsetOrOneOf(p.spec.securityContext.appArmorProfile.type, APPARMOR_TYPES)
           .message`pod must not set securityContext.appArmorProfile.type to ${p.spec.securityContext.appArmorProfile.type}`,
         p.spec.allContainers.every(
           (c) =>
-            or(c.securityContext.appArmorProfile.type.absent(), c.securityContext.appArmorProfile.type.oneOf(APPARMOR_TYPES))
+            unsetOrOneOf(c.securityContext.appArmorProfile.type, APPARMOR_TYPES)
               .message`container ${c.name} must not set securityContext.appArmorProfile.type to ${c.securityContext.appArmorProfile.type}`,
         ),
         p.metadata.annotations
@@ -354,7 +356,7 @@ export function disallowSelinux(options: LibraryOptions = {}): PolicyDefinition 
         message: "pod must not set securityContext.seLinuxOptions.role",
         violations: 2,
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Disallow custom SELinux options",
     description:
@@ -364,13 +366,13 @@ export function disallowSelinux(options: LibraryOptions = {}): PolicyDefinition 
     match: { kinds: [Pod] },
     validate: (p) =>
       and(
-        or(p.spec.securityContext.seLinuxOptions.type.absent(), p.spec.securityContext.seLinuxOptions.type.oneOf(SELINUX_TYPES))
+        unsetOrOneOf(p.spec.securityContext.seLinuxOptions.type, SELINUX_TYPES)
           .message`pod must not set securityContext.seLinuxOptions.type to ${p.spec.securityContext.seLinuxOptions.type}`,
         unsetOrEmpty(p.spec.securityContext.seLinuxOptions.user).message`pod must not set securityContext.seLinuxOptions.user`,
         unsetOrEmpty(p.spec.securityContext.seLinuxOptions.role).message`pod must not set securityContext.seLinuxOptions.role`,
         p.spec.allContainers.every((c) =>
           and(
-            or(c.securityContext.seLinuxOptions.type.absent(), c.securityContext.seLinuxOptions.type.oneOf(SELINUX_TYPES))
+            unsetOrOneOf(c.securityContext.seLinuxOptions.type, SELINUX_TYPES)
               .message`container ${c.name} must not set securityContext.seLinuxOptions.type to ${c.securityContext.seLinuxOptions.type}`,
             unsetOrEmpty(c.securityContext.seLinuxOptions.user)
               .message`container ${c.name} must not set securityContext.seLinuxOptions.user`,
@@ -401,7 +403,7 @@ export function disallowProcMount(options: LibraryOptions = {}): PolicyDefinitio
         resource: deployment(podSpec({ hostUsers: false, containers: [container({ securityContext: { procMount: "Unmasked" } })] })),
         expect: "allow",
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Disallow unmasked /proc mounts",
     description:
@@ -443,7 +445,7 @@ export function restrictSeccomp(options: LibraryOptions = {}): PolicyDefinition 
         message: "container setup must not set securityContext.seccompProfile.type to Unconfined",
         violations: 1,
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Restrict seccomp profiles",
     description:
@@ -453,11 +455,11 @@ export function restrictSeccomp(options: LibraryOptions = {}): PolicyDefinition 
     match: { kinds: [Pod] },
     validate: (p) =>
       and(
-        or(p.spec.securityContext.seccompProfile.type.absent(), p.spec.securityContext.seccompProfile.type.oneOf(SECCOMP_TYPES))
+        unsetOrOneOf(p.spec.securityContext.seccompProfile.type, SECCOMP_TYPES)
           .message`pod must not set securityContext.seccompProfile.type to ${p.spec.securityContext.seccompProfile.type}`,
         p.spec.allContainers.every(
           (c) =>
-            or(c.securityContext.seccompProfile.type.absent(), c.securityContext.seccompProfile.type.oneOf(SECCOMP_TYPES))
+            unsetOrOneOf(c.securityContext.seccompProfile.type, SECCOMP_TYPES)
               .message`container ${c.name} must not set securityContext.seccompProfile.type to ${c.securityContext.seccompProfile.type}`,
         ),
       ),
@@ -509,7 +511,7 @@ export function restrictSysctls(options: LibraryOptions = {}): PolicyDefinition 
         resource: deployment(podSpec({ securityContext: { sysctls: [] } })),
         expect: "allow",
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Restrict sysctls",
     description:
@@ -545,7 +547,7 @@ export function disallowHostProbes(options: LibraryOptions = {}): PolicyDefiniti
         message: "container setup",
         violations: 1,
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Disallow probe and lifecycle hosts",
     description:

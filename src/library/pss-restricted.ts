@@ -7,7 +7,7 @@
  */
 import { and, definePolicy, implies, or, Pod, type PolicyDefinition } from "../sdk/index.js";
 import { fromOptions, type LibraryOptions } from "./define.js";
-import { configMap, container, cronJob, deployment, pod, podSpec } from "./fixtures.js";
+import { container, cronJob, deployment, NOT_A_POD, pod, podSpec } from "./fixtures.js";
 
 const CATEGORY = "Pod Security Standards (Restricted)";
 
@@ -56,7 +56,7 @@ export function restrictVolumeTypes(options: LibraryOptions = {}): PolicyDefinit
         message: "volume logs",
       },
       { name: "no volumes", resource: deployment(podSpec({ volumes: [] })), expect: "allow" },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Restrict volume types",
     description:
@@ -104,7 +104,7 @@ export function disallowPrivilegeEscalation(options: LibraryOptions = {}): Polic
         resource: pod(podSpec({ ...WINDOWS, containers: [{ name: "app", image: "mcr.microsoft.com/windows/nanoserver" }] })),
         expect: "skip",
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Disallow privilege escalation",
     description:
@@ -155,7 +155,7 @@ export function requireRunAsNonroot(options: LibraryOptions = {}): PolicyDefinit
         resource: pod({ hostUsers: false, containers: [{ name: "app", image: "nginx" }] }),
         expect: "skip",
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Require running as non-root",
     description:
@@ -207,7 +207,7 @@ export function requireRunAsNonRootUser(options: LibraryOptions = {}): PolicyDef
         resource: pod(podSpec({ hostUsers: false, securityContext: { runAsUser: 0 } })),
         expect: "skip",
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Require a non-root user",
     description:
@@ -265,7 +265,7 @@ export function restrictSeccompStrict(options: LibraryOptions = {}): PolicyDefin
         resource: pod({ ...WINDOWS, containers: [{ name: "app", image: "nanoserver" }] }),
         expect: "skip",
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Require a seccomp profile",
     description:
@@ -324,7 +324,7 @@ export function disallowCapabilitiesStrict(options: LibraryOptions = {}): Policy
         resource: pod({ ...WINDOWS, containers: [{ name: "app", image: "nanoserver" }] }),
         expect: "skip",
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Drop all capabilities",
     description:

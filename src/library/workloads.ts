@@ -23,7 +23,7 @@ import {
   type PolicyDefinition,
 } from "../sdk/index.js";
 import { exclusions, fromOptions, SYSTEM_NAMESPACES, type LibraryOptions, type RequiredParams } from "./define.js";
-import { configMap, container, cronJob, deployment, pod, podSpec } from "./fixtures.js";
+import { configMap, container, cronJob, deployment, leftOutInKubeSystem, NOT_A_POD, pod, podSpec } from "./fixtures.js";
 
 const IMAGES = "Image provenance";
 const HARDENING = "Workload hardening";
@@ -51,12 +51,8 @@ export function disallowLatestTag(options: LibraryOptions = {}): PolicyDefinitio
         message: "container setup uses image busybox",
         violations: 1,
       },
-      {
-        name: "kube-system is left out",
-        resource: pod(podSpec({ containers: [container({ image: "nginx" })] }), { namespace: "kube-system" }),
-        expect: "skip",
-      },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      leftOutInKubeSystem(pod(podSpec({ containers: [container({ image: "nginx" })] }), { namespace: "kube-system" })),
+      NOT_A_POD,
     ]),
     title: "Disallow the latest tag",
     description:
@@ -115,12 +111,8 @@ export function restrictImageRegistries(options: RequiredParams<RegistriesParams
           message: "container debug",
           violations: 1,
         },
-        {
-          name: "kube-system is left out",
-          resource: pod(podSpec({ containers: [container({ image: "nginx" })] }), { namespace: "kube-system" }),
-          expect: "skip",
-        },
-        { name: "not a pod", resource: configMap(), expect: "skip" },
+        leftOutInKubeSystem(pod(podSpec({ containers: [container({ image: "nginx" })] }), { namespace: "kube-system" })),
+        NOT_A_POD,
       ],
       EXAMPLE_REGISTRIES,
     ),
@@ -161,12 +153,8 @@ export function requireImageDigest(options: LibraryOptions = {}): PolicyDefiniti
         message: "container setup",
         violations: 1,
       },
-      {
-        name: "kube-system is left out",
-        resource: pod(podSpec({ containers: [container({ image: "nginx" })] }), { namespace: "kube-system" }),
-        expect: "skip",
-      },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      leftOutInKubeSystem(pod(podSpec({ containers: [container({ image: "nginx" })] }), { namespace: "kube-system" })),
+      NOT_A_POD,
     ]),
     title: "Require image digests",
     description:
@@ -208,12 +196,8 @@ export function requirePodRequestsLimits(options: RequestsLimitsOptions = {}): P
         expect: "deny",
         message: "container setup must set resources.requests.cpu",
       },
-      {
-        name: "kube-system is left out",
-        resource: pod(podSpec({ containers: [{ name: "app", image: "nginx" }] }), { namespace: "kube-system" }),
-        expect: "skip",
-      },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      leftOutInKubeSystem(pod(podSpec({ containers: [{ name: "app", image: "nginx" }] }), { namespace: "kube-system" })),
+      NOT_A_POD,
     ]),
     title: "Require resource requests and limits",
     description:
@@ -281,7 +265,7 @@ export function requireProbes(options: LibraryOptions = {}): PolicyDefinition {
         resource: cronJob(podSpec({ restartPolicy: "OnFailure", containers: [{ name: "report", image: "nginx" }] })),
         expect: "skip",
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Require readiness and liveness probes",
     description:
@@ -327,12 +311,8 @@ export function requireRoRootfs(options: LibraryOptions = {}): PolicyDefinition 
         message: "container setup",
         violations: 1,
       },
-      {
-        name: "kube-system is left out",
-        resource: pod(podSpec({ containers: [{ name: "app", image: "nginx" }] }), { namespace: "kube-system" }),
-        expect: "skip",
-      },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      leftOutInKubeSystem(pod(podSpec({ containers: [{ name: "app", image: "nginx" }] }), { namespace: "kube-system" })),
+      NOT_A_POD,
     ]),
     title: "Require a read-only root filesystem",
     description:
@@ -366,12 +346,8 @@ export function requireDropAll(options: LibraryOptions = {}): PolicyDefinition {
         message: "container debug",
         violations: 1,
       },
-      {
-        name: "kube-system is left out",
-        resource: pod(podSpec({ containers: [{ name: "app", image: "nginx" }] }), { namespace: "kube-system" }),
-        expect: "skip",
-      },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      leftOutInKubeSystem(pod(podSpec({ containers: [{ name: "app", image: "nginx" }] }), { namespace: "kube-system" })),
+      NOT_A_POD,
     ]),
     title: "Require dropping all capabilities",
     description:
@@ -442,8 +418,8 @@ export function requireLabels(options: LibraryOptions<LabelsParams> = {}): Polic
         expect: "deny",
         message: "label app.kubernetes.io/name",
       },
-      { name: "kube-system is left out", resource: pod(podSpec(), { namespace: "kube-system", labels: {} }), expect: "skip" },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      leftOutInKubeSystem(pod(podSpec(), { namespace: "kube-system", labels: {} })),
+      NOT_A_POD,
     ]),
     title: "Require labels",
     description:
@@ -479,12 +455,8 @@ export function restrictSaAutomountSaToken(options: LibraryOptions = {}): Policy
         expect: "deny",
         message: "automountServiceAccountToken",
       },
-      {
-        name: "kube-system is left out",
-        resource: pod(podSpec({ automountServiceAccountToken: true }), { namespace: "kube-system" }),
-        expect: "skip",
-      },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      leftOutInKubeSystem(pod(podSpec({ automountServiceAccountToken: true }), { namespace: "kube-system" })),
+      NOT_A_POD,
     ]),
     title: "Do not mount service account tokens",
     description:
@@ -535,7 +507,7 @@ export function disallowSecretsFromEnvVars(options: LibraryOptions<{ namePattern
         message: "container setup sets GITHUB_TOKEN",
         violations: 1,
       },
-      { name: "not a pod", resource: configMap(), expect: "skip" },
+      NOT_A_POD,
     ]),
     title: "Disallow secrets in environment variables",
     description:
