@@ -120,8 +120,19 @@ function listVariables(p: Policy, ctx: CelContext): { variables: CelVariable[]; 
   return { variables, lists };
 }
 
-/** Lowers one instance of a policy to CEL. */
+/** Lowerings already made: the build checks a policy's CEL (sizes) and then three backends write it. */
+const lowered = new WeakMap<Policy, WeakMap<Instance, CelPolicy>>();
+
+/** Lowers one instance of a policy to CEL (once per policy and instance object: the IR is immutable data). */
 export function lowerToCel(p: Policy, instance: Instance): CelPolicy {
+  let byInstance = lowered.get(p);
+  if (!byInstance) lowered.set(p, (byInstance = new WeakMap()));
+  let cel = byInstance.get(instance);
+  if (!cel) byInstance.set(instance, (cel = lowerInstance(p, instance)));
+  return cel;
+}
+
+function lowerInstance(p: Policy, instance: Instance): CelPolicy {
   const variables: CelVariable[] = [];
   let subject = admittedObject(p);
   let inlineSubject = subject;
