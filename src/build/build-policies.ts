@@ -11,7 +11,6 @@ import {
   diffOutput,
   emitYaml,
   outputPath,
-  outputTarget,
   scanOutputDir,
   settleOutputDir,
   SYNC_CONFIG_PATH,
@@ -144,9 +143,8 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
   if (o.dryRun) return { status: "ok", issues: [], compiled, files };
   if (o.check) {
     const settled = settleOutputDir(outDir);
-    if (settled.length) return fail("invalid", settled);
-    const target = outputTarget(outDir);
-    const scanned = scanOutputDir("dir" in target ? target.dir : outDir);
+    if ("issue" in settled) return fail("invalid", [settled.issue]);
+    const scanned = scanOutputDir(settled.dir);
     if (scanned.issues.length) return fail("invalid", scanned.issues);
     const drift = diffOutput(scanned.files, files);
     const clean = drift.stale.length + drift.missing.length + drift.extra.length === 0;

@@ -221,22 +221,22 @@ function fsIssue(e: unknown, dir: string): Issue {
 /**
  * Finishes or rolls back an interrupted swap of `dir` and removes what a crash left beside it
  * (under its lock, which a dead process's lock file does not hold), before reading it: what
- * `build --check` does.
+ * `build --check` does. Answers the directory really written (an `--out` link followed).
  */
-export function settleOutputDir(dir0: string): Issue[] {
+export function settleOutputDir(dir0: string): { dir: string } | { issue: Issue } {
   const target = outputTarget(dir0);
-  if ("issue" in target) return [target.issue];
+  if ("issue" in target) return target;
   const parent = path.dirname(target.dir);
   const leftovers = existsSync(parent) && readdirSync(parent).some((e) => e.startsWith(tempPrefix(target.dir)));
-  if (!existsSync(journalOf(target.dir)) && !leftovers) return [];
+  if (!existsSync(journalOf(target.dir)) && !leftovers) return target;
   const held = lock(target.dir, 60_000);
-  if ("issue" in held) return [held.issue];
+  if ("issue" in held) return held;
   try {
     recoverOutputDir(target.dir);
   } finally {
     held.release();
   }
-  return [];
+  return target;
 }
 
 /**

@@ -68,9 +68,7 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         loadTimeoutMs = secondsFlag("--load-timeout", flags.loadTimeout);
         engines = parseEngines(flags.engine);
         shard = flags.shard ? parseShard(flags.shard) : undefined;
-        timeoutMs = Number(flags.timeout) * 1000;
-        if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
-          throw new Error(`--timeout must be a positive number of seconds (got "${flags.timeout}")`);
+        timeoutMs = secondsFlag("--timeout", flags.timeout);
       } catch (e) {
         io.err(`policyc ${name}: ${(e as Error).message}\n`);
         return setExit(EXIT.invalid);
