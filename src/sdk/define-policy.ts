@@ -25,7 +25,7 @@ import type { Kind, KindsType } from "./kinds.js";
 import type { Params, ParamValue } from "./params.js";
 import { paramsRef, subjectRef, type Ref } from "./refs.js";
 import { callerLocation, errorLocation } from "./source.js";
-import { toStructuralSchema } from "./structural-schema.js";
+import { structuralSchemaOf } from "./structural-schema.js";
 import type { TestCase } from "./test-case.js";
 
 type AnyParams = z.ZodObject<z.ZodRawShape> | undefined;
@@ -391,7 +391,7 @@ function buildParams<K extends readonly Kind<unknown>[], P extends AnyParams>(
     if (spec.instances?.length) issues.push(issue("invalid_params", "instances need a params schema", source, ["instances"]));
     return { instances: [{ values: {}, source }] };
   }
-  const params = toStructuralSchema(z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", unrepresentable: "any" }) as JsonSchema);
+  const params = structuralSchemaOf(schema, "input");
   const specs = spec.instances?.length
     ? spec.instances.map((i, n) => ({ ...i, path: ["instances", n, "params"] }))
     : [{ name: undefined, params: {}, path: ["params"] }];

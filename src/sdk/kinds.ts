@@ -24,7 +24,7 @@ import { z } from "zod";
 import type { JsonSchema } from "../ir/index.js";
 import { BUILTIN_KINDS, type KindRef } from "../kube/index.js";
 import { SdkError } from "./errors.js";
-import { toStructuralSchema } from "./structural-schema.js";
+import { structuralSchemaOf } from "./structural-schema.js";
 
 declare const RESOURCE: unique symbol;
 
@@ -99,9 +99,7 @@ export function customKind(o: CustomKindOptions & { readonly schema?: z.ZodType;
   };
   if (o.schema !== undefined) {
     if (!(o.schema instanceof z.ZodType)) throw new SdkError("invalid_policy", `customKind ${o.kind}: schema must be a zod schema`);
-    const schema = toStructuralSchema(
-      z.toJSONSchema(o.schema, { target: "openapi-3.0", io: "output", unrepresentable: "any" }) as JsonSchema,
-    );
+    const schema = structuralSchemaOf(o.schema, "output");
     return { ...ref, schema };
   }
   if (o.unchecked !== true)

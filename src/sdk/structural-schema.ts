@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { JsonSchema } from "../ir/index.js";
 
 /** Keywords a Kubernetes structural schema (CRD openAPIV3Schema) accepts. */
@@ -53,4 +54,9 @@ export function toStructuralSchema(s: JsonSchema): JsonSchema {
   }
   if (Array.isArray(out["required"]) && (out["required"] as unknown[]).length === 0) delete out["required"];
   return out;
+}
+
+/** A zod schema as a structural schema: its input (what users write: parameters) or its output (what objects hold). */
+export function structuralSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  return toStructuralSchema(z.toJSONSchema(schema, { target: "openapi-3.0", io, unrepresentable: "any" }) as JsonSchema);
 }
