@@ -65,4 +65,32 @@ describe("gator suites", () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^test\/gator\/broken\/template\.yaml:17:9 invalid_template ConstraintTemplate k8sbroken: rego_parse_error: /m);
   });
+
+  it("YAML as Go reads it: an under-indented continuation of a quoted description, and YAML 1.1 booleans (yes, on) in objects", async () => {
+    const r = await cli(["verify", "test/gator/go-yaml", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    const rows = (JSON.parse(r.out) as { results: Row[] }).results;
+    expect(rows.map((x) => [x.case, x.actual, x.status])).toEqual([
+      ["yes-is-true", 1, "pass"],
+      ["yes-is-true", 1, "pass"],
+      ["allowed-port", 0, "pass"],
+    ]);
+  });
+
+  it("YAML that Go rejects too is bad input, reported once however many tests read the file", async () => {
+    const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "policyc-gator-")), "go-yaml");
+    cpSync("test/gator/go-yaml", dir, { recursive: true });
+    const template = path.join(dir, "template.yaml");
+    // Without its closing quote the description runs to the end of the file, in Go's reader too.
+    writeFileSync(template, readFileSync(template, "utf8").replace('  a constraint allows."', "  a constraint allows."));
+    const suite = path.join(dir, "suite.yaml");
+    const text = readFileSync(suite, "utf8");
+    writeFileSync(suite, text + text.slice(text.indexOf("  - name: host-network-ports")).replace("host-network-ports", "again"));
+    const r = await cli(["verify", dir]);
+    expect(r.code).toBe(2);
+    expect(r.err.match(/template\.yaml:9:\d+ invalid_fixture invalid YAML/g)).toHaveLength(1);
+  });
 });

@@ -7,6 +7,9 @@ import { describe, expect, it } from "vitest";
 import { CelRuntime } from "../src/engines/cel/index.js";
 import { KyvernoEngine } from "../src/engines/kyverno/index.js";
 import type { KubeObject } from "../src/kube/index.js";
+import { toValidatingPolicies } from "../src/backends/index.js";
+import { definePolicy, Pod } from "../src/sdk/index.js";
+import { lowerPolicy } from "../src/ir/index.js";
 
 const pods = { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] }] };
 
@@ -172,7 +175,8 @@ describe("ClusterPolicy validate.cel autogen", async () => {
       [],
     );
     // Matched directly, the Deployment has no spec.containers: the rule itself errs, and no autogen rule exists.
-    expect(rules(cpol({}, { any: [{ resources: { kinds: ["Pod", "Deployment"] } }] }), deployment(true))).toEqual([["check", "error"]]);
+    // Kyverno's validate.cel handler builds its validator with failurePolicy Fail, so the error is a fail.
+    expect(rules(cpol({}, { any: [{ resources: { kinds: ["Pod", "Deployment"] } }] }), deployment(true))).toEqual([["check", "deny"]]);
   });
 });
 
@@ -193,5 +197,31 @@ describe("PolicyExceptions", async () => {
     const v = engine.evaluate("no-priv", { operation: "CREATE", object: pod(true, { name: "cni" }) }).verdict;
     expect(v).toMatchObject({ kind: "skip", cause: { code: "exception" } });
     expect(engine.evaluate("no-priv", { operation: "CREATE", object: pod(true, { name: "other" }) }).verdict.kind).toBe("deny");
+  });
+});
+
+describe("policyc's Kyverno output and Kyverno's autogen", async () => {
+  const runtime = await CelRuntime.get();
+  const hostPid = (pod: never) => (pod as { spec: { hostPID: { notEquals(v: boolean): unknown } } }).spec.hostPID.notEquals(true);
+
+  it("switches autogen off wherever Kyverno would apply it, so Kyverno never checks controllers policyc did not ask for", () => {
+    // podControllers: false makes a policy on Pods alone: the match Kyverno autogens by default.
+    const podsOnly = definePolicy({ name: "pods-only", match: { kinds: [Pod] }, podControllers: false, validate: hostPid as never });
+    // A Pod policy covers controllers itself (its match lists them), and says so explicitly too.
+    const podPolicy = definePolicy({ name: "pod-policy", match: { kinds: [Pod] }, validate: hostPid as never });
+    for (const def of [podsOnly, podPolicy]) {
+      expect(def.issues).toEqual([]);
+      const lowered = lowerPolicy(def.policy!);
+      if (!lowered.ok) throw new Error("lowering failed");
+      const [doc] = toValidatingPolicies(lowered.value);
+      expect((doc!.spec as { autogen?: unknown }).autogen).toEqual({ podControllers: { controllers: [] } });
+      const r = KyvernoEngine.prepare([doc as KubeObject], { runtime });
+      expect(r.problems).toEqual([]);
+      const dep = deployment(false);
+      const bad = { ...dep, spec: { template: { spec: { ...podSpec(false), hostPID: true } } } } as KubeObject;
+      const result = r.engine.evaluate(def.policy!.name, { operation: "CREATE", object: bad });
+      expect(result.rules.map((x) => x.rule)).toEqual([""]);
+      expect(result.verdict.kind).toBe(def === podsOnly ? "skip" : "deny");
+    }
   });
 });

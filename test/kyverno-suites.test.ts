@@ -1,6 +1,16 @@
 /** Existing Kyverno CLI test folders (kyverno-test.yaml), run unchanged on the CEL engine. */
 import { describe, expect, it } from "vitest";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { cli } from "./support/helpers.js";
+
+/** A scratch copy of a test folder, to vary one row. */
+const copyFolder = (dir: string) => {
+  const to = path.join(mkdtempSync(path.join(os.tmpdir(), "policyc-kyverno-")), path.basename(dir));
+  cpSync(dir, to, { recursive: true });
+  return to;
+};
 
 interface Row {
   policy: string;
@@ -41,6 +51,90 @@ describe("Kyverno CLI tests", () => {
       ["autogen-host-network", "Deployment/shop/big", "fail", "fail", "pass"],
     ]);
     expect(rows(r.out)[2]!.messages).toEqual(["hostNetwork is not allowed for host-pod"]);
+  });
+
+  it("autogen as Kyverno does it: on by default for Pod-only ValidatingPolicies, narrowed or off by autogen.podControllers, off for mixed kinds; ClusterPolicy autogen-/autogen-cronjob- rules, off by annotation", async () => {
+    const r = await cli(["test", "test/kyverno/autogen", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.rule, x.resource, x.actual])).toEqual([
+      ["disallow-host-namespaces", "", "Pod/apps/host-pid-pod", "fail"],
+      ["disallow-host-namespaces", "", "Deployment/apps/host-pid-deployment", "fail"],
+      ["disallow-host-namespaces", "", "StatefulSet/apps/clean-statefulset", "pass"],
+      ["disallow-host-namespaces", "", "CronJob/apps/host-ipc-cronjob", "fail"],
+      ["host-namespaces-pods-only", "", "Pod/apps/host-pid-pod", "fail"],
+      ["host-namespaces-pods-only", "", "Deployment/apps/host-pid-deployment", "skip"],
+      ["host-namespaces-cronjobs", "", "Deployment/apps/host-pid-deployment", "skip"],
+      ["host-namespaces-cronjobs", "", "CronJob/apps/host-ipc-cronjob", "fail"],
+      ["host-namespaces-mixed", "", "Deployment/apps/host-pid-deployment", "pass"],
+      ["restrict-seccomp", "check-seccomp", "Pod/apps/host-pid-pod", "fail"],
+      ["restrict-seccomp", "check-seccomp", "Deployment/apps/host-pid-deployment", "fail"],
+      ["restrict-seccomp", "autogen-check-seccomp", "Deployment/apps/host-pid-deployment", "fail"],
+      ["restrict-seccomp", "autogen-cronjob-check-seccomp", "CronJob/apps/host-ipc-cronjob", "fail"],
+      ["restrict-seccomp-pods-only", "check-seccomp", "Pod/apps/host-pid-pod", "fail"],
+      ["restrict-seccomp-pods-only", "check-seccomp", "Deployment/apps/host-pid-deployment", "skip"],
+      ["restrict-seccomp-mixed", "check-seccomp", "Deployment/apps/host-pid-deployment", "pass"],
+    ]);
+    expect(rows(r.out).every((x) => x.status === "pass")).toBe(true);
+  });
+
+  it("a row expecting fail where autogen is off fails: nothing applied is never a fail", async () => {
+    const dir = copyFolder("test/kyverno/autogen");
+    const test = path.join(dir, "kyverno-test.yaml");
+    writeFileSync(
+      test,
+      readFileSync(test, "utf8").replace(
+        "{policy: host-namespaces-pods-only, isValidatingPolicy: true, kind: Deployment, resources: [host-pid-deployment], result: skip}",
+        "{policy: host-namespaces-pods-only, isValidatingPolicy: true, kind: Deployment, resources: [host-pid-deployment], result: fail}",
+      ),
+    );
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    const row = rows(r.out).find((x) => x.policy === "host-namespaces-pods-only" && x.resource.startsWith("Deployment/"))!;
+    expect([row.expected, row.actual, row.status]).toEqual(["fail", "skip", "fail"]);
+  });
+
+  it("a namespaced resource without a namespace is in default: rows name it default/name, request.namespace, namespaceObject and selectors see default", async () => {
+    const r = await cli(["test", "test/kyverno/default-namespace", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.resource, x.actual, x.status])).toEqual([
+      ["disallow-default-namespace", "Pod/default/stray-pod", "fail", "pass"],
+      ["disallow-default-namespace", "Pod/default/stray-pod", "fail", "pass"],
+      ["disallow-default-namespace", "Pod/payments/team-pod", "pass", "pass"],
+      ["disallow-default-namespace", "ConfigMap/default/app-settings", "fail", "pass"],
+      ["disallow-default-namespace", "ClusterRole/read-pods", "pass", "pass"],
+      ["namespace-owned-by-a-team", "Pod/default/stray-pod", "fail", "pass"],
+      ["namespace-owned-by-a-team", "Pod/payments/team-pod", "pass", "pass"],
+      ["sandbox-images", "Pod/default/stray-pod", "fail", "pass"],
+      ["default-namespace-configmaps", "ConfigMap/default/app-settings", "fail", "pass"],
+    ]);
+    expect(rows(r.out)[5]!.messages).toEqual(["namespace default has no team label"]);
+  });
+
+  it("CEL evaluation errors get the Kyverno CLI's results: ValidatingPolicy error (match conditions per failurePolicy), ClusterPolicy validate.cel fail", async () => {
+    const r = await cli(["test", "test/kyverno/evaluation-errors", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.rule, x.actual, x.status])).toEqual([
+      ["missing-key-fail", "", "error", "pass"],
+      ["missing-key-ignore", "", "error", "pass"],
+      ["no-such-overload", "", "error", "pass"],
+      ["variable-error", "", "error", "pass"],
+      ["first-failure-wins", "", "fail", "pass"],
+      ["condition-error-ignore", "", "skip", "pass"],
+      ["condition-error-fail", "", "error", "pass"],
+      ["legacy-errors", "missing-key", "fail", "pass"],
+      ["legacy-errors", "precondition-error", "fail", "pass"],
+    ]);
+    expect(rows(r.out)[4]!.messages).toEqual(["names start with web-"]);
+    expect(rows(r.out)[7]!.messages[0]).toMatch(/no such key: runtimeClassName/);
+  });
+
+  it("a row expecting error never passes on what policyc cannot evaluate", async () => {
+    const dir = copyFolder("test/kyverno/unsupported-constructs");
+    const test = path.join(dir, "kyverno-test.yaml");
+    writeFileSync(test, readFileSync(test, "utf8").replace(/result: \w+/g, "result: error"));
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    expect(rows(r.out).map((x) => x.status)).toEqual(["error", "error"]);
   });
 
   it("pattern and mutate rules are error rows naming the construct, never a pass", async () => {

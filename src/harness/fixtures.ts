@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { isScalar, LineCounter, parseAllDocuments, type Document } from "yaml";
 import type { Issue, IssueCode, SourceLocation } from "../ir/index.js";
-import type { KubeObject } from "../kube/index.js";
+import { GO_YAML_1_1, indentQuotedContinuations, type KubeObject } from "../kube/index.js";
 
 /**
  * Bounds on one fixture document, so a hostile or broken fixture ends with a clear error instead
@@ -55,9 +55,25 @@ interface ParsedFile {
 }
 
 const cache = new Map<string, Read<ParsedFile>>();
+const cacheKey = (abs: string, mode: Mode) => `${mode}\0${abs}`;
+/** A file read either way (for locating fields in it). */
+const cached = (abs: string) => cache.get(cacheKey(abs, "objects")) ?? cache.get(cacheKey(abs, "config"));
 const tooDeep = `nests too deeply to parse (policyc accepts at most ${FIXTURE_LIMITS.depth} levels)`;
 
-function parseFile(abs: string, shown: string): Read<ParsedFile> {
+/**
+ * How a file is read: `objects` (Kubernetes objects, templates, policies) as Go's YAML library
+ * reads manifests, plain scalars in YAML 1.1; `config` (suites, test files, values), whose fields
+ * Go decodes into typed strings, in YAML 1.2 so `violations: yes` stays the word it is.
+ */
+type Mode = "objects" | "config";
+
+function parse(text: string, lines: LineCounter, mode: Mode) {
+  // merge: `<<` merge keys are applied, as kubectl (Go's YAML) applies them.
+  const options = { lineCounter: lines, prettyErrors: false, merge: true } as const;
+  return parseAllDocuments(text, mode === "objects" ? { ...options, ...GO_YAML_1_1 } : options);
+}
+
+function parseFile(abs: string, shown: string, mode: Mode): Read<ParsedFile> {
   const bad = (message: string, at?: { line: number; col: number }, code: IssueCode = "invalid_fixture"): Read<ParsedFile> => ({
     ok: false,
     issue: inputIssue(code, message, shown, at),
@@ -77,11 +93,18 @@ function parseFile(abs: string, shown: string): Read<ParsedFile> {
   } catch {
     return bad("file not found", undefined, "missing_file");
   }
-  const lines = new LineCounter();
+  let lines = new LineCounter();
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
-    // merge: `<<` merge keys are applied, as kubectl (Go's YAML) applies them.
-    docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, merge: true });
+    docs = parse(text, lines, mode);
+    // Go's scanner accepts continuation lines of quoted scalars indented less than YAML requires;
+    // read them as it does (same lines, same value) rather than fail on what kubectl accepts.
+    const repaired = Array.isArray(docs) && docs.some((d) => d.errors.length) ? indentQuotedContinuations(text) : undefined;
+    if (repaired !== undefined) {
+      const again = new LineCounter();
+      const retry = parse(repaired, again, mode);
+      if (Array.isArray(retry) && retry.every((d) => d.errors.length === 0)) [docs, lines, text] = [retry, again, repaired];
+    }
   } catch (e) {
     if (e instanceof RangeError) return bad(tooDeep);
     throw e;
@@ -134,10 +157,11 @@ function parseFile(abs: string, shown: string): Read<ParsedFile> {
  */
 export function readFixtures(file: string, displayRoot: string, options: { objects?: boolean } = {}): Read<Fixture[]> {
   const abs = path.resolve(file);
-  let parsed = cache.get(abs);
+  const mode: Mode = options.objects === false ? "config" : "objects";
+  let parsed = cache.get(cacheKey(abs, mode));
   if (!parsed) {
-    parsed = parseFile(abs, path.relative(displayRoot, abs) || abs);
-    cache.set(abs, parsed);
+    parsed = parseFile(abs, path.relative(displayRoot, abs) || abs, mode);
+    cache.set(cacheKey(abs, mode), parsed);
   }
   if (!parsed.ok) return parsed;
   return options.objects === false ? { ok: true, value: parsed.value.docs } : checkObjects(parsed.value);
@@ -171,7 +195,7 @@ function checkObjects(p: ParsedFile): Read<Fixture[]> {
  * enclosing field that exists when it is missing.
  */
 export function fieldLocation(file: string, field: readonly (string | number)[], doc = 0): SourceLocation | undefined {
-  const parsed = cache.get(path.resolve(file));
+  const parsed = cached(path.resolve(file));
   if (!parsed?.ok) return undefined;
   const yamlDoc = parsed.value.yaml[doc];
   if (!yamlDoc) return undefined;
@@ -210,7 +234,7 @@ export function positionInString(
   col: number,
   doc = 0,
 ): SourceLocation | undefined {
-  const parsed = cache.get(path.resolve(file));
+  const parsed = cached(path.resolve(file));
   if (!parsed?.ok) return undefined;
   const node = parsed.value.yaml[doc]?.getIn(field, true);
   if (!isScalar(node) || !node.range) return undefined;
@@ -243,4 +267,15 @@ export function findFiles(p: string, accept: (file: string) => boolean): string[
     else if (accept(full)) out.push(full);
   }
   return out;
+}
+
+/** Issues without repeats: a file several suites or tests read is reported once. */
+export function uniqueIssues(issues: readonly Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = JSON.stringify([i.code, i.message, i.source ?? i.file ?? "", i.path ?? []]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -15,7 +15,7 @@
 import {
   KubernetesEngine,
   KyvernoEngine,
-  messagesOf,
+  reportedMessagesOf,
   qualifiedName,
   skip,
   type CelRuntime,
@@ -25,7 +25,7 @@ import {
 } from "../engines/index.js";
 import path from "node:path";
 import type { Issue } from "../ir/index.js";
-import type { AdmissionRequest, KubeObject, Operation } from "../kube/index.js";
+import { isNamespaced, type AdmissionRequest, type KubeObject, type Operation } from "../kube/index.js";
 import { fieldIssue, readFixtures, type Fixture } from "./fixtures.js";
 import type { EngineName, ResultRow } from "./report.js";
 
@@ -138,7 +138,7 @@ function runOne(file: string, runtime: CelRuntime, root: string, select: (id: st
   };
   const list = (k: string) => ((test[k] as string[] | undefined) ?? []).flatMap((f) => readAll(f));
   const policyFixtures = [...list("policies"), ...list("exceptions")];
-  const resources = list("resources").map((f) => f.object);
+  const resources = list("resources").map((f) => inDefaultNamespace(f.object));
   // A Context file (kind: Context, spec.resources): the cluster objects resource.Get/List see.
   const context = test.context
     ? readAll(String(test.context), false).flatMap((f) => (get(f.object, "spec", "resources") as KubeObject[] | undefined) ?? [])
@@ -246,14 +246,16 @@ function runOne(file: string, runtime: CelRuntime, root: string, select: (id: st
       if (verdict.kind === "skip" && verdict.cause.code !== "exception")
         verdict = skip(verdict.cause.code, "no rule applies to the resource");
       const actual = resultOf(verdict);
-      const pass = actual === expected;
+      // A row expecting `error` passes on a CEL evaluation error, as in the Kyverno CLI; never on
+      // something policyc could not evaluate (an unsupported construct, a missing document).
+      const pass = actual === expected && (verdict.kind !== "error" || verdict.cause.code === "evaluation_error");
       rows.push({
         ...base,
         resource: label,
         actual,
-        status: verdict.kind === "error" ? "error" : pass ? "pass" : "fail",
-        messages: messagesOf(verdict),
-        ...(verdict.kind === "error"
+        status: pass ? "pass" : verdict.kind === "error" ? "error" : "fail",
+        messages: reportedMessagesOf(verdict),
+        ...(verdict.kind === "error" && !pass
           ? { cause: { kind: "error", code: verdict.cause.code, detail: verdict.cause.detail } as const }
           : pass
             ? {}
@@ -282,6 +284,16 @@ function runOne(file: string, runtime: CelRuntime, root: string, select: (id: st
     });
   }
   return { rows, issues: [] };
+}
+
+/**
+ * A namespaced resource without `metadata.namespace` is in `default`, as the Kyverno CLI reads it
+ * (and kubectl creates it): rows name it `default/name`, and `request.namespace`,
+ * `namespaceObject` and namespace selectors see `default`.
+ */
+export function inDefaultNamespace(o: KubeObject): KubeObject {
+  if (o.metadata?.namespace || !isNamespaced(o)) return o;
+  return { ...o, metadata: { ...o.metadata, namespace: "default" } };
 }
 
 /** A row's rule names a ClusterPolicy rule, or the autogen rules Kyverno makes from it (as the CLI's lookup does). */

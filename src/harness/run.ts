@@ -9,7 +9,7 @@ import path from "node:path";
 import { buildPolicies, type CompiledPolicy } from "../build/index.js";
 import { TARGET_NAMES, type Issue } from "../ir/index.js";
 import { findPolicyFiles, locateIssues } from "../load/index.js";
-import { findFiles } from "./fixtures.js";
+import { findFiles, uniqueIssues } from "./fixtures.js";
 import { isGatorSuite, readGatorSuite, runGatorSuites, type GatorSuite } from "./gator-suite.js";
 import { judgeRequest } from "./judge.js";
 import { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
@@ -225,15 +225,15 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
       if (r.ok) parsed.push(r.suite);
       else errors.push(r.issue);
     }
-    if (errors.length) return { status: "invalid", errors };
+    if (errors.length) return { status: "invalid", errors: uniqueIssues(errors) };
     const g = await runGatorSuites(parsed, compiler, cacheDir, o.cwd, (id) => select([id]).has(id), o.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    if (g.issues.length) return { status: "invalid", errors: g.issues };
+    if (g.issues.length) return { status: "invalid", errors: uniqueIssues(g.issues) };
     notes.push(`gator suites: ${parsed.length}; templates ${g.stats.compiled} compiled, ${g.stats.cached} from cache`);
     rows.push(...g.rows);
   }
   if (kyverno.length > 0 && runtime) {
     const k = await runKyvernoTests(kyverno, runtime, o.cwd, (id) => select([id]).has(id));
-    if (k.issues.length) return { status: "invalid", errors: k.issues };
+    if (k.issues.length) return { status: "invalid", errors: uniqueIssues(k.issues) };
     notes.push(`Kyverno CLI tests: ${kyverno.length}`);
     rows.push(...k.rows);
   }

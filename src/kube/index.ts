@@ -9,3 +9,4 @@ export * from "./labels.js";
 export * from "./admission.js";
 export type { DeepReadonly } from "./readonly.js";
 export * from "./image.js";
+export * from "./go-yaml.js";

@@ -1,5 +1,6 @@
 import { instanceName, isAdmissionOnly, type Enforcement, type Policy } from "../../ir/index.js";
 import { celSpecFields, lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
+import { kyvernoAutogens } from "../../kube/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
 import { kyvernoAnnotations } from "./annotations.js";
 
@@ -9,11 +10,13 @@ const ACTIONS: Record<Enforcement, string[]> = { enforce: ["Deny"], audit: ["Aud
  * Kyverno `ValidatingPolicy` (policies.kyverno.io/v1), one per instance: a ValidatingPolicy
  * takes no params, so parameter values are inlined into the CEL. Pod controllers are covered
  * by the `pod` variable over `spec.template` / `spec.jobTemplate`, the same expressions the
- * Kubernetes output uses, so Kyverno's autogen is switched off explicitly.
+ * Kubernetes output uses, so Kyverno's autogen is switched off explicitly wherever Kyverno would
+ * apply it (a match on Pods alone, whatever the policy's subject).
  */
 export function toValidatingPolicies(p: Policy): Document[] {
   return p.instances.map((inst) => {
     const cel = lowerToCel(p, inst);
+    const matchConstraints = toMatchConstraints(p, inst.values);
     return {
       apiVersion: "policies.kyverno.io/v1",
       kind: "ValidatingPolicy",
@@ -23,8 +26,8 @@ export function toValidatingPolicies(p: Policy): Document[] {
         failurePolicy: "Fail",
         // Admission-only policies (old object, operation, user) cannot run in background scans.
         evaluation: { background: { enabled: !isAdmissionOnly(p) } },
-        ...(p.subject === "pod" ? { autogen: { podControllers: { controllers: [] } } } : {}),
-        matchConstraints: toMatchConstraints(p, inst.values),
+        ...(p.subject === "pod" || kyvernoAutogens(matchConstraints) ? { autogen: { podControllers: { controllers: [] } } } : {}),
+        matchConstraints,
         ...celSpecFields(cel),
       },
     };

@@ -5,8 +5,8 @@
  * its decisions into a verdict.
  */
 import { groupVersionOf, resourceOf, sentUserInfo, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
-import { failure, skip, type Verdict } from "../verdict/index.js";
-import type { CelProblem, CelRuntime } from "./runtime.js";
+import { failure, skip, type Verdict, type Violation } from "../verdict/index.js";
+import type { CelBindingResult, CelProblem, CelRuntime } from "./runtime.js";
 
 /** The admission input for the Go side: kind, resource, name, namespace, objects, user, cluster. */
 export function admissionInput(req: AdmissionRequest): Record<string, unknown> {
@@ -36,23 +36,39 @@ export type CompileResult =
 
 let counter = 0;
 
+/**
+ * How a policy's decisions become a verdict.
+ * - `vap`: the API server's: every validation is evaluated; an evaluation error denies under
+ *   failurePolicy Fail (reported as an error: the policy could not decide) and admits under Ignore.
+ * - `kyverno-validating-policy`: Kyverno's ValidatingPolicy engine (pkg/cel/policies/vpol):
+ *   validations in order, the first that errs gives `error` whatever the failurePolicy, the first
+ *   that fails gives `fail` with its message alone; a match condition that errs gives `error`
+ *   under Fail and no match under Ignore.
+ * - `kyverno-cluster-policy`: Kyverno's validate.cel handler (pkg/engine/handlers/validation):
+ *   the API server's validator built with no failure policy, so Fail: the first decision that
+ *   denies, an evaluation error included, gives `fail` with its message.
+ */
+export type Outcome = "vap" | "kyverno-validating-policy" | "kyverno-cluster-policy";
+
 /** A ValidatingAdmissionPolicy compiled once on the CEL runtime, evaluated per request. */
 export class CompiledVap {
   private constructor(
     private readonly runtime: CelRuntime,
     private readonly id: string,
     readonly name: string,
+    private readonly outcome: Outcome,
   ) {}
 
   /**
    * Compiles the policy with its bindings; type errors come back as problems naming the field and
-   * column. `kyverno` adds Kyverno's CEL libraries (go/cel/kyverno.go).
+   * column. `kyverno` adds Kyverno's CEL libraries (go/cel/kyverno.go); `outcome` says how
+   * decisions become a verdict (default `vap`).
    */
   static compile(
     runtime: CelRuntime,
     policy: KubeObject,
     bindings: readonly KubeObject[],
-    options: { kyverno?: boolean } = {},
+    options: { kyverno?: boolean; outcome?: Outcome } = {},
   ): CompileResult {
     const id = `p${++counter}`;
     const name = String(policy.metadata?.name ?? "");
@@ -60,7 +76,7 @@ export class CompiledVap {
     const r = runtime.call({ op: "compile", id, policy, bindings, ...(options.kyverno ? { kyverno: true } : {}) });
     if (r.error) return { ok: false, problems: [{ field: "", message: r.error }] };
     if (!r.ok) return { ok: false, problems: r.problems ?? [] };
-    return { ok: true, vap: new CompiledVap(runtime, id, name) };
+    return { ok: true, vap: new CompiledVap(runtime, id, name, options.outcome ?? "vap") };
   }
 
   /** Frees the compiled programs on the Go side; the object must not be used afterwards. */
@@ -74,6 +90,7 @@ export class CompiledVap {
     if (!r.matched) return skip("not_matched", "matchConstraints do not match the request");
     const bound = (r.bindings ?? []).filter((b) => b.matched || b.error);
     if (bound.length === 0) return skip("no_binding", "no binding matches the request");
+    if (this.outcome !== "vap") return this.kyvernoVerdict(bound);
     // An evaluation error denies under failurePolicy Fail (reported as an error: the policy could
     // not decide) and admits under Ignore (the API server's decision, kept).
     const errors = bound.flatMap((b) => [
@@ -90,5 +107,30 @@ export class CompiledVap {
       actions: [...new Set(denies.flatMap(({ b }) => b.validationActions ?? []))],
       violations: denies.map(({ d }) => ({ message: d.message ?? "" })),
     };
+  }
+
+  /**
+   * Kyverno's reading of the decisions (see Outcome): the first decision that is not an admit
+   * decides. Later failing validations, which Kyverno never evaluates, are kept as unreported
+   * violations so the engines can still be compared.
+   */
+  private kyvernoVerdict(bound: readonly CelBindingResult[]): Verdict {
+    const binding = bound.find((b) => b.error);
+    if (binding?.error) return failure("evaluation_error", binding.error);
+    const decided = bound.filter((b) => (b.decisions ?? []).length > 0);
+    if (decided.length === 0) return skip("condition_false", "matchConditions are false");
+    const violations: Violation[] = [];
+    const actions = new Set<string>();
+    for (const b of decided) {
+      for (const d of b.decisions ?? []) {
+        const errs = d.evaluation === "error";
+        const denies = d.action === "deny" && !(errs && this.outcome === "kyverno-validating-policy");
+        if (violations.length === 0 && errs && !denies) return failure("evaluation_error", d.message ?? "evaluation error");
+        if (!denies || (errs && violations.length > 0)) continue;
+        violations.push({ message: d.message ?? "", ...(violations.length > 0 ? { unreported: true as const } : {}) });
+        for (const a of b.validationActions ?? []) actions.add(a);
+      }
+    }
+    return violations.length ? { kind: "deny", actions: [...actions], violations } : { kind: "allow" };
   }
 }

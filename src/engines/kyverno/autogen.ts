@@ -4,7 +4,7 @@
  * (pkg/cel/autogen for ValidatingPolicy, pkg/autogen/v1 for ClusterPolicy rules); the behaviour
  * is Kyverno's, the code is policyc's.
  */
-import { BUILTIN_KINDS, POD_CONTROLLERS, type KubeObject } from "../../kube/index.js";
+import { BUILTIN_KINDS, kyvernoAutogens, POD_CONTROLLERS, type KubeObject } from "../../kube/index.js";
 import type { PolicySpec } from "./validating-policy.js";
 
 /** A controller ValidatingPolicy autogen covers: its resource rule and which rewriting applies. */
@@ -32,26 +32,10 @@ const TEMPLATE_PATHS = {
 } as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const nonEmptySelector = (s: unknown) =>
-  isObject(s) &&
-  ((isObject(s.matchLabels) && Object.keys(s.matchLabels).length > 0) ||
-    (Array.isArray(s.matchExpressions) && s.matchExpressions.length > 0));
 
-/**
- * Whether a ValidatingPolicy's matchConstraints allow autogen: exactly one resource rule, for
- * core/v1 `pods`, with no resource names, no exclusions, and no object or namespace selector.
- */
+/** Whether a ValidatingPolicy's matchConstraints allow autogen (Kyverno's CanAutoGen). */
 export function canAutogenValidatingPolicy(spec: PolicySpec): boolean {
-  const match = spec["matchConstraints"];
-  if (!isObject(match)) return false;
-  if (nonEmptySelector(match.namespaceSelector) || nonEmptySelector(match.objectSelector)) return false;
-  if (Array.isArray(match.excludeResourceRules) && match.excludeResourceRules.length > 0) return false;
-  const rules = match.resourceRules;
-  if (!Array.isArray(rules) || rules.length !== 1 || !isObject(rules[0])) return false;
-  const r = rules[0];
-  const only = (x: unknown, v: string) => Array.isArray(x) && x.length === 1 && x[0] === v;
-  if (Array.isArray(r.resourceNames) && r.resourceNames.length > 0) return false;
-  return only(r.apiGroups, "") && only(r.apiVersions, "v1") && only(r.resources, "pods");
+  return kyvernoAutogens(spec["matchConstraints"]);
 }
 
 /** An autogen variant of a ValidatingPolicy: its name and the rewritten spec. */

@@ -97,7 +97,10 @@ export function clusterPolicyUnits(
     const unsupported = unsupportedConstruct(rule);
     if (unsupported) return { rule: ruleName, evaluate: () => failure("unsupported", unsupported) };
     const { name: vapName, vap, action } = ruleVap(name, doc, rule);
-    const compiled = CompiledVap.compile(runtime, vap, [bindingFor(vapName, ["Deny"])], { kyverno: true });
+    const compiled = CompiledVap.compile(runtime, vap, [bindingFor(vapName, ["Deny"])], {
+      kyverno: true,
+      outcome: "kyverno-cluster-policy",
+    });
     if (!compiled.ok) {
       if (ruleIndex !== undefined)
         for (const p of compiled.problems)

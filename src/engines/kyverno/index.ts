@@ -108,12 +108,15 @@ function combine(verdicts: readonly Verdict[]): Verdict {
   );
 }
 
+/** Kyverno's CEL libraries, and its ValidatingPolicy engine's reading of errors and failures. */
+const KYVERNO_VP = { kyverno: true, outcome: "kyverno-validating-policy" } as const;
+
 /** A ValidatingPolicy's units: the policy itself, then its autogen variants (each matches its own kinds). */
 function validatingPolicyUnits(doc: KubeObject, index: number, runtime: CelRuntime): { units: RuleUnit[]; problems: DocumentProblem[] } {
   const name = String(doc.metadata?.name ?? "");
   const spec = specOf(doc);
   const binding = bindingFor(name, validationActions(spec));
-  const main = CompiledVap.compile(runtime, vapOf(name, spec), [binding], { kyverno: true });
+  const main = CompiledVap.compile(runtime, vapOf(name, spec), [binding], KYVERNO_VP);
   if (!main.ok) {
     return {
       units: [],
@@ -126,7 +129,7 @@ function validatingPolicyUnits(doc: KubeObject, index: number, runtime: CelRunti
       runtime,
       vapOf(`${variant.name}-${name}`, variant.spec),
       [bindingFor(`${variant.name}-${name}`, validationActions(spec))],
-      { kyverno: true },
+      KYVERNO_VP,
     );
     units.push({
       rule: variant.name,

@@ -45,6 +45,11 @@ export interface Violation {
   readonly rule?: string;
   /** Gatekeeper: the violation's `details` object, as the template wrote it. */
   readonly details?: unknown;
+  /**
+   * Found, but not what the target reports: Kyverno stops at a rule's first failing validation,
+   * so its users only ever see that one. Kept so engines can still be compared violation by violation.
+   */
+  readonly unreported?: true;
 }
 
 export type Verdict =
@@ -64,6 +69,9 @@ export const failure = (code: ErrorCode, detail: string): Verdict => ({ kind: "e
 
 /** The messages of a deny, in order; none for the other verdicts. */
 export const messagesOf = (v: Verdict): readonly string[] => (v.kind === "deny" ? v.violations.map((x) => x.message) : []);
+/** The messages the target itself shows its users (Kyverno: a rule's first failing validation). */
+export const reportedMessagesOf = (v: Verdict): readonly string[] =>
+  v.kind === "deny" ? v.violations.filter((x) => !x.unreported).map((x) => x.message) : [];
 
 /**
  * A problem with a document an engine was prepared with: where it is (the document's index in
