@@ -93,4 +93,24 @@ describe("gator suites", () => {
     expect(r.code).toBe(2);
     expect(r.err.match(/template\.yaml:9:\d+ invalid_fixture invalid YAML/g)).toHaveLength(1);
   });
+
+  it("gator's command line: DIR/... walks the folder, --run picks test/case ids by regular expression, -v prints passing cases", async () => {
+    const r = await cli(["verify", "test/gator/required-labels/...", "--run", "required-labels/(owner|excluded)", "-v"]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain("✓ owner-does-not-match");
+    expect(r.out).toContain("✓ excluded-namespace");
+    expect(r.out).not.toContain("labelled-namespace");
+    expect(r.out).toMatch(/OK {2}2 cases/);
+    // Without -v, passing cases are summarized, not listed.
+    const quiet = await cli(["verify", "test/gator/required-labels/..."]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.out).not.toContain("✓");
+    expect(quiet.out).toContain("-v prints them");
+    const none = await cli(["verify", "test/gator/required-labels/...", "--run", "^nothing$"]);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('--run "^nothing$" matched none');
+    const bad = await cli(["verify", "test/gator/required-labels", "--run", "("]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--run is not a valid regular expression");
+  });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { runCli } from "../src/cli/index.js";
 import { cli } from "./support/helpers.js";
 
 /** A scratch copy of a test folder, to vary one row. */
@@ -135,6 +136,43 @@ describe("Kyverno CLI tests", () => {
     const r = await cli(["test", dir, "--reporter", "json"]);
     expect(r.code).toBe(1);
     expect(rows(r.out).map((x) => x.status)).toEqual(["error", "error"]);
+  });
+
+  it("the Kyverno CLI's options: --test-case-selector, --detailed-results, --fail-only, --remove-color", async () => {
+    const r = await cli([
+      "test",
+      "test/kyverno/autogen",
+      "--test-case-selector",
+      "policy=restrict-seccomp,rule=check-seccomp,resource=host-pid-deployment",
+      "--reporter",
+      "json",
+    ]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.rule, x.resource])).toEqual([
+      ["check-seccomp", "Deployment/apps/host-pid-deployment"],
+      ["autogen-check-seccomp", "Deployment/apps/host-pid-deployment"],
+    ]);
+    // On a terminal the report is coloured unless --remove-color (or --no-color) says otherwise.
+    const onTerminal = async (...flags: string[]) => {
+      let out = "";
+      delete process.env.NO_COLOR;
+      const code = await runCli(["test", "test/kyverno/autogen", "--detailed-results", "--fail-only", ...flags], {
+        out: (x) => (out += x),
+        err: () => {},
+        cwd: process.cwd(),
+        isTTY: true,
+      });
+      return { code, out };
+    };
+    const coloured = await onTerminal();
+    expect(coloured.code).toBe(0);
+    expect(coloured.out).toContain("\u001b[");
+    const plain = await onTerminal("--remove-color");
+    expect(plain.out).toContain("✓ results[0] [Pod/apps/host-pid-pod]");
+    expect(plain.out).not.toContain("\u001b[");
+    const bad = await cli(["test", "test/kyverno/autogen", "--test-case-selector", "policy"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--test-case-selector takes policy=NAME,rule=NAME,resource=NAME");
   });
 
   it("pattern and mutate rules are error rows naming the construct, never a pass", async () => {

@@ -122,7 +122,7 @@ export const dev = restrictImageRegistries({ name: "dev-registries", enforcement
   it("carries its cases into a consumer's repository when the parameters are the documented ones", async () => {
     const dir = tempDir();
     cpSync(path.join(ROOT, "policies", "network.ts"), path.join(dir, "policies", "network.ts"), { recursive: true });
-    const r = await cli(["test", "--engine", "reference,gatekeeper"], dir);
+    const r = await cli(["test", "--engine", "reference,gatekeeper", "-v"], dir);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain("PASS restrict-node-port");
   });

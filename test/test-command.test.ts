@@ -76,8 +76,18 @@ describe("policyc test on the starter policies", () => {
     expect(json(second.out).summary.passed).toBe(json(first.out).summary.passed);
   });
 
-  it("pretty output shows expected vs actual and the messages", async () => {
-    const r = await cli(["test", "--policies", "test/starter"]);
+  it("--version prints policyc's version and the engines' (OPA, cel-go, the Kubernetes libraries)", async () => {
+    const r = await cli(["--version"]);
+    expect(r.code).toBe(0);
+    const version = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
+    expect(r.out).toContain(`policyc ${version}`);
+    expect(r.out).toMatch(/^OPA \d+\.\d+\.\d+ \(Debian golang-github-open-policy-agent-opa-dev /m);
+    expect(r.out).toMatch(/^cel-go \d+\.\d+\.\d+ /m);
+    expect(r.out).toMatch(/^Kubernetes libraries \d+\.\d+\.\d+ /m);
+  });
+
+  it("pretty output with -v shows every case, expected vs actual and the messages", async () => {
+    const r = await cli(["test", "--policies", "test/starter", "-v"]);
     expect(r.out).toContain("PASS disallow-privileged-containers");
     expect(r.out).toMatch(/expected deny, got kyverno=deny kubernetes=deny gatekeeper=deny reference=deny/);
     expect(r.out).toContain("Privileged container app is not allowed");

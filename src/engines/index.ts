@@ -3,7 +3,7 @@
  * reference engine, the IR) and answers one Verdict; the OPA and CEL runtimes are what they run on.
  */
 export * from "./verdict/index.js";
-export { locateEngines, EngineMissingError, type Engines } from "./wasm/index.js";
+export { locateEngines, EngineMissingError, PACKAGE_ROOT, type Engines } from "./wasm/index.js";
 export { discoverRegoCompiler, compileWithCache, type RegoCompiler, type CompileStats, type CompileUnit } from "./opa/index.js";
 export { CelRuntime, admissionInput } from "./cel/index.js";
 export {

@@ -32,7 +32,12 @@ export function renderJson(report: Report): string {
   );
 }
 
-export function renderPretty(report: Report, color: boolean): string {
+/**
+ * The report for people. By default only what needs attention (failing, erroring and skipped
+ * cases) and the summary, as `kyverno test --fail-only` and `gator verify` print; `verbose`
+ * (`-v`, `--detailed-results`) prints every case with its messages.
+ */
+export function renderPretty(report: Report, color: boolean, verbose = false): string {
   const c = pc.createColors(color);
   const mark = { pass: c.green("✓"), fail: c.red("✗"), error: c.red("!"), skip: c.yellow("-") } as const;
   const out: string[] = [];
@@ -40,12 +45,14 @@ export function renderPretty(report: Report, color: boolean): string {
   for (const r of report.results) byPolicy.set(r.policy, [...(byPolicy.get(r.policy) ?? []), r]);
   for (const [policy, rows] of byPolicy) {
     const bad = rows.some((r) => r.status === "fail" || r.status === "error");
+    if (!verbose && rows.every((r) => r.status === "pass")) continue;
     out.push(`${bad ? c.red("FAIL") : c.green("PASS")} ${c.bold(policy)}`);
     const byCase = new Map<string, ResultRow[]>();
     for (const r of rows) byCase.set(`${r.case}\0${r.resource}`, [...(byCase.get(`${r.case}\0${r.resource}`) ?? []), r]);
     for (const caseRows of byCase.values()) {
       const first = caseRows[0]!;
       const worst = caseRows.find((r) => r.status === "fail" || r.status === "error") ?? first;
+      if (!verbose && caseRows.every((r) => r.status === "pass")) continue;
       const engines = caseRows.map((r) => `${r.engine}=${r.actual}`).join(" ");
       out.push(`  ${mark[worst.status]} ${first.case} ${c.dim(`[${first.resource}]`)}  expected ${first.expected}, got ${engines}`);
       for (const r of caseRows) {
@@ -59,6 +66,7 @@ export function renderPretty(report: Report, color: boolean): string {
   }
   for (const n of report.notes) out.push(c.dim(`note: ${n}`));
   const s = report.summary;
+  if (!verbose && s.passed === s.evaluations && s.evaluations > 0) out.push(c.dim("(every case passed; -v prints them)"));
   out.push(
     `${s.failed + s.errors ? c.red("FAILED") : c.green("OK")}  ${s.cases} cases, ${s.evaluations} evaluations: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped, ${s.disagreements} disagreements (${(s.durationMs / 1000).toFixed(2)} s)`,
   );

@@ -24,6 +24,10 @@ export interface TestOptions {
   readonly policies: string;
   readonly engines: readonly EngineName[];
   readonly filter?: string;
+  /** gator's `--run`: only cases and suite tests whose id (`test/case`, `policy/case`) matches. */
+  readonly run?: RegExp;
+  /** The Kyverno CLI's `--test-case-selector`: only rows of this policy, rule and resource. */
+  readonly selector?: CaseSelector;
   /** How long one policy module may take to import. */
   readonly loadTimeoutMs?: number;
   /** 1-based shard index and count. */
@@ -34,6 +38,42 @@ export interface TestOptions {
   readonly timeoutMs?: number;
   /** Called as cases finish, for a progress line. */
   readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** The Kyverno CLI's `--test-case-selector policy=…,rule=…,resource=…`; absent keys match anything. */
+export interface CaseSelector {
+  readonly policy?: string;
+  readonly rule?: string;
+  readonly resource?: string;
+}
+
+/** Parses `policy=a,rule=b,resource=c` (each key optional, at least one). */
+export function parseCaseSelector(s: string): CaseSelector {
+  const out: Record<string, string> = {};
+  for (const part of s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const [key, ...rest] = part.split("=");
+    const value = rest.join("=").trim();
+    if (!["policy", "rule", "resource"].includes(key!.trim()) || !value)
+      throw new Error(`--test-case-selector takes policy=NAME,rule=NAME,resource=NAME (got "${part}")`);
+    out[key!.trim()] = value;
+  }
+  if (Object.keys(out).length === 0) throw new Error("--test-case-selector needs policy=, rule= or resource=");
+  return out;
+}
+
+/** Whether a row is one the selector picks: its policy, its rule (or the rule's autogen forms), its resource by name, namespace/name or kind/namespace/name. */
+function selectorPicks(r: ResultRow, s: CaseSelector): boolean {
+  if (s.policy !== undefined && r.policy !== s.policy) return false;
+  if (s.rule !== undefined && ![s.rule, `autogen-${s.rule}`, `autogen-cronjob-${s.rule}`].includes(r.rule)) return false;
+  if (s.resource !== undefined) {
+    const parts = r.resource.split("/");
+    const names = [r.resource, parts.at(-1), parts.slice(-2).join("/")];
+    if (!names.includes(s.resource)) return false;
+  }
+  return true;
 }
 
 export type TestOutcome =
@@ -140,7 +180,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   const cacheDir = o.cacheDir === false ? undefined : (o.cacheDir ?? defaultWasmCache());
   let matched = 0;
   const select = (ids: readonly string[]) => {
-    const filtered = ids.filter((id) => !o.filter || id.toLowerCase().includes(o.filter.toLowerCase()));
+    const filtered = ids.filter((id) => (!o.filter || id.toLowerCase().includes(o.filter.toLowerCase())) && (!o.run || o.run.test(id)));
     matched += filtered.length;
     return inShard(filtered, o.shard);
   };
@@ -237,9 +277,10 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
     notes.push(`Kyverno CLI tests: ${kyverno.length}`);
     rows.push(...k.rows);
   }
+  const kept = o.selector ? rows.filter((r) => selectorPicks(r, o.selector!)) : rows;
   return {
     status: "ran",
-    report: { summary: summarize(rows, disagreements, performance.now() - started), results: rows, notes },
+    report: { summary: summarize(kept, disagreements, performance.now() - started), results: kept, notes },
     matched,
   };
 }

@@ -7,8 +7,10 @@ import {
   parseShard,
   renderJson,
   renderJunit,
+  parseCaseSelector,
   renderPretty,
   runTests,
+  type CaseSelector,
   type EngineName,
   type TestReporter,
 } from "../../harness/index.js";
@@ -25,7 +27,17 @@ interface TestFlags {
   timeout: string;
   passWithNoTests?: boolean;
   loadTimeout: string;
+  run?: string;
+  verbose?: boolean;
+  detailedResults?: boolean;
+  failOnly?: boolean;
+  color: boolean;
+  removeColor?: boolean;
+  testCaseSelector?: string;
 }
+
+/** gator's recursive form `DIR/...` is the folder itself: policyc always walks folders recursively. */
+const gatorPath = (p: string) => (p === "..." ? "." : p.endsWith("/...") ? p.slice(0, -4) || "/" : p);
 
 function parseEngines(s: string): EngineName[] {
   if (s === "all") return [...ENGINE_NAMES];
@@ -59,7 +71,17 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
     .option(...LOAD_TIMEOUT_FLAG)
     .option("--pass-with-no-tests", "exit 0 when no test case ran (by default a run that tested nothing fails)")
     .option("--timeout <seconds>", "time limit of one evaluation of a user's ConstraintTemplate", String(DEFAULT_TIMEOUT_MS / 1000))
-    .action(async (paths: string[], flags: TestFlags) => {
+    .option("--run <regex>", "only cases and suite tests whose id (test/case, policy/case) matches the regular expression (gator's --run)")
+    .option("--test-case-selector <selector>", "only results of policy=NAME,rule=NAME,resource=NAME (the Kyverno CLI's option)")
+    .option("-v, --verbose", "print every case, passing ones too, with their messages")
+    .addOption(new Option("--detailed-results", "the Kyverno CLI's name for --verbose").hideHelp())
+    .addOption(new Option("--fail-only", "print only what did not pass (the default; the Kyverno CLI's option)").hideHelp())
+    .option("--no-color", "no colours in the report (also: the NO_COLOR environment variable)")
+    .addOption(new Option("--remove-color", "the Kyverno CLI's name for --no-color").hideHelp())
+    .action(async (rawPaths: string[], flags: TestFlags) => {
+      const paths = rawPaths.map(gatorPath);
+      let run: RegExp | undefined;
+      let selector: CaseSelector | undefined;
       let engines: EngineName[];
       let shard;
       let timeoutMs: number;
@@ -69,6 +91,14 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         engines = parseEngines(flags.engine);
         shard = flags.shard ? parseShard(flags.shard) : undefined;
         timeoutMs = secondsFlag("--timeout", flags.timeout);
+        if (flags.run !== undefined) {
+          try {
+            run = new RegExp(flags.run);
+          } catch {
+            throw new Error(`--run is not a valid regular expression: ${flags.run}`);
+          }
+        }
+        if (flags.testCaseSelector !== undefined) selector = parseCaseSelector(flags.testCaseSelector);
       } catch (e) {
         io.err(`policyc ${name}: ${(e as Error).message}\n`);
         return setExit(EXIT.invalid);
@@ -81,6 +111,8 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         policies: flags.policies,
         engines,
         ...(flags.filter ? { filter: flags.filter } : {}),
+        ...(run ? { run } : {}),
+        ...(selector ? { selector } : {}),
         ...(shard ? { shard } : {}),
         ...(flags.cache ? {} : { cacheDir: false as const }),
         timeoutMs,
@@ -98,12 +130,14 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         return setExit(outcome.status === "invalid" ? EXIT.invalid : EXIT.internal);
       }
       const { report } = outcome;
+      const color = io.isTTY && !process.env.NO_COLOR && flags.color && !flags.removeColor;
+      const verbose = Boolean(flags.verbose || flags.detailedResults);
       const text =
         flags.reporter === "json"
           ? renderJson(report)
           : flags.reporter === "junit"
             ? renderJunit(report)
-            : renderPretty(report, io.isTTY && !process.env.NO_COLOR);
+            : renderPretty(report, color, verbose);
       if (flags.output) {
         try {
           writeFileSync(path.resolve(io.cwd, flags.output), text);
@@ -132,7 +166,7 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         }
         if (flags.passWithNoTests) return setExit(EXIT.ok);
         io.err(
-          `policyc ${name}: no test cases ran${flags.filter ? ` (--filter "${flags.filter}" matched none)` : ""}; add cases (tests: in definePolicy), or pass --pass-with-no-tests\n`,
+          `policyc ${name}: no test cases ran${flags.filter ? ` (--filter "${flags.filter}" matched none)` : ""}${flags.run ? ` (--run "${flags.run}" matched none)` : ""}${selector ? " (--test-case-selector matched none)" : ""}; add cases (tests: in definePolicy), or pass --pass-with-no-tests\n`,
         );
         return setExit(EXIT.failed);
       }
