@@ -222,8 +222,41 @@ describe("Kyverno CLI tests", () => {
     ]);
     expect(rows(r.out)[1]!.messages).toEqual(["images must be specified using a digest"]);
     expect(rows(r.out)[2]!.messages).toEqual(["image must be from registry: ghcr.io"]);
-    expect(rows(r.out)[4]!.reason).toMatch(/http\.Get\(.*\) is refused: policyc tests make no network calls/);
+    expect(rows(r.out)[4]!.reason).toMatch(/http\.Get\(.*\): no HTTP stubs in the test's context; policyc tests make no network calls/);
     expect(r.code).toBe(1);
+  });
+
+  it("Kyverno's CEL libraries answer from the Context file (images, globalContext, http stubs, resources) and transform data (JSON, YAML, time, x509, base64, hashes, math, listObjToMap)", async () => {
+    const r = await cli(["test", "test/kyverno/cel-libraries-context", "--reporter", "json"]);
+    expect(r.code, r.err).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.resource, x.actual, x.status])).toEqual([
+      ["image-architecture", "Pod/payments/payments-app", "pass", "pass"],
+      ["image-architecture", "Pod/search/search-app", "fail", "pass"],
+      ["image-architecture", "Pod/payments/unknown-image", "error", "pass"],
+      ["allowed-teams", "Pod/payments/payments-app", "pass", "pass"],
+      ["allowed-teams", "Pod/search/search-app", "fail", "pass"],
+      ["approved-configuration", "Deployment/payments/approved", "pass", "pass"],
+      ["approved-configuration", "Deployment/payments/unapproved", "fail", "pass"],
+      ["webhook-certificate-lifetime", "ValidatingWebhookConfiguration/long-lived", "pass", "pass"],
+      ["webhook-certificate-lifetime", "ValidatingWebhookConfiguration/expiring", "fail", "pass"],
+      ["one-frontend-per-namespace", "Pod/web/second-frontend", "fail", "pass"],
+      ["one-frontend-per-namespace", "Pod/shop/first-frontend", "pass", "pass"],
+    ]);
+    const messages = rows(r.out).map((x) => x.messages);
+    expect(messages[1]).toEqual(["image architecture arm64 is not supported"]);
+    expect(messages[4]).toEqual(["the inventory does not know the team"]);
+    expect(messages[8]).toEqual(["certificate of short.policyc-test.svc expires within a week"]);
+  });
+
+  it("image data the Context file does not hold is an error naming the image", async () => {
+    const dir = copyFolder("test/kyverno/cel-libraries-context");
+    const test = path.join(dir, "kyverno-test.yaml");
+    writeFileSync(test, readFileSync(test, "utf8").replace("resources: [unknown-image], result: error}", "resources: [unknown-image], result: pass}"));
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    const row = rows(r.out).find((x) => x.resource === "Pod/payments/unknown-image")!;
+    expect(row.status).toBe("error");
+    expect(row.reason).toMatch(/image data for registry\.example\.com\/not-in-context:1\.0 not found in the test's context/);
   });
 
   it("a function nothing provides is an error naming it (exit 2)", async () => {

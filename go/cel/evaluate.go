@@ -160,6 +160,21 @@ func doEvaluate(req *request) response {
 		params = append(params, p)
 	}
 	lookupObjects = params
+	currentContext = &kyvernoContext{}
+	if in.Kyverno != nil {
+		currentContext = in.Kyverno
+		// A Kyverno CLI test's lookups see its Context file's resources, not the resources under test.
+		lookupObjects = nil
+		for _, raw := range in.Kyverno.Resources {
+			o, err := decodeObject(raw)
+			if err != nil {
+				return response{Error: "context resource: " + err.Error()}
+			}
+			if o != nil {
+				lookupObjects = append(lookupObjects, o)
+			}
+		}
+	}
 	var u user.Info = &user.DefaultInfo{}
 	if in.UserInfo != nil {
 		u = &user.DefaultInfo{Name: in.UserInfo.Username, UID: in.UserInfo.UID, Groups: in.UserInfo.Groups, Extra: in.UserInfo.Extra}

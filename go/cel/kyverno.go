@@ -10,7 +10,8 @@ package main
 //   parseServiceAccount(string) -> {Name, Namespace}
 //   resource.Get(apiVersion, resource, namespace, name) -> object   (answered from the test's objects)
 //   resource.List(apiVersion, resource, namespace) -> {items: [...]}
-//   http.Get(url), http.Post(url, body, headers)                    (refused: tests make no network calls)
+//   resource.List(apiVersion, resource, namespace, labels)         (narrowed by labels)
+//   and the libraries reading the test's context or transforming data: kyverno_context.go
 
 import (
 	"fmt"
@@ -158,6 +159,24 @@ func lookup(apiVersion, resource, namespace string, name *string) []any {
 	return out
 }
 
+// listItems answers resource.List: the matching objects, narrowed by labels when given.
+func listItems(apiVersion, resource, namespace string, labels map[string]string) ref.Val {
+	items := []any{}
+	for _, o := range lookup(apiVersion, resource, namespace, nil) {
+		obj := &unstructured.Unstructured{Object: o.(map[string]any)}
+		keep := true
+		for k, v := range labels {
+			if obj.GetLabels()[k] != v {
+				keep = false
+			}
+		}
+		if keep {
+			items = append(items, o)
+		}
+	}
+	return types.DefaultTypeAdapter.NativeToValue(map[string]any{"items": items})
+}
+
 func strArgs(args []ref.Val) ([]string, bool) {
 	out := make([]string, len(args))
 	for i, a := range args {
@@ -223,24 +242,31 @@ func kyvernoLibrary() environment.VersionedOptions {
 			}
 			return types.DefaultTypeAdapter.NativeToValue(found[0])
 		}))),
-		celgo.Function("resource.List", celgo.Overload("kyverno_resource_list", []*celgo.Type{str, str, str}, celgo.DynType, celgo.FunctionBinding(func(args ...ref.Val) ref.Val {
-			s, ok := strArgs(args)
-			if !ok {
-				return types.NoSuchOverloadErr()
-			}
-			items := lookup(s[0], s[1], s[2], nil)
-			if items == nil {
-				items = []any{}
-			}
-			return types.DefaultTypeAdapter.NativeToValue(map[string]any{"items": items})
-		}))),
-		celgo.Function("http.Get", celgo.Overload("kyverno_http_get", []*celgo.Type{str}, celgo.DynType, celgo.UnaryBinding(func(url ref.Val) ref.Val {
-			return types.NewErr("http.Get(%v) is refused: policyc tests make no network calls", url)
-		}))),
-		celgo.Function("http.Post", celgo.Overload("kyverno_http_post", []*celgo.Type{str, celgo.DynType, celgo.DynType}, celgo.DynType, celgo.FunctionBinding(func(args ...ref.Val) ref.Val {
-			return types.NewErr("http.Post(%v) is refused: policyc tests make no network calls", args[0])
-		}))),
+		celgo.Function("resource.List",
+			celgo.Overload("kyverno_resource_list", []*celgo.Type{str, str, str}, celgo.DynType, celgo.FunctionBinding(func(args ...ref.Val) ref.Val {
+				s, ok := strArgs(args)
+				if !ok {
+					return types.NoSuchOverloadErr()
+				}
+				return listItems(s[0], s[1], s[2], nil)
+			})),
+			celgo.Overload("kyverno_resource_list_labels", []*celgo.Type{str, str, str, celgo.MapType(str, str)}, celgo.DynType, celgo.FunctionBinding(func(args ...ref.Val) ref.Val {
+				s, ok := strArgs(args[:3])
+				if !ok {
+					return types.NoSuchOverloadErr()
+				}
+				native, err := nativeOf(args[3])
+				if err != nil {
+					return types.NewErr("resource.List: %v", err)
+				}
+				labels := map[string]string{}
+				for k, v := range native.(map[string]any) {
+					labels[k] = fmt.Sprint(v)
+				}
+				return listItems(s[0], s[1], s[2], labels)
+			}))),
 	}
+	opts = append(opts, kyvernoContextOptions()...)
 	return environment.VersionedOptions{IntroducedVersion: version.MajorMinor(1, 0), EnvOptions: opts}
 }
 

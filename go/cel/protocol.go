@@ -75,6 +75,8 @@ type admissionInput struct {
 	Namespaces  []json.RawMessage   `json:"namespaces,omitempty"`
 	Params      []json.RawMessage   `json:"params,omitempty"`
 	Authorizer  []authzAnswer       `json:"authorizer,omitempty"`
+	// Kyverno: what a Kyverno CLI test's Context file gives the CEL libraries.
+	Kyverno *kyvernoContext `json:"kyverno,omitempty"`
 }
 
 type userInfo struct {

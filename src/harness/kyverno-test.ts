@@ -23,9 +23,11 @@ import {
   type KyvernoRuleResult,
   type Verdict,
 } from "../engines/index.js";
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import { parse as parseYaml } from "yaml";
 import type { Issue } from "../ir/index.js";
-import { isNamespaced, type AdmissionRequest, type KubeObject, type Operation } from "../kube/index.js";
+import { GO_YAML_1_1, isNamespaced, type AdmissionRequest, type ExternalData, type KubeObject, type Operation } from "../kube/index.js";
 import { fieldIssue, readFixtures, type Fixture } from "./fixtures.js";
 import type { EngineName, ResultRow } from "./report.js";
 
@@ -140,9 +142,9 @@ function runOne(file: string, runtime: CelRuntime, root: string, select: (id: st
   const policyFixtures = [...list("policies"), ...list("exceptions")];
   const resources = list("resources").map((f) => inDefaultNamespace(f.object));
   // A Context file (kind: Context, spec.resources): the cluster objects resource.Get/List see.
-  const context = test.context
-    ? readAll(String(test.context), false).flatMap((f) => (get(f.object, "spec", "resources") as KubeObject[] | undefined) ?? [])
-    : [];
+  const contextDoc = test.context ? readAll(String(test.context), false)[0]?.object : undefined;
+  const context = (get(contextDoc, "spec", "resources") as KubeObject[] | undefined) ?? [];
+  const external = externalData(contextDoc, path.dirname(path.resolve(dir, String(test.context ?? "."))), issues);
   const values = test.variables ? readAll(String(test.variables), false)[0]?.object : undefined;
   const userinfoDoc = test.userinfo ? readAll(String(test.userinfo), false)[0]?.object : undefined;
   if (issues.length) return { rows: [], issues };
@@ -227,7 +229,7 @@ function runOne(file: string, runtime: CelRuntime, root: string, select: (id: st
         operation,
         ...(operation === "DELETE" ? { oldObject: r } : { object: r }),
         ...(userInfo ? { userInfo } : {}),
-        cluster: { namespaces, objects: [...resources, ...context] },
+        cluster: { namespaces, objects: [...resources, ...context], ...(external ? { external } : {}) },
       };
       let verdict: Verdict;
       if (engine === "kubernetes") verdict = vaps.engine.evaluate(policy, req);
@@ -284,6 +286,45 @@ function runOne(file: string, runtime: CelRuntime, root: string, select: (id: st
     });
   }
   return { rows, issues: [] };
+}
+
+/**
+ * The Context file's data for Kyverno's CEL libraries: `spec.resources` (what `resource.Get` and
+ * `resource.List` see; the test's own resources are not among them), `spec.images` (image data by reference),
+ * `spec.globalContext` (name, projection, value or valueFile) and `spec.http` (method, url,
+ * status, headers, body or bodyFile), the Kyverno CLI's layout. Files are read relative to the
+ * Context file, as JSON or YAML.
+ */
+function externalData(doc: KubeObject | undefined, dir: string, issues: Issue[]): ExternalData | undefined {
+  const spec = get(doc, "spec") as Record<string, unknown> | undefined;
+  if (!spec) return undefined;
+  const fromFile = (file: unknown, inline: unknown): unknown => {
+    if (typeof file !== "string" || !file) return inline;
+    const abs = path.resolve(dir, file);
+    try {
+      return parseYaml(readFileSync(abs, "utf8"), GO_YAML_1_1) as unknown;
+    } catch (e) {
+      issues.push({ code: "invalid_suite", message: `cannot read ${file}: ${(e as Error).message.split("\n")[0]}`, severity: "error", file: abs, path: [] });
+      return undefined;
+    }
+  };
+  const list = (k: string) => (Array.isArray(spec[k]) ? (spec[k] as Record<string, unknown>[]) : []);
+  return {
+    resources: list("resources") as KubeObject[],
+    images: list("images"),
+    globalContext: list("globalContext").map((e) => ({
+      name: String(e.name ?? ""),
+      ...(e.projection !== undefined ? { projection: String(e.projection) } : {}),
+      value: fromFile(e.valueFile, e.value) ?? null,
+    })),
+    http: list("http").map((e) => ({
+      method: String(e.method ?? "GET"),
+      url: String(e.url ?? ""),
+      ...(typeof e.status === "number" ? { status: e.status } : {}),
+      ...(e.headers ? { headers: e.headers as Record<string, string> } : {}),
+      body: fromFile(e.bodyFile, e.body) ?? null,
+    })),
+  };
 }
 
 /**

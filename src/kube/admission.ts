@@ -66,6 +66,26 @@ export interface ClusterState {
   readonly namespaces?: Readonly<Record<string, KubeObject>>;
   /** Every other object the cluster holds (Gatekeeper inventory, params, resource lookups). */
   readonly objects?: readonly KubeObject[];
+  /**
+   * What lies outside the cluster, as a Kyverno CLI test's Context file describes it for Kyverno's
+   * CEL libraries: registry data for images (`image.GetMetadata`), global context entries
+   * (`globalContext.Get`) and HTTP answers (`http.Get`, `http.Post`).
+   */
+  readonly external?: ExternalData;
+}
+
+export interface ExternalData {
+  /** The objects `resource.Get` and `resource.List` answer from (the Context file's `spec.resources`). */
+  readonly resources?: readonly KubeObject[];
+  readonly images?: readonly Readonly<Record<string, unknown>>[];
+  readonly globalContext?: readonly { readonly name: string; readonly projection?: string; readonly value?: unknown }[];
+  readonly http?: readonly {
+    readonly method: string;
+    readonly url: string;
+    readonly status?: number;
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly body?: unknown;
+  }[];
 }
 
 /** An admission request as the engines see it: what a test case, a suite row or a manifest describes. */

@@ -10,10 +10,12 @@
  */
 
 /** The options that make the `yaml` package read plain scalars as Go's YAML does. */
-export const GO_YAML_1_1 = {
+export const GO_YAML_1_1: DocumentOptions & SchemaOptions = {
   version: "1.1",
-  customTags: (tags: readonly unknown[]) => tags.filter((t) => (t as { tag?: string }).tag !== "tag:yaml.org,2002:timestamp"),
-} as const;
+  customTags: (tags) => tags.filter((t) => (t as { tag?: string }).tag !== "tag:yaml.org,2002:timestamp"),
+};
+
+import type { DocumentOptions, SchemaOptions } from "yaml";
 
 const leading = (line: string) => line.length - line.trimStart().length;
 

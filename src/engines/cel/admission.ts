@@ -27,6 +27,7 @@ export function admissionInput(req: AdmissionRequest): Record<string, unknown> {
     namespaces,
     params: req.cluster?.objects ?? [],
     authorizer: req.authorizer ?? [],
+    ...(req.cluster?.external ? { kyverno: req.cluster.external } : {}),
   };
 }
 
