@@ -222,7 +222,7 @@ describe("the exit-code contract: user errors are exit 2 with a one-line message
       "no/such/dir/r.json",
     ]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("cannot write --output no/such/dir/r.json: its directory does not exist");
+    expect(r.err).toContain("cannot write the json report to no/such/dir/r.json: its directory does not exist");
   });
 
   it("a fixture path that is a folder", async () => {

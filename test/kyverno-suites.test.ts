@@ -161,6 +161,7 @@ describe("Kyverno CLI tests", () => {
         err: () => {},
         cwd: process.cwd(),
         isTTY: true,
+        outIsTTY: true,
       });
       return { code, out };
     };
@@ -251,7 +252,10 @@ describe("Kyverno CLI tests", () => {
   it("image data the Context file does not hold is an error naming the image", async () => {
     const dir = copyFolder("test/kyverno/cel-libraries-context");
     const test = path.join(dir, "kyverno-test.yaml");
-    writeFileSync(test, readFileSync(test, "utf8").replace("resources: [unknown-image], result: error}", "resources: [unknown-image], result: pass}"));
+    writeFileSync(
+      test,
+      readFileSync(test, "utf8").replace("resources: [unknown-image], result: error}", "resources: [unknown-image], result: pass}"),
+    );
     const r = await cli(["test", dir, "--reporter", "json"]);
     expect(r.code).toBe(1);
     const row = rows(r.out).find((x) => x.resource === "Pod/payments/unknown-image")!;

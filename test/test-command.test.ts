@@ -50,6 +50,7 @@ describe("policyc test on the starter policies", () => {
       "passed",
       "policies",
       "skipped",
+      "warnings",
     ]);
     expect(report.summary).toMatchObject({ policies: 3, cases: 10, evaluations: 40, passed: 40, failed: 0, errors: 0, disagreements: 0 });
     expect(new Set(report.results.map((x) => x.engine))).toEqual(new Set(["kyverno", "kubernetes", "gatekeeper", "reference"]));

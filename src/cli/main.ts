@@ -1,6 +1,8 @@
 import { Command, CommanderError } from "commander";
+import { applyCommand } from "./commands/apply.js";
 import { buildCommand } from "./commands/build.js";
 import { checkCommand } from "./commands/check.js";
+import { initCommand } from "./commands/init.js";
 import { testCommand } from "./commands/test.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -55,6 +57,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   program.addCommand(checkCommand(io, setExit));
   program.addCommand(testCommand(io, setExit, "test"));
   program.addCommand(testCommand(io, setExit, "verify"));
+  program.addCommand(applyCommand(io, setExit));
+  program.addCommand(initCommand(io, setExit));
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -13,7 +13,14 @@ export interface Io {
   readonly out: (s: string) => void;
   readonly err: (s: string) => void;
   readonly cwd: string;
+  /** Whether stderr is a terminal (progress lines, colour of messages). */
   readonly isTTY: boolean;
+  /** Whether stdout is a terminal (colour of reports written there). */
+  readonly outIsTTY?: boolean;
+  /** Running in CI (the CI environment variable): phases print one line each on stderr. */
+  readonly ci?: boolean;
+  /** Standard input, for `apply -`. */
+  readonly stdin?: () => string;
 }
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;
@@ -26,4 +33,10 @@ export function secondsFlag(flag: string, value: string): number {
   const ms = Number(value) * 1000;
   if (!(ms > 0) || !Number.isFinite(ms)) throw new Error(`${flag} must be a positive number of seconds (got "${value}")`);
   return ms;
+}
+
+/** Where an option's value came from: the command line wins over the configuration, which wins over the default. */
+export function fromCli(command: { getOptionValueSource(key: string): string | undefined }, key: string): boolean {
+  const source = command.getOptionValueSource(key);
+  return source === "cli" || source === "env";
 }

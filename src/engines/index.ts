@@ -15,5 +15,5 @@ export {
   type GatekeeperProblem,
 } from "./gatekeeper/index.js";
 export { KubernetesEngine } from "./kubernetes/index.js";
-export { KyvernoEngine, qualifiedName, type KyvernoResult, type KyvernoRuleResult } from "./kyverno/index.js";
+export { KyvernoEngine, POLICY_KINDS, qualifiedName, type KyvernoResult, type KyvernoRuleResult } from "./kyverno/index.js";
 export { ReferenceEngine } from "./reference/index.js";

@@ -93,6 +93,14 @@ function parseFile(abs: string, shown: string, mode: Mode): Read<ParsedFile> {
   } catch {
     return bad("file not found", undefined, "missing_file");
   }
+  return parseText(text, shown, mode);
+}
+
+function parseText(text: string, shown: string, mode: Mode): Read<ParsedFile> {
+  const bad = (message: string, at?: { line: number; col: number }, code: IssueCode = "invalid_fixture"): Read<ParsedFile> => ({
+    ok: false,
+    issue: inputIssue(code, message, shown, at),
+  });
   let lines = new LineCounter();
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
@@ -165,6 +173,22 @@ export function readFixtures(file: string, displayRoot: string, options: { objec
   }
   if (!parsed.ok) return parsed;
   return options.objects === false ? { ok: true, value: parsed.value.docs } : checkObjects(parsed.value);
+}
+
+/**
+ * Every non-empty document of YAML text that is not a file (standard input), named `shown` in
+ * reports; Kubernetes objects, read as Go reads manifests.
+ */
+export function readFixtureText(text: string, shown: string): Read<Fixture[]> {
+  if (Buffer.byteLength(text) > FIXTURE_LIMITS.fileBytes)
+    return {
+      ok: false,
+      issue: inputIssue("invalid_fixture", `the input is larger than ${FIXTURE_LIMITS.fileBytes / 2 ** 20} MiB`, shown),
+    };
+  const parsed = parseText(text, shown, "objects");
+  if (!parsed.ok) return parsed;
+  cache.set(cacheKey(path.resolve(shown), "objects"), parsed);
+  return checkObjects(parsed.value);
 }
 
 /** Resources must be Kubernetes objects: apiVersion and kind, reported at the document. */

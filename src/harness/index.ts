@@ -8,3 +8,5 @@ export { preparePolicycEngines, type PolicycEngines, type EngineAnswer } from ".
 export { judge, judgeRequest, actualOf } from "./judge.js";
 export { isGatorSuite, readGatorSuite, runGatorSuites, checkAssertion, caseRequest } from "./gator-suite.js";
 export { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
+export { runApply, judgeAnswers, type ApplyOptions, type ApplyOutcome, type ApplyMode, type FailOn } from "./apply.js";
+export { loadConfig, CONFIG_FILES, type ConfigResult } from "./config.js";

@@ -304,7 +304,13 @@ function externalData(doc: KubeObject | undefined, dir: string, issues: Issue[])
     try {
       return parseYaml(readFileSync(abs, "utf8"), GO_YAML_1_1) as unknown;
     } catch (e) {
-      issues.push({ code: "invalid_suite", message: `cannot read ${file}: ${(e as Error).message.split("\n")[0]}`, severity: "error", file: abs, path: [] });
+      issues.push({
+        code: "invalid_suite",
+        message: `cannot read ${file}: ${(e as Error).message.split("\n")[0]}`,
+        severity: "error",
+        file: abs,
+        path: [],
+      });
       return undefined;
     }
   };

@@ -14,10 +14,11 @@ import {
   type GatekeeperDocuments,
   type RegoCompiler,
   type Verdict,
+  skip,
 } from "../engines/index.js";
 import { toGatekeeperReview } from "../backends/index.js";
 import type { CompiledPolicy } from "../build/index.js";
-import { instanceName, type Instance, type Issue, type TargetName } from "../ir/index.js";
+import { instanceName, isAdmissionOnly, type Instance, type Issue, type TargetName } from "../ir/index.js";
 import type { AdmissionRequest, KubeObject } from "../kube/index.js";
 import type { EngineName } from "./report.js";
 
@@ -27,7 +28,11 @@ export type EngineAnswer =
 
 export interface PolicycEngines {
   readonly names: readonly EngineName[];
-  evaluate(policy: CompiledPolicy, instance: Instance, req: AdmissionRequest): EngineAnswer[];
+  /**
+   * Every engine's answer. `audit`: as background scans review existing objects (Gatekeeper's
+   * audit: no operation, no user; Kyverno's background scan skips admission-only policies).
+   */
+  evaluate(policy: CompiledPolicy, instance: Instance, req: AdmissionRequest, options?: { audit?: boolean }): EngineAnswer[];
   /** Frees compiled policies in the CEL runtime (long runs such as the fuzzer). */
   release(): void;
 }
@@ -83,7 +88,7 @@ export async function preparePolicycEngines(
   context: PolicycEngineContext,
 ): Promise<{ engines: PolicycEngines; internal: Issue[]; stats?: CompileStats }> {
   const internal: Issue[] = [];
-  const evaluators = new Map<EngineName, (name: string, req: AdmissionRequest) => Verdict>();
+  const evaluators = new Map<EngineName, (name: string, req: AdmissionRequest, audit: boolean) => Verdict>();
   const releases: (() => void)[] = [];
   let stats: CompileStats | undefined;
   if (names.includes("gatekeeper") && context.compiler) {
@@ -96,7 +101,7 @@ export async function preparePolicycEngines(
     const gk = await GatekeeperEngine.prepare([set], { compiler: context.compiler, cacheDir: context.cacheDir });
     internal.push(...gk.problems.map((p) => generatedCodeIssue(owners[p.document], "gatekeeper", p)));
     stats = gk.engine.stats;
-    evaluators.set("gatekeeper", (name, req) => gk.engine.evaluate("policyc", name, req));
+    evaluators.set("gatekeeper", (name, req, audit) => gk.engine.evaluate("policyc", name, req, audit ? { audit } : {}));
   }
   if (names.includes("kubernetes") && context.runtime) {
     const { documents, owners } = documentsOf(policies, "kubernetes");
@@ -119,14 +124,20 @@ export async function preparePolicycEngines(
   const ready = names.filter((n) => evaluators.has(n));
   const engines: PolicycEngines = {
     names: ready,
-    evaluate(policy, instance, req) {
+    evaluate(policy, instance, req, options = {}) {
       const name = instanceName(policy.policy.name, instance);
+      const audit = options.audit === true;
       return ready.map((engine): EngineAnswer => {
         if (engine !== "reference") {
           const setting = policy.policy.targets[TARGET_OF[engine]];
           if (!setting.enabled) return { engine, optedOut: `the policy opts out of ${TARGET_OF[engine]}: ${setting.reason}` };
         }
-        return { engine, verdict: evaluators.get(engine)!(name, req) };
+        if (audit && engine === "kyverno" && isAdmissionOnly(policy.policy))
+          return {
+            engine,
+            verdict: skip("not_evaluated", "Kyverno's background scan skips admission-only policies (background disabled)"),
+          };
+        return { engine, verdict: evaluators.get(engine)!(name, req, audit) };
       });
     },
     release() {

@@ -5,7 +5,8 @@ import type { SourceLocation } from "../ir/index.js";
 export type EngineName = "gatekeeper" | "kyverno" | "kubernetes" | "reference";
 export const ENGINE_NAMES: readonly EngineName[] = ["kyverno", "kubernetes", "gatekeeper", "reference"];
 
-export type RowStatus = "pass" | "fail" | "error" | "skip";
+/** `warn`: a finding that does not block (an audit or warn action, in `apply`), unless `--fail-on` says so. */
+export type RowStatus = "pass" | "fail" | "error" | "skip" | "warn";
 
 /** Why a row is not a plain pass: typed, so reporters never read prose. */
 export type RowCause =
@@ -40,6 +41,10 @@ export interface ResultRow {
   /** Where the case is defined, and where the resource document starts. */
   readonly location?: SourceLocation;
   readonly resourceLocation?: SourceLocation;
+  /** The object the row is about (`apply`): what a PolicyReport result references. */
+  readonly subject?: { readonly apiVersion: string; readonly kind: string; readonly name: string; readonly namespace?: string };
+  /** How long the row's evaluation took (JUnit's `time`). */
+  readonly durationMs?: number;
 }
 
 /** A row's cause as one line, for people (the JSON `reason` field and the pretty reporter). */
@@ -67,13 +72,25 @@ export interface Summary {
   readonly failed: number;
   readonly errors: number;
   readonly skipped: number;
+  /** Findings of audit and warn actions (`apply`). */
+  readonly warnings: number;
   readonly disagreements: number;
   readonly durationMs: number;
+}
+
+/** What reporters say about a policy (SARIF rules, PolicyReport categories). */
+export interface PolicyInfo {
+  readonly title?: string;
+  readonly description?: string;
+  readonly category?: string;
+  readonly severity?: string;
 }
 
 export interface Report {
   readonly summary: Summary;
   readonly results: readonly ResultRow[];
+  /** Policies by name, for reporters that describe them. */
+  readonly policies?: Readonly<Record<string, PolicyInfo>>;
   /** Remarks for people (engines not available, compiler used, cache use); not part of the JSON shape. */
   readonly notes: readonly string[];
 }
@@ -88,6 +105,7 @@ export function summarize(rows: readonly ResultRow[], disagreements: number, dur
     failed: rows.filter((r) => r.status === "fail").length,
     errors: rows.filter((r) => r.status === "error").length,
     skipped: rows.filter((r) => r.status === "skip").length,
+    warnings: rows.filter((r) => r.status === "warn").length,
     disagreements,
     durationMs: Math.round(durationMs),
   };

@@ -36,6 +36,8 @@ export interface TestOptions {
   readonly cacheDir?: string | false;
   /** Time limit of one evaluation of a user's ConstraintTemplate (default DEFAULT_TIMEOUT_MS). */
   readonly timeoutMs?: number;
+  /** Called as phases start (loading policies, compiling Rego, starting the CEL engine, evaluating). */
+  readonly onPhase?: (phase: string) => void;
   /** Called as cases finish, for a progress line. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -187,6 +189,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
 
   // policyc's own policies and their cases.
   const compiled: CompiledPolicy[] = [];
+  if (policyDirs.length) o.onPhase?.("loading policies");
   for (const dir of policyDirs) {
     const built = await buildPolicies({
       cwd: o.cwd,
@@ -219,6 +222,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   const celNames = (["kyverno", "kubernetes"] as const).filter((e) => o.engines.includes(e));
   if ((celNames.length && selected.length > 0) || kyverno.length > 0) {
     try {
+      o.onPhase?.("starting the CEL engine");
       runtime = await CelRuntime.get();
     } catch (e) {
       if (!(e instanceof EngineMissingError)) throw e;
@@ -229,6 +233,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
 
   if (selected.length > 0) {
     const used = compiled.filter((p) => selected.some((c) => c.policy === p));
+    if (compiler) o.onPhase?.("compiling Rego");
     const prepared = await preparePolicycEngines(
       used,
       [...o.engines].sort((a, b) => ENGINE_NAMES.indexOf(a) - ENGINE_NAMES.indexOf(b)),
@@ -242,6 +247,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
     if (prepared.stats) notes.push(`Rego cache: ${prepared.stats.compiled} compiled, ${prepared.stats.cached} from cache`);
     const inputErrors: Issue[] = [];
     let done = 0;
+    o.onPhase?.(`evaluating ${selected.length} cases`);
     for (const c of selected) {
       const resolved = resolveCase(c, o.cwd);
       if (!resolved.ok) inputErrors.push(resolved.issue);

@@ -24,6 +24,7 @@ export type IssueCode =
   | "invalid_test_case"
   | "invalid_fixture"
   | "invalid_suite"
+  | "invalid_config"
   | "missing_file"
   | "invalid_path"
   | "invalid_template"

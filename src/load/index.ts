@@ -1,3 +1,3 @@
-export { loadPolicies, findPolicyFiles, prewarmLoader, type LoadedPolicy, type LoadResult } from "./load-policies.js";
+export { loadPolicies, findPolicyFiles, prewarmLoader, importConfigModule, type LoadedPolicy, type LoadResult } from "./load-policies.js";
 export { locateIssues } from "./locate.js";
 export { typecheckPolicies } from "./typecheck.js";

@@ -32,7 +32,24 @@ interface WorkerError {
 interface WorkerFile {
   readonly file: string;
   readonly defs?: readonly { readonly exportName: string; readonly def: Omit<PolicyDefinition, never> }[];
+  readonly config?: unknown;
   readonly error?: WorkerError;
+}
+
+/**
+ * Imports a TypeScript or JavaScript configuration module in the loader thread (the same hooks
+ * as policy files: types stripped, `policyc` resolved) and answers its default export.
+ */
+export async function importConfigModule(file: string, timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<{ config?: unknown; error?: string }> {
+  const r = await importInThread([file], timeoutMs);
+  const got = r.results.get(file);
+  if (!got)
+    return {
+      error: r.ended === "timeout" ? `importing it took longer than ${timeoutMs / 1000} s` : "importing it ended the loader thread",
+    };
+  if (got.error) return { error: got.error.message };
+  if (got.config === undefined) return { error: "it has no default export: export default defineConfig({ ... })" };
+  return { config: got.config };
 }
 
 let nextId = 0;

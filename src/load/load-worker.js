@@ -15,6 +15,7 @@ register(workerData.hooks, { data: { policycUrl: workerData.policycUrl, libraryU
 const warm = import(workerData.policycUrl).catch(() => {});
 
 const POLICY = Symbol.for("policyc.policy-definition");
+const CONFIG = Symbol.for("policyc.config");
 const SDK_ERROR = Symbol.for("policyc.sdk-error");
 
 /** The policy definitions a module exports, in export order (default first), each once. */
@@ -60,8 +61,13 @@ parentPort.on("message", async ({ id, files }) => {
         // The modification time in the URL makes this long-lived thread see edits.
         const mod = await import(`${pathToFileURL(file).href}?mtime=${statSync(file).mtimeMs}`);
         const defs = definitionsOf(mod);
+        // A project configuration (defineConfig, or a plain object as the default export of a config file).
+        const config =
+          mod.default && typeof mod.default === "object" && (mod.default[CONFIG] === true || /policyc\.config\.[cm]?[tj]s$/.test(file))
+            ? { ...mod.default }
+            : undefined;
         try {
-          parentPort.postMessage({ id, file, defs });
+          parentPort.postMessage({ id, file, defs, ...(config ? { config } : {}) });
         } catch (e) {
           parentPort.postMessage({
             id,

@@ -8,3 +8,4 @@ export type { Params, ParamValue } from "./params.js";
 export { SdkError, isSdkError } from "./errors.js";
 export * from "./kinds.js";
 export { testCaseSchema, type TestCase, type CaseObject } from "./test-case.js";
+export { defineConfig, configSchema, type PolicycConfig } from "./config.js";

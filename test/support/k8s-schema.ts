@@ -40,6 +40,8 @@ function loadCrds(): void {
     "templates.gatekeeper.sh_constrainttemplates.yaml",
     "config.gatekeeper.sh_configs.yaml",
     "policies.kyverno.io_policyexceptions.yaml",
+    "wgpolicyk8s.io_policyreports.yaml",
+    "wgpolicyk8s.io_clusterpolicyreports.yaml",
   ]) {
     for (const doc of parseAllDocuments(readFileSync(path.join(SCHEMAS, file), "utf8"))) {
       const crd = doc.toJS() as {

@@ -2,7 +2,8 @@ import { Command, Option } from "commander";
 import type { KyvernoFormat } from "../../backends/index.js";
 import { buildPolicies } from "../../build/index.js";
 import { TARGET_NAMES, type TargetName } from "../../ir/index.js";
-import { EXIT, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io, type IssueReporter } from "../output.js";
+import { loadConfig } from "../../harness/index.js";
+import { EXIT, fromCli, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io, type IssueReporter } from "../output.js";
 
 export interface BuildFlags {
   policies: string;
@@ -50,7 +51,18 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
     .option(...LOAD_TIMEOUT_FLAG)
     .option("--allow-empty", "build even when the policies directory holds no policy file (empties the output directory)")
     .addOption(new Option("--reporter <reporter>", "issue output").choices(["pretty", "json"]).default("pretty"))
-    .action(async (flags: BuildFlags) => {
+    .action(async (flags: BuildFlags, command: Command) => {
+      const cfg = await loadConfig(io.cwd);
+      if (!cfg.ok) {
+        reportIssues(cfg.issues, flags.reporter, io);
+        io.err("policyc build: the configuration file is not valid; nothing was built\n");
+        return setExit(EXIT.invalid);
+      }
+      const c = cfg.config;
+      if (!fromCli(command, "policies") && c.policies) flags.policies = c.policies;
+      if (!fromCli(command, "out") && c.out) flags.out = c.out;
+      if (!fromCli(command, "targets") && c.targets) flags.targets = c.targets.join(",");
+      if (!fromCli(command, "kyvernoFormat") && c.kyvernoFormat) flags.kyvernoFormat = c.kyvernoFormat;
       let targets: TargetName[];
       let formats: KyvernoFormat[];
       let loadTimeoutMs: number;

@@ -1,25 +1,22 @@
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { Command, Option } from "commander";
 import {
   DEFAULT_TIMEOUT_MS,
   ENGINE_NAMES,
   parseShard,
-  renderJson,
-  renderJunit,
+  loadConfig,
   parseCaseSelector,
   renderPretty,
   runTests,
   type CaseSelector,
   type EngineName,
-  type TestReporter,
 } from "../../harness/index.js";
-import { EXIT, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io } from "../output.js";
+import { EXIT, fromCli, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io } from "../output.js";
+import { allToFiles, collect, parseReporters, phaseReporter, writeReports, type ReporterSpec } from "../reporting.js";
 
 interface TestFlags {
   policies: string;
   engine: string;
-  reporter: TestReporter;
+  reporter: string[];
   output?: string;
   filter?: string;
   shard?: string;
@@ -63,8 +60,8 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
     .argument("[paths...]", "policy folders, gator suite files or folders (default: --policies)")
     .option("--policies <dir>", "directory of policy files", "policies")
     .option("--engine <list>", `all, or a comma-separated list of ${ENGINE_NAMES.join(", ")}`, "all")
-    .addOption(new Option("--reporter <reporter>", "output format").choices(["pretty", "json", "junit"]).default("pretty"))
-    .option("--output <file>", "write the report to a file instead of stdout")
+    .option("--reporter <name[=file]>", "pretty, json, junit, sarif, github; repeat for several (NAME=FILE writes a file)", collect, [])
+    .option("--output <file>", "write the single reporter's output to a file instead of stdout")
     .option("--filter <text>", "only cases whose policy/case name contains the text")
     .option("--shard <i/n>", "run shard I of N (1-based), for CI matrices")
     .option("--no-cache", "compile Rego without the Wasm cache")
@@ -78,9 +75,20 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
     .addOption(new Option("--fail-only", "print only what did not pass (the default; the Kyverno CLI's option)").hideHelp())
     .option("--no-color", "no colours in the report (also: the NO_COLOR environment variable)")
     .addOption(new Option("--remove-color", "the Kyverno CLI's name for --no-color").hideHelp())
-    .action(async (rawPaths: string[], flags: TestFlags) => {
+    .action(async (rawPaths: string[], flags: TestFlags, command: Command) => {
+      const cfg = await loadConfig(io.cwd);
+      if (!cfg.ok) {
+        reportIssues(cfg.issues, "pretty", io);
+        io.err(`policyc ${name}: the configuration file is not valid; no test ran\n`);
+        return setExit(EXIT.invalid);
+      }
+      const c = cfg.config;
+      if (!fromCli(command, "policies") && c.policies) flags.policies = c.policies;
+      if (!fromCli(command, "engine") && c.engines) flags.engine = c.engines.join(",");
+      if (!fromCli(command, "reporter") && c.reporters) flags.reporter = c.reporters.filter((r) => !r.startsWith("policy-report"));
       const paths = rawPaths.map(gatorPath);
       let run: RegExp | undefined;
+      let reporters: ReporterSpec[];
       let selector: CaseSelector | undefined;
       let engines: EngineName[];
       let shard;
@@ -91,6 +99,7 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         engines = parseEngines(flags.engine);
         shard = flags.shard ? parseShard(flags.shard) : undefined;
         timeoutMs = secondsFlag("--timeout", flags.timeout);
+        reporters = parseReporters(flags.reporter, flags.output, ["pretty", "json", "junit", "sarif", "github"]);
         if (flags.run !== undefined) {
           try {
             run = new RegExp(flags.run);
@@ -103,8 +112,7 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         io.err(`policyc ${name}: ${(e as Error).message}\n`);
         return setExit(EXIT.invalid);
       }
-      const started = Date.now();
-      let progressShown = false;
+      const phases = phaseReporter(io, name);
       const outcome = await runTests({
         cwd: io.cwd,
         paths,
@@ -117,46 +125,28 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         ...(flags.cache ? {} : { cacheDir: false as const }),
         timeoutMs,
         loadTimeoutMs,
-        onProgress: (done, total) => {
-          if (!io.isTTY || Date.now() - started < 1000) return;
-          progressShown = true;
-          io.err(`\r\x1b[2Kpolicyc ${name}: ${done}/${total} cases`);
-        },
+        onPhase: (p) => phases.phase(p),
+        onProgress: (done, total) => phases.progress(done, total),
       });
-      if (progressShown) io.err("\r\x1b[2K");
+      phases.done();
       if (outcome.status !== "ran") {
-        reportIssues(outcome.errors, flags.reporter === "json" ? "json" : "pretty", io);
+        reportIssues(outcome.errors, reporters.some((r) => r.name === "json" && !r.file) ? "json" : "pretty", io);
         io.err(`policyc ${name}: ${outcome.status === "invalid" ? "bad input" : "internal error"}; no test ran\n`);
         return setExit(outcome.status === "invalid" ? EXIT.invalid : EXIT.internal);
       }
       const { report } = outcome;
-      const color = io.isTTY && !process.env.NO_COLOR && flags.color && !flags.removeColor;
       const verbose = Boolean(flags.verbose || flags.detailedResults);
-      const text =
-        flags.reporter === "json"
-          ? renderJson(report)
-          : flags.reporter === "junit"
-            ? renderJunit(report)
-            : renderPretty(report, color, verbose);
-      if (flags.output) {
-        try {
-          writeFileSync(path.resolve(io.cwd, flags.output), text);
-        } catch (e) {
-          const err = e as NodeJS.ErrnoException;
-          const why =
-            err.code === "ENOENT"
-              ? "its directory does not exist"
-              : err.code === "EISDIR"
-                ? "it is a directory"
-                : err.code === "EACCES"
-                  ? "permission denied"
-                  : err.message;
-          io.err(`policyc ${name}: cannot write --output ${flags.output}: ${why}\n`);
-          return setExit(EXIT.invalid);
-        }
-        if (flags.reporter !== "pretty") io.err(renderPretty(report, false).split("\n").filter(Boolean).at(-1) + "\n");
-      } else io.out(text);
-      if (flags.reporter !== "pretty") for (const n of report.notes) io.err(`note: ${n}\n`);
+      const failure = writeReports(report, reporters, io, {
+        noColor: !flags.color || Boolean(flags.removeColor),
+        verbose,
+        groupBy: "policy",
+      });
+      if (failure) {
+        io.err(`policyc ${name}: ${failure}\n`);
+        return setExit(EXIT.invalid);
+      }
+      if (allToFiles(reporters)) io.err(renderPretty(report, false).split("\n").filter(Boolean).at(-1) + "\n");
+      if (!reporters.some((r) => r.name === "pretty" && !r.file)) for (const n of report.notes) io.err(`note: ${n}\n`);
       const s = report.summary;
       if (s.evaluations === 0) {
         // A run that tested nothing never passes: a --filter typo, empty suites, policies without cases.

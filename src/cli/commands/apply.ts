@@ -1,0 +1,152 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { Command, Option } from "commander";
+import { DEFAULT_TIMEOUT_MS, ENGINE_NAMES, loadConfig, runApply, type EngineName, type FailOn } from "../../harness/index.js";
+import { EXIT, fromCli, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io } from "../output.js";
+import { allToFiles, collect, parseReporters, phaseReporter, writeReports } from "../reporting.js";
+
+interface ApplyFlags {
+  policies?: string;
+  policy: string[];
+  mode: "admission" | "audit";
+  namespaces?: string;
+  clusterScoped?: string;
+  engine: string;
+  failOn?: string;
+  reporter: string[];
+  output?: string;
+  verbose?: boolean;
+  color: boolean;
+  cache: boolean;
+  timeout: string;
+  loadTimeout: string;
+}
+
+const list = (s: string | undefined) =>
+  (s ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** `policyc apply`: check manifests against policies before they reach a cluster. */
+export function applyCommand(io: Io, setExit: (code: number) => void): Command {
+  return new Command("apply")
+    .description("evaluate Kubernetes manifests (files, folders, - for stdin) against policies, as admission would")
+    .argument(
+      "[inputs...]",
+      "manifest files or folders (.yaml, .yml, .json; recursive), or - for standard input (default: the configuration's apply.inputs)",
+    )
+    .option("--policies <dir>", "TypeScript policies (default: policies/ when it exists and no --policy is given)")
+    .option(
+      "--policy <file|dir>",
+      "existing YAML policies: Kyverno, ValidatingAdmissionPolicy + binding, Gatekeeper template + constraint (repeatable)",
+      collect,
+      [],
+    )
+    .addOption(
+      new Option("--mode <mode>", "admission: each resource is a CREATE; audit: as background scans see it")
+        .choices(["admission", "audit"])
+        .default("admission"),
+    )
+    .option("--namespaces <file>", "Namespace objects (with labels) besides those among the inputs")
+    .option("--cluster-scoped <kinds>", "custom resource kinds that are cluster-scoped (besides CRDs among the inputs)")
+    .option("--engine <list>", `all, or a comma-separated list of ${ENGINE_NAMES.join(", ")}`, "all")
+    .option("--fail-on <actions>", "also exit 1 on findings of these actions: audit, warn (comma-separated)")
+    .option("--reporter <name[=file]>", "pretty, json, junit, sarif, github, policy-report; repeat for several", collect, [])
+    .option("--output <file>", "write the single reporter's output to a file")
+    .option("-v, --verbose", "print every result, passing ones too")
+    .option("--no-color", "no colours (also: NO_COLOR)")
+    .option("--no-cache", "compile Rego without the Wasm cache")
+    .option("--timeout <seconds>", "time limit of one evaluation of a ConstraintTemplate", String(DEFAULT_TIMEOUT_MS / 1000))
+    .option(...LOAD_TIMEOUT_FLAG)
+    .action(async (given: string[], flags: ApplyFlags, command: Command) => {
+      const cfg = await loadConfig(io.cwd);
+      if (!cfg.ok) {
+        reportIssues(cfg.issues, "pretty", io);
+        io.err("policyc apply: the configuration file is not valid; nothing was evaluated\n");
+        return setExit(EXIT.invalid);
+      }
+      const c = cfg.config;
+      const a = c.apply ?? {};
+      const inputs = given.length ? given : (a.inputs ?? []);
+      if (inputs.length === 0) {
+        io.err(
+          "policyc apply: name the manifests to check (files, folders, or - for standard input), or set apply.inputs in policyc.config.ts\n",
+        );
+        return setExit(EXIT.invalid);
+      }
+      if (!fromCli(command, "policies") && c.policies) flags.policies = c.policies;
+      if (!fromCli(command, "policy") && a.policy) flags.policy = a.policy;
+      if (!fromCli(command, "mode") && a.mode) flags.mode = a.mode;
+      if (!fromCli(command, "namespaces") && a.namespaces) flags.namespaces = a.namespaces;
+      if (!fromCli(command, "clusterScoped") && a.clusterScoped) flags.clusterScoped = a.clusterScoped.join(",");
+      if (!fromCli(command, "failOn") && a.failOn) flags.failOn = a.failOn.join(",");
+      if (!fromCli(command, "engine") && c.engines) flags.engine = c.engines.join(",");
+      if (!fromCli(command, "reporter") && c.reporters) flags.reporter = c.reporters;
+      let engines: EngineName[];
+      let failOn: FailOn[];
+      let reporters;
+      let timeoutMs: number;
+      let loadTimeoutMs: number;
+      try {
+        engines = flags.engine === "all" ? [...ENGINE_NAMES] : (list(flags.engine) as EngineName[]);
+        for (const e of engines)
+          if (!ENGINE_NAMES.includes(e)) throw new Error(`unknown engine "${e}" (expected all or a list of ${ENGINE_NAMES.join(", ")})`);
+        failOn = list(flags.failOn) as FailOn[];
+        for (const f of failOn) if (f !== "audit" && f !== "warn") throw new Error(`--fail-on takes audit and/or warn (got "${f}")`);
+        reporters = parseReporters(flags.reporter, flags.output, ["pretty", "json", "junit", "sarif", "github", "policy-report"]);
+        timeoutMs = secondsFlag("--timeout", flags.timeout);
+        loadTimeoutMs = secondsFlag("--load-timeout", flags.loadTimeout);
+        if (inputs.filter((i) => i === "-").length > 1) throw new Error("standard input (-) can be read once");
+      } catch (e) {
+        io.err(`policyc apply: ${(e as Error).message}\n`);
+        return setExit(EXIT.invalid);
+      }
+      const policies =
+        flags.policies ?? (flags.policy.length === 0 && existsSync(path.resolve(io.cwd, "policies")) ? "policies" : undefined);
+      const phases = phaseReporter(io, "apply");
+      const outcome = await runApply({
+        cwd: io.cwd,
+        inputs,
+        ...(io.stdin ? { stdin: io.stdin } : {}),
+        ...(policies !== undefined ? { policies } : {}),
+        policyPaths: flags.policy,
+        mode: flags.mode,
+        ...(flags.namespaces ? { namespacesFile: flags.namespaces } : {}),
+        clusterScopedKinds: list(flags.clusterScoped),
+        engines,
+        failOn,
+        ...(flags.cache ? {} : { cacheDir: false as const }),
+        timeoutMs,
+        loadTimeoutMs,
+        onPhase: (p) => phases.phase(p),
+        onProgress: (d, t) => phases.progress(d, t),
+      });
+      phases.done();
+      if (outcome.status !== "ran") {
+        reportIssues(outcome.errors, "pretty", io);
+        io.err(`policyc apply: ${outcome.status === "invalid" ? "bad input" : "internal error"}; nothing was evaluated\n`);
+        return setExit(outcome.status === "invalid" ? EXIT.invalid : EXIT.internal);
+      }
+      const failure = writeReports(outcome.report, reporters, io, {
+        noColor: !flags.color,
+        verbose: Boolean(flags.verbose),
+        groupBy: "resource",
+      });
+      if (failure) {
+        io.err(`policyc apply: ${failure}\n`);
+        return setExit(EXIT.invalid);
+      }
+      if (!reporters.some((r) => r.name === "pretty" && !r.file)) for (const n of outcome.report.notes) io.err(`note: ${n}\n`);
+      const s = outcome.report.summary;
+      if (allToFiles(reporters))
+        io.err(
+          `policyc apply: ${outcome.resources} resources: ${s.failed} failed, ${s.errors} errors, ${s.warnings} warnings, ${s.disagreements} disagreements\n`,
+        );
+      if (outcome.resources === 0) {
+        io.err("policyc apply: the inputs hold no resource\n");
+        return setExit(EXIT.invalid);
+      }
+      setExit(s.failed + s.errors > 0 ? EXIT.failed : EXIT.ok);
+    });
+}

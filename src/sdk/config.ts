@@ -1,0 +1,44 @@
+/**
+ * The project configuration (`policyc.config.ts`, or `.json`): what scripts would otherwise repeat
+ * on every command line. Flags override it; what neither says takes policyc's defaults.
+ */
+import { z } from "zod";
+import { TARGET_NAMES } from "../ir/index.js";
+
+const CONFIG = Symbol.for("policyc.config");
+const ENGINES = ["kyverno", "kubernetes", "gatekeeper", "reference"] as const;
+
+export const configSchema = z
+  .object({
+    /** The TypeScript policies' folder (default `policies`). */
+    policies: z.string().min(1).optional(),
+    /** Where `build` writes (default `generated`). */
+    out: z.string().min(1).optional(),
+    targets: z.array(z.enum(TARGET_NAMES)).min(1).optional(),
+    kyvernoFormat: z.enum(["validating-policy", "legacy", "both"]).optional(),
+    /** The engines `test` and `apply` run (default: all). */
+    engines: z.array(z.enum(ENGINES)).min(1).optional(),
+    /** Reporters of `test` and `apply`: `pretty`, `json`, `junit`, `sarif`, `github`, `policy-report`, each optionally `=FILE`. */
+    reporters: z.array(z.string().min(1)).optional(),
+    apply: z
+      .object({
+        /** Manifests `apply` checks when the command line names none. */
+        inputs: z.array(z.string().min(1)).optional(),
+        /** Existing YAML policies (files or folders). */
+        policy: z.array(z.string().min(1)).optional(),
+        mode: z.enum(["admission", "audit"]).optional(),
+        namespaces: z.string().min(1).optional(),
+        clusterScoped: z.array(z.string().min(1)).optional(),
+        failOn: z.array(z.enum(["audit", "warn"])).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type PolicycConfig = z.infer<typeof configSchema>;
+
+/** Declares the project configuration, typed: `export default defineConfig({ policies: "policies", … })`. */
+export function defineConfig(config: PolicycConfig): PolicycConfig {
+  return Object.defineProperty({ ...config }, CONFIG, { value: true, enumerable: false });
+}
