@@ -264,6 +264,19 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
   const objects = [...resources.map((r) => r.object), ...namespaceObjects.map((r) => r.object)];
   const request = (object: KubeObject): AdmissionRequest => ({ operation: "CREATE", object, cluster: { namespaces, objects } });
 
+  // Engines start while the loader thread imports the TypeScript policies.
+  const celEarly =
+    (o.policies !== undefined && wanted.some((e) => e === "kyverno" || e === "kubernetes")) ||
+    policyDocs.some((d) => d.object.kind !== "ConstraintTemplate" && !isConstraintDoc(d.object) && d.object.kind !== "ExpansionTemplate")
+      ? CelRuntime.get()
+      : undefined;
+  const regoEarly =
+    (o.policies !== undefined && wanted.includes("gatekeeper")) || policyDocs.some((d) => d.object.kind === "ConstraintTemplate")
+      ? regoCompiler()
+      : undefined;
+  celEarly?.catch(() => {});
+  regoEarly?.catch(() => {});
+
   // The TypeScript policies, built in memory.
   o.onPhase?.("loading policies");
   const compiled: CompiledPolicy[] = [];

@@ -10,3 +10,4 @@ export { isGatorSuite, readGatorSuite, runGatorSuites, checkAssertion, caseReque
 export { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
 export { runApply, judgeAnswers, type ApplyOptions, type ApplyOutcome, type ApplyMode, type FailOn } from "./apply.js";
 export { loadConfig, CONFIG_FILES, type ConfigResult } from "./config.js";
+export { watchTests, type WatchOptions } from "./watch.js";

@@ -36,6 +36,11 @@ export interface TestOptions {
   readonly cacheDir?: string | false;
   /** Time limit of one evaluation of a user's ConstraintTemplate (default DEFAULT_TIMEOUT_MS). */
   readonly timeoutMs?: number;
+  /**
+   * Watch mode: told every compiled policy after the build, answers the names of the policies whose
+   * cases to run (undefined: all).
+   */
+  readonly affected?: (compiled: readonly CompiledPolicy[]) => ReadonlySet<string> | undefined;
   /** Called as phases start (loading policies, compiling Rego, starting the CEL engine, evaluating). */
   readonly onPhase?: (phase: string) => void;
   /** Called as cases finish, for a progress line. */
@@ -188,6 +193,17 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   };
 
   // policyc's own policies and their cases.
+  // Engines start while the loader thread imports the policies: their start-up (compiling the
+  // Wasm modules, the Go runtime's initialisation) overlaps the loading. A run whose engines do
+  // not need one never starts it.
+  const celWanted = o.engines.some((e) => e === "kyverno" || e === "kubernetes");
+  const early = {
+    cel: (celWanted && policyDirs.length > 0) || kyverno.length > 0 ? CelRuntime.get() : undefined,
+    rego: o.engines.includes("gatekeeper") && (policyDirs.length > 0 || suites.length > 0) ? regoCompiler() : undefined,
+  };
+  // Failures are reported where the engine is awaited, below.
+  early.cel?.catch(() => {});
+  early.rego?.catch(() => {});
   const compiled: CompiledPolicy[] = [];
   if (policyDirs.length) o.onPhase?.("loading policies");
   for (const dir of policyDirs) {
@@ -204,7 +220,8 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   }
   const { cases, issues } = collectCases(compiled);
   if (issues.length) return { status: "invalid", errors: await locateIssues(issues, o.cwd) };
-  const chosen = select(cases.map((c) => c.id));
+  const only = o.affected?.(compiled);
+  const chosen = select(cases.filter((c) => !only || only.has(c.policy.policy.name)).map((c) => c.id));
   const selected = cases.filter((c) => chosen.has(c.id));
 
   let compiler: RegoCompiler | undefined;

@@ -1,3 +1,11 @@
-export { loadPolicies, findPolicyFiles, prewarmLoader, importConfigModule, type LoadedPolicy, type LoadResult } from "./load-policies.js";
+export {
+  loadPolicies,
+  findPolicyFiles,
+  prewarmLoader,
+  restartLoader,
+  importConfigModule,
+  type LoadedPolicy,
+  type LoadResult,
+} from "./load-policies.js";
 export { locateIssues } from "./locate.js";
 export { typecheckPolicies } from "./typecheck.js";

@@ -54,6 +54,17 @@ export async function importConfigModule(file: string, timeoutMs = DEFAULT_LOAD_
 
 let nextId = 0;
 
+/**
+ * Ends the loader thread, so the next load imports every module afresh (watch mode, after a helper
+ * module changed: policy files are re-imported by modification time, their imports are not).
+ */
+export async function restartLoader(): Promise<void> {
+  const w = loaderThread();
+  dropLoaderThread(w);
+  await w.terminate();
+  loaderThread();
+}
+
 /** Starts the loader thread ahead of use, so it loads policyc's SDK while the caller does other work. */
 export function prewarmLoader(): void {
   loaderThread();

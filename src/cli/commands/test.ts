@@ -1,3 +1,4 @@
+import path from "node:path";
 import { Command, Option } from "commander";
 import {
   DEFAULT_TIMEOUT_MS,
@@ -7,6 +8,7 @@ import {
   parseCaseSelector,
   renderPretty,
   runTests,
+  watchTests,
   type CaseSelector,
   type EngineName,
 } from "../../harness/index.js";
@@ -26,6 +28,7 @@ interface TestFlags {
   loadTimeout: string;
   run?: string;
   verbose?: boolean;
+  watch?: boolean;
   detailedResults?: boolean;
   failOnly?: boolean;
   color: boolean;
@@ -71,6 +74,7 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
     .option("--run <regex>", "only cases and suite tests whose id (test/case, policy/case) matches the regular expression (gator's --run)")
     .option("--test-case-selector <selector>", "only results of policy=NAME,rule=NAME,resource=NAME (the Kyverno CLI's option)")
     .option("-v, --verbose", "print every case, passing ones too, with their messages")
+    .option("-w, --watch", "keep the engines warm and re-run the cases a change affects")
     .addOption(new Option("--detailed-results", "the Kyverno CLI's name for --verbose").hideHelp())
     .addOption(new Option("--fail-only", "print only what did not pass (the default; the Kyverno CLI's option)").hideHelp())
     .option("--no-color", "no colours in the report (also: the NO_COLOR environment variable)")
@@ -113,7 +117,7 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         return setExit(EXIT.invalid);
       }
       const phases = phaseReporter(io, name);
-      const outcome = await runTests({
+      const options = {
         cwd: io.cwd,
         paths,
         policies: flags.policies,
@@ -125,9 +129,33 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         ...(flags.cache ? {} : { cacheDir: false as const }),
         timeoutMs,
         loadTimeoutMs,
-        onPhase: (p) => phases.phase(p),
-        onProgress: (done, total) => phases.progress(done, total),
-      });
+        onPhase: (p: string) => phases.phase(p),
+        onProgress: (done: number, total: number) => phases.progress(done, total),
+      };
+      if (flags.watch) {
+        // Runs until interrupted; each run's report, then what it waits for.
+        await watchTests({
+          ...options,
+          onRun: (outcome, changed, ms) => {
+            phases.done();
+            if (changed && io.isTTY) io.out("\x1b[2J\x1b[H");
+            if (changed)
+              io.out(
+                `policyc ${name}: ${changed.map((f) => path.relative(io.cwd, f)).join(", ")} changed; re-ran in ${(ms / 1000).toFixed(2)} s\n`,
+              );
+            if (outcome.status !== "ran") reportIssues(outcome.errors, "pretty", io);
+            else
+              writeReports(outcome.report, reporters, io, {
+                noColor: !flags.color || Boolean(flags.removeColor),
+                verbose: Boolean(flags.verbose),
+                groupBy: "policy",
+              });
+            io.err(`policyc ${name}: watching ${paths.length ? paths.join(", ") : flags.policies} for changes (Ctrl-C to stop)\n`);
+          },
+        });
+        return setExit(EXIT.ok);
+      }
+      const outcome = await runTests(options);
       phases.done();
       if (outcome.status !== "ran") {
         reportIssues(outcome.errors, reporters.some((r) => r.name === "json" && !r.file) ? "json" : "pretty", io);

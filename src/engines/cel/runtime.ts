@@ -4,6 +4,7 @@
  * in-process. Loaded once per process; JSON requests go through the module's linear memory.
  */
 import { readFileSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
 import { EngineMissingError, locateEngines } from "../wasm/index.js";
 import { loadWasi } from "../wasm/index.js";
 
@@ -44,6 +45,23 @@ interface Exports {
   policyc_call(n: number): bigint;
 }
 
+const RUNTIME = Symbol.for("policyc.cel-runtime");
+
+/**
+ * The CEL engine is compiled by V8's baseline compiler only (Liftoff): the optimising compiler would
+ * compete with the Go runtime's initialisation for the cores, and on policyc's runs it costs more
+ * than it saves (docs/internals.md). V8 reads the flag when it creates a module, so it is set for
+ * this module's compilation alone; modules compiled later (opa-wasm's Rego) tier up as usual.
+ */
+async function compileBaseline(bytes: Uint8Array): Promise<WebAssembly.Module> {
+  setFlagsFromString("--liftoff-only");
+  try {
+    return await WebAssembly.compile(bytes);
+  } finally {
+    setFlagsFromString("--no-liftoff-only");
+  }
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -53,15 +71,17 @@ export class CelRuntime {
 
   private constructor(private readonly exports: Exports) {}
 
-  private static loading: Promise<CelRuntime> | undefined;
-
-  /** The process's CEL runtime (compiled and instantiated on first use, ~1 s). */
+  /**
+   * The thread's CEL runtime, compiled and instantiated on first use. Kept on `globalThis`, so a
+   * test runner that re-evaluates modules per test file (vitest) still starts it once per worker.
+   */
   static get(): Promise<CelRuntime> {
-    CelRuntime.loading ??= CelRuntime.load().catch((e) => {
-      CelRuntime.loading = undefined;
+    const holder = globalThis as { [RUNTIME]?: Promise<CelRuntime> };
+    holder[RUNTIME] ??= CelRuntime.load().catch((e) => {
+      holder[RUNTIME] = undefined;
       throw e;
     });
-    return CelRuntime.loading;
+    return holder[RUNTIME];
   }
 
   private static async load(): Promise<CelRuntime> {
@@ -71,7 +91,7 @@ export class CelRuntime {
     const WASI = await loadWasi();
     // klog's init needs a program name in args.
     const wasi = new WASI({ version: "preview1", args: ["policyc-cel"], env: {}, returnOnExit: true });
-    const module = await WebAssembly.compile(readFileSync(file));
+    const module = await compileBaseline(readFileSync(file));
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
     wasi.initialize(instance as unknown as object);
     return new CelRuntime(instance.exports as unknown as Exports);
