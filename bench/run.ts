@@ -4,7 +4,7 @@
  * process per case), in one run. Prints a table and writes bench/results.json.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +16,7 @@ import { compileWithCache } from "../src/engines/opa/cache.js";
 import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
 import type { KubeObject } from "../src/kube/index.js";
 import { admissionInput } from "../src/engines/cel/admission.js";
-import { clearFixtureCache, collectCases, preparePolicycEngines, resolveCase } from "../src/harness/index.js";
+import { clearFixtureCache, collectCases, preparePolicycEngines, resolveCase, watchTests } from "../src/harness/index.js";
 import { TARGET_NAMES } from "../src/ir/index.js";
 import { writeRepo } from "./repo.js";
 
@@ -78,6 +78,75 @@ const engineStartup = {
   ),
 };
 log(`engine start-up: ${JSON.stringify(engineStartup)}`);
+
+// The small-repository loop a newcomer lives in (the starter policies: 3 policies, 10 cases):
+// `test` with all engines against `test --engine reference` (which never starts the CEL engine),
+// a watch re-run after editing one policy, and the first `evaluate` of a vitest test (a fresh
+// worker: the engines start, the policy is compiled for every target).
+const starter = path.join(work, "starter");
+cpSync(path.join(ROOT, "test/starter"), path.join(starter, "policies"), { recursive: true });
+const smallRuns = quick ? 3 : 5;
+const smallRepo = {
+  referenceMs: Math.round(
+    median(Array.from({ length: smallRuns }, () => timed(process.execPath, [cli, "test", "--engine", "reference"], starter).wallMs)),
+  ),
+  allEnginesMs: Math.round(median(Array.from({ length: smallRuns }, () => timed(process.execPath, [cli, "test"], starter).wallMs))),
+  allEnginesPeakRssMb: Math.round(timed(process.execPath, [cli, "test"], starter).peakRssMb),
+  watchRerunMs: await watchLatency(starter, smallRuns),
+  vitestFirstEvaluateMs: vitestFirstEvaluate(),
+};
+log(`small repository: ${JSON.stringify(smallRepo)}`);
+
+/**
+ * The duration vitest reports for the first test of examples/platform-team (a fresh worker: its
+ * first `evaluate` starts the engines and compiles the policy for every target), best of three.
+ */
+function vitestFirstEvaluate(): number {
+  const times = Array.from({ length: quick ? 1 : 3 }, () => {
+    const file = path.join(work, "vitest.json");
+    spawnSync(
+      process.execPath,
+      [path.join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--project", "examples", "--reporter=json", `--outputFile=${file}`],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+    const report = JSON.parse(readFileSync(file, "utf8")) as { testResults: { assertionResults: { duration: number }[] }[] };
+    return report.testResults[0]!.assertionResults[0]!.duration;
+  });
+  return Math.round(Math.min(...times));
+}
+
+/** Median time from saving an edited policy to the end of the watch's re-run. */
+async function watchLatency(dir: string, edits: number): Promise<number> {
+  const file = path.join(dir, "policies/require-app-name-label.ts");
+  const source = readFileSync(file, "utf8");
+  const controller = new AbortController();
+  let resolveRun: (() => void) | undefined;
+  const done = watchTests({
+    cwd: dir,
+    paths: [],
+    policies: "policies",
+    engines: ["kyverno", "kubernetes", "gatekeeper", "reference"],
+    signal: controller.signal,
+    debounceMs: 20,
+    onRun: () => resolveRun?.(),
+  });
+  const nextRun = () => new Promise<void>((r) => (resolveRun = r));
+  await nextRun();
+  const times: number[] = [];
+  for (let i = 0; i < edits; i++) {
+    const run = nextRun();
+    const t0 = performance.now();
+    writeFileSync(file, source.replace("Every Deployment names", `Every Deployment (edit ${i}) names`));
+    await run;
+    times.push(performance.now() - t0);
+  }
+  controller.abort();
+  await done;
+  return Math.round(median(times));
+}
 
 let last: Record<string, unknown> = {};
 for (const n of sizes) {
@@ -256,6 +325,7 @@ for (const n of sizes) {
 const cpu = os.cpus();
 const out = {
   engineStartup,
+  smallRepo: { ...smallRepo, allOverReference: +(smallRepo.allEnginesMs / smallRepo.referenceMs).toFixed(2) },
   machine: {
     cpu: cpu[0]?.model,
     cores: cpu.length,
@@ -273,6 +343,7 @@ writeFileSync(outFile, JSON.stringify(out, null, 2) + "\n");
 process.stdout.write(`| ${table[0]!.join(" | ")} |\n|${table[0]!.map(() => "---").join("|")}|\n`);
 for (const r of table.slice(1)) process.stdout.write(`| ${r.join(" | ")} |\n`);
 process.stdout.write(`\nnode start-up: ${Math.round(nodeStart)} ms; engine start-up: ${JSON.stringify(engineStartup)}\n`);
+process.stdout.write(`small repository: ${JSON.stringify(out.smallRepo)}\n`);
 process.stdout.write(
   `\nlargest size: ${JSON.stringify((last as { evaluation: unknown }).evaluation)}\nratios: ${JSON.stringify((last as { ratios: unknown }).ratios)}\nwritten to ${path.relative(ROOT, outFile)}\n`,
 );
