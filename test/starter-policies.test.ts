@@ -73,6 +73,17 @@ describe("policyc/testing", () => {
     expect(() => expect(allowed).toSkip()).toThrow(/expected the policy not to apply, it said allow/);
   });
 
+  it("resolves a fixture path against the calling test file, and evaluates every document of it", async () => {
+    // Relative to this file (test/), not to the working directory (the repository root).
+    const both = await evaluate(privileged, "testing-fixtures/two-pods.yaml");
+    expect(both.documents.map((d) => d.verdict)).toEqual(["deny", "allow"]);
+    expect(both.verdict).toBe("mixed");
+    expect(() => expect(both).toDeny()).toThrow(/expected the policy to deny, it said allow\/deny by document \(deny, allow\)/);
+    expect(() => expect(both).toAllow()).toThrow(/to allow/);
+    // A path that exists only from the working directory still resolves there.
+    expect(await evaluate(privileged, "test/starter/fixtures/pod-privileged.yaml")).toDeny(/Privileged/);
+  });
+
   it("reports a disagreement between engines as an error naming each engine's verdict", () => {
     const err = new EngineDisagreementError({
       gatekeeper: { kind: "allow" },

@@ -116,12 +116,16 @@ export function parseShard(s: string): { index: number; count: number } {
   return { index, count };
 }
 
-let compilerPromise: Promise<RegoCompiler> | undefined;
-/** The Rego compiler, discovered once per process. */
+const COMPILER = Symbol.for("policyc.rego-compiler");
+/**
+ * The Rego compiler, discovered once per thread; kept on `globalThis`, so a test runner that
+ * re-evaluates modules per test file (vitest) discovers it once per worker.
+ */
 export function regoCompiler(): Promise<RegoCompiler> {
-  compilerPromise ??= discoverRegoCompiler();
-  return compilerPromise.catch((e) => {
-    compilerPromise = undefined;
+  const holder = globalThis as { [COMPILER]?: Promise<RegoCompiler> };
+  holder[COMPILER] ??= discoverRegoCompiler();
+  return holder[COMPILER].catch((e) => {
+    holder[COMPILER] = undefined;
     throw e;
   });
 }

@@ -7,7 +7,9 @@
  *
  * with the matchers registered by `policyc/vitest` (or `expect.extend(policycMatchers)` elsewhere).
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { CelRuntime, messagesOf, type Verdict } from "../engines/index.js";
 import { compilePolicy, type TargetOutput } from "../backends/index.js";
 import type { CompiledPolicy } from "../build/index.js";
@@ -26,18 +28,49 @@ import type { EngineName, PolicycCase, PolicycEngines } from "../harness/index.j
 import type { CaseObject, PolicyDefinition, TestCase } from "../sdk/index.js";
 
 export interface EvaluateOptions extends Omit<TestCase, "resource" | "expect" | "message" | "violations" | "name"> {
-  /** Folder relative paths resolve against (default: the current directory). */
+  /**
+   * Folder relative paths resolve against. Default: the folder of the test file that calls
+   * `evaluate` when the path exists there, else the current directory.
+   */
   readonly cwd?: string;
   /** Engines to run (default: every engine available). */
   readonly engines?: readonly EngineName[];
 }
 
 export interface Evaluation {
-  /** The verdict all engines agreed on. */
+  /**
+   * The verdict all engines agreed on; for a fixture of several documents, the verdict every
+   * document got, or `mixed` when they differ (see `documents`).
+   */
+  readonly verdict: "allow" | "deny" | "none" | "mixed";
+  /** Messages of the deny, from the first engine (they are compared across engines only by verdict); every document's. */
+  readonly messages: readonly string[];
+  /** The first document's verdicts, engine by engine. */
+  readonly engines: Readonly<Partial<Record<EngineName, Verdict>>>;
+  /** Each document of the fixture, in order (one for an object or a one-document file). */
+  readonly documents: readonly DocumentEvaluation[];
+}
+
+export interface DocumentEvaluation {
   readonly verdict: "allow" | "deny" | "none";
-  /** Messages of the deny, from the first engine (they are compared across engines only by verdict). */
   readonly messages: readonly string[];
   readonly engines: Readonly<Partial<Record<EngineName, Verdict>>>;
+}
+
+/**
+ * The folder of the test file calling into policyc: the first stack frame outside policyc's own
+ * modules and Node's, read from a stack trace (as test runners locate their callers).
+ */
+function callerDir(): string | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const line of (new Error().stack ?? "").split("\n").slice(1)) {
+    const m = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/.exec(line.trim());
+    if (!m) continue;
+    const file = m[1]!.startsWith("file://") ? fileURLToPath(m[1]!) : m[1]!;
+    if (file.startsWith(here) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
+    return path.dirname(file);
+  }
+  return undefined;
 }
 
 /** Engines disagreed (or one failed to evaluate): the message lists every engine's verdict. */
@@ -47,6 +80,15 @@ export class EngineDisagreementError extends Error {
     super(`engines disagree: ${said.join(" ")}`);
     this.name = "EngineDisagreementError";
   }
+}
+
+/**
+ * Starts the engines in the background (the CEL runtime and the Rego compiler, each once per
+ * thread), so the first `evaluate` finds them ready. Errors surface at that `evaluate`.
+ */
+export function startEngines(): void {
+  CelRuntime.get().catch(() => {});
+  regoCompiler().catch(() => {});
 }
 
 const prepared = new WeakMap<PolicyDefinition, Promise<{ compiled: CompiledPolicy; engines: PolicycEngines }>>();
@@ -79,47 +121,61 @@ function prepare(definition: PolicyDefinition) {
  * object) on every engine. Throws EngineDisagreementError when the engines do not agree.
  */
 export async function evaluate(definition: PolicyDefinition, resource: CaseObject, options: EvaluateOptions = {}): Promise<Evaluation> {
+  const caller = callerDir();
   const { compiled, engines } = await prepare(definition);
-  const cwd = options.cwd ?? process.cwd();
-  const abs = (o: CaseObject): CaseObject => (typeof o === "string" ? path.resolve(cwd, o) : o);
-  let first: KubeObject;
+  const base = (p: string) => options.cwd ?? (caller && existsSync(path.resolve(caller, p)) ? caller : process.cwd());
+  const abs = (o: CaseObject): CaseObject => (typeof o === "string" ? path.resolve(base(o), o) : o);
+  let objects: KubeObject[];
   if (typeof resource === "string") {
-    const r = readFixtures(path.resolve(cwd, resource), cwd);
+    const file = path.resolve(base(resource), resource);
+    const r = readFixtures(file, path.dirname(file));
     if (!r.ok) throw new Error(formatIssue(r.issue));
-    first = r.value[0]!.object;
-  } else first = resource as KubeObject;
+    objects = r.value.map((f) => f.object);
+  } else objects = [resource as KubeObject];
   const { cwd: _cwd, engines: names, ...rest } = options;
-  const test: TestCase = {
-    ...rest,
-    resource: first,
-    expect: "allow",
-    ...(options.oldResource ? { oldResource: abs(options.oldResource) } : {}),
-    ...(options.namespaces ? { namespaces: options.namespaces.map(abs) } : {}),
-    ...(options.objects ? { objects: options.objects.map(abs) } : {}),
+  const documents = objects.map((object): DocumentEvaluation => {
+    const test: TestCase = {
+      ...rest,
+      resource: object,
+      expect: "allow",
+      ...(options.oldResource ? { oldResource: abs(options.oldResource) } : {}),
+      ...(options.namespaces ? { namespaces: options.namespaces.map(abs) } : {}),
+      ...(options.objects ? { objects: options.objects.map(abs) } : {}),
+    };
+    const c: PolicycCase = {
+      policy: { ...compiled, file: path.join(process.cwd(), "policy.ts") },
+      index: 0,
+      name: "evaluate",
+      test,
+      id: `${definition.name}/evaluate`,
+    };
+    const resolved = resolveCase(c, process.cwd());
+    if (!resolved.ok) throw new Error(formatIssue(resolved.issue));
+    const results: Partial<Record<EngineName, Verdict>> = {};
+    for (const a of engines.evaluate(compiled, resolved.instance, resolved.requests[0]!.request)) {
+      if ("verdict" in a && (!names || names.includes(a.engine))) results[a.engine] = a.verdict;
+    }
+    const verdicts = new Set(Object.values(results).map((v) => actualOf(v!)));
+    if (verdicts.size !== 1 || verdicts.has("error")) throw new EngineDisagreementError(results);
+    return {
+      verdict: [...verdicts][0] as DocumentEvaluation["verdict"],
+      messages: messagesOf(Object.values(results)[0]!),
+      engines: results,
+    };
+  });
+  const kinds = new Set(documents.map((d) => d.verdict));
+  return {
+    verdict: kinds.size === 1 ? documents[0]!.verdict : "mixed",
+    messages: documents.flatMap((d) => d.messages),
+    engines: documents[0]!.engines,
+    documents,
   };
-  const c: PolicycCase = {
-    policy: { ...compiled, file: path.join(cwd, "policy.ts") },
-    index: 0,
-    name: "evaluate",
-    test,
-    id: `${definition.name}/evaluate`,
-  };
-  const resolved = resolveCase(c, cwd);
-  if (!resolved.ok) throw new Error(formatIssue(resolved.issue));
-  const results: Partial<Record<EngineName, Verdict>> = {};
-  for (const a of engines.evaluate(compiled, resolved.instance, resolved.requests[0]!.request)) {
-    if ("verdict" in a && (!names || names.includes(a.engine))) results[a.engine] = a.verdict;
-  }
-  const verdicts = new Set(Object.values(results).map((v) => actualOf(v!)));
-  if (verdicts.size !== 1 || verdicts.has("error")) throw new EngineDisagreementError(results);
-  const verdict = [...verdicts][0] as Evaluation["verdict"];
-  return { verdict, messages: messagesOf(Object.values(results)[0]!), engines: results };
 }
 
 type MatcherResult = { pass: boolean; message: () => string };
 
 const describe = (e: Evaluation) =>
-  `${e.verdict}${e.messages.length ? ` (${e.messages.map((m) => JSON.stringify(m)).join(", ")})` : ""} on ${Object.keys(e.engines).join(", ")}`;
+  `${e.verdict === "mixed" ? `allow/deny by document (${e.documents.map((d) => d.verdict).join(", ")})` : e.verdict}${e.messages.length ? ` (${e.messages.map((m) => JSON.stringify(m)).join(", ")})` : ""} on ${Object.keys(e.engines).join(", ")}`;
 
 function isEvaluation(x: unknown): x is Evaluation {
   return typeof x === "object" && x !== null && "verdict" in x && "engines" in x;

@@ -7,9 +7,11 @@
  *   expect(await evaluate(policy, "fixtures/pod-privileged.yaml")).toDeny(/privileged/);
  */
 import { expect } from "vitest";
-import { policycMatchers, type PolicycMatchers } from "./index.js";
+import { policycMatchers, startEngines, type PolicycMatchers } from "./index.js";
 
 expect.extend(policycMatchers);
+// As a setup file: the engines start now, while the test file is still loading, once per worker.
+startEngines();
 
 declare module "vitest" {
   // Declaration merging is how vitest takes custom matchers' types; the interface adds no members of its own.
@@ -21,6 +23,8 @@ export {
   evaluate,
   EngineDisagreementError,
   policycMatchers,
+  startEngines,
+  type DocumentEvaluation,
   type Evaluation,
   type EvaluateOptions,
   type PolicycMatchers,

@@ -50,13 +50,14 @@ const RUNTIME = Symbol.for("policyc.cel-runtime");
 /**
  * The CEL engine is compiled by V8's baseline compiler only (Liftoff): the optimising compiler would
  * compete with the Go runtime's initialisation for the cores, and on policyc's runs it costs more
- * than it saves (docs/internals.md). V8 reads the flag when it creates a module, so it is set for
- * this module's compilation alone; modules compiled later (opa-wasm's Rego) tier up as usual.
+ * than it saves (docs/internals.md). V8 reads the flag when it creates a module, so it is set
+ * around this module's compilation alone, which is synchronous so that no other module (OPA's
+ * compiler, opa-wasm's Rego) can be created while the flag is on: those still tier up.
  */
-async function compileBaseline(bytes: Uint8Array): Promise<WebAssembly.Module> {
+function compileBaseline(bytes: Uint8Array): WebAssembly.Module {
   setFlagsFromString("--liftoff-only");
   try {
-    return await WebAssembly.compile(bytes);
+    return new WebAssembly.Module(bytes);
   } finally {
     setFlagsFromString("--no-liftoff-only");
   }
@@ -91,7 +92,7 @@ export class CelRuntime {
     const WASI = await loadWasi();
     // klog's init needs a program name in args.
     const wasi = new WASI({ version: "preview1", args: ["policyc-cel"], env: {}, returnOnExit: true });
-    const module = await compileBaseline(readFileSync(file));
+    const module = compileBaseline(readFileSync(file));
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
     wasi.initialize(instance as unknown as object);
     return new CelRuntime(instance.exports as unknown as Exports);
