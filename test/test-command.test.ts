@@ -126,6 +126,24 @@ describe("policyc test on the starter policies", () => {
     expect([...a, ...b].sort()).toEqual((await ids("1/1")).sort());
     expect((await cli(["test", "--shard", "3/2"])).code).toBe(2);
   });
+
+  it("--shard I/N splits gator and Kyverno suites too: each case in exactly one shard", async () => {
+    const suites = [
+      "test/gator/required-labels",
+      "test/gator/unique-ingress-host",
+      "test/kyverno/autogen",
+      "test/kyverno/default-namespace",
+    ];
+    const rows = async (s: string) =>
+      json((await cli(["test", ...suites, "--reporter", "json", "--shard", s])).out).results.map(
+        (x) => `${x.policy}/${x.case}/${x.resource}/${x.expected}`,
+      );
+    const a = await rows("1/2");
+    const b = await rows("2/2");
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.length).toBeGreaterThan(0);
+    expect([...a, ...b].sort()).toEqual((await rows("1/1")).sort());
+  });
 });
 
 describe("failing cases and bad input", () => {

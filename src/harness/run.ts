@@ -102,6 +102,17 @@ export function defaultWasmCache(): string {
   return path.join(base, "rego-wasm");
 }
 
+/**
+ * Shard membership of an id met one at a time (a suite's case, read while the suite runs): a
+ * stable hash of the id (FNV-1a), so each id is in exactly one shard whatever else the run holds.
+ */
+export function hashShard(id: string, shard: { index: number; count: number } | undefined): boolean {
+  if (!shard) return true;
+  let h = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(id)) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  return h % shard.count === shard.index - 1;
+}
+
 /** Deterministic shard membership: items sorted by id, dealt round-robin; 1-based like vitest. */
 export function inShard(ids: readonly string[], shard: { index: number; count: number } | undefined): Set<string> {
   const sorted = [...new Set(ids)].sort();
@@ -190,10 +201,17 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   let disagreements = 0;
   const cacheDir = o.cacheDir === false ? undefined : (o.cacheDir ?? defaultWasmCache());
   let matched = 0;
+  const wanted = (id: string) => (!o.filter || id.toLowerCase().includes(o.filter.toLowerCase())) && (!o.run || o.run.test(id));
   const select = (ids: readonly string[]) => {
-    const filtered = ids.filter((id) => (!o.filter || id.toLowerCase().includes(o.filter.toLowerCase())) && (!o.run || o.run.test(id)));
+    const filtered = ids.filter(wanted);
     matched += filtered.length;
     return inShard(filtered, o.shard);
+  };
+  /** A suite's case, met while its suite runs: filtered, then sharded by its id's hash. */
+  const selectOne = (id: string) => {
+    if (!wanted(id)) return false;
+    matched++;
+    return hashShard(id, o.shard);
   };
 
   // policyc's own policies and their cases.
@@ -293,13 +311,13 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
       else errors.push(r.issue);
     }
     if (errors.length) return { status: "invalid", errors: uniqueIssues(errors) };
-    const g = await runGatorSuites(parsed, compiler, cacheDir, o.cwd, (id) => select([id]).has(id), o.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const g = await runGatorSuites(parsed, compiler, cacheDir, o.cwd, selectOne, o.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     if (g.issues.length) return { status: "invalid", errors: uniqueIssues(g.issues) };
     notes.push(`gator suites: ${parsed.length}; templates ${g.stats.compiled} compiled, ${g.stats.cached} from cache`);
     rows.push(...g.rows);
   }
   if (kyverno.length > 0 && runtime) {
-    const k = await runKyvernoTests(kyverno, runtime, o.cwd, (id) => select([id]).has(id));
+    const k = await runKyvernoTests(kyverno, runtime, o.cwd, selectOne);
     if (k.issues.length) return { status: "invalid", errors: uniqueIssues(k.issues) };
     notes.push(`Kyverno CLI tests: ${kyverno.length}`);
     rows.push(...k.rows);
