@@ -6,7 +6,7 @@
  * Gatekeeper ConstraintTemplate with its Constraint). Each resource is an admission CREATE, or in
  * audit mode what Kyverno's and Gatekeeper's background scans see.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import {
   CelRuntime,
@@ -21,14 +21,24 @@ import {
   type DocumentProblem,
   type Verdict,
 } from "../engines/index.js";
-import { buildPolicies, type CompiledPolicy } from "../build/index.js";
-import { instanceName, isAdmissionOnly, TARGET_NAMES, type Issue, type SourceLocation } from "../ir/index.js";
+import type { CompiledPolicy } from "../build/index.js";
+import { instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
-import { isNamespaced, type AdmissionRequest, type KubeObject } from "../kube/index.js";
-import { fieldIssue, fieldLocation, findFiles, inputIssue, readFixtures, readFixtureText, uniqueIssues, type Fixture } from "./fixtures.js";
+import { inDefaultNamespace, isNamespaced, type AdmissionRequest, type KubeObject } from "../kube/index.js";
+import {
+  documentProblemIssue,
+  fieldIssue,
+  fieldLocation,
+  inputIssue,
+  readFixtures,
+  readFixtureText,
+  uniqueIssues,
+  yamlFilesUnder,
+  type Fixture,
+} from "./fixtures.js";
 import { preparePolicycEngines, type EngineAnswer } from "./policyc-engines.js";
 import { ENGINE_NAMES, summarize, type EngineName, type PolicyInfo, type Report, type ResultRow, type RowStatus } from "./report.js";
-import { defaultWasmCache, DEFAULT_TIMEOUT_MS, regoCompiler } from "./run.js";
+import { buildInMemory, defaultWasmCache, DEFAULT_TIMEOUT_MS, regoCompiler } from "./run.js";
 
 export type ApplyMode = "admission" | "audit";
 /** Actions that make `apply` fail besides Deny: `audit` (Audit, dryrun) and `warn` (Warn). */
@@ -103,8 +113,7 @@ function readResources(o: ApplyOptions, issues: Issue[]): Resource[] {
       issues.push(inputIssue("missing_file", "no such file or folder", input));
       continue;
     }
-    const files = statSync(abs).isDirectory() ? findFiles(abs, (f) => /\.(ya?ml|json)$/.test(f)) : [abs];
-    for (const file of files) {
+    for (const file of yamlFilesUnder(abs)) {
       const r = readFixtures(file, o.cwd);
       if (r.ok) add(r.value, file);
       else issues.push(r.issue);
@@ -132,8 +141,7 @@ function readPolicyDocuments(o: ApplyOptions, issues: Issue[]): Fixture[] {
       issues.push(inputIssue("missing_file", "no such file or folder (--policy)", p));
       continue;
     }
-    const files = statSync(abs).isDirectory() ? findFiles(abs, (f) => /\.(ya?ml|json)$/.test(f)) : [abs];
-    for (const file of files) {
+    for (const file of yamlFilesUnder(abs)) {
       const r = readFixtures(file, o.cwd);
       if (!r.ok) {
         issues.push(r.issue);
@@ -251,11 +259,7 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
   }
   const namespaced = (x: KubeObject) => !clusterScoped.has(String(x.kind)) && isNamespaced(x);
   // A namespaced resource without a namespace goes to `default`, as kubectl and the Kyverno CLI put it.
-  const resources = inputs.map((r) =>
-    r.object.metadata?.namespace || !namespaced(r.object)
-      ? r
-      : { ...r, object: { ...r.object, metadata: { ...r.object.metadata, namespace: "default" } } },
-  );
+  const resources = inputs.map((r) => ({ ...r, object: inDefaultNamespace(r.object, namespaced) }));
   const namespaces: Record<string, KubeObject> = {};
   for (const r of [...namespaceObjects, ...resources])
     if (r.object.kind === "Namespace" && r.object.apiVersion === "v1" && r.object.metadata?.name)
@@ -284,14 +288,7 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
     const dir = path.resolve(o.cwd, o.policies);
     if (!existsSync(dir) || findPolicyFiles(dir).length === 0)
       return { status: "invalid", errors: [inputIssue("invalid_path", "holds no policy files (--policies)", o.policies)] };
-    const built = await buildPolicies({
-      cwd: o.cwd,
-      policies: path.relative(o.cwd, dir) || ".",
-      out: "generated",
-      targets: TARGET_NAMES,
-      dryRun: true,
-      ...(o.loadTimeoutMs !== undefined ? { loadTimeoutMs: o.loadTimeoutMs } : {}),
-    });
+    const built = await buildInMemory(o.cwd, dir, o.loadTimeoutMs);
     if (built.status === "invalid" || built.status === "internal") return { status: built.status, errors: built.issues };
     compiled.push(...built.compiled);
   }
@@ -309,19 +306,17 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
     };
 
   // Engines: the CEL runtime and the Rego compiler, only when some policy needs them.
-  const needsCel =
-    (compiled.length > 0 && wanted.some((e) => e === "kyverno" || e === "kubernetes")) ||
-    policyDocs.some((d) => d.object.kind !== "ConstraintTemplate" && !isConstraintDoc(d.object) && d.object.kind !== "ExpansionTemplate");
-  const needsRego =
-    (compiled.length > 0 && wanted.includes("gatekeeper")) || policyDocs.some((d) => d.object.kind === "ConstraintTemplate");
+  // The engines started above are the ones the policies need.
+  const needsCel = celEarly !== undefined;
+  const needsRego = regoEarly !== undefined;
   let runtime: CelRuntime | undefined;
   let compiler: Awaited<ReturnType<typeof regoCompiler>> | undefined;
   try {
     if (needsCel) {
       o.onPhase?.("starting the CEL engine");
-      runtime = await CelRuntime.get();
+      runtime = await celEarly;
     }
-    if (needsRego) compiler = await regoCompiler();
+    if (needsRego) compiler = await regoEarly;
   } catch (e) {
     if (e instanceof EngineMissingError)
       return { status: "internal", errors: [{ code: "engine_missing", message: e.message, severity: "error", path: [] }] };
@@ -334,12 +329,7 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
   const policies: Record<string, PolicyInfo> = {};
   let disagreements = 0;
   let notApplicable = 0;
-  const locate = (p: DocumentProblem): Issue => {
-    const f = policyDocs[p.document]!;
-    const file = path.resolve(o.cwd, f.location?.file ?? "");
-    const doc = policyDocs.slice(0, p.document).filter((x) => x.location?.file === f.location?.file).length;
-    return fieldIssue(file, o.cwd, p.field, `${f.object.kind} ${qualifiedName(f.object)}: ${p.message}`, { doc, code: "invalid_fixture" });
-  };
+  const locate = (p: DocumentProblem): Issue => documentProblemIssue(policyDocs, p, o.cwd, "invalid_fixture");
 
   // YAML policies: each engine reads its own documents.
   const documents = policyDocs.map((f) => f.object);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { isScalar, LineCounter, parseAllDocuments, type Document } from "yaml";
 import type { Issue, IssueCode, SourceLocation } from "../ir/index.js";
+import { qualifiedName, type DocumentProblem } from "../engines/index.js";
 import { GO_YAML_1_1, indentQuotedContinuations, type KubeObject } from "../kube/index.js";
 
 /**
@@ -302,4 +303,25 @@ export function uniqueIssues(issues: readonly Issue[]): Issue[] {
     seen.add(key);
     return true;
   });
+}
+
+/** The YAML and JSON files a path names: the file itself, or every one under a folder (recursive, sorted). */
+export function yamlFilesUnder(abs: string): string[] {
+  return statSync(abs).isDirectory() ? findFiles(abs, (f) => /\.(ya?ml|json)$/.test(f)) : [abs];
+}
+
+/** An engine's problem with one of several documents read from files, located at its field in its file. */
+export function documentProblemIssue(documents: readonly Fixture[], p: DocumentProblem, root: string, code: IssueCode): Issue {
+  const f = documents[p.document]!;
+  const doc = documents.slice(0, p.document).filter((x) => x.location?.file === f.location?.file).length;
+  return fieldIssue(
+    path.resolve(root, f.location?.file ?? ""),
+    root,
+    p.field,
+    `${f.object.kind} ${qualifiedName(f.object)}: ${p.message}`,
+    {
+      doc,
+      code,
+    },
+  );
 }

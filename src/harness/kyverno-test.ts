@@ -16,10 +16,8 @@ import {
   KubernetesEngine,
   KyvernoEngine,
   reportedMessagesOf,
-  qualifiedName,
   skip,
   type CelRuntime,
-  type DocumentProblem,
   type KyvernoRuleResult,
   type Verdict,
 } from "../engines/index.js";
@@ -27,8 +25,15 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { Issue } from "../ir/index.js";
-import { GO_YAML_1_1, isNamespaced, type AdmissionRequest, type ExternalData, type KubeObject, type Operation } from "../kube/index.js";
-import { fieldIssue, readFixtures, type Fixture } from "./fixtures.js";
+import {
+  GO_YAML_1_1,
+  inDefaultNamespace,
+  type AdmissionRequest,
+  type ExternalData,
+  type KubeObject,
+  type Operation,
+} from "../kube/index.js";
+import { documentProblemIssue, fieldIssue, readFixtures, type Fixture } from "./fixtures.js";
 import type { EngineName, ResultRow } from "./report.js";
 
 export const KYVERNO_TEST_FILE = "kyverno-test.yaml";
@@ -158,13 +163,7 @@ function runOne(file: string, runtime: CelRuntime, root: string, select: (id: st
   const documents = policyFixtures.map((f) => f.object);
   const kyverno = KyvernoEngine.prepare(documents, { runtime });
   const vaps = KubernetesEngine.prepare(documents, { runtime, bindUnbound: true });
-  const located = (p: DocumentProblem): Issue => {
-    const f = policyFixtures[p.document]!;
-    const docIndex = policyFixtures.slice(0, p.document).filter((x) => x.location?.file === f.location?.file).length;
-    const abs = path.resolve(root, f.location?.file ?? shown);
-    return fieldIssue(abs, root, p.field, `${f.object.kind} ${qualifiedName(f.object)}: ${p.message}`, { doc: docIndex });
-  };
-  const problems = [...kyverno.problems, ...vaps.problems].map(located);
+  const problems = [...kyverno.problems, ...vaps.problems].map((p) => documentProblemIssue(policyFixtures, p, root, "invalid_suite"));
   if (problems.length) return { rows: [], issues: problems };
   const isVap = new Set(documents.filter((d) => d.kind === "ValidatingAdmissionPolicy").map((d) => String(d.metadata?.name ?? "")));
   const testName = String(get(test, "metadata", "name") ?? test.name ?? path.basename(dir));
@@ -331,16 +330,6 @@ function externalData(doc: KubeObject | undefined, dir: string, issues: Issue[])
       body: fromFile(e.bodyFile, e.body) ?? null,
     })),
   };
-}
-
-/**
- * A namespaced resource without `metadata.namespace` is in `default`, as the Kyverno CLI reads it
- * (and kubectl creates it): rows name it `default/name`, and `request.namespace`,
- * `namespaceObject` and namespace selectors see `default`.
- */
-export function inDefaultNamespace(o: KubeObject): KubeObject {
-  if (o.metadata?.namespace || !isNamespaced(o)) return o;
-  return { ...o, metadata: { ...o.metadata, namespace: "default" } };
 }
 
 /** A row's rule names a ClusterPolicy rule, or the autogen rules Kyverno makes from it (as the CLI's lookup does). */

@@ -119,6 +119,18 @@ export function inShard(ids: readonly string[], shard: { index: number; count: n
   return new Set(shard ? sorted.filter((_, i) => i % shard.count === shard.index - 1) : sorted);
 }
 
+/** A folder of TypeScript policies, built in memory (nothing written). */
+export function buildInMemory(cwd: string, dir: string, loadTimeoutMs: number | undefined) {
+  return buildPolicies({
+    cwd,
+    policies: path.relative(cwd, dir) || ".",
+    out: "generated",
+    targets: TARGET_NAMES,
+    dryRun: true,
+    ...(loadTimeoutMs !== undefined ? { loadTimeoutMs } : {}),
+  });
+}
+
 export function parseShard(s: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(s.trim());
   const index = Number(m?.[1]);
@@ -229,14 +241,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   const compiled: CompiledPolicy[] = [];
   if (policyDirs.length) o.onPhase?.("loading policies");
   for (const dir of policyDirs) {
-    const built = await buildPolicies({
-      cwd: o.cwd,
-      policies: path.relative(o.cwd, dir) || ".",
-      out: "generated",
-      targets: TARGET_NAMES,
-      dryRun: true,
-      ...(o.loadTimeoutMs !== undefined ? { loadTimeoutMs: o.loadTimeoutMs } : {}),
-    });
+    const built = await buildInMemory(o.cwd, dir, o.loadTimeoutMs);
     if (built.status === "invalid" || built.status === "internal") return { status: built.status, errors: built.issues };
     compiled.push(...built.compiled);
   }

@@ -112,6 +112,15 @@ export function isNamespaced(o: KubeObject | undefined): boolean {
   return isNamespacedKind(o.apiVersion, o.kind);
 }
 
+/**
+ * The object as kubectl and the Kyverno CLI create it: a namespaced object without
+ * `metadata.namespace` goes to `default`. `namespaced` may know more kinds (CRDs) than the table.
+ */
+export function inDefaultNamespace(o: KubeObject, namespaced: (o: KubeObject) => boolean = isNamespaced): KubeObject {
+  if (o.metadata?.namespace || !namespaced(o)) return o;
+  return { ...o, metadata: { ...o.metadata, namespace: "default" } };
+}
+
 /** The object's namespace: its own, else "default" for namespaced kinds without one, as kubectl does. */
 export function namespaceOf(o: KubeObject | undefined): string | undefined {
   return o?.metadata?.namespace ?? (isNamespaced(o) ? "default" : undefined);

@@ -4,6 +4,26 @@ import { Command } from "commander";
 import { EXIT, type Io } from "../output.js";
 import { policycVersion } from "../reporting.js";
 
+/** The scaffold's Deployment, with or without its team label. */
+function deployment(o: { team: boolean; replicas?: number }): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+${o.team ? "  labels:\n    example.com/team: storefront\n" : ""}spec:
+${o.replicas ? `  replicas: ${o.replicas}\n` : ""}  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/web:1.0
+`;
+}
+
 /** The files `policyc init` writes: a project whose build, test and apply pass as they are. */
 function scaffold(version: string): Record<string, string> {
   return {
@@ -43,60 +63,9 @@ export default definePolicy({
   ],
 });
 `,
-    "policies/fixtures/deployment-with-team.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  labels:
-    example.com/team: storefront
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: registry.example.com/web:1.0
-`,
-    "policies/fixtures/deployment-without-team.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: registry.example.com/web:1.0
-`,
-    "deploy/web.yaml": `# What this repository deploys; \`policyc apply\` checks it before the cluster sees it.
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  labels:
-    example.com/team: storefront
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: registry.example.com/web:1.0
-`,
+    "policies/fixtures/deployment-with-team.yaml": deployment({ team: true }),
+    "policies/fixtures/deployment-without-team.yaml": deployment({ team: false }),
+    "deploy/web.yaml": `# What this repository deploys; \`policyc apply\` checks it before the cluster sees it.\n${deployment({ team: true, replicas: 2 })}`,
     "test/require-team-label.test.ts": `import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import "policyc/vitest";
