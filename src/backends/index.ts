@@ -1,4 +1,6 @@
-import type { Issue, Policy, TargetName } from "../ir/index.js";
+import { exemptsSomeRules, issue, type Exception, type Issue, type Policy, type TargetName } from "../ir/index.js";
+import { vapPlacement } from "../lower/cel/index.js";
+import { gatekeeperPlacement } from "../lower/rego/index.js";
 import type { TargetOutput } from "./document/index.js";
 import { gatekeeperIssues, templateNameIssues, toGatekeeper } from "./gatekeeper/index.js";
 import { kubernetesIssues, toValidatingAdmissionPolicies } from "./kubernetes/index.js";
@@ -12,13 +14,61 @@ export { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
 export type KyvernoFormat = "validating-policy" | "legacy";
 
 /** What the enabled targets cannot express faithfully for this policy: located `unsupported_by_target` issues. */
-export function targetIssues(p: Policy, targets: readonly TargetName[]): Issue[] {
+export function targetIssues(
+  p: Policy,
+  targets: readonly TargetName[],
+  kyvernoFormats: readonly KyvernoFormat[] = ["validating-policy"],
+): Issue[] {
   const issuesOf: Record<TargetName, (p: Policy) => Issue[]> = {
     kyverno: kyvernoIssues,
     kubernetes: kubernetesIssues,
     gatekeeper: gatekeeperIssues,
   };
-  return targets.flatMap((t) => (p.targets[t].enabled ? issuesOf[t](p) : []));
+  return [
+    ...targets.flatMap((t) => (p.targets[t].enabled ? issuesOf[t](p) : [])),
+    ...(p.exceptions ?? []).flatMap((ex) => exceptionTargetIssues(p, ex, targets, kyvernoFormats)),
+  ];
+}
+
+/** Why each target cannot carry the exception whole (never a broader or narrower one instead), located at the exception. */
+const CANNOT: Record<"rules" | "namespaceLabels", Record<TargetName, string>> = {
+  rules: {
+    kyverno: "a policies.kyverno.io PolicyException exempts a whole ValidatingPolicy (it names policies, not validations)",
+    kubernetes: "a binding's exclusions and a policy's match conditions cover all of its validations",
+    gatekeeper: "a Constraint's match covers its whole template",
+  },
+  namespaceLabels: {
+    kyverno: "a PolicyException's match conditions see object, oldObject and request, not the namespace's labels",
+    kubernetes:
+      "only a namespace-label criterion alone, of one requirement, can go in the binding's namespaceSelector (match conditions see no namespace object, and a selector cannot say 'not both')",
+    gatekeeper:
+      "only a namespace-label criterion alone, of one requirement, can go in the Constraint's namespaceSelector (a selector cannot say 'not both')",
+  },
+};
+
+function exceptionTargetIssues(p: Policy, ex: Exception, targets: readonly TargetName[], formats: readonly KyvernoFormat[]): Issue[] {
+  const out: Issue[] = [];
+  const refuse = (t: string, why: string, path: (string | number)[]) =>
+    out.push(
+      issue("unsupported_by_target", `${t}: exception "${ex.name}" on policy "${p.name}" cannot be emitted: ${why}`, ex.source, path),
+    );
+  for (const t of targets) {
+    if (!p.targets[t].enabled) continue;
+    if (exemptsSomeRules(p, ex)) {
+      refuse(t, `${CANNOT.rules[t]}; exempt every rule, or split the policy`, ["rules"]);
+      continue;
+    }
+    const expressible =
+      t === "kyverno"
+        ? !ex.match.namespaceSelector
+        : t === "kubernetes"
+          ? vapPlacement(ex) !== undefined
+          : gatekeeperPlacement(ex) !== undefined;
+    if (!expressible) refuse(t, CANNOT.namespaceLabels[t], ["match", "namespaceLabels"]);
+    if (t === "kyverno" && formats.includes("legacy"))
+      refuse("kyverno-legacy", "policyc emits exceptions for ValidatingPolicies (build with --kyverno-format validating-policy)", []);
+  }
+  return out;
 }
 
 /** What the targets refuse across policies: two policies whose Gatekeeper templates share a name. */

@@ -18,9 +18,21 @@ import {
   type Drift,
   type WriteOptions,
 } from "../emit/index.js";
-import { issue, lowerPolicy, sortIssues, validatePolicies, type Issue, type Policy, type TargetName } from "../ir/index.js";
+import {
+  exceptionIssues,
+  expiryOf,
+  issue,
+  lowerPolicy,
+  sortIssues,
+  validatePolicies,
+  type Exception,
+  type Issue,
+  type Policy,
+  type SourceLocation,
+  type TargetName,
+} from "../ir/index.js";
 import { loadPolicies, locateIssues, typecheckPolicies } from "../load/index.js";
-import type { TestCase } from "../sdk/index.js";
+import type { ExceptionTestCase, TestCase } from "../sdk/index.js";
 
 export interface BuildOptions {
   readonly cwd: string;
@@ -39,6 +51,20 @@ export interface BuildOptions {
   readonly allowEmpty?: boolean;
   /** How long one policy module may take to import (default 30 s). */
   readonly loadTimeoutMs?: number;
+  /** An expired exception is an error rather than a warning. */
+  readonly strict?: boolean;
+  /** The time expiry is judged at (default: now). */
+  readonly now?: number;
+}
+
+/** A case of an exception (defineException `tests`), run on one policy the exception names. */
+export interface ExceptionCase {
+  readonly exception: string;
+  /** The exception's file and defineException call, where the case is written. */
+  readonly file: string;
+  readonly source: SourceLocation;
+  readonly index: number;
+  readonly test: ExceptionTestCase;
 }
 
 export interface CompiledPolicy {
@@ -46,6 +72,8 @@ export interface CompiledPolicy {
   readonly policy: Policy;
   /** The policy's own test cases (definePolicy `tests`). */
   readonly tests: readonly TestCase[];
+  /** The cases of the exceptions naming this policy. */
+  readonly exceptionTests: readonly ExceptionCase[];
   readonly outputs: readonly TargetOutput[];
 }
 
@@ -57,6 +85,8 @@ export interface BuildResult {
   readonly files: ReadonlyMap<string, string>;
   readonly drift?: Drift;
   readonly changed?: boolean;
+  /** What does not stop the build: exceptions past their `expires` date. */
+  readonly warnings?: readonly Issue[];
 }
 
 const fail = (status: "invalid" | "internal", issues: readonly Issue[]): BuildResult => ({
@@ -84,16 +114,43 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
       ),
     );
   if (o.typecheck) issues.push(...(await typecheckPolicies(loaded.files, o.cwd)));
-  const lowered: { file: string; policy: Policy; tests: readonly TestCase[] }[] = [];
+  const formats = o.kyvernoFormats ?? ["validating-policy"];
+  const lowered: { file: string; policy: Policy; tests: readonly TestCase[]; exceptionTests: ExceptionCase[] }[] = [];
   const lowerIssues: Issue[] = [];
+  const exceptions = attachableExceptions(loaded, lowerIssues);
+  const warnings: Issue[] = [];
+  for (const { exception: ex } of exceptions) {
+    const expiry = expiryOf(ex);
+    if (expiry === undefined || expiry >= (o.now ?? Date.now())) continue;
+    const expired = {
+      ...issue(
+        "expired_exception",
+        `exception "${ex.name}" expired on ${ex.expires} (reason: ${ex.reason}); Kyverno no longer applies it, Kubernetes and Gatekeeper still do: renew it or remove it`,
+        ex.source,
+        ["expires"],
+      ),
+      ...(o.strict ? {} : { severity: "warning" as const }),
+    };
+    (o.strict ? lowerIssues : warnings).push(expired);
+  }
   for (const lp of loaded.policies) {
     if (!lp.policy || lp.definition.issues.length > 0) continue;
     const r = lowerPolicy(lp.policy);
     if (!r.ok) lowerIssues.push(...r.issues);
     else {
-      const unsupported = targetIssues(r.value, o.targets);
+      const own = exceptions.filter((e) => e.exception.policies.includes(r.value.name));
+      const policy: Policy = own.length ? { ...r.value, exceptions: own.map((e) => e.exception) } : r.value;
+      const unsupported = [...own.flatMap((e) => exceptionIssues(policy, e.exception)), ...targetIssues(policy, o.targets, formats)];
       if (unsupported.length) lowerIssues.push(...unsupported);
-      else lowered.push({ file: lp.file, policy: r.value, tests: lp.definition.tests });
+      else
+        lowered.push({
+          file: lp.file,
+          policy,
+          tests: lp.definition.tests,
+          exceptionTests: own.flatMap((e) =>
+            e.tests.map((test, index) => ({ exception: e.exception.name, file: e.file, source: e.exception.source, index, test })),
+          ),
+        });
     }
   }
   lowerIssues.push(...validatePolicies(lowered.map((l) => l.policy)).filter((i) => i.code === "duplicate_policy_name"));
@@ -106,10 +163,9 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
   issues.push(...(lowerIssues.length ? await locateIssues(lowerIssues, o.cwd) : []));
   if (issues.length > 0) return fail("invalid", issues);
 
-  const formats = o.kyvernoFormats ?? ["validating-policy"];
   const files = new Map<string, string>();
   const compiled: CompiledPolicy[] = [];
-  for (const { file, policy, tests } of lowered) {
+  for (const { file, policy, tests, exceptionTests } of lowered) {
     try {
       const outputs: TargetOutput[] = [];
       for (const t of o.targets) {
@@ -117,7 +173,7 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
         else outputs.push(...compilePolicy(policy, [t]));
       }
       for (const out of outputs) files.set(outputPath(out), emitYaml(out, file));
-      compiled.push({ file, policy, tests, outputs });
+      compiled.push({ file, policy, tests, exceptionTests, outputs });
     } catch (e) {
       return fail("internal", [
         issue("internal_error", `compiling policy ${policy.name} failed: ${e instanceof Error ? e.message : String(e)}`, policy.source),
@@ -140,7 +196,8 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
     );
   }
   const outDir = path.resolve(o.cwd, o.out);
-  if (o.dryRun) return { status: "ok", issues: [], compiled, files };
+  const warned = warnings.length ? { warnings: await locateIssues(warnings, o.cwd) } : {};
+  if (o.dryRun) return { status: "ok", issues: [], compiled, files, ...warned };
   if (o.check) {
     const settled = settleOutputDir(outDir);
     if ("issue" in settled) return fail("invalid", [settled.issue]);
@@ -148,9 +205,51 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
     if (scanned.issues.length) return fail("invalid", scanned.issues);
     const drift = diffOutput(scanned.files, files);
     const clean = drift.stale.length + drift.missing.length + drift.extra.length === 0;
-    return { status: clean ? "ok" : "drift", issues: [], compiled, files, drift };
+    return { status: clean ? "ok" : "drift", issues: [], compiled, files, drift, ...warned };
   }
   const w = writeFilesAtomically(outDir, files, o.write);
   if (w.issues.length) return fail("invalid", w.issues);
-  return { status: "ok", issues: [], compiled, files, changed: w.changed };
+  return { status: "ok", issues: [], compiled, files, changed: w.changed, ...warned };
+}
+
+/**
+ * The exceptions that can be attached: defined without issues, naming only policies that were
+ * loaded (an unknown one is a located `unknown_policy`), each name once.
+ */
+function attachableExceptions(
+  loaded: Awaited<ReturnType<typeof loadPolicies>>,
+  issues: Issue[],
+): { exception: Exception; file: string; tests: readonly ExceptionTestCase[] }[] {
+  const known = new Set(loaded.policies.map((p) => p.definition.name));
+  const out: { exception: Exception; file: string; tests: readonly ExceptionTestCase[] }[] = [];
+  const seen = new Map<string, Exception>();
+  for (const le of loaded.exceptions) {
+    const ex = le.definition.exception;
+    if (!ex || le.definition.issues.length > 0) continue;
+    const unknown = ex.policies.flatMap((name, i) => (known.has(name) ? [] : [{ name, i }]));
+    for (const { name, i } of unknown)
+      issues.push(
+        issue(
+          "unknown_policy",
+          `exception "${ex.name}" names policy "${name}", which no policy file exports (export the policy it names from a file under the policies directory)`,
+          ex.source,
+          ["policies", i],
+        ),
+      );
+    const prev = seen.get(ex.name);
+    if (prev) {
+      issues.push(
+        issue(
+          "invalid_exception",
+          `exception "${ex.name}" is defined twice (also at ${prev.source.file}:${prev.source.line}): rename one`,
+          ex.source,
+          ["name"],
+        ),
+      );
+      continue;
+    }
+    seen.set(ex.name, ex);
+    if (unknown.length === 0) out.push({ exception: ex, file: le.file, tests: le.definition.tests });
+  }
+  return out.sort((a, b) => (a.exception.name < b.exception.name ? -1 : a.exception.name > b.exception.name ? 1 : 0));
 }

@@ -1,1 +1,1 @@
-export { buildPolicies, type BuildOptions, type BuildResult, type CompiledPolicy } from "./build-policies.js";
+export { buildPolicies, type BuildOptions, type BuildResult, type CompiledPolicy, type ExceptionCase } from "./build-policies.js";

@@ -6,7 +6,7 @@
 import { messagesOf, type Verdict } from "../engines/index.js";
 import type { TestCase } from "../sdk/index.js";
 import type { EngineAnswer } from "./policyc-engines.js";
-import type { PolicycCase, ResolvedRequest } from "./policyc-cases.js";
+import { caseSource, type PolicycCase, type ResolvedRequest } from "./policyc-cases.js";
 import type { EngineName, ResultRow, RowCause } from "./report.js";
 
 /** The verdict as the JSON report's `actual` names it: allow, deny, none (did not apply) or error. */
@@ -17,7 +17,7 @@ export function judge(t: Pick<TestCase, "expect" | "message" | "violations">, v:
   const expected = t.expect === "skip" ? "none" : t.expect;
   const actual = actualOf(v);
   if (actual !== expected) {
-    if (t.expect === "skip") return "the policy applied; the case expects it not to";
+    if (t.expect === "skip") return "the policy applied; the case expects it not to (exempt, or not matched)";
     return v.kind === "skip" ? `the policy did not apply (${v.cause.detail})` : `expected ${t.expect}, got ${actual}`;
   }
   if (v.kind === "deny") {
@@ -47,8 +47,8 @@ export function judgeRequest(
       resource: r.resource,
       engine: a.engine,
       expected: c.test.expect,
-      source: c.policy.file,
-      location: c.policy.policy.source,
+      source: caseSource(c).file,
+      location: caseSource(c).source,
       ...(r.location ? { resourceLocation: r.location } : {}),
     };
     if ("optedOut" in a)

@@ -3,20 +3,27 @@
  * and resolved to admission requests. Problems come back as located issues, never thrown.
  */
 import path from "node:path";
-import type { CompiledPolicy } from "../build/index.js";
-import { formatPath, issue, type Instance, type Issue } from "../ir/index.js";
+import type { CompiledPolicy, ExceptionCase } from "../build/index.js";
+import { formatPath, issue, type Instance, type Issue, type SourceLocation } from "../ir/index.js";
 import { NAMESPACE_NAME_LABEL, type AdmissionRequest, type KubeObject } from "../kube/index.js";
-import { testCaseSchema, type CaseObject, type TestCase } from "../sdk/index.js";
+import { exceptionTestCaseSchema, testCaseSchema, type CaseObject, type TestCase } from "../sdk/index.js";
 import { depthProblem, readFixtures, type Fixture } from "./fixtures.js";
 
 export interface PolicycCase {
   readonly policy: CompiledPolicy;
   readonly index: number;
   readonly name: string;
+  /** The case as judged: an exception's `allow` is `skip` here (the exempted policy does not apply). */
   readonly test: TestCase;
-  /** `policy/case`, what --filter matches and --shard splits on. */
+  /** `policy/case` (`exception/policy/case` for an exception's case), what --filter matches and --shard splits on. */
   readonly id: string;
+  /** Set when the case is an exception's: where it is written. */
+  readonly exception?: ExceptionCase;
 }
+
+/** Where a case is written: its policy's file and definePolicy call, or its exception's. */
+export const caseSource = (c: PolicycCase): { file: string; source: SourceLocation } =>
+  c.exception ? { file: c.exception.file, source: c.exception.source } : { file: c.policy.file, source: c.policy.policy.source };
 
 const describeObject = (o: CaseObject) =>
   typeof o === "string"
@@ -60,6 +67,15 @@ export function collectCases(policies: readonly CompiledPolicy[]): { cases: Poli
       names.add(name);
       cases.push({ policy, index, name, test: t, id: `${policy.policy.name}/${name}` });
     });
+    for (const ec of policy.exceptionTests) {
+      const parsed = exceptionTestCaseSchema.safeParse(ec.test);
+      // defineException reported a malformed case already; the build stopped there.
+      if (!parsed.success) continue;
+      const t = parsed.data;
+      const judged: TestCase = { ...t, expect: t.expect === "allow" ? "skip" : "deny" };
+      const name = `${ec.exception}: ${t.name ?? `${t.expect === "allow" ? "exempts" : "still denies"} ${defaultName({ ...judged, expect: "allow" }).slice("allow ".length)}`}`;
+      cases.push({ policy, index: ec.index, name, test: judged, id: `${ec.exception}/${policy.policy.name}/${name}`, exception: ec });
+    }
   }
   return { cases, issues };
 }
@@ -81,7 +97,7 @@ export function resolveCase(c: PolicycCase, root: string): Resolved {
   const objectsOf = (o: CaseObject, field: string): Fixture[] => {
     if (failed) return [];
     const where = (message: string): Issue => {
-      const source = c.policy.policy.source;
+      const { source } = caseSource(c);
       return {
         code: "invalid_test_case",
         message: `${formatPath(["tests", c.index, field])}: ${message}`,
@@ -92,10 +108,10 @@ export function resolveCase(c: PolicycCase, root: string): Resolved {
     };
     if (typeof o !== "string") {
       const deep = depthProblem(o);
-      if (deep) failed = where(`${c.policy.file}: the inline object ${deep}`);
+      if (deep) failed = where(`${caseSource(c).file}: the inline object ${deep}`);
       return [{ object: o as KubeObject, label: describeObject(o) }];
     }
-    const r = readFixtures(path.resolve(root, path.dirname(c.policy.file), o), root);
+    const r = readFixtures(path.resolve(root, path.dirname(caseSource(c).file), o), root);
     if (r.ok) return r.value;
     const i = r.issue;
     const at = i.source ? `${i.source.file}:${i.source.line}:${i.source.column}` : (i.file ?? "");

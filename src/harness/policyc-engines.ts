@@ -43,6 +43,8 @@ export interface PolicycEngineContext {
   readonly cacheDir?: string | undefined;
   /** Needed for `kyverno` and `kubernetes`. */
   readonly runtime?: CelRuntime;
+  /** The time PolicyExceptions' `expiresAt` is judged at (default: now). */
+  readonly now?: number;
 }
 
 /** The target whose documents an engine reads. */
@@ -112,7 +114,8 @@ export async function preparePolicycEngines(
   }
   if (names.includes("kyverno") && context.runtime) {
     const { documents, owners } = documentsOf(policies, "kyverno");
-    const k = KyvernoEngine.prepare(documents, { runtime: context.runtime });
+    // policyc's cases are admission requests: an expired PolicyException no longer applies.
+    const k = KyvernoEngine.prepare(documents, { runtime: context.runtime, now: context.now ?? Date.now() });
     internal.push(...k.problems.map((p) => generatedCodeIssue(owners[p.document], "kyverno", p)));
     evaluators.set("kyverno", (name, req) => k.engine.evaluate(name, req).verdict);
     releases.push(() => k.engine.release());

@@ -1,7 +1,7 @@
 /** The IR: one normalized, validated model of a policy, plain data; lowering passes over it. */
 export * from "./types.js";
 export * from "./issue.js";
-export { policySchema, exprSchema, TARGET_NAMES, ENFORCEMENTS, SEVERITIES, IMAGE_PARTS } from "./schema.js";
+export { policySchema, exceptionSchema, exprSchema, TARGET_NAMES, ENFORCEMENTS, SEVERITIES, IMAGE_PARTS } from "./schema.js";
 export { validatePolicy, validatePolicies, checkName } from "./validate.js";
 export { instanceName, outputNames } from "./names.js";
 export { paramValue } from "./params.js";
@@ -14,3 +14,5 @@ export { printPolicy } from "./print.js";
 export { parseQuantity, compareQuantities, type Rational } from "./quantity.js";
 export { fieldsRead, isAdmissionOnly, readsOldSubject, readsNamespace } from "./reads.js";
 export { REQUEST_FIELDS, requestField } from "./request.js";
+export { exceptionIssues, exemptsSomeRules, expiryOf } from "./exceptions.js";
+export { criteriaOf, requirementsOf, complementOf, soleNamespaceRequirement } from "./exception-placement.js";

@@ -316,6 +316,52 @@ export const instanceSchema = z
   .object({ name: z.string().optional(), values: z.record(z.string(), z.unknown()), source: sourceSchema })
   .strict();
 
+/**
+ * What an exception exempts: a request is exempt from the policies the exception names when
+ * every criterion given holds. Within a criterion the items are alternatives; `users` and
+ * `groups` together are one criterion (the requesting user is one of `users`, or in one of
+ * `groups`), as RBAC subjects are.
+ * - `kinds`: the admitted object's group and kind;
+ * - `namespaces`: the admitted object's namespace (cluster-scoped objects have none);
+ * - `names`: the admitted object's name, exact or a glob (`*` any run of characters, `?` one);
+ * - `labelSelector`: the admitted object's own labels (a controller's, not its pod template's);
+ * - `namespaceSelector`: the labels of the object's namespace;
+ * - `users`: usernames, service accounts as `system:serviceaccount:<namespace>:<name>`;
+ * - `groups`: group names.
+ */
+export const exceptionMatchSchema = z
+  .object({
+    kinds: z
+      .array(z.object({ group: z.string(), kind: z.string().min(1) }).strict())
+      .min(1)
+      .optional(),
+    namespaces: z.array(z.string().min(1)).min(1).optional(),
+    names: z.array(z.string().min(1)).min(1).optional(),
+    labelSelector: labelSelectorSchema.optional(),
+    namespaceSelector: labelSelectorSchema.optional(),
+    users: z.array(z.string().min(1)).min(1).optional(),
+    groups: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+
+/**
+ * An exception as the build attaches it to each policy it names: the policy is not applied to a
+ * request the match selects. `rules` (when given) are the policy's rules it exempts; the build
+ * accepts only what every target can express. `expires` is a date (`YYYY-MM-DD`).
+ */
+export const exceptionSchema = z
+  .object({
+    kind: z.literal("exception"),
+    name: z.string(),
+    policies: z.array(z.string()).min(1),
+    rules: z.array(z.string()).min(1).optional(),
+    match: exceptionMatchSchema,
+    reason: z.string().min(1),
+    expires: z.string().optional(),
+    source: sourceSchema,
+  })
+  .strict();
+
 export const policySchema = z
   .object({
     kind: z.literal("policy"),
@@ -338,6 +384,8 @@ export const policySchema = z
     params: z.record(z.string(), z.unknown()).optional(),
     instances: z.array(instanceSchema),
     targets: z.object({ kyverno: targetSetting, kubernetes: targetSetting, gatekeeper: targetSetting }).strict(),
+    /** The exceptions that name this policy, in build order (attached by the build). */
+    exceptions: z.array(exceptionSchema).optional(),
     source: sourceSchema,
   })
   .strict();

@@ -23,6 +23,8 @@ import type {
   messageSchema,
   paramRefSchema,
   policySchema,
+  exceptionSchema,
+  exceptionMatchSchema,
   ruleSchema,
   scalarSchema,
   sourceSchema,
@@ -74,3 +76,6 @@ export type TargetSetting = Policy["targets"][TargetName];
 /** A JSON Schema (OpenAPI v3 structural subset) for the parameters. */
 export type JsonSchema = { readonly [key: string]: unknown };
 export type Policy = Infer<typeof policySchema>;
+/** An exception, as attached to each policy it names. */
+export type Exception = Infer<typeof exceptionSchema>;
+export type ExceptionMatch = Infer<typeof exceptionMatchSchema>;

@@ -6,6 +6,7 @@ export {
   importConfigModule,
   type LoadedPolicy,
   type LoadResult,
+  type LoadedException,
 } from "./load-policies.js";
 export { locateIssues } from "./locate.js";
 export { typecheckPolicies } from "./typecheck.js";

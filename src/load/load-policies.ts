@@ -1,8 +1,8 @@
 import { readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { issue, type Issue, type Policy, type SourceLocation } from "../ir/index.js";
-import { revivePolicyDefinition, type PolicyDefinition } from "../sdk/index.js";
+import { issue, type Exception, type Issue, type Policy, type SourceLocation } from "../ir/index.js";
+import { reviveExceptionDefinition, revivePolicyDefinition, type ExceptionDefinition, type PolicyDefinition } from "../sdk/index.js";
 import { dropLoaderThread, loaderThread } from "./loader-thread.js";
 import { locateIssues } from "./locate.js";
 
@@ -14,8 +14,16 @@ export interface LoadedPolicy {
   readonly policy?: Policy;
 }
 
+/** An exception read from a file (defineException), with the file it came from. */
+export interface LoadedException {
+  readonly file: string;
+  readonly exportName: string;
+  readonly definition: ExceptionDefinition;
+}
+
 export interface LoadResult {
   readonly policies: readonly LoadedPolicy[];
+  readonly exceptions: readonly LoadedException[];
   readonly issues: readonly Issue[];
   readonly files: readonly string[];
 }
@@ -31,7 +39,11 @@ interface WorkerError {
 }
 interface WorkerFile {
   readonly file: string;
-  readonly defs?: readonly { readonly exportName: string; readonly def: Omit<PolicyDefinition, never> }[];
+  readonly defs?: readonly {
+    readonly exportName: string;
+    readonly exception?: true;
+    readonly def: Omit<PolicyDefinition, never> & Omit<ExceptionDefinition, never>;
+  }[];
   readonly config?: unknown;
   readonly error?: WorkerError;
 }
@@ -191,6 +203,7 @@ export async function loadPolicies(
     } catch {
       return {
         policies: [],
+        exceptions: [],
         files: [],
         issues: [issue("policy_load_error", `policies directory ${dirOrFiles} does not exist`, undefined)],
       };
@@ -199,6 +212,7 @@ export async function loadPolicies(
   } else files = [...dirOrFiles];
   const issues: Issue[] = [...linkIssues];
   const policies: LoadedPolicy[] = [];
+  const exceptions: LoadedException[] = [];
   const rel = (f: string) => path.relative(cwd, f).split(path.sep).join("/");
   const absolute = files.map((f) => path.resolve(cwd, f));
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
@@ -233,8 +247,14 @@ export async function loadPolicies(
       continue;
     }
     let found = 0;
-    for (const { exportName, def: data } of result.defs ?? []) {
+    for (const { exportName, exception, def: data } of result.defs ?? []) {
       found++;
+      if (exception) {
+        const relocated = relocate(reviveExceptionDefinition(data), abs, rel(abs));
+        exceptions.push({ file: rel(abs), exportName, definition: relocated });
+        issues.push(...relocated.issues);
+        continue;
+      }
       const relocated = relocate(revivePolicyDefinition(data), abs, rel(abs));
       policies.push({ file: rel(abs), exportName, definition: relocated, ...(relocated.policy ? { policy: relocated.policy } : {}) });
       issues.push(...relocated.issues);
@@ -243,17 +263,22 @@ export async function loadPolicies(
       issues.push(
         issue(
           "no_policy_exported",
-          "the file exports no policy: export default definePolicy({...}) (helper modules belong under lib/ or in files starting with _)",
+          "the file exports no policy or exception: export default definePolicy({...}) (helper modules belong under lib/ or in files starting with _)",
           { file: rel(abs), line: 1, column: 1 },
         ),
       );
     }
   }
-  return { policies, files: files.map((f) => rel(path.resolve(cwd, f))), issues: issues.length ? await locateIssues(issues, cwd) : [] };
+  return {
+    policies,
+    exceptions,
+    files: files.map((f) => rel(path.resolve(cwd, f))),
+    issues: issues.length ? await locateIssues(issues, cwd) : [],
+  };
 }
 
 /** Rewrites absolute source paths to paths relative to the working directory. */
-function relocate(def: PolicyDefinition, abs: string, relPath: string): PolicyDefinition {
+function relocate<D extends PolicyDefinition | ExceptionDefinition>(def: D, abs: string, relPath: string): D {
   const fix = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(fix);
     if (v && typeof v === "object") {
@@ -266,7 +291,8 @@ function relocate(def: PolicyDefinition, abs: string, relPath: string): PolicyDe
   };
   return {
     ...def,
-    ...(def.policy ? { policy: fix(def.policy) as Policy } : {}),
+    ...("policy" in def && def.policy ? { policy: fix(def.policy) as Policy } : {}),
+    ...("exception" in def && def.exception ? { exception: fix(def.exception) as Exception } : {}),
     issues: fix(def.issues) as Issue[],
     source: fix(def.source) as SourceLocation,
   };

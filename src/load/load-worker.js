@@ -15,10 +15,14 @@ register(workerData.hooks, { data: { policycUrl: workerData.policycUrl, libraryU
 const warm = import(workerData.policycUrl).catch(() => {});
 
 const POLICY = Symbol.for("policyc.policy-definition");
+const EXCEPTION = Symbol.for("policyc.exception-definition");
 const CONFIG = Symbol.for("policyc.config");
 const SDK_ERROR = Symbol.for("policyc.sdk-error");
 
-/** The policy definitions a module exports, in export order (default first), each once. */
+/**
+ * The policy and exception definitions a module exports, in export order (default first), each
+ * once. An exception's `def` has no `policy`; it is marked `exception: true`.
+ */
 function definitionsOf(mod) {
   const out = [];
   const seen = new Set();
@@ -26,10 +30,16 @@ function definitionsOf(mod) {
   for (const exportName of names) {
     const value = mod[exportName];
     for (const def of Array.isArray(value) ? value : [value]) {
-      if (!def || typeof def !== "object" || def[POLICY] !== true || seen.has(def)) continue;
-      seen.add(def);
-      const { name, policy, issues, tests, source } = def;
-      out.push({ exportName, def: { name, ...(policy ? { policy } : {}), issues, tests, source } });
+      if (!def || typeof def !== "object" || seen.has(def)) continue;
+      if (def[POLICY] === true) {
+        seen.add(def);
+        const { name, policy, issues, tests, source } = def;
+        out.push({ exportName, def: { name, ...(policy ? { policy } : {}), issues, tests, source } });
+      } else if (def[EXCEPTION] === true) {
+        seen.add(def);
+        const { name, exception, issues, tests, source } = def;
+        out.push({ exportName, exception: true, def: { name, ...(exception ? { exception } : {}), issues, tests, source } });
+      }
     }
   }
   return out;

@@ -1,5 +1,7 @@
 export { definePolicy, isPolicyDefinition, revivePolicyDefinition } from "./define-policy.js";
 export type { PolicyDefinition, PolicySpec, RuleSpec, RulesFn, MatchSpec, InstanceSpec, CheckFn, SubjectOf } from "./define-policy.js";
+export { defineException, isExceptionDefinition, reviveExceptionDefinition, exceptionTestCaseSchema } from "./define-exception.js";
+export type { ExceptionDefinition, ExceptionSpec, ExceptionMatchSpec, ExceptionTestCase } from "./define-exception.js";
 export { Check, and, or, not, implies, exists, absent, deny, isCheck } from "./check.js";
 export { image, concat, format } from "./refs.js";
 export type { Ref, ObjectRef, StringRef, StringOps, NumberRef, BoolRef, ListRef, QuantityRef, CountRef, ImageRef, MapRef } from "./refs.js";

@@ -102,7 +102,7 @@ function prepare(definition: PolicyDefinition) {
       const lowered = lowerPolicy(definition.policy);
       if (!lowered.ok) throw new Error(`policy ${definition.name} is invalid:\n${lowered.issues.map(formatIssue).join("\n")}`);
       const outputs: TargetOutput[] = compilePolicy(lowered.value, TARGET_NAMES);
-      const compiled: CompiledPolicy = { file: definition.source.file, policy: lowered.value, tests: [], outputs };
+      const compiled: CompiledPolicy = { file: definition.source.file, policy: lowered.value, tests: [], exceptionTests: [], outputs };
       const r = await preparePolicycEngines([compiled], ENGINE_NAMES, {
         compiler: await regoCompiler(),
         cacheDir: defaultWasmCache(),

@@ -43,7 +43,7 @@ export function compileCase(p: Policy): CompiledPolicy {
     if (unsupported.length) targets[t] = { enabled: false, reason: unsupported[0]!.message, source: lowered.value.source };
   }
   const policy = { ...lowered.value, targets };
-  return { file: "fuzz.ts", policy, tests: [], outputs: compilePolicy(policy, TARGET_NAMES) };
+  return { file: "fuzz.ts", policy, tests: [], exceptionTests: [], outputs: compilePolicy(policy, TARGET_NAMES) };
 }
 
 /** Compiles every case's Rego in one compiler run, filling the cache. */

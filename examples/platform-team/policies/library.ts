@@ -9,6 +9,7 @@ import {
   requirePodRequestsLimits,
   requireRunAsNonroot,
   restrictImageRegistries,
+  restrictBindingClusteradmin,
   restrictLoadbalancer,
   restrictWildcardVerbs,
 } from "policyc/library";
@@ -51,6 +52,13 @@ export const loadBalancers = restrictLoadbalancer({
       expect: "deny",
       message: "Service web-public in namespace shop must not be of type LoadBalancer",
     },
+  ],
+});
+
+export const clusterAdmins = restrictBindingClusteradmin({
+  params: { allowed: [{ kind: "Group", name: "acme:platform-admins" }] },
+  tests: [
+    { resource: "fixtures/cluster-admin-binding.yaml", expect: "deny", message: "User dana@acme.io may not be bound to cluster-admin" },
   ],
 });
 

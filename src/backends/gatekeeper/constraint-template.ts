@@ -1,4 +1,7 @@
 import {
+  complementOf,
+  requirementsOf,
+  soleNamespaceRequirement,
   issue,
   operandsOf,
   readsNamespace,
@@ -7,9 +10,11 @@ import {
   walkPolicy,
   type Enforcement,
   type Issue,
+  type LabelSelector,
+  type LabelSelectorRequirement,
   type Policy,
 } from "../../ir/index.js";
-import { printRegoModule } from "../../lower/rego/index.js";
+import { gatekeeperPlacement, printRegoModule } from "../../lower/rego/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
 
 const ACTIONS: Record<Enforcement, string> = { enforce: "deny", audit: "dryrun", warn: "warn" };
@@ -69,12 +74,24 @@ export function toGatekeeper(p: Policy): Document[] {
       k.group,
       [...(groups.get(k.group) ?? []), k.kind].filter((x, i, a) => a.indexOf(x) === i),
     );
+  // Exceptions the Constraint's match can say (see gatekeeperPlacement); the rest are in the Rego.
+  const excluded = [...(p.match.namespaces?.exclude ?? [])];
+  const labelExtra: LabelSelectorRequirement[] = [];
+  const namespaceExtra: LabelSelectorRequirement[] = [];
+  for (const ex of p.exceptions ?? []) {
+    const place = gatekeeperPlacement(ex);
+    if (place === "excludedNamespaces") excluded.push(...ex.match.namespaces!.filter((n) => !excluded.includes(n)));
+    else if (place === "labelSelector") labelExtra.push(complementOf(requirementsOf(ex.match.labelSelector!)[0]!));
+    else if (place === "namespaceSelector") namespaceExtra.push(complementOf(soleNamespaceRequirement(ex)!));
+  }
+  const labelSelector = withRequirements(p.match.labelSelector, labelExtra);
+  const namespaceSelector = withRequirements(p.match.namespaceSelector, namespaceExtra);
   const match: Record<string, unknown> = {
     kinds: [...groups.entries()].map(([g, kinds]) => ({ apiGroups: [g], kinds })),
     ...(p.match.namespaces?.include ? { namespaces: [...p.match.namespaces.include] } : {}),
-    ...(p.match.namespaces?.exclude ? { excludedNamespaces: [...p.match.namespaces.exclude] } : {}),
-    ...(p.match.labelSelector ? { labelSelector: p.match.labelSelector } : {}),
-    ...(p.match.namespaceSelector ? { namespaceSelector: p.match.namespaceSelector } : {}),
+    ...(excluded.length ? { excludedNamespaces: excluded } : {}),
+    ...(labelSelector ? { labelSelector } : {}),
+    ...(namespaceSelector ? { namespaceSelector } : {}),
   };
   const constraints = p.instances.map((inst): Document => ({
     apiVersion: "constraints.gatekeeper.sh/v1beta1",
@@ -87,6 +104,12 @@ export function toGatekeeper(p: Policy): Document[] {
     },
   }));
   return [template, ...constraints];
+}
+
+/** A selector with more requirements (all must hold), or the selector itself when there are none. */
+function withRequirements(s: LabelSelector | undefined, extra: readonly LabelSelectorRequirement[]): LabelSelector | undefined {
+  if (extra.length === 0) return s;
+  return { ...(s?.matchLabels ? { matchLabels: s.matchLabels } : {}), matchExpressions: [...(s?.matchExpressions ?? []), ...extra] };
 }
 
 /**

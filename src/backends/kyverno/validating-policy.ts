@@ -1,5 +1,5 @@
-import { instanceName, isAdmissionOnly, type Enforcement, type Policy } from "../../ir/index.js";
-import { celSpecFields, lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
+import { instanceName, isAdmissionOnly, type Enforcement, type Exception, type Policy } from "../../ir/index.js";
+import { celSpecFields, exceptionCriteria, lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
 import { kyvernoAutogens } from "../../kube/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
 import { kyvernoAnnotations } from "./annotations.js";
@@ -14,6 +14,37 @@ const ACTIONS: Record<Enforcement, string[]> = { enforce: ["Deny"], audit: ["Aud
  * apply it (a match on Pods alone, whatever the policy's subject).
  */
 export function toValidatingPolicies(p: Policy): Document[] {
+  return [...validatingPolicies(p), ...(p.exceptions ?? []).map((ex) => policyException(p, ex))];
+}
+
+/** The namespace policyc's PolicyExceptions live in: Kyverno's own (see docs/exceptions.md). */
+export const EXCEPTION_NAMESPACE = "kyverno";
+
+/**
+ * A `PolicyException` (policies.kyverno.io/v1) exempting every instance of the policy where all
+ * the exception's criteria hold (one match condition each). Named `<exception>-<policy>`, so an
+ * exception naming several policies makes one object per policy. `expires` is also Kyverno's own
+ * `spec.expiresAt` (end of that day, UTC), which Kyverno's admission honours.
+ */
+function policyException(p: Policy, ex: Exception): Document {
+  return {
+    apiVersion: "policies.kyverno.io/v1",
+    kind: "PolicyException",
+    metadata: {
+      name: `${ex.name}-${p.name}`,
+      namespace: EXCEPTION_NAMESPACE,
+      labels: { ...MANAGED_BY },
+      annotations: { "policyc/reason": ex.reason, ...(ex.expires ? { "policyc/expires": ex.expires } : {}) },
+    },
+    spec: {
+      policyRefs: p.instances.map((inst) => ({ name: instanceName(p.name, inst), kind: "ValidatingPolicy" })),
+      matchConditions: exceptionCriteria(p, ex),
+      ...(ex.expires ? { expiresAt: `${ex.expires}T23:59:59Z` } : {}),
+    },
+  };
+}
+
+function validatingPolicies(p: Policy): Document[] {
   return p.instances.map((inst) => {
     const cel = lowerToCel(p, inst);
     const matchConstraints = toMatchConstraints(p, inst.values);

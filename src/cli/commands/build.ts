@@ -3,6 +3,7 @@ import type { KyvernoFormat } from "../../backends/index.js";
 import { buildPolicies } from "../../build/index.js";
 import { TARGET_NAMES, type TargetName } from "../../ir/index.js";
 import { loadConfig } from "../../harness/index.js";
+import { formatIssue } from "../../ir/index.js";
 import { EXIT, fromCli, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io, type IssueReporter } from "../output.js";
 
 export interface BuildFlags {
@@ -13,6 +14,7 @@ export interface BuildFlags {
   check?: boolean;
   typecheck?: boolean;
   allowEmpty?: boolean;
+  strict?: boolean;
   loadTimeout: string;
   reporter: IssueReporter;
 }
@@ -48,6 +50,7 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
     )
     .option("--check", "exit 1 and list the files that differ if the output directory is out of date; write nothing")
     .option("--typecheck", "type-check the policy files first")
+    .option("--strict", "an exception past its expires date is an error, not a warning")
     .option(...LOAD_TIMEOUT_FLAG)
     .option("--allow-empty", "build even when the policies directory holds no policy file (empties the output directory)")
     .addOption(new Option("--reporter <reporter>", "issue output").choices(["pretty", "json"]).default("pretty"))
@@ -83,8 +86,11 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
         ...(flags.check ? { check: true } : {}),
         ...(flags.typecheck ? { typecheck: true } : {}),
         ...(flags.allowEmpty ? { allowEmpty: true } : {}),
+        ...(flags.strict ? { strict: true } : {}),
         loadTimeoutMs,
       });
+      // Warnings (an expired exception) go to stderr whatever the outcome; JSON output carries them too.
+      if (flags.reporter !== "json") for (const w of r.warnings ?? []) io.err(formatIssue(w) + "\n");
       if (r.status === "invalid" || r.status === "internal") {
         reportIssues(r.issues, flags.reporter, io);
         io.err(
@@ -104,7 +110,18 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
       }
       const verb = flags.check ? "is up to date" : r.changed ? "written" : "already up to date";
       if (flags.reporter === "json")
-        io.out(JSON.stringify({ upToDate: true, policies: r.compiled.length, files: [...r.files.keys()] }, null, 2) + "\n");
+        io.out(
+          JSON.stringify(
+            {
+              upToDate: true,
+              policies: r.compiled.length,
+              files: [...r.files.keys()],
+              ...(r.warnings?.length ? { warnings: r.warnings } : {}),
+            },
+            null,
+            2,
+          ) + "\n",
+        );
       else io.out(`policyc build: ${r.compiled.length} policies, ${r.files.size} files, ${flags.out}/ ${verb}\n`);
       return setExit(EXIT.ok);
     });

@@ -24,13 +24,30 @@ export class Exceptions {
     private readonly probes: ReadonlyMap<KubeObject, CompiledVap>,
   ) {}
 
-  /** The PolicyExceptions among the documents; match conditions that do not compile are problems. */
-  static prepare(documents: readonly KubeObject[], runtime: CelRuntime): { exceptions: Exceptions; problems: DocumentProblem[] } {
+  /**
+   * The PolicyExceptions among the documents; match conditions that do not compile are problems.
+   * With `now` (Kyverno's admission), a policies.kyverno.io exception whose `spec.expiresAt` has
+   * passed is left out, as Kyverno's admission path does (kyverno#16299); without it (the CLI,
+   * background scans) it still applies, as there (kyverno#17473).
+   */
+  static prepare(
+    documents: readonly KubeObject[],
+    runtime: CelRuntime,
+    now?: number,
+  ): { exceptions: Exceptions; problems: DocumentProblem[] } {
     const probes = new Map<KubeObject, CompiledVap>();
     const problems: DocumentProblem[] = [];
     const exceptions: KubeObject[] = [];
     documents.forEach((ex, index) => {
       if (ex.kind !== "PolicyException") return;
+      const expiresAt = get(ex, "spec", "expiresAt");
+      if (
+        now !== undefined &&
+        ex.apiVersion?.startsWith("policies.kyverno.io/") &&
+        typeof expiresAt === "string" &&
+        Date.parse(expiresAt) < now
+      )
+        return;
       exceptions.push(ex);
       const conditions = get(ex, "spec", "matchConditions") as unknown[] | undefined;
       if (!ex.apiVersion?.startsWith("policies.kyverno.io/") || !conditions?.length) return;

@@ -55,7 +55,8 @@ export class KyvernoEngine {
   /** Compiles every Kyverno policy among the documents; other kinds are ignored. */
   static prepare(
     documents: readonly KubeObject[],
-    context: { readonly runtime: CelRuntime },
+    /** `now`: judge PolicyExceptions' `expiresAt` as admission does (see Exceptions.prepare). */
+    context: { readonly runtime: CelRuntime; readonly now?: number },
   ): { engine: KyvernoEngine; problems: DocumentProblem[] } {
     const policies = new Map<string, RuleUnit[]>();
     const problems: DocumentProblem[] = [];
@@ -70,7 +71,7 @@ export class KyvernoEngine {
         problems.push(...r.problems);
       }
     });
-    const ex = Exceptions.prepare(documents, context.runtime);
+    const ex = Exceptions.prepare(documents, context.runtime, context.now);
     return { engine: new KyvernoEngine(policies, ex.exceptions), problems: [...problems, ...ex.problems] };
   }
 

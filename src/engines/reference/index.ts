@@ -6,10 +6,12 @@ import { instanceName, type Policy } from "../../ir/index.js";
 import { namespaceLabels, subjectObject, type AdmissionRequest } from "../../kube/index.js";
 import { failure, skip, type Verdict } from "../verdict/index.js";
 import { envOf, evaluatePolicy, type RuleVerdict } from "./evaluate.js";
+import { exemptingException } from "./exceptions.js";
 import { policyMatches } from "./match.js";
 
 export { evaluatePolicy, envOf, holds, subjectOf, value, type Env, type RuleVerdict } from "./evaluate.js";
 export { policyMatches } from "./match.js";
+export { exceptionApplies, exemptingException } from "./exceptions.js";
 
 export class ReferenceEngine {
   readonly name = "reference" as const;
@@ -33,6 +35,8 @@ export class ReferenceEngine {
     const labels = ns ? namespaceLabels(ns, req.cluster?.namespaces?.[ns]) : {};
     if (!policyMatches(policy, object, { operation: req.operation, namespaceLabels: labels }))
       return skip("not_matched", "the policy does not match the request");
+    const exempt = exemptingException(policy, req);
+    if (exempt) return skip("exception", `exception ${exempt.name} applies (${exempt.reason})`);
     const result = evaluatePolicy(policy, envOf(policy, instance, req));
     // Only the policy's own precondition makes it not apply (as VAP matchConditions do); a rule
     // whose precondition is false simply passes, as it does in the generated CEL and Rego.

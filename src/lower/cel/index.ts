@@ -10,6 +10,7 @@ export {
 export { printCel, celValueOf, type CelContext } from "./print-expr.js";
 export { printCelMessage, staticMessage } from "./print-message.js";
 export { celString, celValue } from "./escape.js";
-export { toMatchConstraints, toSelector } from "./match.js";
+export { toMatchConstraints, toSelector, type ResourceRule } from "./match.js";
 export { namespaceConditions } from "./namespace-conditions.js";
 export { celTargetIssues } from "./target-issues.js";
+export { exceptionCriteria, exceptionCondition, vapPlacement, type VapPlacement } from "./exceptions.js";

@@ -8,6 +8,7 @@ export { lowerRegoModule, regoPackage } from "./lower-module.js";
 export { printRego } from "./print-rego.js";
 export { printReviewModule, reviewPackage } from "./review.js";
 export { regoString, regoValue } from "./escape.js";
+export { gatekeeperPlacement, type GatekeeperPlacement } from "./exceptions.js";
 
 /** A policy's Gatekeeper Rego module, as text. */
 export function printRegoModule(p: Policy): string {

@@ -15,6 +15,7 @@ import {
   type Term,
 } from "./ast.js";
 import { RegoBuilder, SUBJECT } from "./builder.js";
+import { exemptionRules } from "./exceptions.js";
 import { fails, holds } from "./lower-condition.js";
 
 /** Rego package for a policy: Gatekeeper convention is the lowercased constraint kind. */
@@ -34,8 +35,13 @@ const OPERATION = ref(REVIEW, "operation");
 export function lowerRegoModule(p: Policy): Module {
   const b = new RegoBuilder();
   const violations = p.rules.map((r) => violation(b, r));
-  const applies = appliesRule(b, p);
-  return { package: regoPackage(p), imports: ["rego.v1"], items: [...violations, applies, ...subjectRules(p, b), ...b.helpers] };
+  const exempt = exemptionRules(p, p.match.operations.includes("DELETE") ? v("_object") : ref(REVIEW, "object"));
+  const applies = appliesRule(b, p, exempt.length > 0);
+  return {
+    package: regoPackage(p),
+    imports: ["rego.v1"],
+    items: [...violations, applies, ...exempt, ...subjectRules(p, b), ...b.helpers],
+  };
 }
 
 function violation(b: RegoBuilder, r: IrRule): Rule {
@@ -92,11 +98,14 @@ function message(b: RegoBuilder, r: IrRule): Term {
  * `applies`: the review's operation matches and the policy's precondition holds. Every violation
  * requires it, so the module holds what the policy means and nothing else.
  */
-function appliesRule(b: RegoBuilder, p: Policy): Rule {
-  const comment = "Whether the policy applies to the review (operation and precondition); every violation requires it.";
+function appliesRule(b: RegoBuilder, p: Policy, exempts: boolean): Rule {
+  const comment = exempts
+    ? "Whether the policy applies to the review (operation, precondition, no exception); every violation requires it."
+    : "Whether the policy applies to the review (operation and precondition); every violation requires it.";
+  const notExempt: Statement[] = exempts ? [{ kind: "not", term: v("_exempt") }] : [];
   const definition: Definition = p.when
-    ? { body: withPrologue(expr(v("_operation_matches")), holds(b, p.when, [])) }
-    : { body: [expr(v("_operation_matches"))], inline: true };
+    ? { body: [...withPrologue(expr(v("_operation_matches")), holds(b, p.when, [])), ...notExempt] }
+    : { body: [expr(v("_operation_matches")), ...notExempt], inline: !exempts };
   return { kind: "rule", name: "applies", head: "complete", comment, definitions: [definition] };
 }
 
