@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Issue } from "../ir/index.js";
 
 /**
- * Moves issues reported at a `definePolicy({...})` call to the property their path names
+ * Moves issues reported at a `definePolicy({...})` or `defineException({...})` call to the property their path names
  * (`match.kinds[1]`, `instances[0].params.registries`), using ts-morph's syntax tree. Only runs
  * when there are issues, so a clean build never loads the TypeScript compiler.
  */
@@ -26,7 +26,7 @@ export async function locateIssues(issues: readonly Issue[], cwd: string): Promi
     const pos = sf.compilerNode.getPositionOfLineAndCharacter(i.source.line - 1, Math.max(0, i.source.column - 1));
     const call = sf
       .getDescendantsOfKind(SyntaxKind.CallExpression)
-      .find((c) => c.getExpression().getStart() === pos && /definePolicy$/.test(c.getExpression().getText()));
+      .find((c) => c.getExpression().getStart() === pos && /define(Policy|Exception)$/.test(c.getExpression().getText()));
     let node = call?.getArguments()[0];
     if (!node || !call) {
       out.push(i);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { checkName, issue, type Exception, type ExceptionMatch, type Issue, type LabelSelector, type SourceLocation } from "../ir/index.js";
-import { labelKeyProblem, labelSelectorSchema, labelValueProblem } from "../kube/index.js";
+import { labelSelectorSchema } from "../kube/index.js";
 import { isPolicyDefinition, type PolicyDefinition } from "./define-policy.js";
 import type { Kind } from "./kinds.js";
 import { callerLocation } from "./source.js";
@@ -162,14 +162,6 @@ export function defineException(spec: ExceptionSpec): ExceptionDefinition {
     ["namespaceLabels", m.namespaceLabels],
   ] as const) {
     if (!sel) continue;
-    for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
-      const problem = labelKeyProblem(k) ?? labelValueProblem(v);
-      if (problem) at(["match", field, "matchLabels", k], problem);
-    }
-    sel.matchExpressions?.forEach((e, i) => {
-      const problem = labelKeyProblem(e.key) ?? e.values?.map(labelValueProblem).find(Boolean);
-      if (problem) at(["match", field, "matchExpressions", i], problem);
-    });
     if (!Object.keys(sel.matchLabels ?? {}).length && !sel.matchExpressions?.length)
       at(["match", field], "an empty selector selects everything: give matchLabels or matchExpressions");
   }
@@ -183,7 +175,7 @@ export function defineException(spec: ExceptionSpec): ExceptionDefinition {
     ...(m.groups ? { groups: [...m.groups] } : {}),
   };
   // An exception that selects everything would switch its policies off: a misspelling, never intended.
-  if (Object.keys(match).length === 0 || (Object.keys(match).length === 1 && match.kinds))
+  if (!Object.entries(m).some(([k, v]) => k !== "kinds" && v !== undefined))
     at(
       ["match"],
       "match selects every resource of the policy: name namespaces, names, labels or users (switch a policy off with skip, not an exception)",

@@ -4,11 +4,12 @@
  * integers vs floats, quantities, unicode; CREATE, UPDATE (with an old object) and DELETE; users
  * and service accounts; namespaces with labels. Rules read the old object, the request, the
  * namespace, parameters as keys, conditions and lists of objects, image references and strings
- * built from fields. Built as IR directly, the way the SDK builds it.
+ * built from fields; exceptions exempt some requests. Built as IR directly, the way the SDK builds it.
  */
 import fc from "fast-check";
 import type {
   CompareOp,
+  Exception,
   Expr,
   FieldRef,
   KeySegment,
@@ -520,8 +521,76 @@ const rule = (i: number): fc.Arbitrary<Rule> =>
     source: src,
   }));
 
+/** Label selectors over the pods' labels, of valid label values (an exception's `labels`). */
+const podLabelSelector = fc.oneof(
+  fc
+    .dictionary(fc.constantFrom(...LABEL_KEYS), fc.constantFrom("web", "db", "", "a-b", "x.y", "100", "true"), { minKeys: 1, maxKeys: 2 })
+    .map((matchLabels) => ({ matchLabels })),
+  fc
+    .tuple(
+      fc.constantFrom(...LABEL_KEYS),
+      fc.constantFrom<"In" | "NotIn" | "Exists" | "DoesNotExist">("In", "NotIn", "Exists", "DoesNotExist"),
+      fc.array(fc.constantFrom("web", "db", "", "a-b"), { minLength: 1, maxLength: 2 }),
+    )
+    .map(([key, operator, values]) => ({
+      matchExpressions: [{ key, operator, ...(operator === "In" || operator === "NotIn" ? { values } : {}) }],
+    })),
+);
+
+/**
+ * An exception of the fuzz policy: a random conjunction of criteria (kinds, namespaces, exact and
+ * glob names, object labels, users and groups), or a namespace-label selector alone (which Kyverno
+ * cannot carry: compileCase opts that target out, as a user would).
+ */
+const exception = (i: number): fc.Arbitrary<Exception> =>
+  fc
+    .oneof(
+      {
+        weight: 9,
+        arbitrary: fc
+          .record(
+            {
+              kinds: fc.subarray(
+                [
+                  { group: "", kind: "Pod" },
+                  { group: "apps", kind: "Deployment" },
+                  { group: "batch", kind: "CronJob" },
+                ],
+                { minLength: 1 },
+              ),
+              namespaces: fc.subarray([...Object.keys(NAMESPACES), "elsewhere"], { minLength: 1 }),
+              names: fc.subarray(["web", "db", "app-*", "app-?", "?b", "x", "s*car", "*", "nothing"], { minLength: 1 }),
+              labelSelector: podLabelSelector,
+              users: fc.subarray(USERS.filter(Boolean), { minLength: 1 }),
+              groups: fc.subarray(GROUPS, { minLength: 1 }),
+            },
+            { requiredKeys: [] },
+          )
+          .filter((m) => Object.keys(m).some((k) => k !== "kinds")),
+      },
+      // One requirement: what the VAP binding's and the Constraint's namespaceSelector can negate.
+      {
+        weight: 1,
+        arbitrary: selector
+          .filter((s) => Object.keys(s.matchLabels ?? {}).length + (s.matchExpressions?.length ?? 0) === 1)
+          .map((namespaceSelector) => ({ namespaceSelector })),
+      },
+    )
+    .map((match) => ({
+      kind: "exception" as const,
+      name: `fuzz-exception-${i}`,
+      policies: ["fuzz-policy"],
+      match: clean(match) as Exception["match"],
+      reason: "fuzz",
+      source: src,
+    }));
+
 export const policy: fc.Arbitrary<Policy> = fc
   .record({
+    exceptions: fc.oneof(
+      { weight: 2, arbitrary: fc.constant([] as Exception[]) },
+      { weight: 2, arbitrary: fc.integer({ min: 1, max: 2 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => exception(i)))) },
+    ),
     rules: fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => rule(i)))),
     when: sometimes(podExpr(0, 20), 4),
     enforcement: fc.constantFrom<Policy["enforcement"]>("enforce", "audit", "warn"),
@@ -532,7 +601,7 @@ export const policy: fc.Arbitrary<Policy> = fc
     ),
     instances: fc.array(paramValues, { minLength: 1, maxLength: 2 }),
   })
-  .map(({ rules, when, enforcement, match, instances }) => ({
+  .map(({ rules, when, enforcement, match, instances, exceptions }) => ({
     kind: "policy" as const,
     name: "fuzz-policy",
     subject: "pod" as const,
@@ -543,6 +612,7 @@ export const policy: fc.Arbitrary<Policy> = fc
     params: PARAMS_SCHEMA,
     instances: instances.map((values, i) => ({ ...(instances.length > 1 ? { name: `instance-${i}` } : {}), values, source: src })),
     targets: { kyverno: { enabled: true }, kubernetes: { enabled: true }, gatekeeper: { enabled: true } } as const,
+    ...(exceptions.length ? { exceptions } : {}),
     source: src,
   }));
 

@@ -7,6 +7,9 @@ const admitted = (p: Policy) => (p.match.operations.includes("DELETE") ? `(reque
 
 const isGlob = (n: string) => /[*?]/.test(n);
 
+/** A request field the API server may leave out (Go's omitempty), read as its zero value when it does. */
+const requestField = (path: string, zero: string) => `(has(request.${path}) ? request.${path} : ${zero})`;
+
 /** A label selector over a labels map (CEL `map(string, string)` text), as Kubernetes reads one: every requirement holds. */
 function selectorCel(s: LabelSelector, labels: string): string[] {
   const out: string[] = [];
@@ -41,9 +44,11 @@ export function exceptionCriteria(p: Policy, ex: Exception): CelVariable[] {
       name: "kinds",
       expression: `request.kind.group + "/" + request.kind.kind in ${celValue(m.kinds.map((k) => `${k.group}/${k.kind}`))}`,
     });
-  if (m.namespaces) out.push({ name: "namespaces", expression: `request.namespace in ${celValue([...m.namespaces])}` });
+  if (m.namespaces) out.push({ name: "namespaces", expression: `${requestField("namespace", '""')} in ${celValue([...m.namespaces])}` });
   if (m.names) {
-    const name = `${obj}.metadata.?name.orValue("")`;
+    // A field present but null (`name:` with no value) reads as missing, never as an evaluation error.
+    const read = `${obj}.?metadata.?name.orValue("")`;
+    const name = `(type(${read}) == string ? ${read} : "")`;
     const exact = m.names.filter((n) => !isGlob(n));
     const globs = m.names.filter(isGlob);
     const parts = [
@@ -52,12 +57,14 @@ export function exceptionCriteria(p: Policy, ex: Exception): CelVariable[] {
     ];
     out.push({ name: "names", expression: parts.join(" || ") });
   }
-  if (m.labelSelector)
-    out.push({ name: "labels", expression: selectorCel(m.labelSelector, `${obj}.metadata.?labels.orValue({})`).join(" && ") });
+  if (m.labelSelector) {
+    const read = `${obj}.?metadata.?labels.orValue({})`;
+    out.push({ name: "labels", expression: selectorCel(m.labelSelector, `(type(${read}) == map ? ${read} : {})`).join(" && ") });
+  }
   if (m.users || m.groups) {
     const parts = [
-      ...(m.users ? [`request.userInfo.username in ${celValue([...m.users])}`] : []),
-      ...(m.groups ? [`(has(request.userInfo.groups) ? request.userInfo.groups : []).exists(g, g in ${celValue([...m.groups])})`] : []),
+      ...(m.users ? [`${requestField("userInfo.username", '""')} in ${celValue([...m.users])}`] : []),
+      ...(m.groups ? [`${requestField("userInfo.groups", "[]")}.exists(g, g in ${celValue([...m.groups])})`] : []),
     ];
     out.push({ name: "subjects", expression: parts.join(" || ") });
   }

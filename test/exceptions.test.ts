@@ -1,0 +1,251 @@
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Document } from "../src/backends/index.js";
+import { buildDir, cli, copyWithEdits, jsonIssues, ROOT, tempDir } from "./support/helpers.js";
+import { schemaErrors } from "./support/k8s-schema.js";
+
+/**
+ * Exceptions (defineException): what each target is given, that every engine honours it with
+ * its own mechanism and agrees with the others, that neighbours stay denied, and the located
+ * errors of what cannot be built.
+ */
+
+interface Row {
+  policy: string;
+  case: string;
+  engine: string;
+  expected: string;
+  actual: string;
+  status: string;
+}
+
+const built = buildDir("test/exceptions/policies");
+const documents = async (target: string, policy: string): Promise<Document[]> => {
+  const r = await built;
+  expect(r.status).toBe("ok");
+  return r.compiled.find((c) => c.policy.name === policy)!.outputs.find((o) => o.target === target)!.documents as Document[];
+};
+const spec = (d: Document | undefined) => (d as unknown as { spec: Record<string, unknown> }).spec;
+
+describe("exceptions on every engine", () => {
+  it("exempt what they name and nothing beside it, on all four engines, with no disagreement", async () => {
+    const r = await cli(["test", "--reporter", "json"], path.join(ROOT, "test", "exceptions"));
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as { summary: { disagreements: number }; results: Row[] };
+    expect(report.summary.disagreements).toBe(0);
+    const ofException = (name: string) => report.results.filter((x) => x.case.startsWith(`${name}: `));
+    for (const name of ["system-namespace", "node-exporter", "approved-label", "ci-deployer", "ops-scratch", "system-tier"]) {
+      const rows = ofException(name);
+      // Each exception has a case it exempts and a neighbour it must not reach, judged on every engine.
+      expect(
+        rows.some((x) => x.expected === "skip" && x.actual === "none"),
+        name,
+      ).toBe(true);
+      expect(
+        rows.some((x) => x.expected === "deny" && x.actual === "deny"),
+        name,
+      ).toBe(true);
+      expect(
+        rows.filter((x) => x.status !== "skip").every((x) => x.status === "pass"),
+        name,
+      ).toBe(true);
+    }
+    // Kyverno cannot read namespace labels, so that policy opts out of it; the other three judge the exception.
+    expect(
+      new Set(
+        ofException("system-tier")
+          .filter((x) => x.status === "pass")
+          .map((x) => x.engine),
+      ),
+    ).toEqual(new Set(["kubernetes", "gatekeeper", "reference"]));
+    expect(new Set(ofException("ci-deployer").map((x) => x.engine))).toEqual(new Set(["kyverno", "kubernetes", "gatekeeper", "reference"]));
+  });
+
+  it("an exception widened past its neighbour fails the neighbour's case on every engine", async () => {
+    const dir = copyWithEdits("test/exceptions", {
+      "policies/host-network.ts": (t) =>
+        t.replace('match: { namespaces: ["kube-system"] }', 'match: { namespaces: ["kube-system", "kube-system-tools"] }'),
+    });
+    const r = await cli(["test", "--reporter", "json"], dir);
+    expect(r.code).toBe(1);
+    const rows = (JSON.parse(r.out) as { results: Row[] }).results.filter(
+      (x) => x.case === "system-namespace: a namespace with a similar name",
+    );
+    expect(rows.map((x) => `${x.engine}=${x.actual}:${x.status}`)).toEqual([
+      "kyverno=none:fail",
+      "kubernetes=none:fail",
+      "gatekeeper=none:fail",
+      "reference=none:fail",
+    ]);
+  });
+
+  it("the cross-engine check covers exceptions: once expired, Kyverno's admission stops applying one the others still apply", async () => {
+    const dir = copyWithEdits("test/exceptions", {
+      "policies/protected-configmaps.ts": (t) => t.replace('expires: "2099-01-31"', 'expires: "2020-01-31"'),
+    });
+    const r = await cli(["test", "--reporter", "json"], dir);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out) as { summary: { disagreements: number }; results: Row[] };
+    expect(report.summary.disagreements).toBe(1);
+    const rows = report.results.filter((x) => x.case === "ops-scratch: exempts fixtures/scratch-configmap.yaml on DELETE");
+    expect(rows.map((x) => `${x.engine}=${x.actual}`)).toEqual(["kyverno=deny", "kubernetes=none", "gatekeeper=none", "reference=none"]);
+  });
+});
+
+describe("what each target is given", () => {
+  it("Kyverno: one PolicyException per exception and policy, one match condition per criterion, expiresAt from expires", async () => {
+    const docs = await documents("kyverno", "no-host-network");
+    const exceptions = docs.filter((d) => d.kind === "PolicyException");
+    expect(exceptions.map((d) => d.metadata.name)).toEqual([
+      "approved-label-no-host-network",
+      "ci-deployer-no-host-network",
+      "node-exporter-no-host-network",
+      "system-namespace-no-host-network",
+    ]);
+    const ci = exceptions.find((d) => d.metadata.name === "ci-deployer-no-host-network")!;
+    expect(ci.apiVersion).toBe("policies.kyverno.io/v1");
+    expect(ci.metadata["namespace"]).toBe("kyverno");
+    expect(spec(ci)["policyRefs"]).toEqual([{ name: "no-host-network", kind: "ValidatingPolicy" }]);
+    expect((spec(ci)["matchConditions"] as { name: string }[]).map((c) => c.name)).toEqual(["kinds", "names", "subjects"]);
+    expect((ci.metadata["annotations"] as Record<string, string>)["policyc/reason"]).toBe("the load balancer's speakers, rolled out by CI");
+    const scratch = (await documents("kyverno", "keep-protected-configmaps")).find((d) => d.kind === "PolicyException")!;
+    expect(spec(scratch)["expiresAt"]).toBe("2099-01-31T23:59:59Z");
+  });
+
+  it("Kubernetes: namespaces and namespace labels on the binding's namespaceSelector, exact names on excludeResourceRules, the rest as the policy's match conditions", async () => {
+    const docs = await documents("kubernetes", "no-host-network");
+    const binding = spec(docs.find((d) => d.kind === "ValidatingAdmissionPolicyBinding"));
+    expect(binding["matchResources"]).toEqual({
+      namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system"] }] },
+      excludeResourceRules: [
+        {
+          apiGroups: ["apps"],
+          apiVersions: ["v1"],
+          operations: ["CREATE", "UPDATE"],
+          resources: ["daemonsets"],
+          resourceNames: ["node-exporter"],
+        },
+      ],
+    });
+    const conditions = spec(docs.find((d) => d.kind === "ValidatingAdmissionPolicy"))["matchConditions"] as {
+      name: string;
+      expression: string;
+    }[];
+    expect(conditions.map((c) => c.name)).toEqual(["exception/approved-label", "exception/ci-deployer"]);
+    expect(conditions[1]!.expression).toContain('"system:serviceaccount:ci:deployer"');
+    const tier = spec((await documents("kubernetes", "no-node-ports")).find((d) => d.kind === "ValidatingAdmissionPolicyBinding"));
+    expect(tier["matchResources"]).toEqual({
+      namespaceSelector: { matchExpressions: [{ key: "acme.io/tier", operator: "NotIn", values: ["system"] }] },
+    });
+  });
+
+  it("Gatekeeper: the Constraint's match where it can say it (excludedNamespaces, one label requirement's complement), the template's Rego otherwise", async () => {
+    const docs = await documents("gatekeeper", "no-host-network");
+    const match = spec(docs[1])["match"] as Record<string, unknown>;
+    expect(match["excludedNamespaces"]).toEqual(["kube-system"]);
+    expect(match["labelSelector"]).toEqual({
+      matchExpressions: [{ key: "acme.io/host-network", operator: "NotIn", values: ["approved"] }],
+    });
+    const rego = (spec(docs[0]) as { targets: { rego: string }[] }).targets[0]!.rego;
+    expect(rego).toContain("not _exempt");
+    expect(rego).toMatch(/# Exceptions \(ci-deployer, node-exporter\)/);
+    const tier = spec((await documents("gatekeeper", "no-node-ports"))[1])["match"];
+    expect(tier).toMatchObject({
+      namespaceSelector: { matchExpressions: [{ key: "acme.io/tier", operator: "NotIn", values: ["system"] }] },
+    });
+  });
+
+  it("every document validates against the upstream schemas", async () => {
+    const r = await built;
+    const all = r.compiled.flatMap((c) => c.outputs.flatMap((o) => o.documents));
+    expect(all.some((d) => d.kind === "PolicyException")).toBe(true);
+    for (const d of all) {
+      const errors = schemaErrors(d as never);
+      if (errors) expect(errors, `${d.kind} ${d.metadata.name}`).toEqual([]);
+    }
+  });
+});
+
+describe("exceptions that cannot be built", () => {
+  const project = (exception: string) => {
+    const dir = copyWithEdits("test/errors/exception-expired", {
+      "policy.ts": (t) => t.replace(/export const cni = defineException\(\{[\s\S]*\}\);\n/, exception),
+    });
+    const work = tempDir();
+    cpSync(dir, path.join(work, "policies"), { recursive: true });
+    return work;
+  };
+
+  it("an expired exception warns, with its location; --strict makes it an error and writes nothing", async () => {
+    const work = tempDir();
+    cpSync(path.join(ROOT, "test", "errors", "exception-expired"), path.join(work, "policies"), { recursive: true });
+    const warned = await cli(["build"], work);
+    expect(warned.code).toBe(0);
+    expect(warned.err).toMatch(/^policies\/policy\.ts:14:3 warning expired_exception exception "cni" expired on 2024-06-30/m);
+    writeFileSync(path.join(work, "generated", "marker"), "");
+    const before = readFileSync(path.join(work, "generated", "kyverno", "no-host-network.yaml"), "utf8");
+    const strict = await cli(["build", "--strict", "--reporter", "json"], work);
+    expect(strict.code).toBe(2);
+    const issue = jsonIssues(strict.out).find((i) => i.code === "expired_exception")!;
+    expect(issue.source).toMatchObject({ file: "policies/policy.ts", line: 14 });
+    expect(issue.path).toEqual(["expires"]);
+    expect(readFileSync(path.join(work, "generated", "kyverno", "no-host-network.yaml"), "utf8")).toBe(before);
+  });
+
+  it("exempting some of a policy's rules is refused on each target, at the rules", async () => {
+    const work = project(`export const cni = defineException({
+  name: "cni",
+  policies: [hostNetwork],
+  rules: ["host-network"],
+  match: { namespaces: ["kube-system"] },
+  reason: "the CNI agent",
+});
+`);
+    writeFileSync(
+      path.join(work, "policies", "policy.ts"),
+      readFileSync(path.join(work, "policies", "policy.ts"), "utf8").replace(
+        "validate: (pod) => pod.spec.hostNetwork.notEquals(true),",
+        `rules: [
+    { name: "host-network", assert: (pod) => pod.spec.hostNetwork.notEquals(true) },
+    { name: "host-pid", assert: (pod) => pod.spec.hostPID.notEquals(true) },
+  ],`,
+      ),
+    );
+    const r = await cli(["build", "--reporter", "json"], work);
+    expect(r.code).toBe(2);
+    const issues = jsonIssues(r.out).filter((i) => i.code === "unsupported_by_target");
+    expect(issues.map((i) => i.message.split(":")[0])).toEqual(["kyverno", "kubernetes", "gatekeeper"]);
+    expect(issues.every((i) => i.source?.line === 15 && i.path.join(".") === "rules")).toBe(true);
+  });
+
+  it.each([
+    ["a kind the policy does not match", `kinds: [Service], namespaces: ["kube-system"]`, "match.kinds[0]", /does not match Service/],
+    ["a match that selects everything", ``, "match", /selects every resource/],
+    ["a service account that is not namespace:name", `serviceAccounts: ["deployer"]`, "match.serviceAccounts[0]", /namespace:name/],
+    ["a name that is no object name", `names: ["Cilium_Agent"]`, "match.names[0]", /not an object name/],
+  ])("%s is a located invalid_exception", async (_what, match, at, message) => {
+    const work = project(`export const cni = defineException({
+  name: "cni",
+  policies: [hostNetwork],
+  match: { ${match} },
+  reason: "the CNI agent",
+});
+`);
+    writeFileSync(
+      path.join(work, "policies", "policy.ts"),
+      readFileSync(path.join(work, "policies", "policy.ts"), "utf8").replace(
+        'import { defineException, definePolicy, Pod } from "policyc";',
+        'import { defineException, definePolicy, Pod, Service } from "policyc";',
+      ),
+    );
+    const r = await cli(["build", "--reporter", "json"], work);
+    expect(r.code).toBe(2);
+    const issue = jsonIssues(r.out).find((i) => i.code === "invalid_exception");
+    expect(issue, r.out).toBeDefined();
+    expect(issue!.message).toMatch(message);
+    expect(issue!.source?.file).toBe("policies/policy.ts");
+    const p = issue!.path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+    expect(p).toBe(at);
+  });
+});
