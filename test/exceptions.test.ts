@@ -93,6 +93,68 @@ describe("exceptions on every engine", () => {
   });
 });
 
+describe("policyc apply honours exceptions", () => {
+  const dir = path.join(ROOT, "test", "exceptions");
+  const rowsOf = (out: string) => (JSON.parse(out) as { results: (Row & { resource: string })[] }).results;
+
+  it("admission: the exempted resource passes on every engine, its neighbour is denied", async () => {
+    const r = await cli(
+      ["apply", "--reporter", "json", "policies/fixtures/kube-system-pod.yaml", "policies/fixtures/kube-system-lookalike.yaml"],
+      dir,
+    );
+    expect(r.code).toBe(1);
+    const rows = rowsOf(r.out);
+    expect(rows.filter((x) => x.resource === "Pod/kube-system/agent")).toEqual([]);
+    expect(rows.filter((x) => x.resource === "Pod/kube-system-tools/agent").map((x) => `${x.engine}=${x.actual}`)).toEqual([
+      "kyverno=deny",
+      "kubernetes=deny",
+      "gatekeeper=deny",
+      "reference=deny",
+    ]);
+  });
+
+  it("an exception by user applies to that user's admission requests, and not in audit mode, where background scans see no user", async () => {
+    const as = ["--as", "system:serviceaccount:ci:deployer", "--as-group", "system:serviceaccounts"];
+    const admitted = await cli(["apply", "--reporter", "json", ...as, "policies/fixtures/lb-speaker.yaml"], dir);
+    expect(admitted.code, admitted.out).toBe(0);
+    expect(rowsOf(admitted.out).filter((x) => x.actual === "deny")).toEqual([]);
+    const someoneElse = await cli(["apply", "--reporter", "json", "--as", "alice", "policies/fixtures/lb-speaker.yaml"], dir);
+    expect(someoneElse.code).toBe(1);
+    const audit = await cli(["apply", "--reporter", "json", "--mode", "audit", ...as, "policies/fixtures/lb-speaker.yaml"], dir);
+    expect(audit.code).toBe(1);
+    expect(rowsOf(audit.out).map((x) => `${x.engine}=${x.actual}`)).toEqual([
+      "kyverno=deny",
+      "kubernetes=deny",
+      "gatekeeper=deny",
+      "reference=deny",
+    ]);
+  });
+
+  it("the generated YAML, applied as existing policies (--policy), gives the same verdicts", async () => {
+    const out = tempDir();
+    expect((await cli(["build", "--out", out], dir)).code).toBe(0);
+    const inputs = [
+      "policies/fixtures/kube-system-pod.yaml",
+      "policies/fixtures/kube-system-lookalike.yaml",
+      "policies/fixtures/node-exporter.yaml",
+    ];
+    const r = await cli(["apply", "--reporter", "json", "--policy", out, ...inputs], dir);
+    expect(r.code).toBe(1);
+    const denied = [
+      ...new Set(
+        rowsOf(r.out)
+          .filter((x) => x.actual === "deny")
+          .map((x) => `${x.resource} ${x.engine}`),
+      ),
+    ].sort();
+    expect(denied).toEqual([
+      "Pod/kube-system-tools/agent gatekeeper",
+      "Pod/kube-system-tools/agent kubernetes",
+      "Pod/kube-system-tools/agent kyverno",
+    ]);
+  });
+});
+
 describe("what each target is given", () => {
   it("Kyverno: one PolicyException per exception and policy, one match condition per criterion, expiresAt from expires", async () => {
     const docs = await documents("kyverno", "no-host-network");

@@ -24,7 +24,7 @@ import {
 import type { CompiledPolicy } from "../build/index.js";
 import { instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
-import { inDefaultNamespace, isNamespaced, type AdmissionRequest, type KubeObject } from "../kube/index.js";
+import { inDefaultNamespace, isNamespaced, type AdmissionRequest, type KubeObject, type UserInfo } from "../kube/index.js";
 import {
   documentProblemIssue,
   fieldIssue,
@@ -55,6 +55,8 @@ export interface ApplyOptions {
   /** Existing YAML policies: files or folders. */
   readonly policyPaths?: readonly string[];
   readonly mode?: ApplyMode;
+  /** The requesting user of admission requests (default: policyc's test user). */
+  readonly userInfo?: UserInfo;
   /** A file of Namespace objects (their labels), besides those among the inputs. */
   readonly namespacesFile?: string;
   /** Custom resource kinds that are cluster-scoped, besides what CRDs among the inputs say. */
@@ -266,7 +268,13 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
       namespaces[r.object.metadata.name] ??= r.object;
   // The cluster's objects (Gatekeeper's synced inventory, lookups): the resources and the given Namespaces.
   const objects = [...resources.map((r) => r.object), ...namespaceObjects.map((r) => r.object)];
-  const request = (object: KubeObject): AdmissionRequest => ({ operation: "CREATE", object, cluster: { namespaces, objects } });
+  const request = (object: KubeObject): AdmissionRequest => ({
+    operation: "CREATE",
+    object,
+    // A background scan has no requesting user (so exceptions by user or group do not apply there).
+    ...(audit ? { userInfo: { username: "", groups: [] } } : o.userInfo ? { userInfo: o.userInfo } : {}),
+    cluster: { namespaces, objects },
+  });
 
   // Engines start while the loader thread imports the TypeScript policies.
   const celEarly =
@@ -339,7 +347,8 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
     const problems: Issue[] = [];
     const sourceOf = (d: KubeObject) => policyDocs.find((f) => f.object === d)?.location;
     if (runtime) {
-      const ky = KyvernoEngine.prepare(documents, { runtime });
+      // Admission judges PolicyExceptions' expiresAt; background scans do not (kyverno#17473).
+      const ky = KyvernoEngine.prepare(documents, { runtime, ...(audit ? {} : { now: Date.now() }) });
       problems.push(...ky.problems.map(locate));
       for (const d of documents.filter((x) => (POLICY_KINDS as readonly string[]).includes(String(x.kind)))) {
         const name = qualifiedName(d);
@@ -397,7 +406,13 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
   // TypeScript policies: every engine they have, compared with each other.
   const engineNames = wanted.filter((e) => (e === "gatekeeper" ? compiler : e === "reference" ? true : runtime));
   const ts = compiled.length
-    ? await preparePolicycEngines(compiled, engineNames, { ...(compiler ? { compiler } : {}), cacheDir, ...(runtime ? { runtime } : {}) })
+    ? await preparePolicycEngines(compiled, engineNames, {
+        ...(compiler ? { compiler } : {}),
+        cacheDir,
+        ...(runtime ? { runtime } : {}),
+        // Admission judges PolicyExceptions' expiresAt; background scans do not (kyverno#17473).
+        ...(audit ? {} : { now: Date.now() }),
+      })
     : undefined;
   if (ts?.internal.length) return { status: "internal", errors: ts.internal };
   for (const p of compiled)

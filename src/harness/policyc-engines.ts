@@ -30,7 +30,8 @@ export interface PolicycEngines {
   readonly names: readonly EngineName[];
   /**
    * Every engine's answer. `audit`: as background scans review existing objects (Gatekeeper's
-   * audit: no operation, no user; Kyverno's background scan skips admission-only policies).
+   * audit: no operation, no user; Kyverno's background scan skips admission-only policies, and
+   * sees no user, so an exception by user or group does not apply there).
    */
   evaluate(policy: CompiledPolicy, instance: Instance, req: AdmissionRequest, options?: { audit?: boolean }): EngineAnswer[];
   /** Frees compiled policies in the CEL runtime (long runs such as the fuzzer). */
@@ -43,9 +44,15 @@ export interface PolicycEngineContext {
   readonly cacheDir?: string | undefined;
   /** Needed for `kyverno` and `kubernetes`. */
   readonly runtime?: CelRuntime;
-  /** The time PolicyExceptions' `expiresAt` is judged at (default: now). */
+  /**
+   * Admission's clock: Kyverno leaves out PolicyExceptions whose `expiresAt` is before it. Unset,
+   * they apply (Kyverno's CLI and background scans do not read expiresAt: kyverno#17473).
+   */
   readonly now?: number;
 }
+
+/** A request's user as a background scan has it: none (the default test user is not filled in). */
+const NO_USER = { username: "", groups: [] };
 
 /** The target whose documents an engine reads. */
 const TARGET_OF: Record<Exclude<EngineName, "reference">, TargetName> = {
@@ -114,8 +121,7 @@ export async function preparePolicycEngines(
   }
   if (names.includes("kyverno") && context.runtime) {
     const { documents, owners } = documentsOf(policies, "kyverno");
-    // policyc's cases are admission requests: an expired PolicyException no longer applies.
-    const k = KyvernoEngine.prepare(documents, { runtime: context.runtime, now: context.now ?? Date.now() });
+    const k = KyvernoEngine.prepare(documents, { runtime: context.runtime, ...(context.now !== undefined ? { now: context.now } : {}) });
     internal.push(...k.problems.map((p) => generatedCodeIssue(owners[p.document], "kyverno", p)));
     evaluators.set("kyverno", (name, req) => k.engine.evaluate(name, req).verdict);
     releases.push(() => k.engine.release());
@@ -140,7 +146,9 @@ export async function preparePolicycEngines(
             engine,
             verdict: skip("not_evaluated", "Kyverno's background scan skips admission-only policies (background disabled)"),
           };
-        return { engine, verdict: evaluators.get(engine)!(name, req, audit) };
+        // A background scan has no requesting user: exceptions by user or group do not apply.
+        const seen = audit && engine !== "gatekeeper" ? { ...req, userInfo: NO_USER } : req;
+        return { engine, verdict: evaluators.get(engine)!(name, seen, audit) };
       });
     },
     release() {

@@ -285,6 +285,8 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
         ...(compiler ? { compiler } : {}),
         cacheDir,
         ...(runtime ? { runtime } : {}),
+        // policyc's cases are admission requests: an expired PolicyException no longer applies.
+        now: Date.now(),
       },
     );
     if (prepared.internal.length) return { status: "internal", errors: prepared.internal };

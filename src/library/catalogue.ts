@@ -22,6 +22,36 @@ export const functionName = (name: string): string => name.replace(/-([a-z0-9])/
  * docs/library.md: every library policy (as `policies/` instantiates it, with its defaults) with
  * its category, severity, what it enforces and its parameters with their defaults.
  */
+/**
+ * The system workloads a Pod Security Standards control usually has to exempt, as platform teams
+ * meet them: named so a team writes a narrow exception (namespace, names, kinds) rather than
+ * excluding whole namespaces from every policy.
+ */
+const USUAL_EXCEPTIONS: Readonly<Record<string, string>> = {
+  "disallow-host-namespaces":
+    "CNI agents (Cilium, Calico, Flannel) and kube-proxy (hostNetwork), node-local DNS caches and node exporters (hostNetwork), node-level security and monitoring agents such as Falco (hostPID).",
+  "disallow-host-path":
+    "log shippers (Fluent Bit, Promtail, Vector) reading /var/log, CSI node plugins (the kubelet's plugin and pod directories), node exporters (/proc, /sys), CNI agents (/opt/cni/bin, /etc/cni), runtime security agents.",
+  "disallow-privileged-containers":
+    "CNI agents, CSI node plugins (mount propagation), kube-proxy, GPU and device plugins, runtime security agents.",
+  "disallow-capabilities":
+    "CNI agents and kube-proxy (NET_ADMIN, SYS_ADMIN), service-mesh init containers that program iptables (NET_ADMIN, NET_RAW) unless the mesh's CNI plugin is used.",
+  "disallow-host-ports": "ingress controllers run with hostPort, node-local DNS caches, CNI agents' health and metrics ports.",
+  "disallow-host-process": "Windows node agents: kube-proxy and CSI proxies on Windows nodes.",
+  "disallow-host-probes": "node-local DNS caches and CNI agents whose probes target the node's address.",
+  "disallow-proc-mount": "in-cluster image builders that run nested containers (rootless BuildKit with an unmasked /proc).",
+  "disallow-selinux": "CSI node plugins and runtime security agents that set their own SELinux type.",
+  "restrict-apparmor-profiles": "runtime security agents that run unconfined.",
+  "restrict-seccomp": "runtime security and profiling agents that run unconfined.",
+  "restrict-sysctls": "node-tuning DaemonSets that set unsafe sysctls.",
+  "require-run-as-nonroot": "CNI agents, CSI node plugins, kube-proxy and node agents that run as root; volume-permission init containers.",
+  "require-run-as-non-root-user":
+    "CNI agents, CSI node plugins, kube-proxy and node agents that run as root; volume-permission init containers.",
+  "restrict-volume-types": "CSI node plugins and log shippers (hostPath), which the Restricted profile does not allow.",
+  "disallow-privilege-escalation": "CNI agents and CSI node plugins (privileged containers escalate by definition).",
+  "disallow-capabilities-strict": "CNI agents, kube-proxy and service-mesh init containers (NET_ADMIN, NET_RAW).",
+};
+
 export function renderCatalogue(policies: readonly Policy[]): string {
   const out = [
     "# The policy library",
@@ -41,6 +71,8 @@ export function renderCatalogue(policies: readonly Policy[]): string {
       out.push(`### \`${p.name}\` — ${p.title ?? p.name}`, "");
       out.push(`\`${functionName(p.name)}()\` · severity **${p.severity ?? "medium"}** · applies to ${appliesTo(p)}`, "");
       if (p.description) out.push(p.description, "");
+      const usual = USUAL_EXCEPTIONS[p.name];
+      if (usual) out.push(`Usually needs exceptions (\`defineException\`, see docs/exceptions.md) for: ${usual}`, "");
       const params = parameters(p.params);
       if (params.length) {
         out.push("| parameter | type | default |", "|---|---|---|");
@@ -49,6 +81,8 @@ export function renderCatalogue(policies: readonly Policy[]): string {
       }
     }
   }
+  const unknown = Object.keys(USUAL_EXCEPTIONS).filter((name) => !policies.some((p) => p.name === name));
+  if (unknown.length) throw new Error(`exception guidance for policies the library does not have: ${unknown.join(", ")}`);
   const other = policies.filter((p) => !CATEGORIES.includes(p.category as (typeof CATEGORIES)[number]));
   if (other.length) throw new Error(`policies without a catalogue category: ${other.map((p) => p.name).join(", ")}`);
   return out.join("\n");

@@ -107,6 +107,7 @@ function prepare(definition: PolicyDefinition) {
         compiler: await regoCompiler(),
         cacheDir: defaultWasmCache(),
         runtime: await CelRuntime.get(),
+        now: Date.now(),
       });
       if (r.internal.length) throw new Error(r.internal.map(formatIssue).join("\n"));
       return { compiled, engines: r.engines };

@@ -10,6 +10,7 @@ import fc from "fast-check";
 import type {
   CompareOp,
   Exception,
+  LabelSelector,
   Expr,
   FieldRef,
   KeySegment,
@@ -572,7 +573,7 @@ const exception = (i: number): fc.Arbitrary<Exception> =>
       {
         weight: 1,
         arbitrary: selector
-          .filter((s) => Object.keys(s.matchLabels ?? {}).length + (s.matchExpressions?.length ?? 0) === 1)
+          .filter((s: LabelSelector) => Object.keys(s.matchLabels ?? {}).length + (s.matchExpressions?.length ?? 0) === 1)
           .map((namespaceSelector) => ({ namespaceSelector })),
       },
     )

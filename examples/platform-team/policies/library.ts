@@ -1,4 +1,4 @@
-// Ten policies from policyc's library, tuned for ACME. Policies left with their defaults carry the
+// Eleven policies from policyc's library, tuned for ACME. Policies left with their defaults carry the
 // library's own cases; the tuned ones are proven on ACME's fixtures below.
 import {
   disallowHostNamespaces,

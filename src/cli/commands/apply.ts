@@ -20,6 +20,8 @@ interface ApplyFlags {
   cache: boolean;
   timeout: string;
   loadTimeout: string;
+  as?: string;
+  asGroup: string[];
 }
 
 const list = (s: string | undefined) =>
@@ -48,6 +50,8 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
         .choices(["admission", "audit"])
         .default("admission"),
     )
+    .option("--as <username>", "the requesting user, as kubectl's --as (admission; default policyc-test)")
+    .option("--as-group <group>", "a group of the requesting user, as kubectl's --as-group (repeatable)", collect, [])
     .option("--namespaces <file>", "Namespace objects (with labels) besides those among the inputs")
     .option("--cluster-scoped <kinds>", "custom resource kinds that are cluster-scoped (besides CRDs among the inputs)")
     .option("--engine <list>", `all, or a comma-separated list of ${ENGINE_NAMES.join(", ")}`, "all")
@@ -112,6 +116,14 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
         ...(policies !== undefined ? { policies } : {}),
         policyPaths: flags.policy,
         mode: flags.mode,
+        ...(flags.as !== undefined || flags.asGroup.length
+          ? {
+              userInfo: {
+                ...(flags.as !== undefined ? { username: flags.as } : {}),
+                ...(flags.asGroup.length ? { groups: flags.asGroup } : {}),
+              },
+            }
+          : {}),
         ...(flags.namespaces ? { namespacesFile: flags.namespaces } : {}),
         clusterScopedKinds: list(flags.clusterScoped),
         engines,
