@@ -26,21 +26,21 @@ export interface WatchOptions extends TestOptions {
 const MODULE = /\.(m?ts|m?js)$/;
 const DATA = /\.(ya?ml|json)$/;
 
-/** Every fixture path a policy's cases name, resolved against the policy file. */
+/** Every fixture path a policy's cases (and its exceptions' cases) name, resolved against the file that names it. */
 function fixturesOf(p: CompiledPolicy, cwd: string): string[] {
-  const dir = path.dirname(path.resolve(cwd, p.file));
   const out: string[] = [];
-  const walk = (v: unknown) => {
+  const walk = (dir: string, v: unknown) => {
     if (typeof v === "string" && DATA.test(v)) out.push(path.resolve(dir, v));
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+    else if (Array.isArray(v)) v.forEach((x) => walk(dir, x));
+    else if (v && typeof v === "object") Object.values(v).forEach((x) => walk(dir, x));
   };
-  walk(p.tests);
+  walk(path.dirname(path.resolve(cwd, p.file)), p.tests);
+  for (const e of p.exceptionTests) walk(path.dirname(path.resolve(cwd, e.file)), e.test);
   return out;
 }
 
-/** What identifies a policy's behaviour and cases: its IR and its cases. */
-const fingerprint = (p: CompiledPolicy) => JSON.stringify([p.policy, p.tests]);
+/** What identifies a policy's behaviour and cases: its IR (exceptions included), its cases and its exceptions' cases. */
+const fingerprint = (p: CompiledPolicy) => JSON.stringify([p.policy, p.tests, p.exceptionTests]);
 
 /** Runs the tests, then again after every change, until the signal aborts. */
 export async function watchTests(o: WatchOptions): Promise<void> {
@@ -55,7 +55,7 @@ export async function watchTests(o: WatchOptions): Promise<void> {
     for (const [name, print] of next) if (previous.get(name) !== print) names.add(name);
     for (const file of changed ?? []) for (const name of fixtures.get(file) ?? []) names.add(name);
     previous = next;
-    policyFiles = new Set(compiled.map((p) => path.resolve(o.cwd, p.file)));
+    policyFiles = new Set(compiled.flatMap((p) => [p.file, ...p.exceptionTests.map((e) => e.file)]).map((f) => path.resolve(o.cwd, f)));
     fixtures = new Map();
     for (const p of compiled) for (const f of fixturesOf(p, o.cwd)) fixtures.set(f, new Set([...(fixtures.get(f) ?? []), p.policy.name]));
     return runAll ? undefined : names;

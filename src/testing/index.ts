@@ -11,9 +11,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CelRuntime, messagesOf, type Verdict } from "../engines/index.js";
-import { compilePolicy, type TargetOutput } from "../backends/index.js";
+import { compilePolicy, targetIssues, type TargetOutput } from "../backends/index.js";
 import type { CompiledPolicy } from "../build/index.js";
-import { formatIssue, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
+import { exceptionIssues, formatIssue, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
 import type { KubeObject } from "../kube/index.js";
 import {
   actualOf,
@@ -25,7 +25,7 @@ import {
   resolveCase,
 } from "../harness/index.js";
 import type { EngineName, PolicycCase, PolicycEngines } from "../harness/index.js";
-import type { CaseObject, PolicyDefinition, TestCase } from "../sdk/index.js";
+import type { CaseObject, ExceptionDefinition, PolicyDefinition, TestCase } from "../sdk/index.js";
 
 export interface EvaluateOptions extends Omit<TestCase, "resource" | "expect" | "message" | "violations" | "name"> {
   /**
@@ -35,6 +35,8 @@ export interface EvaluateOptions extends Omit<TestCase, "resource" | "expect" | 
   readonly cwd?: string;
   /** Engines to run (default: every engine available). */
   readonly engines?: readonly EngineName[];
+  /** Exceptions to evaluate the policy with (those naming it; each target gets them as `policyc build` emits them). */
+  readonly exceptions?: readonly ExceptionDefinition[];
 }
 
 export interface Evaluation {
@@ -91,18 +93,31 @@ export function startEngines(): void {
   regoCompiler().catch(() => {});
 }
 
-const prepared = new WeakMap<PolicyDefinition, Promise<{ compiled: CompiledPolicy; engines: PolicycEngines }>>();
+const prepared = new WeakMap<PolicyDefinition, Map<string, Promise<{ compiled: CompiledPolicy; engines: PolicycEngines }>>>();
 
-function prepare(definition: PolicyDefinition) {
-  let p = prepared.get(definition);
+function prepare(definition: PolicyDefinition, exceptionDefinitions: readonly ExceptionDefinition[] = []) {
+  // The exceptions that name this policy, in build order (by name), as the build attaches them.
+  for (const e of exceptionDefinitions)
+    if (!e.exception || e.issues.length) throw new Error(`exception ${e.name} is invalid:\n${e.issues.map(formatIssue).join("\n")}`);
+  const exceptions = exceptionDefinitions
+    .map((e) => e.exception!)
+    .filter((e) => e.policies.includes(definition.name))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const key = JSON.stringify(exceptions);
+  let byExceptions = prepared.get(definition);
+  if (!byExceptions) prepared.set(definition, (byExceptions = new Map()));
+  let p = byExceptions.get(key);
   if (!p) {
     p = (async () => {
       if (!definition.policy || definition.issues.length)
         throw new Error(`policy ${definition.name} is invalid:\n${definition.issues.map(formatIssue).join("\n")}`);
       const lowered = lowerPolicy(definition.policy);
       if (!lowered.ok) throw new Error(`policy ${definition.name} is invalid:\n${lowered.issues.map(formatIssue).join("\n")}`);
-      const outputs: TargetOutput[] = compilePolicy(lowered.value, TARGET_NAMES);
-      const compiled: CompiledPolicy = { file: definition.source.file, policy: lowered.value, tests: [], exceptionTests: [], outputs };
+      const policy = exceptions.length ? { ...lowered.value, exceptions } : lowered.value;
+      const unsupported = [...exceptions.flatMap((e) => exceptionIssues(policy, e)), ...targetIssues(policy, TARGET_NAMES)];
+      if (unsupported.length) throw new Error(`policy ${definition.name} cannot be built:\n${unsupported.map(formatIssue).join("\n")}`);
+      const outputs: TargetOutput[] = compilePolicy(policy, TARGET_NAMES);
+      const compiled: CompiledPolicy = { file: definition.source.file, policy, tests: [], exceptionTests: [], outputs };
       const r = await preparePolicycEngines([compiled], ENGINE_NAMES, {
         compiler: await regoCompiler(),
         cacheDir: defaultWasmCache(),
@@ -112,7 +127,7 @@ function prepare(definition: PolicyDefinition) {
       if (r.internal.length) throw new Error(r.internal.map(formatIssue).join("\n"));
       return { compiled, engines: r.engines };
     })();
-    prepared.set(definition, p);
+    byExceptions.set(key, p);
   }
   return p;
 }
@@ -123,7 +138,7 @@ function prepare(definition: PolicyDefinition) {
  */
 export async function evaluate(definition: PolicyDefinition, resource: CaseObject, options: EvaluateOptions = {}): Promise<Evaluation> {
   const caller = callerDir();
-  const { compiled, engines } = await prepare(definition);
+  const { compiled, engines } = await prepare(definition, options.exceptions);
   const base = (p: string) => options.cwd ?? (caller && existsSync(path.resolve(caller, p)) ? caller : process.cwd());
   const abs = (o: CaseObject): CaseObject => (typeof o === "string" ? path.resolve(base(o), o) : o);
   let objects: KubeObject[];
@@ -133,7 +148,7 @@ export async function evaluate(definition: PolicyDefinition, resource: CaseObjec
     if (!r.ok) throw new Error(formatIssue(r.issue));
     objects = r.value.map((f) => f.object);
   } else objects = [resource as KubeObject];
-  const { cwd: _cwd, engines: names, ...rest } = options;
+  const { cwd: _cwd, engines: names, exceptions: _exceptions, ...rest } = options;
   const documents = objects.map((object): DocumentEvaluation => {
     const test: TestCase = {
       ...rest,
