@@ -225,3 +225,54 @@ describe("policyc's Kyverno output and Kyverno's autogen", async () => {
     }
   });
 });
+
+describe("CEL compiled once across targets", () => {
+  const stats = (runtime: CelRuntime) => (runtime.call({ op: "stats" }).value as { sharedHits: number }).sharedHits;
+  const vap = (name: string, spec: Record<string, unknown>): KubeObject[] => [
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name },
+      spec: { failurePolicy: "Fail", matchConstraints: pods, ...spec },
+    },
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name },
+      spec: { policyName: name, validationActions: ["Deny"] },
+    },
+  ];
+
+  it("a ValidatingPolicy whose CEL compiled in the Kubernetes environment reuses that compile, and judges the same", async () => {
+    const runtime = await CelRuntime.get();
+    const { KubernetesEngine } = await import("../src/engines/kubernetes/index.js");
+    const k = KubernetesEngine.prepare(vap("shared-once", noPrivileged), { runtime });
+    const before = stats(runtime);
+    const y = KyvernoEngine.prepare([vpol("shared-once", noPrivileged)], { runtime });
+    expect(y.problems).toEqual([]);
+    expect(stats(runtime)).toBe(before + 1);
+    for (const privileged of [true, false]) {
+      const req = { operation: "CREATE" as const, object: pod(privileged) };
+      expect(y.engine.evaluate("shared-once", req).verdict.kind).toBe(privileged ? "deny" : "allow");
+      expect(k.engine.evaluate("shared-once", req).kind).toBe(privileged ? "deny" : "allow");
+    }
+    k.engine.release();
+    y.engine.release();
+  });
+
+  it("CEL that only Kyverno's libraries compile is compiled in Kyverno's environment, never shared", async () => {
+    const runtime = await CelRuntime.get();
+    const { KubernetesEngine } = await import("../src/engines/kubernetes/index.js");
+    const registry = {
+      validations: [{ expression: 'object.spec.containers.all(c, image(c.image).registry() == "docker.io")', message: "registry" }],
+    };
+    const k = KubernetesEngine.prepare(vap("kyverno-only", registry), { runtime });
+    expect(k.problems.map((p) => p.field)).toEqual([["spec", "validations", 0, "expression"]]);
+    const before = stats(runtime);
+    const y = KyvernoEngine.prepare([vpol("kyverno-only", registry)], { runtime });
+    expect(y.problems).toEqual([]);
+    expect(stats(runtime)).toBe(before);
+    expect(y.engine.evaluate("kyverno-only", { operation: "CREATE", object: pod(false) }).verdict.kind).toBe("allow");
+    y.engine.release();
+  });
+});

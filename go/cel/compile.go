@@ -146,21 +146,86 @@ func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet
 	return validator, problems
 }
 
+// A validator compiled without problems in the Kubernetes environment, which a Kyverno compile of
+// the same CEL reuses: what type-checks without Kyverno's libraries means the same with them (they
+// only add functions and variables), so the stricter environment's success is the licence to
+// share. Counted by the policies holding it, and dropped with the last.
+type sharedValidator struct {
+	validator validating.Validator
+	holders   map[string]bool
+}
+
+var (
+	shared      = map[string]*sharedValidator{}
+	sharedKeyOf = map[string]string{}
+	// sharedHits counts Kyverno compiles answered from a Kubernetes one (the "stats" op).
+	sharedHits = 0
+)
+
+// celKey is what a compiled validator depends on: the policy's name (match-condition errors name
+// it) and every CEL-bearing field, with the failure policy and whether it has params.
+func celKey(p *v1.ValidatingAdmissionPolicy) string {
+	b, _ := json.Marshal(struct {
+		Name             string
+		Params           bool
+		FailurePolicy    any
+		Variables        any
+		MatchConditions  any
+		Validations      any
+		AuditAnnotations any
+	}{p.Name, p.Spec.ParamKind != nil, p.Spec.FailurePolicy, p.Spec.Variables, p.Spec.MatchConditions, p.Spec.Validations, p.Spec.AuditAnnotations})
+	return string(b)
+}
+
+func hold(key, id string, validator validating.Validator) {
+	s := shared[key]
+	if s == nil {
+		s = &sharedValidator{validator: validator, holders: map[string]bool{}}
+		shared[key] = s
+	}
+	s.holders[id] = true
+	sharedKeyOf[id] = key
+}
+
+// release forgets a policy, and a shared validator no policy holds any more.
+func release(id string) {
+	delete(policies, id)
+	if key, ok := sharedKeyOf[id]; ok {
+		delete(sharedKeyOf, id)
+		if s := shared[key]; s != nil {
+			delete(s.holders, id)
+			if len(s.holders) == 0 {
+				delete(shared, key)
+			}
+		}
+	}
+}
+
 func doCompile(req *request) response {
 	var policy v1.ValidatingAdmissionPolicy
 	if err := json.Unmarshal(req.Policy, &policy); err != nil {
 		return response{Error: "policy: " + err.Error()}
 	}
 	defaultPolicy(&policy)
-	env := envSet()
-	if req.Kyverno {
-		env = kyvernoEnvSet()
-	}
 	bindings, err := decodeBindings(req.Bindings)
 	if err != nil {
 		return response{Error: "binding: " + err.Error()}
 	}
+	key := celKey(&policy)
+	if s, ok := shared[key]; ok && req.Kyverno {
+		sharedHits++
+		hold(key, req.ID, s.validator)
+		policies[req.ID] = &compiled{policy: &policy, validator: s.validator, bindings: bindings}
+		return response{OK: true}
+	}
+	env := envSet()
+	if req.Kyverno {
+		env = kyvernoEnvSet()
+	}
 	validator, problems := compilePolicy(&policy, env)
+	if !req.Kyverno && len(problems) == 0 {
+		hold(key, req.ID, validator)
+	}
 	policies[req.ID] = &compiled{policy: &policy, validator: validator, bindings: bindings}
 	return response{OK: len(problems) == 0, Problems: problems}
 }

@@ -143,8 +143,10 @@ func handle(raw []byte) (out response) {
 		return doExpr(&req)
 	case "release":
 		// The host is done with a policy: its programs can be collected.
-		delete(policies, req.ID)
+		release(req.ID)
 		return response{OK: true}
+	case "stats":
+		return response{OK: true, Value: json.RawMessage(fmt.Sprintf(`{"policies":%d,"shared":%d,"sharedHits":%d}`, len(policies), len(shared), sharedHits))}
 	case "version":
 		return response{OK: true, Value: json.RawMessage(`"` + environment.DefaultCompatibilityVersion().String() + `"`)}
 	}

@@ -5,7 +5,7 @@
 export * from "./verdict/index.js";
 export { locateEngines, EngineMissingError, PACKAGE_ROOT, type Engines } from "./wasm/index.js";
 export { discoverRegoCompiler, compileWithCache, type RegoCompiler, type CompileStats, type CompileUnit } from "./opa/index.js";
-export { CelRuntime, admissionInput } from "./cel/index.js";
+export { CelRuntime, admissionInput, type CelTier } from "./cel/index.js";
 export {
   GatekeeperEngine,
   readTemplate,

@@ -2,7 +2,7 @@
  * `policyc test`: policyc's own cases on every selected engine, and existing suites (gator) as
  * they are. Produces one Report; the CLI and policyc/testing render it.
  */
-import { CelRuntime, EngineMissingError, discoverRegoCompiler, type RegoCompiler } from "../engines/index.js";
+import { CelRuntime, EngineMissingError, discoverRegoCompiler, type CelTier, type RegoCompiler } from "../engines/index.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -158,8 +158,9 @@ function classify(
   cwd: string,
   paths: readonly string[],
   policies: string,
-): { policyDirs: string[]; suites: string[]; kyverno: string[]; errors: Issue[] } {
+): { policyDirs: string[]; suites: string[]; kyverno: string[]; errors: Issue[]; policyFiles: number } {
   const list = paths.length ? paths : [policies];
+  let policyFiles = 0;
   const policyDirs: string[] = [];
   const suites: string[] = [];
   const kyverno: string[] = [];
@@ -188,7 +189,9 @@ function classify(
     suites.push(...found);
     kyverno.push(...tests);
     const isDir = statSync(abs).isDirectory();
-    if (isDir && findPolicyFiles(abs).length > 0) policyDirs.push(abs);
+    const files = isDir ? findPolicyFiles(abs).length : 0;
+    policyFiles += files;
+    if (files > 0) policyDirs.push(abs);
     else if (found.length === 0 && tests.length === 0) {
       errors.push(
         bad(
@@ -201,12 +204,24 @@ function classify(
       );
     }
   }
-  return { policyDirs, suites, kyverno, errors };
+  return { policyDirs, suites, kyverno, errors, policyFiles };
+}
+
+/**
+ * The CEL engine's compilation for a run of this many policy files and Kyverno tests: baseline
+ * below OPTIMISE_FROM (start-up matters most), optimising from it (evaluation and compilation do).
+ * `POLICYC_CEL_TIER` overrides it, for measuring both (bench).
+ */
+export const OPTIMISE_FROM = 20;
+export function celTierFor(files: number): CelTier {
+  const forced = process.env["POLICYC_CEL_TIER"];
+  if (forced === "baseline" || forced === "optimising") return forced;
+  return files >= OPTIMISE_FROM ? "optimising" : "baseline";
 }
 
 export async function runTests(o: TestOptions): Promise<TestOutcome> {
   const started = performance.now();
-  const { policyDirs, suites, kyverno, errors: pathErrors } = classify(o.cwd, o.paths, o.policies);
+  const { policyDirs, suites, kyverno, errors: pathErrors, policyFiles } = classify(o.cwd, o.paths, o.policies);
   if (pathErrors.length) return { status: "invalid", errors: pathErrors };
   const notes: string[] = [];
   const rows: ResultRow[] = [];
@@ -231,8 +246,10 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   // Wasm modules, the Go runtime's initialisation) overlaps the loading. A run whose engines do
   // not need one never starts it.
   const celWanted = o.engines.some((e) => e === "kyverno" || e === "kubernetes");
+  // A long run repays V8's optimising compiler for the CEL engine; a short one is over before it would.
+  const tier = celTierFor(policyFiles + kyverno.length);
   const early = {
-    cel: (celWanted && policyDirs.length > 0) || kyverno.length > 0 ? CelRuntime.get() : undefined,
+    cel: (celWanted && policyDirs.length > 0) || kyverno.length > 0 ? CelRuntime.get({ tier }) : undefined,
     rego: o.engines.includes("gatekeeper") && (policyDirs.length > 0 || suites.length > 0) ? regoCompiler() : undefined,
   };
   // Failures are reported where the engine is awaited, below.
@@ -267,7 +284,7 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   if ((celNames.length && selected.length > 0) || kyverno.length > 0) {
     try {
       o.onPhase?.("starting the CEL engine");
-      runtime = await CelRuntime.get();
+      runtime = await CelRuntime.get({ tier });
     } catch (e) {
       if (!(e instanceof EngineMissingError)) throw e;
       if (kyverno.length > 0 || o.engines.length === celNames.length) return { status: "invalid", errors: [engineMissing(e)] };

@@ -48,13 +48,17 @@ interface Exports {
 const RUNTIME = Symbol.for("policyc.cel-runtime");
 
 /**
- * The CEL engine is compiled by V8's baseline compiler only (Liftoff): the optimising compiler would
- * compete with the Go runtime's initialisation for the cores, and on policyc's runs it costs more
- * than it saves (docs/internals.md). V8 reads the flag when it creates a module, so it is set
- * around this module's compilation alone, which is synchronous so that no other module (OPA's
- * compiler, opa-wasm's Rego) can be created while the flag is on: those still tier up.
+ * How V8 compiles the CEL engine. `baseline` (Liftoff only) for short runs: the optimising compiler
+ * would compete with the Go runtime's initialisation for the cores, and a run of a few cases never
+ * repays it (docs/internals.md). `optimising` (V8's default dynamic tiering) for long runs: the
+ * optimised code compiles and evaluates about a third faster once hot. V8 reads the flag when it
+ * creates a module, so it is set around this module's compilation alone, which is synchronous so
+ * that no other module (OPA's compiler, opa-wasm's Rego) can be created while the flag is on.
  */
-function compileBaseline(bytes: Uint8Array): WebAssembly.Module {
+export type CelTier = "baseline" | "optimising";
+
+function compileModule(bytes: Uint8Array, tier: CelTier): WebAssembly.Module {
+  if (tier === "optimising") return new WebAssembly.Module(bytes);
   setFlagsFromString("--liftoff-only");
   try {
     return new WebAssembly.Module(bytes);
@@ -76,23 +80,24 @@ export class CelRuntime {
    * The thread's CEL runtime, compiled and instantiated on first use. Kept on `globalThis`, so a
    * test runner that re-evaluates modules per test file (vitest) still starts it once per worker.
    */
-  static get(): Promise<CelRuntime> {
+  static get(options: { readonly tier?: CelTier } = {}): Promise<CelRuntime> {
     const holder = globalThis as { [RUNTIME]?: Promise<CelRuntime> };
-    holder[RUNTIME] ??= CelRuntime.load().catch((e) => {
+    // The first caller of the thread chooses the tier (a run knows its size before it starts the engine).
+    holder[RUNTIME] ??= CelRuntime.load(options.tier ?? "baseline").catch((e) => {
       holder[RUNTIME] = undefined;
       throw e;
     });
     return holder[RUNTIME];
   }
 
-  private static async load(): Promise<CelRuntime> {
+  private static async load(tier: CelTier): Promise<CelRuntime> {
     const engines = locateEngines();
     const file = engines.file("policyc-cel.wasm");
     if (!file) throw new EngineMissingError("the CEL engine", `${engines.dir} has no policyc-cel.wasm`);
     const WASI = await loadWasi();
     // klog's init needs a program name in args.
     const wasi = new WASI({ version: "preview1", args: ["policyc-cel"], env: {}, returnOnExit: true });
-    const module = compileBaseline(readFileSync(file));
+    const module = compileModule(readFileSync(file), tier);
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
     wasi.initialize(instance as unknown as object);
     return new CelRuntime(instance.exports as unknown as Exports);
