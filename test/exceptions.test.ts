@@ -230,9 +230,10 @@ describe("what each target is given", () => {
 });
 
 describe("exceptions that cannot be built", () => {
-  const project = (exception: string) => {
+  /** The expired-exception project with another exception, and the policy file edited. */
+  const project = (exception: string, edit: (text: string) => string = (t) => t) => {
     const dir = copyWithEdits("test/errors/exception-expired", {
-      "policy.ts": (t) => t.replace(/export const cni = defineException\(\{[\s\S]*\}\);\n/, exception),
+      "policy.ts": (t) => edit(t.replace(/export const cni = defineException\(\{[\s\S]*\}\);\n/, exception)),
     });
     const work = tempDir();
     cpSync(dir, path.join(work, "policies"), { recursive: true });
@@ -256,23 +257,23 @@ describe("exceptions that cannot be built", () => {
   });
 
   it("exempting some of a policy's rules is refused on each target, at the rules", async () => {
-    const work = project(`export const cni = defineException({
+    const work = project(
+      `export const cni = defineException({
   name: "cni",
   policies: [hostNetwork],
   rules: ["host-network"],
   match: { namespaces: ["kube-system"] },
   reason: "the CNI agent",
 });
-`);
-    writeFileSync(
-      path.join(work, "policies", "policy.ts"),
-      readFileSync(path.join(work, "policies", "policy.ts"), "utf8").replace(
-        "validate: (pod) => pod.spec.hostNetwork.notEquals(true),",
-        `rules: [
+`,
+      (t) =>
+        t.replace(
+          "validate: (pod) => pod.spec.hostNetwork.notEquals(true),",
+          `rules: [
     { name: "host-network", assert: (pod) => pod.spec.hostNetwork.notEquals(true) },
     { name: "host-pid", assert: (pod) => pod.spec.hostPID.notEquals(true) },
   ],`,
-      ),
+        ),
     );
     const r = await cli(["build", "--reporter", "json"], work);
     expect(r.code).toBe(2);
@@ -287,19 +288,15 @@ describe("exceptions that cannot be built", () => {
     ["a service account that is not namespace:name", `serviceAccounts: ["deployer"]`, "match.serviceAccounts[0]", /namespace:name/],
     ["a name that is no object name", `names: ["Cilium_Agent"]`, "match.names[0]", /not an object name/],
   ])("%s is a located invalid_exception", async (_what, match, at, message) => {
-    const work = project(`export const cni = defineException({
+    const work = project(
+      `export const cni = defineException({
   name: "cni",
   policies: [hostNetwork],
   match: { ${match} },
   reason: "the CNI agent",
 });
-`);
-    writeFileSync(
-      path.join(work, "policies", "policy.ts"),
-      readFileSync(path.join(work, "policies", "policy.ts"), "utf8").replace(
-        'import { defineException, definePolicy, Pod } from "policyc";',
-        'import { defineException, definePolicy, Pod, Service } from "policyc";',
-      ),
+`,
+      (t) => t.replace("import { defineException, definePolicy, Pod }", "import { defineException, definePolicy, Pod, Service }"),
     );
     const r = await cli(["build", "--reporter", "json"], work);
     expect(r.code).toBe(2);

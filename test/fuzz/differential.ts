@@ -101,7 +101,8 @@ function compare(c: FuzzCase, compiled: CompiledPolicy, engines: PolicycEngines,
       const answers = engines.evaluate(compiled, instance, req);
       const results = answers.filter((a) => !("optedOut" in a)).map((a) => [a.engine, a] as const);
       if (stats && results.length < answers.length)
-        stats["(of which compared without the CEL targets)"] = (stats["(of which compared without the CEL targets)"] ?? 0) + 1;
+        stats["(of which compared without a target the policy opts out of)"] =
+          (stats["(of which compared without a target the policy opts out of)"] ?? 0) + 1;
       const said = new Set(results.map(([, v]) => say(v)));
       if (stats && said.size === 1) stats[[...said][0]!] = (stats[[...said][0]!] ?? 0) + 1;
       const referee = answers.find((a) => a.engine === "reference");
