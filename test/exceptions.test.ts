@@ -282,17 +282,48 @@ describe("exceptions that cannot be built", () => {
     expect(issues.every((i) => i.source?.line === 15 && i.path.join(".") === "rules")).toBe(true);
   });
 
+  it("exempting every rule of a policy by name is the whole policy: it builds", async () => {
+    const work = project(`export const cni = defineException({
+  name: "cni",
+  policies: [hostNetwork],
+  rules: ["no-host-network"],
+  match: { namespaces: ["kube-system"] },
+  reason: "the CNI agent",
+});
+`);
+    const r = await cli(["build", "--reporter", "json"], work);
+    expect(r.code, r.out).toBe(0);
+    expect(readFileSync(path.join(work, "generated", "kyverno", "no-host-network.yaml"), "utf8")).toContain("kind: PolicyException");
+  });
+
   it.each([
-    ["a kind the policy does not match", `kinds: [Service], namespaces: ["kube-system"]`, "match.kinds[0]", /does not match Service/],
-    ["a match that selects everything", ``, "match", /selects every resource/],
-    ["a service account that is not namespace:name", `serviceAccounts: ["deployer"]`, "match.serviceAccounts[0]", /namespace:name/],
-    ["a name that is no object name", `names: ["Cilium_Agent"]`, "match.names[0]", /not an object name/],
-  ])("%s is a located invalid_exception", async (_what, match, at, message) => {
+    [
+      "a kind the policy does not match",
+      `match: { kinds: [Service], namespaces: ["kube-system"] }`,
+      "match.kinds[0]",
+      /does not match Service/,
+    ],
+    ["a match that selects everything", `match: {}`, "match", /selects every resource/],
+    ["a match of kinds alone", `match: { kinds: [Pod] }`, "match", /selects every resource/],
+    [
+      "a service account that is not namespace:name",
+      `match: { serviceAccounts: ["deployer"] }`,
+      "match.serviceAccounts[0]",
+      /namespace:name/,
+    ],
+    ["a name that is no object name", `match: { names: ["Cilium_Agent"] }`, "match.names[0]", /not an object name/],
+    [
+      "a rule the policy does not have",
+      `rules: ["host-net"], match: { namespaces: ["kube-system"] }`,
+      "rules[0]",
+      /has no rule "host-net"/,
+    ],
+  ])("%s is a located invalid_exception", async (_what, fields, at, message) => {
     const work = project(
       `export const cni = defineException({
   name: "cni",
   policies: [hostNetwork],
-  match: { ${match} },
+  ${fields},
   reason: "the CNI agent",
 });
 `,
