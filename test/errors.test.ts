@@ -41,6 +41,7 @@ const CASES = [
   // An exception naming a policy no file exports: at the entry that names it.
   { dir: "exception-unknown-policy", code: "unknown_policy", file: "policy.ts", line: 19, column: 5, path: "policies[1]" },
   { dir: "exception-no-reason", code: "invalid_exception", file: "policy.ts", line: 14, path: "reason" },
+  { dir: "exception-missing-reason", code: "invalid_exception", file: "policy.ts", line: 11, path: "reason" },
   // Kyverno's PolicyException cannot read namespace labels: a build error naming the target, never a broader exemption.
   { dir: "exception-namespace-labels", code: "unsupported_by_target", file: "policy.ts", line: 14, path: "match.namespaceLabels" },
 ] as const satisfies readonly { dir: string; code: string; file: string; line: number; column?: number; path: string }[];
