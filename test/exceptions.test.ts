@@ -155,6 +155,38 @@ describe("policyc apply honours exceptions", () => {
   });
 });
 
+describe("the legacy Kyverno format", () => {
+  it("kyverno.io/v2 PolicyExceptions exempt the ClusterPolicies' rules alike (applied as existing YAML)", async () => {
+    const dir = path.join(ROOT, "test", "exceptions");
+    const out = tempDir();
+    expect((await cli(["build", "--out", out, "--targets", "kyverno", "--kyverno-format", "legacy"], dir)).code).toBe(0);
+    const legacy = readFileSync(path.join(out, "kyverno-legacy", "no-host-network.yaml"), "utf8");
+    expect(legacy).toContain("apiVersion: kyverno.io/v2\nkind: PolicyException");
+    const inputs = [
+      "kube-system-pod",
+      "kube-system-lookalike",
+      "node-exporter",
+      "node-exporter-deployment",
+      "lb-speaker",
+      "approved",
+      "approved-other-value",
+    ].map((f) => `policies/fixtures/${f}.yaml`);
+    const denied = async (user: string) => {
+      const r = await cli(["apply", "--reporter", "json", "--policy", out, "--as", user, ...inputs], dir);
+      return (JSON.parse(r.out) as { results: (Row & { resource: string })[] }).results
+        .filter((x) => x.actual === "deny")
+        .map((x) => x.resource);
+    };
+    expect(await denied("system:serviceaccount:ci:deployer")).toEqual([
+      "Pod/kube-system-tools/agent",
+      "Deployment/monitoring/node-exporter",
+      "Pod/shop/probe",
+    ]);
+    // The same Deployment by another user: its exception (by service account) does not apply.
+    expect(await denied("alice")).toContain("Deployment/network/lb-speaker");
+  });
+});
+
 describe("what each target is given", () => {
   it("Kyverno: one PolicyException per exception and policy, one match condition per criterion, expiresAt from expires", async () => {
     const docs = await documents("kyverno", "no-host-network");
@@ -312,6 +344,7 @@ describe("exceptions that cannot be built", () => {
       /namespace:name/,
     ],
     ["a name that is no object name", `match: { names: ["Cilium_Agent"] }`, "match.names[0]", /not an object name/],
+    ["a group with a wildcard", `match: { groups: ["acme:*"] }`, "match.groups[0]", /matched exactly/],
     [
       "a rule the policy does not have",
       `rules: ["host-net"], match: { namespaces: ["kube-system"] }`,

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildDir, ROOT } from "./support/helpers.js";
@@ -12,15 +12,11 @@ const GOLDEN = path.join(ROOT, "test", "golden");
 describe.each(readdirSync(GOLDEN).sort())("golden %s", (name) => {
   const dir = path.join(GOLDEN, name);
   it("emits the stored YAML for every target, and the stored Rego", async () => {
-    // policyc emits exceptions for ValidatingPolicies only, so a case with exceptions has no legacy output.
-    const legacy = !readFileSync(path.join(dir, "policy.ts"), "utf8").includes("defineException");
-    const r = await buildDir(path.relative(ROOT, dir), {
-      kyvernoFormats: legacy ? ["validating-policy", "legacy"] : ["validating-policy"],
-    });
+    const r = await buildDir(path.relative(ROOT, dir), { kyvernoFormats: ["validating-policy", "legacy"] });
     expect(r.issues).toEqual([]);
     expect(r.status).toBe("ok");
     const files = [...r.files.entries()];
-    for (const target of ["kyverno", ...(legacy ? ["kyverno-legacy"] : []), "kubernetes", "gatekeeper"]) {
+    for (const target of ["kyverno", "kyverno-legacy", "kubernetes", "gatekeeper"]) {
       const entry = files.find(([f]) => f.startsWith(`${target}/`) && !f.includes("/sync/"));
       expect(entry, `${target} output`).toBeDefined();
       await expect(entry![1]).toMatchFileSnapshot(path.join(dir, `${target}.yaml`));

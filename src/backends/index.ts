@@ -14,11 +14,7 @@ export { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
 export type KyvernoFormat = "validating-policy" | "legacy";
 
 /** What the enabled targets cannot express faithfully for this policy: located `unsupported_by_target` issues. */
-export function targetIssues(
-  p: Policy,
-  targets: readonly TargetName[],
-  kyvernoFormats: readonly KyvernoFormat[] = ["validating-policy"],
-): Issue[] {
+export function targetIssues(p: Policy, targets: readonly TargetName[]): Issue[] {
   const issuesOf: Record<TargetName, (p: Policy) => Issue[]> = {
     kyverno: kyvernoIssues,
     kubernetes: kubernetesIssues,
@@ -26,7 +22,7 @@ export function targetIssues(
   };
   return [
     ...targets.flatMap((t) => (p.targets[t].enabled ? issuesOf[t](p) : [])),
-    ...(p.exceptions ?? []).flatMap((ex) => exceptionTargetIssues(p, ex, targets, kyvernoFormats)),
+    ...(p.exceptions ?? []).flatMap((ex) => exceptionTargetIssues(p, ex, targets)),
   ];
 }
 
@@ -46,7 +42,7 @@ const CANNOT: Record<"rules" | "namespaceLabels", Record<TargetName, string>> = 
   },
 };
 
-function exceptionTargetIssues(p: Policy, ex: Exception, targets: readonly TargetName[], formats: readonly KyvernoFormat[]): Issue[] {
+function exceptionTargetIssues(p: Policy, ex: Exception, targets: readonly TargetName[]): Issue[] {
   const out: Issue[] = [];
   const refuse = (t: string, why: string, path: (string | number)[]) =>
     out.push(
@@ -58,6 +54,8 @@ function exceptionTargetIssues(p: Policy, ex: Exception, targets: readonly Targe
       refuse(t, `${CANNOT.rules[t]}; exempt every rule, or split the policy`, ["rules"]);
       continue;
     }
+    // (A legacy kyverno.io PolicyException could select namespaces by label, but `policyc test`
+    // judges the ValidatingPolicy format, whose exceptions cannot: refused for both.)
     const expressible =
       t === "kyverno"
         ? !ex.match.namespaceSelector
@@ -65,8 +63,6 @@ function exceptionTargetIssues(p: Policy, ex: Exception, targets: readonly Targe
           ? vapPlacement(ex) !== undefined
           : gatekeeperPlacement(ex) !== undefined;
     if (!expressible) refuse(t, CANNOT.namespaceLabels[t], ["match", "namespaceLabels"]);
-    if (t === "kyverno" && formats.includes("legacy"))
-      refuse("kyverno-legacy", "policyc emits exceptions for ValidatingPolicies (build with --kyverno-format validating-policy)", []);
   }
   return out;
 }

@@ -140,7 +140,7 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
     else {
       const own = exceptions.filter((e) => e.exception.policies.includes(r.value.name));
       const policy: Policy = own.length ? { ...r.value, exceptions: own.map((e) => e.exception) } : r.value;
-      const unsupported = [...own.flatMap((e) => exceptionIssues(policy, e.exception)), ...targetIssues(policy, o.targets, formats)];
+      const unsupported = [...own.flatMap((e) => exceptionIssues(policy, e.exception)), ...targetIssues(policy, o.targets)];
       if (unsupported.length) lowerIssues.push(...unsupported);
       else
         lowered.push({

@@ -151,6 +151,11 @@ export function defineException(spec: ExceptionSpec): ExceptionDefinition {
     if (!NAME_GLOB.test(n) || n.length > 253)
       at(["match", "names", i], `"${n}" is not an object name or a glob over one (lower case, digits, '-', '.', '*', '?')`);
   });
+  // Exact strings: Kyverno would read `*` and `?` in a subject as wildcards, the other targets would not.
+  for (const field of ["users", "groups"] as const)
+    m[field]?.forEach((u, i) => {
+      if (/[*?]/.test(u)) at(["match", field, i], `"${u}" has a wildcard: users and groups are matched exactly (globs are for names)`);
+    });
   const users = [...(m.users ?? [])];
   m.serviceAccounts?.forEach((sa, i) => {
     const r = SERVICE_ACCOUNT.exec(sa);

@@ -40,6 +40,7 @@ function loadCrds(): void {
     "templates.gatekeeper.sh_constrainttemplates.yaml",
     "config.gatekeeper.sh_configs.yaml",
     "policies.kyverno.io_policyexceptions.yaml",
+    "kyverno.io_policyexceptions.yaml",
     "wgpolicyk8s.io_policyreports.yaml",
     "wgpolicyk8s.io_clusterpolicyreports.yaml",
   ]) {

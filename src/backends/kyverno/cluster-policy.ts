@@ -1,7 +1,8 @@
-import { instanceName, isAdmissionOnly, type KindRef, type Policy } from "../../ir/index.js";
+import { instanceName, isAdmissionOnly, type Exception, type KindRef, type Policy } from "../../ir/index.js";
 import { lowerToCel, namespaceConditions, toSelector } from "../../lower/cel/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
 import { kyvernoAnnotations } from "./annotations.js";
+import { EXCEPTION_NAMESPACE } from "./validating-policy.js";
 
 const kindName = (k: KindRef) => (k.group === "" ? `${k.version}/${k.kind}` : `${k.group}/${k.version}/${k.kind}`);
 
@@ -12,6 +13,54 @@ const kindName = (k: KindRef) => (k.group === "" ? `${k.version}/${k.kind}` : `$
  * (the CEL already reads controllers' pod templates).
  */
 export function toClusterPolicies(p: Policy): Document[] {
+  return [...clusterPolicies(p), ...(p.exceptions ?? []).map((ex) => legacyException(p, ex))];
+}
+
+/**
+ * A `PolicyException` (kyverno.io/v2) for the legacy ClusterPolicies: every rule of every
+ * instance, where one match filter holds — the exception's kinds (else the policy's), namespaces,
+ * names (Kyverno's wildcards are policyc's globs), object and namespace label selectors, and its
+ * users and groups as `subjects`. An exception by user has `background: false`, as Kyverno asks
+ * of what only admission requests carry.
+ */
+function legacyException(p: Policy, ex: Exception): Document {
+  const m = ex.match;
+  const kinds = m.kinds ? p.match.kinds.filter((k) => m.kinds!.some((e) => e.group === k.group && e.kind === k.kind)) : p.match.kinds;
+  const subjects = [
+    ...(m.users ?? []).map((name) => ({ kind: "User", name })),
+    ...(m.groups ?? []).map((name) => ({ kind: "Group", name })),
+  ];
+  return {
+    apiVersion: "kyverno.io/v2",
+    kind: "PolicyException",
+    metadata: {
+      name: `${ex.name}-${p.name}`,
+      namespace: EXCEPTION_NAMESPACE,
+      labels: { ...MANAGED_BY },
+      annotations: { "policyc/reason": ex.reason, ...(ex.expires ? { "policyc/expires": ex.expires } : {}) },
+    },
+    spec: {
+      ...(subjects.length ? { background: false } : {}),
+      exceptions: p.instances.map((inst) => ({ policyName: instanceName(p.name, inst), ruleNames: p.rules.map((r) => r.name) })),
+      match: {
+        any: [
+          {
+            resources: {
+              kinds: kinds.map(kindName),
+              ...(m.namespaces ? { namespaces: [...m.namespaces] } : {}),
+              ...(m.names ? { names: [...m.names] } : {}),
+              ...(m.labelSelector ? { selector: toSelector(m.labelSelector) } : {}),
+              ...(m.namespaceSelector ? { namespaceSelector: toSelector(m.namespaceSelector) } : {}),
+            },
+            ...(subjects.length ? { subjects } : {}),
+          },
+        ],
+      },
+    },
+  };
+}
+
+function clusterPolicies(p: Policy): Document[] {
   return p.instances.map((inst) => {
     const cel = lowerToCel(p, inst);
     // Namespace label tests of the precondition select namespaces here too, as they do for the other CEL targets.

@@ -5,7 +5,7 @@
  *   conditions).
  * - `kyverno.io` PolicyException, for ClusterPolicy rules: `spec.exceptions` lists
  *   `{policyName, ruleNames}` (wildcards allowed, autogen rule names included) and `spec.match`
- *   selects resources like a rule's match block.
+ *   selects resources like a rule's match block, and users by its filters' `subjects`.
  */
 import type { AdmissionRequest, KubeObject } from "../../kube/index.js";
 import { CompiledVap, type CelRuntime } from "../cel/index.js";
@@ -82,7 +82,7 @@ export class Exceptions {
             wildcardMatches(String(e.policyName ?? ""), policy) &&
             (e.ruleNames ?? []).some((r) => [rule, rule.replace(/^autogen-(cronjob-)?/, "")].some((x) => wildcardMatches(r, x))),
         );
-        if (names && blockMatches(get(ex, "spec", "match"), object, req)) return name;
+        if (names && blockMatches(get(ex, "spec", "match"), object, req, { subjects: true })) return name;
       }
     }
     return undefined;

@@ -5,7 +5,14 @@
  * `version/Kind` or `group/version/Kind`, wildcards allowed), name/names and namespaces
  * (wildcards), operations, label selector and namespace selector.
  */
-import { namespaceLabels, selectorMatches, type AdmissionRequest, type KubeObject, type LabelSelector } from "../../kube/index.js";
+import {
+  namespaceLabels,
+  selectorMatches,
+  sentUserInfo,
+  type AdmissionRequest,
+  type KubeObject,
+  type LabelSelector,
+} from "../../kube/index.js";
 
 interface ResourceFilter {
   readonly kinds?: readonly string[];
@@ -51,11 +58,40 @@ function filterMatches(f: ResourceFilter, o: KubeObject, req: AdmissionRequest):
   return true;
 }
 
-/** Whether a match (or exclude) block selects the object. */
-export function blockMatches(block: unknown, o: KubeObject, req: AdmissionRequest): boolean {
+interface Subject {
+  readonly kind?: string;
+  readonly name?: string;
+  readonly namespace?: string;
+}
+
+/**
+ * Kyverno's subjects (pkg/utils/match `CheckSubjects`): the requesting user is one of them — `User`
+ * by username, `Group` by one of the user's groups, `ServiceAccount` as
+ * `system:serviceaccount:<namespace>:<name>`, each name a wildcard; none given, anyone. A request
+ * without a user (a background scan) matches no subject.
+ */
+function subjectsMatch(subjects: readonly Subject[] | undefined, req: AdmissionRequest): boolean {
+  if (!subjects?.length) return true;
+  const user = sentUserInfo(req.userInfo);
+  const username = user.username ?? "";
+  return subjects.some((s) => {
+    if (s.kind === "User") return wildcardMatches(s.name ?? "", username);
+    if (s.kind === "Group") return (user.groups ?? []).some((g) => wildcardMatches(s.name ?? "", g));
+    if (s.kind === "ServiceAccount") return wildcardMatches(`system:serviceaccount:${s.namespace ?? ""}:${s.name ?? ""}`, username);
+    return false;
+  });
+}
+
+/**
+ * Whether a match (or exclude) block selects the object. `subjects`: also read each filter's
+ * `subjects` (PolicyExceptions); ClusterPolicy rules are judged on resources alone here.
+ */
+export function blockMatches(block: unknown, o: KubeObject, req: AdmissionRequest, options: { subjects?: boolean } = {}): boolean {
   if (!block || typeof block !== "object") return false;
   const b = block as { any?: unknown[]; all?: unknown[]; resources?: ResourceFilter };
-  const one = (x: unknown) => filterMatches(((x as { resources?: ResourceFilter }).resources ?? {}) as ResourceFilter, o, req);
+  const one = (x: unknown) =>
+    filterMatches(((x as { resources?: ResourceFilter }).resources ?? {}) as ResourceFilter, o, req) &&
+    (!options.subjects || subjectsMatch((x as { subjects?: Subject[] }).subjects, req));
   if (Array.isArray(b.any) && b.any.length) return b.any.some(one);
   if (Array.isArray(b.all) && b.all.length) return b.all.every(one);
   if (b.resources) return filterMatches(b.resources, o, req);
