@@ -1,4 +1,5 @@
-import type { Policy } from "../../ir/index.js";
+import type { Exception, Policy } from "../../ir/index.js";
+import { MANAGED_BY } from "../document/index.js";
 
 /** Kyverno's policy annotations (https://kyverno.io/docs/writing-policies/policy-settings/). */
 export function kyvernoAnnotations(p: Policy): Record<string, string> {
@@ -9,4 +10,21 @@ export function kyvernoAnnotations(p: Policy): Record<string, string> {
   a["policies.kyverno.io/subject"] = p.subject === "pod" ? "Pod" : [...new Set(p.match.kinds.map((k) => k.kind))].join(", ");
   if (p.description) a["policies.kyverno.io/description"] = p.description;
   return a;
+}
+
+/** The namespace policyc's PolicyExceptions live in: Kyverno's own (see docs/exceptions.md). */
+export const EXCEPTION_NAMESPACE = "kyverno";
+
+/**
+ * The metadata of the PolicyException (either format) exempting `p` for `ex`: named
+ * `<exception>-<policy>`, so an exception naming several policies makes one object per policy,
+ * with its reason and expiry as annotations.
+ */
+export function exceptionMetadata(p: Policy, ex: Exception): { name: string } & Record<string, unknown> {
+  return {
+    name: `${ex.name}-${p.name}`,
+    namespace: EXCEPTION_NAMESPACE,
+    labels: { ...MANAGED_BY },
+    annotations: { "policyc/reason": ex.reason, ...(ex.expires ? { "policyc/expires": ex.expires } : {}) },
+  };
 }

@@ -1,8 +1,7 @@
 import { instanceName, isAdmissionOnly, type Exception, type KindRef, type Policy } from "../../ir/index.js";
 import { lowerToCel, namespaceConditions, toSelector } from "../../lower/cel/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
-import { kyvernoAnnotations } from "./annotations.js";
-import { EXCEPTION_NAMESPACE } from "./validating-policy.js";
+import { exceptionMetadata, kyvernoAnnotations } from "./annotations.js";
 
 const kindName = (k: KindRef) => (k.group === "" ? `${k.version}/${k.kind}` : `${k.group}/${k.version}/${k.kind}`);
 
@@ -33,12 +32,7 @@ function legacyException(p: Policy, ex: Exception): Document {
   return {
     apiVersion: "kyverno.io/v2",
     kind: "PolicyException",
-    metadata: {
-      name: `${ex.name}-${p.name}`,
-      namespace: EXCEPTION_NAMESPACE,
-      labels: { ...MANAGED_BY },
-      annotations: { "policyc/reason": ex.reason, ...(ex.expires ? { "policyc/expires": ex.expires } : {}) },
-    },
+    metadata: exceptionMetadata(p, ex),
     spec: {
       ...(subjects.length ? { background: false } : {}),
       exceptions: p.instances.map((inst) => ({ policyName: instanceName(p.name, inst), ruleNames: p.rules.map((r) => r.name) })),

@@ -2,7 +2,7 @@ import { instanceName, isAdmissionOnly, type Enforcement, type Exception, type P
 import { celSpecFields, exceptionCriteria, lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
 import { kyvernoAutogens } from "../../kube/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
-import { kyvernoAnnotations } from "./annotations.js";
+import { exceptionMetadata, kyvernoAnnotations } from "./annotations.js";
 
 const ACTIONS: Record<Enforcement, string[]> = { enforce: ["Deny"], audit: ["Audit"], warn: ["Warn"] };
 
@@ -17,25 +17,16 @@ export function toValidatingPolicies(p: Policy): Document[] {
   return [...validatingPolicies(p), ...(p.exceptions ?? []).map((ex) => policyException(p, ex))];
 }
 
-/** The namespace policyc's PolicyExceptions live in: Kyverno's own (see docs/exceptions.md). */
-export const EXCEPTION_NAMESPACE = "kyverno";
-
 /**
  * A `PolicyException` (policies.kyverno.io/v1) exempting every instance of the policy where all
- * the exception's criteria hold (one match condition each). Named `<exception>-<policy>`, so an
- * exception naming several policies makes one object per policy. `expires` is also Kyverno's own
+ * the exception's criteria hold (one match condition each). `expires` is also Kyverno's own
  * `spec.expiresAt` (end of that day, UTC), which Kyverno's admission honours.
  */
 function policyException(p: Policy, ex: Exception): Document {
   return {
     apiVersion: "policies.kyverno.io/v1",
     kind: "PolicyException",
-    metadata: {
-      name: `${ex.name}-${p.name}`,
-      namespace: EXCEPTION_NAMESPACE,
-      labels: { ...MANAGED_BY },
-      annotations: { "policyc/reason": ex.reason, ...(ex.expires ? { "policyc/expires": ex.expires } : {}) },
-    },
+    metadata: exceptionMetadata(p, ex),
     spec: {
       policyRefs: p.instances.map((inst) => ({ name: instanceName(p.name, inst), kind: "ValidatingPolicy" })),
       matchConditions: exceptionCriteria(p, ex),
