@@ -207,6 +207,26 @@ describe("what each target is given", () => {
     expect(spec(scratch)["expiresAt"]).toBe("2099-01-31T23:59:59Z");
   });
 
+  it("Kyverno's exception namespace is the cluster's: --kyverno-exception-namespace, or kyvernoExceptionNamespace in the configuration", async () => {
+    const namespaces = (dir: string) =>
+      readFileSync(path.join(dir, "kyverno", "no-host-network.yaml"), "utf8")
+        .split("\n---\n")
+        .filter((d) => d.includes("kind: PolicyException"))
+        .map((d) => /\n {2}namespace: (\S+)/.exec(d)?.[1]);
+    const flag = tempDir();
+    const dir = path.join(ROOT, "test", "exceptions");
+    expect((await cli(["build", "--out", flag, "--kyverno-exception-namespace", "policy-exceptions"], dir)).code).toBe(0);
+    expect(new Set(namespaces(flag))).toEqual(new Set(["policy-exceptions"]));
+    const project = copyWithEdits("test/exceptions", {
+      "policyc.config.json": JSON.stringify({ kyvernoExceptionNamespace: "security" }),
+    });
+    expect((await cli(["build"], project)).code).toBe(0);
+    expect(new Set(namespaces(path.join(project, "generated")))).toEqual(new Set(["security"]));
+    const bad = await cli(["build", "--out", tempDir(), "--kyverno-exception-namespace", "Policy_Exceptions"], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--kyverno-exception-namespace must be a namespace name/);
+  });
+
   it("Kubernetes: namespaces and namespace labels on the binding's namespaceSelector, exact names on excludeResourceRules, the rest as the policy's match conditions", async () => {
     const docs = await documents("kubernetes", "no-host-network");
     const binding = spec(docs.find((d) => d.kind === "ValidatingAdmissionPolicyBinding"));

@@ -4,12 +4,12 @@ import { gatekeeperPlacement } from "../lower/rego/index.js";
 import type { TargetOutput } from "./document/index.js";
 import { gatekeeperIssues, templateNameIssues, toGatekeeper } from "./gatekeeper/index.js";
 import { kubernetesIssues, toValidatingAdmissionPolicies } from "./kubernetes/index.js";
-import { kyvernoIssues, toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
+import { kyvernoIssues, toClusterPolicies, toValidatingPolicies, type KyvernoOptions } from "./kyverno/index.js";
 
 export * from "./document/index.js";
 export { toGatekeeper, constraintKind, toGatekeeperReview, toGatekeeperSyncConfig, type ReviewCompanion } from "./gatekeeper/index.js";
 export { toValidatingAdmissionPolicies } from "./kubernetes/index.js";
-export { toClusterPolicies, toValidatingPolicies } from "./kyverno/index.js";
+export { toClusterPolicies, toValidatingPolicies, type KyvernoOptions } from "./kyverno/index.js";
 
 export type KyvernoFormat = "validating-policy" | "legacy";
 
@@ -80,6 +80,7 @@ export function compilePolicy(
   p: Policy,
   targets: readonly TargetName[],
   kyvernoFormat: KyvernoFormat = "validating-policy",
+  kyverno: KyvernoOptions = {},
 ): TargetOutput[] {
   const out: TargetOutput[] = [];
   for (const t of targets) {
@@ -88,8 +89,8 @@ export function compilePolicy(
       case "kyverno":
         out.push(
           kyvernoFormat === "legacy"
-            ? { target: "kyverno-legacy", policy: p.name, documents: toClusterPolicies(p) }
-            : { target: "kyverno", policy: p.name, documents: toValidatingPolicies(p) },
+            ? { target: "kyverno-legacy", policy: p.name, documents: toClusterPolicies(p, kyverno) }
+            : { target: "kyverno", policy: p.name, documents: toValidatingPolicies(p, kyverno) },
         );
         break;
       case "kubernetes":

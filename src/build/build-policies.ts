@@ -51,6 +51,8 @@ export interface BuildOptions {
   readonly allowEmpty?: boolean;
   /** How long one policy module may take to import (default 30 s). */
   readonly loadTimeoutMs?: number;
+  /** The namespace Kyverno reads PolicyExceptions from (default `kyverno`). */
+  readonly kyvernoExceptionNamespace?: string;
   /** An expired exception is an error rather than a warning. */
   readonly strict?: boolean;
   /** The time expiry is judged at (default: now). */
@@ -169,7 +171,11 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
     try {
       const outputs: TargetOutput[] = [];
       for (const t of o.targets) {
-        if (t === "kyverno") for (const f of formats) outputs.push(...compilePolicy(policy, [t], f));
+        if (t === "kyverno")
+          for (const f of formats)
+            outputs.push(
+              ...compilePolicy(policy, [t], f, o.kyvernoExceptionNamespace ? { exceptionNamespace: o.kyvernoExceptionNamespace } : {}),
+            );
         else outputs.push(...compilePolicy(policy, [t]));
       }
       for (const out of outputs) files.set(outputPath(out), emitYaml(out, file));

@@ -16,6 +16,12 @@ export const configSchema = z
     out: z.string().min(1).optional(),
     targets: z.array(z.enum(TARGET_NAMES)).min(1).optional(),
     kyvernoFormat: z.enum(["validating-policy", "legacy", "both"]).optional(),
+    /** The namespace Kyverno reads PolicyExceptions from (its `--exceptionNamespace`; default `kyverno`). */
+    kyvernoExceptionNamespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a namespace name (a DNS-1123 label)")
+      .max(63)
+      .optional(),
     /** The engines `test` and `apply` run (default: all). */
     engines: z.array(z.enum(ENGINES)).min(1).optional(),
     /** Reporters of `test` and `apply`: `pretty`, `json`, `junit`, `sarif`, `github`, `policy-report`, each optionally `=FILE`. */

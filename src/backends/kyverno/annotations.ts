@@ -12,18 +12,24 @@ export function kyvernoAnnotations(p: Policy): Record<string, string> {
   return a;
 }
 
-/** The namespace policyc's PolicyExceptions live in: Kyverno's own (see docs/exceptions.md). */
+/** Where policyc's PolicyExceptions live unless the build names another namespace: Kyverno's own (see docs/exceptions.md). */
 export const EXCEPTION_NAMESPACE = "kyverno";
+
+/** What a Kyverno backend is told by the build. */
+export interface KyvernoOptions {
+  /** The namespace Kyverno reads PolicyExceptions from (its `--exceptionNamespace`); default `kyverno`. */
+  readonly exceptionNamespace?: string;
+}
 
 /**
  * The metadata of the PolicyException (either format) exempting `p` for `ex`: named
  * `<exception>-<policy>`, so an exception naming several policies makes one object per policy,
  * with its reason and expiry as annotations.
  */
-export function exceptionMetadata(p: Policy, ex: Exception): { name: string } & Record<string, unknown> {
+export function exceptionMetadata(p: Policy, ex: Exception, options: KyvernoOptions = {}): { name: string } & Record<string, unknown> {
   return {
     name: `${ex.name}-${p.name}`,
-    namespace: EXCEPTION_NAMESPACE,
+    namespace: options.exceptionNamespace ?? EXCEPTION_NAMESPACE,
     labels: { ...MANAGED_BY },
     annotations: { "policyc/reason": ex.reason, ...(ex.expires ? { "policyc/expires": ex.expires } : {}) },
   };

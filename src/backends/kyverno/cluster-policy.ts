@@ -1,7 +1,7 @@
 import { instanceName, isAdmissionOnly, type Exception, type KindRef, type Policy } from "../../ir/index.js";
 import { lowerToCel, namespaceConditions, toSelector } from "../../lower/cel/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
-import { exceptionMetadata, kyvernoAnnotations } from "./annotations.js";
+import { exceptionMetadata, kyvernoAnnotations, type KyvernoOptions } from "./annotations.js";
 
 const kindName = (k: KindRef) => (k.group === "" ? `${k.version}/${k.kind}` : `${k.group}/${k.version}/${k.kind}`);
 
@@ -11,8 +11,8 @@ const kindName = (k: KindRef) => (k.group === "" ? `${k.version}/${k.kind}` : `$
  * Kyverno has no warn action for these rules, so `warn` becomes Audit. Autogen is disabled
  * (the CEL already reads controllers' pod templates).
  */
-export function toClusterPolicies(p: Policy): Document[] {
-  return [...clusterPolicies(p), ...(p.exceptions ?? []).map((ex) => legacyException(p, ex))];
+export function toClusterPolicies(p: Policy, options: KyvernoOptions = {}): Document[] {
+  return [...clusterPolicies(p), ...(p.exceptions ?? []).map((ex) => legacyException(p, ex, options))];
 }
 
 /**
@@ -22,7 +22,7 @@ export function toClusterPolicies(p: Policy): Document[] {
  * users and groups as `subjects`. An exception by user has `background: false`, as Kyverno asks
  * of what only admission requests carry.
  */
-function legacyException(p: Policy, ex: Exception): Document {
+function legacyException(p: Policy, ex: Exception, options: KyvernoOptions): Document {
   const m = ex.match;
   const kinds = m.kinds ? p.match.kinds.filter((k) => m.kinds!.some((e) => e.group === k.group && e.kind === k.kind)) : p.match.kinds;
   const subjects = [
@@ -32,7 +32,7 @@ function legacyException(p: Policy, ex: Exception): Document {
   return {
     apiVersion: "kyverno.io/v2",
     kind: "PolicyException",
-    metadata: exceptionMetadata(p, ex),
+    metadata: exceptionMetadata(p, ex, options),
     spec: {
       ...(subjects.length ? { background: false } : {}),
       exceptions: p.instances.map((inst) => ({ policyName: instanceName(p.name, inst), ruleNames: p.rules.map((r) => r.name) })),

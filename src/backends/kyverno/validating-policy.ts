@@ -2,7 +2,7 @@ import { instanceName, isAdmissionOnly, type Enforcement, type Exception, type P
 import { celSpecFields, exceptionCriteria, lowerToCel, toMatchConstraints } from "../../lower/cel/index.js";
 import { kyvernoAutogens } from "../../kube/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
-import { exceptionMetadata, kyvernoAnnotations } from "./annotations.js";
+import { exceptionMetadata, kyvernoAnnotations, type KyvernoOptions } from "./annotations.js";
 
 const ACTIONS: Record<Enforcement, string[]> = { enforce: ["Deny"], audit: ["Audit"], warn: ["Warn"] };
 
@@ -13,8 +13,8 @@ const ACTIONS: Record<Enforcement, string[]> = { enforce: ["Deny"], audit: ["Aud
  * Kubernetes output uses, so Kyverno's autogen is switched off explicitly wherever Kyverno would
  * apply it (a match on Pods alone, whatever the policy's subject).
  */
-export function toValidatingPolicies(p: Policy): Document[] {
-  return [...validatingPolicies(p), ...(p.exceptions ?? []).map((ex) => policyException(p, ex))];
+export function toValidatingPolicies(p: Policy, options: KyvernoOptions = {}): Document[] {
+  return [...validatingPolicies(p), ...(p.exceptions ?? []).map((ex) => policyException(p, ex, options))];
 }
 
 /**
@@ -22,11 +22,11 @@ export function toValidatingPolicies(p: Policy): Document[] {
  * the exception's criteria hold (one match condition each). `expires` is also Kyverno's own
  * `spec.expiresAt` (end of that day, UTC), which Kyverno's admission honours.
  */
-function policyException(p: Policy, ex: Exception): Document {
+function policyException(p: Policy, ex: Exception, options: KyvernoOptions): Document {
   return {
     apiVersion: "policies.kyverno.io/v1",
     kind: "PolicyException",
-    metadata: exceptionMetadata(p, ex),
+    metadata: exceptionMetadata(p, ex, options),
     spec: {
       policyRefs: p.instances.map((inst) => ({ name: instanceName(p.name, inst), kind: "ValidatingPolicy" })),
       matchConditions: exceptionCriteria(p, ex),

@@ -11,6 +11,7 @@ export interface BuildFlags {
   out: string;
   targets: string;
   kyvernoFormat: string;
+  kyvernoExceptionNamespace?: string;
   check?: boolean;
   typecheck?: boolean;
   allowEmpty?: boolean;
@@ -48,6 +49,7 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
       "validating-policy (default), legacy (kyverno.io/v1 ClusterPolicy with validate.cel, into kyverno-legacy/) or both",
       "validating-policy",
     )
+    .option("--kyverno-exception-namespace <ns>", "the namespace Kyverno reads PolicyExceptions from (its --exceptionNamespace)")
     .option("--check", "exit 1 and list the files that differ if the output directory is out of date; write nothing")
     .option("--typecheck", "type-check the policy files first")
     .option("--strict", "an exception past its expires date is an error, not a warning")
@@ -66,6 +68,8 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
       if (!fromCli(command, "out") && c.out) flags.out = c.out;
       if (!fromCli(command, "targets") && c.targets) flags.targets = c.targets.join(",");
       if (!fromCli(command, "kyvernoFormat") && c.kyvernoFormat) flags.kyvernoFormat = c.kyvernoFormat;
+      if (!fromCli(command, "kyvernoExceptionNamespace") && c.kyvernoExceptionNamespace)
+        flags.kyvernoExceptionNamespace = c.kyvernoExceptionNamespace;
       let targets: TargetName[];
       let formats: KyvernoFormat[];
       let loadTimeoutMs: number;
@@ -73,6 +77,9 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
         loadTimeoutMs = secondsFlag("--load-timeout", flags.loadTimeout);
         targets = parseTargets(flags.targets);
         formats = parseKyvernoFormat(flags.kyvernoFormat);
+        const ns = flags.kyvernoExceptionNamespace;
+        if (ns !== undefined && (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63))
+          throw new Error(`--kyverno-exception-namespace must be a namespace name (a DNS-1123 label), got "${ns}"`);
       } catch (e) {
         io.err(`policyc build: ${(e as Error).message}\n`);
         return setExit(EXIT.invalid);
@@ -83,6 +90,7 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
         out: flags.out,
         targets,
         kyvernoFormats: formats,
+        ...(flags.kyvernoExceptionNamespace ? { kyvernoExceptionNamespace: flags.kyvernoExceptionNamespace } : {}),
         ...(flags.check ? { check: true } : {}),
         ...(flags.typecheck ? { typecheck: true } : {}),
         ...(flags.allowEmpty ? { allowEmpty: true } : {}),
