@@ -141,8 +141,11 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
     if (!r.ok) lowerIssues.push(...r.issues);
     else {
       const own = exceptions.filter((e) => e.exception.policies.includes(r.value.name));
-      const policy: Policy = own.length ? { ...r.value, exceptions: own.map((e) => e.exception) } : r.value;
-      const unsupported = [...own.flatMap((e) => exceptionIssues(policy, e.exception)), ...targetIssues(policy, o.targets)];
+      const { policy, issues: unsupported } = withExceptions(
+        r.value,
+        own.map((e) => e.exception),
+        o.targets,
+      );
       if (unsupported.length) lowerIssues.push(...unsupported);
       else
         lowered.push({
@@ -216,6 +219,21 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
   const w = writeFilesAtomically(outDir, files, o.write);
   if (w.issues.length) return fail("invalid", w.issues);
   return { status: "ok", issues: [], compiled, files, changed: w.changed, ...warned };
+}
+
+/**
+ * A lowered policy with the exceptions (among those given) that name it, in name order as the
+ * build attaches them, and what its targets cannot carry faithfully: the one way `build`,
+ * `test` and `policyc/testing` put exceptions and policies together.
+ */
+export function withExceptions(
+  lowered: Policy,
+  exceptions: readonly Exception[],
+  targets: readonly TargetName[],
+): { policy: Policy; issues: Issue[] } {
+  const own = exceptions.filter((e) => e.policies.includes(lowered.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const policy: Policy = own.length ? { ...lowered, exceptions: own } : lowered;
+  return { policy, issues: [...own.flatMap((e) => exceptionIssues(policy, e)), ...targetIssues(policy, targets)] };
 }
 
 /**

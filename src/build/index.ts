@@ -1,1 +1,8 @@
-export { buildPolicies, type BuildOptions, type BuildResult, type CompiledPolicy, type ExceptionCase } from "./build-policies.js";
+export {
+  buildPolicies,
+  type BuildOptions,
+  type BuildResult,
+  type CompiledPolicy,
+  type ExceptionCase,
+  withExceptions,
+} from "./build-policies.js";

@@ -110,18 +110,27 @@ function readResources(o: ApplyOptions, issues: Issue[]): Resource[] {
       else issues.push(r.issue);
       continue;
     }
-    const abs = path.resolve(o.cwd, input);
-    if (!existsSync(abs)) {
-      issues.push(inputIssue("missing_file", "no such file or folder", input));
-      continue;
-    }
-    for (const file of yamlFilesUnder(abs)) {
-      const r = readFixtures(file, o.cwd);
-      if (r.ok) add(r.value, file);
-      else issues.push(r.issue);
-    }
+    for (const { file, fixtures } of yamlDocumentsAt(o.cwd, input, "", issues)) add(fixtures, file);
   }
   return out;
+}
+
+/**
+ * The documents of every YAML file at a path (a file, or a folder read recursively), file by file;
+ * a missing path or a file that does not parse is an issue. `what` names the flag in the message.
+ */
+function yamlDocumentsAt(cwd: string, p: string, what: string, issues: Issue[]): { file: string; fixtures: readonly Fixture[] }[] {
+  const abs = path.resolve(cwd, p);
+  if (!existsSync(abs)) {
+    issues.push(inputIssue("missing_file", `no such file or folder${what}`, p));
+    return [];
+  }
+  return yamlFilesUnder(abs).flatMap((file) => {
+    const r = readFixtures(file, cwd);
+    if (r.ok) return [{ file, fixtures: r.value }];
+    issues.push(r.issue);
+    return [];
+  });
 }
 
 /** The policy documents of `--policy` files and folders, and the kinds of document they hold. */
@@ -138,18 +147,8 @@ const isConstraintDoc = (d: KubeObject) => typeof d.apiVersion === "string" && d
 function readPolicyDocuments(o: ApplyOptions, issues: Issue[]): Fixture[] {
   const out: Fixture[] = [];
   for (const p of o.policyPaths ?? []) {
-    const abs = path.resolve(o.cwd, p);
-    if (!existsSync(abs)) {
-      issues.push(inputIssue("missing_file", "no such file or folder (--policy)", p));
-      continue;
-    }
-    for (const file of yamlFilesUnder(abs)) {
-      const r = readFixtures(file, o.cwd);
-      if (!r.ok) {
-        issues.push(r.issue);
-        continue;
-      }
-      r.value.forEach((f, doc) => {
+    for (const { file, fixtures } of yamlDocumentsAt(o.cwd, p, " (--policy)", issues)) {
+      fixtures.forEach((f, doc) => {
         if (POLICY_DOCUMENT_KINDS.has(String(f.object.kind)) || isConstraintDoc(f.object)) out.push(f);
         else
           issues.push(

@@ -30,8 +30,8 @@ export interface PolicycEngines {
   readonly names: readonly EngineName[];
   /**
    * Every engine's answer. `audit`: as background scans review existing objects (Gatekeeper's
-   * audit: no operation, no user; Kyverno's background scan skips admission-only policies, and
-   * sees no user, so an exception by user or group does not apply there).
+   * audit: no operation, no user; Kyverno's background scan skips admission-only policies). The
+   * request of an audit has no user (`userInfo` empty), as a background scan's has none.
    */
   evaluate(policy: CompiledPolicy, instance: Instance, req: AdmissionRequest, options?: { audit?: boolean }): EngineAnswer[];
   /** Frees compiled policies in the CEL runtime (long runs such as the fuzzer). */
@@ -50,9 +50,6 @@ export interface PolicycEngineContext {
    */
   readonly now?: number;
 }
-
-/** A request's user as a background scan has it: none (the default test user is not filled in). */
-const NO_USER = { username: "", groups: [] };
 
 /** The target whose documents an engine reads. */
 const TARGET_OF: Record<Exclude<EngineName, "reference">, TargetName> = {
@@ -146,9 +143,7 @@ export async function preparePolicycEngines(
             engine,
             verdict: skip("not_evaluated", "Kyverno's background scan skips admission-only policies (background disabled)"),
           };
-        // A background scan has no requesting user: exceptions by user or group do not apply.
-        const seen = audit && engine !== "gatekeeper" ? { ...req, userInfo: NO_USER } : req;
-        return { engine, verdict: evaluators.get(engine)!(name, seen, audit) };
+        return { engine, verdict: evaluators.get(engine)!(name, req, audit) };
       });
     },
     release() {

@@ -98,11 +98,16 @@ export function renderPretty(report: Report, color: boolean, verbose = false, gr
   for (const n of report.notes) out.push(c.dim(`note: ${n}`));
   const s = report.summary;
   if (!verbose && s.evaluations > 0 && s.passed + s.skipped === s.evaluations) out.push(c.dim("(every case passed; -v prints them)"));
-  const bad = s.failed + s.errors > 0;
-  out.push(
-    `${bad ? c.red("FAILED") : c.green("OK")}  ${s.cases} ${groupBy === "policy" ? "cases" : "resources"}, ${s.evaluations} evaluations: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors${s.warnings ? `, ${s.warnings} warnings` : ""}, ${s.skipped} skipped, ${s.disagreements} disagreements (${(s.durationMs / 1000).toFixed(2)} s)`,
-  );
+  out.push(summaryLine(report, color, groupBy));
   return out.join("\n") + "\n";
+}
+
+/** The pretty report's last line: OK or FAILED, and the counts. */
+export function summaryLine(report: Report, color: boolean, groupBy: "policy" | "resource" = "policy"): string {
+  const c = pc.createColors(color);
+  const s = report.summary;
+  const bad = s.failed + s.errors > 0;
+  return `${bad ? c.red("FAILED") : c.green("OK")}  ${s.cases} ${groupBy === "policy" ? "cases" : "resources"}, ${s.evaluations} evaluations: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors${s.warnings ? `, ${s.warnings} warnings` : ""}, ${s.skipped} skipped, ${s.disagreements} disagreements (${(s.durationMs / 1000).toFixed(2)} s)`;
 }
 
 /** XML 1.0 text: escapes markup and drops characters XML cannot hold. */

@@ -33,26 +33,28 @@ export function exceptionIssues(p: Policy, ex: Exception): Issue[] {
       ),
     );
   if (ex.rules) {
-    const known = new Set(p.rules.map((r) => r.name));
     ex.rules.forEach((r, i) => {
-      if (!known.has(r) && !p.rules.some((x) => x.name.startsWith(`${r}-`) && /^\d+$/.test(x.name.slice(r.length + 1))))
+      if (!p.rules.some((x) => covers(r, x.name)))
         out.push(
-          issue("invalid_exception", `policy "${p.name}" has no rule "${r}" (its rules: ${[...known].join(", ")})`, ex.source, [
-            "rules",
-            i,
-          ]),
+          issue(
+            "invalid_exception",
+            `policy "${p.name}" has no rule "${r}" (its rules: ${p.rules.map((x) => x.name).join(", ")})`,
+            ex.source,
+            ["rules", i],
+          ),
         );
     });
   }
   return out;
 }
 
-/** Whether the exception exempts only some of the policy's rules (a rule `r` covers the conjunct rules `r-2`, `r-3`… it was split into). */
+/** Whether the rule named `r` in a policy is `name`, or a conjunct rule `r-2`, `r-3`… it was split into. */
+const covers = (r: string, name: string): boolean => name === r || (name.startsWith(`${r}-`) && /^\d+$/.test(name.slice(r.length + 1)));
+
+/** Whether the exception exempts only some of the policy's rules. */
 export function exemptsSomeRules(p: Policy, ex: Exception): boolean {
-  if (!ex.rules) return false;
-  const covered = (name: string) =>
-    ex.rules!.some((r) => name === r || (name.startsWith(`${r}-`) && /^\d+$/.test(name.slice(r.length + 1))));
-  return !p.rules.every((r) => covered(r.name));
+  const rules = ex.rules;
+  return rules !== undefined && !p.rules.every((x) => rules.some((r) => covers(r, x.name)));
 }
 
 /** The day after which an exception has expired, as a UTC timestamp (its `expires` day included). */

@@ -11,9 +11,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CelRuntime, messagesOf, type Verdict } from "../engines/index.js";
-import { compilePolicy, targetIssues, type TargetOutput } from "../backends/index.js";
-import type { CompiledPolicy } from "../build/index.js";
-import { exceptionIssues, formatIssue, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
+import { compilePolicy, type TargetOutput } from "../backends/index.js";
+import { withExceptions, type CompiledPolicy } from "../build/index.js";
+import { formatIssue, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
 import type { KubeObject } from "../kube/index.js";
 import {
   actualOf,
@@ -96,13 +96,9 @@ export function startEngines(): void {
 const prepared = new WeakMap<PolicyDefinition, Map<string, Promise<{ compiled: CompiledPolicy; engines: PolicycEngines }>>>();
 
 function prepare(definition: PolicyDefinition, exceptionDefinitions: readonly ExceptionDefinition[] = []) {
-  // The exceptions that name this policy, in build order (by name), as the build attaches them.
   for (const e of exceptionDefinitions)
     if (!e.exception || e.issues.length) throw new Error(`exception ${e.name} is invalid:\n${e.issues.map(formatIssue).join("\n")}`);
-  const exceptions = exceptionDefinitions
-    .map((e) => e.exception!)
-    .filter((e) => e.policies.includes(definition.name))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const exceptions = exceptionDefinitions.map((e) => e.exception!).filter((e) => e.policies.includes(definition.name));
   const key = JSON.stringify(exceptions);
   let byExceptions = prepared.get(definition);
   if (!byExceptions) prepared.set(definition, (byExceptions = new Map()));
@@ -113,8 +109,7 @@ function prepare(definition: PolicyDefinition, exceptionDefinitions: readonly Ex
         throw new Error(`policy ${definition.name} is invalid:\n${definition.issues.map(formatIssue).join("\n")}`);
       const lowered = lowerPolicy(definition.policy);
       if (!lowered.ok) throw new Error(`policy ${definition.name} is invalid:\n${lowered.issues.map(formatIssue).join("\n")}`);
-      const policy = exceptions.length ? { ...lowered.value, exceptions } : lowered.value;
-      const unsupported = [...exceptions.flatMap((e) => exceptionIssues(policy, e)), ...targetIssues(policy, TARGET_NAMES)];
+      const { policy, issues: unsupported } = withExceptions(lowered.value, exceptions, TARGET_NAMES);
       if (unsupported.length) throw new Error(`policy ${definition.name} cannot be built:\n${unsupported.map(formatIssue).join("\n")}`);
       const outputs: TargetOutput[] = compilePolicy(policy, TARGET_NAMES);
       const compiled: CompiledPolicy = { file: definition.source.file, policy, tests: [], exceptionTests: [], outputs };

@@ -6,7 +6,7 @@ import {
   parseShard,
   loadConfig,
   parseCaseSelector,
-  renderPretty,
+  summaryLine,
   runTests,
   watchTests,
   type CaseSelector,
@@ -173,7 +173,7 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
         io.err(`policyc ${name}: ${failure}\n`);
         return setExit(EXIT.invalid);
       }
-      if (allToFiles(reporters)) io.err(renderPretty(report, false).split("\n").filter(Boolean).at(-1) + "\n");
+      if (allToFiles(reporters)) io.err(summaryLine(report, false) + "\n");
       if (!reporters.some((r) => r.name === "pretty" && !r.file)) for (const n of report.notes) io.err(`note: ${n}\n`);
       const s = report.summary;
       if (s.evaluations === 0) {
