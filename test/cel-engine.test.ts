@@ -171,6 +171,68 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
   });
 });
 
+describe("policies with the same variables share one compile of them", async () => {
+  const runtime = await CelRuntime.get();
+  type Stats = { compositions: number; compositionHits: number; memoHits: number };
+  const stats = () => runtime.call({ op: "stats" }).value as Stats;
+  const replicas = [
+    { name: "replicas", expression: "object.spec.replicas" },
+    { name: "many", expression: "variables.replicas > 3" },
+  ];
+  const prepare = (name: string, spec: Record<string, unknown>) =>
+    KubernetesEngine.prepare([vap({ matchConstraints: deployments, ...spec }, name), binding({}, name)], { runtime });
+
+  it("each policy keeps its own validations and messages; identical expressions are compiled once", () => {
+    const before = stats();
+    const a = prepare("shares-a", { variables: replicas, validations: [{ expression: "!variables.many", message: "a: too many" }] });
+    const b = prepare("shares-b", {
+      variables: replicas,
+      validations: [
+        { expression: "!variables.many", message: "b: too many" },
+        { expression: "variables.replicas != 2", messageExpression: "'b: two is ' + string(variables.replicas)" },
+      ],
+    });
+    expect([a.problems, b.problems]).toEqual([[], []]);
+    const after = stats();
+    expect(after.compositions - before.compositions).toBe(1);
+    expect(after.compositionHits - before.compositionHits).toBe(1);
+    expect(after.memoHits - before.memoHits).toBe(1);
+    expect(a.engine.evaluate("shares-a", create(deployment(5)))).toMatchObject({ kind: "deny", violations: [{ message: "a: too many" }] });
+    expect(b.engine.evaluate("shares-b", create(deployment(5)))).toMatchObject({ kind: "deny", violations: [{ message: "b: too many" }] });
+    expect(b.engine.evaluate("shares-b", create(deployment(2)))).toMatchObject({ kind: "deny", violations: [{ message: "b: two is 2" }] });
+    expect(a.engine.evaluate("shares-a", create(deployment(2))).kind).toBe("allow");
+    a.engine.release();
+    b.engine.release();
+    expect(stats().compositions).toBe(before.compositions);
+  });
+
+  it("a variable's compile error is reported for every policy that shares it", () => {
+    const broken = [{ name: "bad", expression: "1 + 'x'" }];
+    const a = prepare("broken-a", { variables: broken, validations: [{ expression: "true" }] });
+    const b = prepare("broken-b", { variables: broken, validations: [{ expression: "true" }] });
+    for (const r of [a, b]) expect(r.problems.map((p) => p.field)).toEqual([["spec", "variables", 0, "expression"]]);
+    a.engine.release();
+    b.engine.release();
+  });
+
+  it("the same variables with params, in another order or in Kyverno's environment are compiled apart", () => {
+    const before = stats();
+    const plain = prepare("apart-plain", { variables: replicas, validations: [{ expression: "!variables.many" }] });
+    const withParams = prepare("apart-params", {
+      paramKind: { apiVersion: "v1", kind: "ConfigMap" },
+      variables: replicas,
+      validations: [{ expression: "!variables.many" }],
+    });
+    const other = prepare("apart-order", {
+      variables: [{ name: "many", expression: "object.spec.replicas > 3" }, replicas[0]],
+      validations: [{ expression: "!variables.many" }],
+    });
+    expect([plain.problems, withParams.problems, other.problems]).toEqual([[], [], []]);
+    expect(stats().compositions - before.compositions).toBe(3);
+    for (const r of [plain, withParams, other]) r.engine.release();
+  });
+});
+
 describe("the CEL policyc generates", () => {
   it("every golden ValidatingAdmissionPolicy and ValidatingPolicy type-checks on Kubernetes' CEL environment", async () => {
     const { readdirSync } = await import("node:fs");

@@ -72,26 +72,132 @@ func (r *recordingConditions) compile(c *cel.CompositedCompiler, format string, 
 	return c.CompileCondition(accessors, options, environment.StoredExpressions)
 }
 
+// memoCompiler answers an expression compiled before in the same composition from memory: the
+// environment is the same (same base, same variables in the same order, same optional variables
+// and mode), the expression text and the return types it must have are the same, so the API
+// server's compiler would produce the same program, output type or error. Only the accessor
+// differs (a validation's message and reason live there), so the answer carries the caller's.
+type memoCompiler struct {
+	inner   cel.Compiler
+	results map[memoKey]cel.CompilationResult
+}
+
+type memoKey struct {
+	expression  string
+	returnTypes string
+	options     cel.OptionalVariableDeclarations
+	mode        environment.Type
+}
+
+func (m *memoCompiler) CompileCELExpression(a cel.ExpressionAccessor, options cel.OptionalVariableDeclarations, mode environment.Type) cel.CompilationResult {
+	key := memoKey{expression: a.GetExpression(), returnTypes: fmt.Sprint(a.ReturnTypes()), options: options, mode: mode}
+	r, ok := m.results[key]
+	if ok {
+		memoHits++
+	} else {
+		r = m.inner.CompileCELExpression(a, options, mode)
+		m.results[key] = r
+	}
+	r.ExpressionAccessor = a
+	return r
+}
+
+// composition is a composited compiler with a policy's variables compiled into it, shared by the
+// policies whose variables are the same (names and expressions, in order), in the same
+// environment, with or without params: its state is then exactly what each of them would have
+// built, and it is read-only once the variables are compiled. The API server builds one per policy
+// (eight environments, and every variable parsed and checked again); policies generated from one
+// SDK shape or library function share their variables (the pod-template ones), so they share it.
+type composition struct {
+	compiler *cel.CompositedCompiler
+	memo     *memoCompiler
+	// variableErrors: the compile error of variable i, reported for every policy sharing it.
+	variableErrors map[int]string
+	holders        map[string]bool
+}
+
+var (
+	compositions    = map[string]*composition{}
+	compositionOfID = map[string]string{}
+	// compositionHits counts compiles that found their variables' composition built; memoHits,
+	// expressions answered from a composition's memory (the "stats" op).
+	compositionHits, memoHits = 0, 0
+)
+
+func compositionKey(environmentName string, policy *v1.ValidatingAdmissionPolicy) string {
+	b, _ := json.Marshal(struct {
+		Environment string
+		Params      bool
+		Variables   any
+	}{environmentName, policy.Spec.ParamKind != nil, policy.Spec.Variables})
+	return string(b)
+}
+
+// compositionFor returns the shared composition for the policy's variables, compiling them the
+// first time, and records that policy id holds it.
+func compositionFor(id, environmentName string, policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (*composition, error) {
+	key := compositionKey(environmentName, policy)
+	c := compositions[key]
+	if c == nil {
+		compiler, err := cel.NewCompositedCompiler(env)
+		if err != nil {
+			return nil, err
+		}
+		memo := &memoCompiler{inner: compiler.Compiler, results: map[memoKey]cel.CompilationResult{}}
+		compiler.Compiler = memo
+		c = &composition{compiler: compiler, memo: memo, variableErrors: map[int]string{}, holders: map[string]bool{}}
+		optionalVars := cel.OptionalVariableDeclarations{HasParams: policy.Spec.ParamKind != nil, HasAuthorizer: true}
+		for i := range policy.Spec.Variables {
+			v := &validating.Variable{Name: policy.Spec.Variables[i].Name, Expression: policy.Spec.Variables[i].Expression}
+			if r := compiler.CompileAndStoreVariable(v, optionalVars, environment.StoredExpressions); r.Error != nil {
+				c.variableErrors[i] = r.Error.Detail
+			}
+		}
+		compositions[key] = c
+	} else {
+		compositionHits++
+	}
+	releaseComposition(id)
+	c.holders[id] = true
+	compositionOfID[id] = key
+	return c, nil
+}
+
+// releaseComposition forgets that policy id holds its composition, and the composition no policy holds.
+func releaseComposition(id string) {
+	key, ok := compositionOfID[id]
+	if !ok {
+		return
+	}
+	delete(compositionOfID, id)
+	if c := compositions[key]; c != nil {
+		delete(c.holders, id)
+		if len(c.holders) == 0 {
+			delete(compositions, key)
+		}
+	}
+}
+
 // compilePolicy mirrors the API server's compilePolicy (validating/plugin.go), which is unexported:
 // variables, match conditions, validations, audit annotations and message expressions compiled
 // in one composited environment with the policy's optional variables. Compile errors come back
-// in the order the fields appear in the policy.
-func compilePolicy(policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (validating.Validator, []problem) {
+// in the order the fields appear in the policy. The composited compiler is shared with the
+// policies that have the same variables (composition).
+func compilePolicy(id, environmentName string, policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (validating.Validator, []problem) {
 	hasParam := policy.Spec.ParamKind != nil
 	optionalVars := cel.OptionalVariableDeclarations{HasParams: hasParam, HasAuthorizer: true}
 	expressionOptionalVars := cel.OptionalVariableDeclarations{HasParams: hasParam, HasAuthorizer: false}
 	failurePolicy := policy.Spec.FailurePolicy
-	compiler, err := cel.NewCompositedCompiler(env)
+	shared, err := compositionFor(id, environmentName, policy, env)
 	if err != nil {
 		return nil, []problem{{Field: "spec", Message: err.Error()}}
 	}
-	rec := &recordingConditions{compiler: compiler.Compiler, errors: map[string]string{}}
+	compiler := shared.compiler
+	rec := &recordingConditions{compiler: shared.memo, errors: map[string]string{}}
+	// Compiles run one at a time (the module is single-threaded): the recorder is this policy's.
 	compiler.ConditionCompiler = rec
-	for i := range policy.Spec.Variables {
-		v := &validating.Variable{Name: policy.Spec.Variables[i].Name, Expression: policy.Spec.Variables[i].Expression}
-		if r := compiler.CompileAndStoreVariable(v, optionalVars, environment.StoredExpressions); r.Error != nil {
-			rec.errors[fmt.Sprintf("spec.variables[%d].expression", i)] = r.Error.Detail
-		}
+	for i, detail := range shared.variableErrors {
+		rec.errors[fmt.Sprintf("spec.variables[%d].expression", i)] = detail
 	}
 
 	var matcher matchconditions.Matcher
@@ -187,9 +293,10 @@ func hold(key, id string, validator validating.Validator) {
 	sharedKeyOf[id] = key
 }
 
-// release forgets a policy, and a shared validator no policy holds any more.
+// release forgets a policy, and a shared validator or composition no policy holds any more.
 func release(id string) {
 	delete(policies, id)
+	releaseComposition(id)
 	if key, ok := sharedKeyOf[id]; ok {
 		delete(sharedKeyOf, id)
 		if s := shared[key]; s != nil {
@@ -222,7 +329,11 @@ func doCompile(req *request) response {
 	if req.Kyverno {
 		env = kyvernoEnvSet()
 	}
-	validator, problems := compilePolicy(&policy, env)
+	environmentName := "kubernetes"
+	if req.Kyverno {
+		environmentName = "kyverno"
+	}
+	validator, problems := compilePolicy(req.ID, environmentName, &policy, env)
 	if !req.Kyverno && len(problems) == 0 {
 		hold(key, req.ID, validator)
 	}

@@ -146,7 +146,8 @@ func handle(raw []byte) (out response) {
 		release(req.ID)
 		return response{OK: true}
 	case "stats":
-		return response{OK: true, Value: json.RawMessage(fmt.Sprintf(`{"policies":%d,"shared":%d,"sharedHits":%d}`, len(policies), len(shared), sharedHits))}
+		return response{OK: true, Value: json.RawMessage(fmt.Sprintf(`{"policies":%d,"shared":%d,"sharedHits":%d,"compositions":%d,"compositionHits":%d,"memoHits":%d}`,
+			len(policies), len(shared), sharedHits, len(compositions), compositionHits, memoHits))}
 	case "version":
 		return response{OK: true, Value: json.RawMessage(`"` + environment.DefaultCompatibilityVersion().String() + `"`)}
 	}
