@@ -30,8 +30,18 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 /** Wall time and peak RSS of a command, via GNU time. */
-function timed(cmd: string, argv: string[], cwd: string): { wallMs: number; peakRssMb: number; stdout: string } {
-  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", cmd, ...argv], { cwd, encoding: "utf8", maxBuffer: 256 << 20 });
+function timed(
+  cmd: string,
+  argv: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): { wallMs: number; peakRssMb: number; stdout: string } {
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", cmd, ...argv], {
+    cwd,
+    encoding: "utf8",
+    maxBuffer: 256 << 20,
+    env: { ...process.env, ...env },
+  });
   const last = r.stderr.trim().split("\n").at(-1)!.split(" ");
   return { wallMs: Number(last[0]) * 1000, peakRssMb: Number(last[1]) / 1024, stdout: r.stdout };
 }
@@ -47,8 +57,10 @@ const table: string[][] = [
     "compile cold ms",
     "warm compiles",
     "CEL compile ms",
-    "test ms (all)",
+    "test ms (all, warm)",
     "test MB",
+    "1 thread ms",
+    "1 thread MB",
     "evals/s",
     "gk us/eval",
     "floor us",
@@ -181,6 +193,10 @@ for (const n of sizes) {
   // policyc test, whole process, all engines and per engine.
   const test = timed(process.execPath, [cli, "test", "policies", "--reporter", "json"], repoRoot);
   const warmTest = quick ? test : timed(process.execPath, [cli, "test", "policies", "--reporter", "json"], repoRoot);
+  // The same warm run kept on one thread (large runs split their policies between two).
+  const oneThread = quick
+    ? test
+    : timed(process.execPath, [cli, "test", "policies", "--reporter", "json"], repoRoot, { POLICYC_THREADS: "1" });
   const summary = JSON.parse(test.stdout).summary as { evaluations: number; cases: number; durationMs: number };
   const perEngine: Record<string, number> = {};
   // (Skipped by --quick: four more whole runs.)
@@ -277,6 +293,8 @@ for (const n of sizes) {
       wallMs: Math.round(test.wallMs),
       peakRssMb: Math.round(test.peakRssMb),
       warmWallMs: Math.round(warmTest.wallMs),
+      oneThreadWallMs: Math.round(oneThread.wallMs),
+      oneThreadPeakRssMb: Math.round(oneThread.peakRssMb),
       cases: summary.cases,
       evaluations: summary.evaluations,
       evaluationsPerSecond: Math.round(summary.evaluations / (test.wallMs / 1000)),
@@ -309,8 +327,10 @@ for (const n of sizes) {
     String(row.compile.coldMs),
     String(row.compile.warmCompiles),
     String(row.compile.celCompileMs),
-    String(row.test.wallMs),
-    String(row.test.peakRssMb),
+    String(row.test.warmWallMs),
+    String(Math.round(warmTest.peakRssMb)),
+    String(row.test.oneThreadWallMs),
+    String(row.test.oneThreadPeakRssMb),
     String(row.test.evaluationsPerSecond),
     String(e.gatekeeperUsPerEval),
     String(e.regoFloorUsPerEval),

@@ -2,19 +2,19 @@
  * `policyc test`: policyc's own cases on every selected engine, and existing suites (gator) as
  * they are. Produces one Report; the CLI and policyc/testing render it.
  */
-import { CelRuntime, EngineMissingError, discoverRegoCompiler, type CelTier, type RegoCompiler } from "../engines/index.js";
+import { CelRuntime, EngineMissingError, type CelTier, type RegoCompiler } from "../engines/index.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildPolicies, type CompiledPolicy } from "../build/index.js";
 import { TARGET_NAMES, type Issue } from "../ir/index.js";
-import { findPolicyFiles, locateIssues } from "../load/index.js";
+import { findPolicyFiles, locateIssues, stopLoader } from "../load/index.js";
 import { findFiles, uniqueIssues } from "./fixtures.js";
 import { isGatorSuite, readGatorSuite, runGatorSuites, type GatorSuite } from "./gator-suite.js";
-import { judgeRequest } from "./judge.js";
+import { CaseThread, splitCases, wantsSecondThread } from "./case-thread.js";
+import { evaluateCases, regoCompiler, type CaseEngines } from "./evaluate-cases.js";
 import { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
-import { collectCases, resolveCase } from "./policyc-cases.js";
-import { preparePolicycEngines } from "./policyc-engines.js";
+import { collectCases } from "./policyc-cases.js";
 import { ENGINE_NAMES, summarize, type EngineName, type Report, type ResultRow } from "./report.js";
 
 export interface TestOptions {
@@ -43,6 +43,8 @@ export interface TestOptions {
   readonly affected?: (compiled: readonly CompiledPolicy[]) => ReadonlySet<string> | undefined;
   /** Called as phases start (loading policies, compiling Rego, starting the CEL engine, evaluating). */
   readonly onPhase?: (phase: string) => void;
+  /** Keep the run on this thread (watch mode's re-runs: a few cases, engines already warm). */
+  readonly singleThread?: boolean;
   /** Called as cases finish, for a progress line. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -139,20 +141,6 @@ export function parseShard(s: string): { index: number; count: number } {
   return { index, count };
 }
 
-const COMPILER = Symbol.for("policyc.rego-compiler");
-/**
- * The Rego compiler, discovered once per thread; kept on `globalThis`, so a test runner that
- * re-evaluates modules per test file (vitest) discovers it once per worker.
- */
-export function regoCompiler(): Promise<RegoCompiler> {
-  const holder = globalThis as { [COMPILER]?: Promise<RegoCompiler> };
-  holder[COMPILER] ??= discoverRegoCompiler();
-  return holder[COMPILER].catch((e) => {
-    holder[COMPILER] = undefined;
-    throw e;
-  });
-}
-
 /** Sorts PATHs into policy folders (holding policy files) and gator suites (files, or found in folders). */
 function classify(
   cwd: string,
@@ -220,6 +208,16 @@ export function celTierFor(files: number): CelTier {
 }
 
 export async function runTests(o: TestOptions): Promise<TestOutcome> {
+  const threads: CaseThread[] = [];
+  try {
+    return await runOn(threads, o);
+  } finally {
+    // A second thread ends with the run, whichever way the run ends.
+    for (const t of threads) void t.close();
+  }
+}
+
+async function runOn(threads: CaseThread[], o: TestOptions): Promise<TestOutcome> {
   const started = performance.now();
   const { policyDirs, suites, kyverno, errors: pathErrors, policyFiles } = classify(o.cwd, o.paths, o.policies);
   if (pathErrors.length) return { status: "invalid", errors: pathErrors };
@@ -251,7 +249,15 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   const early = {
     cel: (celWanted && policyDirs.length > 0) || kyverno.length > 0 ? CelRuntime.get({ tier }) : undefined,
     rego: o.engines.includes("gatekeeper") && (policyDirs.length > 0 || suites.length > 0) ? regoCompiler() : undefined,
+    // A large run splits its policies between two threads; the second starts now, and its CEL
+    // runtime as soon as this thread's module is compiled.
+    second: policyDirs.length > 0 && !o.singleThread && wantsSecondThread(policyFiles) ? CaseThread.start() : undefined,
   };
+  if (early.second) threads.push(early.second);
+  if (early.second && early.cel) {
+    const second = early.second;
+    early.cel.then((rt) => second.adoptCel(rt.module)).catch(() => {});
+  }
   // Failures are reported where the engine is awaited, below.
   early.cel?.catch(() => {});
   early.rego?.catch(() => {});
@@ -262,6 +268,8 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
     if (built.status === "invalid" || built.status === "internal") return { status: built.status, errors: built.issues };
     compiled.push(...built.compiled);
   }
+  // A run large enough for two threads needs the memory more than the loader's imports.
+  if (early.second) await stopLoader();
   const { cases, issues } = collectCases(compiled);
   if (issues.length) return { status: "invalid", errors: await locateIssues(issues, o.cwd) };
   const only = o.affected?.(compiled);
@@ -293,35 +301,47 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
   }
 
   if (selected.length > 0) {
-    const used = compiled.filter((p) => selected.some((c) => c.policy === p));
-    if (compiler) o.onPhase?.("compiling Rego");
-    const prepared = await preparePolicycEngines(
-      used,
-      [...o.engines].sort((a, b) => ENGINE_NAMES.indexOf(a) - ENGINE_NAMES.indexOf(b)),
-      {
-        ...(compiler ? { compiler } : {}),
-        cacheDir,
-        ...(runtime ? { runtime } : {}),
-        // policyc's cases are admission requests: an expired PolicyException no longer applies.
-        now: Date.now(),
-      },
-    );
-    if (prepared.internal.length) return { status: "internal", errors: prepared.internal };
-    if (prepared.stats) notes.push(`Rego cache: ${prepared.stats.compiled} compiled, ${prepared.stats.cached} from cache`);
-    const inputErrors: Issue[] = [];
+    const engines: CaseEngines = {
+      names: [...o.engines]
+        .sort((a, b) => ENGINE_NAMES.indexOf(a) - ENGINE_NAMES.indexOf(b))
+        .filter((e) => (e === "gatekeeper" ? compiler : e === "reference" ? true : runtime) !== undefined),
+      cacheDir,
+      // policyc's cases are admission requests: an expired PolicyException no longer applies.
+      now: Date.now(),
+    };
+    const halves = early.second ? splitCases(selected) : undefined;
+    // Too few cases to split: the thread would only compete for the cores.
+    if (!halves) void early.second?.close();
     let done = 0;
-    o.onPhase?.(`evaluating ${selected.length} cases`);
-    for (const c of selected) {
-      const resolved = resolveCase(c, o.cwd);
-      if (!resolved.ok) inputErrors.push(resolved.issue);
+    const progress = (n: number) => {
+      done += n;
+      o.onProgress?.(done, selected.length);
+    };
+    if (compiler) o.onPhase?.("compiling Rego");
+    const [mine, theirs] = halves ?? [selected, []];
+    const far = halves ? early.second!.run(theirs, cases, engines, o.cwd, progress) : undefined;
+    // Waited for below; a failure is reported there, after this thread's half.
+    far?.catch(() => {});
+    const near = await evaluateCases(mine, { ...engines, ...(compiler ? { compiler } : {}), ...(runtime ? { runtime } : {}) }, o.cwd, {
+      ready: () => o.onPhase?.(`evaluating ${selected.length} cases`),
+      case: () => progress(1),
+    });
+    const parts = [near, ...(far ? [await far] : [])];
+    if (halves) notes.push(`cases run on two threads: ${mine.length} here, ${theirs.length} on the second`);
+    const internal = parts.flatMap((p) => p.internal);
+    if (internal.length) return { status: "internal", errors: internal };
+    const stats = parts.flatMap((p) => (p.stats ? [p.stats] : []));
+    if (stats.length)
+      notes.push(
+        `Rego cache: ${stats.reduce((n, s) => n + s.compiled, 0)} compiled, ${stats.reduce((n, s) => n + s.cached, 0)} from cache`,
+      );
+    const inputErrors: Issue[] = [];
+    for (const outcome of parts.flatMap((p) => p.outcomes)) {
+      if ("issue" in outcome) inputErrors.push(outcome.issue);
       else {
-        for (const r of resolved.requests) {
-          const judged = judgeRequest(c, r, prepared.engines.evaluate(c.policy, resolved.instance, r.request));
-          rows.push(...judged.rows);
-          if (judged.disagreed) disagreements++;
-        }
+        rows.push(...outcome.rows);
+        disagreements += outcome.disagreed;
       }
-      o.onProgress?.(++done, selected.length);
     }
     if (inputErrors.length) return { status: "invalid", errors: await locateIssues(inputErrors, o.cwd) };
   }
@@ -356,4 +376,4 @@ export async function runTests(o: TestOptions): Promise<TestOutcome> {
 
 const engineMissing = (e: EngineMissingError): Issue => ({ code: "engine_missing", message: e.message, severity: "error", path: [] });
 
-export { ENGINE_NAMES };
+export { ENGINE_NAMES, regoCompiler };

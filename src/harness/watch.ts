@@ -62,7 +62,8 @@ export async function watchTests(o: WatchOptions): Promise<void> {
   };
   const run = async () => {
     const started = performance.now();
-    const outcome = await runTests({ ...o, affected });
+    // Watch mode stays on one thread: its engines and the loader's imports stay warm for re-runs.
+    const outcome = await runTests({ ...o, affected, singleThread: true });
     o.onRun(outcome, changed, performance.now() - started);
   };
 

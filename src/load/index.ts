@@ -3,6 +3,7 @@ export {
   findPolicyFiles,
   prewarmLoader,
   restartLoader,
+  stopLoader,
   importConfigModule,
   type LoadedPolicy,
   type LoadResult,

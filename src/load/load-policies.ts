@@ -77,6 +77,16 @@ export async function restartLoader(): Promise<void> {
   loaderThread();
 }
 
+/**
+ * Ends the loader thread and frees what it imported; the next load starts a new one. For a run
+ * that needs the memory more than the imports (a large run once its policies are built).
+ */
+export async function stopLoader(): Promise<void> {
+  const w = loaderThread();
+  dropLoaderThread(w);
+  await w.terminate();
+}
+
 /** Starts the loader thread ahead of use, so it loads policyc's SDK while the caller does other work. */
 export function prewarmLoader(): void {
   loaderThread();

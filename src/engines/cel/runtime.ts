@@ -67,6 +67,13 @@ function compileModule(bytes: Uint8Array, tier: CelTier): WebAssembly.Module {
   }
 }
 
+function readEngine(): Uint8Array {
+  const engines = locateEngines();
+  const file = engines.file("policyc-cel.wasm");
+  if (!file) throw new EngineMissingError("the CEL engine", `${engines.dir} has no policyc-cel.wasm`);
+  return readFileSync(file);
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -74,33 +81,38 @@ export class CelRuntime {
   /** The Go side's request buffer: its address and size (grown on demand). */
   private buffer = { address: 0, size: 0 };
 
-  private constructor(private readonly exports: Exports) {}
+  private constructor(
+    private readonly exports: Exports,
+    /**
+     * The compiled module, which another thread can be sent (postMessage) to start its own runtime
+     * without compiling it again: V8 shares the compiled code between threads.
+     */
+    readonly module: WebAssembly.Module,
+  ) {}
 
   /**
    * The thread's CEL runtime, compiled and instantiated on first use. Kept on `globalThis`, so a
    * test runner that re-evaluates modules per test file (vitest) still starts it once per worker.
+   * `module`: another thread's compiled module (its `module`), instantiated here rather than compiled.
    */
-  static get(options: { readonly tier?: CelTier } = {}): Promise<CelRuntime> {
+  static get(options: { readonly tier?: CelTier; readonly module?: WebAssembly.Module } = {}): Promise<CelRuntime> {
     const holder = globalThis as { [RUNTIME]?: Promise<CelRuntime> };
     // The first caller of the thread chooses the tier (a run knows its size before it starts the engine).
-    holder[RUNTIME] ??= CelRuntime.load(options.tier ?? "baseline").catch((e) => {
+    holder[RUNTIME] ??= CelRuntime.load(options.module ?? options.tier ?? "baseline").catch((e) => {
       holder[RUNTIME] = undefined;
       throw e;
     });
     return holder[RUNTIME];
   }
 
-  private static async load(tier: CelTier): Promise<CelRuntime> {
-    const engines = locateEngines();
-    const file = engines.file("policyc-cel.wasm");
-    if (!file) throw new EngineMissingError("the CEL engine", `${engines.dir} has no policyc-cel.wasm`);
+  private static async load(from: CelTier | WebAssembly.Module): Promise<CelRuntime> {
     const WASI = await loadWasi();
     // klog's init needs a program name in args.
     const wasi = new WASI({ version: "preview1", args: ["policyc-cel"], env: {}, returnOnExit: true });
-    const module = compileModule(readFileSync(file), tier);
+    const module = from instanceof WebAssembly.Module ? from : compileModule(readEngine(), from);
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
     wasi.initialize(instance as unknown as object);
-    return new CelRuntime(instance.exports as unknown as Exports);
+    return new CelRuntime(instance.exports as unknown as Exports, module);
   }
 
   /** One request to the Go side (a single call into the Go runtime); answers are plain JSON. */

@@ -1,0 +1,123 @@
+/**
+ * A second thread for large runs: the policies are split in two and each thread prepares the
+ * engines for its half and evaluates its cases, so both cores work (the CEL engine, the busiest,
+ * runs as single-threaded WebAssembly). The thread starts while the policies load; its CEL runtime
+ * is instantiated from the main thread's compiled module (V8 shares the code), so it costs its
+ * own Go heap, not a second compilation. Each half's CEL is compiled in that half's runtime only,
+ * and a policy's Kyverno and Kubernetes CEL stay in one runtime, so the compile sharing between
+ * the two targets still holds.
+ */
+import os from "node:os";
+import { Worker } from "node:worker_threads";
+import type { CompiledPolicy } from "../build/index.js";
+import type { CaseEvaluation, CaseEngines } from "./evaluate-cases.js";
+import type { PolicycCase } from "./policyc-cases.js";
+import type { EngineName } from "./report.js";
+
+/** What the main thread sends the second thread. */
+export type ToThread =
+  | { readonly kind: "cel"; readonly module: WebAssembly.Module }
+  | {
+      readonly kind: "run";
+      readonly policies: readonly CompiledPolicy[];
+      /** The cases to run: positions in collectCases(policies). */
+      readonly positions: readonly number[];
+      readonly names: readonly EngineName[];
+      readonly cacheDir: string | undefined;
+      readonly now?: number;
+      readonly cwd: string;
+    };
+
+type FromThread =
+  | { readonly kind: "progress"; readonly done: number }
+  | { readonly kind: "done"; readonly result: CaseEvaluation }
+  | { readonly kind: "failed"; readonly message: string };
+
+/**
+ * A run uses a second thread from this many policy files (and cases): below it, starting the thread
+ * and its CEL runtime costs more than it saves. `POLICYC_THREADS=1` keeps a run on one thread
+ * (the benchmark measures both).
+ */
+export const SPLIT_FROM = { policyFiles: 20, cases: 100 };
+
+export function wantsSecondThread(policyFiles: number): boolean {
+  if (process.env["POLICYC_THREADS"] === "1") return false;
+  return policyFiles >= SPLIT_FROM.policyFiles && os.availableParallelism() >= 2;
+}
+
+/**
+ * Splits the cases (grouped by policy, as collectCases gives them) into two runs of whole
+ * policies with about as many cases each; undefined when the cases are too few to split.
+ */
+export function splitCases(cases: readonly PolicycCase[]): [PolicycCase[], PolicycCase[]] | undefined {
+  if (cases.length < SPLIT_FROM.cases) return undefined;
+  let at = Math.floor(cases.length / 2);
+  // Move the cut to a policy boundary.
+  while (at < cases.length && cases[at]!.policy === cases[at - 1]!.policy) at++;
+  if (at >= cases.length) return undefined;
+  return [cases.slice(0, at), cases.slice(at)];
+}
+
+export class CaseThread {
+  private constructor(private readonly worker: Worker) {}
+
+  /** Starts the thread; it does not keep the process alive. */
+  static start(): CaseThread {
+    const worker = new Worker(new URL("./case-thread-entry.js", import.meta.url));
+    worker.unref();
+    // Failures reach the run that waits for the thread; one with none waiting is not an error.
+    worker.on("error", () => {});
+    return new CaseThread(worker);
+  }
+
+  /** Hands the thread the CEL engine's compiled module, which it instantiates at once. */
+  adoptCel(module: WebAssembly.Module): void {
+    this.worker.postMessage({ kind: "cel", module } satisfies ToThread);
+  }
+
+  /**
+   * Evaluates `cases` (all of `all`'s cases of some policies) on the thread; `onCase` is told as
+   * cases finish there.
+   */
+  run(
+    cases: readonly PolicycCase[],
+    all: readonly PolicycCase[],
+    engines: Omit<CaseEngines, "compiler" | "runtime">,
+    cwd: string,
+    onCase: (n: number) => void,
+  ): Promise<CaseEvaluation> {
+    const policies = [...new Set(cases.map((c) => c.policy))];
+    const owned = new Set(policies);
+    const theirs = all.filter((c) => owned.has(c.policy));
+    const position = new Map(theirs.map((c, i) => [c, i]));
+    const message: ToThread = {
+      kind: "run",
+      policies,
+      positions: cases.map((c) => position.get(c)!),
+      names: engines.names,
+      cacheDir: engines.cacheDir,
+      ...(engines.now !== undefined ? { now: engines.now } : {}),
+      cwd,
+    };
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: FromThread) => {
+        if (m.kind === "progress") return onCase(m.done);
+        this.worker.off("message", onMessage);
+        this.worker.off("error", onError);
+        this.worker.off("exit", onExit);
+        if (m.kind === "done") resolve(m.result);
+        else reject(new Error(`the second case thread failed: ${m.message}`));
+      };
+      const onError = (e: Error) => reject(e);
+      const onExit = (code: number) => reject(new Error(`the second case thread exited (code ${code}) before it finished`));
+      this.worker.on("message", onMessage);
+      this.worker.on("error", onError);
+      this.worker.on("exit", onExit);
+      this.worker.postMessage(message);
+    });
+  }
+
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+}

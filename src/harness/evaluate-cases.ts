@@ -1,0 +1,88 @@
+/**
+ * Evaluating policyc's cases: the engines prepared for the cases' policies, then each case's
+ * requests judged, in order. The same code runs on the main thread and, for large runs, on a
+ * second thread with half of the policies (case-thread.ts).
+ */
+import { discoverRegoCompiler, type CelRuntime, type CompileStats, type RegoCompiler } from "../engines/index.js";
+import type { CompiledPolicy } from "../build/index.js";
+import type { Issue } from "../ir/index.js";
+import { judgeRequest } from "./judge.js";
+import { resolveCase, type PolicycCase } from "./policyc-cases.js";
+import { preparePolicycEngines } from "./policyc-engines.js";
+import type { EngineName, ResultRow } from "./report.js";
+
+/** One case's result: its rows and whether the engines disagreed, or the bad input behind it. */
+export type CaseOutcome = { readonly rows: ResultRow[]; readonly disagreed: number } | { readonly issue: Issue };
+
+export interface CaseEvaluation {
+  /** One per case, in the cases' order; empty when `internal` is not. */
+  readonly outcomes: CaseOutcome[];
+  /** Documents an engine rejected (policyc's bug). */
+  readonly internal: Issue[];
+  readonly stats?: CompileStats;
+}
+
+export interface CaseEngines {
+  readonly names: readonly EngineName[];
+  readonly compiler?: RegoCompiler;
+  readonly runtime?: CelRuntime;
+  readonly cacheDir?: string | undefined;
+  readonly now?: number;
+}
+
+const COMPILER = Symbol.for("policyc.rego-compiler");
+/**
+ * The Rego compiler, discovered once per thread; kept on `globalThis`, so a test runner that
+ * re-evaluates modules per test file (vitest) discovers it once per worker.
+ */
+export function regoCompiler(): Promise<RegoCompiler> {
+  const holder = globalThis as { [COMPILER]?: Promise<RegoCompiler> };
+  holder[COMPILER] ??= discoverRegoCompiler();
+  return holder[COMPILER].catch((e) => {
+    holder[COMPILER] = undefined;
+    throw e;
+  });
+}
+
+/** How many cases run between two turns of the event loop (a second thread's messages, progress). */
+const YIELD_EVERY = 64;
+
+/** The policies the cases belong to, each once, in the cases' order. */
+export function policiesOf(cases: readonly PolicycCase[]): CompiledPolicy[] {
+  return [...new Set(cases.map((c) => c.policy))];
+}
+
+export async function evaluateCases(
+  cases: readonly PolicycCase[],
+  engines: CaseEngines,
+  cwd: string,
+  on: { readonly ready?: () => void; readonly case?: () => void } = {},
+): Promise<CaseEvaluation> {
+  const prepared = await preparePolicycEngines(policiesOf(cases), engines.names, {
+    ...(engines.compiler ? { compiler: engines.compiler } : {}),
+    cacheDir: engines.cacheDir,
+    ...(engines.runtime ? { runtime: engines.runtime } : {}),
+    ...(engines.now !== undefined ? { now: engines.now } : {}),
+  });
+  const base = prepared.stats ? { stats: prepared.stats } : {};
+  if (prepared.internal.length) return { outcomes: [], internal: prepared.internal, ...base };
+  on.ready?.();
+  const outcomes: CaseOutcome[] = [];
+  for (const [i, c] of cases.entries()) {
+    const resolved = resolveCase(c, cwd);
+    if (!resolved.ok) outcomes.push({ issue: resolved.issue });
+    else {
+      const rows: ResultRow[] = [];
+      let disagreed = 0;
+      for (const r of resolved.requests) {
+        const judged = judgeRequest(c, r, prepared.engines.evaluate(c.policy, resolved.instance, r.request));
+        rows.push(...judged.rows);
+        if (judged.disagreed) disagreed++;
+      }
+      outcomes.push({ rows, disagreed });
+    }
+    on.case?.();
+    if ((i + 1) % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { outcomes, internal: [], ...base };
+}
