@@ -58,12 +58,14 @@ const RUNTIME = Symbol.for("policyc.cel-runtime");
 export type CelTier = "baseline" | "optimising";
 
 function compileModule(bytes: Uint8Array, tier: CelTier): WebAssembly.Module {
-  if (tier === "optimising") return new WebAssembly.Module(bytes);
-  setFlagsFromString("--liftoff-only");
+  // Validation of a function waits for its first call: the Go compiler's output is valid, and most
+  // of the module's functions (all of Kubernetes' API types) are never called.
+  const flags = tier === "optimising" ? ["--wasm-lazy-validation"] : ["--wasm-lazy-validation", "--liftoff-only"];
+  for (const f of flags) setFlagsFromString(f);
   try {
     return new WebAssembly.Module(bytes);
   } finally {
-    setFlagsFromString("--no-liftoff-only");
+    for (const f of flags) setFlagsFromString(f.replace(/^--/, "--no-"));
   }
 }
 
