@@ -17,6 +17,7 @@ import { discoverRegoCompiler } from "../src/engines/opa/compiler.js";
 import type { KubeObject } from "../src/kube/index.js";
 import { admissionInput } from "../src/engines/cel/admission.js";
 import { clearFixtureCache, collectCases, preparePolicycEngines, resolveCase, watchTests } from "../src/harness/index.js";
+import { celTierFor } from "../src/harness/run.js";
 import { TARGET_NAMES } from "../src/ir/index.js";
 import { writeRepo } from "./repo.js";
 
@@ -211,7 +212,9 @@ for (const n of sizes) {
     return r.ok ? [{ c, instance: r.instance, requests: r.requests }] : [];
   });
   const gk = await preparePolicycEngines(built.compiled, ["gatekeeper"], { compiler, cacheDir: cache });
-  const runtime = await CelRuntime.get();
+  // The engine compiled as `policyc test` compiles it for a run of this size (the first size decides:
+  // one runtime per process).
+  const runtime = await CelRuntime.get({ tier: celTierFor(n) });
   t = performance.now();
   const cel = await preparePolicycEngines(built.compiled, ["kubernetes"], { runtime });
   const celCompileMs = performance.now() - t;
