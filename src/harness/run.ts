@@ -269,7 +269,7 @@ async function runOn(threads: CaseThread[], o: TestOptions): Promise<TestOutcome
     compiled.push(...built.compiled);
   }
   // A run large enough for two threads needs the memory more than the loader's imports.
-  if (early.second) await stopLoader();
+  if (early.second) void stopLoader();
   const { cases, issues } = collectCases(compiled);
   if (issues.length) return { status: "invalid", errors: await locateIssues(issues, o.cwd) };
   const only = o.affected?.(compiled);
