@@ -12,12 +12,20 @@ import { tempDir } from "./support/helpers.js";
 
 const ENGINES = ["gatekeeper", "kubernetes", "kyverno", "reference"] as const;
 
+/** A run on two threads (forced: the repository is below the size that splits by itself), or on one. */
 async function run(cwd: string, singleThread: boolean): Promise<TestOutcome> {
-  return runTests({ cwd, paths: [], policies: "policies", engines: ENGINES, singleThread });
+  const before = process.env["POLICYC_THREADS"];
+  process.env["POLICYC_THREADS"] = singleThread ? "1" : "2";
+  try {
+    return await runTests({ cwd, paths: [], policies: "policies", engines: ENGINES });
+  } finally {
+    if (before === undefined) delete process.env["POLICYC_THREADS"];
+    else process.env["POLICYC_THREADS"] = before;
+  }
 }
 
 describe("a run on two threads", () => {
-  // 24 policy files, 5 cases each: large enough to split (case-thread.ts SPLIT_FROM).
+  // 24 policy files, 5 cases each: enough cases to split (case-thread.ts SPLIT_FROM).
   const root = tempDir("policyc-threads-");
   const { dir } = writeRepo(root, 24, 5);
   const cwd = path.dirname(dir);
@@ -33,6 +41,9 @@ describe("a run on two threads", () => {
     if (two.status !== "ran" || one.status !== "ran") throw new Error(`${two.status} / ${one.status}`);
     expect(two.report.notes.some((n) => /two threads: \d+ here, \d+ on the second/.test(n))).toBe(true);
     expect(one.report.notes.some((n) => /two threads/.test(n))).toBe(false);
+    // Without POLICYC_THREADS a repository this size stays on one thread.
+    const auto = await runTests({ cwd, paths: [], policies: "policies", engines: ENGINES });
+    expect(auto.status === "ran" && auto.report.notes.some((n) => /two threads/.test(n))).toBe(false);
     const { durationMs: _a, ...twoSummary } = two.report.summary;
     const { durationMs: _b, ...oneSummary } = one.report.summary;
     expect(twoSummary).toEqual(oneSummary);
