@@ -88,6 +88,44 @@ describe("input as Gatekeeper builds it", async () => {
   });
 });
 
+describe("data.inventory follows each request's cluster", async () => {
+  const compiler = await discoverRegoCompiler();
+  // Denies a Pod when another Pod in the inventory has the same app label, or its namespace is labelled frozen.
+  const rego = `package uniqueapp
+
+violation[{"msg": "app taken"}] {
+  other := data.inventory.namespace[_][_]["Pod"][name]
+  name != input.review.object.metadata.name
+  other.metadata.labels.app == input.review.object.metadata.labels.app
+}
+
+violation[{"msg": "frozen"}] {
+  data.inventory.cluster["v1"]["Namespace"][input.review.object.metadata.namespace].metadata.labels.frozen == "yes"
+}
+`;
+  const { engine, problems } = await GatekeeperEngine.prepare([set([template("UniqueApp", rego)])], { compiler, cacheDir: undefined });
+  const other = { ...pod({ app: "web" }), metadata: { name: "other", namespace: "shop", labels: { app: "web" } } };
+  const ns = (labels: Record<string, string>): KubeObject => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels } });
+  const verdict = (cluster: AdmissionRequest["cluster"]) =>
+    engine.evaluate("test", "UniqueApp", { operation: "CREATE", object: pod({ app: "web" }), ...(cluster ? { cluster } : {}) });
+
+  it("compiles", () => expect(problems).toEqual([]));
+
+  it("clusters that differ give different answers, whichever came before; equal content in new objects gives the same", () => {
+    const sequence: [AdmissionRequest["cluster"], string[]][] = [
+      [{ objects: [other] }, ["app taken"]],
+      [{ objects: [] }, []],
+      [{ objects: [other] }, ["app taken"]],
+      [{ objects: [JSON.parse(JSON.stringify(other)) as KubeObject] }, ["app taken"]],
+      [undefined, []],
+      [{ namespaces: { shop: ns({ frozen: "yes" }) } }, ["frozen"]],
+      [{ namespaces: { shop: ns({ frozen: "no" }) } }, []],
+      [{ namespaces: { shop: ns({ frozen: "yes" }) }, objects: [other] }, ["app taken", "frozen"]],
+    ];
+    for (const [cluster, messages] of sequence) expect(violationsOf(verdict(cluster)).map((v) => v.message)).toEqual(messages);
+  });
+});
+
 describe("Constraint match", () => {
   const req = (o: KubeObject, extra: Partial<AdmissionRequest> = {}): AdmissionRequest => ({ operation: "CREATE", object: o, ...extra });
   const m = (match: ConstraintMatch, r: AdmissionRequest) => constraintMatches(match, r).matched;

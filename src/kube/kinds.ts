@@ -85,16 +85,22 @@ const CLUSTER_SCOPED = new Set([
   "ValidatingPolicy",
 ]);
 
+/** The built-in kinds by apiVersion and kind, and by group and kind (looked up per admission request). */
+const BY_API_VERSION = new Map(Object.values(BUILTIN_KINDS).map((k) => [`${apiVersionOf(k)}\0${k.kind}`, k]));
+const BY_GROUP = new Map<string, KindRef>();
+// The first of a group's kinds wins, as a search of the table in order would find it.
+for (const k of Object.values(BUILTIN_KINDS)) if (!BY_GROUP.has(`${k.group}\0${k.kind}`)) BY_GROUP.set(`${k.group}\0${k.kind}`, k);
+
 /** Whether objects of a kind live in namespaces: built-in kinds by table, others unless known cluster-scoped. */
 export function isNamespacedKind(apiVersion: string | undefined, kind: string | undefined): boolean {
-  const known = Object.values(BUILTIN_KINDS).find((k) => k.kind === kind && apiVersionOf(k) === apiVersion);
+  const known = BY_API_VERSION.get(`${apiVersion}\0${kind}`);
   if (known) return known.namespaced;
   return !CLUSTER_SCOPED.has(kind ?? "");
 }
 
 /** The resource (plural) of a kind: the built-in table, else the API's own pluralisation rule. */
 export function resourceOf(kind: string, group: string): string {
-  const known = Object.values(BUILTIN_KINDS).find((k) => k.kind === kind && k.group === group);
+  const known = BY_GROUP.get(`${group}\0${kind}`);
   if (known) return known.resource;
   const lower = kind.toLowerCase();
   if (/(s|x|z|ch|sh)$/.test(lower)) return `${lower}es`;

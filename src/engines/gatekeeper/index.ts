@@ -207,16 +207,18 @@ export class GatekeeperEngine {
       // data.inventory is loaded into the module only when the cluster objects change: a case
       // list shares one (usually empty) inventory, and setData re-serialises it into Wasm memory.
       // Namespaces are cluster objects too: templates read their labels from the inventory.
-      const cluster = req.cluster;
-      const empty = (c: AdmissionRequest["cluster"]) => !c?.objects?.length && !Object.keys(c?.namespaces ?? {}).length;
+      // Cases each carry their own cluster object, mostly with the same content (the namespace
+      // the case names): the inventory is compared by content, not only by identity.
+      const cluster = req.cluster ?? {};
       const unchanged =
-        (entry.inventoryOf?.objects === cluster?.objects && entry.inventoryOf?.namespaces === cluster?.namespaces) ||
-        (empty(entry.inventoryOf) && empty(cluster));
-      if (!unchanged || entry.inventoryOf === undefined) {
-        const namespaces = Object.entries(cluster?.namespaces ?? {}).map(([name, ns]) => storedNamespace(name, ns) as KubeObject);
-        const objects = [...namespaces, ...(cluster?.objects ?? [])];
+        entry.inventoryOf !== undefined &&
+        ((entry.inventoryOf.objects === cluster.objects && entry.inventoryOf.namespaces === cluster.namespaces) ||
+          clusterKey(entry.inventoryOf) === clusterKey(cluster));
+      if (!unchanged) {
+        const namespaces = Object.entries(cluster.namespaces ?? {}).map(([name, ns]) => storedNamespace(name, ns) as KubeObject);
+        const objects = [...namespaces, ...(cluster.objects ?? [])];
         policy.setData({ inventory: inventoryOf(objects, isNamespaced) });
-        entry.inventoryOf = cluster ?? {};
+        entry.inventoryOf = cluster;
       }
       const limit = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
       let value: unknown;
@@ -248,6 +250,17 @@ export class GatekeeperEngine {
       return { kind: "error", cause: { code, detail } };
     }
   }
+}
+
+/** What a cluster's inventory is made of, as text: equal keys give the same data.inventory. Computed once per cluster object. */
+const clusterKeys = new WeakMap<NonNullable<AdmissionRequest["cluster"]>, string>();
+function clusterKey(cluster: NonNullable<AdmissionRequest["cluster"]>): string {
+  let key = clusterKeys.get(cluster);
+  if (key === undefined) {
+    key = JSON.stringify([cluster.namespaces ?? {}, cluster.objects ?? []]);
+    clusterKeys.set(cluster, key);
+  }
+  return key;
 }
 
 const optional = <K extends string, T>(key: K, value: T | undefined): { [P in K]?: T } =>
