@@ -81,6 +81,26 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
     expect(p.evaluate(create(deployment(1))).kind).toBe("skip");
   });
 
+  it("namespaceObject read only by a variable or a message expression is still there", () => {
+    const prod: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { env: "prod", team: "a" } } };
+    const inProd = (spec: Record<string, unknown>, replicas: number) =>
+      compile({ matchConstraints: deployments, ...spec }).evaluate(
+        create(deployment(replicas), { cluster: { namespaces: { shop: prod } } }),
+      );
+    expect(
+      inProd(
+        {
+          variables: [{ name: "env", expression: "namespaceObject.metadata.labels.env" }],
+          validations: [{ expression: "variables.env != 'prod'", message: "no" }],
+        },
+        1,
+      ).kind,
+    ).toBe("deny");
+    expect(
+      inProd({ validations: [{ expression: "false", messageExpression: "'team ' + namespaceObject.metadata.labels.team" }] }, 1),
+    ).toMatchObject({ kind: "deny", violations: [{ message: "team a" }] });
+  });
+
   it("matchConditions false: the policy does not apply", () => {
     const p = compile({
       matchConstraints: deployments,

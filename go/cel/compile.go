@@ -6,6 +6,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	v1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apiserver/pkg/admission/plugin/cel"
@@ -20,6 +21,29 @@ type compiled struct {
 	// The bindings sent with compile, decoded and defaulted once; an evaluate request may send
 	// its own instead.
 	bindings []*v1.ValidatingAdmissionPolicyBinding
+	// readsNamespace: some expression of the policy names namespaceObject. When none does, its
+	// evaluations are given no namespace object: the validator would convert it to a map by
+	// reflection for every group of conditions, and no expression could read it.
+	readsNamespace bool
+}
+
+// readsNamespace says whether any CEL of the policy contains the name namespaceObject (in a string
+// literal too: the test errs towards passing the object).
+func readsNamespace(p *v1.ValidatingAdmissionPolicy) bool {
+	var all []string
+	for _, v := range p.Spec.Variables {
+		all = append(all, v.Expression)
+	}
+	for _, m := range p.Spec.MatchConditions {
+		all = append(all, m.Expression)
+	}
+	for _, v := range p.Spec.Validations {
+		all = append(all, v.Expression, v.MessageExpression)
+	}
+	for _, a := range p.Spec.AuditAnnotations {
+		all = append(all, a.ValueExpression)
+	}
+	return strings.Contains(strings.Join(all, "\n"), "namespaceObject")
 }
 
 func decodeBindings(raws []json.RawMessage) ([]*v1.ValidatingAdmissionPolicyBinding, error) {
@@ -322,7 +346,7 @@ func doCompile(req *request) response {
 	if s, ok := shared[key]; ok && req.Kyverno {
 		sharedHits++
 		hold(key, req.ID, s.validator)
-		policies[req.ID] = &compiled{policy: &policy, validator: s.validator, bindings: bindings}
+		policies[req.ID] = &compiled{policy: &policy, validator: s.validator, bindings: bindings, readsNamespace: readsNamespace(&policy)}
 		return response{OK: true}
 	}
 	env := envSet()
@@ -337,6 +361,6 @@ func doCompile(req *request) response {
 	if !req.Kyverno && len(problems) == 0 {
 		hold(key, req.ID, validator)
 	}
-	policies[req.ID] = &compiled{policy: &policy, validator: validator, bindings: bindings}
+	policies[req.ID] = &compiled{policy: &policy, validator: validator, bindings: bindings, readsNamespace: readsNamespace(&policy)}
 	return response{OK: len(problems) == 0, Problems: problems}
 }

@@ -207,7 +207,7 @@ func doEvaluate(req *request) response {
 		return response{Error: err.Error()}
 	}
 	var namespace *corev1.Namespace
-	if in.Namespace != "" && !(kind.Kind == "Namespace" && kind.Version == "v1" && kind.Group == "") {
+	if c.readsNamespace && in.Namespace != "" && !(kind.Kind == "Namespace" && kind.Version == "v1" && kind.Group == "") {
 		namespace = nsMap.get(in.Namespace)
 	}
 	authz := answerAuthorizer(in.Authorizer)
