@@ -35,10 +35,10 @@ type FromThread =
 
 /**
  * A run uses a second thread from this many policy files, and never with fewer cases: below that,
- * starting the thread and its CEL runtime costs about what it saves (measured, all engines, warm:
- * 50 policies 6.2 s on two threads against 5.5 s on one; 200 policies 10.2 s against 10.7 s;
- * 500 policies 17.7 s against 21.0 s). `POLICYC_THREADS=1` keeps any run on one thread,
- * `POLICYC_THREADS=2` splits any run of enough cases (the benchmark and the tests use both).
+ * starting the thread and its CEL runtime costs about what it saves (measured, all engines, warm,
+ * docs/internals.md: 50 policies 6.2 s on two threads against 5.5 s on one; 200 policies 9.9 s
+ * against 10.5 s; 500 policies 16.2 s against 19.5 s). `POLICYC_THREADS=1` keeps any run on one
+ * thread, `POLICYC_THREADS=2` splits any run of enough cases (the benchmark and the tests use both).
  */
 export const SPLIT_FROM = { policyFiles: 200, cases: 100 };
 
