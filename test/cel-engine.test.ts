@@ -226,6 +226,17 @@ describe("policies with the same variables share one compile of them", async () 
     expect(stats().compositions).toBe(before.compositions);
   });
 
+  it("a policy that does not compile is forgotten at once, with the variables only it held", () => {
+    const before = runtime.call({ op: "stats" }).value as Stats & { policies: number };
+    const r = prepare("never-compiles", {
+      variables: [{ name: "only-here", expression: "object.spec.replicas" }],
+      validations: [{ expression: "1 + 'x' == 2" }],
+    });
+    expect(r.problems).toHaveLength(1);
+    const after = runtime.call({ op: "stats" }).value as Stats & { policies: number };
+    expect([after.policies, after.compositions]).toEqual([before.policies, before.compositions]);
+  });
+
   it("a variable's compile error is reported for every policy that shares it", () => {
     const broken = [{ name: "bad", expression: "1 + 'x'" }];
     const a = prepare("broken-a", { variables: broken, validations: [{ expression: "true" }] });

@@ -137,12 +137,10 @@ type composition struct {
 	memo     *memoCompiler
 	// variableErrors: the compile error of variable i, reported for every policy sharing it.
 	variableErrors map[int]string
-	holders        map[string]bool
 }
 
 var (
-	compositions    = map[string]*composition{}
-	compositionOfID = map[string]string{}
+	compositions = newSharedTable[*composition]()
 	// compositionHits counts compiles that found their variables' composition built; memoHits,
 	// expressions answered from a composition's memory (the "stats" op).
 	compositionHits, memoHits = 0, 0
@@ -158,18 +156,20 @@ func compositionKey(environmentName string, policy *v1.ValidatingAdmissionPolicy
 }
 
 // compositionFor returns the shared composition for the policy's variables, compiling them the
-// first time, and records that policy id holds it.
+// first time, held by policy id.
 func compositionFor(id, environmentName string, policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (*composition, error) {
 	key := compositionKey(environmentName, policy)
-	c := compositions[key]
-	if c == nil {
+	c, ok := compositions.get(key)
+	if ok {
+		compositionHits++
+	} else {
 		compiler, err := cel.NewCompositedCompiler(env)
 		if err != nil {
 			return nil, err
 		}
 		memo := &memoCompiler{inner: compiler.Compiler, results: map[memoKey]cel.CompilationResult{}}
 		compiler.Compiler = memo
-		c = &composition{compiler: compiler, memo: memo, variableErrors: map[int]string{}, holders: map[string]bool{}}
+		c = &composition{compiler: compiler, memo: memo, variableErrors: map[int]string{}}
 		optionalVars := cel.OptionalVariableDeclarations{HasParams: policy.Spec.ParamKind != nil, HasAuthorizer: true}
 		for i := range policy.Spec.Variables {
 			v := &validating.Variable{Name: policy.Spec.Variables[i].Name, Expression: policy.Spec.Variables[i].Expression}
@@ -177,29 +177,9 @@ func compositionFor(id, environmentName string, policy *v1.ValidatingAdmissionPo
 				c.variableErrors[i] = r.Error.Detail
 			}
 		}
-		compositions[key] = c
-	} else {
-		compositionHits++
 	}
-	releaseComposition(id)
-	c.holders[id] = true
-	compositionOfID[id] = key
+	compositions.hold(key, id, c)
 	return c, nil
-}
-
-// releaseComposition forgets that policy id holds its composition, and the composition no policy holds.
-func releaseComposition(id string) {
-	key, ok := compositionOfID[id]
-	if !ok {
-		return
-	}
-	delete(compositionOfID, id)
-	if c := compositions[key]; c != nil {
-		delete(c.holders, id)
-		if len(c.holders) == 0 {
-			delete(compositions, key)
-		}
-	}
 }
 
 // compilePolicy mirrors the API server's compilePolicy (validating/plugin.go), which is unexported:
@@ -280,14 +260,8 @@ func compilePolicy(id, environmentName string, policy *v1.ValidatingAdmissionPol
 // the same CEL reuses: what type-checks without Kyverno's libraries means the same with them (they
 // only add functions and variables), so the stricter environment's success is the licence to
 // share. Counted by the policies holding it, and dropped with the last.
-type sharedValidator struct {
-	validator validating.Validator
-	holders   map[string]bool
-}
-
 var (
-	shared      = map[string]*sharedValidator{}
-	sharedKeyOf = map[string]string{}
+	shared = newSharedTable[validating.Validator]()
 	// sharedHits counts Kyverno compiles answered from a Kubernetes one (the "stats" op).
 	sharedHits = 0
 )
@@ -307,29 +281,11 @@ func celKey(p *v1.ValidatingAdmissionPolicy) string {
 	return string(b)
 }
 
-func hold(key, id string, validator validating.Validator) {
-	s := shared[key]
-	if s == nil {
-		s = &sharedValidator{validator: validator, holders: map[string]bool{}}
-		shared[key] = s
-	}
-	s.holders[id] = true
-	sharedKeyOf[id] = key
-}
-
 // release forgets a policy, and a shared validator or composition no policy holds any more.
 func release(id string) {
 	delete(policies, id)
-	releaseComposition(id)
-	if key, ok := sharedKeyOf[id]; ok {
-		delete(sharedKeyOf, id)
-		if s := shared[key]; s != nil {
-			delete(s.holders, id)
-			if len(s.holders) == 0 {
-				delete(shared, key)
-			}
-		}
-	}
+	compositions.release(id)
+	shared.release(id)
 }
 
 func doCompile(req *request) response {
@@ -343,24 +299,76 @@ func doCompile(req *request) response {
 		return response{Error: "binding: " + err.Error()}
 	}
 	key := celKey(&policy)
-	if s, ok := shared[key]; ok && req.Kyverno {
+	reads := readsNamespace(&policy)
+	if v, ok := shared.get(key); ok && req.Kyverno {
 		sharedHits++
-		hold(key, req.ID, s.validator)
-		policies[req.ID] = &compiled{policy: &policy, validator: s.validator, bindings: bindings, readsNamespace: readsNamespace(&policy)}
+		shared.hold(key, req.ID, v)
+		policies[req.ID] = &compiled{policy: &policy, validator: v, bindings: bindings, readsNamespace: reads}
 		return response{OK: true}
 	}
-	env := envSet()
+	env, environmentName := envSet(), "kubernetes"
 	if req.Kyverno {
-		env = kyvernoEnvSet()
-	}
-	environmentName := "kubernetes"
-	if req.Kyverno {
-		environmentName = "kyverno"
+		env, environmentName = kyvernoEnvSet(), "kyverno"
 	}
 	validator, problems := compilePolicy(req.ID, environmentName, &policy, env)
 	if !req.Kyverno && len(problems) == 0 {
-		hold(key, req.ID, validator)
+		shared.hold(key, req.ID, validator)
 	}
-	policies[req.ID] = &compiled{policy: &policy, validator: validator, bindings: bindings, readsNamespace: readsNamespace(&policy)}
+	policies[req.ID] = &compiled{policy: &policy, validator: validator, bindings: bindings, readsNamespace: reads}
 	return response{OK: len(problems) == 0, Problems: problems}
 }
+
+// sharedTable holds values shared by policies under a key (a validator by its CEL, a composition
+// by its variables): each policy id holds at most one, and a value is dropped with the last
+// policy holding it, so a long run (the fuzzer) that releases its policies frees them.
+type sharedTable[T any] struct {
+	byKey map[string]*sharedEntry[T]
+	keyOf map[string]string
+}
+
+type sharedEntry[T any] struct {
+	value   T
+	holders map[string]bool
+}
+
+func newSharedTable[T any]() *sharedTable[T] {
+	return &sharedTable[T]{byKey: map[string]*sharedEntry[T]{}, keyOf: map[string]string{}}
+}
+
+func (t *sharedTable[T]) get(key string) (T, bool) {
+	if e, ok := t.byKey[key]; ok {
+		return e.value, true
+	}
+	var zero T
+	return zero, false
+}
+
+// hold records that policy id holds the value under key (value, if the key holds none yet),
+// dropping what id held before.
+func (t *sharedTable[T]) hold(key, id string, value T) {
+	t.release(id)
+	e := t.byKey[key]
+	if e == nil {
+		e = &sharedEntry[T]{value: value, holders: map[string]bool{}}
+		t.byKey[key] = e
+	}
+	e.holders[id] = true
+	t.keyOf[id] = key
+}
+
+// release forgets what policy id holds, and a value no policy holds any more.
+func (t *sharedTable[T]) release(id string) {
+	key, ok := t.keyOf[id]
+	if !ok {
+		return
+	}
+	delete(t.keyOf, id)
+	if e := t.byKey[key]; e != nil {
+		delete(e.holders, id)
+		if len(e.holders) == 0 {
+			delete(t.byKey, key)
+		}
+	}
+}
+
+func (t *sharedTable[T]) len() int { return len(t.byKey) }

@@ -147,7 +147,7 @@ func handle(raw []byte) (out response) {
 		return response{OK: true}
 	case "stats":
 		return response{OK: true, Value: json.RawMessage(fmt.Sprintf(`{"policies":%d,"shared":%d,"sharedHits":%d,"compositions":%d,"compositionHits":%d,"memoHits":%d}`,
-			len(policies), len(shared), sharedHits, len(compositions), compositionHits, memoHits))}
+			len(policies), shared.len(), sharedHits, compositions.len(), compositionHits, memoHits))}
 	case "version":
 		return response{OK: true, Value: json.RawMessage(`"` + environment.DefaultCompatibilityVersion().String() + `"`)}
 	}

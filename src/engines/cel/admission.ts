@@ -75,8 +75,11 @@ export class CompiledVap {
     const name = String(policy.metadata?.name ?? "");
     // The bindings go with the policy, decoded once on the Go side, not with every request.
     const r = runtime.call({ op: "compile", id, policy, bindings, ...(options.kyverno ? { kyverno: true } : {}) });
-    if (r.error) return { ok: false, problems: [{ field: "", message: r.error }] };
-    if (!r.ok) return { ok: false, problems: r.problems ?? [] };
+    if (!r.ok) {
+      // Nothing will evaluate it: the Go side forgets it now (in a long run, a leak otherwise).
+      runtime.call({ op: "release", id });
+      return { ok: false, problems: r.error ? [{ field: "", message: r.error }] : (r.problems ?? []) };
+    }
     return { ok: true, vap: new CompiledVap(runtime, id, name, options.outcome ?? "vap") };
   }
 
