@@ -5,7 +5,6 @@
  */
 import { parentPort } from "node:worker_threads";
 import { CelRuntime } from "../engines/index.js";
-import { collectCases } from "./policyc-cases.js";
 import { evaluateCases, regoCompiler } from "./evaluate-cases.js";
 import type { ToThread } from "./case-thread.js";
 
@@ -28,29 +27,24 @@ port.on("message", (m: ToThread) => {
 });
 
 async function run(m: Extract<ToThread, { kind: "run" }>) {
-  const { cases } = collectCases(m.policies);
-  const chosen = m.positions.map((i) => cases[i]!);
-  const wantsCel = m.names.some((n) => n === "kyverno" || n === "kubernetes");
+  const wantsCel = m.engines.names.some((n) => n === "kyverno" || n === "kubernetes");
   const cel = wantsCel ? await (runtime ?? Promise.reject(new Error("the main thread sent no CEL engine"))) : undefined;
-  const compiler = m.names.includes("gatekeeper") ? await regoCompiler() : undefined;
-  let done = 0;
-  return evaluateCases(
-    chosen,
-    {
-      names: m.names,
-      ...(compiler ? { compiler } : {}),
-      ...(cel ? { runtime: cel } : {}),
-      cacheDir: m.cacheDir,
-      ...(m.now !== undefined ? { now: m.now } : {}),
-    },
+  const compiler = m.engines.names.includes("gatekeeper") ? await regoCompiler() : undefined;
+  let pending = 0;
+  const flush = () => {
+    if (pending) port.postMessage({ kind: "progress", done: pending });
+    pending = 0;
+  };
+  const result = await evaluateCases(
+    m.cases,
+    { ...m.engines, ...(compiler ? { compiler } : {}), ...(cel ? { runtime: cel } : {}) },
     m.cwd,
     {
       case: () => {
-        if (++done % PROGRESS_EVERY === 0) port.postMessage({ kind: "progress", done: PROGRESS_EVERY });
+        if (++pending === PROGRESS_EVERY) flush();
       },
     },
-  ).then((result) => {
-    if (done % PROGRESS_EVERY) port.postMessage({ kind: "progress", done: done % PROGRESS_EVERY });
-    return result;
-  });
+  );
+  flush();
+  return result;
 }

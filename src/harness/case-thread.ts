@@ -9,22 +9,17 @@
  */
 import os from "node:os";
 import { Worker } from "node:worker_threads";
-import type { CompiledPolicy } from "../build/index.js";
 import type { CaseEvaluation, CaseEngines } from "./evaluate-cases.js";
 import type { PolicycCase } from "./policyc-cases.js";
-import type { EngineName } from "./report.js";
 
 /** What the main thread sends the second thread. */
 export type ToThread =
   | { readonly kind: "cel"; readonly module: WebAssembly.Module }
   | {
       readonly kind: "run";
-      readonly policies: readonly CompiledPolicy[];
-      /** The cases to run: positions in collectCases(policies). */
-      readonly positions: readonly number[];
-      readonly names: readonly EngineName[];
-      readonly cacheDir: string | undefined;
-      readonly now?: number;
+      /** Cloned as one graph: the cases of a policy still share one policy object there. */
+      readonly cases: readonly PolicycCase[];
+      readonly engines: Omit<CaseEngines, "compiler" | "runtime">;
       readonly cwd: string;
     };
 
@@ -78,30 +73,14 @@ export class CaseThread {
     this.worker.postMessage({ kind: "cel", module } satisfies ToThread);
   }
 
-  /**
-   * Evaluates `cases` (all of `all`'s cases of some policies) on the thread; `onCase` is told as
-   * cases finish there.
-   */
+  /** Evaluates the cases (all the cases of some policies) on the thread; `onCase` is told as cases finish there. */
   run(
     cases: readonly PolicycCase[],
-    all: readonly PolicycCase[],
     engines: Omit<CaseEngines, "compiler" | "runtime">,
     cwd: string,
     onCase: (n: number) => void,
   ): Promise<CaseEvaluation> {
-    const policies = [...new Set(cases.map((c) => c.policy))];
-    const owned = new Set(policies);
-    const theirs = all.filter((c) => owned.has(c.policy));
-    const position = new Map(theirs.map((c, i) => [c, i]));
-    const message: ToThread = {
-      kind: "run",
-      policies,
-      positions: cases.map((c) => position.get(c)!),
-      names: engines.names,
-      cacheDir: engines.cacheDir,
-      ...(engines.now !== undefined ? { now: engines.now } : {}),
-      cwd,
-    };
+    const message: ToThread = { kind: "run", cases, engines, cwd };
     return new Promise((resolve, reject) => {
       const onMessage = (m: FromThread) => {
         if (m.kind === "progress") return onCase(m.done);

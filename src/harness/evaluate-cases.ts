@@ -3,12 +3,12 @@
  * requests judged, in order. The same code runs on the main thread and, for large runs, on a
  * second thread with half of the policies (case-thread.ts).
  */
-import { discoverRegoCompiler, type CelRuntime, type CompileStats, type RegoCompiler } from "../engines/index.js";
+import { discoverRegoCompiler, type CompileStats, type RegoCompiler } from "../engines/index.js";
 import type { CompiledPolicy } from "../build/index.js";
 import type { Issue } from "../ir/index.js";
 import { judgeRequest } from "./judge.js";
 import { resolveCase, type PolicycCase } from "./policyc-cases.js";
-import { preparePolicycEngines } from "./policyc-engines.js";
+import { preparePolicycEngines, type PolicycEngineContext } from "./policyc-engines.js";
 import type { EngineName, ResultRow } from "./report.js";
 
 /** One case's result: its rows and whether the engines disagreed, or the bad input behind it. */
@@ -22,12 +22,9 @@ export interface CaseEvaluation {
   readonly stats?: CompileStats;
 }
 
-export interface CaseEngines {
+/** The engines to run (`names`) and what they need: the engine context of preparePolicycEngines. */
+export interface CaseEngines extends PolicycEngineContext {
   readonly names: readonly EngineName[];
-  readonly compiler?: RegoCompiler;
-  readonly runtime?: CelRuntime;
-  readonly cacheDir?: string | undefined;
-  readonly now?: number;
 }
 
 const COMPILER = Symbol.for("policyc.rego-compiler");
@@ -48,7 +45,7 @@ export function regoCompiler(): Promise<RegoCompiler> {
 const YIELD_EVERY = 64;
 
 /** The policies the cases belong to, each once, in the cases' order. */
-export function policiesOf(cases: readonly PolicycCase[]): CompiledPolicy[] {
+function policiesOf(cases: readonly PolicycCase[]): CompiledPolicy[] {
   return [...new Set(cases.map((c) => c.policy))];
 }
 
@@ -58,12 +55,7 @@ export async function evaluateCases(
   cwd: string,
   on: { readonly ready?: () => void; readonly case?: () => void } = {},
 ): Promise<CaseEvaluation> {
-  const prepared = await preparePolicycEngines(policiesOf(cases), engines.names, {
-    ...(engines.compiler ? { compiler: engines.compiler } : {}),
-    cacheDir: engines.cacheDir,
-    ...(engines.runtime ? { runtime: engines.runtime } : {}),
-    ...(engines.now !== undefined ? { now: engines.now } : {}),
-  });
+  const prepared = await preparePolicycEngines(policiesOf(cases), engines.names, engines);
   const base = prepared.stats ? { stats: prepared.stats } : {};
   if (prepared.internal.length) return { outcomes: [], internal: prepared.internal, ...base };
   on.ready?.();

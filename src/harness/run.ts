@@ -319,7 +319,7 @@ async function runOn(threads: CaseThread[], o: TestOptions): Promise<TestOutcome
     };
     if (compiler) o.onPhase?.("compiling Rego");
     const [mine, theirs] = halves ?? [selected, []];
-    const far = halves ? early.second!.run(theirs, cases, engines, o.cwd, progress) : undefined;
+    const far = halves ? early.second!.run(theirs, engines, o.cwd, progress) : undefined;
     // Waited for below; a failure is reported there, after this thread's half.
     far?.catch(() => {});
     const near = await evaluateCases(mine, { ...engines, ...(compiler ? { compiler } : {}), ...(runtime ? { runtime } : {}) }, o.cwd, {
