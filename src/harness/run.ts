@@ -304,7 +304,8 @@ async function runOn(threads: CaseThread[], o: TestOptions): Promise<TestOutcome
     const engines: CaseEngines = {
       names: [...o.engines]
         .sort((a, b) => ENGINE_NAMES.indexOf(a) - ENGINE_NAMES.indexOf(b))
-        .filter((e) => (e === "gatekeeper" ? compiler : e === "reference" ? true : runtime) !== undefined),
+        // An engine whose runtime is missing (noted above) is left out, on both threads.
+        .filter((e) => e === "reference" || (e === "gatekeeper" ? compiler : runtime) !== undefined),
       cacheDir,
       // policyc's cases are admission requests: an expired PolicyException no longer applies.
       now: Date.now(),
