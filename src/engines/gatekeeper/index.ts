@@ -209,7 +209,7 @@ export class GatekeeperEngine {
       // Namespaces are cluster objects too: templates read their labels from the inventory.
       // Cases each carry their own cluster object, mostly with the same content (the namespace
       // the case names): the inventory is compared by content, not only by identity.
-      const cluster = req.cluster ?? {};
+      const cluster = req.cluster ?? NO_CLUSTER;
       const unchanged =
         entry.inventoryOf !== undefined &&
         ((entry.inventoryOf.objects === cluster.objects && entry.inventoryOf.namespaces === cluster.namespaces) ||
@@ -251,6 +251,9 @@ export class GatekeeperEngine {
     }
   }
 }
+
+/** A request's cluster when it names none: one object, so the identity check answers. */
+const NO_CLUSTER: NonNullable<AdmissionRequest["cluster"]> = {};
 
 /** What a cluster's inventory is made of, as text: equal keys give the same data.inventory. Computed once per cluster object. */
 const clusterKeys = new WeakMap<NonNullable<AdmissionRequest["cluster"]>, string>();
