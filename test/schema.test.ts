@@ -38,7 +38,7 @@ function expectValid(docs: readonly Doc[]): void {
   }
 }
 
-describe("every emitted document validates against the upstream schemas in ../shared/schemas", () => {
+describe("every emitted document validates against the upstream schemas (the project's copy in test/schemas/upstream)", () => {
   it("finds generated and golden files", () => expect(files.length).toBeGreaterThan(12));
   it.each(files.map((f) => [path.relative(ROOT, f)]))("%s", (file) => {
     expectValid(readYamlDocuments(path.join(ROOT, file)) as Doc[]);

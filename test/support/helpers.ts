@@ -7,7 +7,6 @@ import { runCli } from "../../src/cli/index.js";
 import { TARGET_NAMES } from "../../src/ir/index.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
-export const SCHEMAS = path.resolve(ROOT, "..", "shared", "schemas");
 
 export function tempDir(prefix = "policyc-test-"): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));

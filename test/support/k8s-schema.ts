@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
-import { parseAllDocuments } from "yaml";
-import { SCHEMAS } from "./helpers.js";
+import { ROOT } from "./helpers.js";
 
 type Schema = Record<string, unknown>;
 
@@ -33,35 +32,31 @@ function strict(s: unknown): unknown {
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 const validators = new Map<string, ValidateFunction>();
 
+/** The project's copy of the upstream schemas (test/schemas/make-schemas.mjs made it; provenance in its README). */
+export const SCHEMAS = path.join(ROOT, "test", "schemas", "upstream");
+
+interface ReducedSchema {
+  readonly crd?: { group: string; kind: string; versions: { name: string; schema: Schema }[] };
+  readonly openapi?: { components: { schemas: Record<string, Schema> } };
+}
+
 function loadCrds(): void {
-  for (const file of [
-    "policies.kyverno.io_validatingpolicies.yaml",
-    "kyverno.io_clusterpolicies.yaml",
-    "templates.gatekeeper.sh_constrainttemplates.yaml",
-    "config.gatekeeper.sh_configs.yaml",
-    "policies.kyverno.io_policyexceptions.yaml",
-    "kyverno.io_policyexceptions.yaml",
-    "wgpolicyk8s.io_policyreports.yaml",
-    "wgpolicyk8s.io_clusterpolicyreports.yaml",
-  ]) {
-    for (const doc of parseAllDocuments(readFileSync(path.join(SCHEMAS, file), "utf8"))) {
-      const crd = doc.toJS() as {
-        spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
-      };
-      for (const v of crd.spec.versions)
-        validators.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, ajv.compile(strict(v.schema.openAPIV3Schema) as Schema));
+  for (const file of readdirSync(SCHEMAS).filter((f) => f.endsWith(".json") && f !== "manifest.json")) {
+    const reduced = JSON.parse(readFileSync(path.join(SCHEMAS, file), "utf8")) as ReducedSchema;
+    if (reduced.crd) {
+      for (const v of reduced.crd.versions)
+        validators.set(`${reduced.crd.group}/${v.name}/${reduced.crd.kind}`, ajv.compile(strict(v.schema) as Schema));
+      continue;
     }
-  }
-  const openapi = JSON.parse(readFileSync(path.join(SCHEMAS, "admissionregistration.k8s.io_v1_openapi.json"), "utf8")) as {
-    components: { schemas: Record<string, Schema> };
-  };
-  ajv.addSchema({ $id: "k8s", components: strict(openapi.components) as Schema });
-  for (const [name, s] of Object.entries(openapi.components.schemas)) {
-    for (const gvk of (s["x-kubernetes-group-version-kind"] as { group: string; version: string; kind: string }[] | undefined) ?? []) {
-      validators.set(
-        `${gvk.group}/${gvk.version}/${gvk.kind}`,
-        ajv.compile({ $ref: `k8s#/components/schemas/${name.replace(/~/g, "~0").replace(/\//g, "~1")}` }),
-      );
+    const components = reduced.openapi!.components;
+    ajv.addSchema({ $id: file, components: strict(components) as Schema });
+    for (const [name, s] of Object.entries(components.schemas)) {
+      for (const gvk of (s["x-kubernetes-group-version-kind"] as { group: string; version: string; kind: string }[] | undefined) ?? []) {
+        validators.set(
+          `${gvk.group}/${gvk.version}/${gvk.kind}`,
+          ajv.compile({ $ref: `${file}#/components/schemas/${name.replace(/~/g, "~0").replace(/\//g, "~1")}` }),
+        );
+      }
     }
   }
 }
