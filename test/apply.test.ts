@@ -3,6 +3,7 @@
  * existing YAML policies; exit codes by enforcement action; every reporter's output, validated
  * against its format's schema; colour by destination.
  */
+import { spawnSync } from "node:child_process";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import AjvDraft04Module from "ajv-draft-04";
@@ -40,7 +41,7 @@ async function run(args: string[], o: { stdin?: string; outIsTTY?: boolean; isTT
     isTTY: o.isTTY ?? false,
     outIsTTY: o.outIsTTY ?? false,
     ci: o.ci ?? false,
-    stdin: () => o.stdin ?? "",
+    stdin: async () => o.stdin ?? "",
   });
   return { code, out, err };
 }
@@ -71,6 +72,23 @@ describe("policyc apply", () => {
     expect(list.code).toBe(0);
     expect(list.out).toContain("WARN ConfigMap/shop/unlabelled test/apply/manifests/config-list.json:11");
   });
+
+  it("reads standard input from a pipe whose producer is slow, as in helm template | policyc apply -", () => {
+    const manifest = path.join(ROOT, MANIFESTS, "shop.yaml");
+    const policyc = `${JSON.stringify(process.execPath)} --import ${JSON.stringify(path.join(ROOT, "test/fuzz/register.mjs"))} ${JSON.stringify(path.join(ROOT, "test/support/policyc.ts"))}`;
+    // The pipe is empty when policyc starts reading, and stays so for a second.
+    const r = spawnSync(
+      "sh",
+      ["-c", `(sleep 1; cat ${JSON.stringify(manifest)}) | ${policyc} apply - --policy test/apply/policies --reporter json`],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+    expect(r.stderr).not.toContain("EAGAIN");
+    expect(r.status, r.stderr).toBe(1);
+    expect(rows(r.stdout).some((x) => x.resource === "Deployment/shop/checkout" && x.actual === "deny")).toBe(true);
+  }, 60_000);
 
   it("exits 1 only when an enforcing action denies; audit and warn findings exit 0 unless --fail-on names them", async () => {
     const findings = [`${MANIFESTS}/config-list.json`, `${MANIFESTS}/widgets.yaml`];

@@ -1,2 +1,3 @@
 export { runCli } from "./main.js";
+export { runProcess, readStream } from "./process.js";
 export type { Io } from "./output.js";

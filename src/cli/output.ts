@@ -20,7 +20,7 @@ export interface Io {
   /** Running in CI (the CI environment variable): phases print one line each on stderr. */
   readonly ci?: boolean;
   /** Standard input, for `apply -`. */
-  readonly stdin?: () => string;
+  readonly stdin?: () => Promise<string>;
 }
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;
