@@ -25,7 +25,7 @@ const { readTemplate, templateUnit, gatekeeperReview } =
 const { compileWithCache } = await shipped<typeof import("../src/engines/opa/cache.js")>("engines/opa/cache.js");
 const { discoverRegoCompiler } = await shipped<typeof import("../src/engines/opa/compiler.js")>("engines/opa/compiler.js");
 const { admissionInput } = await shipped<typeof import("../src/engines/cel/admission.js")>("engines/cel/admission.js");
-const { clearFixtureCache, collectCases, preparePolicycEngines, resolveCase, watchTests } =
+const { clearFixtureCache, collectCases, composePolicycEngines, resolveCase, watchTests } =
   await shipped<typeof import("../src/harness/index.js")>("harness/index.js");
 const { celTierFor } = await shipped<typeof import("../src/harness/run.js")>("harness/run.js");
 const { TARGET_NAMES } = await shipped<typeof import("../src/ir/index.js")>("ir/index.js");
@@ -219,12 +219,12 @@ for (const n of sizes) {
     const r = resolveCase(c, repoRoot);
     return r.ok ? [{ c, instance: r.instance, requests: r.requests }] : [];
   });
-  const gk = await preparePolicycEngines(built.compiled, ["gatekeeper"], { compiler, cacheDir: cache });
+  const gk = await composePolicycEngines(built.compiled, ["gatekeeper"], { runtimes: { rego: compiler, cacheDir: cache } });
   // The engine compiled as `policyc test` compiles it for a run of this size (the first size decides:
   // one runtime per process).
   const runtime = await CelRuntime.get({ tier: celTierFor(n) });
   t = performance.now();
-  const cel = await preparePolicycEngines(built.compiled, ["kubernetes"], { runtime });
+  const cel = await composePolicycEngines(built.compiled, ["kubernetes"], { runtimes: { cel: runtime } });
   const celCompileMs = performance.now() - t;
   // Per-evaluation costs: the best of several passes over all cases, for the harness and the
   // floors alike. On a shared machine the minimum is the stable statistic: other load only ever
@@ -281,15 +281,15 @@ for (const n of sizes) {
       for (const x of regoInputs) x.p.evaluate(x.input, x.entry);
     },
   ]);
-  const vaps = new Map<string, object>();
+  const vaps = new Map<string, { id: string }>();
   for (const c of built.compiled) {
     const docs = c.outputs.find((o) => o.target === "kubernetes")!.documents as unknown as KubeObject[];
     const id = `floor-${c.policy.name}`;
-    runtime.call({ op: "compile", id, policy: docs[0], bindings: docs.slice(1) });
+    runtime.call({ op: "compile", id, policy: docs[0]!, bindings: docs.slice(1) });
     vaps.set(c.policy.name, { id });
   }
   const celRequests = requests.map((r) => ({
-    op: "evaluate",
+    op: "evaluate" as const,
     ...vaps.get(r.c.policy.policy.name)!,
     admission: admissionInput(r.requests[0]!.request),
   }));

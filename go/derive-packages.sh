@@ -18,14 +18,15 @@ for f in "$debs"/*.deb; do
   pkg=$(basename "$f" | cut -d_ -f1)
   dpkg-deb -c "$f" | awk -v p="$pkg" '$6 ~ /\.go$/ {print p" "$6}'
 done | sed -E 's#^([^ ]+) \./usr/share/gocode/src/(.*)/[^/]*\.go$#\1 \2#' | sort -u > "$map"
+# policyc's glue under its import path policyc/, as go/setup.mjs builds it.
+glue=$(mktemp -d)
+trap 'rm -f "$map"; rm -rf "$glue"' EXIT
+mkdir -p "$glue/src/policyc" && cp -r "$here"/opa "$here"/cel "$glue/src/policyc/"
 {
-  for prog in "$here"/opa "$here"/cel; do
-    [ -d "$prog" ] || continue
-    for target in linux/amd64 wasip1/wasm; do
-      (cd "$prog" && env GO111MODULE=off GOPATH="$prefix/usr/share/gocode" GOROOT="$goroot" \
-        GOTOOLCHAIN=local CGO_ENABLED=0 GOOS="${target%/*}" GOARCH="${target#*/}" GOFLAGS= \
-        "$goroot/bin/go" list -deps -f '{{if not .Standard}}{{.Dir}}{{end}}' .)
-    done
+  for target in linux/amd64 wasip1/wasm; do
+    env GO111MODULE=off GOPATH="$glue:$prefix/usr/share/gocode" GOROOT="$goroot" \
+      GOTOOLCHAIN=local CGO_ENABLED=0 GOOS="${target%/*}" GOARCH="${target#*/}" GOFLAGS= \
+      "$goroot/bin/go" list -deps -test -f '{{if not .Standard}}{{.Dir}}{{end}}' policyc/opa policyc/cel/...
   done
 } | while read -r dir; do
   real=$(realpath "$dir")

@@ -13,7 +13,10 @@
 // suite is changed to sid. Nothing is installed system-wide: apt runs with a private
 // sources list and state directory, and packages are unpacked with `dpkg -x`.
 //
-// Options: --force (rebuild even if cached), --quiet.
+// The toolchain and sources (Debian's Go and the Go source packages) are kept in the cache too, so
+// `go test` of the glue packages runs against them: in every build, and with --go-test (npm test).
+//
+// Options: --force (rebuild even if cached), --quiet, --go-test (run the glue's Go tests only).
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -41,7 +44,7 @@ export function cacheRoot() {
 }
 
 /** Bump when the build steps below change in a way that changes the engines. */
-const BUILD_RECIPE = 2;
+const BUILD_RECIPE = 3;
 
 /** Hash of what determines the build: the Go glue, the package list, the recipe version. */
 export function engineKey() {
@@ -110,67 +113,129 @@ function goArch() {
   return { x64: "amd64", arm64: "arm64", ia32: "386", arm: "arm", ppc64: "ppc64le", s390x: "s390x" }[process.arch] ?? process.arch;
 }
 
-function build(work, entry) {
-  const started = Date.now();
-  const apt = path.join(work, "apt");
-  for (const d of ["lists/partial", "archives/partial", "cache"]) fs.mkdirSync(path.join(apt, d), { recursive: true });
-  const { uri, keyring } = debianArchive();
-  fs.writeFileSync(path.join(apt, "sources.list"), `deb [signed-by=${keyring}] ${uri} sid main\n`);
-  const aptOptions = [
-    `-oDir::Etc::SourceList=${path.join(apt, "sources.list")}`,
-    "-oDir::Etc::SourceParts=/dev/null",
-    `-oDir::State::Lists=${path.join(apt, "lists")}`,
-    `-oDir::Cache=${path.join(apt, "cache")}`,
-    `-oDir::Cache::Archives=${path.join(apt, "archives")}`,
-    "-oAPT::Sandbox::User=root",
-    "-oDebug::NoLocking=1",
-    "-qq",
-  ];
-  log(`fetching the Debian sid package index`);
-  run("apt-get", [...aptOptions, "update"]);
-  const debs = path.join(work, "debs");
-  fs.mkdirSync(debs);
-  const wanted = packages();
-  log(`downloading ${wanted.length} packages`);
-  run("apt-get", [...aptOptions, "download", ...wanted], { cwd: debs });
-  const prefix = path.join(work, "prefix");
-  fs.mkdirSync(prefix);
-  const versions = {};
-  for (const file of fs.readdirSync(debs).sort()) {
-    if (!file.endsWith(".deb")) continue;
-    const deb = path.join(debs, file);
-    const [name, version] = run("dpkg-deb", ["-f", deb, "Package", "Version"])
-      .split("\n")
-      .map((l) => l.replace(/^[^:]+:\s*/, ""));
-    versions[name] = version;
-    run("dpkg-deb", ["-x", deb, prefix]);
-  }
-  const missing = wanted.filter((p) => !versions[p]);
-  if (missing.length) throw new Error(`packages not downloaded: ${missing.join(", ")}`);
+/** Hash of what determines the toolchain: the package list, policyc's shim, the recipe version. */
+function toolchainKey() {
+  return createHash("sha256")
+    .update(`recipe ${BUILD_RECIPE}\0`)
+    .update(fs.readFileSync(path.join(GO_DIR, "packages.txt")))
+    .update(fs.readFileSync(path.join(GO_DIR, "shim", "logrus_terminal_wasip1.go")))
+    .digest("hex")
+    .slice(0, 16);
+}
 
-  // policyc's own shim: logrus has no terminal check for wasip1.
-  fs.copyFileSync(
-    path.join(GO_DIR, "shim", "logrus_terminal_wasip1.go"),
-    path.join(prefix, "usr/share/gocode/src/github.com/sirupsen/logrus/terminal_check_wasip1_policyc.go"),
-  );
+/**
+ * The Go toolchain and the Go sources of OPA, cel-go and Kubernetes, unpacked from Debian's
+ * packages into the cache (kept: a changed glue file rebuilds without downloading, and `go test`
+ * runs against the same sources). Returns its folder: `prefix/` (the unpacked packages) and
+ * `versions.json` (each package's version).
+ */
+function ensureToolchain() {
+  const root = path.join(cacheRoot(), "toolchain");
+  const dir = path.join(root, toolchainKey());
+  if (fs.existsSync(path.join(dir, "versions.json"))) return dir;
+  fs.mkdirSync(root, { recursive: true });
+  const work = path.join(root, `.build-${process.pid}`);
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work);
+  try {
+    const apt = path.join(work, "apt");
+    for (const d of ["lists/partial", "archives/partial", "cache"]) fs.mkdirSync(path.join(apt, d), { recursive: true });
+    const { uri, keyring } = debianArchive();
+    fs.writeFileSync(path.join(apt, "sources.list"), `deb [signed-by=${keyring}] ${uri} sid main\n`);
+    const aptOptions = [
+      `-oDir::Etc::SourceList=${path.join(apt, "sources.list")}`,
+      "-oDir::Etc::SourceParts=/dev/null",
+      `-oDir::State::Lists=${path.join(apt, "lists")}`,
+      `-oDir::Cache=${path.join(apt, "cache")}`,
+      `-oDir::Cache::Archives=${path.join(apt, "archives")}`,
+      "-oAPT::Sandbox::User=root",
+      "-oDebug::NoLocking=1",
+      "-qq",
+    ];
+    log(`fetching the Debian sid package index`);
+    run("apt-get", [...aptOptions, "update"]);
+    const debs = path.join(work, "debs");
+    fs.mkdirSync(debs);
+    const wanted = packages();
+    log(`downloading ${wanted.length} packages`);
+    run("apt-get", [...aptOptions, "download", ...wanted], { cwd: debs });
+    const prefix = path.join(work, "prefix");
+    fs.mkdirSync(prefix);
+    const versions = {};
+    for (const file of fs.readdirSync(debs).sort()) {
+      if (!file.endsWith(".deb")) continue;
+      const deb = path.join(debs, file);
+      const [name, version] = run("dpkg-deb", ["-f", deb, "Package", "Version"])
+        .split("\n")
+        .map((l) => l.replace(/^[^:]+:\s*/, ""));
+      versions[name] = version;
+      run("dpkg-deb", ["-x", deb, prefix]);
+    }
+    const missing = wanted.filter((p) => !versions[p]);
+    if (missing.length) throw new Error(`packages not downloaded: ${missing.join(", ")}`);
+    // policyc's own shim: logrus has no terminal check for wasip1.
+    fs.copyFileSync(
+      path.join(GO_DIR, "shim", "logrus_terminal_wasip1.go"),
+      path.join(prefix, "usr/share/gocode/src/github.com/sirupsen/logrus/terminal_check_wasip1_policyc.go"),
+    );
+    fs.rmSync(apt, { recursive: true, force: true });
+    fs.rmSync(debs, { recursive: true, force: true });
+    fs.writeFileSync(path.join(work, "versions.json"), JSON.stringify(versions, null, 2) + "\n");
+    // Older toolchains go: one is kept.
+    for (const old of fs.readdirSync(root)) if (!old.startsWith(".")) fs.rmSync(path.join(root, old), { recursive: true, force: true });
+    fs.renameSync(work, dir);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+/**
+ * The Go environment of a build or test, in GOPATH mode as Debian packages the sources: Debian's
+ * GOPATH, and before it a GOPATH holding policyc's glue under the import path `policyc/` (a fresh
+ * copy of go/cel and go/opa, at a fixed place so Go's caches recognise it).
+ */
+function goSetup(toolchain) {
+  const prefix = path.join(toolchain, "prefix");
   const goroot = fs
     .readdirSync(path.join(prefix, "usr/lib"))
     .filter((d) => /^go-\d/.test(d))
     .map((d) => path.join(prefix, "usr/lib", d))[0];
   if (!goroot) throw new Error("the Go toolchain package did not unpack a GOROOT under usr/lib");
-  const goEnv = {
+  const glue = path.join(cacheRoot(), "glue");
+  fs.rmSync(glue, { recursive: true, force: true });
+  for (const program of PROGRAMS)
+    fs.cpSync(path.join(GO_DIR, program.dir), path.join(glue, "src", "policyc", program.dir), { recursive: true });
+  const env = {
     ...process.env,
     GO111MODULE: "off",
-    GOPATH: path.join(prefix, "usr/share/gocode"),
+    GOPATH: `${glue}${path.delimiter}${path.join(prefix, "usr/share/gocode")}`,
     GOROOT: goroot,
     GOTOOLCHAIN: "local",
     GOFLAGS: "-trimpath",
     CGO_ENABLED: "0",
     // Kept between builds: a changed glue file rebuilds in seconds, not minutes.
     GOCACHE: path.join(cacheRoot(), "gocache"),
-    HOME: work,
+    HOME: glue,
   };
-  const goVersion = run(path.join(goroot, "bin/go"), ["env", "GOVERSION"], { env: goEnv }).trim();
+  return { go: path.join(goroot, "bin/go"), env, prefix };
+}
+
+/** `go test` of policyc's Go glue packages, natively; throws with Go's output when a test fails. */
+function goTest(setup) {
+  const out = run(setup.go, ["test", "policyc/cel/..."], { env: { ...setup.env, GOOS: "linux", GOARCH: goArch() } });
+  const lines = out.trim().split("\n");
+  for (const l of lines) log(`go test: ${l}`);
+  return lines.filter((l) => /^ok\s/.test(l)).length;
+}
+
+function build(entry) {
+  const started = Date.now();
+  const toolchain = ensureToolchain();
+  const versions = JSON.parse(fs.readFileSync(path.join(toolchain, "versions.json"), "utf8"));
+  const setup = goSetup(toolchain);
+  const goVersion = run(setup.go, ["env", "GOVERSION"], { env: setup.env }).trim();
+  const tested = goTest(setup);
   const outputs = {};
   for (const program of PROGRAMS) {
     for (const target of program.targets) {
@@ -179,15 +244,14 @@ function build(work, entry) {
       const t0 = Date.now();
       log(`building ${path.basename(out)} with ${goVersion}`);
       const mode = wasm && program.reactor ? ["-buildmode=c-shared"] : [];
-      run(path.join(goroot, "bin/go"), ["build", ...mode, "-ldflags=-s -w", "-o", out, "."], {
-        cwd: path.join(GO_DIR, program.dir),
-        env: { ...goEnv, GOOS: wasm ? "wasip1" : "linux", GOARCH: wasm ? "wasm" : goArch() },
+      run(setup.go, ["build", ...mode, "-ldflags=-s -w", "-o", out, `policyc/${program.dir}`], {
+        env: { ...setup.env, GOOS: wasm ? "wasip1" : "linux", GOARCH: wasm ? "wasm" : goArch() },
       });
       outputs[path.basename(out)] = { seconds: Math.round((Date.now() - t0) / 100) / 10 };
     }
   }
-  writeNotices(prefix, versions, path.join(entry, NOTICES));
-  return { goVersion, versions, outputs, seconds: Math.round((Date.now() - started) / 1000) };
+  writeNotices(setup.prefix, versions, path.join(entry, NOTICES));
+  return { goVersion, versions, goTestPackages: tested, outputs, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
 const NOTICES = "THIRD_PARTY_NOTICES";
@@ -241,6 +305,11 @@ function pack() {
 
 function main() {
   if (args.has("--pack")) return pack();
+  if (args.has("--go-test")) {
+    const n = goTest(goSetup(ensureToolchain()));
+    log(`go test: ${n} packages passed`);
+    return;
+  }
   const key = engineKey();
   const engines = path.join(cacheRoot(), "engines");
   const entry = path.join(engines, key);
@@ -250,14 +319,13 @@ function main() {
     return;
   }
   fs.mkdirSync(engines, { recursive: true });
-  // A fixed build folder, so the Go build cache (keyed by paths too) is reused across keys.
   const work = path.join(engines, ".build");
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work);
   const staged = path.join(work, "out");
   fs.mkdirSync(staged);
   try {
-    const manifest = { key, ...build(work, staged) };
+    const manifest = { key, ...build(staged) };
     fs.writeFileSync(path.join(staged, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
     fs.rmSync(entry, { recursive: true, force: true });
     fs.renameSync(staged, entry);
@@ -271,7 +339,11 @@ function main() {
 try {
   main();
 } catch (error) {
-  const detail = error.stderr ? `\n${error.stderr.toString().trim()}` : "";
+  const detail = [error.stdout, error.stderr]
+    .map((x) => x?.toString().trim())
+    .filter(Boolean)
+    .map((x) => `\n${x}`)
+    .join("");
   process.stderr.write(`setup:engines: failed: ${error.message}${detail}\n`);
   process.exit(1);
 }

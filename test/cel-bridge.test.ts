@@ -91,6 +91,11 @@ describe("the CEL bridge: in-process WASI engine vs native build", async () => {
     expect(runtime.call({ op: "expr", ...TABLE[0]! })).toEqual({ ok: true, type: "string", value: "none" });
     expect(runtime.call({ op: "expr", ...TABLE[4]! })).toEqual({ ok: true, type: "bool", value: true });
     expect(runtime.call({ op: "expr", ...TABLE[25]! })).toEqual({ ok: true, type: "int", value: 4 });
-    expect(runtime.call({ op: "expr", expression: "1 / 0" }).error).toMatch(/division by zero/);
+    expect(runtime.call({ op: "expr", expression: "1 / 0" }).error).toMatchObject({
+      code: "evaluation_error",
+      message: expect.stringMatching(/division by zero/),
+    });
+    expect(runtime.call({ op: "expr", expression: "undeclared_var" }).error).toMatchObject({ code: "compile_error" });
+    expect(runtime.call({ op: "evaluate", id: "never-compiled", admission: {} as never }).error).toMatchObject({ code: "unknown_policy" });
   });
 });

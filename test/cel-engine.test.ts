@@ -7,6 +7,7 @@ import { CelRuntime } from "../src/engines/cel/index.js";
 import { KubernetesEngine } from "../src/engines/kubernetes/index.js";
 import { KyvernoEngine } from "../src/engines/kyverno/index.js";
 import type { AdmissionRequest, KubeObject } from "../src/kube/index.js";
+import { oneSet } from "../src/engines/verdict/index.js";
 
 const vap = (spec: Record<string, unknown>, name = "p"): KubeObject => ({
   apiVersion: "admissionregistration.k8s.io/v1",
@@ -35,11 +36,11 @@ describe("ValidatingAdmissionPolicy on the CEL engine", async () => {
   const runtime = await CelRuntime.get();
   /** The `kubernetes` engine prepared with one policy and its bindings. */
   const prepare = (spec: Record<string, unknown>, b: KubeObject[] = [binding()]) =>
-    KubernetesEngine.prepare([vap(spec), ...b], { runtime });
+    KubernetesEngine.prepare(oneSet([vap(spec), ...b]), { runtime });
   const compile = (spec: Record<string, unknown>, b: KubeObject[] = [binding()]) => {
     const { engine, problems } = prepare(spec, b);
     if (problems.length) throw new Error(JSON.stringify(problems));
-    return { evaluate: (req: AdmissionRequest) => engine.evaluate("p", req) };
+    return { evaluate: (req: AdmissionRequest) => engine.evaluate({ policy: "p", admission: req }) };
   };
 
   it("validations with message and messageExpression; admit when they hold", () => {
@@ -200,7 +201,7 @@ describe("policies with the same variables share one compile of them", async () 
     { name: "many", expression: "variables.replicas > 3" },
   ];
   const prepare = (name: string, spec: Record<string, unknown>) =>
-    KubernetesEngine.prepare([vap({ matchConstraints: deployments, ...spec }, name), binding({}, name)], { runtime });
+    KubernetesEngine.prepare(oneSet([vap({ matchConstraints: deployments, ...spec }, name), binding({}, name)]), { runtime });
 
   it("each policy keeps its own validations and messages; identical expressions are compiled once", () => {
     const before = stats();
@@ -217,10 +218,19 @@ describe("policies with the same variables share one compile of them", async () 
     expect(after.compositions - before.compositions).toBe(1);
     expect(after.compositionHits - before.compositionHits).toBe(1);
     expect(after.memoHits - before.memoHits).toBe(1);
-    expect(a.engine.evaluate("shares-a", create(deployment(5)))).toMatchObject({ kind: "deny", violations: [{ message: "a: too many" }] });
-    expect(b.engine.evaluate("shares-b", create(deployment(5)))).toMatchObject({ kind: "deny", violations: [{ message: "b: too many" }] });
-    expect(b.engine.evaluate("shares-b", create(deployment(2)))).toMatchObject({ kind: "deny", violations: [{ message: "b: two is 2" }] });
-    expect(a.engine.evaluate("shares-a", create(deployment(2))).kind).toBe("allow");
+    expect(a.engine.evaluate({ policy: "shares-a", admission: create(deployment(5)) })).toMatchObject({
+      kind: "deny",
+      violations: [{ message: "a: too many" }],
+    });
+    expect(b.engine.evaluate({ policy: "shares-b", admission: create(deployment(5)) })).toMatchObject({
+      kind: "deny",
+      violations: [{ message: "b: too many" }],
+    });
+    expect(b.engine.evaluate({ policy: "shares-b", admission: create(deployment(2)) })).toMatchObject({
+      kind: "deny",
+      violations: [{ message: "b: two is 2" }],
+    });
+    expect(a.engine.evaluate({ policy: "shares-a", admission: create(deployment(2)) }).kind).toBe("allow");
     a.engine.release();
     b.engine.release();
     expect(stats().compositions).toBe(before.compositions);
@@ -274,9 +284,9 @@ describe("the CEL policyc generates", () => {
     let compiled = 0;
     for (const name of readdirSync(golden).sort()) {
       const vaps = readYamlDocuments(path.join(golden, name, "kubernetes.yaml")) as KubeObject[];
-      expect(KubernetesEngine.prepare(vaps, { runtime }).problems).toEqual([]);
+      expect(KubernetesEngine.prepare(oneSet(vaps), { runtime }).problems).toEqual([]);
       const vps = readYamlDocuments(path.join(golden, name, "kyverno.yaml")) as KubeObject[];
-      expect(KyvernoEngine.prepare(vps, { runtime }).problems).toEqual([]);
+      expect(KyvernoEngine.prepare(oneSet(vps), { runtime }).problems).toEqual([]);
       compiled += vaps.filter((d) => d.kind === "ValidatingAdmissionPolicy").length + vps.length;
     }
     expect(compiled).toBeGreaterThanOrEqual(8);

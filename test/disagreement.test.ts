@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { CompiledPolicy } from "../src/build/index.js";
 import { CelRuntime } from "../src/engines/cel/index.js";
 import { discoverRegoCompiler } from "../src/engines/opa/index.js";
-import { collectCases, formatCause, judgeRequest, preparePolicycEngines, resolveCase } from "../src/harness/index.js";
+import { collectCases, formatCause, judgeRequest, composePolicycEngines, resolveCase } from "../src/harness/index.js";
 import { buildDir, ROOT } from "./support/helpers.js";
 
 describe("engines disagree", () => {
@@ -18,7 +18,7 @@ describe("engines disagree", () => {
     const denyCase = cases.find((c) => c.test.expect === "deny")!;
     const resolved = resolveCase(denyCase, ROOT);
     if (!resolved.ok) throw new Error(resolved.issue.message);
-    const { engines } = await preparePolicycEngines(compiled, ["reference"], {});
+    const { engines } = await composePolicycEngines(compiled, ["reference"], { runtimes: {} });
     const reference = engines.evaluate(denyCase.policy, resolved.instance, resolved.requests[0]!.request);
     // An engine that always allows stands for a backend whose output is wrong.
     const { rows, disagreed } = judgeRequest(denyCase, resolved.requests[0]!, [
@@ -62,7 +62,7 @@ describe("generated code an engine rejects is policyc's bug", () => {
       const target = (t.spec as { targets: { rego: string }[] }).targets[0]!;
       target.rego = target.rego.replace("violation contains", "violation contains contains");
     });
-    const gk = await preparePolicycEngines([p], ["gatekeeper"], { compiler: await discoverRegoCompiler(), cacheDir: undefined });
+    const gk = await composePolicycEngines([p], ["gatekeeper"], { runtimes: { rego: await discoverRegoCompiler(), cacheDir: undefined } });
     expect(gk.internal).toHaveLength(1);
     expect(gk.internal[0]).toMatchObject({
       code: "generated_code_error",
@@ -77,7 +77,7 @@ describe("generated code an engine rejects is policyc's bug", () => {
     const p = await tampered("kubernetes", (vap) => {
       (vap.spec as { validations: { expression: string }[] }).validations[0]!.expression = "object.spec.(";
     });
-    const cel = await preparePolicycEngines([p], ["kubernetes"], { runtime: await CelRuntime.get() });
+    const cel = await composePolicycEngines([p], ["kubernetes"], { runtimes: { cel: await CelRuntime.get() } });
     cel.engines.release();
     expect(cel.internal).toHaveLength(1);
     expect(cel.internal[0]).toMatchObject({

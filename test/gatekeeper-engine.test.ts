@@ -49,7 +49,10 @@ describe("input as Gatekeeper builds it", async () => {
     { compiler, cacheDir: undefined },
   );
   const details = (req: AdmissionRequest, audit = false, name = "with-params") =>
-    violationsOf(engine.evaluate("test", name, req, { audit }))[0]!.details as { review: Record<string, unknown>; parameters: unknown };
+    violationsOf(engine.evaluate({ set: "test", policy: name, admission: req }, { audit }))[0]!.details as {
+      review: Record<string, unknown>;
+      parameters: unknown;
+    };
 
   it("compiles", () => expect(problems).toEqual([]));
 
@@ -107,7 +110,11 @@ violation[{"msg": "frozen"}] {
   const other = { ...pod({ app: "web" }), metadata: { name: "other", namespace: "shop", labels: { app: "web" } } };
   const ns = (labels: Record<string, string>): KubeObject => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels } });
   const verdict = (cluster: AdmissionRequest["cluster"]) =>
-    engine.evaluate("test", "UniqueApp", { operation: "CREATE", object: pod({ app: "web" }), ...(cluster ? { cluster } : {}) });
+    engine.evaluate({
+      set: "test",
+      policy: "UniqueApp",
+      admission: { operation: "CREATE", object: pod({ app: "web" }), ...(cluster ? { cluster } : {}) },
+    });
 
   it("compiles", () => expect(problems).toEqual([]));
 
@@ -211,7 +218,8 @@ describe("compiling templates", async () => {
     ]);
     const { engine, problems } = await GatekeeperEngine.prepare([set([a, b])], { compiler, cacheDir: undefined });
     expect(problems).toEqual([]);
-    const msg = (kind: string) => violationsOf(engine.evaluate("test", kind, { operation: "CREATE", object: pod() })).map((v) => v.message);
+    const msg = (kind: string) =>
+      violationsOf(engine.evaluate({ set: "test", policy: kind, admission: { operation: "CREATE", object: pod() } })).map((v) => v.message);
     expect(msg("A")).toEqual(["from A"]);
     expect(msg("B")).toEqual(["from B"]);
   });
@@ -274,7 +282,7 @@ describe("evaluation errors", async () => {
     const compiler = await discoverRegoCompiler();
     const t = template("Conflict", 'package conflict\nx = 1 { true }\nx = 2 { true }\nviolation[{"msg": sprintf("%v", [x])}] { true }\n');
     const { engine } = await GatekeeperEngine.prepare([set([t])], { compiler, cacheDir: undefined });
-    const r = engine.evaluate("test", "Conflict", { operation: "CREATE", object: pod() });
+    const r = engine.evaluate({ set: "test", policy: "Conflict", admission: { operation: "CREATE", object: pod() } });
     expect(r).toMatchObject({ kind: "error", cause: { code: "evaluation_error" } });
   });
 });

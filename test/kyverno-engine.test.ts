@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { CelRuntime } from "../src/engines/cel/index.js";
 import { KyvernoEngine } from "../src/engines/kyverno/index.js";
 import type { KubeObject } from "../src/kube/index.js";
+import { oneSet } from "../src/engines/verdict/index.js";
 import { toValidatingPolicies } from "../src/backends/index.js";
 import { definePolicy, Pod } from "../src/sdk/index.js";
 import { lowerPolicy } from "../src/ir/index.js";
@@ -50,11 +51,12 @@ const rc = (privileged: boolean): KubeObject => ({ ...deployment(privileged), ap
 describe("ValidatingPolicy autogen", async () => {
   const runtime = await CelRuntime.get();
   const engine = (...docs: KubeObject[]) => {
-    const r = KyvernoEngine.prepare(docs, { runtime });
+    const r = KyvernoEngine.prepare(oneSet(docs), { runtime });
     expect(r.problems).toEqual([]);
     return r.engine;
   };
-  const verdict = (e: KyvernoEngine, name: string, o: KubeObject) => e.evaluate(name, { operation: "CREATE", object: o }).verdict.kind;
+  const verdict = (e: KyvernoEngine, name: string, o: KubeObject) =>
+    e.evaluate({ policy: name, admission: { operation: "CREATE", object: o } }).kind;
 
   it("is on by default for a Pod-only policy: Deployments (autogen-defaults) and CronJobs (autogen-cronjobs) are checked through their pod template", () => {
     const e = engine(vpol("no-priv", noPrivileged));
@@ -63,7 +65,7 @@ describe("ValidatingPolicy autogen", async () => {
     expect(verdict(e, "no-priv", deployment(false))).toBe("allow");
     expect(verdict(e, "no-priv", cronjob(true))).toBe("deny");
     expect(verdict(e, "no-priv", statefulset(true))).toBe("deny");
-    const rules = e.evaluate("no-priv", { operation: "CREATE", object: cronjob(true) }).rules;
+    const rules = e.rules({ policy: "no-priv", admission: { operation: "CREATE", object: cronjob(true) } });
     expect(rules.map((r) => [r.rule, r.verdict.kind])).toEqual([
       ["", "skip"],
       ["autogen-cronjobs", "deny"],
@@ -92,7 +94,7 @@ describe("ValidatingPolicy autogen", async () => {
     const e = engine(...cases);
     for (const name of ["mixed", "selector", "ns", "named"]) {
       expect(
-        e.evaluate(name, { operation: "CREATE", object: deployment(true) }).rules.map((r) => r.rule),
+        e.rules({ policy: name, admission: { operation: "CREATE", object: deployment(true) } }).map((r) => r.rule),
         name,
       ).toEqual([""]);
     }
@@ -145,11 +147,11 @@ describe("ClusterPolicy validate.cel autogen", async () => {
     },
   });
   const rules = (doc: KubeObject, o: KubeObject) => {
-    const r = KyvernoEngine.prepare([doc], { runtime });
+    const r = KyvernoEngine.prepare(oneSet([doc]), { runtime });
     expect(r.problems).toEqual([]);
     return r.engine
-      .evaluate("no-priv", { operation: "CREATE", object: o })
-      .rules.filter((x) => x.verdict.kind !== "skip")
+      .rules({ policy: "no-priv", admission: { operation: "CREATE", object: o } })
+      .filter((x) => x.verdict.kind !== "skip")
       .map((x) => [x.rule, x.verdict.kind]);
   };
 
@@ -192,11 +194,13 @@ describe("PolicyExceptions", async () => {
         matchConditions: [{ name: "cni", expression: "object.metadata.name == 'cni'" }],
       },
     };
-    const { engine, problems } = KyvernoEngine.prepare([vpol("no-priv", noPrivileged), exception], { runtime });
+    const { engine, problems } = KyvernoEngine.prepare(oneSet([vpol("no-priv", noPrivileged), exception]), { runtime });
     expect(problems).toEqual([]);
-    const v = engine.evaluate("no-priv", { operation: "CREATE", object: pod(true, { name: "cni" }) }).verdict;
+    const v = engine.evaluate({ policy: "no-priv", admission: { operation: "CREATE", object: pod(true, { name: "cni" }) } });
     expect(v).toMatchObject({ kind: "skip", cause: { code: "exception" } });
-    expect(engine.evaluate("no-priv", { operation: "CREATE", object: pod(true, { name: "other" }) }).verdict.kind).toBe("deny");
+    expect(engine.evaluate({ policy: "no-priv", admission: { operation: "CREATE", object: pod(true, { name: "other" }) } }).kind).toBe(
+      "deny",
+    );
   });
 });
 
@@ -215,13 +219,13 @@ describe("policyc's Kyverno output and Kyverno's autogen", async () => {
       if (!lowered.ok) throw new Error("lowering failed");
       const [doc] = toValidatingPolicies(lowered.value);
       expect((doc!.spec as { autogen?: unknown }).autogen).toEqual({ podControllers: { controllers: [] } });
-      const r = KyvernoEngine.prepare([doc as KubeObject], { runtime });
+      const r = KyvernoEngine.prepare(oneSet([doc as KubeObject]), { runtime });
       expect(r.problems).toEqual([]);
       const dep = deployment(false);
       const bad = { ...dep, spec: { template: { spec: { ...podSpec(false), hostPID: true } } } } as KubeObject;
-      const result = r.engine.evaluate(def.policy!.name, { operation: "CREATE", object: bad });
-      expect(result.rules.map((x) => x.rule)).toEqual([""]);
-      expect(result.verdict.kind).toBe(def === podsOnly ? "skip" : "deny");
+      const request = { policy: def.policy!.name, admission: { operation: "CREATE", object: bad } } as const;
+      expect(r.engine.rules(request).map((x) => x.rule)).toEqual([""]);
+      expect(r.engine.evaluate(request).kind).toBe(def === podsOnly ? "skip" : "deny");
     }
   });
 });
@@ -246,15 +250,15 @@ describe("CEL compiled once across targets", () => {
   it("a ValidatingPolicy whose CEL compiled in the Kubernetes environment reuses that compile, and judges the same", async () => {
     const runtime = await CelRuntime.get();
     const { KubernetesEngine } = await import("../src/engines/kubernetes/index.js");
-    const k = KubernetesEngine.prepare(vap("shared-once", noPrivileged), { runtime });
+    const k = KubernetesEngine.prepare(oneSet(vap("shared-once", noPrivileged)), { runtime });
     const before = stats(runtime);
-    const y = KyvernoEngine.prepare([vpol("shared-once", noPrivileged)], { runtime });
+    const y = KyvernoEngine.prepare(oneSet([vpol("shared-once", noPrivileged)]), { runtime });
     expect(y.problems).toEqual([]);
     expect(stats(runtime)).toBe(before + 1);
     for (const privileged of [true, false]) {
       const req = { operation: "CREATE" as const, object: pod(privileged) };
-      expect(y.engine.evaluate("shared-once", req).verdict.kind).toBe(privileged ? "deny" : "allow");
-      expect(k.engine.evaluate("shared-once", req).kind).toBe(privileged ? "deny" : "allow");
+      expect(y.engine.evaluate({ policy: "shared-once", admission: req }).kind).toBe(privileged ? "deny" : "allow");
+      expect(k.engine.evaluate({ policy: "shared-once", admission: req }).kind).toBe(privileged ? "deny" : "allow");
     }
     k.engine.release();
     y.engine.release();
@@ -266,13 +270,13 @@ describe("CEL compiled once across targets", () => {
     const registry = {
       validations: [{ expression: 'object.spec.containers.all(c, image(c.image).registry() == "docker.io")', message: "registry" }],
     };
-    const k = KubernetesEngine.prepare(vap("kyverno-only", registry), { runtime });
+    const k = KubernetesEngine.prepare(oneSet(vap("kyverno-only", registry)), { runtime });
     expect(k.problems.map((p) => p.field)).toEqual([["spec", "validations", 0, "expression"]]);
     const before = stats(runtime);
-    const y = KyvernoEngine.prepare([vpol("kyverno-only", registry)], { runtime });
+    const y = KyvernoEngine.prepare(oneSet([vpol("kyverno-only", registry)]), { runtime });
     expect(y.problems).toEqual([]);
     expect(stats(runtime)).toBe(before);
-    expect(y.engine.evaluate("kyverno-only", { operation: "CREATE", object: pod(false) }).verdict.kind).toBe("allow");
+    expect(y.engine.evaluate({ policy: "kyverno-only", admission: { operation: "CREATE", object: pod(false) } }).kind).toBe("allow");
     y.engine.release();
   });
 });

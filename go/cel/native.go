@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"policyc/cel/protocol"
 )
 
 // The native build answers a file holding a JSON array of requests with a JSON array of answers.
@@ -24,7 +26,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	out := make([]response, len(reqs))
+	out := make([]protocol.Response, len(reqs))
 	for i, r := range reqs {
 		out[i] = handle(r)
 	}

@@ -5,7 +5,7 @@
 export * from "./verdict/index.js";
 export { locateEngines, EngineMissingError, PACKAGE_ROOT, type Engines } from "./wasm/index.js";
 export { discoverRegoCompiler, compileWithCache, type RegoCompiler, type CompileStats, type CompileUnit } from "./opa/index.js";
-export { CelRuntime, admissionInput, type CelTier } from "./cel/index.js";
+export { CelRuntime, admissionInput, type CelTier, type CelRequest, type CelResponse } from "./cel/index.js";
 export {
   GatekeeperEngine,
   readTemplate,
@@ -15,5 +15,5 @@ export {
   type GatekeeperProblem,
 } from "./gatekeeper/index.js";
 export { KubernetesEngine } from "./kubernetes/index.js";
-export { KyvernoEngine, POLICY_KINDS, qualifiedName, type KyvernoResult, type KyvernoRuleResult } from "./kyverno/index.js";
+export { KyvernoEngine, POLICY_KINDS, qualifiedName, runsInBackground, ruleMatches } from "./kyverno/index.js";
 export { ReferenceEngine } from "./reference/index.js";

@@ -5,7 +5,9 @@
  */
 import { parentPort } from "node:worker_threads";
 import { CelRuntime } from "../engines/index.js";
-import { evaluateCases, regoCompiler } from "./evaluate-cases.js";
+import { runtimesNeeded } from "./compose.js";
+import { evaluateCases } from "./evaluate-cases.js";
+import { regoCompiler } from "./runtimes.js";
 import type { ToThread } from "./case-thread.js";
 
 const port = parentPort!;
@@ -27,9 +29,9 @@ port.on("message", (m: ToThread) => {
 });
 
 async function run(m: Extract<ToThread, { kind: "run" }>) {
-  const wantsCel = m.engines.names.some((n) => n === "kyverno" || n === "kubernetes");
-  const cel = wantsCel ? await (runtime ?? Promise.reject(new Error("the main thread sent no CEL engine"))) : undefined;
-  const compiler = m.engines.names.includes("gatekeeper") ? await regoCompiler() : undefined;
+  const needs = runtimesNeeded(m.engines.names);
+  const cel = needs.cel ? await (runtime ?? Promise.reject(new Error("the main thread sent no CEL engine"))) : undefined;
+  const rego = needs.rego ? await regoCompiler() : undefined;
   let pending = 0;
   const flush = () => {
     if (pending) port.postMessage({ kind: "progress", done: pending });
@@ -37,7 +39,11 @@ async function run(m: Extract<ToThread, { kind: "run" }>) {
   };
   const result = await evaluateCases(
     m.cases,
-    { ...m.engines, ...(compiler ? { compiler } : {}), ...(cel ? { runtime: cel } : {}) },
+    {
+      names: m.engines.names,
+      ...(m.engines.now !== undefined ? { now: m.engines.now } : {}),
+      runtimes: { cacheDir: m.engines.cacheDir, ...(cel ? { cel } : {}), ...(rego ? { rego } : {}) },
+    },
     m.cwd,
     {
       case: () => {

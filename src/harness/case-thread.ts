@@ -9,7 +9,8 @@
  */
 import os from "node:os";
 import { Worker } from "node:worker_threads";
-import type { CaseEvaluation, CaseEngines } from "./evaluate-cases.js";
+import type { EngineName } from "../engines/index.js";
+import type { CaseEvaluation } from "./evaluate-cases.js";
 import type { PolicycCase } from "./policyc-cases.js";
 
 /** What the main thread sends the second thread. */
@@ -19,9 +20,16 @@ export type ToThread =
       readonly kind: "run";
       /** Cloned as one graph: the cases of a policy still share one policy object there. */
       readonly cases: readonly PolicycCase[];
-      readonly engines: Omit<CaseEngines, "compiler" | "runtime">;
+      readonly engines: ThreadEngines;
       readonly cwd: string;
     };
+
+/** The engines the second thread composes for its cases: their names and what they are composed with besides the runtimes, which it starts itself. */
+export interface ThreadEngines {
+  readonly names: readonly EngineName[];
+  readonly cacheDir: string | undefined;
+  readonly now?: number;
+}
 
 type FromThread =
   | { readonly kind: "progress"; readonly done: number }
@@ -74,12 +82,7 @@ export class CaseThread {
   }
 
   /** Evaluates the cases (all the cases of some policies) on the thread; `onCase` is told as cases finish there. */
-  run(
-    cases: readonly PolicycCase[],
-    engines: Omit<CaseEngines, "compiler" | "runtime">,
-    cwd: string,
-    onCase: (n: number) => void,
-  ): Promise<CaseEvaluation> {
+  run(cases: readonly PolicycCase[], engines: ThreadEngines, cwd: string, onCase: (n: number) => void): Promise<CaseEvaluation> {
     const message: ToThread = { kind: "run", cases, engines, cwd };
     return new Promise((resolve, reject) => {
       const onMessage = (m: FromThread) => {

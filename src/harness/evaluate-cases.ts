@@ -1,15 +1,15 @@
 /**
- * Evaluating policyc's cases: the engines prepared for the cases' policies, then each case's
+ * Evaluating policyc's cases: the engines composed for the cases' policies, then each case's
  * requests judged, in order. The same code runs on the main thread and, for large runs, on a
  * second thread with half of the policies (case-thread.ts).
  */
-import { discoverRegoCompiler, type CompileStats, type RegoCompiler } from "../engines/index.js";
 import type { CompiledPolicy } from "../build/index.js";
+import type { EngineName } from "../engines/index.js";
 import type { Issue } from "../ir/index.js";
+import { composePolicycEngines, type ComposeContext } from "./compose.js";
 import { judgeRequest } from "./judge.js";
 import { resolveCase, type PolicycCase } from "./policyc-cases.js";
-import { preparePolicycEngines, type PolicycEngineContext } from "./policyc-engines.js";
-import type { EngineName, ResultRow } from "./report.js";
+import type { ResultRow } from "./report.js";
 
 /** One case's result: its rows and whether the engines disagreed, or the bad input behind it. */
 export type CaseOutcome = { readonly rows: ResultRow[]; readonly disagreed: number } | { readonly issue: Issue };
@@ -19,26 +19,12 @@ export interface CaseEvaluation {
   readonly outcomes: CaseOutcome[];
   /** Documents an engine rejected (policyc's bug). */
   readonly internal: Issue[];
-  readonly stats?: CompileStats;
+  readonly stats?: { readonly compiled: number; readonly cached: number };
 }
 
-/** The engines to run (`names`) and what they need: the engine context of preparePolicycEngines. */
-export interface CaseEngines extends PolicycEngineContext {
+/** The engines to run (`names`) and the context they are composed in. */
+export interface CaseEngines extends ComposeContext {
   readonly names: readonly EngineName[];
-}
-
-const COMPILER = Symbol.for("policyc.rego-compiler");
-/**
- * The Rego compiler, discovered once per thread; kept on `globalThis`, so a test runner that
- * re-evaluates modules per test file (vitest) discovers it once per worker.
- */
-export function regoCompiler(): Promise<RegoCompiler> {
-  const holder = globalThis as { [COMPILER]?: Promise<RegoCompiler> };
-  holder[COMPILER] ??= discoverRegoCompiler();
-  return holder[COMPILER].catch((e) => {
-    holder[COMPILER] = undefined;
-    throw e;
-  });
 }
 
 /** How many cases run between two turns of the event loop (a second thread's messages, progress). */
@@ -55,9 +41,9 @@ export async function evaluateCases(
   cwd: string,
   on: { readonly ready?: () => void; readonly case?: () => void } = {},
 ): Promise<CaseEvaluation> {
-  const prepared = await preparePolicycEngines(policiesOf(cases), engines.names, engines);
-  const base = prepared.stats ? { stats: prepared.stats } : {};
-  if (prepared.internal.length) return { outcomes: [], internal: prepared.internal, ...base };
+  const composed = await composePolicycEngines(policiesOf(cases), engines.names, engines);
+  const base = composed.stats ? { stats: composed.stats } : {};
+  if (composed.internal.length) return { outcomes: [], internal: composed.internal, ...base };
   on.ready?.();
   const outcomes: CaseOutcome[] = [];
   for (const [i, c] of cases.entries()) {
@@ -67,7 +53,7 @@ export async function evaluateCases(
       const rows: ResultRow[] = [];
       let disagreed = 0;
       for (const r of resolved.requests) {
-        const judged = judgeRequest(c, r, prepared.engines.evaluate(c.policy, resolved.instance, r.request));
+        const judged = judgeRequest(c, r, composed.engines.evaluate(c.policy, resolved.instance, r.request));
         rows.push(...judged.rows);
         if (judged.disagreed) disagreed++;
       }

@@ -6,13 +6,15 @@
  * CLI" (verify): `violations` is `yes` (at least one), `no` (none) or a count; `message` is an
  * unanchored regular expression (RE2) that the counted violations' messages must match.
  */
-import { GatekeeperEngine, messagesOf, type CompileStats, type GatekeeperDocuments, type RegoCompiler } from "../engines/index.js";
+import { messagesOf, type GatekeeperDocuments, type SetProblem, type Verdict } from "../engines/index.js";
 import path from "node:path";
 import { RE2JS } from "re2js";
 import type { Issue } from "../ir/index.js";
 import type { AdmissionRequest, KubeObject, Operation } from "../kube/index.js";
 import { fieldIssue, positionInString, readFixtures, type Fixture } from "./fixtures.js";
+import { composeDocumentEngines, type DocumentEngines, type Runtimes } from "./compose.js";
 import type { ResultRow } from "./report.js";
+import { verdictRow, type RowBase } from "./rows.js";
 
 export const GATOR_SUITE_API = "test.gatekeeper.sh/v1alpha1";
 
@@ -175,20 +177,13 @@ function prepareGatorTests(suites: readonly GatorSuite[], root: string): { tests
   return { tests, issues };
 }
 
-/** Compiles the suites' templates in one compiler run (each test's set apart) and runs every case. */
-export async function runGatorSuites(
-  suites: readonly GatorSuite[],
-  compiler: RegoCompiler,
-  cacheDir: string | undefined,
+/** The located issues of templates that do not compile (the Rego line inside the YAML); the sets they break. */
+function templateIssues(
+  tests: readonly PreparedTest[],
+  problems: readonly SetProblem[],
   root: string,
-  select: (id: string) => boolean,
-  timeoutMs?: number,
-): Promise<{ rows: ResultRow[]; issues: Issue[]; stats: CompileStats }> {
-  const { tests, issues } = prepareGatorTests(suites, root);
-  const { engine, problems } = await GatekeeperEngine.prepare(
-    tests.map((t) => t.set),
-    { compiler, cacheDir },
-  );
+): { issues: Issue[]; broken: Set<string> } {
+  const issues: Issue[] = [];
   const broken = new Set<string>();
   for (const p of problems) {
     const t = tests.find((x) => x.set.id === p.set)!;
@@ -200,65 +195,101 @@ export async function runGatorSuites(
     const located = fieldIssue(file, root, p.field, message, { code: "invalid_template", doc: docIndex });
     issues.push(at ? { ...located, source: at } : located);
   }
+  return { issues, broken };
+}
+
+/** Compiles the suites' templates in one compiler run (each test's set apart) and runs every case. */
+export async function runGatorSuites(
+  suites: readonly GatorSuite[],
+  runtimes: Runtimes,
+  root: string,
+  select: (id: string) => boolean,
+  timeoutMs?: number,
+): Promise<{ rows: ResultRow[]; issues: Issue[]; stats: { compiled: number; cached: number } }> {
+  const { tests, issues } = prepareGatorTests(suites, root);
+  const { engines, problems } = await composeDocumentEngines(
+    tests.map((t) => t.set),
+    { runtimes },
+    ["gatekeeper"],
+  );
+  const located = templateIssues(tests, problems, root);
+  issues.push(...located.issues);
   const rows: ResultRow[] = [];
   for (const t of tests) {
-    if (broken.has(t.set.id)) continue;
-    const dir = path.dirname(t.suite.file);
-    const testName = t.test.name ?? String(t.set.documents[0]?.metadata?.name ?? "");
-    const constraintDoc = t.set.documents.find(
-      (d) => d.metadata?.name === t.constraint && d.apiVersion?.startsWith("constraints.gatekeeper.sh/"),
-    );
-    const rule = `${constraintDoc?.kind ?? ""}/${t.constraint}`;
-    const enforcement = String(
-      (constraintDoc as { spec?: { enforcementAction?: unknown } } | undefined)?.spec?.enforcementAction ?? "deny",
-    );
-    for (const [ci, c] of (t.test.cases ?? []).entries()) {
-      const caseName = c.name ?? `case ${ci + 1}`;
-      if (c.skip || !select(`${testName}/${caseName}`)) continue;
-      const base = { policy: testName, rule, case: caseName, engine: "gatekeeper" as const, source: path.relative(root, t.suite.file) };
-      const object = readFixtures(path.resolve(dir, c.object!), root);
-      if (!object.ok) {
-        issues.push(object.issue);
-        continue;
-      }
-      const inventory: KubeObject[] = [];
-      for (const f of c.inventory ?? []) {
-        const r = readFixtures(path.resolve(dir, f), root);
-        if (r.ok) inventory.push(...r.value.map((x) => x.object));
-        else issues.push(r.issue);
-      }
-      const fixture = object.value[0]!;
-      const { request, audit } = caseRequest(fixture.object, inventory);
-      const verdict = engine.evaluate(t.set.id, t.constraint, request, { audit, ...(timeoutMs ? { timeoutMs } : {}) });
-      const messages = messagesOf(verdict);
-      for (const a of c.assertions ?? [{}]) {
-        const expected = assertionText(a);
-        const row = { ...base, resource: fixture.label, expected, ...(fixture.location ? { resourceLocation: fixture.location } : {}) };
-        if (verdict.kind === "error") {
-          rows.push({
-            ...row,
-            actual: "error",
-            status: "error",
-            messages: [],
-            cause: { kind: "error", code: verdict.cause.code, detail: verdict.cause.detail },
-          });
-          continue;
-        }
-        const r = checkAssertion(a, messages);
-        rows.push({
-          ...row,
-          actual: r.count,
-          status: r.error ? "error" : r.ok ? "pass" : "fail",
-          messages,
-          ...(r.error
-            ? { cause: { kind: "error", code: "unsupported", detail: r.error } as const }
-            : r.ok
-              ? {}
-              : { cause: { kind: "mismatch", detail: `${r.count} matching violation(s)` } as const }),
-          enforcement,
-        });
-      }
-    }
+    if (located.broken.has(t.set.id)) continue;
+    rows.push(...runTest(t, engines, root, select, issues, timeoutMs));
   }
-  return { rows, issues, stats: engine.stats };
+  return { rows, issues, stats: engines.stats ?? { compiled: 0, cached: 0 } };
+}
+
+/** The rows of one gator test: each selected case's assertions. */
+function runTest(
+  t: PreparedTest,
+  engines: DocumentEngines,
+  root: string,
+  select: (id: string) => boolean,
+  issues: Issue[],
+  timeoutMs: number | undefined,
+): ResultRow[] {
+  const rows: ResultRow[] = [];
+  const dir = path.dirname(t.suite.file);
+  const testName = t.test.name ?? String(t.set.documents[0]?.metadata?.name ?? "");
+  const constraintDoc = t.set.documents.find(
+    (d) => d.metadata?.name === t.constraint && d.apiVersion?.startsWith("constraints.gatekeeper.sh/"),
+  );
+  const rule = `${constraintDoc?.kind ?? ""}/${t.constraint}`;
+  const enforcement = String((constraintDoc as { spec?: { enforcementAction?: unknown } } | undefined)?.spec?.enforcementAction ?? "deny");
+  const policy = engines.find(t.constraint, t.set.id, "gatekeeper") ?? {
+    engine: "gatekeeper",
+    name: t.constraint,
+    set: t.set.id,
+    document: -1,
+  };
+  for (const [ci, c] of (t.test.cases ?? []).entries()) {
+    const caseName = c.name ?? `case ${ci + 1}`;
+    if (c.skip || !select(`${testName}/${caseName}`)) continue;
+    const object = readFixtures(path.resolve(dir, c.object!), root);
+    if (!object.ok) {
+      issues.push(object.issue);
+      continue;
+    }
+    const inventory: KubeObject[] = [];
+    for (const f of c.inventory ?? []) {
+      const r = readFixtures(path.resolve(dir, f), root);
+      if (r.ok) inventory.push(...r.value.map((x) => x.object));
+      else issues.push(r.issue);
+    }
+    const fixture = object.value[0]!;
+    const { request, audit } = caseRequest(fixture.object, inventory);
+    const verdict = engines.evaluate(policy, request, { audit, ...(timeoutMs ? { timeoutMs } : {}) });
+    const base = {
+      policy: testName,
+      case: caseName,
+      engine: "gatekeeper" as const,
+      source: path.relative(root, t.suite.file),
+      resource: fixture.label,
+      ...(fixture.location ? { resourceLocation: fixture.location } : {}),
+    };
+    for (const a of c.assertions ?? [{}]) rows.push(assertionRow({ ...base, expected: assertionText(a) }, a, verdict, rule, enforcement));
+  }
+  return rows;
+}
+
+/** One assertion's row: the count of matching violations, pass or fail. */
+function assertionRow(base: RowBase, a: Assertion, verdict: Verdict, rule: string, enforcement: string): ResultRow {
+  if (verdict.kind === "error") return verdictRow(base, verdict, { status: "error", rule, messages: [] });
+  const messages = messagesOf(verdict);
+  const r = checkAssertion(a, messages);
+  return verdictRow(base, verdict, {
+    rule,
+    actual: r.count,
+    status: r.error ? "error" : r.ok ? "pass" : "fail",
+    messages,
+    enforcement,
+    ...(r.error
+      ? { cause: { kind: "error", code: "unsupported", detail: r.error } as const }
+      : r.ok
+        ? {}
+        : { cause: { kind: "mismatch", detail: `${r.count} matching violation(s)` } as const }),
+  });
 }

@@ -1,16 +1,14 @@
 /**
  * Judging a policyc case: each engine's verdict against the case's expectation, and the engines
- * against each other. A case fails when an engine's answer differs from the expectation, and also
- * when the engines disagree.
+ * against each other (compose.ts's one rule). A case fails when an engine's answer differs from
+ * the expectation, and also when the engines disagree.
  */
 import { messagesOf, type Verdict } from "../engines/index.js";
 import type { TestCase } from "../sdk/index.js";
-import type { EngineAnswer } from "./policyc-engines.js";
+import { actualOf, compareAnswers, type EngineAnswer } from "./compose.js";
 import { caseSource, type PolicycCase, type ResolvedRequest } from "./policyc-cases.js";
-import type { EngineName, ResultRow, RowCause } from "./report.js";
-
-/** The verdict as the JSON report's `actual` names it: allow, deny, none (did not apply) or error. */
-export const actualOf = (v: Verdict): "allow" | "deny" | "none" | "error" => (v.kind === "skip" ? "none" : v.kind);
+import type { ResultRow, RowCause } from "./report.js";
+import { verdictRow, type RowBase } from "./rows.js";
 
 /** Whether a verdict meets the case's expectation; what differs when it does not. */
 export function judge(t: Pick<TestCase, "expect" | "message" | "violations">, v: Verdict): string | undefined {
@@ -36,12 +34,9 @@ export function judgeRequest(
   r: ResolvedRequest,
   answers: readonly EngineAnswer[],
 ): { rows: ResultRow[]; disagreed: boolean } {
-  const said: Partial<Record<EngineName, string>> = {};
-  for (const a of answers) if ("verdict" in a) said[a.engine] = actualOf(a.verdict);
-  const distinct = new Set(answers.flatMap((a) => ("verdict" in a && a.verdict.kind !== "error" ? [a.verdict.kind] : [])));
-  const disagreed = distinct.size > 1;
+  const { disagreed, verdicts } = compareAnswers(answers);
   const rows = answers.map((a): ResultRow => {
-    const base = {
+    const base: RowBase = {
       policy: c.policy.policy.name,
       case: c.name,
       resource: r.resource,
@@ -54,25 +49,14 @@ export function judgeRequest(
     if ("optedOut" in a)
       return { ...base, rule: "", actual: "none", status: "skip", messages: [], cause: { kind: "opted_out", detail: a.optedOut } };
     const v = a.verdict;
-    const mismatch = v.kind === "error" ? undefined : judge(c.test, v);
-    const cause: RowCause | undefined =
-      v.kind === "error"
-        ? { kind: "error", code: v.cause.code, detail: v.cause.detail }
-        : disagreed
-          ? { kind: "disagreement", verdicts: said, ...(mismatch ? { mismatch } : {}) }
-          : mismatch
-            ? { kind: "mismatch", detail: mismatch }
-            : undefined;
-    const rules = v.kind === "deny" ? [...new Set(v.violations.flatMap((x) => (x.rule ? [x.rule] : [])))] : [];
-    return {
-      ...base,
-      rule: rules.join(","),
-      actual: actualOf(v),
-      status: v.kind === "error" ? "error" : cause ? "fail" : "pass",
-      messages: messagesOf(v),
-      ...(cause ? { cause } : {}),
-      ...(v.kind === "deny" ? { enforcement: v.actions.join(",") } : {}),
-    };
+    if (v.kind === "error") return verdictRow(base, v, { status: "error" });
+    const mismatch = judge(c.test, v);
+    const cause: RowCause | undefined = disagreed
+      ? { kind: "disagreement", verdicts, ...(mismatch ? { mismatch } : {}) }
+      : mismatch
+        ? { kind: "mismatch", detail: mismatch }
+        : undefined;
+    return verdictRow(base, v, { status: cause ? "fail" : "pass", ...(cause ? { cause } : {}) });
   });
   return { rows, disagreed };
 }

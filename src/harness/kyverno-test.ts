@@ -12,15 +12,7 @@
  * take every response of the policy. Stricter than the Kyverno CLI: a row expecting `fail` for a
  * resource no rule applied to fails.
  */
-import {
-  KubernetesEngine,
-  KyvernoEngine,
-  reportedMessagesOf,
-  skip,
-  type CelRuntime,
-  type KyvernoRuleResult,
-  type Verdict,
-} from "../engines/index.js";
+import { reportedMessagesOf, skip, type EngineName, type Verdict } from "../engines/index.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -33,8 +25,10 @@ import {
   type KubeObject,
   type Operation,
 } from "../kube/index.js";
+import { composeDocumentEngines, type DocumentEngines, type Runtimes } from "./compose.js";
 import { documentProblemIssue, fieldIssue, readFixtures, type Fixture } from "./fixtures.js";
-import type { EngineName, ResultRow } from "./report.js";
+import type { ResultRow, RowCause } from "./report.js";
+import type { RowBase } from "./rows.js";
 
 export const KYVERNO_TEST_FILE = "kyverno-test.yaml";
 
@@ -113,29 +107,41 @@ function resultOf(v: Verdict): string {
 
 export async function runKyvernoTests(
   files: readonly string[],
-  runtime: CelRuntime,
+  runtimes: Runtimes,
   root: string,
   select: (id: string) => boolean,
 ): Promise<{ rows: ResultRow[]; issues: Issue[] }> {
   const rows: ResultRow[] = [];
   const issues: Issue[] = [];
   for (const file of files) {
-    const r = runOne(file, runtime, root, select);
+    const r = await runOne(file, runtimes, root, select);
     rows.push(...r.rows);
     issues.push(...r.issues);
   }
   return { rows, issues };
 }
 
-function runOne(file: string, runtime: CelRuntime, root: string, select: (id: string) => boolean): { rows: ResultRow[]; issues: Issue[] } {
-  const shown = path.relative(root, file) || file;
+/** A Kyverno test file, read: its policies, resources and the cluster around them. */
+interface KyvernoTest {
+  readonly file: string;
+  readonly shown: string;
+  readonly name: string;
+  readonly test: Record<string, unknown>;
+  readonly policyFixtures: readonly Fixture[];
+  readonly resources: readonly KubeObject[];
+  readonly values: KubeObject | undefined;
+  readonly userInfo: AdmissionRequest["userInfo"] | undefined;
+  readonly cluster: NonNullable<AdmissionRequest["cluster"]>;
+}
+
+/** Reads the test file and every file it names; bad files are located issues. */
+function readKyvernoTest(file: string, root: string): KyvernoTest | { issues: Issue[] } {
   const dir = path.dirname(file);
-  const none = (issue: Issue) => ({ rows: [], issues: [issue] });
   const read = readFixtures(file, root, { objects: false });
-  if (!read.ok) return none(read.issue);
+  if (!read.ok) return { issues: [read.issue] };
   const test = read.value[0]!.object as Record<string, unknown>;
   const invalid = checkKyvernoTest(test, file, root);
-  if (invalid) return none(invalid);
+  if (invalid) return { issues: [invalid] };
   const issues: Issue[] = [];
   const readAll = (rel: string, objects = true): Fixture[] => {
     const r = readFixtures(path.resolve(dir, rel), root, { objects });
@@ -152,139 +158,158 @@ function runOne(file: string, runtime: CelRuntime, root: string, select: (id: st
   const external = externalData(contextDoc, path.dirname(path.resolve(dir, String(test.context ?? "."))), issues);
   const values = test.variables ? readAll(String(test.variables), false)[0]?.object : undefined;
   const userinfoDoc = test.userinfo ? readAll(String(test.userinfo), false)[0]?.object : undefined;
-  if (issues.length) return { rows: [], issues };
-  const userInfo = (get(userinfoDoc, "userInfo") as AdmissionRequest["userInfo"]) ?? undefined;
+  if (issues.length) return { issues };
   const namespaces: Record<string, KubeObject> = {};
   for (const n of (get(values, "namespaceSelector") as { name: string; labels?: Record<string, string> }[] | undefined) ?? []) {
     namespaces[n.name] = { apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels ?? {} } };
   }
   for (const r of resources) if (r.kind === "Namespace" && r.apiVersion === "v1") namespaces[String(r.metadata?.name)] ??= r;
-
-  const documents = policyFixtures.map((f) => f.object);
-  const kyverno = KyvernoEngine.prepare(documents, { runtime });
-  const vaps = KubernetesEngine.prepare(documents, { runtime, bindUnbound: true });
-  const problems = [...kyverno.problems, ...vaps.problems].map((p) => documentProblemIssue(policyFixtures, p, root, "invalid_suite"));
-  if (problems.length) return { rows: [], issues: problems };
-  const isVap = new Set(documents.filter((d) => d.kind === "ValidatingAdmissionPolicy").map((d) => String(d.metadata?.name ?? "")));
-  const testName = String(get(test, "metadata", "name") ?? test.name ?? path.basename(dir));
-
-  const operationFor = (policy: string, resource: KubeObject): Operation => {
-    const perResource = (
-      (get(values, "policies") as { name: string; resources?: { name: string; values?: Record<string, unknown> }[] }[] | undefined) ?? []
-    )
-      .find((p) => p.name === policy)
-      ?.resources?.find((r) => r.name === resource.metadata?.name)?.values?.["request.operation"];
-    return String(perResource ?? get(values, "globalValues", "request.operation") ?? "CREATE") as Operation;
+  return {
+    file,
+    shown: path.relative(root, file) || file,
+    name: String(get(test, "metadata", "name") ?? test.name ?? path.basename(dir)),
+    test,
+    policyFixtures,
+    resources,
+    values,
+    userInfo: (get(userinfoDoc, "userInfo") as AdmissionRequest["userInfo"]) ?? undefined,
+    cluster: { namespaces, objects: [...resources, ...context], ...(external ? { external } : {}) },
   };
+}
 
+async function runOne(
+  file: string,
+  runtimes: Runtimes,
+  root: string,
+  select: (id: string) => boolean,
+): Promise<{ rows: ResultRow[]; issues: Issue[] }> {
+  const t = readKyvernoTest(file, root);
+  if ("issues" in t) return { rows: [], issues: t.issues };
+  const { engines, problems } = await composeDocumentEngines(
+    [{ id: "", documents: t.policyFixtures.map((f) => f.object) }],
+    { runtimes, bindUnbound: true },
+    ["kyverno", "kubernetes"],
+  );
+  if (problems.length) return { rows: [], issues: problems.map((p) => documentProblemIssue(t.policyFixtures, p, root, "invalid_suite")) };
   const rows: ResultRow[] = [];
-  const specs = (test.results as ResultSpec[] | undefined) ?? [];
-  specs.forEach((spec, i) => {
-    const policy = String(spec.policy ?? "");
-    const rule = String(spec.rule ?? "");
-    const expected = String(spec.result ?? "");
-    const names = spec.resources ?? (spec.resource ? [spec.resource] : []);
-    if (!select(`${testName}/${policy}/${rule}`)) return;
-    const engine: EngineName = spec.isValidatingAdmissionPolicy || isVap.has(policy) ? "kubernetes" : "kyverno";
-    const base = { policy, rule, case: `results[${i}]`, expected, source: shown, engine, location: { file: shown, ...lineOf(file, i) } };
-    const errorRow = (resource: string, detail: string, code: "unsupported" | "missing_document"): ResultRow => ({
-      ...base,
-      resource,
-      actual: "error",
-      status: "error",
-      messages: [],
-      cause: { kind: "error", code, detail },
-    });
-    if (spec.patchedResources || spec.patchedResource || spec.generatedResource || spec.cloneSourceResource) {
-      rows.push(errorRow(names.join(",") || "-", "mutate/generate results are not evaluated by policyc", "unsupported"));
-      return;
-    }
-    if (engine === "kyverno" && !kyverno.engine.has(policy)) {
-      rows.push(errorRow(names.join(",") || "-", `no policy ${policy} in ${shown}'s policies`, "missing_document"));
-      return;
-    }
-    const targets = resources.filter(
-      (r) =>
-        names.some(
-          (n) =>
-            n === r.metadata?.name || n === `${r.metadata?.namespace ?? ""}/${r.metadata?.name}` || n === `${r.kind}/${r.metadata?.name}`,
-        ) &&
-        (!spec.kind || spec.kind === r.kind),
-    );
-    if (targets.length === 0) {
-      rows.push(
-        errorRow(
-          names.join(",") || "-",
-          `no resource ${names.join(", ")}${spec.kind ? ` of kind ${spec.kind}` : ""} in ${shown}'s resources`,
-          "missing_document",
-        ),
-      );
-      return;
-    }
-    for (const r of targets) {
-      const label = `${r.kind}/${r.metadata?.namespace ? r.metadata.namespace + "/" : ""}${r.metadata?.name}`;
-      const operation = operationFor(policy, r);
-      const req: AdmissionRequest = {
-        operation,
-        ...(operation === "DELETE" ? { oldObject: r } : { object: r }),
-        ...(userInfo ? { userInfo } : {}),
-        cluster: { namespaces, objects: [...resources, ...context], ...(external ? { external } : {}) },
-      };
-      let verdict: Verdict;
-      if (engine === "kubernetes") verdict = vaps.engine.evaluate(policy, req);
-      else {
-        const result = kyverno.engine.evaluate(policy, req);
-        const responses = spec.isValidatingPolicy || !rule ? result.rules : result.rules.filter((x) => ruleMatches(x, rule));
-        if (rule && responses.length === 0) {
-          rows.push(errorRow(label, `no policy ${policy} with rule ${rule} in ${shown}'s policies`, "missing_document"));
-          continue;
-        }
-        verdict =
-          responses.map((x) => x.verdict).find((v) => v.kind !== "skip") ??
-          responses[0]?.verdict ??
-          skip("not_matched", "no rule applies to the resource");
-      }
-      if (verdict.kind === "skip" && verdict.cause.code !== "exception")
-        verdict = skip(verdict.cause.code, "no rule applies to the resource");
-      const actual = resultOf(verdict);
-      // A row expecting `error` passes on a CEL evaluation error, as in the Kyverno CLI; never on
-      // something policyc could not evaluate (an unsupported construct, a missing document).
-      const pass = actual === expected && (verdict.kind !== "error" || verdict.cause.code === "evaluation_error");
-      rows.push({
-        ...base,
-        resource: label,
-        actual,
-        status: pass ? "pass" : verdict.kind === "error" ? "error" : "fail",
-        messages: reportedMessagesOf(verdict),
-        ...(verdict.kind === "error" && !pass
-          ? { cause: { kind: "error", code: verdict.cause.code, detail: verdict.cause.detail } as const }
-          : pass
-            ? {}
-            : {
-                cause: {
-                  kind: "mismatch",
-                  detail: verdict.kind === "skip" ? verdict.cause.detail : `expected ${expected}, got ${actual}`,
-                } as const,
-              }),
-      });
-    }
+  ((t.test.results as ResultSpec[] | undefined) ?? []).forEach((spec, i) => {
+    if (select(`${t.name}/${String(spec.policy ?? "")}/${String(spec.rule ?? "")}`)) rows.push(...resultRows(t, engines, spec, i));
   });
-  if (test.checks) {
-    rows.push({
-      policy: testName,
-      rule: "",
-      case: "checks",
-      resource: "-",
-      engine: "kyverno",
-      expected: "checks",
-      actual: "error",
-      status: "error",
-      messages: [],
-      cause: { kind: "error", code: "unsupported", detail: "assertion-tree checks are not evaluated by policyc yet" },
-      source: shown,
-    });
-  }
+  if (t.test.checks) rows.push(checksRow(t));
   return { rows, issues: [] };
+}
+
+/** The rows of one `results` entry: one per resource it names. */
+function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, i: number): ResultRow[] {
+  const policyName = String(spec.policy ?? "");
+  const rule = String(spec.rule ?? "");
+  const expected = String(spec.result ?? "");
+  const names = spec.resources ?? (spec.resource ? [spec.resource] : []);
+  const policy = spec.isValidatingAdmissionPolicy
+    ? engines.find(policyName, "", "kubernetes")
+    : (engines.find(policyName, "", "kubernetes") ?? engines.find(policyName, "", "kyverno"));
+  const engine: EngineName = policy?.engine ?? (spec.isValidatingAdmissionPolicy ? "kubernetes" : "kyverno");
+  const base = {
+    policy: policyName,
+    rule,
+    case: `results[${i}]`,
+    expected,
+    source: t.shown,
+    engine,
+    location: { file: t.shown, ...lineOf(t.file, i) },
+  };
+  const errorRow = (resource: string, detail: string, code: "unsupported" | "missing_document"): ResultRow => ({
+    ...base,
+    resource,
+    actual: "error",
+    status: "error",
+    messages: [],
+    cause: { kind: "error", code, detail },
+  });
+  if (spec.patchedResources || spec.patchedResource || spec.generatedResource || spec.cloneSourceResource)
+    return [errorRow(names.join(",") || "-", "mutate/generate results are not evaluated by policyc", "unsupported")];
+  if (!policy) return [errorRow(names.join(",") || "-", `no policy ${policyName} in ${t.shown}'s policies`, "missing_document")];
+  const targets = t.resources.filter(
+    (r) =>
+      names.some(
+        (n) =>
+          n === r.metadata?.name || n === `${r.metadata?.namespace ?? ""}/${r.metadata?.name}` || n === `${r.kind}/${r.metadata?.name}`,
+      ) &&
+      (!spec.kind || spec.kind === r.kind),
+  );
+  if (targets.length === 0)
+    return [
+      errorRow(
+        names.join(",") || "-",
+        `no resource ${names.join(", ")}${spec.kind ? ` of kind ${spec.kind}` : ""} in ${t.shown}'s resources`,
+        "missing_document",
+      ),
+    ];
+  return targets.map((r) => {
+    const label = `${r.kind}/${r.metadata?.namespace ? r.metadata.namespace + "/" : ""}${r.metadata?.name}`;
+    const operation = operationFor(t.values, policyName, r);
+    const req: AdmissionRequest = {
+      operation,
+      ...(operation === "DELETE" ? { oldObject: r } : { object: r }),
+      ...(t.userInfo ? { userInfo: t.userInfo } : {}),
+      cluster: t.cluster,
+    };
+    // A row naming a rule reads that ClusterPolicy rule (and its autogen rules); a ValidatingPolicy's rows take the whole policy.
+    const byRule = policy.engine === "kyverno" && rule && !spec.isValidatingPolicy;
+    let verdict = engines.evaluate(policy, req, byRule ? { rule } : {});
+    if (byRule && verdict.kind === "error" && verdict.cause.code === "missing_document")
+      return errorRow(label, `no policy ${policyName} with rule ${rule} in ${t.shown}'s policies`, "missing_document");
+    if (verdict.kind === "skip" && verdict.cause.code !== "exception")
+      verdict = skip(verdict.cause.code, "no rule applies to the resource");
+    return judgedRow({ ...base, resource: label }, verdict, expected);
+  });
+}
+
+/** The request operation of a resource for a policy: the values file's per-resource value, its global one, or CREATE. */
+function operationFor(values: KubeObject | undefined, policy: string, resource: KubeObject): Operation {
+  const perResource = (
+    (get(values, "policies") as { name: string; resources?: { name: string; values?: Record<string, unknown> }[] }[] | undefined) ?? []
+  )
+    .find((p) => p.name === policy)
+    ?.resources?.find((r) => r.name === resource.metadata?.name)?.values?.["request.operation"];
+  return String(perResource ?? get(values, "globalValues", "request.operation") ?? "CREATE") as Operation;
+}
+
+/** A row judged as the Kyverno CLI judges it: the result the verdict gives against the row's. */
+function judgedRow(base: RowBase & { rule: string }, verdict: Verdict, expected: string): ResultRow {
+  const actual = resultOf(verdict);
+  // A row expecting `error` passes on a CEL evaluation error, as in the Kyverno CLI; never on
+  // something policyc could not evaluate (an unsupported construct, a missing document).
+  const pass = actual === expected && (verdict.kind !== "error" || verdict.cause.code === "evaluation_error");
+  const cause: RowCause | undefined = pass
+    ? undefined
+    : verdict.kind === "error"
+      ? { kind: "error", code: verdict.cause.code, detail: verdict.cause.detail }
+      : { kind: "mismatch", detail: verdict.kind === "skip" ? verdict.cause.detail : `expected ${expected}, got ${actual}` };
+  return {
+    ...base,
+    actual,
+    status: pass ? "pass" : verdict.kind === "error" ? "error" : "fail",
+    messages: reportedMessagesOf(verdict),
+    ...(cause ? { cause } : {}),
+  };
+}
+
+/** Assertion-tree `checks` are not evaluated yet: an error row, never a silent pass. */
+function checksRow(t: KyvernoTest): ResultRow {
+  return {
+    policy: t.name,
+    rule: "",
+    case: "checks",
+    resource: "-",
+    engine: "kyverno",
+    expected: "checks",
+    actual: "error",
+    status: "error",
+    messages: [],
+    cause: { kind: "error", code: "unsupported", detail: "assertion-tree checks are not evaluated by policyc yet" },
+    source: t.shown,
+  };
 }
 
 /**
@@ -330,11 +355,6 @@ function externalData(doc: KubeObject | undefined, dir: string, issues: Issue[])
       body: fromFile(e.bodyFile, e.body) ?? null,
     })),
   };
-}
-
-/** A row's rule names a ClusterPolicy rule, or the autogen rules Kyverno makes from it (as the CLI's lookup does). */
-function ruleMatches(result: KyvernoRuleResult, rule: string): boolean {
-  return result.rule === rule || result.rule === `autogen-${rule}` || result.rule === `autogen-cronjob-${rule}`;
 }
 
 /** The line of results[i] in the test file. */

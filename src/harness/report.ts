@@ -1,9 +1,8 @@
 /** The one report shape every suite produces (policyc cases, gator suites, Kyverno CLI suites). */
-import { type ErrorCode, type SkipCode } from "../engines/index.js";
+import { ENGINE_NAMES, type EngineName, type ErrorCode, type SkipCode } from "../engines/index.js";
 import type { SourceLocation } from "../ir/index.js";
 
-export type EngineName = "gatekeeper" | "kyverno" | "kubernetes" | "reference";
-export const ENGINE_NAMES: readonly EngineName[] = ["kyverno", "kubernetes", "gatekeeper", "reference"];
+export { ENGINE_NAMES, type EngineName };
 
 /** `warn`: a finding that does not block (an audit or warn action, in `apply`), unless `--fail-on` says so. */
 export type RowStatus = "pass" | "fail" | "error" | "skip" | "warn";

@@ -10,19 +10,21 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CelRuntime, messagesOf, type Verdict } from "../engines/index.js";
+import { messagesOf, type Verdict } from "../engines/index.js";
 import { compilePolicy, type TargetOutput } from "../backends/index.js";
 import { withExceptions, type CompiledPolicy } from "../build/index.js";
 import { formatIssue, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
 import type { KubeObject } from "../kube/index.js";
 import {
   actualOf,
+  awaitRuntime,
+  compareAnswers,
+  composePolicycEngines,
   defaultWasmCache,
   ENGINE_NAMES,
-  preparePolicycEngines,
   readFixtures,
-  regoCompiler,
   resolveCase,
+  startRuntimes,
 } from "../harness/index.js";
 import type { EngineName, PolicycCase, PolicycEngines } from "../harness/index.js";
 import type { CaseObject, ExceptionDefinition, PolicyDefinition, TestCase } from "../sdk/index.js";
@@ -89,8 +91,7 @@ export class EngineDisagreementError extends Error {
  * thread), so the first `evaluate` finds them ready. Errors surface at that `evaluate`.
  */
 export function startEngines(): void {
-  CelRuntime.get().catch(() => {});
-  regoCompiler().catch(() => {});
+  startRuntimes({ cel: true, rego: true });
 }
 
 const prepared = new WeakMap<PolicyDefinition, Map<string, Promise<{ compiled: CompiledPolicy; engines: PolicycEngines }>>>();
@@ -113,10 +114,12 @@ function prepare(definition: PolicyDefinition, exceptionDefinitions: readonly Ex
       if (unsupported.length) throw new Error(`policy ${definition.name} cannot be built:\n${unsupported.map(formatIssue).join("\n")}`);
       const outputs: TargetOutput[] = compilePolicy(policy, TARGET_NAMES);
       const compiled: CompiledPolicy = { file: definition.source.file, policy, tests: [], exceptionTests: [], outputs };
-      const r = await preparePolicycEngines([compiled], ENGINE_NAMES, {
-        compiler: await regoCompiler(),
-        cacheDir: defaultWasmCache(),
-        runtime: await CelRuntime.get(),
+      const start = startRuntimes({ cel: true, rego: true });
+      const [cel, rego] = [await awaitRuntime(start.cel), await awaitRuntime(start.rego)];
+      const missing = cel.missing ?? rego.missing;
+      if (missing) throw new Error(missing.message);
+      const r = await composePolicycEngines([compiled], ENGINE_NAMES, {
+        runtimes: { cel: cel.value!, rego: rego.value!, cacheDir: defaultWasmCache() },
         now: Date.now(),
       });
       if (r.internal.length) throw new Error(r.internal.map(formatIssue).join("\n"));
@@ -162,15 +165,18 @@ export async function evaluate(definition: PolicyDefinition, resource: CaseObjec
     };
     const resolved = resolveCase(c, process.cwd());
     if (!resolved.ok) throw new Error(formatIssue(resolved.issue));
+    const answers = engines
+      .evaluate(compiled, resolved.instance, resolved.requests[0]!.request)
+      .filter((a) => !names || names.includes(a.engine));
     const results: Partial<Record<EngineName, Verdict>> = {};
-    for (const a of engines.evaluate(compiled, resolved.instance, resolved.requests[0]!.request)) {
-      if ("verdict" in a && (!names || names.includes(a.engine))) results[a.engine] = a.verdict;
-    }
-    const verdicts = new Set(Object.values(results).map((v) => actualOf(v!)));
-    if (verdicts.size !== 1 || verdicts.has("error")) throw new EngineDisagreementError(results);
+    for (const a of answers) if ("verdict" in a) results[a.engine] = a.verdict;
+    // The one disagreement rule; an engine that could not decide fails the evaluation too.
+    const failed = Object.values(results).some((v) => v!.kind === "error");
+    if (failed || compareAnswers(answers).disagreed || Object.keys(results).length === 0) throw new EngineDisagreementError(results);
+    const first = Object.values(results)[0]!;
     return {
-      verdict: [...verdicts][0] as DocumentEvaluation["verdict"],
-      messages: messagesOf(Object.values(results)[0]!),
+      verdict: actualOf(first) as DocumentEvaluation["verdict"],
+      messages: messagesOf(first),
       engines: results,
     };
   });

@@ -10,7 +10,7 @@ import type { CelRuntime } from "../../src/engines/cel/index.js";
 import { readTemplate, templateUnit } from "../../src/engines/gatekeeper/index.js";
 import { compileWithCache, type RegoCompiler } from "../../src/engines/opa/index.js";
 import type { Verdict } from "../../src/engines/verdict/index.js";
-import { actualOf, preparePolicycEngines, type EngineAnswer, type PolicycEngines } from "../../src/harness/index.js";
+import { actualOf, composePolicycEngines, type EngineAnswer, type PolicycEngines } from "../../src/harness/index.js";
 import { lowerPolicy, printPolicy, TARGET_NAMES, type Policy } from "../../src/ir/index.js";
 import type { KubeObject } from "../../src/kube/index.js";
 import { NAMESPACES, type FuzzCase } from "./generate.js";
@@ -70,10 +70,8 @@ const detail = (a: EngineAnswer) => {
 
 export async function check(c: FuzzCase, ctx: FuzzContext): Promise<Disagreement | undefined> {
   const compiled = compileCase(c.policy);
-  const prepared = await preparePolicycEngines([compiled], ["kyverno", "kubernetes", "gatekeeper", "reference"], {
-    compiler: ctx.compiler,
-    cacheDir: ctx.cacheDir,
-    runtime: ctx.runtime,
+  const prepared = await composePolicycEngines([compiled], ["kyverno", "kubernetes", "gatekeeper", "reference"], {
+    runtimes: { rego: ctx.compiler, cacheDir: ctx.cacheDir, cel: ctx.runtime },
   });
   try {
     if (prepared.internal.length) {

@@ -6,10 +6,11 @@
  */
 import { groupVersionOf, resourceOf, sentUserInfo, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
 import { failure, skip, type Verdict, type Violation } from "../verdict/index.js";
-import type { CelBindingResult, CelProblem, CelRuntime } from "./runtime.js";
+import type { CelAdmission, CelBindingResult, CelProblem } from "./protocol.js";
+import type { CelRuntime } from "./runtime.js";
 
 /** The admission input for the Go side: kind, resource, name, namespace, objects, user, cluster. */
-export function admissionInput(req: AdmissionRequest): Record<string, unknown> {
+export function admissionInput(req: AdmissionRequest): CelAdmission {
   const o = subjectObject(req) ?? {};
   const { group, version } = groupVersionOf(o.apiVersion);
   const kind = o.kind ?? "";
@@ -78,7 +79,7 @@ export class CompiledVap {
     if (!r.ok) {
       // Nothing will evaluate it: the Go side forgets it now (in a long run, a leak otherwise).
       runtime.call({ op: "release", id });
-      return { ok: false, problems: r.error ? [{ field: "", message: r.error }] : (r.problems ?? []) };
+      return { ok: false, problems: r.problems?.length ? r.problems : [{ field: "", message: r.error?.message ?? "does not compile" }] };
     }
     return { ok: true, vap: new CompiledVap(runtime, id, name, options.outcome ?? "vap") };
   }
@@ -90,7 +91,7 @@ export class CompiledVap {
 
   evaluate(req: AdmissionRequest): Verdict {
     const r = this.runtime.call({ op: "evaluate", id: this.id, admission: admissionInput(req) });
-    if (r.error) return failure("evaluation_error", r.error);
+    if (r.error) return failure("evaluation_error", r.error.message);
     if (!r.matched) return skip("not_matched", "matchConstraints do not match the request");
     const bound = (r.bindings ?? []).filter((b) => b.matched || b.error);
     if (bound.length === 0) return skip("no_binding", "no binding matches the request");

@@ -3,5 +3,6 @@
  * code, as a WASI reactor; `CompiledVap` evaluates one ValidatingAdmissionPolicy with its bindings.
  * A runtime for the `kubernetes` and `kyverno` engines, not an engine itself.
  */
-export { CelRuntime, type CelTier, type CelProblem, type CelResponse, type CelBindingResult, type CelDecision } from "./runtime.js";
+export { CelRuntime, type CelTier } from "./runtime.js";
+export type { CelRequest, CelResponse, CelError, CelProblem, CelBindingResult, CelDecision, CelAdmission } from "./protocol.js";
 export { CompiledVap, admissionInput, type CompileResult } from "./admission.js";

@@ -7,37 +7,7 @@ import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { EngineMissingError, locateEngines } from "../wasm/index.js";
 import { loadWasi } from "../wasm/index.js";
-
-export interface CelProblem {
-  readonly field: string;
-  readonly message: string;
-}
-
-export interface CelDecision {
-  readonly action: "admit" | "deny";
-  readonly evaluation?: "admit" | "deny" | "error";
-  readonly message?: string;
-  readonly reason?: string;
-}
-
-export interface CelBindingResult {
-  readonly binding: string;
-  readonly matched: boolean;
-  readonly validationActions?: readonly string[];
-  readonly decisions?: readonly CelDecision[];
-  readonly auditAnnotations?: readonly { key: string; value?: string; action: string; error?: string }[];
-  readonly error?: string;
-}
-
-export interface CelResponse {
-  readonly ok: boolean;
-  readonly error?: string;
-  readonly problems?: readonly CelProblem[];
-  readonly matched?: boolean;
-  readonly bindings?: readonly CelBindingResult[];
-  readonly value?: unknown;
-  readonly type?: string;
-}
+import type { CelRequest, CelResponse } from "./protocol.js";
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -118,7 +88,7 @@ export class CelRuntime {
   }
 
   /** One request to the Go side (a single call into the Go runtime); answers are plain JSON. */
-  call(request: object): CelResponse {
+  call(request: CelRequest): CelResponse {
     const ex = this.exports;
     const bytes = encoder.encode(JSON.stringify(request));
     if (bytes.length > this.buffer.size) {

@@ -5,7 +5,18 @@
  */
 import { isNamespaced, storedNamespace, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
 import { compileWithCache, RegoMemoryError, RegoPolicy, RegoTimeoutError, type CompileStats, type RegoCompiler } from "../opa/index.js";
-import { failure, skip, type DocumentProblem, type Verdict, type Violation } from "../verdict/index.js";
+import {
+  failure,
+  skip,
+  type DocumentSet,
+  type Engine,
+  type EngineRequest,
+  type EvaluateOptions,
+  type Prepared,
+  type SetProblem,
+  type Verdict,
+  type Violation,
+} from "../verdict/index.js";
 import { expand, isExpansionTemplate } from "./expansion.js";
 import { constraintMatches } from "./match.js";
 import { gatekeeperReview, inventoryOf } from "./review.js";
@@ -30,9 +41,7 @@ export { readTemplate, readConstraint, templateUnit, type TemplateSpec, type Con
  * The documents one cluster holds: ConstraintTemplates, Constraints and ExpansionTemplates.
  * Constraints see only their own set's templates, so two suites may each define a kind.
  */
-export interface GatekeeperDocuments {
-  readonly id: string;
-  readonly documents: readonly KubeObject[];
+export interface GatekeeperDocuments extends DocumentSet<KubeObject> {
   /**
    * Review modules compiled next to templates of this set: each answers, in one query,
    * undefined when the template does not apply to the review, else `{violations}` (policyc's
@@ -47,15 +56,8 @@ export interface GatekeeperContext {
   readonly cacheDir: string | undefined;
 }
 
-export interface EvaluateOptions {
-  /** Review as Gatekeeper's audit does (no operation, no user). */
-  readonly audit?: boolean;
-  /** Stop one evaluation after this long (users' templates can loop for ever). */
-  readonly timeoutMs?: number;
-}
-
 /** A problem with one set's document. */
-export type GatekeeperProblem = DocumentProblem & { readonly set: string };
+export type GatekeeperProblem = SetProblem;
 
 interface Entry {
   readonly template: TemplateSpec;
@@ -71,18 +73,18 @@ interface ClusterSet {
   readonly expansions: readonly KubeObject[];
 }
 
-export class GatekeeperEngine {
+export class GatekeeperEngine implements Engine {
   readonly name = "gatekeeper" as const;
   private constructor(
     private readonly sets: ReadonlyMap<string, ClusterSet>,
-    readonly stats: CompileStats,
+    readonly compileStats: CompileStats,
   ) {}
 
   /** Reads every set's documents and compiles all their templates in one compiler run (cached by content hash). */
   static async prepare(
     sets: readonly GatekeeperDocuments[],
     context: GatekeeperContext,
-  ): Promise<{ engine: GatekeeperEngine; problems: GatekeeperProblem[] }> {
+  ): Promise<Prepared<GatekeeperEngine> & { problems: GatekeeperProblem[] }> {
     const problems: GatekeeperProblem[] = [];
     const pending: { set: string; index: number; template: TemplateSpec; review?: ReviewModule }[] = [];
     const built = new Map<string, { templates: Map<string, Entry>; constraints: Map<string, ConstraintSpec>; expansions: KubeObject[] }>();
@@ -141,12 +143,21 @@ export class GatekeeperEngine {
     return { engine: new GatekeeperEngine(built, stats), problems };
   }
 
+  has(policy: string, set = ""): boolean {
+    return this.sets.get(set)?.constraints.has(policy) ?? false;
+  }
+
+  /** The compiled templates live in opa-wasm instances the garbage collector frees. */
+  release(): void {}
+
   /**
    * Reviews a request against one constraint: match, then the template's `violation` (or its
    * review module), for the object and for each resultant of the set's ExpansionTemplates.
+   * `audit`: as Gatekeeper's audit reviews (no operation, no user).
    */
-  evaluate(set: string, constraintName: string, req: AdmissionRequest, options: EvaluateOptions = {}): Verdict {
-    const cluster = this.sets.get(set);
+  evaluate(request: EngineRequest, options: EvaluateOptions = {}): Verdict {
+    const { policy: constraintName, admission: req } = request;
+    const cluster = this.sets.get(request.set ?? "");
     const constraint = cluster?.constraints.get(constraintName);
     if (!cluster || !constraint) return failure("missing_document", `no Constraint named ${constraintName}`);
     const entry = cluster.templates.get(constraint.kind);

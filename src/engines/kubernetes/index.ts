@@ -2,10 +2,19 @@
  * The `kubernetes` engine: ValidatingAdmissionPolicies with their bindings, evaluated by the API
  * server's own admission-policy code on the CEL runtime.
  */
-import type { KubeObject, AdmissionRequest } from "../../kube/index.js";
+import type { KubeObject } from "../../kube/index.js";
 import { CompiledVap, type CelRuntime } from "../cel/index.js";
-import { parseFieldPath } from "../verdict/index.js";
-import { failure, type DocumentProblem, type Verdict } from "../verdict/index.js";
+import {
+  failure,
+  parseFieldPath,
+  setKey,
+  type DocumentSet,
+  type Engine,
+  type EngineRequest,
+  type Prepared,
+  type SetProblem,
+  type Verdict,
+} from "../verdict/index.js";
 
 export interface KubernetesContext {
   readonly runtime: CelRuntime;
@@ -20,45 +29,49 @@ export interface KubernetesContext {
 const isBindingOf = (name: string) => (d: KubeObject) =>
   d.kind === "ValidatingAdmissionPolicyBinding" && (d as { spec?: { policyName?: unknown } }).spec?.policyName === name;
 
-export class KubernetesEngine {
+/** The binding the Kyverno CLI gives a policy without one. */
+const denyBinding = (name: string): KubeObject => ({
+  apiVersion: "admissionregistration.k8s.io/v1",
+  kind: "ValidatingAdmissionPolicyBinding",
+  metadata: { name },
+  spec: { policyName: name, validationActions: ["Deny"] },
+});
+
+export class KubernetesEngine implements Engine {
   readonly name = "kubernetes" as const;
   private constructor(private readonly policies: ReadonlyMap<string, CompiledVap>) {}
 
-  /** Compiles every ValidatingAdmissionPolicy among the documents with its bindings; other kinds are ignored. */
-  static prepare(documents: readonly KubeObject[], context: KubernetesContext): { engine: KubernetesEngine; problems: DocumentProblem[] } {
+  /** Compiles every ValidatingAdmissionPolicy of every set with its bindings; other kinds are ignored. */
+  static prepare(sets: readonly DocumentSet<KubeObject>[], context: KubernetesContext): Prepared<KubernetesEngine> {
     const policies = new Map<string, CompiledVap>();
-    const problems: DocumentProblem[] = [];
-    documents.forEach((doc, index) => {
-      if (doc.kind !== "ValidatingAdmissionPolicy") return;
-      const name = String(doc.metadata?.name ?? "");
-      let bindings = documents.filter(isBindingOf(name));
-      if (bindings.length === 0 && context.bindUnbound) {
-        bindings = [
-          {
-            apiVersion: "admissionregistration.k8s.io/v1",
-            kind: "ValidatingAdmissionPolicyBinding",
-            metadata: { name },
-            spec: { policyName: name, validationActions: ["Deny"] },
-          },
-        ];
-      }
-      const r = CompiledVap.compile(context.runtime, doc, bindings);
-      if (r.ok) policies.set(name, r.vap);
-      else
-        for (const p of r.problems)
-          problems.push({ code: "compile_error", document: index, field: parseFieldPath(p.field), message: p.message });
-    });
+    const problems: SetProblem[] = [];
+    for (const { id, documents } of sets) {
+      documents.forEach((doc, index) => {
+        if (doc.kind !== "ValidatingAdmissionPolicy") return;
+        const name = String(doc.metadata?.name ?? "");
+        let bindings = documents.filter(isBindingOf(name));
+        if (bindings.length === 0 && context.bindUnbound) bindings = [denyBinding(name)];
+        const r = CompiledVap.compile(context.runtime, doc, bindings);
+        if (r.ok) policies.set(setKey(id, name), r.vap);
+        else
+          for (const p of r.problems)
+            problems.push({ set: id, code: "compile_error", document: index, field: parseFieldPath(p.field), message: p.message });
+      });
+    }
     return { engine: new KubernetesEngine(policies), problems };
   }
 
-  /** The verdict of the ValidatingAdmissionPolicy `name` (through its bindings) on a request. */
-  evaluate(name: string, req: AdmissionRequest): Verdict {
-    const vap = this.policies.get(name);
-    if (!vap) return failure("missing_document", `no ValidatingAdmissionPolicy named ${name}`);
-    return vap.evaluate(req);
+  has(policy: string, set?: string): boolean {
+    return this.policies.has(setKey(set, policy));
   }
 
-  /** Frees the compiled policies in the CEL runtime (long runs such as the fuzzer). */
+  /** The verdict of a ValidatingAdmissionPolicy (through its bindings) on a request. */
+  evaluate(request: EngineRequest): Verdict {
+    const vap = this.policies.get(setKey(request.set, request.policy));
+    if (!vap) return failure("missing_document", `no ValidatingAdmissionPolicy named ${request.policy}`);
+    return vap.evaluate(request.admission);
+  }
+
   release(): void {
     for (const vap of this.policies.values()) vap.release();
   }

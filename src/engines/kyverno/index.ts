@@ -6,10 +6,22 @@
  * - ClusterPolicy and Policy (kyverno.io/v1) with validate.cel rules (./cluster-policy.ts).
  * - PolicyExceptions (./exceptions.ts).
  */
-import { subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
+import { subjectObject, type KubeObject } from "../../kube/index.js";
 import { CompiledVap, type CelRuntime } from "../cel/index.js";
-import { parseFieldPath } from "../verdict/index.js";
-import { failure, skip, type DocumentProblem, type Verdict } from "../verdict/index.js";
+import {
+  failure,
+  parseFieldPath,
+  setKey,
+  skip,
+  type DocumentProblem,
+  type DocumentSet,
+  type Engine,
+  type EngineRequest,
+  type EvaluateOptions,
+  type Prepared,
+  type SetProblem,
+  type Verdict,
+} from "../verdict/index.js";
 import { validatingPolicyAutogen } from "./autogen.js";
 import { clusterPolicyUnits, type RuleUnit } from "./cluster-policy.js";
 import { Exceptions } from "./exceptions.js";
@@ -24,19 +36,6 @@ export {
 } from "./autogen.js";
 export { vapOf, bindingFor } from "./validating-policy.js";
 
-/** One rule's (or, for a ValidatingPolicy, one variant's) answer. */
-export interface KyvernoRuleResult {
-  /** The ClusterPolicy rule (`autogen-…` for generated ones); "" for a ValidatingPolicy, `autogen-defaults`/`autogen-cronjobs` for its variants. */
-  readonly rule: string;
-  readonly verdict: Verdict;
-}
-
-export interface KyvernoResult {
-  /** The policy's answer: a deny if any rule denies, else an error, else an allow, else a skip. */
-  readonly verdict: Verdict;
-  readonly rules: readonly KyvernoRuleResult[];
-}
-
 export const POLICY_KINDS = ["ValidatingPolicy", "NamespacedValidatingPolicy", "ClusterPolicy", "Policy"] as const;
 
 /** A Policy or NamespacedValidatingPolicy is named `namespace/name`, as Kyverno's reports name it. */
@@ -45,55 +44,104 @@ export function qualifiedName(doc: KubeObject): string {
   return doc.metadata?.namespace ? `${doc.metadata.namespace}/${name}` : name;
 }
 
-export class KyvernoEngine {
+/** Whether Kyverno's background scan evaluates the policy (ValidatingPolicy `evaluation.background.enabled`, ClusterPolicy `background`). */
+export function runsInBackground(doc: KubeObject): boolean {
+  const spec = (doc as { spec?: Record<string, unknown> }).spec ?? {};
+  return String(doc.kind).endsWith("ValidatingPolicy")
+    ? (spec.evaluation as { background?: { enabled?: boolean } } | undefined)?.background?.enabled !== false
+    : spec.background !== false;
+}
+
+/** A rule row names a ClusterPolicy rule, or the autogen rules Kyverno makes from it (as the CLI's lookup does). */
+export const ruleMatches = (unit: string, rule: string): boolean =>
+  unit === rule || unit === `autogen-${rule}` || unit === `autogen-cronjob-${rule}`;
+
+/** One rule's (or, for a ValidatingPolicy, one variant's) answer. */
+export interface KyvernoRuleResult {
+  /** The ClusterPolicy rule (`autogen-…` for generated ones); "" for a ValidatingPolicy, `autogen-defaults`/`autogen-cronjobs` for its variants. */
+  readonly rule: string;
+  readonly verdict: Verdict;
+}
+
+interface KyvernoPolicy {
+  readonly units: readonly RuleUnit[];
+  readonly background: boolean;
+  readonly exceptions: Exceptions;
+}
+
+export interface KyvernoContext {
+  readonly runtime: CelRuntime;
+  /** Admission's clock: judge PolicyExceptions' `expiresAt` as admission does (see Exceptions.prepare). */
+  readonly now?: number;
+}
+
+export class KyvernoEngine implements Engine {
   readonly name = "kyverno" as const;
-  private constructor(
-    private readonly policies: ReadonlyMap<string, readonly RuleUnit[]>,
-    private readonly exceptions: Exceptions,
-  ) {}
+  private constructor(private readonly policies: ReadonlyMap<string, KyvernoPolicy>) {}
 
-  /** Compiles every Kyverno policy among the documents; other kinds are ignored. */
-  static prepare(
-    documents: readonly KubeObject[],
-    /** `now`: judge PolicyExceptions' `expiresAt` as admission does (see Exceptions.prepare). */
-    context: { readonly runtime: CelRuntime; readonly now?: number },
-  ): { engine: KyvernoEngine; problems: DocumentProblem[] } {
-    const policies = new Map<string, RuleUnit[]>();
-    const problems: DocumentProblem[] = [];
-    documents.forEach((doc, index) => {
-      if (doc.kind === "ValidatingPolicy" || doc.kind === "NamespacedValidatingPolicy") {
-        const r = validatingPolicyUnits(doc, index, context.runtime);
-        policies.set(qualifiedName(doc), r.units);
-        problems.push(...r.problems);
-      } else if (doc.kind === "ClusterPolicy" || doc.kind === "Policy") {
-        const r = clusterPolicyUnits(doc, index, context.runtime);
-        policies.set(qualifiedName(doc), r.units);
-        problems.push(...r.problems);
-      }
-    });
-    const ex = Exceptions.prepare(documents, context.runtime, context.now);
-    return { engine: new KyvernoEngine(policies, ex.exceptions), problems: [...problems, ...ex.problems] };
+  /** Compiles every Kyverno policy of every set (with the set's PolicyExceptions); other kinds are ignored. */
+  static prepare(sets: readonly DocumentSet<KubeObject>[], context: KyvernoContext): Prepared<KyvernoEngine> {
+    const policies = new Map<string, KyvernoPolicy>();
+    const problems: SetProblem[] = [];
+    for (const { id, documents } of sets) {
+      const ex = Exceptions.prepare(documents, context.runtime, context.now);
+      documents.forEach((doc, index) => {
+        const r =
+          doc.kind === "ValidatingPolicy" || doc.kind === "NamespacedValidatingPolicy"
+            ? validatingPolicyUnits(doc, index, context.runtime)
+            : doc.kind === "ClusterPolicy" || doc.kind === "Policy"
+              ? clusterPolicyUnits(doc, index, context.runtime)
+              : undefined;
+        if (!r) return;
+        policies.set(setKey(id, qualifiedName(doc)), { units: r.units, background: runsInBackground(doc), exceptions: ex.exceptions });
+        problems.push(...r.problems.map((p) => ({ ...p, set: id })));
+      });
+      problems.push(...ex.problems.map((p) => ({ ...p, set: id })));
+    }
+    return { engine: new KyvernoEngine(policies), problems };
   }
 
-  /** Frees the compiled policies in the CEL runtime (long runs such as the fuzzer). */
   release(): void {
-    for (const units of this.policies.values()) for (const u of units) u.release?.();
+    for (const p of this.policies.values()) for (const u of p.units) u.release?.();
   }
 
-  has(policy: string): boolean {
-    return this.policies.has(policy);
+  has(policy: string, set?: string): boolean {
+    return this.policies.has(setKey(set, policy));
   }
 
-  /** Every rule of the policy on the request, and the policy's answer. */
-  evaluate(policy: string, req: AdmissionRequest): KyvernoResult {
-    const units = this.policies.get(policy);
-    if (!units) return { verdict: failure("missing_document", `no Kyverno policy named ${policy}`), rules: [] };
+  /**
+   * The policy's answer on the request: a deny if any rule denies, else an error, else an allow,
+   * else a skip. With `rule`, only that rule and its autogen rules, the first that decides. In
+   * an audit, a policy with background disabled is not evaluated, as Kyverno's background scan skips it.
+   */
+  evaluate(request: EngineRequest, options: EvaluateOptions = {}): Verdict {
+    const policy = this.policies.get(setKey(request.set, request.policy));
+    if (!policy) return failure("missing_document", `no Kyverno policy named ${request.policy}`);
+    if (options.audit && !policy.background)
+      return skip("not_evaluated", "Kyverno's background scan skips this policy (background disabled)");
+    const results = this.rules(request, options.rule);
+    if (options.rule !== undefined && results.length === 0)
+      return failure("missing_document", `no policy ${request.policy} with rule ${options.rule}`);
+    const verdicts = results.map((r) => r.verdict);
+    if (options.rule !== undefined) return verdicts.find((v) => v.kind !== "skip") ?? verdicts[0]!;
+    return combine(verdicts);
+  }
+
+  /**
+   * Beyond the contract, as Kyverno reports rule by rule: each rule's answer (for a
+   * ValidatingPolicy, the policy's and its autogen variants'), in order; only `rule`'s (and its
+   * autogen rules') when given.
+   */
+  rules(request: EngineRequest, rule?: string): KyvernoRuleResult[] {
+    const policy = this.policies.get(setKey(request.set, request.policy));
+    if (!policy) return [];
+    const req = request.admission;
+    const units = rule === undefined ? policy.units : policy.units.filter((u) => ruleMatches(u.rule, rule));
     const object = subjectObject(req) ?? {};
-    const rules = units.map((u): KyvernoRuleResult => {
-      const exception = this.exceptions.find(policy, u.rule, object, req);
+    return units.map((u) => {
+      const exception = policy.exceptions.find(request.policy, u.rule, object, req);
       return { rule: u.rule, verdict: exception ? skip("exception", `PolicyException ${exception} applies`) : u.evaluate(object, req) };
     });
-    return { verdict: combine(rules.map((r) => r.verdict)), rules };
   }
 }
 

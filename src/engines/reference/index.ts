@@ -3,8 +3,8 @@
  * backend; the cross-engine check compares the CEL and Rego outputs against it.
  */
 import { instanceName, type Policy } from "../../ir/index.js";
-import { namespaceLabels, subjectObject, type AdmissionRequest } from "../../kube/index.js";
-import { failure, skip, type Verdict } from "../verdict/index.js";
+import { namespaceLabels, subjectObject } from "../../kube/index.js";
+import { failure, skip, type Engine, type EngineRequest, type Prepared, type Verdict } from "../verdict/index.js";
 import { envOf, evaluatePolicy, type RuleVerdict } from "./evaluate.js";
 import { exemptingException } from "./exceptions.js";
 import { policyMatches } from "./match.js";
@@ -13,20 +13,31 @@ export { evaluatePolicy, envOf, holds, subjectOf, value, type Env, type RuleVerd
 export { policyMatches } from "./match.js";
 export { exceptionApplies, exemptingException } from "./exceptions.js";
 
-export class ReferenceEngine {
+/**
+ * policyc's own reading of the IR. Its input is the lowered policies themselves, not documents:
+ * being independent of every backend is what makes it the referee of the cross-engine check.
+ */
+export class ReferenceEngine implements Engine {
   readonly name = "reference" as const;
   private constructor(private readonly instances: ReadonlyMap<string, { policy: Policy; instance: Policy["instances"][number] }>) {}
 
-  /** Every instance of the given (lowered) policies, by its object name. */
-  static prepare(policies: readonly Policy[]): ReferenceEngine {
+  /** Every instance of the given (lowered) policies, by its object name. The IR is valid by construction: no problems. */
+  static prepare(policies: readonly Policy[]): Prepared<ReferenceEngine> {
     const instances = new Map<string, { policy: Policy; instance: Policy["instances"][number] }>();
     for (const policy of policies)
       for (const instance of policy.instances) instances.set(instanceName(policy.name, instance), { policy, instance });
-    return new ReferenceEngine(instances);
+    return { engine: new ReferenceEngine(instances), problems: [] };
   }
 
+  has(policy: string): boolean {
+    return this.instances.has(policy);
+  }
+
+  release(): void {}
+
   /** The verdict of one policy instance (by object name) on a request. */
-  evaluate(name: string, req: AdmissionRequest): Verdict {
+  evaluate(request: EngineRequest): Verdict {
+    const { policy: name, admission: req } = request;
     const entry = this.instances.get(name);
     if (!entry) return failure("missing_document", `no policy instance named ${name}`);
     const { policy, instance } = entry;

@@ -1,7 +1,8 @@
-// Compiling a ValidatingAdmissionPolicy with the API server's validator, recording each
-// expression's compile errors under its field.
-
-package main
+// Package policy compiles ValidatingAdmissionPolicies with the API server's own validator
+// (recording each expression's compile errors under its field) and evaluates them on admission
+// requests with the API server's matcher, match conditions and validator, all from Debian's
+// Kubernetes sources. A Store holds what is compiled, by the host's ids.
+package policy
 
 import (
 	"encoding/json"
@@ -13,6 +14,9 @@ import (
 	"k8s.io/apiserver/pkg/admission/plugin/policy/validating"
 	"k8s.io/apiserver/pkg/admission/plugin/webhook/matchconditions"
 	"k8s.io/apiserver/pkg/cel/environment"
+
+	"policyc/cel/kyverno"
+	"policyc/cel/protocol"
 )
 
 type compiled struct {
@@ -59,9 +63,31 @@ func decodeBindings(raws []json.RawMessage) ([]*v1.ValidatingAdmissionPolicyBind
 	return out, nil
 }
 
-var policies = map[string]*compiled{}
+// Store holds the compiled policies by id, and what they share: validators compiled once for
+// the Kubernetes and Kyverno environments, and compositions of the same variables. Not safe for
+// concurrent use (the Wasm module is single-threaded).
+type Store struct {
+	policies map[string]*compiled
+	// shared: a validator compiled without problems in the Kubernetes environment, which a Kyverno
+	// compile of the same CEL reuses (see Compile).
+	shared       *sharedTable[validating.Validator]
+	compositions *sharedTable[*composition]
+	// What the "stats" op reports: Kyverno compiles answered from a Kubernetes one, compiles that
+	// found their variables' composition built, expressions answered from a composition's memory.
+	sharedHits, compositionHits, memoHits int
+}
 
-func envSet() *environment.EnvSet {
+// NewStore is an empty store.
+func NewStore() *Store {
+	return &Store{
+		policies:     map[string]*compiled{},
+		shared:       newSharedTable[validating.Validator](),
+		compositions: newSharedTable[*composition](),
+	}
+}
+
+// BaseEnvSet is the Kubernetes CEL environment of the API server's compatibility version.
+func BaseEnvSet() *environment.EnvSet {
 	return environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
 }
 
@@ -104,6 +130,7 @@ func (r *recordingConditions) compile(c *cel.CompositedCompiler, format string, 
 type memoCompiler struct {
 	inner   cel.Compiler
 	results map[memoKey]cel.CompilationResult
+	hits    *int
 }
 
 type memoKey struct {
@@ -117,7 +144,7 @@ func (m *memoCompiler) CompileCELExpression(a cel.ExpressionAccessor, options ce
 	key := memoKey{expression: a.GetExpression(), returnTypes: fmt.Sprint(a.ReturnTypes()), options: options, mode: mode}
 	r, ok := m.results[key]
 	if ok {
-		memoHits++
+		*m.hits++
 	} else {
 		r = m.inner.CompileCELExpression(a, options, mode)
 		m.results[key] = r
@@ -139,13 +166,6 @@ type composition struct {
 	variableErrors map[int]string
 }
 
-var (
-	compositions = newSharedTable[*composition]()
-	// compositionHits counts compiles that found their variables' composition built; memoHits,
-	// expressions answered from a composition's memory (the "stats" op).
-	compositionHits, memoHits = 0, 0
-)
-
 func compositionKey(environmentName string, policy *v1.ValidatingAdmissionPolicy) string {
 	b, _ := json.Marshal(struct {
 		Environment string
@@ -157,17 +177,17 @@ func compositionKey(environmentName string, policy *v1.ValidatingAdmissionPolicy
 
 // compositionFor returns the shared composition for the policy's variables, compiling them the
 // first time, held by policy id.
-func compositionFor(id, environmentName string, policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (*composition, error) {
+func (s *Store) compositionFor(id, environmentName string, policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (*composition, error) {
 	key := compositionKey(environmentName, policy)
-	c, ok := compositions.get(key)
+	c, ok := s.compositions.get(key)
 	if ok {
-		compositionHits++
+		s.compositionHits++
 	} else {
 		compiler, err := cel.NewCompositedCompiler(env)
 		if err != nil {
 			return nil, err
 		}
-		memo := &memoCompiler{inner: compiler.Compiler, results: map[memoKey]cel.CompilationResult{}}
+		memo := &memoCompiler{inner: compiler.Compiler, results: map[memoKey]cel.CompilationResult{}, hits: &s.memoHits}
 		compiler.Compiler = memo
 		c = &composition{compiler: compiler, memo: memo, variableErrors: map[int]string{}}
 		optionalVars := cel.OptionalVariableDeclarations{HasParams: policy.Spec.ParamKind != nil, HasAuthorizer: true}
@@ -178,7 +198,7 @@ func compositionFor(id, environmentName string, policy *v1.ValidatingAdmissionPo
 			}
 		}
 	}
-	compositions.hold(key, id, c)
+	s.compositions.hold(key, id, c)
 	return c, nil
 }
 
@@ -187,14 +207,14 @@ func compositionFor(id, environmentName string, policy *v1.ValidatingAdmissionPo
 // in one composited environment with the policy's optional variables. Compile errors come back
 // in the order the fields appear in the policy. The composited compiler is shared with the
 // policies that have the same variables (composition).
-func compilePolicy(id, environmentName string, policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (validating.Validator, []problem) {
+func (s *Store) compilePolicy(id, environmentName string, policy *v1.ValidatingAdmissionPolicy, env *environment.EnvSet) (validating.Validator, []protocol.Problem) {
 	hasParam := policy.Spec.ParamKind != nil
 	optionalVars := cel.OptionalVariableDeclarations{HasParams: hasParam, HasAuthorizer: true}
 	expressionOptionalVars := cel.OptionalVariableDeclarations{HasParams: hasParam, HasAuthorizer: false}
 	failurePolicy := policy.Spec.FailurePolicy
-	shared, err := compositionFor(id, environmentName, policy, env)
+	shared, err := s.compositionFor(id, environmentName, policy, env)
 	if err != nil {
-		return nil, []problem{{Field: "spec", Message: err.Error()}}
+		return nil, []protocol.Problem{{Field: "spec", Message: err.Error()}}
 	}
 	compiler := shared.compiler
 	rec := &recordingConditions{compiler: shared.memo, errors: map[string]string{}}
@@ -247,24 +267,14 @@ func compilePolicy(id, environmentName string, policy *v1.ValidatingAdmissionPol
 	for i := range policy.Spec.AuditAnnotations {
 		fields = append(fields, fmt.Sprintf("spec.auditAnnotations[%d].valueExpression", i))
 	}
-	var problems []problem
+	var problems []protocol.Problem
 	for _, f := range fields {
 		if msg, ok := rec.errors[f]; ok {
-			problems = append(problems, problem{Field: f, Message: msg})
+			problems = append(problems, protocol.Problem{Field: f, Message: msg})
 		}
 	}
 	return validator, problems
 }
-
-// A validator compiled without problems in the Kubernetes environment, which a Kyverno compile of
-// the same CEL reuses: what type-checks without Kyverno's libraries means the same with them (they
-// only add functions and variables), so the stricter environment's success is the licence to
-// share. Counted by the policies holding it, and dropped with the last.
-var (
-	shared = newSharedTable[validating.Validator]()
-	// sharedHits counts Kyverno compiles answered from a Kubernetes one (the "stats" op).
-	sharedHits = 0
-)
 
 // celKey is what a compiled validator depends on: the policy's name (match-condition errors name
 // it) and every CEL-bearing field, with the failure policy and whether it has params.
@@ -281,41 +291,56 @@ func celKey(p *v1.ValidatingAdmissionPolicy) string {
 	return string(b)
 }
 
-// release forgets a policy, and a shared validator or composition no policy holds any more.
-func release(id string) {
-	delete(policies, id)
-	compositions.release(id)
-	shared.release(id)
+// Release forgets a policy, and a shared validator or composition no policy holds any more.
+func (s *Store) Release(id string) {
+	delete(s.policies, id)
+	s.compositions.release(id)
+	s.shared.release(id)
 }
 
-func doCompile(req *request) response {
+// Compile compiles the request's policy with its bindings under the request's id. A validator
+// compiled without problems in the Kubernetes environment is reused by a Kyverno compile of the
+// same CEL: what type-checks without Kyverno's libraries means the same with them (they only add
+// functions and variables), so the stricter environment's success is the licence to share.
+func (s *Store) Compile(req *protocol.Request) protocol.Response {
 	var policy v1.ValidatingAdmissionPolicy
 	if err := json.Unmarshal(req.Policy, &policy); err != nil {
-		return response{Error: "policy: " + err.Error()}
+		return protocol.Fail(protocol.InvalidDocument, "policy: %v", err)
 	}
 	defaultPolicy(&policy)
 	bindings, err := decodeBindings(req.Bindings)
 	if err != nil {
-		return response{Error: "binding: " + err.Error()}
+		return protocol.Fail(protocol.InvalidDocument, "binding: %v", err)
 	}
 	key := celKey(&policy)
 	reads := readsNamespace(&policy)
-	if v, ok := shared.get(key); ok && req.Kyverno {
-		sharedHits++
-		shared.hold(key, req.ID, v)
-		policies[req.ID] = &compiled{policy: &policy, validator: v, bindings: bindings, readsNamespace: reads}
-		return response{OK: true}
+	if v, ok := s.shared.get(key); ok && req.Kyverno {
+		s.sharedHits++
+		s.shared.hold(key, req.ID, v)
+		s.policies[req.ID] = &compiled{policy: &policy, validator: v, bindings: bindings, readsNamespace: reads}
+		return protocol.Response{OK: true}
 	}
-	env, environmentName := envSet(), "kubernetes"
+	env, environmentName := BaseEnvSet(), "kubernetes"
 	if req.Kyverno {
-		env, environmentName = kyvernoEnvSet(), "kyverno"
+		env, environmentName = kyverno.EnvSet(BaseEnvSet), "kyverno"
 	}
-	validator, problems := compilePolicy(req.ID, environmentName, &policy, env)
+	validator, problems := s.compilePolicy(req.ID, environmentName, &policy, env)
 	if !req.Kyverno && len(problems) == 0 {
-		shared.hold(key, req.ID, validator)
+		s.shared.hold(key, req.ID, validator)
 	}
-	policies[req.ID] = &compiled{policy: &policy, validator: validator, bindings: bindings, readsNamespace: reads}
-	return response{OK: len(problems) == 0, Problems: problems}
+	s.policies[req.ID] = &compiled{policy: &policy, validator: validator, bindings: bindings, readsNamespace: reads}
+	if len(problems) > 0 {
+		r := protocol.Fail(protocol.CompileError, "%d expression(s) do not compile", len(problems))
+		r.Problems = problems
+		return r
+	}
+	return protocol.Response{OK: true}
+}
+
+// Stats counts what the store holds and shares.
+func (s *Store) Stats() protocol.Response {
+	return protocol.Response{OK: true, Value: json.RawMessage(fmt.Sprintf(`{"policies":%d,"shared":%d,"sharedHits":%d,"compositions":%d,"compositionHits":%d,"memoHits":%d}`,
+		len(s.policies), s.shared.len(), s.sharedHits, s.compositions.len(), s.compositionHits, s.memoHits))}
 }
 
 // sharedTable holds values shared by policies under a key (a validator by its CEL, a composition

@@ -1,6 +1,6 @@
 // Selecting the params objects a binding's paramRef names, as the API server does.
 
-package main
+package policy
 
 import (
 	"errors"

@@ -1,5 +1,3 @@
-package main
-
 // The parts of Kyverno's CEL libraries that read the test's context (the Kyverno CLI's Context
 // file: spec.images, spec.globalContext, spec.http) or transform data, as policyc provides them
 // (Kyverno documentation "CEL Libraries"; the CLI's fake context provider for what a test sees).
@@ -18,6 +16,8 @@ package main
 //   math.round(double, int) -> double
 //   random() -> string                                  ([0-9a-z]{8})
 //   listObjToMap(list, list, keyField, valueField) -> map
+
+package kyverno
 
 import (
 	"bytes"
@@ -42,29 +42,12 @@ import (
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
 	"sigs.k8s.io/yaml"
+
+	"policyc/cel/protocol"
 )
 
-// kyvernoContext is what a Kyverno CLI test's Context file gives the libraries.
-type kyvernoContext struct {
-	// Resources, when the test has a Context file, are the objects resource.Get and List see.
-	Resources     []json.RawMessage `json:"resources,omitempty"`
-	Images        []map[string]any `json:"images,omitempty"`
-	GlobalContext []struct {
-		Name       string `json:"name"`
-		Projection string `json:"projection,omitempty"`
-		Value      any    `json:"value,omitempty"`
-	} `json:"globalContext,omitempty"`
-	HTTP []struct {
-		Method  string            `json:"method"`
-		URL     string            `json:"url"`
-		Status  int               `json:"status,omitempty"`
-		Headers map[string]string `json:"headers,omitempty"`
-		Body    any               `json:"body,omitempty"`
-	} `json:"http,omitempty"`
-}
-
-// currentContext is the context of the request being evaluated; set by doEvaluate.
-var currentContext = &kyvernoContext{}
+// currentContext is the context of the request being evaluated; set by SetRequest.
+var currentContext = &protocol.KyvernoContext{}
 
 func nativeValue(v any) ref.Val { return types.DefaultTypeAdapter.NativeToValue(v) }
 
@@ -112,7 +95,7 @@ func str(v ref.Val) (string, bool) {
 
 // nativeOf turns a CEL value into plain Go data (maps, lists, strings, numbers).
 func nativeOf(v ref.Val) (any, error) {
-	native, err := v.ConvertToNative(jsonValueType)
+	native, err := v.ConvertToNative(JSONValueType)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,7 @@
 // The API server's defaults for ValidatingAdmissionPolicies and bindings (what the apiserver's
 // defaulting sets before a policy is stored), applied before compiling.
 
-package main
+package policy
 
 import (
 	v1 "k8s.io/api/admissionregistration/v1"

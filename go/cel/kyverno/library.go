@@ -1,6 +1,4 @@
-package main
-
-// Kyverno's CEL libraries, as policyc provides them to ValidatingPolicy and ClusterPolicy
+// Package kyverno is Kyverno's CEL libraries, as policyc provides them to ValidatingPolicy and ClusterPolicy
 // validate.cel expressions (Kyverno documentation "CEL Libraries"). policyc's own
 // implementations, declared here one by one; a function not declared here fails to compile with
 // "undeclared reference", naming it.
@@ -11,7 +9,8 @@ package main
 //   resource.Get(apiVersion, resource, namespace, name) -> object   (answered from the test's objects)
 //   resource.List(apiVersion, resource, namespace) -> {items: [...]}
 //   resource.List(apiVersion, resource, namespace, labels)         (narrowed by labels)
-//   and the libraries reading the test's context or transforming data: kyverno_context.go
+//   and the libraries reading the test's context or transforming data: context.go
+package kyverno
 
 import (
 	"fmt"
@@ -25,6 +24,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/apiserver/pkg/cel/environment"
+
+	"policyc/cel/protocol"
 )
 
 // ---------------------------------------------------------------- image references
@@ -125,9 +126,21 @@ func imageString(f func(imageRef) string) func(ref.Val) ref.Val {
 // ---------------------------------------------------------------- cluster lookups
 
 // lookupObjects are the cluster objects of the request being evaluated (a test's context,
-// resources and params); set by doEvaluate, read by resource.Get/List. Evaluation is
+// resources and params); set by SetRequest, read by resource.Get/List. Evaluation is
 // single-threaded.
 var lookupObjects []*unstructured.Unstructured
+
+// SetRequest sets what the libraries read for the request about to be evaluated: the cluster
+// objects resource.Get and List answer from, and a Kyverno CLI test's context (nil: none). When
+// the context names resources, lookups see those instead of the objects, as the Kyverno CLI does.
+func SetRequest(objects []*unstructured.Unstructured, context *protocol.KyvernoContext, contextObjects []*unstructured.Unstructured) {
+	lookupObjects = objects
+	currentContext = &protocol.KyvernoContext{}
+	if context != nil {
+		currentContext = context
+		lookupObjects = contextObjects
+	}
+}
 
 // pluralOf is the resource name of a kind, by the API's regular English plural (as kubectl's
 // default RESTMapper guesses it).
@@ -189,7 +202,8 @@ func strArgs(args []ref.Val) ([]string, bool) {
 	return out, true
 }
 
-func kyvernoLibrary() environment.VersionedOptions {
+// Library declares Kyverno's CEL functions, for an environment set to extend.
+func Library() environment.VersionedOptions {
 	str := celgo.StringType
 	opts := []celgo.EnvOption{
 		celgo.Function("image", celgo.Overload("kyverno_image_string", []*celgo.Type{str}, imageType, celgo.UnaryBinding(imageOf))),
@@ -272,9 +286,10 @@ func kyvernoLibrary() environment.VersionedOptions {
 
 var kyvernoEnv *environment.EnvSet
 
-func kyvernoEnvSet() *environment.EnvSet {
+// EnvSet is the base environment set extended with Kyverno's libraries, built once.
+func EnvSet(base func() *environment.EnvSet) *environment.EnvSet {
 	if kyvernoEnv == nil {
-		set, err := envSet().Extend(kyvernoLibrary())
+		set, err := base().Extend(Library())
 		if err != nil {
 			panic(err)
 		}

@@ -1,7 +1,7 @@
 // Evaluating a compiled policy on an admission request: the matcher, the namespace lister, the
 // authorizer answers and the validator; and single expressions for the bridge tests.
 
-package main
+package policy
 
 import (
 	"context"
@@ -30,6 +30,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/util/version"
+
+	"policyc/cel/kyverno"
+	"policyc/cel/protocol"
 )
 
 // sharedObjectInterfaces: the (empty) scheme the admission attributes need, built once.
@@ -92,6 +95,21 @@ func (n namespaces) Get(name string) (*corev1.Namespace, error) {
 
 var _ corelisters.NamespaceLister = namespaces{}
 
+// decodeObjects decodes a list of objects, leaving out nulls.
+func decodeObjects(raws []json.RawMessage) ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	for _, raw := range raws {
+		o, err := decodeObject(raw)
+		if err != nil {
+			return nil, err
+		}
+		if o != nil {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
 func decodeObject(raw json.RawMessage) (*unstructured.Unstructured, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
@@ -104,7 +122,7 @@ func decodeObject(raw json.RawMessage) (*unstructured.Unstructured, error) {
 	return &unstructured.Unstructured{Object: m}, nil
 }
 
-func answerAuthorizer(answers []authzAnswer) authorizer.Authorizer {
+func answerAuthorizer(answers []protocol.AuthzAnswer) authorizer.Authorizer {
 	eq := func(want *string, got string) bool { return want == nil || *want == got }
 	return authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
 		for _, x := range answers {
@@ -126,55 +144,45 @@ func answerAuthorizer(answers []authzAnswer) authorizer.Authorizer {
 	})
 }
 
-func doEvaluate(req *request) response {
-	c, ok := policies[req.ID]
+// Evaluate evaluates the compiled policy of the request's id on its admission request: the
+// policy's matchConstraints, then each binding's match, params, match conditions and validations.
+func (s *Store) Evaluate(req *protocol.Request) protocol.Response {
+	c, ok := s.policies[req.ID]
 	if !ok {
-		return response{Error: "unknown policy " + req.ID}
+		return protocol.Fail(protocol.UnknownPolicy, "unknown policy %s", req.ID)
 	}
 	in := req.Admission
 	if in == nil {
-		return response{Error: "no admission input"}
+		return protocol.Fail(protocol.BadRequest, "no admission input")
 	}
 	obj, err := decodeObject(in.Object)
 	if err != nil {
-		return response{Error: "object: " + err.Error()}
+		return protocol.Fail(protocol.InvalidDocument, "object: %v", err)
 	}
 	old, err := decodeObject(in.OldObject)
 	if err != nil {
-		return response{Error: "oldObject: " + err.Error()}
+		return protocol.Fail(protocol.InvalidDocument, "oldObject: %v", err)
 	}
 	nsMap := namespaces{}
 	for _, raw := range in.Namespaces {
 		ns, err := decodeNamespace(raw)
 		if err != nil {
-			return response{Error: "namespace: " + err.Error()}
+			return protocol.Fail(protocol.InvalidDocument, "namespace: %v", err)
 		}
 		nsMap[ns.Name] = ns
 	}
-	var params []*unstructured.Unstructured
-	for _, raw := range in.Params {
-		p, err := decodeObject(raw)
-		if err != nil {
-			return response{Error: "params: " + err.Error()}
-		}
-		params = append(params, p)
+	params, err := decodeObjects(in.Params)
+	if err != nil {
+		return protocol.Fail(protocol.InvalidDocument, "params: %v", err)
 	}
-	lookupObjects = params
-	currentContext = &kyvernoContext{}
+	var contextObjects []*unstructured.Unstructured
 	if in.Kyverno != nil {
-		currentContext = in.Kyverno
 		// A Kyverno CLI test's lookups see its Context file's resources, not the resources under test.
-		lookupObjects = nil
-		for _, raw := range in.Kyverno.Resources {
-			o, err := decodeObject(raw)
-			if err != nil {
-				return response{Error: "context resource: " + err.Error()}
-			}
-			if o != nil {
-				lookupObjects = append(lookupObjects, o)
-			}
+		if contextObjects, err = decodeObjects(in.Kyverno.Resources); err != nil {
+			return protocol.Fail(protocol.InvalidDocument, "context resource: %v", err)
 		}
 	}
+	kyverno.SetRequest(params, in.Kyverno, contextObjects)
 	var u user.Info = &user.DefaultInfo{}
 	if in.UserInfo != nil {
 		u = &user.DefaultInfo{Name: in.UserInfo.Username, UID: in.UserInfo.UID, Groups: in.UserInfo.Groups, Extra: in.UserInfo.Extra}
@@ -194,17 +202,17 @@ func doEvaluate(req *request) response {
 
 	matches, matchResource, matchKind, err := matcher.DefinitionMatches(attr, o, validating.NewValidatingAdmissionPolicyAccessor(c.policy))
 	if err != nil {
-		return response{Error: "matchConstraints: " + err.Error()}
+		return protocol.Fail(protocol.EvaluationError, "matchConstraints: %v", err)
 	}
 	if !matches {
 		f := false
-		return response{OK: true, Matched: &f}
+		return protocol.Response{OK: true, Matched: &f}
 	}
 	t := true
-	out := response{OK: true, Matched: &t}
+	out := protocol.Response{OK: true, Matched: &t}
 	versioned, err := admission.NewVersionedAttributes(attr, matchKind, o)
 	if err != nil {
-		return response{Error: err.Error()}
+		return protocol.Fail(protocol.EvaluationError, "%v", err)
 	}
 	var namespace *corev1.Namespace
 	if c.readsNamespace && in.Namespace != "" && !(kind.Kind == "Namespace" && kind.Version == "v1" && kind.Group == "") {
@@ -214,11 +222,11 @@ func doEvaluate(req *request) response {
 	bindings := c.bindings
 	if len(req.Bindings) > 0 {
 		if bindings, err = decodeBindings(req.Bindings); err != nil {
-			return response{Error: "binding: " + err.Error()}
+			return protocol.Fail(protocol.InvalidDocument, "binding: %v", err)
 		}
 	}
 	for _, binding := range bindings {
-		br := bindingResult{Binding: binding.Name}
+		br := protocol.BindingResult{Binding: binding.Name}
 		for _, a := range binding.Spec.ValidationActions {
 			br.ValidationActions = append(br.ValidationActions, string(a))
 		}
@@ -237,7 +245,7 @@ func doEvaluate(req *request) response {
 		if err != nil {
 			// A configuration error: denied under failurePolicy Fail, as the dispatcher does.
 			if c.policy.Spec.FailurePolicy == nil || *c.policy.Spec.FailurePolicy == v1.Fail {
-				br.Decisions = append(br.Decisions, decision{Action: "deny", Evaluation: "error", Message: "failed to configure binding: " + err.Error()})
+				br.Decisions = append(br.Decisions, protocol.Decision{Action: "deny", Evaluation: "error", Message: "failed to configure binding: " + err.Error()})
 			}
 			out.Bindings = append(out.Bindings, br)
 			continue
@@ -245,10 +253,10 @@ func doEvaluate(req *request) response {
 		for _, p := range selected {
 			r := c.validator.Validate(context.Background(), matchResource, versioned, p, namespace, celconfig.RuntimeCELCostBudget, authz)
 			for _, d := range r.Decisions {
-				br.Decisions = append(br.Decisions, decision{Action: string(d.Action), Evaluation: string(d.Evaluation), Message: d.Message, Reason: string(d.Reason)})
+				br.Decisions = append(br.Decisions, protocol.Decision{Action: string(d.Action), Evaluation: string(d.Evaluation), Message: d.Message, Reason: string(d.Reason)})
 			}
 			for _, a := range r.AuditAnnotations {
-				br.AuditAnnotations = append(br.AuditAnnotations, annotation{Key: a.Key, Value: a.Value, Action: string(a.Action), Error: a.Error})
+				br.AuditAnnotations = append(br.AuditAnnotations, protocol.Annotation{Key: a.Key, Value: a.Value, Action: string(a.Action), Error: a.Error})
 			}
 		}
 		out.Bindings = append(out.Bindings, br)
@@ -256,9 +264,7 @@ func doEvaluate(req *request) response {
 	return out
 }
 
-// doExpr compiles and evaluates one expression in the Kubernetes base environment with the
-// admission variables (object, oldObject, params, namespaceObject, request, authorizer unset),
-// returning the value as JSON and its CEL type, or the compile or evaluation error.
+// exprNames are the admission variables an expression of Expr may read (authorizer unset).
 var exprNames = []string{"object", "oldObject", "params", "namespaceObject", "request"}
 
 var exprEnv *celgo.Env
@@ -272,7 +278,7 @@ func exprEnvironment() (*celgo.Env, error) {
 	for _, n := range exprNames {
 		opts = append(opts, celgo.Variable(n, celgo.DynType))
 	}
-	set, err := envSet().Extend(environment.VersionedOptions{IntroducedVersion: version.MajorMinor(1, 0), EnvOptions: opts})
+	set, err := BaseEnvSet().Extend(environment.VersionedOptions{IntroducedVersion: version.MajorMinor(1, 0), EnvOptions: opts})
 	if err != nil {
 		return nil, err
 	}
@@ -284,19 +290,21 @@ func exprEnvironment() (*celgo.Env, error) {
 	return env, nil
 }
 
-func doExpr(req *request) response {
+// Expr compiles and evaluates one expression in the Kubernetes base environment with the
+// admission variables, answering its value as JSON and its CEL type, or the error.
+func Expr(req *protocol.Request) protocol.Response {
 	names := exprNames
 	env, err := exprEnvironment()
 	if err != nil {
-		return response{Error: err.Error()}
+		return protocol.Fail(protocol.Internal, "%v", err)
 	}
 	ast, iss := env.Compile(req.Expression)
 	if iss.Err() != nil {
-		return response{Error: "compile: " + iss.Err().Error()}
+		return protocol.Fail(protocol.CompileError, "compile: %v", iss.Err())
 	}
 	prg, err := env.Program(ast, celgo.CostLimit(celconfig.PerCallLimit))
 	if err != nil {
-		return response{Error: "program: " + err.Error()}
+		return protocol.Fail(protocol.CompileError, "program: %v", err)
 	}
 	activation := map[string]interface{}{}
 	for _, n := range names {
@@ -305,21 +313,21 @@ func doExpr(req *request) response {
 	for k, raw := range req.Vars {
 		var v interface{}
 		if err := utiljson.Unmarshal(raw, &v); err != nil {
-			return response{Error: k + ": " + err.Error()}
+			return protocol.Fail(protocol.BadRequest, "%s: %v", k, err)
 		}
 		activation[k] = v
 	}
 	val, _, err := prg.Eval(activation)
 	if err != nil {
-		return response{Error: "eval: " + err.Error()}
+		return protocol.Fail(protocol.EvaluationError, "eval: %v", err)
 	}
-	native, err := val.ConvertToNative(jsonValueType)
+	native, err := val.ConvertToNative(kyverno.JSONValueType)
 	if err != nil {
-		return response{OK: true, Type: val.Type().TypeName(), Value: json.RawMessage(strconvQuote(fmt.Sprint(val.Value())))}
+		return protocol.Response{OK: true, Type: val.Type().TypeName(), Value: json.RawMessage(protocol.Quote(fmt.Sprint(val.Value())))}
 	}
 	enc, err := protojson.Marshal(native.(proto.Message))
 	if err != nil {
-		return response{Error: err.Error()}
+		return protocol.Fail(protocol.Internal, "%v", err)
 	}
-	return response{OK: true, Type: val.Type().TypeName(), Value: enc}
+	return protocol.Response{OK: true, Type: val.Type().TypeName(), Value: enc}
 }

@@ -1,0 +1,91 @@
+/**
+ * The CEL runtime's protocol: the requests Node sends the Go side and the answers it gets, as
+ * JSON. Mirrors go/cel/protocol (package protocol), whose Go types are the other half of this file.
+ */
+import type { AuthorizerAnswer, ExternalData, KubeObject, Operation, UserInfo } from "../../kube/index.js";
+
+/** The admission request the API server's code sees: kind, resource, objects, user, namespaces, params. */
+export interface CelAdmission {
+  readonly operation: Operation;
+  readonly kind: { readonly group: string; readonly version: string; readonly kind: string };
+  readonly resource: { readonly group: string; readonly version: string; readonly resource: string };
+  readonly name: string;
+  readonly namespace: string;
+  readonly object?: KubeObject;
+  readonly oldObject?: KubeObject;
+  readonly dryRun: boolean;
+  readonly userInfo?: UserInfo;
+  /** Namespace objects, the request's among them (namespaceObject). */
+  readonly namespaces: readonly KubeObject[];
+  /** The objects a binding's paramRef selects from. */
+  readonly params: readonly KubeObject[];
+  /** The authorizer's answers, in order of preference. */
+  readonly authorizer: readonly AuthorizerAnswer[];
+  /** Kyverno: what a Kyverno CLI test's Context file gives the CEL libraries. */
+  readonly kyverno?: ExternalData;
+}
+
+export type CelRequest =
+  /** Compiles a ValidatingAdmissionPolicy with its bindings under an id; `kyverno` adds Kyverno's CEL libraries. */
+  | {
+      readonly op: "compile";
+      readonly id: string;
+      readonly policy: KubeObject;
+      readonly bindings: readonly KubeObject[];
+      readonly kyverno?: boolean;
+    }
+  /** Evaluates the compiled policy `id` on an admission request. */
+  | { readonly op: "evaluate"; readonly id: string; readonly admission: CelAdmission }
+  /** Frees the compiled policy `id`. */
+  | { readonly op: "release"; readonly id: string }
+  /** Evaluates one expression with variables (the escaping and bridge tests). */
+  | { readonly op: "expr"; readonly expression: string; readonly vars?: Readonly<Record<string, unknown>> }
+  /** Counts of what the Go side holds and shares. */
+  | { readonly op: "stats" }
+  /** The Kubernetes CEL compatibility version. */
+  | { readonly op: "version" };
+
+/**
+ * Why a request failed, as a code and a message:
+ * - `bad_request`: the request is not one the Go side reads (policyc's bug);
+ * - `unknown_policy`: evaluate or release of an id not compiled;
+ * - `invalid_document`: the policy or a binding does not decode as its Kubernetes type;
+ * - `compile_error`: CEL that does not compile (the problems name each field);
+ * - `evaluation_error`: an expression failed at run time (expr);
+ * - `internal`: a panic in the Go side, recovered.
+ */
+export interface CelError {
+  readonly code: "bad_request" | "unknown_policy" | "invalid_document" | "compile_error" | "evaluation_error" | "internal";
+  readonly message: string;
+}
+
+export interface CelProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface CelDecision {
+  readonly action: "admit" | "deny";
+  readonly evaluation?: "admit" | "deny" | "error";
+  readonly message?: string;
+  readonly reason?: string;
+}
+
+export interface CelBindingResult {
+  readonly binding: string;
+  readonly matched: boolean;
+  readonly validationActions?: readonly string[];
+  readonly decisions?: readonly CelDecision[];
+  readonly auditAnnotations?: readonly { key: string; value?: string; action: string; error?: string }[];
+  readonly error?: string;
+}
+
+export interface CelResponse {
+  readonly ok: boolean;
+  readonly error?: CelError;
+  readonly problems?: readonly CelProblem[];
+  readonly matched?: boolean;
+  readonly bindings?: readonly CelBindingResult[];
+  readonly value?: unknown;
+  readonly type?: string;
+}

@@ -1,0 +1,186 @@
+/**
+ * What `policyc apply` reads, and the cluster its manifests go into: the resources (files,
+ * folders, standard input; `List` items in place), the existing YAML policies of `--policy`, the
+ * Namespaces of `--namespaces`; then the namespaces with their labels, the scope of custom kinds
+ * (from the CRDs among the inputs), and the admission request of each resource.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { POLICY_KINDS } from "../engines/index.js";
+import type { Issue, SourceLocation } from "../ir/index.js";
+import { inDefaultNamespace, isNamespaced, type AdmissionRequest, type KubeObject, type UserInfo } from "../kube/index.js";
+import {
+  fieldIssue,
+  fieldLocation,
+  inputIssue,
+  readFixtures,
+  readFixtureText,
+  uniqueIssues,
+  yamlFilesUnder,
+  type Fixture,
+} from "./fixtures.js";
+
+/** A resource to evaluate, with where it was read. */
+export interface Resource {
+  readonly object: KubeObject;
+  readonly label: string;
+  readonly location?: SourceLocation;
+}
+
+export interface ApplyInputs {
+  readonly resources: readonly Resource[];
+  readonly policyDocuments: readonly Fixture[];
+  readonly namespaceObjects: readonly Resource[];
+}
+
+/** What reading the inputs needs of apply's options. */
+export interface InputOptions {
+  readonly cwd: string;
+  readonly inputs: readonly string[];
+  readonly stdin?: () => Promise<string>;
+  readonly policyPaths?: readonly string[];
+  readonly namespacesFile?: string;
+}
+
+const CRD = "CustomResourceDefinition";
+const isList = (o: KubeObject) => typeof o.kind === "string" && o.kind.endsWith("List") && Array.isArray((o as { items?: unknown }).items);
+
+/** Every input, or the located issues of those that cannot be read. */
+export async function readApplyInputs(o: InputOptions): Promise<ApplyInputs | { status: "invalid"; errors: readonly Issue[] }> {
+  const issues: Issue[] = [];
+  const resources = await readResources(o, issues);
+  const policyDocuments = readPolicyDocuments(o, issues);
+  let namespaceObjects: Resource[] = [];
+  if (o.namespacesFile) {
+    const r = readFixtures(path.resolve(o.cwd, o.namespacesFile), o.cwd);
+    if (r.ok)
+      namespaceObjects = r.value
+        .flatMap((f) => (isList(f.object) ? ((f.object as { items: KubeObject[] }).items ?? []) : [f.object]))
+        .map((object) => ({ object, label: o.namespacesFile! }));
+    else issues.push(r.issue);
+  }
+  if (issues.length) return { status: "invalid", errors: uniqueIssues(issues) };
+  return { resources, policyDocuments, namespaceObjects };
+}
+
+/** Every resource of the inputs: documents in file order, `List` items in place. */
+async function readResources(o: InputOptions, issues: Issue[]): Promise<Resource[]> {
+  const out: Resource[] = [];
+  const add = (fixtures: readonly Fixture[], file: string) => {
+    fixtures.forEach((f, doc) => {
+      if (!isList(f.object)) return out.push({ object: f.object, label: f.label, ...(f.location ? { location: f.location } : {}) });
+      ((f.object as { items: unknown[] }).items ?? []).forEach((item, i) => {
+        if (!item || typeof item !== "object" || Array.isArray(item) || !(item as KubeObject).kind) {
+          issues.push(fieldIssue(file, o.cwd, ["items", i], "a List item must be a Kubernetes object", { doc, code: "invalid_fixture" }));
+          return;
+        }
+        const at = fieldLocation(file, ["items", i], doc) ?? f.location;
+        out.push({ object: item as KubeObject, label: `${f.label} items[${i}]`, ...(at ? { location: at } : {}) });
+      });
+    });
+  };
+  for (const input of o.inputs) {
+    if (input === "-") {
+      const r = readFixtureText((await o.stdin?.()) ?? "", "<stdin>");
+      if (r.ok) add(r.value, "<stdin>");
+      else issues.push(r.issue);
+      continue;
+    }
+    for (const { file, fixtures } of yamlDocumentsAt(o.cwd, input, "", issues)) add(fixtures, file);
+  }
+  return out;
+}
+
+/**
+ * The documents of every YAML file at a path (a file, or a folder read recursively), file by file;
+ * a missing path or a file that does not parse is an issue. `what` names the flag in the message.
+ */
+function yamlDocumentsAt(cwd: string, p: string, what: string, issues: Issue[]): { file: string; fixtures: readonly Fixture[] }[] {
+  const abs = path.resolve(cwd, p);
+  if (!existsSync(abs)) {
+    issues.push(inputIssue("missing_file", `no such file or folder${what}`, p));
+    return [];
+  }
+  return yamlFilesUnder(abs).flatMap((file) => {
+    const r = readFixtures(file, cwd);
+    if (r.ok) return [{ file, fixtures: r.value }];
+    issues.push(r.issue);
+    return [];
+  });
+}
+
+/** The kinds of document `--policy` files may hold. */
+const POLICY_DOCUMENT_KINDS = new Set<string>([
+  ...POLICY_KINDS,
+  "PolicyException",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+  "ConstraintTemplate",
+  "ExpansionTemplate",
+]);
+const isConstraintDoc = (d: KubeObject) => typeof d.apiVersion === "string" && d.apiVersion.startsWith("constraints.gatekeeper.sh/");
+
+function readPolicyDocuments(o: InputOptions, issues: Issue[]): Fixture[] {
+  const out: Fixture[] = [];
+  for (const p of o.policyPaths ?? []) {
+    for (const { file, fixtures } of yamlDocumentsAt(o.cwd, p, " (--policy)", issues)) {
+      fixtures.forEach((f, doc) => {
+        if (POLICY_DOCUMENT_KINDS.has(String(f.object.kind)) || isConstraintDoc(f.object)) out.push(f);
+        else
+          issues.push(
+            fieldIssue(
+              file,
+              o.cwd,
+              ["kind"],
+              `${f.object.kind} is not a policy document policyc applies (Kyverno, ValidatingAdmissionPolicy or Gatekeeper)`,
+              { doc, code: "invalid_fixture" },
+            ),
+          );
+      });
+    }
+  }
+  return out;
+}
+
+/** The cluster the manifests go into, and the admission request of each resource. */
+export interface ApplyCluster {
+  /** The resources, namespaced ones without a namespace put in `default`. */
+  readonly resources: readonly Resource[];
+  request(object: KubeObject): AdmissionRequest;
+}
+
+/** What the cluster needs of apply's options. */
+export interface ClusterOptions {
+  readonly mode?: "admission" | "audit";
+  readonly userInfo?: UserInfo;
+  readonly clusterScopedKinds?: readonly string[];
+}
+
+export function clusterOf(inputs: ApplyInputs, o: ClusterOptions): ApplyCluster {
+  // The scope of custom kinds: what CRDs among the inputs say, and --cluster-scoped.
+  const clusterScoped = new Set(o.clusterScopedKinds ?? []);
+  for (const r of inputs.resources) {
+    const spec = (r.object as { spec?: { scope?: string; names?: { kind?: string } } }).spec;
+    if (r.object.kind === CRD && spec?.scope === "Cluster" && spec.names?.kind) clusterScoped.add(spec.names.kind);
+  }
+  const namespaced = (x: KubeObject) => !clusterScoped.has(String(x.kind)) && isNamespaced(x);
+  // A namespaced resource without a namespace goes to `default`, as kubectl and the Kyverno CLI put it.
+  const resources = inputs.resources.map((r) => ({ ...r, object: inDefaultNamespace(r.object, namespaced) }));
+  const namespaces: Record<string, KubeObject> = {};
+  for (const r of [...inputs.namespaceObjects, ...resources])
+    if (r.object.kind === "Namespace" && r.object.apiVersion === "v1" && r.object.metadata?.name)
+      namespaces[r.object.metadata.name] ??= r.object;
+  // The cluster's objects (Gatekeeper's synced inventory, lookups): the resources and the given Namespaces.
+  const objects = [...resources.map((r) => r.object), ...inputs.namespaceObjects.map((r) => r.object)];
+  const audit = o.mode === "audit";
+  return {
+    resources,
+    request: (object) => ({
+      operation: "CREATE",
+      object,
+      // A background scan has no requesting user (so exceptions by user or group do not apply there).
+      ...(audit ? { userInfo: { username: "", groups: [] } } : o.userInfo ? { userInfo: o.userInfo } : {}),
+      cluster: { namespaces, objects },
+    }),
+  };
+}
