@@ -145,4 +145,38 @@ describe("architecture", () => {
     }
     expect(bad).toEqual([]);
   });
+
+  it("the composition module is the only place outside the engines that makes engines (harness/compose.ts)", () => {
+    const ENGINE_CLASSES = /\b(KyvernoEngine|KubernetesEngine|GatekeeperEngine|ReferenceEngine)\b/;
+    const bad = sourceFiles(SRC)
+      .filter((f) => {
+        const rel = path.relative(SRC, f).split(path.sep).join("/");
+        return !rel.startsWith("engines/") && rel !== "harness/compose.ts";
+      })
+      .filter((f) => ENGINE_CLASSES.test(readFileSync(f, "utf8")))
+      .map((f) => path.relative(ROOT, f));
+    expect(bad).toEqual([]);
+  });
+
+  it(`no function in src/harness or src/cli is longer than ${MAX_FUNCTION_LINES} lines: commands read as their steps`, () => {
+    const long: string[] = [];
+    for (const dir of ["harness", "cli"])
+      for (const file of sourceFiles(path.join(SRC, dir))) {
+        if (!file.endsWith(".ts")) continue;
+        const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+        const visit = (node: ts.Node): void => {
+          if (ts.isFunctionLike(node) && "body" in node && node.body) {
+            const lines =
+              source.getLineAndCharacterOfPosition(node.getEnd()).line - source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
+            if (lines > MAX_FUNCTION_LINES)
+              long.push(`${path.relative(ROOT, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1} ${lines} lines`);
+          }
+          ts.forEachChild(node, visit);
+        };
+        visit(source);
+      }
+    expect(long).toEqual([]);
+  });
 });
+
+const MAX_FUNCTION_LINES = 80;

@@ -7,7 +7,11 @@ import { testCommand } from "./commands/test.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { locateEngines, PACKAGE_ROOT } from "../engines/index.js";
+import { applyConfig, InvalidConfigError } from "./config.js";
 import { EXIT, type Io } from "./output.js";
+
+/** The commands the project configuration applies to. */
+const CONFIGURED = new Set(["build", "test", "verify", "apply"]);
 
 /** A Debian package version's upstream part: `1:0.23.1-1` → 0.23.1, `1.4.2+ds1-3` → 1.4.2. */
 const upstream = (v: string) =>
@@ -60,9 +64,14 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   program.addCommand(applyCommand(io, setExit));
   program.addCommand(initCommand(io, setExit));
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  // The configuration sets the flags the command line leaves out, once, before any command runs.
+  program.hook("preAction", async (_program, command) => {
+    if (CONFIGURED.has(command.name())) await applyConfig(command, io);
+  });
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {
+    if (e instanceof InvalidConfigError) return EXIT.invalid;
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.code === "commander.version") return EXIT.ok;
       return EXIT.invalid;

@@ -34,9 +34,3 @@ export function secondsFlag(flag: string, value: string): number {
   if (!(ms > 0) || !Number.isFinite(ms)) throw new Error(`${flag} must be a positive number of seconds (got "${value}")`);
   return ms;
 }
-
-/** Where an option's value came from: the command line wins over the configuration, which wins over the default. */
-export function fromCli(command: { getOptionValueSource(key: string): string | undefined }, key: string): boolean {
-  const source = command.getOptionValueSource(key);
-  return source === "cli" || source === "env";
-}

@@ -107,6 +107,9 @@ const BUILT_IN: readonly EngineKind[] = [
 
 const KINDS = new Map<EngineName, EngineKind>(BUILT_IN.map((k) => [k.name, k]));
 
+/** The engine registered under a name. */
+export const engineKind = (name: EngineName): EngineKind => KINDS.get(name)!;
+
 /**
  * Replaces the engine of a name for every command (tests register a recording engine this way),
  * returning what restores the one before.

@@ -8,6 +8,8 @@ import path from "node:path";
 import type { Issue } from "../ir/index.js";
 import { importConfigModule } from "../load/index.js";
 import { configSchema, type PolicycConfig } from "../sdk/index.js";
+
+export type { PolicycConfig };
 import { fieldIssue, inputIssue, readFixtures } from "./fixtures.js";
 
 export const CONFIG_FILES = ["policyc.config.ts", "policyc.config.mts", "policyc.config.js", "policyc.config.mjs", "policyc.config.json"];

@@ -10,6 +10,7 @@ export {
   compareAnswers,
   actualOf,
   registerEngineKind,
+  engineKind,
   runtimesNeeded,
   type PolicycEngines,
   type DocumentEngines,
@@ -25,5 +26,5 @@ export { judge, judgeRequest } from "./judge.js";
 export { isGatorSuite, readGatorSuite, runGatorSuites, checkAssertion, caseRequest } from "./gator-suite.js";
 export { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
 export { runApply, judgeAnswers, type ApplyOptions, type ApplyOutcome, type ApplyMode, type FailOn } from "./apply.js";
-export { loadConfig, CONFIG_FILES, type ConfigResult } from "./config.js";
+export { loadConfig, CONFIG_FILES, type ConfigResult, type PolicycConfig } from "./config.js";
 export { watchTests, type WatchOptions } from "./watch.js";

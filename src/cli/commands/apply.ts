@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
-import { DEFAULT_TIMEOUT_MS, ENGINE_NAMES, loadConfig, runApply, type EngineName, type FailOn } from "../../harness/index.js";
-import { EXIT, fromCli, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io } from "../output.js";
-import { allToFiles, collect, parseReporters, phaseReporter, writeReports } from "../reporting.js";
+import { DEFAULT_TIMEOUT_MS, ENGINE_NAMES, runApply, type ApplyOptions, type EngineName, type FailOn } from "../../harness/index.js";
+import { configOf } from "../config.js";
+import { EXIT, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io } from "../output.js";
+import { allToFiles, collect, parseReporters, phaseReporter, writeReports, type ReporterSpec } from "../reporting.js";
 
 interface ApplyFlags {
   policies?: string;
@@ -63,102 +64,93 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
     .option("--no-cache", "compile Rego without the Wasm cache")
     .option("--timeout <seconds>", "time limit of one evaluation of a ConstraintTemplate", String(DEFAULT_TIMEOUT_MS / 1000))
     .option(...LOAD_TIMEOUT_FLAG)
-    .action(async (given: string[], flags: ApplyFlags, command: Command) => {
-      const cfg = await loadConfig(io.cwd);
-      if (!cfg.ok) {
-        reportIssues(cfg.issues, "pretty", io);
-        io.err("policyc apply: the configuration file is not valid; nothing was evaluated\n");
-        return setExit(EXIT.invalid);
-      }
-      const c = cfg.config;
-      const a = c.apply ?? {};
-      const inputs = given.length ? given : (a.inputs ?? []);
-      if (inputs.length === 0) {
-        io.err(
-          "policyc apply: name the manifests to check (files, folders, or - for standard input), or set apply.inputs in policyc.config.ts\n",
-        );
-        return setExit(EXIT.invalid);
-      }
-      if (!fromCli(command, "policies") && c.policies) flags.policies = c.policies;
-      if (!fromCli(command, "policy") && a.policy) flags.policy = a.policy;
-      if (!fromCli(command, "mode") && a.mode) flags.mode = a.mode;
-      if (!fromCli(command, "namespaces") && a.namespaces) flags.namespaces = a.namespaces;
-      if (!fromCli(command, "clusterScoped") && a.clusterScoped) flags.clusterScoped = a.clusterScoped.join(",");
-      if (!fromCli(command, "failOn") && a.failOn) flags.failOn = a.failOn.join(",");
-      if (!fromCli(command, "engine") && c.engines) flags.engine = c.engines.join(",");
-      if (!fromCli(command, "reporter") && c.reporters) flags.reporter = c.reporters;
-      let engines: EngineName[];
-      let failOn: FailOn[];
-      let reporters;
-      let timeoutMs: number;
-      let loadTimeoutMs: number;
-      try {
-        engines = flags.engine === "all" ? [...ENGINE_NAMES] : (list(flags.engine) as EngineName[]);
-        for (const e of engines)
-          if (!ENGINE_NAMES.includes(e)) throw new Error(`unknown engine "${e}" (expected all or a list of ${ENGINE_NAMES.join(", ")})`);
-        failOn = list(flags.failOn) as FailOn[];
-        for (const f of failOn) if (f !== "audit" && f !== "warn") throw new Error(`--fail-on takes audit and/or warn (got "${f}")`);
-        reporters = parseReporters(flags.reporter, flags.output, ["pretty", "json", "junit", "sarif", "github", "policy-report"]);
-        timeoutMs = secondsFlag("--timeout", flags.timeout);
-        loadTimeoutMs = secondsFlag("--load-timeout", flags.loadTimeout);
-        if (inputs.filter((i) => i === "-").length > 1) throw new Error("standard input (-) can be read once");
-      } catch (e) {
-        io.err(`policyc apply: ${(e as Error).message}\n`);
-        return setExit(EXIT.invalid);
-      }
-      const policies =
-        flags.policies ?? (flags.policy.length === 0 && existsSync(path.resolve(io.cwd, "policies")) ? "policies" : undefined);
-      const phases = phaseReporter(io, "apply");
-      const outcome = await runApply({
-        cwd: io.cwd,
-        inputs,
-        ...(io.stdin ? { stdin: io.stdin } : {}),
-        ...(policies !== undefined ? { policies } : {}),
-        policyPaths: flags.policy,
-        mode: flags.mode,
-        ...(flags.as !== undefined || flags.asGroup.length
-          ? {
-              userInfo: {
-                ...(flags.as !== undefined ? { username: flags.as } : {}),
-                ...(flags.asGroup.length ? { groups: flags.asGroup } : {}),
-              },
-            }
-          : {}),
-        ...(flags.namespaces ? { namespacesFile: flags.namespaces } : {}),
-        clusterScopedKinds: list(flags.clusterScoped),
-        engines,
-        failOn,
-        ...(flags.cache ? {} : { cacheDir: false as const }),
-        timeoutMs,
-        loadTimeoutMs,
-        onPhase: (p) => phases.phase(p),
-        onProgress: (d, t) => phases.progress(d, t),
-      });
-      phases.done();
-      if (outcome.status !== "ran") {
-        reportIssues(outcome.errors, "pretty", io);
-        io.err(`policyc apply: ${outcome.status === "invalid" ? "bad input" : "internal error"}; nothing was evaluated\n`);
-        return setExit(outcome.status === "invalid" ? EXIT.invalid : EXIT.internal);
-      }
-      const failure = writeReports(outcome.report, reporters, io, {
-        noColor: !flags.color,
-        verbose: Boolean(flags.verbose),
-        groupBy: "resource",
-      });
-      if (failure) {
-        io.err(`policyc apply: ${failure}\n`);
-        return setExit(EXIT.invalid);
-      }
-      if (!reporters.some((r) => r.name === "pretty" && !r.file)) for (const n of outcome.report.notes) io.err(`note: ${n}\n`);
-      const s = outcome.report.summary;
-      if (allToFiles(reporters))
-        io.err(
-          `policyc apply: ${outcome.resources} resources: ${s.failed} failed, ${s.errors} errors, ${s.warnings} warnings, ${s.disagreements} disagreements\n`,
-        );
-      if (outcome.resources === 0) {
-        io.err("policyc apply: the inputs hold no resource\n");
-        return setExit(EXIT.invalid);
-      }
-      setExit(s.failed + s.errors > 0 ? EXIT.failed : EXIT.ok);
-    });
+    .action(async (given: string[], flags: ApplyFlags, command: Command) => setExit(await applyAction(io, given, flags, command)));
+}
+
+/** What the flags ask for, checked: apply's options (but the inputs and the hooks) and its reporters. */
+function parseApplyFlags(flags: ApplyFlags, io: Io): { options: Omit<ApplyOptions, "cwd" | "inputs">; reporters: ReporterSpec[] } {
+  const engines = flags.engine === "all" ? [...ENGINE_NAMES] : (list(flags.engine) as EngineName[]);
+  for (const e of engines)
+    if (!ENGINE_NAMES.includes(e)) throw new Error(`unknown engine "${e}" (expected all or a list of ${ENGINE_NAMES.join(", ")})`);
+  const failOn = list(flags.failOn) as FailOn[];
+  for (const f of failOn) if (f !== "audit" && f !== "warn") throw new Error(`--fail-on takes audit and/or warn (got "${f}")`);
+  const reporters = parseReporters(flags.reporter, flags.output, ["pretty", "json", "junit", "sarif", "github", "policy-report"]);
+  const policies = flags.policies ?? (flags.policy.length === 0 && existsSync(path.resolve(io.cwd, "policies")) ? "policies" : undefined);
+  const userInfo =
+    flags.as !== undefined || flags.asGroup.length
+      ? {
+          ...(flags.as !== undefined ? { username: flags.as } : {}),
+          ...(flags.asGroup.length ? { groups: flags.asGroup } : {}),
+        }
+      : undefined;
+  return {
+    options: {
+      ...(io.stdin ? { stdin: io.stdin } : {}),
+      ...(policies !== undefined ? { policies } : {}),
+      policyPaths: flags.policy,
+      mode: flags.mode,
+      ...(userInfo ? { userInfo } : {}),
+      ...(flags.namespaces ? { namespacesFile: flags.namespaces } : {}),
+      clusterScopedKinds: list(flags.clusterScoped),
+      engines,
+      failOn,
+      ...(flags.cache ? {} : { cacheDir: false as const }),
+      timeoutMs: secondsFlag("--timeout", flags.timeout),
+      loadTimeoutMs: secondsFlag("--load-timeout", flags.loadTimeout),
+    },
+    reporters,
+  };
+}
+
+async function applyAction(io: Io, given: string[], flags: ApplyFlags, command: Command): Promise<number> {
+  const inputs = given.length ? given : (configOf(command).apply?.inputs ?? []);
+  if (inputs.length === 0) {
+    io.err(
+      "policyc apply: name the manifests to check (files, folders, or - for standard input), or set apply.inputs in policyc.config.ts\n",
+    );
+    return EXIT.invalid;
+  }
+  let parsed: ReturnType<typeof parseApplyFlags>;
+  try {
+    if (inputs.filter((i) => i === "-").length > 1) throw new Error("standard input (-) can be read once");
+    parsed = parseApplyFlags(flags, io);
+  } catch (e) {
+    io.err(`policyc apply: ${(e as Error).message}\n`);
+    return EXIT.invalid;
+  }
+  const phases = phaseReporter(io, "apply");
+  const outcome = await runApply({
+    ...parsed.options,
+    cwd: io.cwd,
+    inputs,
+    onPhase: (p) => phases.phase(p),
+    onProgress: (d, t) => phases.progress(d, t),
+  });
+  phases.done();
+  if (outcome.status !== "ran") {
+    reportIssues(outcome.errors, "pretty", io);
+    io.err(`policyc apply: ${outcome.status === "invalid" ? "bad input" : "internal error"}; nothing was evaluated\n`);
+    return outcome.status === "invalid" ? EXIT.invalid : EXIT.internal;
+  }
+  const { reporters } = parsed;
+  const failure = writeReports(outcome.report, reporters, io, {
+    noColor: !flags.color,
+    verbose: Boolean(flags.verbose),
+    groupBy: "resource",
+  });
+  if (failure) {
+    io.err(`policyc apply: ${failure}\n`);
+    return EXIT.invalid;
+  }
+  if (!reporters.some((r) => r.name === "pretty" && !r.file)) for (const n of outcome.report.notes) io.err(`note: ${n}\n`);
+  const s = outcome.report.summary;
+  if (allToFiles(reporters))
+    io.err(
+      `policyc apply: ${outcome.resources} resources: ${s.failed} failed, ${s.errors} errors, ${s.warnings} warnings, ${s.disagreements} disagreements\n`,
+    );
+  if (outcome.resources === 0) {
+    io.err("policyc apply: the inputs hold no resource\n");
+    return EXIT.invalid;
+  }
+  return s.failed + s.errors > 0 ? EXIT.failed : EXIT.ok;
 }

@@ -1,10 +1,9 @@
 import { Command, Option } from "commander";
 import type { KyvernoFormat } from "../../backends/index.js";
-import { buildPolicies } from "../../build/index.js";
+import { buildPolicies, type BuildOptions } from "../../build/index.js";
 import { TARGET_NAMES, type TargetName } from "../../ir/index.js";
-import { loadConfig } from "../../harness/index.js";
 import { formatIssue } from "../../ir/index.js";
-import { EXIT, fromCli, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io, type IssueReporter } from "../output.js";
+import { EXIT, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io, type IssueReporter } from "../output.js";
 
 export interface BuildFlags {
   policies: string;
@@ -56,81 +55,67 @@ export function buildCommand(io: Io, setExit: (code: number) => void): Command {
     .option(...LOAD_TIMEOUT_FLAG)
     .option("--allow-empty", "build even when the policies directory holds no policy file (empties the output directory)")
     .addOption(new Option("--reporter <reporter>", "issue output").choices(["pretty", "json"]).default("pretty"))
-    .action(async (flags: BuildFlags, command: Command) => {
-      const cfg = await loadConfig(io.cwd);
-      if (!cfg.ok) {
-        reportIssues(cfg.issues, flags.reporter, io);
-        io.err("policyc build: the configuration file is not valid; nothing was built\n");
-        return setExit(EXIT.invalid);
-      }
-      const c = cfg.config;
-      if (!fromCli(command, "policies") && c.policies) flags.policies = c.policies;
-      if (!fromCli(command, "out") && c.out) flags.out = c.out;
-      if (!fromCli(command, "targets") && c.targets) flags.targets = c.targets.join(",");
-      if (!fromCli(command, "kyvernoFormat") && c.kyvernoFormat) flags.kyvernoFormat = c.kyvernoFormat;
-      if (!fromCli(command, "kyvernoExceptionNamespace") && c.kyvernoExceptionNamespace)
-        flags.kyvernoExceptionNamespace = c.kyvernoExceptionNamespace;
-      let targets: TargetName[];
-      let formats: KyvernoFormat[];
-      let loadTimeoutMs: number;
-      try {
-        loadTimeoutMs = secondsFlag("--load-timeout", flags.loadTimeout);
-        targets = parseTargets(flags.targets);
-        formats = parseKyvernoFormat(flags.kyvernoFormat);
-        const ns = flags.kyvernoExceptionNamespace;
-        if (ns !== undefined && (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63))
-          throw new Error(`--kyverno-exception-namespace must be a namespace name (a DNS-1123 label), got "${ns}"`);
-      } catch (e) {
-        io.err(`policyc build: ${(e as Error).message}\n`);
-        return setExit(EXIT.invalid);
-      }
-      const r = await buildPolicies({
-        cwd: io.cwd,
-        policies: flags.policies,
-        out: flags.out,
-        targets,
-        kyvernoFormats: formats,
-        ...(flags.kyvernoExceptionNamespace ? { kyvernoExceptionNamespace: flags.kyvernoExceptionNamespace } : {}),
-        ...(flags.check ? { check: true } : {}),
-        ...(flags.typecheck ? { typecheck: true } : {}),
-        ...(flags.allowEmpty ? { allowEmpty: true } : {}),
-        ...(flags.strict ? { strict: true } : {}),
-        loadTimeoutMs,
-      });
-      // Warnings (an expired exception) go to stderr whatever the outcome; JSON output carries them too.
-      if (flags.reporter !== "json") for (const w of r.warnings ?? []) io.err(formatIssue(w) + "\n");
-      if (r.status === "invalid" || r.status === "internal") {
-        reportIssues(r.issues, flags.reporter, io);
-        io.err(
-          `policyc build: ${r.issues.length} problem${r.issues.length === 1 ? "" : "s"}; ${flags.out.replace(/\/+$/, "")}/ was not changed\n`,
-        );
-        return setExit(r.status === "invalid" ? EXIT.invalid : EXIT.internal);
-      }
-      if (r.status === "drift" && r.drift) {
-        const lines = [
-          ...r.drift.stale.map((f) => `  stale:   ${flags.out}/${f}`),
-          ...r.drift.missing.map((f) => `  missing: ${flags.out}/${f}`),
-          ...r.drift.extra.map((f) => `  extra:   ${flags.out}/${f}`),
-        ];
-        if (flags.reporter === "json") io.out(JSON.stringify({ upToDate: false, ...r.drift }, null, 2) + "\n");
-        else io.err(`policyc build --check: ${flags.out}/ is out of date; run policyc build\n${lines.join("\n")}\n`);
-        return setExit(EXIT.failed);
-      }
-      const verb = flags.check ? "is up to date" : r.changed ? "written" : "already up to date";
-      if (flags.reporter === "json")
-        io.out(
-          JSON.stringify(
-            {
-              upToDate: true,
-              policies: r.compiled.length,
-              files: [...r.files.keys()],
-              ...(r.warnings?.length ? { warnings: r.warnings } : {}),
-            },
-            null,
-            2,
-          ) + "\n",
-        );
-      else io.out(`policyc build: ${r.compiled.length} policies, ${r.files.size} files, ${flags.out}/ ${verb}\n`);
-      return setExit(EXIT.ok);
-    });
+    .action(async (flags: BuildFlags) => setExit(await buildAction(io, flags)));
+}
+
+/** The build's options from its flags, checked. */
+function parseBuildFlags(flags: BuildFlags, io: Io): BuildOptions {
+  const ns = flags.kyvernoExceptionNamespace;
+  if (ns !== undefined && (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63))
+    throw new Error(`--kyverno-exception-namespace must be a namespace name (a DNS-1123 label), got "${ns}"`);
+  return {
+    cwd: io.cwd,
+    policies: flags.policies,
+    out: flags.out,
+    loadTimeoutMs: secondsFlag("--load-timeout", flags.loadTimeout),
+    targets: parseTargets(flags.targets),
+    kyvernoFormats: parseKyvernoFormat(flags.kyvernoFormat),
+    ...(ns ? { kyvernoExceptionNamespace: ns } : {}),
+    ...(flags.check ? { check: true } : {}),
+    ...(flags.typecheck ? { typecheck: true } : {}),
+    ...(flags.allowEmpty ? { allowEmpty: true } : {}),
+    ...(flags.strict ? { strict: true } : {}),
+  };
+}
+
+async function buildAction(io: Io, flags: BuildFlags): Promise<number> {
+  let options: BuildOptions;
+  try {
+    options = parseBuildFlags(flags, io);
+  } catch (e) {
+    io.err(`policyc build: ${(e as Error).message}\n`);
+    return EXIT.invalid;
+  }
+  const r = await buildPolicies(options);
+  const json = flags.reporter === "json";
+  // Warnings (an expired exception) go to stderr whatever the outcome; JSON output carries them too.
+  if (!json) for (const w of r.warnings ?? []) io.err(formatIssue(w) + "\n");
+  if (r.status === "invalid" || r.status === "internal") {
+    reportIssues(r.issues, flags.reporter, io);
+    io.err(
+      `policyc build: ${r.issues.length} problem${r.issues.length === 1 ? "" : "s"}; ${flags.out.replace(/\/+$/, "")}/ was not changed\n`,
+    );
+    return r.status === "invalid" ? EXIT.invalid : EXIT.internal;
+  }
+  if (r.status === "drift" && r.drift) {
+    const lines = [
+      ...r.drift.stale.map((f) => `  stale:   ${flags.out}/${f}`),
+      ...r.drift.missing.map((f) => `  missing: ${flags.out}/${f}`),
+      ...r.drift.extra.map((f) => `  extra:   ${flags.out}/${f}`),
+    ];
+    if (json) io.out(JSON.stringify({ upToDate: false, ...r.drift }, null, 2) + "\n");
+    else io.err(`policyc build --check: ${flags.out}/ is out of date; run policyc build\n${lines.join("\n")}\n`);
+    return EXIT.failed;
+  }
+  const verb = flags.check ? "is up to date" : r.changed ? "written" : "already up to date";
+  if (json) {
+    const body = {
+      upToDate: true,
+      policies: r.compiled.length,
+      files: [...r.files.keys()],
+      ...(r.warnings?.length ? { warnings: r.warnings } : {}),
+    };
+    io.out(JSON.stringify(body, null, 2) + "\n");
+  } else io.out(`policyc build: ${r.compiled.length} policies, ${r.files.size} files, ${flags.out}/ ${verb}\n`);
+  return EXIT.ok;
 }

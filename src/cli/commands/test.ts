@@ -4,15 +4,16 @@ import {
   DEFAULT_TIMEOUT_MS,
   ENGINE_NAMES,
   parseShard,
-  loadConfig,
   parseCaseSelector,
   summaryLine,
   runTests,
   watchTests,
   type CaseSelector,
   type EngineName,
+  type TestOptions,
+  type TestOutcome,
 } from "../../harness/index.js";
-import { EXIT, fromCli, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io } from "../output.js";
+import { EXIT, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io } from "../output.js";
 import { allToFiles, collect, parseReporters, phaseReporter, writeReports, type ReporterSpec } from "../reporting.js";
 
 interface TestFlags {
@@ -39,7 +40,7 @@ interface TestFlags {
 /** gator's recursive form `DIR/...` is the folder itself: policyc always walks folders recursively. */
 const gatorPath = (p: string) => (p === "..." ? "." : p.endsWith("/...") ? p.slice(0, -4) || "/" : p);
 
-function parseEngines(s: string): EngineName[] {
+export function parseEngines(s: string): EngineName[] {
   if (s === "all") return [...ENGINE_NAMES];
   const list = s
     .split(",")
@@ -79,115 +80,116 @@ export function testCommand(io: Io, setExit: (code: number) => void, name: "test
     .addOption(new Option("--fail-only", "print only what did not pass (the default; the Kyverno CLI's option)").hideHelp())
     .option("--no-color", "no colours in the report (also: the NO_COLOR environment variable)")
     .addOption(new Option("--remove-color", "the Kyverno CLI's name for --no-color").hideHelp())
-    .action(async (rawPaths: string[], flags: TestFlags, command: Command) => {
-      const cfg = await loadConfig(io.cwd);
-      if (!cfg.ok) {
-        reportIssues(cfg.issues, "pretty", io);
-        io.err(`policyc ${name}: the configuration file is not valid; no test ran\n`);
-        return setExit(EXIT.invalid);
-      }
-      const c = cfg.config;
-      if (!fromCli(command, "policies") && c.policies) flags.policies = c.policies;
-      if (!fromCli(command, "engine") && c.engines) flags.engine = c.engines.join(",");
-      if (!fromCli(command, "reporter") && c.reporters) flags.reporter = c.reporters.filter((r) => !r.startsWith("policy-report"));
-      const paths = rawPaths.map(gatorPath);
-      let run: RegExp | undefined;
-      let reporters: ReporterSpec[];
-      let selector: CaseSelector | undefined;
-      let engines: EngineName[];
-      let shard;
-      let timeoutMs: number;
-      let loadTimeoutMs: number;
-      try {
-        loadTimeoutMs = secondsFlag("--load-timeout", flags.loadTimeout);
-        engines = parseEngines(flags.engine);
-        shard = flags.shard ? parseShard(flags.shard) : undefined;
-        timeoutMs = secondsFlag("--timeout", flags.timeout);
-        reporters = parseReporters(flags.reporter, flags.output, ["pretty", "json", "junit", "sarif", "github"]);
-        if (flags.run !== undefined) {
-          try {
-            run = new RegExp(flags.run);
-          } catch {
-            throw new Error(`--run is not a valid regular expression: ${flags.run}`);
-          }
-        }
-        if (flags.testCaseSelector !== undefined) selector = parseCaseSelector(flags.testCaseSelector);
-      } catch (e) {
-        io.err(`policyc ${name}: ${(e as Error).message}\n`);
-        return setExit(EXIT.invalid);
-      }
-      const phases = phaseReporter(io, name);
-      const options = {
-        cwd: io.cwd,
-        paths,
-        policies: flags.policies,
-        engines,
-        ...(flags.filter ? { filter: flags.filter } : {}),
-        ...(run ? { run } : {}),
-        ...(selector ? { selector } : {}),
-        ...(shard ? { shard } : {}),
-        ...(flags.cache ? {} : { cacheDir: false as const }),
-        timeoutMs,
-        loadTimeoutMs,
-        onPhase: (p: string) => phases.phase(p),
-        onProgress: (done: number, total: number) => phases.progress(done, total),
-      };
-      if (flags.watch) {
-        // Runs until interrupted; each run's report, then what it waits for.
-        await watchTests({
-          ...options,
-          onRun: (outcome, changed, ms) => {
-            phases.done();
-            if (changed && io.isTTY) io.out("\x1b[2J\x1b[H");
-            if (changed)
-              io.out(
-                `policyc ${name}: ${changed.map((f) => path.relative(io.cwd, f)).join(", ")} changed; re-ran in ${(ms / 1000).toFixed(2)} s\n`,
-              );
-            if (outcome.status !== "ran") reportIssues(outcome.errors, "pretty", io);
-            else
-              writeReports(outcome.report, reporters, io, {
-                noColor: !flags.color || Boolean(flags.removeColor),
-                verbose: Boolean(flags.verbose),
-                groupBy: "policy",
-              });
-            io.err(`policyc ${name}: watching ${paths.length ? paths.join(", ") : flags.policies} for changes (Ctrl-C to stop)\n`);
-          },
-        });
-        return setExit(EXIT.ok);
-      }
-      const outcome = await runTests(options);
-      phases.done();
-      if (outcome.status !== "ran") {
-        reportIssues(outcome.errors, reporters.some((r) => r.name === "json" && !r.file) ? "json" : "pretty", io);
-        io.err(`policyc ${name}: ${outcome.status === "invalid" ? "bad input" : "internal error"}; no test ran\n`);
-        return setExit(outcome.status === "invalid" ? EXIT.invalid : EXIT.internal);
-      }
-      const { report } = outcome;
-      const verbose = Boolean(flags.verbose || flags.detailedResults);
-      const failure = writeReports(report, reporters, io, {
-        noColor: !flags.color || Boolean(flags.removeColor),
-        verbose,
-        groupBy: "policy",
-      });
-      if (failure) {
-        io.err(`policyc ${name}: ${failure}\n`);
-        return setExit(EXIT.invalid);
-      }
-      if (allToFiles(reporters)) io.err(summaryLine(report, false) + "\n");
-      if (!reporters.some((r) => r.name === "pretty" && !r.file)) for (const n of report.notes) io.err(`note: ${n}\n`);
-      const s = report.summary;
-      if (s.evaluations === 0) {
-        // A run that tested nothing never passes: a --filter typo, empty suites, policies without cases.
-        if (shard && outcome.matched > 0) {
-          io.err(`policyc ${name}: shard ${shard.index}/${shard.count} is empty (fewer cases than shards)\n`);
-          return setExit(EXIT.ok);
-        }
-        if (flags.passWithNoTests) return setExit(EXIT.ok);
-        io.err(
-          `policyc ${name}: no test cases ran${flags.filter ? ` (--filter "${flags.filter}" matched none)` : ""}${flags.run ? ` (--run "${flags.run}" matched none)` : ""}${selector ? " (--test-case-selector matched none)" : ""}; add cases (tests: in definePolicy), or pass --pass-with-no-tests\n`,
-        );
-        return setExit(EXIT.failed);
-      }
-      setExit(s.failed + s.errors > 0 ? EXIT.failed : EXIT.ok);
+    .action(async (rawPaths: string[], flags: TestFlags) => setExit(await testAction(io, name, rawPaths.map(gatorPath), flags)));
+}
+
+/** What the flags ask for, checked: the run's options and its reporters. */
+interface ParsedTest {
+  readonly options: Omit<TestOptions, "cwd" | "paths" | "onPhase" | "onProgress">;
+  readonly reporters: ReporterSpec[];
+}
+
+function parseTestFlags(flags: TestFlags): ParsedTest {
+  let run: RegExp | undefined;
+  if (flags.run !== undefined) {
+    try {
+      run = new RegExp(flags.run);
+    } catch {
+      throw new Error(`--run is not a valid regular expression: ${flags.run}`);
+    }
+  }
+  const selector: CaseSelector | undefined = flags.testCaseSelector !== undefined ? parseCaseSelector(flags.testCaseSelector) : undefined;
+  const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
+  return {
+    options: {
+      policies: flags.policies,
+      engines: parseEngines(flags.engine),
+      ...(flags.filter ? { filter: flags.filter } : {}),
+      ...(run ? { run } : {}),
+      ...(selector ? { selector } : {}),
+      ...(shard ? { shard } : {}),
+      ...(flags.cache ? {} : { cacheDir: false as const }),
+      timeoutMs: secondsFlag("--timeout", flags.timeout),
+      loadTimeoutMs: secondsFlag("--load-timeout", flags.loadTimeout),
+    },
+    reporters: parseReporters(flags.reporter, flags.output, ["pretty", "json", "junit", "sarif", "github"]),
+  };
+}
+
+async function testAction(io: Io, name: string, paths: string[], flags: TestFlags): Promise<number> {
+  let parsed: ParsedTest;
+  try {
+    parsed = parseTestFlags(flags);
+  } catch (e) {
+    io.err(`policyc ${name}: ${(e as Error).message}\n`);
+    return EXIT.invalid;
+  }
+  const phases = phaseReporter(io, name);
+  const options: TestOptions = {
+    ...parsed.options,
+    cwd: io.cwd,
+    paths,
+    onPhase: (p: string) => phases.phase(p),
+    onProgress: (done: number, total: number) => phases.progress(done, total),
+  };
+  const render = { noColor: !flags.color || Boolean(flags.removeColor), verbose: Boolean(flags.verbose || flags.detailedResults) };
+  if (flags.watch) {
+    // Runs until interrupted; each run's report, then what it waits for.
+    await watchTests({
+      ...options,
+      onRun: (outcome, changed, ms) => {
+        phases.done();
+        if (changed && io.isTTY) io.out("\x1b[2J\x1b[H");
+        if (changed)
+          io.out(
+            `policyc ${name}: ${changed.map((f) => path.relative(io.cwd, f)).join(", ")} changed; re-ran in ${(ms / 1000).toFixed(2)} s\n`,
+          );
+        if (outcome.status !== "ran") reportIssues(outcome.errors, "pretty", io);
+        else writeReports(outcome.report, parsed.reporters, io, { ...render, verbose: Boolean(flags.verbose), groupBy: "policy" });
+        io.err(`policyc ${name}: watching ${paths.length ? paths.join(", ") : flags.policies} for changes (Ctrl-C to stop)\n`);
+      },
     });
+    return EXIT.ok;
+  }
+  const outcome = await runTests(options);
+  phases.done();
+  return reportTestOutcome(io, name, outcome, parsed, flags, render);
+}
+
+/** Writes the run's reports and answers its exit code: 1 for failures, and for a run that tested nothing. */
+function reportTestOutcome(
+  io: Io,
+  name: string,
+  outcome: TestOutcome,
+  parsed: ParsedTest,
+  flags: TestFlags,
+  render: { noColor: boolean; verbose: boolean },
+): number {
+  const { reporters } = parsed;
+  if (outcome.status !== "ran") {
+    reportIssues(outcome.errors, reporters.some((r) => r.name === "json" && !r.file) ? "json" : "pretty", io);
+    io.err(`policyc ${name}: ${outcome.status === "invalid" ? "bad input" : "internal error"}; no test ran\n`);
+    return outcome.status === "invalid" ? EXIT.invalid : EXIT.internal;
+  }
+  const { report } = outcome;
+  const failure = writeReports(report, reporters, io, { ...render, groupBy: "policy" });
+  if (failure) {
+    io.err(`policyc ${name}: ${failure}\n`);
+    return EXIT.invalid;
+  }
+  if (allToFiles(reporters)) io.err(summaryLine(report, false) + "\n");
+  if (!reporters.some((r) => r.name === "pretty" && !r.file)) for (const n of report.notes) io.err(`note: ${n}\n`);
+  const s = report.summary;
+  if (s.evaluations > 0) return s.failed + s.errors > 0 ? EXIT.failed : EXIT.ok;
+  // A run that tested nothing never passes: a --filter typo, empty suites, policies without cases.
+  const shard = parsed.options.shard;
+  if (shard && outcome.matched > 0) {
+    io.err(`policyc ${name}: shard ${shard.index}/${shard.count} is empty (fewer cases than shards)\n`);
+    return EXIT.ok;
+  }
+  if (flags.passWithNoTests) return EXIT.ok;
+  io.err(
+    `policyc ${name}: no test cases ran${flags.filter ? ` (--filter "${flags.filter}" matched none)` : ""}${flags.run ? ` (--run "${flags.run}" matched none)` : ""}${parsed.options.selector ? " (--test-case-selector matched none)" : ""}; add cases (tests: in definePolicy), or pass --pass-with-no-tests\n`,
+  );
+  return EXIT.failed;
 }
