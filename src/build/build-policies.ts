@@ -98,30 +98,85 @@ const fail = (status: "invalid" | "internal", issues: readonly Issue[]): BuildRe
   files: new Map(),
 });
 
+/** A policy lowered with its exceptions, before it is compiled. */
+interface Lowered {
+  readonly file: string;
+  readonly policy: Policy;
+  readonly tests: readonly TestCase[];
+  readonly exceptionTests: ExceptionCase[];
+}
+
+/** What a build has so far, step by step. */
+interface BuildState {
+  readonly o: BuildOptions;
+  loaded?: Awaited<ReturnType<typeof loadPolicies>>;
+  /** Problems found so far (load, type-check); steps stop the build when they matter. */
+  readonly issues: Issue[];
+  /** Problems of the policies' meaning, located (to file, line and column) all at once. */
+  readonly lowerIssues: Issue[];
+  readonly warnings: Issue[];
+  exceptions: Attachable[];
+  readonly lowered: Lowered[];
+  readonly compiled: CompiledPolicy[];
+  readonly files: Map<string, string>;
+}
+
+/** One step of a build: it adds to the state, or ends the build with a result. */
+interface BuildStep {
+  readonly name: string;
+  run(s: BuildState): Promise<BuildResult | undefined> | BuildResult | undefined;
+}
+
 /**
- * `policyc build`: load the policies, lower and validate them, compile every target, and write
- * the output directory atomically (or compare it, with `check`). Nothing is written unless
- * every policy compiled.
+ * `policyc build`, as the list of its steps, in order: load the policies, type-check them, attach
+ * the exceptions, lower and validate, check across policies, compile every target, add the
+ * Gatekeeper sync Config, and write the output directory atomically (or compare it, with
+ * `check`). Nothing is written unless every policy compiled.
  */
+const BUILD_STEPS: readonly BuildStep[] = [
+  { name: "load", run: loadStep },
+  { name: "typecheck", run: async (s) => void (s.o.typecheck && s.issues.push(...(await typecheckPolicies(s.loaded!.files, s.o.cwd)))) },
+  { name: "attach-exceptions", run: attachStep },
+  { name: "lower", run: lowerStep },
+  { name: "cross-policy", run: crossPolicyStep },
+  { name: "compile", run: compileStep },
+  { name: "sync-config", run: syncConfigStep },
+  { name: "write", run: writeStep },
+];
+
 export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
-  const policiesDir = path.resolve(o.cwd, o.policies);
-  const loaded = await loadPolicies(policiesDir, o.cwd, o.loadTimeoutMs !== undefined ? { timeoutMs: o.loadTimeoutMs } : {});
-  const issues: Issue[] = [...loaded.issues];
-  if (!o.dryRun && !o.allowEmpty && loaded.files.length === 0 && loaded.issues.length === 0)
-    issues.push(
+  const s: BuildState = { o, issues: [], lowerIssues: [], warnings: [], exceptions: [], lowered: [], compiled: [], files: new Map() };
+  for (const step of BUILD_STEPS) {
+    const stop = await step.run(s);
+    if (stop) return stop;
+  }
+  throw new Error("the build's last step answers its result");
+}
+
+async function loadStep(s: BuildState): Promise<undefined> {
+  const { o } = s;
+  s.loaded = await loadPolicies(
+    path.resolve(o.cwd, o.policies),
+    o.cwd,
+    o.loadTimeoutMs !== undefined ? { timeoutMs: o.loadTimeoutMs } : {},
+  );
+  s.issues.push(...s.loaded.issues);
+  if (!o.dryRun && !o.allowEmpty && s.loaded.files.length === 0 && s.loaded.issues.length === 0)
+    s.issues.push(
       issue(
         "invalid_path",
         `${o.policies} holds no policy file; a mistyped --policies must not empty ${o.out}/ (pass --allow-empty to empty it on purpose)`,
         undefined,
       ),
     );
-  if (o.typecheck) issues.push(...(await typecheckPolicies(loaded.files, o.cwd)));
-  const formats = o.kyvernoFormats ?? ["validating-policy"];
-  const lowered: { file: string; policy: Policy; tests: readonly TestCase[]; exceptionTests: ExceptionCase[] }[] = [];
-  const lowerIssues: Issue[] = [];
-  const exceptions = attachableExceptions(loaded, lowerIssues);
-  const warnings: Issue[] = [];
-  for (const { exception: ex } of exceptions) {
+  return undefined;
+}
+
+/** The exceptions that can be attached, and a warning (an error with `strict`) for each one past its expiry. */
+function attachStep(s: BuildState): undefined {
+  const { o } = s;
+  s.exceptions = attachableExceptions(s.loaded!, s.lowerIssues);
+  for (const { exception: ex } of s.exceptions) {
     const expiry = expiryOf(ex);
     if (expiry === undefined || expiry >= (o.now ?? Date.now())) continue;
     const expired = {
@@ -133,44 +188,54 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
       ),
       ...(o.strict ? {} : { severity: "warning" as const }),
     };
-    (o.strict ? lowerIssues : warnings).push(expired);
+    (o.strict ? s.lowerIssues : s.warnings).push(expired);
   }
-  for (const lp of loaded.policies) {
+  return undefined;
+}
+
+/** Each policy lowered (the IR passes), with the exceptions naming it, and what its targets cannot carry. */
+function lowerStep(s: BuildState): undefined {
+  for (const lp of s.loaded!.policies) {
     if (!lp.policy || lp.definition.issues.length > 0) continue;
     const r = lowerPolicy(lp.policy);
-    if (!r.ok) lowerIssues.push(...r.issues);
-    else {
-      const own = exceptions.filter((e) => e.exception.policies.includes(r.value.name));
-      const { policy, issues: unsupported } = withExceptions(
-        r.value,
-        own.map((e) => e.exception),
-        o.targets,
-      );
-      if (unsupported.length) lowerIssues.push(...unsupported);
-      else
-        lowered.push({
-          file: lp.file,
-          policy,
-          tests: lp.definition.tests,
-          exceptionTests: own.flatMap((e) =>
-            e.tests.map((test, index) => ({ exception: e.exception.name, file: e.file, source: e.exception.source, index, test })),
-          ),
-        });
+    if (!r.ok) {
+      s.lowerIssues.push(...r.issues);
+      continue;
     }
+    const own = s.exceptions.filter((e) => e.exception.policies.includes(r.value.name));
+    const { policy, issues: unsupported } = withExceptions(
+      r.value,
+      own.map((e) => e.exception),
+      s.o.targets,
+    );
+    if (unsupported.length) s.lowerIssues.push(...unsupported);
+    else
+      s.lowered.push({
+        file: lp.file,
+        policy,
+        tests: lp.definition.tests,
+        exceptionTests: own.flatMap((e) =>
+          e.tests.map((test, index) => ({ exception: e.exception.name, file: e.file, source: e.exception.source, index, test })),
+        ),
+      });
   }
-  lowerIssues.push(...validatePolicies(lowered.map((l) => l.policy)).filter((i) => i.code === "duplicate_policy_name"));
-  lowerIssues.push(
-    ...crossPolicyIssues(
-      lowered.map((l) => l.policy),
-      o.targets,
-    ),
-  );
-  issues.push(...(lowerIssues.length ? await locateIssues(lowerIssues, o.cwd) : []));
-  if (issues.length > 0) return fail("invalid", issues);
+  return undefined;
+}
 
-  const files = new Map<string, string>();
-  const compiled: CompiledPolicy[] = [];
-  for (const { file, policy, tests, exceptionTests } of lowered) {
+/** Checks across policies (duplicate names, what targets share), then every problem so far, located; any stops the build. */
+async function crossPolicyStep(s: BuildState): Promise<BuildResult | undefined> {
+  const policies = s.lowered.map((l) => l.policy);
+  s.lowerIssues.push(...validatePolicies(policies).filter((i) => i.code === "duplicate_policy_name"));
+  s.lowerIssues.push(...crossPolicyIssues(policies, s.o.targets));
+  s.issues.push(...(s.lowerIssues.length ? await locateIssues(s.lowerIssues, s.o.cwd) : []));
+  return s.issues.length > 0 ? fail("invalid", s.issues) : undefined;
+}
+
+/** Every target's documents of every policy, as YAML files. */
+function compileStep(s: BuildState): BuildResult | undefined {
+  const { o } = s;
+  const formats = o.kyvernoFormats ?? ["validating-policy"];
+  for (const { file, policy, tests, exceptionTests } of s.lowered) {
     try {
       const outputs: TargetOutput[] = [];
       for (const t of o.targets) {
@@ -181,31 +246,40 @@ export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
             );
         else outputs.push(...compilePolicy(policy, [t]));
       }
-      for (const out of outputs) files.set(outputPath(out), emitYaml(out, file));
-      compiled.push({ file, policy, tests, exceptionTests, outputs });
+      for (const out of outputs) s.files.set(outputPath(out), emitYaml(out, file));
+      s.compiled.push({ file, policy, tests, exceptionTests, outputs });
     } catch (e) {
       return fail("internal", [
         issue("internal_error", `compiling policy ${policy.name} failed: ${e instanceof Error ? e.message : String(e)}`, policy.source),
       ]);
     }
   }
-  // One Gatekeeper Config syncing the cluster data the policies read (a cluster has one Config).
-  const sync = o.targets.includes("gatekeeper") ? toGatekeeperSyncConfig(lowered.map((l) => l.policy)) : undefined;
-  if (sync) {
-    const readers = lowered.filter((l) =>
-      (sync.metadata.annotations as Record<string, string>)["policyc/synced-for"]!.split(",").includes(l.policy.name),
-    );
-    files.set(
-      SYNC_CONFIG_PATH,
-      emitYaml(
-        { target: "gatekeeper", policy: "config", documents: [sync] },
-        readers.map((l) => l.file).join(", "),
-        "Gatekeeper's sync Config for every policy that reads cluster data",
-      ),
-    );
-  }
+  return undefined;
+}
+
+/** One Gatekeeper Config syncing the cluster data the policies read (a cluster has one Config). */
+function syncConfigStep(s: BuildState): undefined {
+  const sync = s.o.targets.includes("gatekeeper") ? toGatekeeperSyncConfig(s.lowered.map((l) => l.policy)) : undefined;
+  if (!sync) return undefined;
+  const readers = s.lowered.filter((l) =>
+    (sync.metadata.annotations as Record<string, string>)["policyc/synced-for"]!.split(",").includes(l.policy.name),
+  );
+  s.files.set(
+    SYNC_CONFIG_PATH,
+    emitYaml(
+      { target: "gatekeeper", policy: "config", documents: [sync] },
+      readers.map((l) => l.file).join(", "),
+      "Gatekeeper's sync Config for every policy that reads cluster data",
+    ),
+  );
+  return undefined;
+}
+
+/** The output directory written atomically, or compared (`check`), or left alone (`dryRun`). */
+async function writeStep(s: BuildState): Promise<BuildResult> {
+  const { o, compiled, files } = s;
   const outDir = path.resolve(o.cwd, o.out);
-  const warned = warnings.length ? { warnings: await locateIssues(warnings, o.cwd) } : {};
+  const warned = s.warnings.length ? { warnings: await locateIssues(s.warnings, o.cwd) } : {};
   if (o.dryRun) return { status: "ok", issues: [], compiled, files, ...warned };
   if (o.check) {
     const settled = settleOutputDir(outDir);
@@ -240,12 +314,15 @@ export function withExceptions(
  * The exceptions that can be attached: defined without issues, naming only policies that were
  * loaded (an unknown one is a located `unknown_policy`), each name once.
  */
-function attachableExceptions(
-  loaded: Awaited<ReturnType<typeof loadPolicies>>,
-  issues: Issue[],
-): { exception: Exception; file: string; tests: readonly ExceptionTestCase[] }[] {
+interface Attachable {
+  readonly exception: Exception;
+  readonly file: string;
+  readonly tests: readonly ExceptionTestCase[];
+}
+
+function attachableExceptions(loaded: Awaited<ReturnType<typeof loadPolicies>>, issues: Issue[]): Attachable[] {
   const known = new Set(loaded.policies.map((p) => p.definition.name));
-  const out: { exception: Exception; file: string; tests: readonly ExceptionTestCase[] }[] = [];
+  const out: Attachable[] = [];
   const seen = new Map<string, Exception>();
   for (const le of loaded.exceptions) {
     const ex = le.definition.exception;
