@@ -8,6 +8,7 @@ export { paramValue } from "./params.js";
 export { lowerPolicy, PASSES, type Pass } from "./lower.js";
 export { witnessChain, messageWitness, messageVariables, type WitnessStep } from "./witness.js";
 export { walkExpr, walkPolicy, mapExpr, operandsOf, assertNever } from "./walk.js";
+export { renameElementVariables } from "./rename-elements.js";
 export { fieldsIn, paramsIn, valueChildren, pathText, lastSegment, type ValueNode } from "./values.js";
 export { checkRegex, regexFind, globToRegex, isQuantity } from "./regex.js";
 export { printPolicy } from "./print.js";

@@ -177,63 +177,6 @@ export type AnyRef = StringRef & NumberRef & BoolRef & ListRef<unknown> & { read
 /** Element variable names in use by quantifiers being built (building is synchronous). */
 const activeVariables: string[] = [];
 
-const RESERVED = new Set([
-  "in",
-  "as",
-  "if",
-  "else",
-  "not",
-  "some",
-  "every",
-  "with",
-  "default",
-  "import",
-  "package",
-  "contains",
-  "true",
-  "false",
-  "null",
-  "input",
-  "data",
-  "object",
-  "oldObject",
-  "request",
-  "params",
-  "variables",
-  "namespaceObject",
-  "authorizer",
-  "subject",
-  "break",
-  "const",
-  "continue",
-  "for",
-  "function",
-  "let",
-  "loop",
-  "namespace",
-  "return",
-  "var",
-  "void",
-  "while",
-  "future",
-  "rego",
-  "msg",
-  "details",
-  "violation",
-  "pod",
-  "oldPod",
-  "optional",
-  "dyn",
-  "type",
-  "int",
-  "uint",
-  "double",
-  "string",
-  "list",
-  "map",
-  "bool",
-  "bytes",
-]);
 
 /** A reference to the root of a scope (the subject, the old object, the namespace, the request) of a known shape. */
 export function scopeRef<T>(scope: Scope, shape: Shape): Ref<T> {
@@ -538,7 +481,9 @@ function variableName(lists: readonly ListSource[]): string {
   base = base.replace(/[^A-Za-z0-9_]/g, "_");
   if (!/^[a-z]/.test(base)) base = `el_${base}`;
   let name = base;
-  for (let i = 2; RESERVED.has(name) || activeVariables.includes(name); i++) name = `${base}${i}`;
+  // A name a target reserves (a keyword, a predeclared variable) is renamed by that target's
+  // lowering, which alone knows its list (ir/rename-elements.ts).
+  for (let i = 2; activeVariables.includes(name); i++) name = `${base}${i}`;
   return name;
 }
 

@@ -67,7 +67,7 @@ function celNumber(n: number, asInt: boolean): string {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** CEL reserved words cannot be selected with `.name`; they are read with an index instead. */
-const RESERVED = new Set([
+export const CEL_RESERVED_WORDS: ReadonlySet<string> = new Set([
   "true",
   "false",
   "null",
@@ -93,5 +93,5 @@ const RESERVED = new Set([
 
 /** Optional selection of one path segment: `.?name` or `[?"odd/key"]`. */
 export function celOptionalSelect(segment: string): string {
-  return IDENT.test(segment) && !RESERVED.has(segment) ? `.?${segment}` : `[?${celString(segment)}]`;
+  return IDENT.test(segment) && !CEL_RESERVED_WORDS.has(segment) ? `.?${segment}` : `[?${celString(segment)}]`;
 }

@@ -1,5 +1,6 @@
 import {
   lastSegment,
+  renameElementVariables,
   messageWitness,
   readsOldSubject,
   walkPolicy,
@@ -10,7 +11,7 @@ import {
   type Policy,
 } from "../../ir/index.js";
 import { POD_CONTROLLERS } from "../../kube/index.js";
-import { celOptionalSelect } from "./escape.js";
+import { CEL_RESERVED_WORDS, celOptionalSelect } from "./escape.js";
 import { printCelMessage, staticMessage } from "./print-message.js";
 import { namespaceConditions } from "./namespace-conditions.js";
 import { celList, listKey, printCel, printNegated, type CelContext } from "./print-expr.js";
@@ -59,9 +60,11 @@ export function podSubjectExpression(p: Policy, obj = admittedObject(p)): string
 export const POD_VARIABLE = "pod";
 export const OLD_POD_VARIABLE = "oldPod";
 
-/** Names a variable may not take: CEL's reserved words and the variables policyc defines itself. */
-const TAKEN = new Set([
+/** Names a variable may not take: CEL's reserved words, the admission variables, and the variables policyc defines itself. */
+const TAKEN: ReadonlySet<string> = new Set([
+  ...CEL_RESERVED_WORDS,
   "pod",
+  "oldPod",
   "object",
   "oldObject",
   "request",
@@ -69,13 +72,12 @@ const TAKEN = new Set([
   "namespaceObject",
   "authorizer",
   "variables",
-  "in",
-  "as",
-  "if",
-  "else",
-  "true",
-  "false",
-  "null",
+]);
+
+/** Names an element (a comprehension variable) may not take besides: CEL's type identifiers, which it would shadow. */
+const ELEMENT_TAKEN: ReadonlySet<string> = new Set([
+  ...TAKEN,
+  ...["optional", "dyn", "type", "int", "uint", "double", "string", "list", "map", "bool", "bytes", "timestamp", "duration"],
 ]);
 
 /**
@@ -132,7 +134,8 @@ export function lowerToCel(p: Policy, instance: Instance): CelPolicy {
   return cel;
 }
 
-function lowerInstance(p: Policy, instance: Instance): CelPolicy {
+function lowerInstance(policy: Policy, instance: Instance): CelPolicy {
+  const p = renameElementVariables(policy, ELEMENT_TAKEN);
   const variables: CelVariable[] = [];
   let subject = admittedObject(p);
   let inlineSubject = subject;

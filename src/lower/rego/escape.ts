@@ -29,7 +29,8 @@ export function regoValue(v: unknown): string {
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const KEYWORDS = new Set([
+/** Rego's keywords: never a variable name, and read with an index when they name a field. */
+export const REGO_KEYWORDS: ReadonlySet<string> = new Set([
   "as",
   "default",
   "else",
@@ -49,5 +50,5 @@ const KEYWORDS = new Set([
 
 /** One reference segment: `.name` for identifiers, `["odd/key"]` otherwise. */
 export function regoSelect(segment: string): string {
-  return IDENT.test(segment) && !KEYWORDS.has(segment) ? `.${segment}` : `[${regoString(segment)}]`;
+  return IDENT.test(segment) && !REGO_KEYWORDS.has(segment) ? `.${segment}` : `[${regoString(segment)}]`;
 }

@@ -1,4 +1,4 @@
-import { isAdmissionOnly, messageWitness, type Policy, type Rule as IrRule } from "../../ir/index.js";
+import { isAdmissionOnly, messageWitness, renameElementVariables, type Policy, type Rule as IrRule } from "../../ir/index.js";
 import { POD_CONTROLLERS } from "../../kube/index.js";
 import {
   binary,
@@ -15,6 +15,7 @@ import {
   type Term,
 } from "./ast.js";
 import { RegoBuilder, SUBJECT } from "./builder.js";
+import { REGO_KEYWORDS } from "./escape.js";
 import { exemptionRules } from "./exceptions.js";
 import { fails, holds } from "./lower-condition.js";
 
@@ -32,7 +33,18 @@ const OPERATION = ref(REVIEW, "operation");
  * Conditions become helper functions so they can be negated; their arguments are the subject and
  * the quantifier elements in scope.
  */
-export function lowerRegoModule(p: Policy): Module {
+/**
+ * Names an element variable may not take in the module: Rego's keywords, its root documents and
+ * reserved names, and the rules and variables policyc's modules define.
+ */
+const ELEMENT_TAKEN: ReadonlySet<string> = new Set([
+  ...REGO_KEYWORDS,
+  ...["input", "data", "future", "rego", "_"],
+  ...["violation", "applies", "_exempt", "msg", "details", "pod", "oldPod", "subject", "object", "oldObject", "request", "params"],
+]);
+
+export function lowerRegoModule(policy: Policy): Module {
+  const p = renameElementVariables(policy, ELEMENT_TAKEN);
   const b = new RegoBuilder();
   const violations = p.rules.map((r) => violation(b, r));
   const exempt = exemptionRules(p, p.match.operations.includes("DELETE") ? v("_object") : ref(REVIEW, "object"));
