@@ -3,7 +3,7 @@ export type { PolicyDefinition, PolicySpec, RuleSpec, RulesFn, MatchSpec, Instan
 export { defineException, isExceptionDefinition, reviveExceptionDefinition, exceptionTestCaseSchema } from "./define-exception.js";
 export type { ExceptionDefinition, ExceptionSpec, ExceptionMatchSpec, ExceptionTestCase } from "./define-exception.js";
 export { Check, and, or, not, implies, exists, absent, deny, isCheck } from "./check.js";
-export { image, concat, format } from "./refs.js";
+export { image, concat, format, OPERATORS } from "./refs.js";
 export type { Ref, ObjectRef, StringRef, StringOps, NumberRef, BoolRef, ListRef, QuantityRef, CountRef, ImageRef, MapRef } from "./refs.js";
 export type { AdmissionContext, UserInfoRefs } from "./context.js";
 export type { Params, ParamValue } from "./params.js";

@@ -4,6 +4,7 @@ import { SdkError } from "./errors.js";
 import { PARAM_STATE, paramPathOf } from "./params.js";
 import { ANY, closest, describe, unionShape, type Shape } from "./field-types.js";
 import { listsOfRef, refStateOf, STATE, valueOfRef, type RefState } from "./ref-state.js";
+import type { OperandShape, OperatorCall, OperatorName, OperatorSpec, OperatorsOn } from "./operators.js";
 import { callerLocation } from "./source.js";
 
 /**
@@ -40,12 +41,14 @@ export type KeyArg = string | ParamValue<string> | StringRef;
  * reads a key (plain indexing also works, but is `| undefined` under noUncheckedIndexedAccess);
  * the key may come from a parameter (`labels.at(params.key)`) or an element (`labels.at(r.key)`).
  */
-export type MapRef<V> = { readonly [key: string]: Ref<V> } & {
+export type MapRef<V> = { readonly [key: string]: Ref<V> } & MapOps<V> & PresenceOps & FieldMarker;
+
+/** What a map offers besides its keys. */
+export interface MapOps<V> {
   at(key: KeyArg): Ref<V>;
   /** The map's keys, to iterate: `annotations.keys().every((k) => …)` (in no particular order). */
   keys(): ListRef<string>;
-} & PresenceOps &
-  FieldMarker;
+}
 
 /** Pod specs (and pod templates' specs) get `allContainers`: containers, init and ephemeral. */
 export interface PodSpecExtras<T> {
@@ -177,7 +180,6 @@ export type AnyRef = StringRef & NumberRef & BoolRef & ListRef<unknown> & { read
 /** Element variable names in use by quantifiers being built (building is synchronous). */
 const activeVariables: string[] = [];
 
-
 /** A reference to the root of a scope (the subject, the old object, the namespace, the request) of a known shape. */
 export function scopeRef<T>(scope: Scope, shape: Shape): Ref<T> {
   return makeRef({ kind: "fields", refs: [{ kind: "field", scope, path: [], source: callerLocation() }], shape }) as Ref<T>;
@@ -186,21 +188,6 @@ export function scopeRef<T>(scope: Scope, shape: Shape): Ref<T> {
 export function subjectRef<T>(shape: Shape): Ref<T> {
   return scopeRef<T>({ kind: "subject" }, shape);
 }
-
-const PRESENCE = ["exists", "absent"];
-const EQUALITY = [...PRESENCE, "equals", "notEquals", "oneOf", "notOneOf"];
-const STRING_OPS = [...EQUALITY, "startsWith", "endsWith", "contains", "matches", "glob", "quantity", "image", "lower", "upper", "split"];
-const NUMBER_OPS = [...EQUALITY, "lt", "lte", "gt", "gte", "quantity"];
-/** The operators each shape has; any other property is a field, or a mistake. */
-const OPERATORS: Record<string, ReadonlySet<string>> = {
-  object: new Set([...PRESENCE, "unchecked"]),
-  map: new Set([...PRESENCE, "at", "unchecked", "keys"]),
-  list: new Set([...PRESENCE, "every", "some", "none", "includes", "isEmpty", "isNotEmpty", "count", "join"]),
-  string: new Set(STRING_OPS),
-  number: new Set(NUMBER_OPS),
-  boolean: new Set([...EQUALITY, "isTrue", "isFalse"]),
-  scalar: new Set([...STRING_OPS, ...NUMBER_OPS]),
-};
 
 /** How a user wrote a field reference: `container.securityContext`, `object.metadata.labels["app"]`. */
 function pathText(ref: FieldRef, next?: string): string {
@@ -237,7 +224,7 @@ function readField(state: Extract<RefState, { kind: "fields" }>, prop: string): 
       const field = shape.fields(prop);
       if (field) return step(field);
       if (prop === "allContainers" && shape.fields("containers")) return allContainers(state, shape);
-      if (OPERATORS.object!.has(prop)) return operator();
+      if (offers("object", prop)) return operator();
       const guess = closest(prop, shape.names());
       throw new SdkError(
         "unknown_field",
@@ -247,15 +234,15 @@ function readField(state: Extract<RefState, { kind: "fields" }>, prop: string): 
       );
     }
     case "map":
-      return OPERATORS.map!.has(prop) ? operator() : step(shape.value);
+      return offers("map", prop) ? operator() : step(shape.value);
     case "list":
-      if (OPERATORS.list!.has(prop)) return operator();
+      if (offers("list", prop)) return operator();
       throw new SdkError(
         "unknown_field",
         `${where} is a ${shape.name}: it has no field "${prop}"; read its items with every(), some() or none()`,
       );
     case "scalar": {
-      if (OPERATORS[shape.type]!.has(prop)) return operator();
+      if (offers(shape.type, prop)) return operator();
       throw new SdkError("unknown_field", `${where} is a ${describe(shape)}: it has no field or operator "${prop}"`);
     }
   }
@@ -326,118 +313,150 @@ function toKey(v: unknown, source: SourceLocation): string | KeySegment {
   );
 }
 
-function applyOperator(state: RefState, method: string, args: unknown[]): unknown {
-  const source = callerLocation();
-  const value = (): Value => valueOfRef(state, source, `${method}()'s subject`);
-  const lists = (): ListSource[] => listsOfRef(state, source);
-  const leaf = (e: Expr) => new Check(e);
-  const not = (e: Expr): Check => new Check({ kind: "not", item: e, source });
-  const compare = (op: "eq" | "lt" | "le" | "gt" | "ge", v: unknown): Expr => ({
-    kind: "compare",
-    op,
-    left: value(),
-    right: toValue(v, source, `${method}()'s argument`),
-    source,
-  });
-  const str = (op: "startsWith" | "endsWith" | "contains" | "matches" | "glob", v: unknown): Check => {
-    if (op === "glob" && (paramPathOf(v) || refStateOf(v))) {
+// ------------------------------------------------------------------ the operator table
+
+const ALL = ["object", "map", "list", "string", "number", "boolean", "scalar"] as const;
+const SCALARS = ["string", "number", "boolean", "scalar"] as const;
+const STRINGS = ["string", "scalar"] as const;
+const ORDERED = ["number", "scalar"] as const;
+const QUANTITIES = ["string", "number", "scalar"] as const;
+
+const leaf = (e: Expr) => new Check(e);
+const not = (e: Expr, source: SourceLocation): Check => new Check({ kind: "not", item: e, source });
+const valueOf = (c: OperatorCall): Value => valueOfRef(c.state, c.source, `${c.method}()'s subject`);
+const listsOf = (c: OperatorCall): ListSource[] => listsOfRef(c.state, c.source);
+const compare = (c: OperatorCall, op: "eq" | "lt" | "le" | "gt" | "ge", v: unknown): Expr => ({
+  kind: "compare",
+  op,
+  left: valueOf(c),
+  right: toValue(v, c.source, `${c.method}()'s argument`),
+  source: c.source,
+});
+const computed = (v: Value) => makeRef({ kind: "value", value: v });
+
+/** A string test: the subject against a string, a list of them, a parameter or another field. */
+function stringTest(op: "startsWith" | "endsWith" | "contains" | "matches" | "glob"): OperatorSpec["build"] {
+  return (c) => {
+    const v = c.args[0];
+    if (op === "glob" && (paramPathOf(v) || refStateOf(v)))
       throw new SdkError(
         "unsupported_operator",
         "glob patterns must be written in the policy; for a parameter, use matches() with a regex parameter",
-        source,
+        c.source,
       );
-    }
-    return leaf({ kind: "string", op, value: value(), arg: toValue(v, source, `${op}()'s argument`), source });
+    return leaf({ kind: "string", op, value: valueOf(c), arg: toValue(v, c.source, `${op}()'s argument`), source: c.source });
   };
-  const computed = (v: Value) => makeRef({ kind: "value", value: v });
-  switch (method) {
-    case "exists":
-    case "absent": {
-      if (state.kind !== "fields") throw new SdkError("invalid_policy", `${method}() needs a field`, source);
-      const e: Expr =
-        state.refs.length === 1 ? { kind: "exists", field: { ...state.refs[0]!, source }, source } : countExpr(lists(), "gt", 0, source);
-      return method === "exists" ? leaf(e) : not(e);
-    }
-    case "equals":
-      return leaf(compare("eq", args[0]));
-    case "notEquals":
-      return not(compare("eq", args[0]));
-    case "isTrue":
-      return leaf(compare("eq", true));
-    case "isFalse":
-      return leaf(compare("eq", false));
-    case "oneOf":
-      return leaf({ kind: "in", value: value(), list: toListArg(args[0], source), source });
-    case "notOneOf":
-      return not({ kind: "in", value: value(), list: toListArg(args[0], source), source });
-    case "lt":
-      return leaf(compare("lt", args[0]));
-    case "lte":
-      return leaf(compare("le", args[0]));
-    case "gt":
-      return leaf(compare("gt", args[0]));
-    case "gte":
-      return leaf(compare("ge", args[0]));
-    case "startsWith":
-    case "endsWith":
-    case "contains":
-    case "matches":
-    case "glob":
-      return str(method, args[0]);
-    case "quantity":
-      return quantityRef(value());
-    case "image":
-      return imageRef(value(), source);
-    case "lower":
-    case "upper":
-      return computed({ kind: "case", to: method, of: value(), source });
-    case "split": {
-      if (typeof args[0] !== "string" || args[0] === "")
-        throw new SdkError("invalid_policy", "split() needs a non-empty separator string", source);
-      return makeRef({ kind: "list", list: { kind: "split", of: value(), separator: args[0], source } });
-    }
-    case "keys": {
-      if (state.kind !== "fields") throw new SdkError("invalid_policy", "keys() reads the keys of a map field", source);
-      return makeRef({ kind: "list", list: { kind: "keys", of: value(), source } });
-    }
-    case "join": {
-      if (typeof args[0] !== "string") throw new SdkError("invalid_policy", "join() needs a separator string", source);
-      const ls = lists();
-      if (ls.length !== 1) throw new SdkError("invalid_policy", "join() takes one list", source);
-      return computed({ kind: "join", list: ls[0]!, separator: args[0], source });
-    }
-    case "at":
-    case "unchecked": {
-      if (state.kind !== "fields") throw new SdkError("invalid_policy", `${method}() reads a field of an object`, source);
-      if (method === "unchecked" && typeof args[0] !== "string")
-        throw new SdkError("invalid_policy", "unchecked() needs a field name", source);
-      const key = toKey(args[0], source);
-      const shape = method === "at" && state.shape.kind === "map" ? state.shape.value : ANY;
-      return makeRef({ kind: "fields", refs: state.refs.map((r) => ({ ...r, path: [...r.path, key] })), shape });
-    }
-    case "every":
-    case "some":
-    case "none":
-      return quantifier(method, lists(), args[0], source, itemShape(state));
-    case "includes": {
-      const v = toValue(args[0], source, "includes()'s argument");
-      return quantifier(
-        "some",
-        lists(),
-        (e: unknown) => new Check({ kind: "compare", op: "eq", left: valueOfRef(refStateOf(e)!, source), right: v, source }),
-        source,
-        ANY,
-      );
-    }
-    case "isEmpty":
-      return leaf(countExpr(lists(), "eq", 0, source));
-    case "isNotEmpty":
-      return leaf(countExpr(lists(), "gt", 0, source));
-    case "count":
-      return countRef(lists());
-    default:
-      throw new SdkError("invalid_policy", `unknown operator ${method}()`, source);
-  }
+}
+
+/** `exists()`/`absent()`: a single field is present; a combined list (allContainers) has elements. */
+function presence(c: OperatorCall): Expr {
+  if (c.state.kind !== "fields") throw new SdkError("invalid_policy", `${c.method}() needs a field`, c.source);
+  return c.state.refs.length === 1
+    ? { kind: "exists", field: { ...c.state.refs[0]!, source: c.source }, source: c.source }
+    : countExpr(listsOf(c), "gt", 0, c.source);
+}
+
+/** `at(key)` reads a map's key; `unchecked(name)` a field the field table does not know. */
+function readKey(c: OperatorCall): unknown {
+  const { state, method, source } = c;
+  if (state.kind !== "fields") throw new SdkError("invalid_policy", `${method}() reads a field of an object`, source);
+  if (method === "unchecked" && typeof c.args[0] !== "string")
+    throw new SdkError("invalid_policy", "unchecked() needs a field name", source);
+  const key = toKey(c.args[0], source);
+  const shape = method === "at" && state.shape.kind === "map" ? state.shape.value : ANY;
+  return makeRef({ kind: "fields", refs: state.refs.map((r) => ({ ...r, path: [...r.path, key] })), shape });
+}
+
+/** Every operator of field references: which shapes offer it, what IR it builds, how. */
+export const OPERATORS = {
+  exists: { on: ALL, ir: ["exists", "count"], build: (c) => leaf(presence(c)) },
+  absent: { on: ALL, ir: ["exists", "count", "not"], build: (c) => not(presence(c), c.source) },
+  equals: { on: SCALARS, ir: ["compare"], build: (c) => leaf(compare(c, "eq", c.args[0])) },
+  notEquals: { on: SCALARS, ir: ["compare", "not"], build: (c) => not(compare(c, "eq", c.args[0]), c.source) },
+  oneOf: {
+    on: SCALARS,
+    ir: ["in"],
+    build: (c) => leaf({ kind: "in", value: valueOf(c), list: toListArg(c.args[0], c.source), source: c.source }),
+  },
+  notOneOf: {
+    on: SCALARS,
+    ir: ["in", "not"],
+    build: (c) => not({ kind: "in", value: valueOf(c), list: toListArg(c.args[0], c.source), source: c.source }, c.source),
+  },
+  lt: { on: ORDERED, ir: ["compare"], build: (c) => leaf(compare(c, "lt", c.args[0])) },
+  lte: { on: ORDERED, ir: ["compare"], build: (c) => leaf(compare(c, "le", c.args[0])) },
+  gt: { on: ORDERED, ir: ["compare"], build: (c) => leaf(compare(c, "gt", c.args[0])) },
+  gte: { on: ORDERED, ir: ["compare"], build: (c) => leaf(compare(c, "ge", c.args[0])) },
+  isTrue: { on: ["boolean"], ir: ["compare"], build: (c) => leaf(compare(c, "eq", true)) },
+  isFalse: { on: ["boolean"], ir: ["compare"], build: (c) => leaf(compare(c, "eq", false)) },
+  startsWith: { on: STRINGS, ir: ["string"], build: stringTest("startsWith") },
+  endsWith: { on: STRINGS, ir: ["string"], build: stringTest("endsWith") },
+  contains: { on: STRINGS, ir: ["string"], build: stringTest("contains") },
+  matches: { on: STRINGS, ir: ["string"], build: stringTest("matches") },
+  glob: { on: STRINGS, ir: ["string"], build: stringTest("glob") },
+  quantity: { on: QUANTITIES, ir: ["quantity"], build: (c) => quantityRef(valueOf(c)) },
+  image: { on: STRINGS, ir: [], build: (c) => imageRef(valueOf(c), c.source) },
+  lower: { on: STRINGS, ir: [], build: (c) => computed({ kind: "case", to: "lower", of: valueOf(c), source: c.source }) },
+  upper: { on: STRINGS, ir: [], build: (c) => computed({ kind: "case", to: "upper", of: valueOf(c), source: c.source }) },
+  split: {
+    on: STRINGS,
+    ir: [],
+    build: (c) => {
+      if (typeof c.args[0] !== "string" || c.args[0] === "")
+        throw new SdkError("invalid_policy", "split() needs a non-empty separator string", c.source);
+      return makeRef({ kind: "list", list: { kind: "split", of: valueOf(c), separator: c.args[0], source: c.source } });
+    },
+  },
+  at: { on: ["map"], ir: [], build: readKey },
+  // A map's `unchecked` is a key like any other (MapRef's index signature); the proxy's call trap still applies it.
+  unchecked: { on: ["object"], ir: [], build: readKey },
+  keys: {
+    on: ["map"],
+    ir: [],
+    build: (c) => {
+      if (c.state.kind !== "fields") throw new SdkError("invalid_policy", "keys() reads the keys of a map field", c.source);
+      return makeRef({ kind: "list", list: { kind: "keys", of: valueOf(c), source: c.source } });
+    },
+  },
+  every: { on: ["list"], ir: ["quantifier"], build: (c) => quantifier("every", listsOf(c), c.args[0], c.source, itemShape(c.state)) },
+  some: { on: ["list"], ir: ["quantifier"], build: (c) => quantifier("some", listsOf(c), c.args[0], c.source, itemShape(c.state)) },
+  none: { on: ["list"], ir: ["quantifier", "not"], build: (c) => quantifier("none", listsOf(c), c.args[0], c.source, itemShape(c.state)) },
+  includes: {
+    on: ["list"],
+    ir: ["quantifier", "compare"],
+    build: (c) => {
+      const v = toValue(c.args[0], c.source, "includes()'s argument");
+      const equalsIt = (e: unknown) =>
+        new Check({ kind: "compare", op: "eq", left: valueOfRef(refStateOf(e)!, c.source), right: v, source: c.source });
+      return quantifier("some", listsOf(c), equalsIt, c.source, ANY);
+    },
+  },
+  isEmpty: { on: ["list"], ir: ["count"], build: (c) => leaf(countExpr(listsOf(c), "eq", 0, c.source)) },
+  isNotEmpty: { on: ["list"], ir: ["count"], build: (c) => leaf(countExpr(listsOf(c), "gt", 0, c.source)) },
+  count: { on: ["list"], ir: ["count"], build: (c) => countRef(listsOf(c)) },
+  join: {
+    on: ["list"],
+    ir: [],
+    build: (c) => {
+      if (typeof c.args[0] !== "string") throw new SdkError("invalid_policy", "join() needs a separator string", c.source);
+      const ls = listsOf(c);
+      if (ls.length !== 1) throw new SdkError("invalid_policy", "join() takes one list", c.source);
+      return computed({ kind: "join", list: ls[0]!, separator: c.args[0], source: c.source });
+    },
+  },
+} as const satisfies Record<OperatorName, OperatorSpec>;
+
+/** Whether a field of this shape offers the operator (any other property is a field, or a mistake). */
+function offers(shape: OperandShape, prop: string): boolean {
+  const spec = (OPERATORS as Record<string, OperatorSpec>)[prop];
+  return spec !== undefined && spec.on.includes(shape);
+}
+
+function applyOperator(state: RefState, method: string, args: unknown[]): unknown {
+  const source = callerLocation();
+  const spec = (OPERATORS as Record<string, OperatorSpec>)[method];
+  if (!spec) throw new SdkError("invalid_policy", `unknown operator ${method}()`, source);
+  return spec.build({ state, method, args, source });
 }
 
 function countExpr(lists: ListSource[], op: "eq" | "lt" | "le" | "gt" | "ge", value: number, source: SourceLocation): Expr {
@@ -633,3 +652,20 @@ export function format(strings: TemplateStringsArray, ...values: unknown[]): Str
     value: { kind: "concat", items: parts.map((p, i) => toValue(p, source, `format part ${i + 1}`)), source },
   }) as StringRef;
 }
+
+// ------------------------------------------------------------------ the types agree with the table
+// Each interface's operators are exactly the table's for its shape: an operator added to one and
+// not the other does not compile.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Ops<T> = Exclude<keyof T, typeof FIELD>;
+type Table = typeof OPERATORS;
+const operatorTypesAgree: [
+  Exactly<Ops<StringRef>, OperatorsOn<Table, "string">>,
+  Exactly<Ops<NumberRef>, OperatorsOn<Table, "number">>,
+  Exactly<Ops<BoolRef>, OperatorsOn<Table, "boolean">>,
+  Exactly<Ops<ListRef<unknown>>, OperatorsOn<Table, "list">>,
+  Exactly<Ops<MapOps<unknown> & PresenceOps>, OperatorsOn<Table, "map">>,
+  Exactly<Ops<PresenceOps & UncheckedOps>, OperatorsOn<Table, "object">>,
+  Exactly<Ops<StringRef & NumberRef>, OperatorsOn<Table, "scalar">>,
+] = [true, true, true, true, true, true, true];
+void operatorTypesAgree;
