@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { issue, type Exception, type Issue, type Policy, type SourceLocation } from "../ir/index.js";
 import { reviveExceptionDefinition, revivePolicyDefinition, type ExceptionDefinition, type PolicyDefinition } from "../sdk/index.js";
 import { dropLoaderThread, loaderThread } from "./loader-thread.js";
+import type { ImportedFile } from "./module-exports.js";
 import { locateIssues } from "./locate.js";
 
 /** A policy read from a file, with the file it came from. */
@@ -31,22 +32,7 @@ export interface LoadResult {
 /** How long one policy module may take to import before it is reported as hanging (`--load-timeout`). */
 export const DEFAULT_LOAD_TIMEOUT_MS = 30_000;
 
-interface WorkerError {
-  readonly message: string;
-  readonly stack: string;
-  readonly isError: boolean;
-  readonly sdk?: { readonly code: Issue["code"]; readonly source: SourceLocation };
-}
-interface WorkerFile {
-  readonly file: string;
-  readonly defs?: readonly {
-    readonly exportName: string;
-    readonly exception?: true;
-    readonly def: Omit<PolicyDefinition, never> & Omit<ExceptionDefinition, never>;
-  }[];
-  readonly config?: unknown;
-  readonly error?: WorkerError;
-}
+type WorkerFile = Omit<ImportedFile, "id">;
 
 /**
  * Imports a TypeScript or JavaScript configuration module in the loader thread (the same hooks
@@ -257,15 +243,16 @@ export async function loadPolicies(
       continue;
     }
     let found = 0;
-    for (const { exportName, exception, def: data } of result.defs ?? []) {
+    for (const exported of result.defs ?? []) {
       found++;
-      if (exception) {
-        const relocated = relocate(reviveExceptionDefinition(data), abs, rel(abs));
+      const { exportName } = exported;
+      if (exported.exception) {
+        const relocated = relocate(reviveExceptionDefinition(exported.def), abs, rel(abs));
         exceptions.push({ file: rel(abs), exportName, definition: relocated });
         issues.push(...relocated.issues);
         continue;
       }
-      const relocated = relocate(revivePolicyDefinition(data), abs, rel(abs));
+      const relocated = relocate(revivePolicyDefinition(exported.def), abs, rel(abs));
       policies.push({ file: rel(abs), exportName, definition: relocated, ...(relocated.policy ? { policy: relocated.policy } : {}) });
       issues.push(...relocated.issues);
     }

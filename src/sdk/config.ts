@@ -44,6 +44,11 @@ export const configSchema = z
 
 export type PolicycConfig = z.infer<typeof configSchema>;
 
+/** Whether a value is what defineConfig returned (from this copy of the SDK or another). */
+export function isDefinedConfig(x: unknown): x is PolicycConfig {
+  return typeof x === "object" && x !== null && (x as { [CONFIG]?: unknown })[CONFIG] === true;
+}
+
 /** Declares the project configuration, typed: `export default defineConfig({ policies: "policies", … })`. */
 export function defineConfig(config: PolicycConfig): PolicycConfig {
   return Object.defineProperty({ ...config }, CONFIG, { value: true, enumerable: false });

@@ -67,7 +67,15 @@ export function isExceptionDefinition(x: unknown): x is ExceptionDefinition {
 }
 
 /** A definition copied out of the thread that loaded it (structured clone drops the marker symbol). */
-export function reviveExceptionDefinition(d: Omit<ExceptionDefinition, typeof EXCEPTION>): ExceptionDefinition {
+export type TransferredException = Omit<ExceptionDefinition, typeof EXCEPTION>;
+
+/** The fields of a definition to send to another thread: all of them but the marker. */
+export function transferExceptionDefinition(d: ExceptionDefinition): TransferredException {
+  const { [EXCEPTION]: _marker, ...fields } = d;
+  return fields;
+}
+
+export function reviveExceptionDefinition(d: TransferredException): ExceptionDefinition {
   return { [EXCEPTION]: true, ...d };
 }
 

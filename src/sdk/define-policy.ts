@@ -123,7 +123,16 @@ export interface PolicyDefinition {
 }
 
 /** A definition copied out of the thread that loaded it (structured clone drops the marker symbol). */
-export function revivePolicyDefinition(d: Omit<PolicyDefinition, typeof POLICY>): PolicyDefinition {
+/** A definition as it crosses threads: every field but the marker (structured clone drops symbols). */
+export type TransferredPolicy = Omit<PolicyDefinition, typeof POLICY>;
+
+/** The fields of a definition to send to another thread: all of them (a field added to PolicyDefinition travels too). */
+export function transferPolicyDefinition(d: PolicyDefinition): TransferredPolicy {
+  const { [POLICY]: _marker, ...fields } = d;
+  return fields;
+}
+
+export function revivePolicyDefinition(d: TransferredPolicy): PolicyDefinition {
   return { [POLICY]: true, ...d };
 }
 
