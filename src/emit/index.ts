@@ -1,3 +1,4 @@
+import "./issue-codes.js";
 export { emitYaml, outputPath, GENERATED_MARKER, SYNC_CONFIG_PATH } from "./yaml.js";
 export {
   writeFilesAtomically,

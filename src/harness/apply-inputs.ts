@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { POLICY_KINDS } from "../engines/index.js";
-import type { Issue, SourceLocation } from "../ir/index.js";
+import type { Issue } from "../ir/index.js";
 import { inDefaultNamespace, isNamespaced, type AdmissionRequest, type KubeObject, type UserInfo } from "../kube/index.js";
 import {
   fieldIssue,
@@ -21,11 +21,7 @@ import {
 } from "./fixtures.js";
 
 /** A resource to evaluate, with where it was read. */
-export interface Resource {
-  readonly object: KubeObject;
-  readonly label: string;
-  readonly location?: SourceLocation;
-}
+export type Resource = Fixture;
 
 export interface ApplyInputs {
   readonly resources: readonly Resource[];

@@ -16,7 +16,7 @@ import type { CompiledPolicy } from "../build/index.js";
 import { instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
 import type { KubeObject, UserInfo } from "../kube/index.js";
-import { clusterOf, readApplyInputs, type ApplyCluster, type ApplyInputs, type Resource } from "./apply-inputs.js";
+import { clusterOf, readApplyInputs, type ApplyCluster, type ApplyInputs } from "./apply-inputs.js";
 import {
   compareAnswers,
   composeDocumentEngines,
@@ -27,8 +27,8 @@ import {
   type PolicycEngines,
   type Runtimes,
 } from "./compose.js";
-import { documentProblemIssue, inputIssue, uniqueIssues } from "./fixtures.js";
-import { ENGINE_NAMES, summarize, type PolicyInfo, type Report, type ResultRow, type RowStatus } from "./report.js";
+import { documentProblemIssue, inputIssue, uniqueIssues, type Fixture } from "./fixtures.js";
+import { ENGINE_NAMES, summarize, type PolicyInfo, type ResultRow, type RowStatus, type RunOutcome, type Stopped } from "./report.js";
 import { verdictRow, type RowBase } from "./rows.js";
 import { buildInMemory, DEFAULT_TIMEOUT_MS } from "./run.js";
 import { awaitRuntime, defaultWasmCache, startRuntimes } from "./runtimes.js";
@@ -65,12 +65,8 @@ export interface ApplyOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-export type ApplyOutcome =
-  | { readonly status: "ran"; readonly report: Report; readonly resources: number }
-  | { readonly status: "invalid"; readonly errors: readonly Issue[] }
-  | { readonly status: "internal"; readonly errors: readonly Issue[] };
-
-type Stop = Exclude<ApplyOutcome, { status: "ran" }>;
+export type ApplyOutcome = RunOutcome<{ readonly resources: number }>;
+type Stop = Stopped;
 
 /** How an engine's deny acts: Deny/Enforce/deny block; Audit/dryrun and Warn report. */
 function actionOf(actions: readonly string[]): "deny" | FailOn {
@@ -306,7 +302,7 @@ function evaluateResources(
 }
 
 /** What a row of `apply` is about: the resource (and where it was read), the policy, the engine. */
-function rowBase(r: Resource, policy: string, engine: EngineName, source?: SourceLocation): RowBase {
+function rowBase(r: Fixture, policy: string, engine: EngineName, source?: SourceLocation): RowBase {
   return {
     policy,
     case: r.label,

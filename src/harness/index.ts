@@ -1,3 +1,4 @@
+import "./issue-codes.js";
 /** Orchestration of `policyc test` and `apply`: fixtures, cases, the suites' file formats, the engines' composition, judging and reporters. */
 export * from "./report.js";
 export * from "./run.js";

@@ -1,6 +1,6 @@
 /** The one report shape every suite produces (policyc cases, gator suites, Kyverno CLI suites). */
 import { ENGINE_NAMES, type EngineName, type ErrorCode, type SkipCode } from "../engines/index.js";
-import type { SourceLocation } from "../ir/index.js";
+import type { Issue, SourceLocation } from "../ir/index.js";
 
 export { ENGINE_NAMES, type EngineName };
 
@@ -109,3 +109,15 @@ export function summarize(rows: readonly ResultRow[], disagreements: number, dur
     durationMs: Math.round(durationMs),
   };
 }
+
+/**
+ * How a run (`test`, `apply`) ended: it ran, with its report and what else `Ran` says, or it
+ * stopped before reporting: bad input (exit 2) or policyc's own bug (exit 3).
+ */
+export type RunOutcome<Ran extends object> =
+  | ({ readonly status: "ran"; readonly report: Report } & Ran)
+  | { readonly status: "invalid"; readonly errors: readonly Issue[] }
+  | { readonly status: "internal"; readonly errors: readonly Issue[] };
+
+/** A run that stopped before reporting. */
+export type Stopped = Exclude<RunOutcome<object>, { status: "ran" }>;

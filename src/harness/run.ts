@@ -17,7 +17,7 @@ import { findFiles, uniqueIssues } from "./fixtures.js";
 import { isGatorSuite, readGatorSuite, runGatorSuites, type GatorSuite } from "./gator-suite.js";
 import { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
 import { collectCases, type PolicycCase } from "./policyc-cases.js";
-import { ENGINE_NAMES, summarize, type Report, type ResultRow } from "./report.js";
+import { ENGINE_NAMES, summarize, type ResultRow, type RunOutcome, type Stopped } from "./report.js";
 import { awaitRuntime, defaultWasmCache, regoCompiler, startRuntimes, type RuntimeStart } from "./runtimes.js";
 import { Selection, selectorPicks, type CaseSelector, type Shard } from "./selection.js";
 
@@ -56,13 +56,9 @@ export interface TestOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-export type TestOutcome =
-  /** `matched`: cases and suite tests the filter selected, before sharding (0 when there were none to run at all). */
-  | { readonly status: "ran"; readonly report: Report; readonly matched: number }
-  | { readonly status: "invalid"; readonly errors: readonly Issue[] }
-  | { readonly status: "internal"; readonly errors: readonly Issue[] };
-
-type Stop = Exclude<TestOutcome, { status: "ran" }>;
+/** `matched`: cases and suite tests the filter selected, before sharding (0 when there were none to run at all). */
+export type TestOutcome = RunOutcome<{ readonly matched: number }>;
+type Stop = Stopped;
 
 /**
  * Time limit of one evaluation of a user's Rego. Gatekeeper's webhook gives up after 3 s by

@@ -1,3 +1,4 @@
+import "./issue-codes.js";
 export {
   loadPolicies,
   findPolicyFiles,

@@ -87,7 +87,10 @@ export function describeError(e: unknown): ImportError {
 }
 
 /** Imports the request's files and posts, per file, its definitions or its error, then `{ id, done }`. */
-export async function answerImports(request: ImportRequest, post: (message: ImportedFile | { id: number; done: true }) => void): Promise<void> {
+export async function answerImports(
+  request: ImportRequest,
+  post: (message: ImportedFile | { id: number; done: true }) => void,
+): Promise<void> {
   const { id } = request;
   await Promise.all(
     request.files.map(async (file) => {
@@ -98,7 +101,9 @@ export async function answerImports(request: ImportRequest, post: (message: Impo
         // A project configuration: defineConfig's object, or a plain object as a config file's default export.
         const main = mod.default;
         const config =
-          main && typeof main === "object" && (isDefinedConfig(main) || /policyc\.config\.[cm]?[tj]s$/.test(file)) ? { ...main } : undefined;
+          main && typeof main === "object" && (isDefinedConfig(main) || /policyc\.config\.[cm]?[tj]s$/.test(file))
+            ? { ...main }
+            : undefined;
         try {
           post({ id, file, defs, ...(config ? { config } : {}) });
         } catch (e) {

@@ -1,5 +1,15 @@
 export { definePolicy, isPolicyDefinition, revivePolicyDefinition, transferPolicyDefinition } from "./define-policy.js";
-export type { PolicyDefinition, TransferredPolicy, PolicySpec, RuleSpec, RulesFn, MatchSpec, InstanceSpec, CheckFn, SubjectOf } from "./define-policy.js";
+export type {
+  PolicyDefinition,
+  TransferredPolicy,
+  PolicySpec,
+  RuleSpec,
+  RulesFn,
+  MatchSpec,
+  InstanceSpec,
+  CheckFn,
+  SubjectOf,
+} from "./define-policy.js";
 export {
   defineException,
   isExceptionDefinition,
@@ -7,7 +17,13 @@ export {
   transferExceptionDefinition,
   exceptionTestCaseSchema,
 } from "./define-exception.js";
-export type { ExceptionDefinition, TransferredException, ExceptionSpec, ExceptionMatchSpec, ExceptionTestCase } from "./define-exception.js";
+export type {
+  ExceptionDefinition,
+  TransferredException,
+  ExceptionSpec,
+  ExceptionMatchSpec,
+  ExceptionTestCase,
+} from "./define-exception.js";
 export { Check, and, or, not, implies, exists, absent, deny, isCheck } from "./check.js";
 export { image, concat, format, OPERATORS } from "./refs.js";
 export type { Ref, ObjectRef, StringRef, StringOps, NumberRef, BoolRef, ListRef, QuantityRef, CountRef, ImageRef, MapRef } from "./refs.js";

@@ -5,6 +5,7 @@
 import type { KubeObject } from "../../kube/index.js";
 import { CompiledVap, type CelRuntime } from "../cel/index.js";
 import {
+  documentsOf,
   failure,
   parseFieldPath,
   setKey,
@@ -45,18 +46,17 @@ export class KubernetesEngine implements Engine {
   static prepare(sets: readonly DocumentSet<KubeObject>[], context: KubernetesContext): Prepared<KubernetesEngine> {
     const policies = new Map<string, CompiledVap>();
     const problems: SetProblem[] = [];
-    for (const { id, documents } of sets) {
-      documents.forEach((doc, index) => {
-        if (doc.kind !== "ValidatingAdmissionPolicy") return;
-        const name = String(doc.metadata?.name ?? "");
-        let bindings = documents.filter(isBindingOf(name));
-        if (bindings.length === 0 && context.bindUnbound) bindings = [denyBinding(name)];
-        const r = CompiledVap.compile(context.runtime, doc, bindings);
-        if (r.ok) policies.set(setKey(id, name), r.vap);
-        else
-          for (const p of r.problems)
-            problems.push({ set: id, code: "compile_error", document: index, field: parseFieldPath(p.field), message: p.message });
-      });
+    const setDocuments = new Map(sets.map((s) => [s.id, s.documents]));
+    for (const { doc, index, set } of documentsOf(sets)) {
+      if (doc.kind !== "ValidatingAdmissionPolicy") continue;
+      const name = String(doc.metadata?.name ?? "");
+      let bindings = setDocuments.get(set)!.filter(isBindingOf(name));
+      if (bindings.length === 0 && context.bindUnbound) bindings = [denyBinding(name)];
+      const r = CompiledVap.compile(context.runtime, doc, bindings);
+      if (r.ok) policies.set(setKey(set, name), r.vap);
+      else
+        for (const p of r.problems)
+          problems.push({ set, code: "compile_error", document: index, field: parseFieldPath(p.field), message: p.message });
     }
     return { engine: new KubernetesEngine(policies), problems };
   }

@@ -8,19 +8,16 @@
  */
 import { subjectObject, type KubeObject } from "../../kube/index.js";
 import { CompiledVap, type CelRuntime } from "../cel/index.js";
-import {
-  failure,
-  parseFieldPath,
-  setKey,
-  skip,
-  type DocumentProblem,
-  type DocumentSet,
-  type Engine,
-  type EngineRequest,
-  type EvaluateOptions,
-  type Prepared,
-  type SetProblem,
-  type Verdict,
+import { failure, parseFieldPath, setKey, skip } from "../verdict/index.js";
+import type {
+  DocumentProblem,
+  DocumentSet,
+  Engine,
+  EngineRequest,
+  EvaluateOptions,
+  Prepared,
+  SetProblem,
+  Verdict,
 } from "../verdict/index.js";
 import { validatingPolicyAutogen } from "./autogen.js";
 import { clusterPolicyUnits, type RuleUnit } from "./cluster-policy.js";
@@ -82,22 +79,7 @@ export class KyvernoEngine implements Engine {
   /** Compiles every Kyverno policy of every set (with the set's PolicyExceptions); other kinds are ignored. */
   static prepare(sets: readonly DocumentSet<KubeObject>[], context: KyvernoContext): Prepared<KyvernoEngine> {
     const policies = new Map<string, KyvernoPolicy>();
-    const problems: SetProblem[] = [];
-    for (const { id, documents } of sets) {
-      const ex = Exceptions.prepare(documents, context.runtime, context.now);
-      documents.forEach((doc, index) => {
-        const r =
-          doc.kind === "ValidatingPolicy" || doc.kind === "NamespacedValidatingPolicy"
-            ? validatingPolicyUnits(doc, index, context.runtime)
-            : doc.kind === "ClusterPolicy" || doc.kind === "Policy"
-              ? clusterPolicyUnits(doc, index, context.runtime)
-              : undefined;
-        if (!r) return;
-        policies.set(setKey(id, qualifiedName(doc)), { units: r.units, background: runsInBackground(doc), exceptions: ex.exceptions });
-        problems.push(...r.problems.map((p) => ({ ...p, set: id })));
-      });
-      problems.push(...ex.problems.map((p) => ({ ...p, set: id })));
-    }
+    const problems = sets.flatMap((set) => prepareSet(set, context, policies));
     return { engine: new KyvernoEngine(policies), problems };
   }
 
@@ -143,6 +125,24 @@ export class KyvernoEngine implements Engine {
       return { rule: u.rule, verdict: exception ? skip("exception", `PolicyException ${exception} applies`) : u.evaluate(object, req) };
     });
   }
+}
+
+/** One set's policies, compiled into `policies` with the set's exceptions; the set's problems. */
+function prepareSet(set: DocumentSet<KubeObject>, context: KyvernoContext, policies: Map<string, KyvernoPolicy>): SetProblem[] {
+  const ex = Exceptions.prepare(set.documents, context.runtime, context.now);
+  const problems: DocumentProblem[] = [];
+  set.documents.forEach((doc, index) => {
+    const r =
+      doc.kind === "ValidatingPolicy" || doc.kind === "NamespacedValidatingPolicy"
+        ? validatingPolicyUnits(doc, index, context.runtime)
+        : doc.kind === "ClusterPolicy" || doc.kind === "Policy"
+          ? clusterPolicyUnits(doc, index, context.runtime)
+          : undefined;
+    if (!r) return;
+    policies.set(setKey(set.id, qualifiedName(doc)), { units: r.units, background: runsInBackground(doc), exceptions: ex.exceptions });
+    problems.push(...r.problems);
+  });
+  return [...problems, ...ex.problems].map((p) => ({ ...p, set: set.id }));
 }
 
 function combine(verdicts: readonly Verdict[]): Verdict {

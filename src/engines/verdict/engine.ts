@@ -85,5 +85,12 @@ export interface EngineFactory<Input, Context, E extends Engine = Engine> {
   prepare(input: Input, context: Context): Prepared<E> | Promise<Prepared<E>>;
 }
 
+/** Every document of every set, with its index in its set and the set's id. */
+export function* documentsOf<D>(
+  sets: readonly DocumentSet<D>[],
+): Generator<{ readonly doc: D; readonly index: number; readonly set: string }> {
+  for (const s of sets) for (const [index, doc] of s.documents.entries()) yield { doc, index, set: s.id };
+}
+
 /** The key of a policy in a set, for engines that keep their policies in one map. */
 export const setKey = (set: string | undefined, policy: string): string => `${set ?? ""}\0${policy}`;

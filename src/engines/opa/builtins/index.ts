@@ -1,7 +1,7 @@
 /**
  * Host implementations of the builtins OPA's Wasm target leaves to the SDK. Each follows the
  * OPA builtin it names (topdown/*.go in OPA's sources) and is compared with OPA's interpreter by
- * test/opa-builtins.test.ts. A builtin not listed here fails policy loading with its name.
+ * test/engines/opa-builtins.test.ts. A builtin not listed here fails policy loading with its name.
  */
 import { findAll, replaceAll, split } from "./regex.js";
 import { sprintf } from "./sprintf.js";

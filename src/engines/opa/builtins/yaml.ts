@@ -5,7 +5,7 @@
  * decoded; and on output sorted keys, strings quoted only when a YAML 1.1 reader would take them
  * for something else (double quotes) or when plain style cannot hold them (single quotes), block
  * literals for multi-line strings. Written from Go's yaml.v2 documentation and checked against
- * OPA's interpreter by test/opa-builtins.test.ts.
+ * OPA's interpreter by test/engines/opa-builtins.test.ts.
  */
 import { parseAllDocuments } from "yaml";
 

@@ -1,0 +1,284 @@
+/** Existing Kyverno CLI test folders (kyverno-test.yaml), run unchanged on the CEL engine. */
+import { describe, expect, it } from "vitest";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runCli } from "../../src/cli/index.js";
+import { cli } from "../support/helpers.js";
+
+/** A scratch copy of a test folder, to vary one row. */
+const copyFolder = (dir: string) => {
+  const to = path.join(mkdtempSync(path.join(os.tmpdir(), "policyc-kyverno-")), path.basename(dir));
+  cpSync(dir, to, { recursive: true });
+  return to;
+};
+
+interface Row {
+  policy: string;
+  rule: string;
+  resource: string;
+  engine: string;
+  expected: string;
+  actual: string;
+  status: string;
+  messages: string[];
+  reason?: string;
+}
+const rows = (out: string) => (JSON.parse(out) as { results: Row[] }).results;
+
+describe("Kyverno CLI tests", () => {
+  it("ValidatingPolicy rows by policy name and resource kind, autogen for Deployments, messageExpression", async () => {
+    const r = await cli(["test", "test/kyverno/validating-policy", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.resource, x.expected, x.actual, x.status])).toEqual([
+      ["disallow-latest-tag", "Pod/default/good-pod", "pass", "pass", "pass"],
+      ["disallow-latest-tag", "Pod/default/bad-pod", "fail", "fail", "pass"],
+      ["disallow-latest-tag", "Deployment/default/bad-deployment", "fail", "fail", "pass"],
+      ["disallow-latest-tag", "ConfigMap/default/settings", "skip", "skip", "pass"],
+    ]);
+    expect(rows(r.out)[1]!.messages).toEqual(["images must not use :latest: nginx:latest"]);
+  });
+
+  it("ClusterPolicy validate.cel rules by rule name, autogen-… included (the older layout)", async () => {
+    const r = await cli(["test", "test/kyverno/cluster-policy-cel", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    const got = rows(r.out).map((x) => [x.rule, x.resource, x.expected, x.actual, x.status]);
+    expect(got).toEqual([
+      ["check-deployment-replicas", "Deployment/shop/small", "pass", "pass", "pass"],
+      ["check-deployment-replicas", "Deployment/shop/big", "fail", "fail", "pass"],
+      ["host-network", "Pod/shop/host-pod", "fail", "fail", "pass"],
+      ["host-network", "Pod/shop/unlabelled-host-pod", "skip", "skip", "pass"],
+      ["host-network", "Pod/kube-system/system-pod", "skip", "skip", "pass"],
+      ["autogen-host-network", "Deployment/shop/big", "fail", "fail", "pass"],
+    ]);
+    expect(rows(r.out)[2]!.messages).toEqual(["hostNetwork is not allowed for host-pod"]);
+  });
+
+  it("autogen as Kyverno does it: on by default for Pod-only ValidatingPolicies, narrowed or off by autogen.podControllers, off for mixed kinds; ClusterPolicy autogen-/autogen-cronjob- rules, off by annotation", async () => {
+    const r = await cli(["test", "test/kyverno/autogen", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.rule, x.resource, x.actual])).toEqual([
+      ["disallow-host-namespaces", "", "Pod/apps/host-pid-pod", "fail"],
+      ["disallow-host-namespaces", "", "Deployment/apps/host-pid-deployment", "fail"],
+      ["disallow-host-namespaces", "", "StatefulSet/apps/clean-statefulset", "pass"],
+      ["disallow-host-namespaces", "", "CronJob/apps/host-ipc-cronjob", "fail"],
+      ["host-namespaces-pods-only", "", "Pod/apps/host-pid-pod", "fail"],
+      ["host-namespaces-pods-only", "", "Deployment/apps/host-pid-deployment", "skip"],
+      ["host-namespaces-cronjobs", "", "Deployment/apps/host-pid-deployment", "skip"],
+      ["host-namespaces-cronjobs", "", "CronJob/apps/host-ipc-cronjob", "fail"],
+      ["host-namespaces-mixed", "", "Deployment/apps/host-pid-deployment", "pass"],
+      ["restrict-seccomp", "check-seccomp", "Pod/apps/host-pid-pod", "fail"],
+      ["restrict-seccomp", "check-seccomp", "Deployment/apps/host-pid-deployment", "fail"],
+      ["restrict-seccomp", "autogen-check-seccomp", "Deployment/apps/host-pid-deployment", "fail"],
+      ["restrict-seccomp", "autogen-cronjob-check-seccomp", "CronJob/apps/host-ipc-cronjob", "fail"],
+      ["restrict-seccomp-pods-only", "check-seccomp", "Pod/apps/host-pid-pod", "fail"],
+      ["restrict-seccomp-pods-only", "check-seccomp", "Deployment/apps/host-pid-deployment", "skip"],
+      ["restrict-seccomp-mixed", "check-seccomp", "Deployment/apps/host-pid-deployment", "pass"],
+    ]);
+    expect(rows(r.out).every((x) => x.status === "pass")).toBe(true);
+  });
+
+  it("a row expecting fail where autogen is off fails: nothing applied is never a fail", async () => {
+    const dir = copyFolder("test/kyverno/autogen");
+    const test = path.join(dir, "kyverno-test.yaml");
+    writeFileSync(
+      test,
+      readFileSync(test, "utf8").replace(
+        "{policy: host-namespaces-pods-only, isValidatingPolicy: true, kind: Deployment, resources: [host-pid-deployment], result: skip}",
+        "{policy: host-namespaces-pods-only, isValidatingPolicy: true, kind: Deployment, resources: [host-pid-deployment], result: fail}",
+      ),
+    );
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    const row = rows(r.out).find((x) => x.policy === "host-namespaces-pods-only" && x.resource.startsWith("Deployment/"))!;
+    expect([row.expected, row.actual, row.status]).toEqual(["fail", "skip", "fail"]);
+  });
+
+  it("a namespaced resource without a namespace is in default: rows name it default/name, request.namespace, namespaceObject and selectors see default", async () => {
+    const r = await cli(["test", "test/kyverno/default-namespace", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.resource, x.actual, x.status])).toEqual([
+      ["disallow-default-namespace", "Pod/default/stray-pod", "fail", "pass"],
+      ["disallow-default-namespace", "Pod/default/stray-pod", "fail", "pass"],
+      ["disallow-default-namespace", "Pod/payments/team-pod", "pass", "pass"],
+      ["disallow-default-namespace", "ConfigMap/default/app-settings", "fail", "pass"],
+      ["disallow-default-namespace", "ClusterRole/read-pods", "pass", "pass"],
+      ["namespace-owned-by-a-team", "Pod/default/stray-pod", "fail", "pass"],
+      ["namespace-owned-by-a-team", "Pod/payments/team-pod", "pass", "pass"],
+      ["sandbox-images", "Pod/default/stray-pod", "fail", "pass"],
+      ["default-namespace-configmaps", "ConfigMap/default/app-settings", "fail", "pass"],
+    ]);
+    expect(rows(r.out)[5]!.messages).toEqual(["namespace default has no team label"]);
+  });
+
+  it("CEL evaluation errors get the Kyverno CLI's results: ValidatingPolicy error (match conditions per failurePolicy), ClusterPolicy validate.cel fail", async () => {
+    const r = await cli(["test", "test/kyverno/evaluation-errors", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.rule, x.actual, x.status])).toEqual([
+      ["missing-key-fail", "", "error", "pass"],
+      ["missing-key-ignore", "", "error", "pass"],
+      ["no-such-overload", "", "error", "pass"],
+      ["variable-error", "", "error", "pass"],
+      ["first-failure-wins", "", "fail", "pass"],
+      ["condition-error-ignore", "", "skip", "pass"],
+      ["condition-error-fail", "", "error", "pass"],
+      ["legacy-errors", "missing-key", "fail", "pass"],
+      ["legacy-errors", "precondition-error", "fail", "pass"],
+    ]);
+    expect(rows(r.out)[4]!.messages).toEqual(["names start with web-"]);
+    expect(rows(r.out)[7]!.messages[0]).toMatch(/no such key: runtimeClassName/);
+  });
+
+  it("a row expecting error never passes on what policyc cannot evaluate", async () => {
+    const dir = copyFolder("test/kyverno/unsupported-constructs");
+    const test = path.join(dir, "kyverno-test.yaml");
+    writeFileSync(test, readFileSync(test, "utf8").replace(/result: \w+/g, "result: error"));
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    expect(rows(r.out).map((x) => x.status)).toEqual(["error", "error"]);
+  });
+
+  it("the Kyverno CLI's options: --test-case-selector, --detailed-results, --fail-only, --remove-color", async () => {
+    const r = await cli([
+      "test",
+      "test/kyverno/autogen",
+      "--test-case-selector",
+      "policy=restrict-seccomp,rule=check-seccomp,resource=host-pid-deployment",
+      "--reporter",
+      "json",
+    ]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.rule, x.resource])).toEqual([
+      ["check-seccomp", "Deployment/apps/host-pid-deployment"],
+      ["autogen-check-seccomp", "Deployment/apps/host-pid-deployment"],
+    ]);
+    // On a terminal the report is coloured unless --remove-color (or --no-color) says otherwise.
+    const onTerminal = async (...flags: string[]) => {
+      let out = "";
+      delete process.env.NO_COLOR;
+      const code = await runCli(["test", "test/kyverno/autogen", "--detailed-results", "--fail-only", ...flags], {
+        out: (x) => (out += x),
+        err: () => {},
+        cwd: process.cwd(),
+        isTTY: true,
+        outIsTTY: true,
+      });
+      return { code, out };
+    };
+    const coloured = await onTerminal();
+    expect(coloured.code).toBe(0);
+    expect(coloured.out).toContain("\u001b[");
+    const plain = await onTerminal("--remove-color");
+    expect(plain.out).toContain("✓ results[0] [Pod/apps/host-pid-pod]");
+    expect(plain.out).not.toContain("\u001b[");
+    const bad = await cli(["test", "test/kyverno/autogen", "--test-case-selector", "policy"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--test-case-selector takes policy=NAME,rule=NAME,resource=NAME");
+  });
+
+  it("pattern and mutate rules are error rows naming the construct, never a pass", async () => {
+    const r = await cli(["test", "test/kyverno/unsupported-constructs", "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    expect(rows(r.out).map((x) => [x.rule, x.actual, x.status])).toEqual([
+      ["require-image-tag", "error", "error"],
+      ["add-label", "error", "error"],
+    ]);
+    expect(rows(r.out)[0]!.reason).toMatch(/validate\.pattern, which policyc does not evaluate/);
+    expect(rows(r.out)[1]!.reason).toMatch(/uses mutate/);
+  });
+
+  it("the Kubernetes documentation's VAP with params, matchConditions, messageExpression and a binding namespaceSelector", async () => {
+    const r = await cli(["test", "test/kyverno/vap-params", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.engine, x.resource, x.actual])).toEqual([
+      ["kubernetes", "Deployment/test-ns/within-limit", "pass"],
+      ["kubernetes", "Deployment/test-ns/over-limit", "fail"],
+      ["kubernetes", "Deployment/prod-ns/prod-app", "skip"],
+    ]);
+    expect(rows(r.out)[1]!.messages).toEqual(["object.spec.replicas must be no greater than 3"]);
+  });
+
+  it("stricter than the Kyverno CLI: a row expecting fail for a resource no rule applied to fails", async () => {
+    const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "policyc-kyverno-"));
+    cpSync("test/kyverno/validating-policy", dir, { recursive: true });
+    const file = path.join(dir, "kyverno-test.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/kind: ConfigMap\n {4}result: skip/, "kind: ConfigMap\n    result: fail"));
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    expect(rows(r.out).at(-1)).toMatchObject({ expected: "fail", actual: "skip", status: "fail" });
+  });
+
+  it("Kyverno's CEL libraries: resource.Get from the context file, image(), parseImageReference(), parseServiceAccount(); http refused", async () => {
+    const r = await cli(["test", "test/kyverno/cel-libraries", "--reporter", "json"]);
+    const got = rows(r.out).map((x) => [x.policy, x.resource, x.expected, x.actual, x.status]);
+    expect(got).toEqual([
+      ["restrict-image-registries", "Pod/apps/pinned", "pass", "pass", "pass"],
+      ["restrict-image-registries", "Pod/apps/unpinned", "fail", "fail", "pass"],
+      ["restrict-image-registries", "Pod/apps/dockerhub", "fail", "fail", "pass"],
+      ["restrict-pod-creation", "Pod/apps/pinned", "pass", "pass", "pass"],
+      ["vpol-http-get", "Pod/apps/pinned", "pass", "error", "error"],
+    ]);
+    expect(rows(r.out)[1]!.messages).toEqual(["images must be specified using a digest"]);
+    expect(rows(r.out)[2]!.messages).toEqual(["image must be from registry: ghcr.io"]);
+    expect(rows(r.out)[4]!.reason).toMatch(/http\.Get\(.*\): no HTTP stubs in the test's context; policyc tests make no network calls/);
+    expect(r.code).toBe(1);
+  });
+
+  it("Kyverno's CEL libraries answer from the Context file (images, globalContext, http stubs, resources) and transform data (JSON, YAML, time, x509, base64, hashes, math, listObjToMap)", async () => {
+    const r = await cli(["test", "test/kyverno/cel-libraries-context", "--reporter", "json"]);
+    expect(r.code, r.err).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.resource, x.actual, x.status])).toEqual([
+      ["image-architecture", "Pod/payments/payments-app", "pass", "pass"],
+      ["image-architecture", "Pod/search/search-app", "fail", "pass"],
+      ["image-architecture", "Pod/payments/unknown-image", "error", "pass"],
+      ["allowed-teams", "Pod/payments/payments-app", "pass", "pass"],
+      ["allowed-teams", "Pod/search/search-app", "fail", "pass"],
+      ["approved-configuration", "Deployment/payments/approved", "pass", "pass"],
+      ["approved-configuration", "Deployment/payments/unapproved", "fail", "pass"],
+      ["webhook-certificate-lifetime", "ValidatingWebhookConfiguration/long-lived", "pass", "pass"],
+      ["webhook-certificate-lifetime", "ValidatingWebhookConfiguration/expiring", "fail", "pass"],
+      ["one-frontend-per-namespace", "Pod/web/second-frontend", "fail", "pass"],
+      ["one-frontend-per-namespace", "Pod/shop/first-frontend", "pass", "pass"],
+    ]);
+    const messages = rows(r.out).map((x) => x.messages);
+    expect(messages[1]).toEqual(["image architecture arm64 is not supported"]);
+    expect(messages[4]).toEqual(["the inventory does not know the team"]);
+    expect(messages[8]).toEqual(["certificate of short.policyc-test.svc expires within a week"]);
+  });
+
+  it("image data the Context file does not hold is an error naming the image", async () => {
+    const dir = copyFolder("test/kyverno/cel-libraries-context");
+    const test = path.join(dir, "kyverno-test.yaml");
+    writeFileSync(
+      test,
+      readFileSync(test, "utf8").replace("resources: [unknown-image], result: error}", "resources: [unknown-image], result: pass}"),
+    );
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    const row = rows(r.out).find((x) => x.resource === "Pod/payments/unknown-image")!;
+    expect(row.status).toBe("error");
+    expect(row.reason).toMatch(/image data for registry\.example\.com\/not-in-context:1\.0 not found in the test's context/);
+  });
+
+  it("a function nothing provides is an error naming it (exit 2)", async () => {
+    const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "policyc-kyverno-"));
+    cpSync("test/kyverno/validating-policy", dir, { recursive: true });
+    const file = path.join(dir, "policy.yaml");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("object.spec.containers.map(c, c.image)", "object.spec.containers.map(c, sha512(c.image))"),
+    );
+    const r = await cli(["test", dir]);
+    expect(r.code).toBe(2);
+    // Located at the expression's line in the policy file, with its field path.
+    expect(r.err).toMatch(
+      /policy\.yaml:\d+:\d+ invalid_suite ValidatingPolicy disallow-latest-tag: .*undeclared reference to 'sha512'[\s\S]*\(at spec\.variables\[0\]\.expression\)/,
+    );
+  });
+});
