@@ -34,13 +34,34 @@ function packTarball(): string {
   );
   const engines = realpathSync(path.join(ROOT, "dist/go"));
   cpSync(engines, path.join(stage, "dist/go"), { recursive: true, filter: (f) => !/policyc-(opa|cel)$/.test(f) });
-  for (const f of ["bin", "package.json", "LICENSE", "README.md"]) cpSync(path.join(ROOT, f), path.join(stage, f), { recursive: true });
+  for (const f of ["bin", "package.json", "LICENSE", "README.md", "docs", "examples"])
+    cpSync(path.join(ROOT, f), path.join(stage, f), { recursive: true, filter: (src) => !src.includes("node_modules") });
   cpSync(path.join(engines, "THIRD_PARTY_NOTICES"), path.join(stage, "THIRD_PARTY_NOTICES"));
   const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", stage], { cwd: stage, encoding: "utf8" });
   return path.join(stage, (JSON.parse(out) as { filename: string }[])[0]!.filename);
 }
 
+/** The relative links of a Markdown file (code spans left out), resolved against its folder, fragments dropped. */
+function relativeLinks(file: string): string[] {
+  const text = readFileSync(file, "utf8")
+    .replace(/```[\s\S]*?```/g, "")
+    .replace(/`[^`\n]*`/g, "");
+  return [...text.matchAll(/\[[^\]]*\]\(([^)\s]+)\)/g)]
+    .map((m) => m[1]!.split("#")[0]!)
+    .filter((target) => target && !/^[a-z]+:/i.test(target))
+    .map((target) => path.relative(ROOT, path.resolve(path.dirname(file), target)));
+}
+
+/** The Markdown files the package ships: README.md and docs/. */
+const shippedDocs = () => ["README.md", ...readdirSync(path.join(ROOT, "docs")).map((f) => `docs/${f}`)].filter((f) => f.endsWith(".md"));
+
 describe("the npm package", () => {
+  it("every relative link of the README and docs/ resolves in the repository", () => {
+    const links = shippedDocs().flatMap((f) => relativeLinks(path.join(ROOT, f)).map((to) => ({ from: f, to })));
+    expect(links.length).toBeGreaterThan(8);
+    expect(links.filter((l) => !existsSync(path.join(ROOT, l.to))).map((l) => `${l.from} -> ${l.to}`)).toEqual([]);
+  });
+
   it("declares what it needs at run time only, and no invented URLs", () => {
     expect(pkg.dependencies.ajv).toBeUndefined();
     expect(pkg.devDependencies.ajv).toBeDefined();
@@ -74,6 +95,15 @@ describe("the npm package", () => {
       ])
         expect(listing, f).toContain(f);
       expect(listing.some((f) => /dist\/go\/policyc-(opa|cel)$/.test(f))).toBe(false);
+      // The package carries its docs: every link of its README and docs/ resolves inside it.
+      for (const from of shippedDocs()) {
+        expect(listing, from).toContain(`package/${from}`);
+        for (const to of relativeLinks(path.join(ROOT, from)))
+          expect(
+            listing.some((f) => f === `package/${to}` || f.startsWith(`package/${to}/`)),
+            `${from} -> ${to}`,
+          ).toBe(true);
+      }
       const project = tempDir("policyc-consumer-");
       writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
       execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", tarball], {
