@@ -101,7 +101,11 @@ export function restrictEscalationVerbsRoles(options: LibraryOptions = {}): Poli
 }
 
 export interface SubjectsParams {
-  /** Subjects that may be bound to cluster-admin: `{ kind: "Group", name: "platform-admins" }`, `{ kind: "ServiceAccount", namespace, name }`. */
+  /**
+   * Subjects that may be bound to cluster-admin: `{ kind: "Group", name: "platform-admins" }`,
+   * `{ kind: "ServiceAccount", namespace, name }`. A namespace left out or empty (as Kubernetes
+   * leaves it for users and groups) matches a subject without one.
+   */
   readonly allowed: { kind: "User" | "Group" | "ServiceAccount"; name: string; namespace?: string }[];
 }
 
@@ -143,6 +147,11 @@ export function restrictBindingClusteradmin(options: RequiredParams<SubjectsPara
           expect: "allow",
         },
         {
+          name: "a group allowed with an empty namespace, as Kubernetes writes one",
+          resource: binding(admin, [{ kind: "Group", name: "platform-admins", namespace: "", apiGroup: "rbac.authorization.k8s.io" }]),
+          expect: "allow",
+        },
+        {
           name: "another role does not apply",
           resource: binding({ kind: "ClusterRole", name: "view" }, [{ kind: "User", name: "alice" }]),
           expect: "skip",
@@ -159,7 +168,7 @@ export function restrictBindingClusteradmin(options: RequiredParams<SubjectsPara
     params: z.object({
       allowed: z
         .array(
-          z.object({ kind: z.enum(["User", "Group", "ServiceAccount"]), name: z.string().min(1), namespace: z.string().min(1).optional() }),
+          z.object({ kind: z.enum(["User", "Group", "ServiceAccount"]), name: z.string().min(1), namespace: z.string().optional() }),
         )
         .min(1),
     }),
@@ -174,7 +183,11 @@ export function restrictBindingClusteradmin(options: RequiredParams<SubjectsPara
                 and(
                   a.kind.equals(s.kind),
                   a.name.equals(s.name),
-                  or(and(a.namespace.absent(), s.namespace.absent()), a.namespace.equals(s.namespace)),
+                  // Kubernetes leaves a user's or group's namespace empty: absent and "" are the same.
+                  or(
+                    and(or(a.namespace.absent(), a.namespace.equals("")), or(s.namespace.absent(), s.namespace.equals(""))),
+                    a.namespace.equals(s.namespace),
+                  ),
                 ),
               ).message`${s.kind} ${s.name} may not be bound to cluster-admin`,
           ),

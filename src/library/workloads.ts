@@ -19,6 +19,7 @@ import {
   or,
   Pod,
   ReplicaSet,
+  SdkError,
   StatefulSet,
   type PolicyDefinition,
 } from "../sdk/index.js";
@@ -169,20 +170,33 @@ export function requireImageDigest(options: LibraryOptions = {}): PolicyDefiniti
   });
 }
 
-export interface RequestsLimitsOptions extends LibraryOptions {
-  /** Largest CPU limit a container may set (a quantity, e.g. "2"); none by default. */
+/**
+ * requirePodRequestsLimits' caps on the limits, each a quantity; left out: no cap. They decide
+ * which rules the policy has (a cap left out is no rule at all, on every target), so they are
+ * build-time parameters: one value per policy, given as `params` (or, as before, at the top level);
+ * `instances` with different caps are refused: name two policies instead.
+ */
+export interface RequestsLimitsParams {
+  /** Largest CPU limit a container may set (a quantity, e.g. "2"). */
   readonly maxCpu?: string;
-  /** Largest memory limit a container may set (a quantity, e.g. "4Gi"); none by default. */
+  /** Largest memory limit a container may set (a quantity, e.g. "4Gi"). */
   readonly maxMemory?: string;
 }
 
-export function requirePodRequestsLimits(options: RequestsLimitsOptions = {}): PolicyDefinition {
+export function requirePodRequestsLimits(options: LibraryOptions<RequestsLimitsParams> & RequestsLimitsParams = {}): PolicyDefinition {
+  if (options.instances)
+    throw new SdkError(
+      "invalid_params",
+      "requirePodRequestsLimits' caps decide its rules, so it has one instance: give params, or define two policies with their own names",
+    );
+  const caps = { maxCpu: options.params?.maxCpu ?? options.maxCpu, maxMemory: options.params?.maxMemory ?? options.maxMemory };
+  const { params: _caps, instances: _none, ...rest } = options;
   const maxima = [
-    ...(options.maxCpu !== undefined ? [["cpu", options.maxCpu] as const] : []),
-    ...(options.maxMemory !== undefined ? [["memory", options.maxMemory] as const] : []),
+    ...(caps.maxCpu !== undefined ? [["cpu", caps.maxCpu] as const] : []),
+    ...(caps.maxMemory !== undefined ? [["memory", caps.maxMemory] as const] : []),
   ];
   return definePolicy({
-    ...fromOptions("require-pod-requests-limits", options, [
+    ...fromOptions("require-pod-requests-limits", rest as LibraryOptions, [
       { name: "requests and a memory limit", resource: pod(), expect: "allow" },
       {
         name: "no memory limit",
@@ -204,7 +218,7 @@ export function requirePodRequestsLimits(options: RequestsLimitsOptions = {}): P
       "Without requests the scheduler cannot place a pod well; without a memory limit one container can starve the node. Every container and init container must set requests.cpu, requests.memory and limits.memory" +
       (maxima.length
         ? `, with limits of at most ${maxima.map(([r, q]) => `${q} ${r}`).join(" and ")}.`
-        : ". The maxCpu and maxMemory options cap the limits too (none by default)."),
+        : ". The maxCpu and maxMemory parameters cap the limits too (none by default)."),
     category: "Resources",
     severity: "medium",
     match: { kinds: [Pod], ...exclusions(options, SYSTEM_NAMESPACES) },

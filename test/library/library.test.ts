@@ -127,3 +127,46 @@ export const dev = restrictImageRegistries({ name: "dev-registries", enforcement
     expect(r.out).toContain("PASS restrict-node-port");
   });
 });
+
+describe("library options follow one pattern", () => {
+  const deploymentWith = (memory: string) => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "shop" },
+    spec: {
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: { containers: [{ name: "app", image: "nginx", resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory } } }] },
+      },
+    },
+  });
+
+  it("requirePodRequestsLimits takes its caps as params, like every tunable policy", async () => {
+    const { evaluate } = await import("../../src/testing/index.js");
+    const capped = library.requirePodRequestsLimits({ name: "capped-resources", params: { maxMemory: "2Gi" } });
+    expect(capped.issues).toEqual([]);
+    expect(await evaluate(capped, deploymentWith("4Gi"))).toMatchObject({
+      verdict: "deny",
+      messages: [expect.stringContaining("above 2Gi")],
+    });
+    expect((await evaluate(capped, deploymentWith("1Gi"))).verdict).toBe("allow");
+    expect(() => library.requirePodRequestsLimits({ instances: [{ name: "a", params: { maxMemory: "1Gi" } }] })).toThrow(/one instance/);
+  });
+
+  it("restrictBindingClusteradmin reads an empty namespace as Kubernetes writes it for users and groups", async () => {
+    const { evaluate } = await import("../../src/testing/index.js");
+    const policy = library.restrictBindingClusteradmin({ params: { allowed: [{ kind: "User", name: "alice", namespace: "" }] } });
+    expect(policy.issues).toEqual([]);
+    const binding = (subject: Record<string, string>) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "b" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [subject],
+    });
+    expect((await evaluate(policy, binding({ kind: "User", name: "alice" }))).verdict).toBe("allow");
+    expect((await evaluate(policy, binding({ kind: "User", name: "alice", namespace: "" }))).verdict).toBe("allow");
+    expect((await evaluate(policy, binding({ kind: "User", name: "bob" }))).verdict).toBe("deny");
+  });
+});

@@ -23,7 +23,7 @@ export const registries = restrictImageRegistries({
 });
 
 export const resources = requirePodRequestsLimits({
-  maxMemory: "2Gi",
+  params: { maxMemory: "2Gi" },
   tests: [
     { resource: "fixtures/web-deployment.yaml", expect: "allow" },
     { resource: "fixtures/untrusted-image.yaml", expect: "deny", message: "must not set resources.limits.memory above 2Gi" },
