@@ -7,12 +7,13 @@
  *   a change to anything else (a suite, a file no case names) runs everything.
  * - A file that does not load or compile is reported, and the watch goes on.
  */
-import { watch, type FSWatcher } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { CompiledPolicy } from "../build/index.js";
 import { restartLoader } from "../load/index.js";
 import { clearFixtureCache } from "./fixtures.js";
 import { runTests, type TestOptions, type TestOutcome } from "./run.js";
+import { watchTree } from "./watch-tree.js";
 
 export interface WatchOptions extends TestOptions {
   /** Each run's outcome, and what started it (undefined: the first run). */
@@ -24,6 +25,7 @@ export interface WatchOptions extends TestOptions {
 }
 
 const MODULE = /\.(m?ts|m?js)$/;
+const isFolder = (p: string) => existsSync(p) && statSync(p).isDirectory();
 const DATA = /\.(ya?ml|json)$/;
 
 /** Every fixture path a policy's cases (and its exceptions' cases) name, resolved against the file that names it. */
@@ -85,22 +87,19 @@ export async function watchTests(o: WatchOptions): Promise<void> {
       await run();
     });
   };
-  const watchers: FSWatcher[] = roots.map((root) =>
-    watch(root, { recursive: true }, (_event, name) => {
-      if (!name) return;
-      const file = path.resolve(root, name.toString());
-      if (!MODULE.test(file) && !DATA.test(file)) return;
-      pending.add(file);
-      clearTimeout(timer);
-      timer = setTimeout(flush, o.debounceMs ?? 50);
-    }),
-  );
+  const tree = watchTree(roots, (file) => {
+    // A file of interest, or a whole folder (a root that went away or came back).
+    if (!MODULE.test(file) && !DATA.test(file) && !roots.includes(file) && !isFolder(file)) return;
+    pending.add(file);
+    clearTimeout(timer);
+    timer = setTimeout(flush, o.debounceMs ?? 50);
+  });
   running = run();
   await new Promise<void>((resolve) => {
     if (o.signal?.aborted) return resolve();
     o.signal?.addEventListener("abort", () => resolve(), { once: true });
   });
   clearTimeout(timer);
-  for (const w of watchers) w.close();
+  tree.close();
   await running;
 }

@@ -51,6 +51,27 @@ const memoryIs512Mi = (v: string): Expr => ({
 describe("differential fuzzing", async () => {
   const ctx: FuzzContext = { compiler: await discoverRegoCompiler(), cacheDir: tempDir("policyc-fuzz-"), runtime: await CelRuntime.get() };
 
+  it("regression: a label selector matches an UPDATE whose old object carries the label (the API server and Gatekeeper match either object)", async () => {
+    const p: Policy = {
+      ...policy([rule({ kind: "count", op: "eq", lists: [subject("spec", "containers")], value: 0, source: src })]),
+      match: {
+        kinds: [BUILTIN_KINDS.Pod],
+        operations: ["CREATE", "UPDATE"],
+        labelSelector: { matchExpressions: [{ key: "app", operator: "Exists" }] },
+      },
+    };
+    const labelled = {
+      ...pod({ containers: [{ name: "c", image: "i" }] }),
+      metadata: { name: "p", namespace: "x", labels: { app: "web" } },
+    };
+    const unlabelled = pod({ containers: [{ name: "c", image: "i" }] });
+    // The label is removed by the update: the policy still applies (and denies), on every engine.
+    expect(await check({ policy: p, requests: [{ operation: "UPDATE", object: unlabelled, oldObject: labelled }] }, ctx)).toBeUndefined();
+    const verdicts: Record<string, number> = {};
+    await check({ policy: p, requests: [{ operation: "UPDATE", object: unlabelled, oldObject: labelled }] }, { ...ctx, verdicts });
+    expect(verdicts).toMatchObject({ deny: 1 });
+  });
+
   it("regression: a null list is empty on every engine (CEL errored on size(null))", async () => {
     const p = policy([rule({ kind: "count", op: "eq", lists: [subject("spec", "containers")], value: 0, source: src })]);
     expect(

@@ -3,7 +3,7 @@
  * engines kept warm; a helper module's change reaches the policies importing it; a file that does
  * not load is reported and the watch goes on.
  */
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { watchTests, type TestOutcome } from "../../src/harness/index.js";
@@ -91,6 +91,58 @@ describe("policyc test --watch", () => {
     expect(policiesRun(helper.outcome)).toEqual(["require-app-name-label"]);
     // The new label is not on the labelled fixture: its allow case now fails.
     expect(helper.outcome.status === "ran" && helper.outcome.report.summary.failed).toBeGreaterThan(0);
+    await w.stop();
+  });
+
+  it(
+    "follows a file saved by writing a new file and renaming it over the old (editors, sed -i), save after save",
+    { timeout: 120_000 },
+    async () => {
+      const w = startWatch();
+      await w.next();
+      const file = path.join(w.dir, "policies/require-app-name-label.ts");
+      const source = readFileSync(file, "utf8");
+      const save = (text: string) => {
+        writeFileSync(`${file}.tmp`, text);
+        renameSync(`${file}.tmp`, file);
+      };
+      save(
+        source.replace(
+          '{ resource: "fixtures/deployment-labelled.yaml", expect: "allow" }',
+          '{ resource: "fixtures/deployment-labelled.yaml", expect: "deny" }',
+        ),
+      );
+      const first = await w.next();
+      expect(policiesRun(first.outcome)).toEqual(["require-app-name-label"]);
+      expect(first.outcome.status === "ran" && first.outcome.report.summary.failed).toBeGreaterThan(0);
+      // The second save replaces the file again: a watch on the first file's inode would never see it.
+      save(source);
+      const second = await w.next();
+      expect(second.changed).toContain(file);
+      expect(second.outcome.status === "ran" && second.outcome.report.summary.failed).toBe(0);
+      save(source.replace("require-app-name-label", "require-app-name-label-2"));
+      const third = await w.next();
+      expect(policiesRun(third.outcome)).toEqual(["require-app-name-label-2"]);
+      await w.stop();
+    },
+  );
+
+  it("survives its folder disappearing and returning (a branch switch)", { timeout: 120_000 }, async () => {
+    const w = startWatch();
+    await w.next();
+    const policies = path.join(w.dir, "policies");
+    const saved = path.join(w.dir, "saved");
+    renameSync(policies, saved);
+    const gone = await w.next();
+    expect(gone.outcome.status).toBe("invalid");
+    cpSync(saved, policies, { recursive: true });
+    const back = await w.next();
+    expect(policiesRun(back.outcome)).toEqual(["disallow-privileged-containers", "no-wildcard-verbs", "require-app-name-label"]);
+    // And it still follows edits inside the folder that came back.
+    const file = path.join(policies, "no-wildcard-verbs.ts");
+    writeFileSync(file, readFileSync(file, "utf8") + "\n");
+    const edited = await w.next();
+    expect(edited.changed).toContain(file);
     await w.stop();
   });
 });

@@ -2,10 +2,12 @@
  * Gatekeeper's Constraint `spec.match`, applied before the Rego as Gatekeeper does. Follows the
  * Gatekeeper documentation ("How to use Gatekeeper" > "The match field"): every criterion given
  * must hold; kinds entries are alternatives; namespaces, excludedNamespaces and name take a
- * glob with `*` at the front or end; labelSelector reads the object (the old object on DELETE);
+ * glob with `*` at the front or end; labelSelector reads the object's labels;
  * namespaceSelector reads the object's Namespace (a Namespace object is matched by its own
  * labels); scope is `*`, `Cluster` or `Namespaced`. Cluster-scoped objects other than Namespaces
- * are not filtered by namespace criteria.
+ * are not filtered by namespace criteria. The whole match is tried on the object, then on the old
+ * object (an UPDATE that removes a selected label still matches), as Gatekeeper's Matcher does
+ * (pkg/target/matcher.go, matchAny).
  */
 import {
   groupVersionOf,
@@ -13,7 +15,6 @@ import {
   namespaceLabels,
   namespaceOf,
   selectorMatches,
-  subjectObject,
   type AdmissionRequest,
   type KubeObject,
   type LabelSelector,
@@ -41,9 +42,19 @@ export type MatchResult = { readonly matched: true } | { readonly matched: false
 const no = (reason: string): MatchResult => ({ matched: false, reason });
 
 export function constraintMatches(match: ConstraintMatch | undefined, req: AdmissionRequest): MatchResult {
-  const o = subjectObject(req);
-  if (!o) return no("the request carries no object");
-  const m = match ?? {};
+  const objects = [req.object, req.oldObject].filter((o): o is KubeObject => o !== undefined && o !== null);
+  if (objects.length === 0) return no("the request carries no object");
+  let first: MatchResult | undefined;
+  for (const o of objects) {
+    const r = objectMatches(match ?? {}, o, req);
+    if (r.matched) return r;
+    first ??= r;
+  }
+  return first!;
+}
+
+/** Whether one object (the request's, or its old one) meets every criterion of the match. */
+function objectMatches(m: ConstraintMatch, o: KubeObject, req: AdmissionRequest): MatchResult {
   const { group } = groupVersionOf(o.apiVersion);
   if (m.kinds && m.kinds.length > 0) {
     const ok = m.kinds.some((k) => {

@@ -44,7 +44,8 @@ export class ReferenceEngine implements Engine {
     const object = subjectObject(req);
     const ns = object?.metadata?.namespace;
     const labels = ns ? namespaceLabels(ns, req.cluster?.namespaces?.[ns]) : {};
-    if (!policyMatches(policy, object, { operation: req.operation, namespaceLabels: labels }))
+    const old = req.operation === "DELETE" ? undefined : req.oldObject;
+    if (!policyMatches(policy, object, { operation: req.operation, namespaceLabels: labels, ...(old ? { oldObject: old } : {}) }))
       return skip("not_matched", "the policy does not match the request");
     const exempt = exemptingException(policy, req);
     if (exempt) return skip("exception", `exception ${exempt.name} applies (${exempt.reason})`);

@@ -5,13 +5,15 @@ export interface Request {
   readonly operation: Operation;
   /** Labels of the object's namespace, for namespace selectors. */
   readonly namespaceLabels?: Readonly<Record<string, string>>;
+  /** The old object (UPDATE): a label selector matches when either object's labels match it. */
+  readonly oldObject?: unknown;
 }
 
 const labelsOf = (o: unknown): Record<string, string> => (o as { metadata?: { labels?: Record<string, string> } })?.metadata?.labels ?? {};
 
 /**
- * Whether a policy applies to an object: kind, operation, namespace names, object labels and
- * namespace labels. Cluster-scoped objects are never skipped for namespace reasons, as the
+ * Whether a policy applies to an object: kind, operation, namespace names, object labels (the
+ * object's or the old object's) and namespace labels. Cluster-scoped objects are never skipped for namespace reasons, as the
  * API server does for ValidatingAdmissionPolicy namespaceSelector.
  */
 export function policyMatches(p: Policy, object: unknown, req: Request): boolean {
@@ -30,6 +32,10 @@ export function policyMatches(p: Policy, object: unknown, req: Request): boolean
     )
       return false;
   }
-  if (p.match.labelSelector && !selectorMatches(p.match.labelSelector, labelsOf(object))) return false;
+  // The API server matches objectSelector against the object and the old object, and Gatekeeper
+  // its whole match: an UPDATE that removes a selected label still matches.
+  const selector = p.match.labelSelector;
+  if (selector && !selectorMatches(selector, labelsOf(object)) && !(req.oldObject && selectorMatches(selector, labelsOf(req.oldObject))))
+    return false;
   return true;
 }
