@@ -69,7 +69,7 @@ export function watchTree(roots: readonly string[], onChange: (file: string) => 
 
   const watchAll = (dir: string): void => {
     watchDir(dir);
-    let entries: string[] = [];
+    let entries: string[];
     try {
       entries = readdirSync(dir, { withFileTypes: true })
         .filter((e) => e.isDirectory() && !SKIPPED.has(e.name))

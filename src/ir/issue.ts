@@ -20,6 +20,8 @@ export interface IssueCodes {
   invalid_exception: true;
   message_variable_out_of_scope: true;
   unsupported_by_target: true;
+  /** Values of types that can never meet (a number field compared with a string parameter). */
+  type_mismatch: true;
 }
 
 export type IssueCode = keyof IssueCodes;

@@ -167,9 +167,7 @@ export function restrictBindingClusteradmin(options: RequiredParams<SubjectsPara
     match: { kinds: [ClusterRoleBinding, RoleBinding], ...exclusions(options) },
     params: z.object({
       allowed: z
-        .array(
-          z.object({ kind: z.enum(["User", "Group", "ServiceAccount"]), name: z.string().min(1), namespace: z.string().optional() }),
-        )
+        .array(z.object({ kind: z.enum(["User", "Group", "ServiceAccount"]), name: z.string().min(1), namespace: z.string().optional() }))
         .min(1),
     }),
     rules: [

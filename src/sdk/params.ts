@@ -55,6 +55,14 @@ export type Params<T> = {
 
 /** The key under which a parameter proxy answers its path. */
 export const PARAM_STATE = Symbol.for("policyc.param-state");
+/** The key under which a parameter proxy answers its shape (from the parameters' schema). */
+export const PARAM_SHAPE = Symbol.for("policyc.param-shape");
+
+/** The shape of a parameter proxy, as its schema declares it. */
+export function paramShapeOf(x: unknown): import("./field-types.js").Shape | undefined {
+  if ((typeof x !== "object" && typeof x !== "function") || x === null) return undefined;
+  return (x as { [PARAM_SHAPE]?: import("./field-types.js").Shape })[PARAM_SHAPE];
+}
 
 export function paramPathOf(x: unknown): readonly string[] | undefined {
   if ((typeof x !== "object" && typeof x !== "function") || x === null) return undefined;

@@ -1,7 +1,7 @@
 import type { Expr, FieldRef, KeySegment, ListSource, Scalar, Scope, SourceLocation, Value } from "../ir/index.js";
 import { Check, toCheck, toLiteral, toValue, type Part, type ParamValue } from "./check.js";
 import { SdkError } from "./errors.js";
-import { PARAM_STATE, paramPathOf } from "./params.js";
+import { PARAM_SHAPE, PARAM_STATE, paramPathOf, paramShapeOf } from "./params.js";
 import { ANY, closest, describe, unionShape, type Shape } from "./field-types.js";
 import { listsOfRef, refStateOf, STATE, valueOfRef, type RefState } from "./ref-state.js";
 import type { OperandShape, OperatorCall, OperatorName, OperatorSpec, OperatorsOn } from "./operators.js";
@@ -323,9 +323,113 @@ const QUANTITIES = ["string", "number", "scalar"] as const;
 
 const leaf = (e: Expr) => new Check(e);
 const not = (e: Expr, source: SourceLocation): Check => new Check({ kind: "not", item: e, source });
+
+// ------------------------------------------------------------------ operand types, checked at the call
+// A comparison of values of different types never holds on any target (`3 <= "3"`), so a policy
+// written that way would silently deny or allow everything: it is a located error where it is
+// written, as a misspelled field is. Only what is known is checked (fields the field table types,
+// parameters their schema types, literals).
+
+/** What is known of an operand's type; undefined: nothing (an unchecked field, `any`). */
+type Known = "string" | "number" | "boolean" | "scalar" | "list" | "object";
+
+function knownOfShape(s: Shape): Known | undefined {
+  if (s.kind === "scalar") return s.type;
+  if (s.kind === "list") return "list";
+  if (s.kind === "object" || s.kind === "map") return "object";
+  return undefined;
+}
+
+function knownOfValue(v: Value): Known | undefined {
+  switch (v.kind) {
+    case "case":
+    case "concat":
+    case "join":
+    case "image":
+      return "string";
+    case "literal":
+      return Array.isArray(v.value) ? "list" : v.value === null ? undefined : (typeof v.value as Known);
+    default:
+      return undefined;
+  }
+}
+
+/** The type of the subject of an operator call. */
+function subjectType(state: RefState): Known | undefined {
+  if (state.kind === "fields") return knownOfShape(state.shape);
+  if (state.kind === "value") return knownOfValue(state.value);
+  return "list";
+}
+
+/** The type of an argument, and how to name it in a message. */
+function argumentType(v: unknown): { type: Known | undefined; what: string } {
+  const path = paramPathOf(v);
+  if (path) {
+    const shape = paramShapeOf(v);
+    return { type: shape ? knownOfShape(shape) : undefined, what: `params.${path.join(".")}` };
+  }
+  const ref = refStateOf(v);
+  if (ref) return { type: subjectType(ref), what: "a field" };
+  if (Array.isArray(v)) return { type: "list", what: "a list" };
+  if (v === null || v === undefined) return { type: undefined, what: String(v) };
+  return { type: typeof v as Known, what: JSON.stringify(v) };
+}
+
+const article = (t: Known) => (t === "object" ? "an object" : t === "list" ? "a list" : t === "scalar" ? "a string or number" : `a ${t}`);
+
+/** Whether values of these types can be equal (`scalar`: a quantity or int-or-string, a string or a number). */
+const comparable = (a: Known, b: Known) =>
+  a === b || (a === "scalar" && (b === "string" || b === "number")) || (b === "scalar" && (a === "string" || a === "number"));
+
+/**
+ * Refuses an argument whose type cannot meet the subject's: `expect` says what the operator
+ * needs (`same`: the subject's type; `number`; `string`; `list`; `quantity`: a string or number).
+ */
+function checkArgument(c: OperatorCall, v: unknown, expect: "same" | "number" | "string" | "strings" | "list" | "quantity"): void {
+  const subject = subjectType(c.state);
+  const arg = argumentType(v);
+  if (arg.type === undefined) return;
+  const fail = (why: string) => {
+    throw new SdkError("type_mismatch", `${c.method}() ${why}`, c.source);
+  };
+  switch (expect) {
+    case "same":
+      if (arg.type === "list" || arg.type === "object")
+        fail(`compares one value with ${arg.what}, ${article(arg.type)}; use oneOf() for a list`);
+      if (subject !== undefined && subject !== "list" && subject !== "object" && !comparable(subject, arg.type))
+        fail(
+          `compares ${article(subject)} field with ${arg.what}, ${article(arg.type)}: it would never hold (declare the parameter as ${article(subject)})`,
+        );
+      return;
+    case "number":
+      if (subject === "scalar" && arg.type !== "number")
+        fail(`orders a quantity field by ${arg.what}, ${article(arg.type)}: compare quantities with .quantity().${c.method}(…)`);
+      if (arg.type !== "number" && arg.type !== "scalar")
+        fail(`orders numbers, and ${arg.what} is ${article(arg.type)} (declare the parameter as a number)`);
+      return;
+    case "string":
+      if (arg.type !== "string" && arg.type !== "scalar") fail(`takes a string, and ${arg.what} is ${article(arg.type)}`);
+      return;
+    case "strings":
+      if (arg.type !== "string" && arg.type !== "scalar" && arg.type !== "list")
+        fail(`takes a string or a list of strings, and ${arg.what} is ${article(arg.type)}`);
+      return;
+    case "list":
+      if (arg.type !== "list") fail(`takes a list, and ${arg.what} is ${article(arg.type)}`);
+      return;
+    case "quantity":
+      if (arg.type !== "string" && arg.type !== "number" && arg.type !== "scalar")
+        fail(`compares quantities, and ${arg.what} is ${article(arg.type)}`);
+      return;
+  }
+}
 const valueOf = (c: OperatorCall): Value => valueOfRef(c.state, c.source, `${c.method}()'s subject`);
 const listsOf = (c: OperatorCall): ListSource[] => listsOfRef(c.state, c.source);
-const compare = (c: OperatorCall, op: "eq" | "lt" | "le" | "gt" | "ge", v: unknown): Expr => ({
+const compare = (c: OperatorCall, op: "eq" | "lt" | "le" | "gt" | "ge", v: unknown): Expr => {
+  checkArgument(c, v, op === "eq" ? "same" : "number");
+  return compareExpr(c, op, v);
+};
+const compareExpr = (c: OperatorCall, op: "eq" | "lt" | "le" | "gt" | "ge", v: unknown): Expr => ({
   kind: "compare",
   op,
   left: valueOf(c),
@@ -338,6 +442,7 @@ const computed = (v: Value) => makeRef({ kind: "value", value: v });
 function stringTest(op: "startsWith" | "endsWith" | "contains" | "matches" | "glob"): OperatorSpec["build"] {
   return (c) => {
     const v = c.args[0];
+    checkArgument(c, v, op === "glob" ? "string" : "strings");
     if (op === "glob" && (paramPathOf(v) || refStateOf(v)))
       throw new SdkError(
         "unsupported_operator",
@@ -346,6 +451,12 @@ function stringTest(op: "startsWith" | "endsWith" | "contains" | "matches" | "gl
       );
     return leaf({ kind: "string", op, value: valueOf(c), arg: toValue(v, c.source, `${op}()'s argument`), source: c.source });
   };
+}
+
+/** `oneOf(list)`: the subject is one of a list (a literal list, a list parameter or a list field). */
+function inList(c: OperatorCall): Expr {
+  checkArgument(c, c.args[0], "list");
+  return { kind: "in", value: valueOf(c), list: toListArg(c.args[0], c.source), source: c.source };
 }
 
 /** `exists()`/`absent()`: a single field is present; a combined list (allContainers) has elements. */
@@ -381,14 +492,14 @@ export const OPERATORS = {
   notOneOf: {
     on: SCALARS,
     ir: ["in", "not"],
-    build: (c) => not({ kind: "in", value: valueOf(c), list: toListArg(c.args[0], c.source), source: c.source }, c.source),
+    build: (c) => not(inList(c), c.source),
   },
   lt: { on: ORDERED, ir: ["compare"], build: (c) => leaf(compare(c, "lt", c.args[0])) },
   lte: { on: ORDERED, ir: ["compare"], build: (c) => leaf(compare(c, "le", c.args[0])) },
   gt: { on: ORDERED, ir: ["compare"], build: (c) => leaf(compare(c, "gt", c.args[0])) },
   gte: { on: ORDERED, ir: ["compare"], build: (c) => leaf(compare(c, "ge", c.args[0])) },
-  isTrue: { on: ["boolean"], ir: ["compare"], build: (c) => leaf(compare(c, "eq", true)) },
-  isFalse: { on: ["boolean"], ir: ["compare"], build: (c) => leaf(compare(c, "eq", false)) },
+  isTrue: { on: ["boolean"], ir: ["compare"], build: (c) => leaf(compareExpr(c, "eq", true)) },
+  isFalse: { on: ["boolean"], ir: ["compare"], build: (c) => leaf(compareExpr(c, "eq", false)) },
   startsWith: { on: STRINGS, ir: ["string"], build: stringTest("startsWith") },
   endsWith: { on: STRINGS, ir: ["string"], build: stringTest("endsWith") },
   contains: { on: STRINGS, ir: ["string"], build: stringTest("contains") },
@@ -476,6 +587,8 @@ function countRef(lists: ListSource[]): CountRef {
 function quantityRef(left: Value): QuantityRef {
   const q = (op: "eq" | "lt" | "le" | "gt" | "ge") => (v: unknown) => {
     const source = callerLocation();
+    const method = { eq: "equals", lt: "lt", le: "lte", gt: "gt", ge: "gte" }[op];
+    checkArgument({ state: { kind: "value", value: left }, method: `quantity().${method}`, args: [v], source }, v, "quantity");
     return new Check({ kind: "quantity", op, left, right: toValue(v, source, "the quantity"), source });
   };
   return { equals: q("eq"), lt: q("lt"), lte: q("le"), gt: q("gt"), gte: q("ge") };
@@ -557,6 +670,7 @@ export function makeParam(path: readonly string[], shape: Shape): unknown {
   return new Proxy(function policycParam() {}, {
     get(_t, prop) {
       if (prop === PARAM_STATE) return path;
+      if (prop === PARAM_SHAPE) return shape;
       if (typeof prop === "symbol" || prop === "then") return undefined;
       const at = ["params", ...path].join(".");
       switch (shape.kind) {

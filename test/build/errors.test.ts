@@ -38,6 +38,10 @@ const CASES = [
   // A literal list OPA's Wasm compiler cannot compile in bounded memory: a build error, not a crash at test time.
   { dir: "rego-literal-limit", code: "unsupported_by_target", file: "policy.ts", line: 9, path: "" },
   { dir: "custom-kind-unchecked", code: "invalid_policy", file: "policy.ts", line: 4, column: 16, path: "" },
+  // A parameter of the wrong type would build a rule that denies (or allows) everything: refused at the call, like a misspelled field.
+  { dir: "param-type-string-number", code: "type_mismatch", file: "policy.ts", line: 7, column: 44, path: "" },
+  { dir: "param-type-list-scalar", code: "type_mismatch", file: "policy.ts", line: 7, column: 81, path: "" },
+  { dir: "param-type-quantity", code: "type_mismatch", file: "policy.ts", line: 7, column: 95, path: "" },
   // An exception naming a policy no file exports: at the entry that names it.
   { dir: "exception-unknown-policy", code: "unknown_policy", file: "policy.ts", line: 19, column: 5, path: "policies[1]" },
   { dir: "exception-no-reason", code: "invalid_exception", file: "policy.ts", line: 14, path: "reason" },
@@ -76,6 +80,16 @@ describe("invalid policies stop the build with a located error", () => {
       expect(r.err).toMatch(
         /^policies\/policy\.ts:7:40 unknown_field object\.spec\.hostNetwrk: PodSpec has no field "hostNetwrk"; did you mean "hostNetwork"\?/m,
       );
+    }
+  });
+
+  it("a parameter of another type than the field it is compared with stops build and test alike (max: z.string() against replicas)", async () => {
+    const work = tempDir();
+    cpSync(path.join(ROOT, "test", "errors", "param-type-string-number"), path.join(work, "policies"), { recursive: true });
+    for (const command of ["build", "test"]) {
+      const r = await cli([command], work);
+      expect(r.code, command).toBe(2);
+      expect(r.err).toMatch(/^policies\/policy\.ts:7:44 type_mismatch lte\(\) orders numbers, and params\.max is a string/m);
     }
   });
 
