@@ -75,19 +75,25 @@ jobs:
           path: ~/.cache/policyc
           key: policyc-\${{ runner.os }}-\${{ hashFiles('package-lock.json') }}
       - run: npm ci
+      # Type errors (a misspelled field, a parameter of the wrong type) fail here, in policies and tests.
+      - run: npx tsc --noEmit
       - run: npx policyc build --check
       - run: npx policyc test --reporter pretty --reporter junit=policyc-test.xml
       - run: npx policyc apply --reporter pretty --reporter sarif=policyc-apply.sarif
       - run: npx vitest run
 `;
 
+// ESNext modules with bundler resolution: policy files, tests and the configuration are ES modules
+// whatever the package's "type" says (npm init writes "commonjs"): policyc loads them as such, and
+// vitest too; NodeNext would read them as CommonJS there and refuse import.meta.
 const TSCONFIG = `{
   "compilerOptions": {
     "target": "ES2022",
-    "module": "NodeNext",
-    "moduleResolution": "NodeNext",
+    "module": "ESNext",
+    "moduleResolution": "Bundler",
     "strict": true,
     "noEmit": true,
+    "skipLibCheck": true,
     "allowImportingTsExtensions": true,
     "types": ["node", "policyc/vitest"]
   },
@@ -115,8 +121,14 @@ ${o.replicas ? `  replicas: ${o.replicas}\n` : ""}  selector:
 `;
 }
 
-/** The files `policyc init` writes: a project whose build, test and apply pass as they are. */
-export function scaffold(version: string): Record<string, string> {
+/** What the project needs besides policyc, at the versions policyc itself is tested with. */
+export const DEV_DEPENDENCIES = ["vitest", "typescript", "@types/node"] as const;
+
+/** The scripts `init` adds to package.json (those the project does not define already). */
+export const SCRIPTS = { build: "policyc build", test: "policyc test && vitest run", apply: "policyc apply", typecheck: "tsc --noEmit" };
+
+/** The files `policyc init` writes: a project whose build, test and apply pass as they are. package.json is merged, not written. */
+export function scaffold(): Record<string, string> {
   return {
     "policyc.config.ts": CONFIG,
     "policies/require-team-label.ts": POLICY,
@@ -126,16 +138,5 @@ export function scaffold(version: string): Record<string, string> {
     "test/require-team-label.test.ts": VITEST_TEST,
     ".github/workflows/policyc.yml": WORKFLOW,
     "tsconfig.json": TSCONFIG,
-    "package.json": `${JSON.stringify(
-      {
-        name: "policies",
-        private: true,
-        type: "module",
-        scripts: { build: "policyc build", test: "policyc test && vitest run", apply: "policyc apply" },
-        devDependencies: { policyc: `^${version}`, vitest: "^4.0.0" },
-      },
-      null,
-      2,
-    )}\n`,
   };
 }

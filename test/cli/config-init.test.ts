@@ -2,7 +2,7 @@
  * The project configuration (policyc.config.ts / .json, defineConfig) and flag precedence over it;
  * `policyc init` and the project it scaffolds.
  */
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, ROOT, tempDir } from "../support/helpers.js";
@@ -98,5 +98,40 @@ describe("policyc init", () => {
     const again = await cli(["init"], dir);
     expect(again.code).toBe(2);
     expect(again.err).toContain("these files exist already; nothing was written");
+  });
+
+  it("never writes outside its folder: a path that is a file, and a package.json linking outside, are refused with nothing written", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "a-file"), "x");
+    const onFile = await cli(["init", "a-file"], dir);
+    expect(onFile.code).toBe(2);
+    expect(onFile.err).toMatch(/^policyc init: a-file: .*a-file is a file, not a folder/m);
+    const project = path.join(dir, "project");
+    mkdirSync(project);
+    const outside = path.join(dir, "outside.json");
+    symlinkSync(outside, path.join(project, "package.json"));
+    const linked = await cli(["init", "project"], dir);
+    expect(linked.code).toBe(2);
+    expect(linked.err).toContain("package.json is a symbolic link");
+    expect(existsSync(outside)).toBe(false);
+    expect(existsSync(path.join(project, "policyc.config.ts"))).toBe(false);
+  });
+
+  it("merges package.json: adds the dev dependencies and scripts the scaffold needs, keeps what the project declares", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      path.join(dir, "package.json"),
+      JSON.stringify({ name: "mine", type: "commonjs", devDependencies: { vitest: "^3.2.0" }, scripts: { test: "mine" } }),
+    );
+    expect((await cli(["init"], dir)).code).toBe(0);
+    const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as Record<string, Record<string, string> | string>;
+    expect(pkg.type).toBe("commonjs");
+    expect(pkg.devDependencies).toMatchObject({
+      vitest: "^3.2.0",
+      typescript: expect.any(String),
+      "@types/node": expect.any(String),
+      policyc: expect.stringMatching(/^\^\d/),
+    });
+    expect(pkg.scripts).toMatchObject({ test: "mine", build: "policyc build", typecheck: "tsc --noEmit" });
   });
 });

@@ -3,7 +3,7 @@
  * source maps that resolve, no invented URLs), installed into an empty project and run there with
  * Node alone: `init`, `build`, `test`, `apply`.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -81,7 +81,7 @@ describe("the npm package", () => {
   });
 
   it(
-    "installs from the packed tarball into an empty project and runs init, build, test and apply with Node alone",
+    "installs from the packed tarball into a project made by npm init -y; init makes it a project whose workflow passes as written, step by step",
     { timeout: 600_000 },
     () => {
       const tarball = packTarball();
@@ -104,12 +104,13 @@ describe("the npm package", () => {
             `${from} -> ${to}`,
           ).toBe(true);
       }
+      // A project as `npm init -y` makes it ("type": "commonjs"), with the tarball installed.
       const project = tempDir("policyc-consumer-");
-      writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-      execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", tarball], {
-        cwd: project,
-        stdio: "pipe",
-      });
+      const npm = (...args: string[]) =>
+        execFileSync("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], { cwd: project, stdio: "pipe", encoding: "utf8" });
+      execFileSync("npm", ["init", "-y"], { cwd: project, stdio: "pipe" });
+      expect(JSON.parse(readFileSync(path.join(project, "package.json"), "utf8")).type ?? "commonjs").toBe("commonjs");
+      npm("install", "--save-dev", "--ignore-scripts", tarball);
       const installed = path.join(project, "node_modules/policyc");
       // Source maps resolve: the sources are embedded.
       const map = JSON.parse(readFileSync(path.join(installed, "dist/cli/main.js.map"), "utf8")) as {
@@ -117,18 +118,27 @@ describe("the npm package", () => {
         sourcesContent?: string[];
       };
       expect(map.sourcesContent?.[0]).toContain("export async function runCli");
+      const env = { ...process.env, POLICYC_ENGINES_DIR: "", CI: "" };
       const policyc = (...args: string[]) =>
-        execFileSync(process.execPath, [path.join(installed, "bin/policyc.js"), ...args], {
-          cwd: project,
-          encoding: "utf8",
-          env: { ...process.env, POLICYC_ENGINES_DIR: "", CI: "" },
-        });
+        execFileSync(process.execPath, [path.join(installed, "bin/policyc.js"), ...args], { cwd: project, encoding: "utf8", env });
       expect(policyc("--version")).toMatch(/^policyc \d+\.\d+\.\d+\nOPA /);
       policyc("init");
+      const pkgJson = JSON.parse(readFileSync(path.join(project, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+      expect(Object.keys(pkgJson.devDependencies).sort()).toEqual(["@types/node", "policyc", "typescript", "vitest"]);
+      // What a user does next: install what init added, build and commit generated/.
+      npm("install");
       expect(policyc("build")).toMatch(/policyc build: 1 policies, 3 files, generated\/ written/);
+      expect(existsSync(path.join(project, "generated/kyverno"))).toBe(true);
+      // Then every step of the workflow init wrote, as CI runs it: all green.
+      const workflow = readFileSync(path.join(project, ".github/workflows/policyc.yml"), "utf8");
+      const steps = [...workflow.matchAll(/^\s*- run: (.+)$/gm)].map((m) => m[1]!);
+      expect(steps).toEqual(expect.arrayContaining(["npm ci", "npx tsc --noEmit", "npx vitest run"]));
+      for (const step of steps) {
+        const r = spawnSync("sh", ["-c", step], { cwd: project, encoding: "utf8", env: { ...env, npm_config_prefer_offline: "true" } });
+        expect(r.status, `${step}\n${r.stdout}\n${r.stderr}`).toBe(0);
+      }
       expect(policyc("test")).toMatch(/OK {2}2 cases, 8 evaluations: 8 passed/);
       expect(policyc("apply")).toMatch(/OK {2}1 resources, 4 evaluations: 4 passed/);
-      expect(existsSync(path.join(project, "generated/kyverno"))).toBe(true);
       expect(readdirSync(path.join(installed, "dist/go")).sort()).toEqual([
         "THIRD_PARTY_NOTICES",
         "manifest.json",
