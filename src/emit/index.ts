@@ -1,5 +1,5 @@
 import "./issue-codes.js";
-export { emitYaml, outputPath, GENERATED_MARKER, SYNC_CONFIG_PATH } from "./yaml.js";
+export { emitYaml, documentYaml, outputPath, GENERATED_MARKER, SYNC_CONFIG_PATH } from "./yaml.js";
 export {
   writeFilesAtomically,
   readOutputDir,

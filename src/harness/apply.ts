@@ -276,10 +276,12 @@ function evaluateResources(
   cluster.resources.forEach((r, i) => {
     const request = cluster.request(r.object);
     for (const p of engines.yaml?.policies ?? []) {
+      const started = performance.now();
       const v = engines.yaml!.evaluate(p, request, options);
+      const durationMs = performance.now() - started;
       const source = inputs.policyDocuments[p.document]?.location;
       if (v.kind === "skip") notApplicable++;
-      else rows.push(row(rowBase(r, p.name, p.engine, source), v));
+      else rows.push(row({ ...rowBase(r, p.name, p.engine, source), durationMs }, v));
     }
     for (const p of engines.compiled) {
       // Background scans never see admission-only policies (old object, operation, user).
@@ -290,7 +292,10 @@ function evaluateResources(
       for (const inst of p.policy.instances) {
         const name = instanceName(p.policy.name, inst);
         const answers = engines.ts!.evaluate(p, inst, request, { audit });
-        const judged = judgeAnswers(answers, (engine, v) => row(rowBase(r, name, engine, p.policy.source), v));
+        const ms = new Map(answers.map((a) => [a.engine, "ms" in a ? a.ms : undefined]));
+        const judged = judgeAnswers(answers, (engine, v) =>
+          row({ ...rowBase(r, name, engine, p.policy.source), durationMs: ms.get(engine) ?? 0 }, v),
+        );
         if (judged.rows.length === 0) notApplicable++;
         if (judged.disagreed) disagreements++;
         rows.push(...judged.rows);

@@ -140,7 +140,8 @@ export function runtimesNeeded(names: readonly EngineName[]): { cel: boolean; re
 
 /** One engine's answer for a request: its verdict, or the target the policy opted out of. */
 export type EngineAnswer =
-  { readonly engine: EngineName; readonly verdict: Verdict } | { readonly engine: EngineName; readonly optedOut: string };
+  | { readonly engine: EngineName; readonly verdict: Verdict; /** How long the evaluation took. */ readonly ms?: number }
+  | { readonly engine: EngineName; readonly optedOut: string };
 
 export interface Comparison {
   /** Engines that decided gave different verdicts. */
@@ -246,7 +247,9 @@ export async function composePolicycEngines(
           const setting = policy.policy.targets[kind.target];
           if (!setting.enabled) return { engine: kind.name, optedOut: `the policy opts out of ${kind.target}: ${setting.reason}` };
         }
-        return { engine: kind.name, verdict: engine.evaluate({ policy: name, admission }, options) };
+        const started = performance.now();
+        const verdict = engine.evaluate({ policy: name, admission }, options);
+        return { engine: kind.name, verdict, ms: performance.now() - started };
       });
     },
     release() {

@@ -261,13 +261,16 @@ function runTest(
     }
     const fixture = object.value[0]!;
     const { request, audit } = caseRequest(fixture.object, inventory);
+    const started = performance.now();
     const verdict = engines.evaluate(policy, request, { audit, ...(timeoutMs ? { timeoutMs } : {}) });
+    const durationMs = performance.now() - started;
     const base = {
       policy: testName,
       case: caseName,
       engine: "gatekeeper" as const,
       source: path.relative(root, t.suite.file),
       resource: fixture.label,
+      durationMs,
       ...(fixture.location ? { resourceLocation: fixture.location } : {}),
     };
     for (const a of c.assertions ?? [{}]) rows.push(assertionRow({ ...base, expected: assertionText(a) }, a, verdict, rule, enforcement));

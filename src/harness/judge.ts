@@ -44,19 +44,21 @@ export function judgeRequest(
       expected: c.test.expect,
       source: caseSource(c).file,
       location: caseSource(c).source,
+      casePath: ["tests", c.index],
       ...(r.location ? { resourceLocation: r.location } : {}),
     };
     if ("optedOut" in a)
       return { ...base, rule: "", actual: "none", status: "skip", messages: [], cause: { kind: "opted_out", detail: a.optedOut } };
     const v = a.verdict;
-    if (v.kind === "error") return verdictRow(base, v, { status: "error" });
+    const timed = { ...base, ...(a.ms !== undefined ? { durationMs: a.ms } : {}) };
+    if (v.kind === "error") return verdictRow(timed, v, { status: "error" });
     const mismatch = judge(c.test, v);
     const cause: RowCause | undefined = disagreed
       ? { kind: "disagreement", verdicts, ...(mismatch ? { mismatch } : {}) }
       : mismatch
         ? { kind: "mismatch", detail: mismatch }
         : undefined;
-    return verdictRow(base, v, { status: cause ? "fail" : "pass", ...(cause ? { cause } : {}) });
+    return verdictRow(timed, v, { status: cause ? "fail" : "pass", ...(cause ? { cause } : {}) });
   });
   return { rows, disagreed };
 }

@@ -44,6 +44,8 @@ export interface ResultRow {
   readonly subject?: { readonly apiVersion: string; readonly kind: string; readonly name: string; readonly namespace?: string };
   /** How long the row's evaluation took (JUnit's `time`). */
   readonly durationMs?: number;
+  /** Where inside the definePolicy (or defineException) call the case is written (`tests[3]`), to locate it. */
+  readonly casePath?: readonly (string | number)[];
 }
 
 /** A row's cause as one line, for people (the JSON `reason` field and the pretty reporter). */
@@ -121,3 +123,51 @@ export type RunOutcome<Ran extends object> =
 
 /** A run that stopped before reporting. */
 export type Stopped = Exclude<RunOutcome<object>, { status: "ran" }>;
+
+/**
+ * One finding: what one policy says of one resource of one case (or one assertion of a suite),
+ * the engines that evaluated it folded into one. Every reporter but the JSON one (whose public
+ * shape is a row per engine) reports findings, so a finding is reported once, not once per engine.
+ */
+export interface Finding {
+  /** The rows folded, one per engine, in report order. */
+  readonly rows: readonly ResultRow[];
+  /** The first row: policy, rule, case, resource, expected, locations, subject. */
+  readonly first: ResultRow;
+  /** The worst status of its rows: error, then fail, warn, skip, pass. */
+  readonly status: RowStatus;
+  readonly engines: readonly EngineName[];
+  /** Every distinct violation message any engine reported, in order. */
+  readonly messages: readonly string[];
+  /** Every distinct cause, as one line each. */
+  readonly reasons: readonly string[];
+  /** The engines' answers: one value when they agree (`deny`), else each engine's (`kyverno=deny reference=allow`). */
+  readonly actual: string;
+  /** The time its evaluations took, all engines together. */
+  readonly durationMs: number;
+}
+
+const SEVERITY_ORDER: readonly RowStatus[] = ["error", "fail", "warn", "skip", "pass"];
+
+/** Rows folded into findings, in the rows' order. */
+export function findingsOf(rows: readonly ResultRow[]): Finding[] {
+  const groups = new Map<string, ResultRow[]>();
+  for (const r of rows) {
+    const key = [r.source ?? "", r.policy, r.case, r.resource, r.expected, r.resourceLocation?.line ?? ""].join("\0");
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((group) => {
+    const distinct = (xs: readonly string[]) => [...new Set(xs)];
+    const answers = distinct(group.map((r) => String(r.actual)));
+    return {
+      rows: group,
+      first: group[0]!,
+      status: SEVERITY_ORDER.find((st) => group.some((r) => r.status === st)) ?? "pass",
+      engines: group.map((r) => r.engine),
+      messages: distinct(group.flatMap((r) => r.messages)),
+      reasons: distinct(group.flatMap((r) => (r.cause ? [formatCause(r.cause)] : []))),
+      actual: answers.length === 1 ? answers[0]! : group.map((r) => `${r.engine}=${r.actual}`).join(" "),
+      durationMs: group.reduce((n, r) => n + (r.durationMs ?? 0), 0),
+    };
+  });
+}

@@ -1,8 +1,9 @@
 /** Renders a Report: pretty (people), json (CI scripts: one object), junit (CI servers). */
+import { createHash } from "node:crypto";
 import path from "node:path";
 import pc from "picocolors";
-import { stringify as stringifyYaml } from "yaml";
-import { formatCause, type Report, type ResultRow } from "./report.js";
+import { documentYaml } from "../emit/index.js";
+import { findingsOf, formatCause, type Finding, type Report, type ResultRow } from "./report.js";
 
 const reasonOf = (r: ResultRow): string | undefined => (r.cause ? formatCause(r.cause) : undefined);
 
@@ -85,13 +86,7 @@ export function renderPretty(report: Report, color: boolean, verbose = false, gr
         out.push(
           `  ${mark[worst.status]} ${first.policy}${first.rule ? `/${first.rule}` : ""}  ${engines}${worst.enforcement ? c.dim(` (${worst.enforcement})`) : ""}`,
         );
-      for (const r of caseRows) {
-        if (r.status === "pass") continue;
-        const reason = reasonOf(r);
-        if (reason) out.push(`      ${c.dim(r.engine + ":")} ${r.status === "skip" ? c.yellow(reason) : c.red(reason)}`);
-        if (groupBy === "policy" || r === first || r.status === "error")
-          for (const m of r.messages) out.push(`        ${c.dim("message:")} ${m}`);
-      }
+      out.push(...caseDetails(caseRows, c));
       if (worst.status === "pass" && first.messages.length && first.expected !== "allow") out.push(`      ${c.dim(first.messages[0]!)}`);
     }
   }
@@ -100,6 +95,31 @@ export function renderPretty(report: Report, color: boolean, verbose = false, gr
   if (!verbose && s.evaluations > 0 && s.passed + s.skipped === s.evaluations) out.push(c.dim("(every case passed; -v prints them)"));
   out.push(summaryLine(report, color, groupBy));
   return out.join("\n") + "\n";
+}
+
+/**
+ * What the engines said of one case (or one policy on one resource), each thing once: every
+ * distinct cause with the engines that gave it, then every distinct message (naming the engines
+ * when not all of them reported it), so a violation only one engine reports is never hidden.
+ */
+function caseDetails(rows: readonly ResultRow[], c: ReturnType<typeof pc.createColors>): string[] {
+  const out: string[] = [];
+  const byReason = new Map<string, ResultRow[]>();
+  for (const r of rows) {
+    const reason = r.status === "pass" ? undefined : reasonOf(r);
+    if (reason) byReason.set(reason, [...(byReason.get(reason) ?? []), r]);
+  }
+  for (const [reason, said] of byReason) {
+    const text = said.some((r) => r.status !== "skip") ? c.red(reason) : c.yellow(reason);
+    out.push(`      ${c.dim(said.map((r) => r.engine).join(", ") + ":")} ${text}`);
+  }
+  if (!rows.some((r) => r.status !== "pass")) return out;
+  const byMessage = new Map<string, string[]>();
+  for (const r of rows) for (const m of r.messages) byMessage.set(m, [...new Set([...(byMessage.get(m) ?? []), r.engine])]);
+  const engines = new Set(rows.filter((r) => r.messages.length).map((r) => r.engine));
+  for (const [m, said] of byMessage)
+    out.push(`        ${c.dim("message:")} ${m}${said.length < engines.size ? c.dim(` (${said.join(", ")})`) : ""}`);
+  return out;
 }
 
 /** The pretty report's last line: OK or FAILED, and the counts. */
@@ -125,66 +145,80 @@ export function xmlText(s: string): string {
   );
 }
 
-/** JUnit XML: one testsuite per policy (or gator test), one testcase per case, resource and engine. */
+/**
+ * JUnit XML: one testsuite per policy (or gator test), one testcase per finding (a case's resource,
+ * every engine folded in: the engines are named in its properties), with the time its evaluations
+ * took and the case's own file and line.
+ */
 export function renderJunit(report: Report): string {
-  const suites = new Map<string, ResultRow[]>();
-  for (const r of report.results) suites.set(r.policy, [...(suites.get(r.policy) ?? []), r]);
+  const suites = new Map<string, Finding[]>();
+  for (const f of findingsOf(report.results)) suites.set(f.first.policy, [...(suites.get(f.first.policy) ?? []), f]);
+  const all = [...suites.values()].flat();
+  const count = (fs: readonly Finding[], st: string) => fs.filter((f) => f.status === st).length;
   const s = report.summary;
   const lines = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites name="policyc" tests="${s.evaluations}" failures="${s.failed}" errors="${s.errors}" skipped="${s.skipped}" time="${(s.durationMs / 1000).toFixed(3)}">`,
+    `<testsuites name="policyc" tests="${all.length}" failures="${count(all, "fail")}" errors="${count(all, "error")}" skipped="${count(all, "skip")}" time="${(s.durationMs / 1000).toFixed(3)}">`,
   ];
-  for (const [policy, rows] of suites) {
-    const count = (st: string) => rows.filter((r) => r.status === st).length;
+  for (const [policy, findings] of suites) {
+    const time = findings.reduce((n, f) => n + f.durationMs, 0);
     lines.push(
-      `  <testsuite name="${xmlText(policy)}" tests="${rows.length}" failures="${count("fail")}" errors="${count("error")}" skipped="${count("skip")}">`,
+      `  <testsuite name="${xmlText(policy)}" tests="${findings.length}" failures="${count(findings, "fail")}" errors="${count(findings, "error")}" skipped="${count(findings, "skip")}" time="${(time / 1000).toFixed(3)}">`,
     );
-    for (const r of rows) {
-      const name = `${r.case} [${r.resource}] (${r.engine})`;
-      const at = rowLocation(r);
-      const where = at ? ` file="${xmlText(at.file)}" line="${at.line}"` : "";
-      lines.push(
-        `    <testcase classname="${xmlText(policy)}" name="${xmlText(name)}" time="${((r.durationMs ?? 0) / 1000).toFixed(3)}"${where}>`,
-      );
-      const reason = reasonOf(r);
-      const detail = `expected ${r.expected}, actual ${r.actual}${reason ? `: ${reason}` : ""}`;
-      const body = [detail, ...(at ? [`at ${at.file}:${at.line}`] : []), ...r.messages.map((m) => `message: ${m}`)].join("\n");
-      if (r.status === "fail")
-        lines.push(
-          `      <failure message="${xmlText(detail)}" type="${r.cause?.kind === "disagreement" ? "disagreement" : "mismatch"}">${xmlText(body)}</failure>`,
-        );
-      else if (r.status === "error") lines.push(`      <error message="${xmlText(detail)}" type="error">${xmlText(body)}</error>`);
-      else if (r.status === "skip") lines.push(`      <skipped message="${xmlText(reason ?? "skipped")}"/>`);
-      else if (r.status === "warn")
-        lines.push(`      <system-out>${xmlText(["warning: " + detail, ...r.messages].join("\n"))}</system-out>`);
-      else if (r.messages.length) lines.push(`      <system-out>${xmlText(r.messages.join("\n"))}</system-out>`);
-      lines.push(`    </testcase>`);
-    }
+    for (const f of findings) lines.push(...junitCase(policy, f));
     lines.push(`  </testsuite>`);
   }
   lines.push(`</testsuites>`);
   return lines.join("\n") + "\n";
 }
 
-/** SARIF's level for a row: an enforced failure or an error is an error, an audit/warn finding a warning. */
-const sarifLevel = (r: ResultRow) => (r.status === "warn" ? "warning" : "error");
+function junitCase(policy: string, f: Finding): string[] {
+  const r = f.first;
+  const at = rowLocation(r);
+  const where = at ? ` file="${xmlText(at.file)}" line="${at.line}"` : "";
+  const out = [
+    `    <testcase classname="${xmlText(policy)}" name="${xmlText(`${r.case} [${r.resource}]`)}" time="${(f.durationMs / 1000).toFixed(3)}"${where}>`,
+    `      <properties><property name="engines" value="${xmlText(f.engines.join(","))}"/></properties>`,
+  ];
+  const detail = `expected ${r.expected}, actual ${f.actual}${f.reasons.length ? `: ${f.reasons.join("; ")}` : ""}`;
+  const body = [detail, ...(at ? [`at ${at.file}:${at.line}`] : []), ...f.messages.map((m) => `message: ${m}`)].join("\n");
+  const disagreement = f.rows.some((x) => x.cause?.kind === "disagreement");
+  if (f.status === "fail")
+    out.push(`      <failure message="${xmlText(detail)}" type="${disagreement ? "disagreement" : "mismatch"}">${xmlText(body)}</failure>`);
+  else if (f.status === "error") out.push(`      <error message="${xmlText(detail)}" type="error">${xmlText(body)}</error>`);
+  else if (f.status === "skip") out.push(`      <skipped message="${xmlText(f.reasons[0] ?? "skipped")}"/>`);
+  else if (f.status === "warn") out.push(`      <system-out>${xmlText(["warning: " + detail, ...f.messages].join("\n"))}</system-out>`);
+  else if (f.messages.length) out.push(`      <system-out>${xmlText(f.messages.join("\n"))}</system-out>`);
+  out.push(`    </testcase>`);
+  return out;
+}
 
-/** A row's message for annotations: the violation messages, else the cause. */
-const findingText = (r: ResultRow) =>
+/** SARIF's level for a finding: an enforced failure or an error is an error, an audit/warn finding a warning. */
+const sarifLevel = (f: Finding) => (f.status === "warn" ? "warning" : "error");
+
+/** A finding for people, in one line: the resource, then every distinct message (else the cause). */
+const findingText = (f: Finding) =>
   [
-    `${r.policy}${r.rule ? `/${r.rule}` : ""} (${r.engine}): ${r.resource}`,
-    ...(r.messages.length ? r.messages : [r.cause ? formatCause(r.cause) : `expected ${r.expected}, got ${r.actual}`]),
+    f.first.resource,
+    ...(f.messages.length ? f.messages : f.reasons.length ? f.reasons : [`expected ${f.first.expected}, got ${f.actual}`]),
   ].join(" — ");
+
+/** What a finding is, whatever its line: policy, rule, resource and messages (SARIF's partialFingerprints, stable across runs). */
+const fingerprint = (f: Finding) =>
+  createHash("sha256")
+    .update([f.first.policy, f.first.rule, f.first.resource, f.first.case, ...[...f.messages].sort()].join("\0"))
+    .digest("hex")
+    .slice(0, 32);
 
 const SEVERITY_SCORE: Record<string, string> = { critical: "9.0", high: "7.0", medium: "5.0", low: "3.0", info: "1.0" };
 
 /**
  * SARIF 2.1.0 (what code-scanning dashboards ingest): one rule per policy with its title,
- * description and severity, one result per failing, erroring or warning row, located at the
- * manifest's (apply) or case's (test) file and line.
+ * description and severity, one result per finding that needs attention (the engines that
+ * evaluated it named in its properties), located at the manifest's (apply) or case's (test) file
+ * and line, with a fingerprint that stays the same across runs.
  */
 export function renderSarif(report: Report, version: string): string {
-  const attention = report.results.filter(needsAttention);
   const names = [...new Set(report.results.map((r) => r.policy))].sort();
   const rules = names.map((name) => {
     const info = report.policies?.[name] ?? {};
@@ -201,28 +235,38 @@ export function renderSarif(report: Report, version: string): string {
       },
     };
   });
-  const results = attention.map((r) => {
-    const at = rowLocation(r);
-    return {
-      ruleId: r.policy,
-      ruleIndex: names.indexOf(r.policy),
-      level: sarifLevel(r),
-      message: { text: findingText(r) },
-      ...(at
-        ? {
-            locations: [
-              {
-                physicalLocation: {
-                  artifactLocation: { uri: at.file.split(path.sep).join("/") },
-                  region: { startLine: Math.max(1, at.line), startColumn: Math.max(1, at.column) },
+  const results = findingsOf(report.results)
+    .filter((f) => f.status === "fail" || f.status === "error" || f.status === "warn")
+    .map((f) => {
+      const r = f.first;
+      const at = rowLocation(r);
+      return {
+        ruleId: r.policy,
+        ruleIndex: names.indexOf(r.policy),
+        level: sarifLevel(f),
+        message: { text: findingText(f) },
+        ...(at
+          ? {
+              locations: [
+                {
+                  physicalLocation: {
+                    artifactLocation: { uri: at.file.split(path.sep).join("/") },
+                    region: { startLine: Math.max(1, at.line), startColumn: Math.max(1, at.column) },
+                  },
                 },
-              },
-            ],
-          }
-        : {}),
-      properties: { engine: r.engine, resource: r.resource, status: r.status, ...(r.enforcement ? { enforcement: r.enforcement } : {}) },
-    };
-  });
+              ],
+            }
+          : {}),
+        partialFingerprints: { "policyc/v1": fingerprint(f) },
+        properties: {
+          engines: f.engines,
+          resource: r.resource,
+          status: f.status,
+          ...(r.rule ? { rule: r.rule } : {}),
+          ...(r.enforcement ? { enforcement: r.enforcement } : {}),
+        },
+      };
+    });
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -237,17 +281,20 @@ const ghProperty = (s: string) => ghData(s).replace(/:/g, "%3A").replace(/,/g, "
 
 /**
  * GitHub Actions workflow commands: one `::error` (failures, errors) or `::warning` (audit and
- * warn findings) per row, annotating the manifest's or case's file and line in the pull request.
+ * warn findings) per finding, annotating the manifest's or case's file and line in the pull
+ * request; the title names the policy (and rule), the text the resource, the messages and the engines.
  */
 export function renderGithub(report: Report): string {
   const out: string[] = [];
-  for (const r of report.results.filter(needsAttention)) {
+  for (const f of findingsOf(report.results)) {
+    if (f.status !== "fail" && f.status !== "error" && f.status !== "warn") continue;
+    const r = f.first;
     const at = rowLocation(r);
     const props = [
       ...(at ? [`file=${ghProperty(at.file.split(path.sep).join("/"))}`, `line=${at.line}`, `col=${at.column}`] : []),
-      `title=${ghProperty(`${r.policy} (${r.engine})`)}`,
+      `title=${ghProperty(`${r.policy}${r.rule ? `/${r.rule}` : ""}`)}`,
     ].join(",");
-    out.push(`::${r.status === "warn" ? "warning" : "error"} ${props}::${ghData(findingText(r))}`);
+    out.push(`::${f.status === "warn" ? "warning" : "error"} ${props}::${ghData(`${findingText(f)} (${f.engines.join(", ")})`)}`);
   }
   const s = report.summary;
   out.push(
@@ -257,26 +304,27 @@ export function renderGithub(report: Report): string {
 }
 
 /** A PolicyReport result's status: pass, fail, warn, error or skip (wgpolicyk8s.io/v1alpha2). */
-const reportResult = (r: ResultRow) =>
-  r.status === "pass" ? "pass" : r.status === "skip" ? "skip" : r.status === "warn" ? "warn" : r.status === "error" ? "error" : "fail";
+const reportResult = (f: Finding) => f.status;
 const SEVERITIES = new Set(["critical", "high", "medium", "low", "info"]);
 
 /**
  * wgpolicyk8s.io/v1alpha2 PolicyReports, as Kyverno's reports controller writes them: one
  * PolicyReport per namespace for namespaced resources, one ClusterPolicyReport for the others.
- * Each result names the policy, rule, engine (source), resource and outcome.
+ * One result per finding (the engines that evaluated it in its properties), naming the policy,
+ * rule, resource and outcome; written as YAML 1.1, as everything Kubernetes reads (a namespace
+ * named `yes` stays a string).
  */
 export function renderPolicyReports(report: Report, timestamp: Date): string {
   const seconds = Math.floor(timestamp.getTime() / 1000);
-  const groups = new Map<string, ResultRow[]>();
-  for (const r of report.results) {
-    const parts = r.resource.split("/");
-    const ns = parts.length === 3 ? parts[1]! : "";
-    groups.set(ns, [...(groups.get(ns) ?? []), r]);
+  const groups = new Map<string, Finding[]>();
+  for (const f of findingsOf(report.results)) {
+    const parts = f.first.resource.split("/");
+    const ns = f.first.subject ? (f.first.subject.namespace ?? "") : parts.length === 3 ? parts[1]! : "";
+    groups.set(ns, [...(groups.get(ns) ?? []), f]);
   }
   const docs = [...groups.keys()].sort().map((ns) => {
-    const rows = groups.get(ns)!;
-    const count = (st: string) => rows.filter((r) => reportResult(r) === st).length;
+    const findings = groups.get(ns)!;
+    const count = (st: string) => findings.filter((f) => reportResult(f) === st).length;
     return {
       apiVersion: "wgpolicyk8s.io/v1alpha2",
       kind: ns ? "PolicyReport" : "ClusterPolicyReport",
@@ -286,25 +334,29 @@ export function renderPolicyReports(report: Report, timestamp: Date): string {
         labels: { "app.kubernetes.io/managed-by": "policyc" },
       },
       summary: { pass: count("pass"), fail: count("fail"), warn: count("warn"), error: count("error"), skip: count("skip") },
-      results: rows.map((r) => {
-        const [kind, ...rest] = r.resource.split("/");
-        const subject = r.subject ?? { kind: kind!, name: rest.at(-1) ?? "", ...(ns ? { namespace: ns } : {}) };
-        const info = report.policies?.[r.policy] ?? {};
-        const severity = info.severity?.toLowerCase();
-        return {
-          source: `policyc/${r.engine}`,
-          policy: r.policy,
-          ...(r.rule ? { rule: r.rule } : {}),
-          ...(info.category ? { category: info.category } : {}),
-          ...(severity && SEVERITIES.has(severity) ? { severity } : {}),
-          result: reportResult(r),
-          message: r.messages.length ? r.messages.join("; ") : r.cause ? formatCause(r.cause) : "",
-          scored: true,
-          timestamp: { seconds, nanos: 0 },
-          resources: [subject],
-        };
-      }),
+      results: findings.map((f) => policyReportResult(report, f, ns, seconds)),
     };
   });
-  return docs.map((d) => stringifyYaml(JSON.parse(JSON.stringify(d)))).join("---\n");
+  return docs.map((d) => documentYaml(JSON.parse(JSON.stringify(d)))).join("---\n");
+}
+
+function policyReportResult(report: Report, f: Finding, ns: string, seconds: number) {
+  const r = f.first;
+  const [kind, ...rest] = r.resource.split("/");
+  const subject = r.subject ?? { kind: kind!, name: rest.at(-1) ?? "", ...(ns ? { namespace: ns } : {}) };
+  const info = report.policies?.[r.policy] ?? {};
+  const severity = info.severity?.toLowerCase();
+  return {
+    source: "policyc",
+    policy: r.policy,
+    ...(r.rule ? { rule: r.rule } : {}),
+    ...(info.category ? { category: info.category } : {}),
+    ...(severity && SEVERITIES.has(severity) ? { severity } : {}),
+    result: reportResult(f),
+    message: f.messages.length ? f.messages.join("; ") : f.reasons.join("; "),
+    properties: { engines: f.engines.join(",") },
+    scored: true,
+    timestamp: { seconds, nanos: 0 },
+    resources: [subject],
+  };
 }

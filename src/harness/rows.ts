@@ -4,6 +4,7 @@
  */
 import { messagesOf, type EngineName, type Verdict } from "../engines/index.js";
 import type { SourceLocation } from "../ir/index.js";
+import { locatePaths } from "../load/index.js";
 import { actualOf } from "./compose.js";
 import type { ResultRow, RowCause, RowStatus } from "./report.js";
 
@@ -18,6 +19,8 @@ export interface RowBase {
   readonly location?: SourceLocation;
   readonly resourceLocation?: SourceLocation;
   readonly subject?: ResultRow["subject"];
+  readonly durationMs?: number;
+  readonly casePath?: readonly (string | number)[];
 }
 
 export interface RowJudgement {
@@ -54,4 +57,20 @@ export function verdictRow(base: RowBase, v: Verdict, j: RowJudgement): ResultRo
     ...(cause ? { cause } : {}),
     ...(enforcement !== undefined ? { enforcement } : {}),
   };
+}
+
+/**
+ * Rows of policyc's cases located at the case itself (its element of `tests`) rather than at the
+ * definePolicy call: a case's file, line and column, as JUnit, SARIF and annotations point people.
+ */
+export async function locateCaseRows(rows: readonly ResultRow[], cwd: string): Promise<ResultRow[]> {
+  const keys = [...new Set(rows.flatMap((r) => (r.casePath && r.location ? [JSON.stringify([r.location, r.casePath])] : [])))];
+  if (keys.length === 0) return [...rows];
+  const requests = keys.map((k) => JSON.parse(k) as [SourceLocation, (string | number)[]]).map(([source, path]) => ({ source, path }));
+  const located = await locatePaths(requests, cwd);
+  const at = new Map(keys.map((k, i) => [k, located[i]]));
+  return rows.map((r) => {
+    const found = r.casePath && r.location ? at.get(JSON.stringify([r.location, r.casePath])) : undefined;
+    return found ? { ...r, location: found } : r;
+  });
 }

@@ -19,6 +19,7 @@ import { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
 import { collectCases, type PolicycCase } from "./policyc-cases.js";
 import { ENGINE_NAMES, summarize, type ResultRow, type RunOutcome, type Stopped } from "./report.js";
 import { awaitRuntime, defaultWasmCache, regoCompiler, startRuntimes, type RuntimeStart } from "./runtimes.js";
+import { locateCaseRows } from "./rows.js";
 import { Selection, selectorPicks, type CaseSelector, type Shard } from "./selection.js";
 
 export { parseCaseSelector, parseShard, hashShard, inShard, type CaseSelector } from "./selection.js";
@@ -54,6 +55,11 @@ export interface TestOptions {
   readonly singleThread?: boolean;
   /** Called as cases finish, for a progress line. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Locate every row at its case's own line (loads the TypeScript compiler): reporters that point
+   * at every case ask for it (JUnit, SARIF, GitHub). Failing rows are located either way.
+   */
+  readonly locateCases?: boolean;
 }
 
 /** `matched`: cases and suite tests the filter selected, before sharding (0 when there were none to run at all). */
@@ -183,7 +189,8 @@ async function runOn(threads: CaseThread[], o: TestOptions): Promise<TestOutcome
     (paths.suites.length > 0 && runtimes.rego ? await runGator(run, runtimes) : undefined) ??
     (paths.kyverno.length > 0 && runtimes.cel ? await runKyverno(run, runtimes) : undefined);
   if (stopped) return stopped;
-  const kept = o.selector ? run.rows.filter((r) => selectorPicks(r, o.selector!)) : run.rows;
+  const picked = o.selector ? run.rows.filter((r) => selectorPicks(r, o.selector!)) : run.rows;
+  const kept = o.locateCases || picked.some((r) => r.status !== "pass" && r.casePath) ? await locateCaseRows(picked, o.cwd) : picked;
   return {
     status: "ran",
     report: { summary: summarize(kept, run.disagreements, performance.now() - started), results: kept, notes: run.notes },

@@ -10,5 +10,5 @@ export {
   type LoadResult,
   type LoadedException,
 } from "./load-policies.js";
-export { locateIssues } from "./locate.js";
+export { locateIssues, locatePaths } from "./locate.js";
 export { typecheckPolicies } from "./typecheck.js";

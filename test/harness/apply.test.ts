@@ -66,7 +66,7 @@ describe("policyc apply", () => {
     const piped = await run(["apply", "-", ...YAML_POLICIES, "--reporter", "github"], { stdin: text });
     expect(piped.code).toBe(1);
     expect(piped.out.split("\n")[0]).toBe(
-      "::error file=<stdin>,line=8,col=1,title=disallow-privileged (kyverno)::disallow-privileged (kyverno): Deployment/shop/checkout — privileged containers are not allowed: app",
+      "::error file=<stdin>,line=8,col=1,title=disallow-privileged::Deployment/shop/checkout — privileged containers are not allowed: app (kyverno)",
     );
     const list = await cli(["apply", `${MANIFESTS}/config-list.json`, ...YAML_POLICIES]);
     expect(list.code).toBe(0);
@@ -297,8 +297,8 @@ describe("reporters", () => {
       const r = await cli(["apply", `${MANIFESTS}/widgets.yaml`, `${MANIFESTS}/config-list.json`, ...YAML_POLICIES]);
       const lines = r.out.split("\n").filter((l) => l.startsWith("::"));
       expect(lines).toEqual([
-        "::warning file=test/apply/manifests/widgets.yaml,line=20,col=1,title=widgets-small (gatekeeper)::widgets-small (gatekeeper): Widget/gadget — Widget gadget is of size 3, more than 2",
-        "::warning file=test/apply/manifests/config-list.json,line=11,col=5,title=require-team-label (kyverno)::require-team-label (kyverno): ConfigMap/shop/unlabelled — configmaps need a team label",
+        "::warning file=test/apply/manifests/widgets.yaml,line=20,col=1,title=widgets-small::Widget/gadget — Widget gadget is of size 3, more than 2 (gatekeeper)",
+        "::warning file=test/apply/manifests/config-list.json,line=11,col=5,title=require-team-label::ConfigMap/shop/unlabelled — configmaps need a team label (kyverno)",
         "::notice title=policyc::3 evaluations: 1 passed, 0 failed, 0 errors, 2 warnings, 0 skipped",
       ]);
       expect(r.out).toContain("WARN Widget/gadget");

@@ -95,14 +95,15 @@ describe("policyc test on the starter policies", () => {
     expect(r.out).toMatch(/OK {2}10 cases, 40 evaluations: 40 passed, 0 failed/);
   });
 
-  it("junit is well-formed XML with one testcase per case, resource and engine", async () => {
+  it("junit is well-formed XML with one testcase per finding (a case's resource, its engines folded in and named)", async () => {
     const file = path.join(tempDir(), "report.xml");
     const r = await cli(["test", "--policies", "test/starter", "--reporter", "junit", "--output", file]);
     expect(r.code).toBe(0);
     const xml = readFileSync(file, "utf8");
     expect(XMLValidator.validate(xml)).toBe(true);
-    expect(xml.match(/<testcase /g)).toHaveLength(40);
-    expect(xml).toContain('<testsuites name="policyc" tests="40" failures="0" errors="0" skipped="0"');
+    expect(xml.match(/<testcase /g)).toHaveLength(10);
+    expect(xml).toContain('<testsuites name="policyc" tests="10" failures="0" errors="0" skipped="0"');
+    expect(xml.match(/<property name="engines" value="kyverno,kubernetes,gatekeeper,reference"\/>/g)).toHaveLength(10);
   });
 
   it("--engine selects engines; --filter narrows cases", async () => {

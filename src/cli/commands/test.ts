@@ -127,6 +127,8 @@ async function testAction(io: Io, name: string, paths: string[], flags: TestFlag
   const phases = phaseReporter(io, name);
   const options: TestOptions = {
     ...parsed.options,
+    // Reporters that point at every case want each case's own line.
+    locateCases: parsed.reporters.some((r) => r.name === "junit" || r.name === "sarif" || r.name === "github"),
     cwd: io.cwd,
     paths,
     onPhase: (p: string) => phases.phase(p),
