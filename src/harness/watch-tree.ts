@@ -42,33 +42,59 @@ const isDirectory = (p: string) => {
  * the absolute path of each file created, changed, renamed or removed.
  */
 export function watchTree(roots: readonly string[], onChange: (file: string) => void): TreeWatcher {
-  const watchers = new Map<string, FSWatcher>();
-  /** The inode each watched directory had: a directory removed and made again is a new one to watch. */
-  const inodes = new Map<string, number>();
-  const missing = new Set<string>();
+  return new TreeWatch(roots, onChange);
+}
 
-  const watchDir = (dir: string, only?: string): void => {
-    if (watchers.has(dir)) return;
+class TreeWatch implements TreeWatcher {
+  private readonly watchers = new Map<string, FSWatcher>();
+  /** The inode each watched directory had: a directory removed and made again is a new one to watch. */
+  private readonly inodes = new Map<string, number>();
+  private readonly missing = new Set<string>();
+  private readonly poll: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly roots: readonly string[],
+    private readonly onChange: (file: string) => void,
+  ) {
+    for (const root of roots) if (!this.start(root)) this.missing.add(root);
+    this.poll = setInterval(() => this.check(), POLL_MS);
+  }
+
+  close(): void {
+    clearInterval(this.poll);
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
+
+  private start(root: string): boolean {
+    if (!existsSync(root)) return false;
+    if (isDirectory(root)) this.watchAll(root);
+    else this.watchDir(path.dirname(root), root);
+    return true;
+  }
+
+  private watchDir(dir: string, only?: string): void {
+    if (this.watchers.has(dir)) return;
     let w: FSWatcher;
     try {
       w = watch(dir, (_event, name) => {
         if (!name) return;
         const file = path.join(dir, name.toString());
         if (only && file !== only) return;
-        if (!only && !SKIPPED.has(path.basename(file)) && isDirectory(file)) watchAll(file);
-        onChange(file);
+        if (!only && !SKIPPED.has(path.basename(file)) && isDirectory(file)) this.watchAll(file);
+        this.onChange(file);
       });
     } catch {
       return;
     }
     // The directory went away: forget it (its root, if it was one, is looked for again).
-    w.on("error", () => forget(dir));
-    watchers.set(dir, w);
-    inodes.set(dir, inodeOf(dir));
-  };
+    w.on("error", () => this.forget(dir));
+    this.watchers.set(dir, w);
+    this.inodes.set(dir, inodeOf(dir));
+  }
 
-  const watchAll = (dir: string): void => {
-    watchDir(dir);
+  private watchAll(dir: string): void {
+    this.watchDir(dir);
     let entries: string[];
     try {
       entries = readdirSync(dir, { withFileTypes: true })
@@ -77,54 +103,43 @@ export function watchTree(roots: readonly string[], onChange: (file: string) => 
     } catch {
       return;
     }
-    for (const sub of entries) watchAll(sub);
-  };
+    for (const sub of entries) this.watchAll(sub);
+  }
 
-  const forget = (dir: string): void => {
-    watchers.get(dir)?.close();
-    watchers.delete(dir);
-    inodes.delete(dir);
-  };
+  private forget(dir: string): void {
+    this.watchers.get(dir)?.close();
+    this.watchers.delete(dir);
+    this.inodes.delete(dir);
+  }
 
-  const start = (root: string): boolean => {
-    if (!existsSync(root)) return false;
-    if (isDirectory(root)) watchAll(root);
-    else watchDir(path.dirname(root), root);
-    return true;
-  };
+  /** Forgets every watcher at or under a folder. */
+  private forgetUnder(dir: string): void {
+    for (const inner of [...this.watchers.keys()]) if (inner === dir || inner.startsWith(dir + path.sep)) this.forget(inner);
+  }
 
-  for (const root of roots) if (!start(root)) missing.add(root);
-  const poll = setInterval(() => {
-    for (const root of roots) {
+  /** Roots that went away or came back; folders removed, or removed and made again. */
+  private check(): void {
+    for (const root of this.roots) {
       const present = existsSync(root);
-      if (!present && !missing.has(root)) {
-        // Gone: forget every watcher inside it; report it, so the run says what is missing.
-        for (const dir of [...watchers.keys()]) if (dir === root || dir.startsWith(root + path.sep)) forget(dir);
-        missing.add(root);
-        onChange(root);
-      } else if (present && missing.has(root) && start(root)) {
-        missing.delete(root);
-        onChange(root);
+      if (!present && !this.missing.has(root)) {
+        // Gone: report it, so the run says what is missing.
+        this.forgetUnder(root);
+        this.missing.add(root);
+        this.onChange(root);
+      } else if (present && this.missing.has(root) && this.start(root)) {
+        this.missing.delete(root);
+        this.onChange(root);
       }
     }
-    // Directories removed (or removed and made again) inside a root: their watchers are stale.
-    for (const dir of [...watchers.keys()]) {
-      if (!watchers.has(dir)) continue;
+    for (const dir of [...this.watchers.keys()]) {
+      if (!this.watchers.has(dir)) continue;
       const ino = inodeOf(dir);
-      if (ino === inodes.get(dir)) continue;
-      for (const inner of [...watchers.keys()]) if (inner === dir || inner.startsWith(dir + path.sep)) forget(inner);
+      if (ino === this.inodes.get(dir)) continue;
+      this.forgetUnder(dir);
       if (ino !== -1) {
-        watchAll(dir);
-        onChange(dir);
+        this.watchAll(dir);
+        this.onChange(dir);
       }
     }
-  }, POLL_MS);
-
-  return {
-    close() {
-      clearInterval(poll);
-      for (const w of watchers.values()) w.close();
-      watchers.clear();
-    },
-  };
+  }
 }

@@ -2,6 +2,8 @@ import {
   assertNever,
   compareQuantities,
   messageWitness,
+  MISSING_TEXT,
+  readsControllerIdentity,
   paramValue,
   parseQuantity,
   regexFind,
@@ -40,6 +42,10 @@ export type RuleVerdict =
 export interface Env {
   readonly subject: unknown;
   readonly oldSubject: unknown;
+  /** The admitted objects themselves, whose name and namespace a pod policy's subject reads. */
+  readonly object?: unknown;
+  readonly oldObject?: unknown;
+  readonly podSubject?: boolean;
   readonly request: Readonly<Record<string, unknown>>;
   readonly namespace: unknown;
   readonly elements: Readonly<Record<string, unknown>>;
@@ -68,6 +74,9 @@ export function envOf(p: Policy, instance: Instance, req: AdmissionRequest): Env
   return {
     subject: subjectOf(p, object),
     oldSubject: subjectOf(p, req.oldObject),
+    object,
+    oldObject: req.oldObject,
+    podSubject: p.subject === "pod",
     request: {
       operation: req.operation,
       namespace: ns,
@@ -109,7 +118,7 @@ function messages(r: Rule, env: Env): string[] {
       .map((p) => {
         if (p.kind === "text") return p.text;
         const v = value(p.value, e);
-        return v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
+        return v === undefined ? MISSING_TEXT : typeof v === "string" ? v : JSON.stringify(v);
       })
       .join(""),
   );
@@ -134,7 +143,9 @@ function scopeValue(f: FieldRef, env: Env): unknown {
 
 /** The field's value, or undefined when any step of the path is missing (or a key is not a string). */
 function read(f: FieldRef, env: Env): unknown {
-  let v: unknown = scopeValue(f, env);
+  // A pod policy reads a controller's own name and namespace, not its pod template's (which has none).
+  let v: unknown =
+    env.podSubject && readsControllerIdentity(f) ? (f.scope.kind === "subject" ? env.object : env.oldObject) : scopeValue(f, env);
   for (const seg of f.path) {
     const key = typeof seg === "string" ? seg : value(seg.key, env);
     if (typeof key !== "string" || !isObject(v) || !Object.prototype.hasOwnProperty.call(v, key)) return undefined;

@@ -152,12 +152,13 @@ function lowerInstance(policy: Policy, instance: Instance): CelPolicy {
       inlineOldSubject = `(${oldPod})`;
     }
   }
-  const bare: CelContext = { subject, oldSubject, params: instance.values };
+  const admitted = p.subject === "pod" ? { admitted: { object: admittedObject(p), oldObject: "oldObject" } } : {};
+  const bare: CelContext = { subject, oldSubject, params: instance.values, ...admitted };
   const { variables: listVars, lists } = listVariables(p, bare);
   variables.push(...listVars);
   const ctx: CelContext = { ...bare, lists };
   // matchConditions cannot read variables, so they get the subject expression inline.
-  const whenCtx: CelContext = { subject: inlineSubject, oldSubject: inlineOldSubject, params: instance.values };
+  const whenCtx: CelContext = { subject: inlineSubject, oldSubject: inlineOldSubject, params: instance.values, ...admitted };
   // Namespace label tests become the namespace selector (see namespace-conditions.ts); the rest are match conditions.
   const { rest: when } = namespaceConditions(p, instance.values);
   const matchConditions = when ? [{ name: "when", expression: printCel(when, whenCtx) }] : [];

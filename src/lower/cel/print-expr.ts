@@ -1,6 +1,7 @@
 import {
   assertNever,
   paramValue,
+  readsControllerIdentity,
   requestField,
   type CompareOp,
   type Expr,
@@ -24,6 +25,11 @@ export interface CelContext {
   readonly lists?: ReadonlyMap<string, string>;
   /** Names of comprehension variables in use (for fresh ones); shared by one printing. */
   readonly names?: { count: number };
+  /**
+   * A pod policy's admitted objects (`object`, `oldObject`): its subject's metadata.name and
+   * metadata.namespace are read there, a controller's own (see ir/message-text.ts).
+   */
+  readonly admitted?: { readonly object: string; readonly oldObject: string };
 }
 
 const OPS: Record<CompareOp, string> = { eq: "==", lt: "<", le: "<=", gt: ">", ge: ">=" };
@@ -70,7 +76,8 @@ export function celOptional(ref: FieldRef, ctx: CelContext): { text: string; opt
     if (!field || field.path[0] === "operation") return { text, optional: false };
     return { text: `(has(${text}) ? ${text} : ${celValue(field.zero as Scalar | Scalar[])})`, optional: false };
   }
-  let text = base(ref, ctx);
+  let text =
+    ctx.admitted && readsControllerIdentity(ref) ? ctx.admitted[ref.scope.kind === "subject" ? "object" : "oldObject"] : base(ref, ctx);
   for (const seg of ref.path) {
     if (typeof seg === "string") text += celOptionalSelect(seg);
     else if (seg.key.kind === "literal" && typeof seg.key.value === "string") text += `[?${celString(seg.key.value)}]`;

@@ -1,18 +1,19 @@
-import { messageWitness, paramValue, type Message, type Rule, type Value } from "../../ir/index.js";
+import { messageWitness, MISSING_TEXT, paramValue, placeholderOf, type Message, type Rule, type Value } from "../../ir/index.js";
 import { celString } from "./escape.js";
 import { celLists, celOptional, celValueOf, fresh, printCel, printNegated, type CelContext } from "./print-expr.js";
 
 /** A value known when the policy is built (a literal, an inlined parameter). */
 const isStatic = (v: Value) => v.kind === "literal" || v.kind === "param";
 
-/** A message value as text: the value, or "" when it is missing, so the message still renders. */
+/** A message value as text: the value, or the visible MISSING_TEXT when it is missing (a message never has a hole). */
 function celMessageValue(v: Value, ctx: CelContext): string {
+  const missing = celString(MISSING_TEXT);
   if (v.kind === "field") {
     const o = celOptional(v, ctx);
-    return `string(${o.optional ? `${o.text}.orValue("")` : o.text})`;
+    return `string(${o.optional ? `${o.text}.orValue(${missing})` : o.text})`;
   }
   const x = fresh(ctx, "m");
-  return `[${celValueOf(v, ctx)}].map(${x}, ${x} == null ? "" : string(${x}))[0]`;
+  return `[${celValueOf(v, ctx)}].map(${x}, ${x} == null ? ${missing} : string(${x}))[0]`;
 }
 
 /** The text of a static value, as the message shows it. */
@@ -22,29 +23,16 @@ function staticText(v: Value, params: Readonly<Record<string, unknown>>): string
 }
 
 /**
- * The message as a plain sentence, for a static `message` field: parameters inlined, values read
- * from the object left out (the `messageExpression` carries them), and the spaces and empty
- * quotes they leave behind tidied, first letter upper case. `fallback` when nothing is left. The
- * API server shows it only when the messageExpression cannot be evaluated.
+ * The static `message` of a validation: the template exactly as written, parameters inlined; each
+ * value read from the object (which the `messageExpression` shows) as a placeholder naming it
+ * (`{name}`), so no character of the template is lost. The API server shows it only when the
+ * messageExpression cannot be evaluated. `fallback` for an empty template.
  */
 export function staticMessage(m: Message, params: Readonly<Record<string, unknown>>, fallback: string): string {
-  const pieces = m.parts.map((p) =>
-    p.kind === "text" ? p.text : p.value.kind === "param" ? String(paramValue(params, p.value.path) ?? "") : undefined,
-  );
-  // A private-use character the text does not hold marks where a value was left out.
-  let hole = 0xe000;
-  while (pieces.some((x) => x?.includes(String.fromCharCode(hole)))) hole++;
-  const mark = String.fromCharCode(hole);
-  const text = pieces.map((x) => x ?? mark).join("");
-  const sentence = text
-    .replaceAll(new RegExp(`(["'\`([{<])${mark}([\\]})>"'\`])`, "g"), "")
-    .replaceAll(mark, "")
-    .replace(/[ \t]{2,}/g, " ")
-    .replace(/ ([,.;:!?])/g, "$1")
-    .replace(/^[\s,.;:]+|[\s,;:]+$/g, "");
-  if (!/[\p{L}\p{N}]/u.test(sentence)) return fallback;
-  // A sentence that began with a value now begins with its next word: give it a capital.
-  return pieces[0] === undefined ? sentence.charAt(0).toUpperCase() + sentence.slice(1) : sentence;
+  const text = m.parts
+    .map((p) => (p.kind === "text" ? p.text : isStatic(p.value) ? staticText(p.value, params) : placeholderOf(p.value)))
+    .join("");
+  return text.length > 0 ? text : fallback;
 }
 
 /**

@@ -1,6 +1,8 @@
 import {
   fieldsIn,
+  MISSING_TEXT,
   operandsOf,
+  readsControllerIdentity,
   requestField,
   walkExpr,
   type Expr,
@@ -28,6 +30,12 @@ export class RegoBuilder {
   readonly needed = new Set<Needed>();
   private readonly preludes = new Set<PreludeName>();
   private count = 0;
+
+  /**
+   * `controller`: a pod policy's admitted objects, where its subject's metadata.name and
+   * metadata.namespace are read (a controller's own; see ir/message-text.ts).
+   */
+  constructor(readonly controller?: { readonly object: Term; readonly oldObject: Term }) {}
 
   fresh(prefix: string): string {
     return `_${prefix}${this.count++}`;
@@ -59,33 +67,36 @@ export class RegoBuilder {
   /** A field of the subject, the old object, the request, the namespace or an element. */
   field(f: FieldRef): Term {
     let term: Term;
-    switch (f.scope.kind) {
-      case "subject":
-        term = v(SUBJECT);
-        break;
-      case "element":
-        term = v(f.scope.variable);
-        break;
-      case "oldSubject":
-        this.needed.add("old_subject");
-        term = v("_old_subject");
-        break;
-      case "namespace":
-        this.needed.add("namespace");
-        term = v("_namespace");
-        break;
-      case "request": {
-        // Gatekeeper's review carries the admission request's own fields: operation, namespace, name,
-        // userInfo; a field the API server left out (omitempty) reads as its zero value.
-        const field = requestField(f.path);
-        if (field && field.path[0] !== "operation") {
-          const key = field.path.length === 1 ? field.path[0] : field.path;
-          return call("object.get", ref(v("input"), "review"), { kind: "value", value: key }, { kind: "value", value: field.zero });
+    if (this.controller && readsControllerIdentity(f))
+      term = f.scope.kind === "subject" ? this.controller.object : this.controller.oldObject;
+    else
+      switch (f.scope.kind) {
+        case "subject":
+          term = v(SUBJECT);
+          break;
+        case "element":
+          term = v(f.scope.variable);
+          break;
+        case "oldSubject":
+          this.needed.add("old_subject");
+          term = v("_old_subject");
+          break;
+        case "namespace":
+          this.needed.add("namespace");
+          term = v("_namespace");
+          break;
+        case "request": {
+          // Gatekeeper's review carries the admission request's own fields: operation, namespace, name,
+          // userInfo; a field the API server left out (omitempty) reads as its zero value.
+          const field = requestField(f.path);
+          if (field && field.path[0] !== "operation") {
+            const key = field.path.length === 1 ? field.path[0] : field.path;
+            return call("object.get", ref(v("input"), "review"), { kind: "value", value: key }, { kind: "value", value: field.zero });
+          }
+          term = ref(v("input"), "review");
+          break;
         }
-        term = ref(v("input"), "review");
-        break;
       }
-    }
     for (const seg of f.path) term = typeof seg === "string" ? ref(term, seg) : index(term, this.value(seg.key));
     return term;
   }
@@ -123,7 +134,7 @@ export class RegoBuilder {
   lists(lists: readonly ListSource[]): Term {
     const calls = lists.map((l) => {
       const name = this.fresh("list");
-      const args = scopeArgs([l]);
+      const args = scopeArgs([l], this.controller !== undefined);
       const body: Statement[] =
         l.kind === "keys"
           ? [
@@ -153,17 +164,21 @@ export class RegoBuilder {
     return calls.reduce((acc, c) => call("array.concat", acc, c));
   }
 
-  /** A value shown in a message: the value as text, "" when it is missing. */
+  /** A value shown in a message: the value as text, the visible MISSING_TEXT when it is missing. */
   messageValue(x: Value): Term {
     const name = this.fresh("value");
-    const args = scopeArgs([x]);
+    const args = scopeArgs([x], this.controller !== undefined);
     this.helpers.push({
       kind: "rule",
       name,
       head: "complete",
       ...(args.length ? { args } : {}),
       definitions: [
-        { value: call("_format", v("x")), body: [{ kind: "assign", name: "x", value: this.value(x) }], else: { kind: "value", value: "" } },
+        {
+          value: call("_format", v("x")),
+          body: [{ kind: "assign", name: "x", value: this.value(x) }],
+          else: { kind: "value", value: MISSING_TEXT },
+        },
       ],
     });
     this.need("format");
@@ -189,11 +204,12 @@ function helperCall(name: string, args: readonly string[]): Term {
 }
 
 /** The subject and element variables a value reads, as a helper's arguments (subject first, then in order of appearance). */
-function scopeArgs(nodes: readonly ValueNode[]): string[] {
+function scopeArgs(nodes: readonly ValueNode[], podSubject: boolean): string[] {
   let subject = false;
   const elements: string[] = [];
   for (const f of nodes.flatMap(fieldsIn)) {
-    if (f.scope.kind === "subject") subject = true;
+    // A pod policy's own name and namespace are read from the admitted object, not the subject argument.
+    if (f.scope.kind === "subject" && !(podSubject && readsControllerIdentity(f))) subject = true;
     else if (f.scope.kind === "element" && !elements.includes(f.scope.variable)) elements.push(f.scope.variable);
   }
   return [...(subject ? [SUBJECT] : []), ...elements];
@@ -203,13 +219,13 @@ function scopeArgs(nodes: readonly ValueNode[]): string[] {
  * The arguments a helper for `e` needs: the subject if `e` reads it, and the elements in scope
  * that it reads. Passing only those keeps every argument used, as OPA's strict mode requires.
  */
-export function argsOf(e: Expr, scope: readonly string[]): string[] {
+export function argsOf(e: Expr, scope: readonly string[], podSubject = false): string[] {
   let subject = false;
   const used = new Set<string>();
   walkExpr(e, (n) => {
     for (const o of operandsOf(n)) {
       for (const f of fieldsIn(o)) {
-        if (f.scope.kind === "subject") subject = true;
+        if (f.scope.kind === "subject" && !(podSubject && readsControllerIdentity(f))) subject = true;
         else if (f.scope.kind === "element") used.add(f.scope.variable);
       }
     }

@@ -54,11 +54,13 @@ export function holds(b: RegoBuilder, e: Expr, scope: readonly string[]): Statem
       // declare it twice ("var declared above").
       if (e.quantifier === "any") {
         const name = b.fresh("any");
-        return [expr(b.define(name, argsOf(e, scope), [[someIn(b, e), ...holds(b, e.body, inner)]]))];
+        return [expr(b.define(name, argsOf(e, scope, b.controller !== undefined), [[someIn(b, e), ...holds(b, e.body, inner)]]))];
       }
       // every element holds <=> no element fails
       const name = b.fresh("fails");
-      return [{ kind: "not", term: b.define(name, argsOf(e, scope), [[someIn(b, e), ...fails(b, e.body, inner)]]) }];
+      return [
+        { kind: "not", term: b.define(name, argsOf(e, scope, b.controller !== undefined), [[someIn(b, e), ...fails(b, e.body, inner)]]) },
+      ];
     }
     case "and":
       return e.items.flatMap((i) => holds(b, i, scope));
@@ -68,7 +70,7 @@ export function holds(b: RegoBuilder, e: Expr, scope: readonly string[]): Statem
         expr(
           b.define(
             name,
-            argsOf(e, scope),
+            argsOf(e, scope, b.controller !== undefined),
             e.items.map((i) => holds(b, i, scope)),
           ),
         ),
@@ -86,12 +88,14 @@ export function fails(b: RegoBuilder, e: Expr, scope: readonly string[]): Statem
   if (e.kind === "not") return holds(b, e.item, scope);
   if (e.kind === "quantifier" && e.quantifier === "all") {
     const name = b.fresh("fails");
-    return [expr(b.define(name, argsOf(e, scope), [[someIn(b, e), ...fails(b, e.body, [...scope, e.variable])]]))];
+    return [
+      expr(b.define(name, argsOf(e, scope, b.controller !== undefined), [[someIn(b, e), ...fails(b, e.body, [...scope, e.variable])]])),
+    ];
   }
   if (e.kind === "or") return e.items.flatMap((i) => fails(b, i, scope));
   const stmts = holds(b, e, scope);
   if (stmts.length === 1 && negatableInPlace(stmts[0]!)) return [{ kind: "not", term: (stmts[0] as { term: Term }).term }];
-  return [{ kind: "not", term: b.define(b.fresh("holds"), argsOf(e, scope), [stmts]) }];
+  return [{ kind: "not", term: b.define(b.fresh("holds"), argsOf(e, scope, b.controller !== undefined), [stmts]) }];
 }
 
 /** `some x in <lists>` for a quantifier. */

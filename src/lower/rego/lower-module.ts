@@ -7,6 +7,7 @@ import {
   index,
   ref,
   statementsMention,
+  termMentions,
   v,
   type Definition,
   type Module,
@@ -45,14 +46,22 @@ const ELEMENT_TAKEN: ReadonlySet<string> = new Set([
 
 export function lowerRegoModule(policy: Policy): Module {
   const p = renameElementVariables(policy, ELEMENT_TAKEN);
-  const b = new RegoBuilder();
+  const deletes = p.match.operations.includes("DELETE");
+  const b = new RegoBuilder(
+    p.subject === "pod" ? { object: deletes ? v("_object") : ref(REVIEW, "object"), oldObject: ref(REVIEW, "oldObject") } : undefined,
+  );
   const violations = p.rules.map((r) => violation(b, r));
   const exempt = exemptionRules(p, p.match.operations.includes("DELETE") ? v("_object") : ref(REVIEW, "object"));
   const applies = appliesRule(b, p, exempt.length > 0);
+  const readers = [...violations, applies, ...exempt];
+  // A pod policy that reads only its own name and namespace reads the admitted object, never _subject.
+  const subjectRead = readers.some((r) =>
+    r.definitions.some((d) => statementsMention(d.body, "_subject") || (d.value && termMentions(d.value, "_subject"))),
+  );
   return {
     package: regoPackage(p),
     imports: ["rego.v1"],
-    items: [...violations, applies, ...exempt, ...subjectRules(p, b), ...b.helpers],
+    items: [...readers, ...subjectRules(p, b).filter((r) => r.name !== "_subject" || subjectRead), ...b.helpers],
   };
 }
 

@@ -42,7 +42,7 @@ _old_subject := input.review.oldObject
 
 _value0 := _format(x) if {
 	x := input.parameters.lockedLabel
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 
@@ -50,7 +50,7 @@ _format(x) := json.marshal(x) if not is_string(x)
 
 _value1 := _format(x) if {
 	x := _old_subject.metadata.labels[input.parameters.lockedLabel]
-} else := ""
+} else := "<missing>"
 
 _holds2(subject) if {
 	is_number(subject.spec.replicas)

@@ -159,7 +159,7 @@ _holds4(container) if {
 
 _value5(container) := _format(x) if {
 	x := container.image
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 
@@ -167,7 +167,7 @@ _format(x) := json.marshal(x) if not is_string(x)
 
 _value6(container) := _format(x) if {
 	x := _image_part(container.image, "registry")
-} else := ""
+} else := "<missing>"
 
 _list7(subject) := x if {
 	x := subject.spec.containers
@@ -186,7 +186,7 @@ _list9(subject) := x if {
 
 _value10(container) := _format(x) if {
 	x := _image_part(container.image, "name")
-} else := ""
+} else := "<missing>"
 
 _list11(subject) := x if {
 	x := subject.spec.containers
@@ -210,7 +210,7 @@ _holds14(container) if {
 
 _value15(container) := _format(x) if {
 	x := container.image
-} else := ""
+} else := "<missing>"
 
 _list16(subject) := x if {
 	x := subject.spec.containers
@@ -234,4 +234,4 @@ _holds19(container) if {
 
 _value20(container) := _format(x) if {
 	x := _image_part(container.image, "repository")
-} else := ""
+} else := "<missing>"

@@ -43,7 +43,7 @@ _holds2(subject, key) if {
 
 _value3(key) := _format(x) if {
 	x := key
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 

@@ -36,7 +36,7 @@ _holds0(subject) if {
 
 _value1(subject) := _format(x) if {
 	x := subject.metadata.name
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 
@@ -44,4 +44,4 @@ _format(x) := json.marshal(x) if not is_string(x)
 
 _value2(subject) := _format(x) if {
 	x := subject.metadata.annotations.owner
-} else := ""
+} else := "<missing>"

@@ -39,7 +39,7 @@ _list0(subject) := x if {
 
 _value1(initContainer) := _format(x) if {
 	x := initContainer.name
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 
@@ -52,4 +52,4 @@ _list2(subject) := x if {
 
 _value3(initContainer) := _format(x) if {
 	x := initContainer.name
-} else := ""
+} else := "<missing>"

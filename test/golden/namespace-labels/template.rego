@@ -128,7 +128,7 @@ _last_index(s, sub) := -1 if count(indexof_n(s, sub)) == 0
 
 _value3(container) := _format(x) if {
 	x := container.name
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 

@@ -21,8 +21,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-operators-2"}} if {
 # golden-operators-3
 violation contains {"msg": msg, "details": {"rule": "golden-operators-3"}} if {
 	applies
-	subject := _subject
-	not _holds2(subject)
+	not _holds2
 	msg := "pod names start with p"
 }
 
@@ -150,9 +149,9 @@ _holds1(subject) if {
 	subject.spec.priority < 1000
 }
 
-_holds2(subject) if {
-	is_string(subject.metadata.name)
-	regex.match("^p.*$", subject.metadata.name)
+_holds2 if {
+	is_string(input.review.object.metadata.name)
+	regex.match("^p.*$", input.review.object.metadata.name)
 }
 
 _list3(subject) := x if {
@@ -268,7 +267,7 @@ _holds8(container) if {
 
 _value9(container) := _format(x) if {
 	x := container.name
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 
@@ -306,7 +305,7 @@ _holds15(container) if {
 
 _value16(container) := _format(x) if {
 	x := container.name
-} else := ""
+} else := "<missing>"
 
 _list17(subject) := x if {
 	x := subject.spec.containers
@@ -324,7 +323,7 @@ _holds19(container) if {
 
 _value20(container) := _format(x) if {
 	x := container.name
-} else := ""
+} else := "<missing>"
 
 _list21(subject) := x if {
 	x := subject.spec.containers
@@ -367,7 +366,7 @@ _holds22(container) if {
 
 _value23(container) := _format(x) if {
 	x := container.name
-} else := ""
+} else := "<missing>"
 
 _list24(subject) := x if {
 	x := subject.spec.readinessGates

@@ -53,7 +53,7 @@ _holds1(subject, required) if {
 
 _value2(required) := _format(x) if {
 	x := required.key
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 
@@ -61,7 +61,7 @@ _format(x) := json.marshal(x) if not is_string(x)
 
 _value3(required) := _format(x) if {
 	x := required.pattern
-} else := ""
+} else := "<missing>"
 
 _holds4(subject) if {
 	_ = subject.metadata.labels[input.parameters.teamKey]

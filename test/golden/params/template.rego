@@ -57,7 +57,7 @@ _holds3(container) if {
 
 _value4(container) := _format(x) if {
 	x := container.image
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 

@@ -40,7 +40,7 @@ _list2(subject) := x if {
 
 _value3(container) := _format(x) if {
 	x := container.name
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 

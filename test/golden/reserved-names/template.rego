@@ -59,7 +59,7 @@ _list1(input2) := x if {
 
 _value2(input2) := _format(x) if {
 	x := input2.name
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 
@@ -67,7 +67,7 @@ _format(x) := json.marshal(x) if not is_string(x)
 
 _value3(object2) := _format(x) if {
 	x := object2.kind
-} else := ""
+} else := "<missing>"
 
 _list4(subject) := x if {
 	x := subject.spec.datas
@@ -76,7 +76,7 @@ _list4(subject) := x if {
 
 _value5(data2) := _format(x) if {
 	x := data2
-} else := ""
+} else := "<missing>"
 
 _list6(subject) := x if {
 	x := subject.spec.ifs
@@ -89,7 +89,7 @@ _holds7(if2) if {
 
 _value8(if2) := _format(x) if {
 	x := if2.when
-} else := ""
+} else := "<missing>"
 
 _list10(subject) := x if {
 	x := subject.spec.types

@@ -75,7 +75,7 @@ _holds4(subject2) if {
 
 _value5(subject2) := _format(x) if {
 	x := _join_strings([subject2.namespace, ":", subject2.name], "")
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 
@@ -97,7 +97,7 @@ _holds7(part) if {
 
 _value8(part) := _format(x) if {
 	x := part
-} else := ""
+} else := "<missing>"
 
 _list9(subject) := x if {
 	s := subject.metadata.annotations.owners

@@ -79,8 +79,7 @@ violation contains {"msg": msg, "details": {"rule": "contains"}} if {
 # regex
 violation contains {"msg": msg, "details": {"rule": "regex"}} if {
 	applies
-	subject := _subject
-	not _holds11(subject)
+	not _holds11
 	msg := "golden-vocabulary: rule regex is violated"
 }
 
@@ -129,7 +128,7 @@ violation contains {"msg": msg, "details": {"rule": "none-of"}} if {
 	applies
 	subject := _subject
 	_any26(subject)
-	msg := concat("", ["Volume ", _value28(subject), " mounts the host"])
+	msg := concat("", ["Volume ", _value28, " mounts the host"])
 }
 
 # ports
@@ -192,7 +191,7 @@ violation contains {"msg": msg, "details": {"rule": "implies"}} if {
 	applies
 	subject := _subject
 	subject.spec.hostIPC == true
-	not subject.metadata.namespace == "kube-system"
+	not input.review.object.metadata.namespace == "kube-system"
 	msg := "golden-vocabulary: rule implies is violated"
 }
 
@@ -259,15 +258,15 @@ _list9(subject) := x if {
 
 _value10(container) := _format(x) if {
 	x := container.name
-} else := ""
+} else := "<missing>"
 
 _format(x) := x if is_string(x)
 
 _format(x) := json.marshal(x) if not is_string(x)
 
-_holds11(subject) if {
-	is_string(subject.metadata.name)
-	regex.match("^[a-z0-9-]{1,40}$", subject.metadata.name)
+_holds11 if {
+	is_string(input.review.object.metadata.name)
+	regex.match("^[a-z0-9-]{1,40}$", input.review.object.metadata.name)
 }
 
 _holds12(subject) if {
@@ -379,9 +378,9 @@ _any26(subject) if {
 	startswith(volume.hostPath.path, "/var/run")
 }
 
-_value28(subject) := _format(x) if {
-	x := subject.metadata.name
-} else := ""
+_value28 := _format(x) if {
+	x := input.review.object.metadata.name
+} else := "<missing>"
 
 _list29(subject) := x if {
 	x := subject.spec.containers
@@ -395,11 +394,11 @@ _list30(container) := x if {
 
 _value31(container) := _format(x) if {
 	x := container.name
-} else := ""
+} else := "<missing>"
 
 _value32(port) := _format(x) if {
 	x := port.hostPort
-} else := ""
+} else := "<missing>"
 
 _list34(subject) := x if {
 	x := subject.spec.containers
@@ -437,11 +436,11 @@ _list39(container) := x if {
 
 _value40(container) := _format(x) if {
 	x := container.name
-} else := ""
+} else := "<missing>"
 
 _value41(env) := _format(x) if {
 	x := env.name
-} else := ""
+} else := "<missing>"
 
 _list42(subject) := x if {
 	x := subject.spec.containers
