@@ -123,10 +123,16 @@ export function judgeAnswers(
 ): { rows: ResultRow[]; disagreed: boolean } {
   const verdicts = answers.flatMap((a) => ("verdict" in a ? [a] : []));
   if (verdicts.every((a) => a.verdict.kind === "skip")) return { rows: [], disagreed: false };
-  const { disagreed, verdicts: said } = compareAnswers(answers);
+  const { disagreed, verdicts: said, messages } = compareAnswers(answers);
   const rows = verdicts.map((a) => {
     const out = toRow(a.engine, a.verdict);
-    return disagreed ? { ...out, status: "error" as const, cause: { kind: "disagreement" as const, verdicts: said } } : out;
+    return disagreed
+      ? {
+          ...out,
+          status: "error" as const,
+          cause: { kind: "disagreement" as const, verdicts: said, ...(messages ? { mismatch: messages } : {}) },
+        }
+      : out;
   });
   return { rows, disagreed };
 }

@@ -144,10 +144,12 @@ export type EngineAnswer =
   | { readonly engine: EngineName; readonly optedOut: string };
 
 export interface Comparison {
-  /** Engines that decided gave different verdicts. */
+  /** Engines that decided gave different verdicts, or reported a message the reference engine did not. */
   readonly disagreed: boolean;
   /** What each engine said (`allow`, `deny`, `none`, `error`), for the report. */
   readonly verdicts: Readonly<Partial<Record<EngineName, string>>>;
+  /** When the verdicts agree but the messages do not: which engine reported which message the referee did not. */
+  readonly messages?: string;
 }
 
 /** The verdict as reports name it: allow, deny, none (did not apply) or error. */
@@ -161,6 +163,10 @@ export const actualOf = (v: Verdict): "allow" | "deny" | "none" | "error" => (v.
  * - a target the policy opts out of: that engine gave no verdict;
  * - `not_evaluated` skips: the engine does not evaluate the policy in this mode by design (Kyverno's
  *   background scan and a policy with background disabled), so its silence says nothing.
+ * When every engine denies, their messages count too: each message an engine reports must be one
+ * the reference engine (the referee, which reads the IR) reports. Engines may report fewer (the CEL
+ * targets report each rule's first offending element, Kyverno a rule's first failing validation),
+ * never other text: a target that rewrote a message would tell its users something else.
  */
 export function compareAnswers(answers: readonly EngineAnswer[]): Comparison {
   const verdicts: Partial<Record<EngineName, string>> = {};
@@ -171,7 +177,22 @@ export function compareAnswers(answers: readonly EngineAnswer[]): Comparison {
     if (a.verdict.kind === "error" || (a.verdict.kind === "skip" && a.verdict.cause.code === "not_evaluated")) continue;
     kinds.add(a.verdict.kind);
   }
-  return { disagreed: kinds.size > 1, verdicts };
+  if (kinds.size > 1) return { disagreed: true, verdicts };
+  const messages = kinds.has("deny") ? messageDifference(answers) : undefined;
+  return { disagreed: messages !== undefined, verdicts, ...(messages ? { messages } : {}) };
+}
+
+/** The first message an engine reports that the reference engine does not, described; undefined when there is none. */
+function messageDifference(answers: readonly EngineAnswer[]): string | undefined {
+  const referee = answers.find((a) => a.engine === "reference" && "verdict" in a);
+  if (!referee || !("verdict" in referee) || referee.verdict.kind !== "deny") return undefined;
+  const known = new Set(referee.verdict.violations.map((v) => v.message));
+  for (const a of answers) {
+    if (!("verdict" in a) || a.verdict.kind !== "deny" || a === referee) continue;
+    const other = a.verdict.violations.find((v) => !known.has(v.message));
+    if (other) return `${a.engine} reports ${JSON.stringify(other.message)}, which the reference engine does not`;
+  }
+  return undefined;
 }
 
 // ------------------------------------------------------------------ policyc's own policies

@@ -34,7 +34,7 @@ export function judgeRequest(
   r: ResolvedRequest,
   answers: readonly EngineAnswer[],
 ): { rows: ResultRow[]; disagreed: boolean } {
-  const { disagreed, verdicts } = compareAnswers(answers);
+  const { disagreed, verdicts, messages } = compareAnswers(answers);
   const rows = answers.map((a): ResultRow => {
     const base: RowBase = {
       policy: c.policy.policy.name,
@@ -52,7 +52,7 @@ export function judgeRequest(
     const v = a.verdict;
     const timed = { ...base, ...(a.ms !== undefined ? { durationMs: a.ms } : {}) };
     if (v.kind === "error") return verdictRow(timed, v, { status: "error" });
-    const mismatch = judge(c.test, v);
+    const mismatch = judge(c.test, v) ?? messages;
     const cause: RowCause | undefined = disagreed
       ? { kind: "disagreement", verdicts, ...(mismatch ? { mismatch } : {}) }
       : mismatch

@@ -10,7 +10,7 @@ import type { CelRuntime } from "../../src/engines/cel/index.js";
 import { readTemplate, templateUnit } from "../../src/engines/gatekeeper/index.js";
 import { compileWithCache, type RegoCompiler } from "../../src/engines/opa/index.js";
 import type { Verdict } from "../../src/engines/verdict/index.js";
-import { actualOf, composePolicycEngines, type EngineAnswer, type PolicycEngines } from "../../src/harness/index.js";
+import { actualOf, compareAnswers, composePolicycEngines, type EngineAnswer, type PolicycEngines } from "../../src/harness/index.js";
 import { lowerPolicy, printPolicy, TARGET_NAMES, type Policy } from "../../src/ir/index.js";
 import type { KubeObject } from "../../src/kube/index.js";
 import { NAMESPACES, type FuzzCase } from "./generate.js";
@@ -113,12 +113,16 @@ function compare(c: FuzzCase, compiled: CompiledPolicy, engines: PolicycEngines,
         referee.verdict.cause.code === "exception"
       )
         stats["(of which exempted by an exception)"] = (stats["(of which exempted by an exception)"] ?? 0) + 1;
-      if (said.size > 1) {
+      // Verdicts that agree must also say the same: every message an engine reports is the referee's.
+      const messages = said.size === 1 ? compareAnswers(answers).messages : undefined;
+      if (messages && stats) stats["(message disagreements)"] = (stats["(message disagreements)"] ?? 0) + 1;
+      if (said.size > 1 || messages) {
         return {
           policy: printPolicy(compiled.policy),
           request,
           verdicts: {
             ...Object.fromEntries(results.map(([n, v]) => [n, detail(v)])),
+            ...(messages ? { messages } : {}),
             ...(instance.name ? { instance: instance.name } : {}),
           },
         };

@@ -513,14 +513,35 @@ const match: fc.Arbitrary<Match> = fc
     ...(namespaceSelector ? { namespaceSelector } : {}),
   }));
 
+/**
+ * A fixed message, shown exactly as written on every target: spacing and punctuation a tidier
+ * would "fix", a byte-order mark, markup, and any text without a line break (which the CEL targets
+ * cannot carry in a message).
+ */
+const fixedMessage = fc
+  .oneof(
+    fc.constantFrom(
+      "two  spaces , and a space before ? punctuation !",
+      "  leading and trailing whitespace  ",
+      "\ufeffa byte-order mark first",
+      "https://example.com/x ?a=1",
+      "\"quoted\" 'single' `back` {braces} [brackets] <angle> %v %s ${x}",
+      ". starts with punctuation",
+    ),
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }).filter((t) => !/[\r\n\u0085\u2028\u2029]/.test(t) && t.trim().length > 0),
+  )
+  .map((text): Message => ({ parts: [{ kind: "text", text }], source: src }));
+
 const rule = (i: number): fc.Arbitrary<Rule> =>
-  fc.record({ assert: podExpr(2, 0), when: sometimes(podExpr(0, 10), 2) }).map(({ assert, when }) => ({
-    name: `rule-${i}`,
-    assert,
-    ...(when ? { when } : {}),
-    message: message(i),
-    source: src,
-  }));
+  fc
+    .record({ assert: podExpr(2, 0), when: sometimes(podExpr(0, 10), 2), fixed: sometimes(fixedMessage, 3) })
+    .map(({ assert, when, fixed }) => ({
+      name: `rule-${i}`,
+      assert,
+      ...(when ? { when } : {}),
+      message: fixed ?? message(i),
+      source: src,
+    }));
 
 /** Label selectors over the pods' labels, of valid label values (an exception's `labels`). */
 const podLabelSelector = fc.oneof(

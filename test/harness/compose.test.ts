@@ -106,4 +106,17 @@ describe("the one disagreement rule", () => {
   ])("$note", ({ answers, disagreed }) => {
     expect(compareAnswers(answers).disagreed).toBe(disagreed);
   });
+
+  it("denies that agree must say the same: a message the reference engine does not report is a disagreement", () => {
+    const deny = (engine: EngineName, ...messages: string[]): EngineAnswer => ({
+      engine,
+      verdict: { kind: "deny", actions: ["Deny"], violations: messages.map((message) => ({ message })) },
+    });
+    // Fewer messages is fine (the CEL targets report a rule's first offending element).
+    expect(compareAnswers([deny("kyverno", "a  b"), deny("reference", "a  b", "c")]).disagreed).toBe(false);
+    // A rewritten one is not: the user would read something else.
+    const rewritten = compareAnswers([deny("kyverno", "a b"), deny("reference", "a  b")]);
+    expect(rewritten.disagreed).toBe(true);
+    expect(rewritten.messages).toBe('kyverno reports "a b", which the reference engine does not');
+  });
 });
