@@ -27,7 +27,9 @@ export function documentYaml(value: unknown): string {
       if (typeof node.value === "string" && (hasUnsafe(node.value) || node.value === "<<")) node.type = "QUOTE_DOUBLE";
     },
   });
-  const text = doc.toString({ lineWidth: 0, minContentWidth: 0, blockQuote: "literal" });
+  // Long one-line strings (descriptions) fold at spaces into lines of at most 120 characters; a folded
+  // scalar reads back as the same string. Multi-line strings (Rego, laid-out CEL) are literal blocks.
+  const text = doc.toString({ lineWidth: 120, minContentWidth: 20, blockQuote: "literal" });
   // Only double-quoted scalars hold these characters now, where \u escapes are read back.
   return text.replace(UNSAFE, escapeChar);
 }

@@ -17,4 +17,4 @@ export { fieldsRead, isAdmissionOnly, readsOldSubject, readsNamespace } from "./
 export { REQUEST_FIELDS, requestField } from "./request.js";
 export { exceptionIssues, exemptsSomeRules, expiryOf } from "./exceptions.js";
 export { criteriaOf, requirementsOf, complementOf, soleNamespaceRequirement } from "./exception-placement.js";
-export { MISSING_TEXT, placeholderOf, readsControllerIdentity } from "./message-text.js";
+export { MISSING_TEXT, placeholderOf, readsControllerIdentity, trimMessage } from "./message-text.js";

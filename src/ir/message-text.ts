@@ -7,6 +7,8 @@
  *   placeholder naming it (`container {name} uses image {image}`).
  * A pod policy's subject reads `metadata.name` and `metadata.namespace` from the admitted object
  * itself (a Deployment's, not its pod template's, which has none), as Kyverno's autogen does.
+ * A message's leading and trailing white space is dropped, on every target, as the API server
+ * drops it from every validation message (strings.TrimSpace): otherwise exactly as written.
  */
 import type { FieldRef, Value } from "./types.js";
 
@@ -42,4 +44,13 @@ export function readsControllerIdentity(f: FieldRef): boolean {
     f.path[0] === "metadata" &&
     (f.path[1] === "name" || f.path[1] === "namespace")
   );
+}
+
+/** White space as Go's unicode.IsSpace has it (not the byte-order mark, which JavaScript's trim() also drops). */
+const GO_SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+const EDGES = new RegExp(`^${GO_SPACE}+|${GO_SPACE}+$`, "gu");
+
+/** A message as the API server shows it: Go's strings.TrimSpace of the text. */
+export function trimMessage(s: string): string {
+  return s.replace(EDGES, "");
 }

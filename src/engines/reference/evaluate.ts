@@ -4,6 +4,7 @@ import {
   messageWitness,
   MISSING_TEXT,
   readsControllerIdentity,
+  trimMessage,
   paramValue,
   parseQuantity,
   regexFind,
@@ -114,13 +115,15 @@ function messages(r: Rule, env: Env): string[] {
     );
   }
   return envs.map((e) =>
-    r.message.parts
-      .map((p) => {
-        if (p.kind === "text") return p.text;
-        const v = value(p.value, e);
-        return v === undefined ? MISSING_TEXT : typeof v === "string" ? v : JSON.stringify(v);
-      })
-      .join(""),
+    trimMessage(
+      r.message.parts
+        .map((p) => {
+          if (p.kind === "text") return p.text;
+          const v = value(p.value, e);
+          return v === undefined ? MISSING_TEXT : typeof v === "string" ? v : JSON.stringify(v);
+        })
+        .join(""),
+    ),
   );
 }
 

@@ -12,9 +12,10 @@ import {
 } from "../../ir/index.js";
 import { POD_CONTROLLERS } from "../../kube/index.js";
 import { CEL_RESERVED_WORDS, celOptionalSelect } from "./escape.js";
+import { formatCel } from "./format.js";
 import { printCelMessage, staticMessage } from "./print-message.js";
 import { namespaceConditions } from "./namespace-conditions.js";
-import { celList, listKey, printCel, printNegated, type CelContext } from "./print-expr.js";
+import { celList, celLists, listKey, printCel, printNegated, type CelContext } from "./print-expr.js";
 
 export interface CelVariable {
   readonly name: string;
@@ -164,10 +165,13 @@ function lowerInstance(policy: Policy, instance: Instance): CelPolicy {
   const matchConditions = when ? [{ name: "when", expression: printCel(when, whenCtx) }] : [];
   // One line: the API server refuses a message with a line break.
   const fallback = p.title ? `${p.title.replace(/\s*[\r\n\u0085\u2028\u2029]+\s*/g, " ")}: violated` : `Policy ${p.name} is violated`;
+  const taken = new Set([...TAKEN, ...variables.map((v) => v.name)]);
   const validations = p.rules.map((r): CelValidation => {
-    const assert = printCel(r.assert, ctx);
+    const violations = violationsVariable(r, ctx, taken);
+    if (violations) variables.push(violations.variable);
+    const assert = violations ? `size(variables.${violations.variable.name}) == 0` : printCel(r.assert, ctx);
     const expression = r.when ? `${printNegated(r.when, ctx)} || ${assert}` : assert;
-    const messageExpression = printCelMessage(r, ctx);
+    const messageExpression = printCelMessage(r, ctx, violations ? `variables.${violations.variable.name}` : undefined);
     return {
       rule: r.name,
       expression,
@@ -175,7 +179,45 @@ function lowerInstance(policy: Policy, instance: Instance): CelPolicy {
       ...(messageExpression ? { messageExpression } : {}),
     };
   });
-  return { variables, matchConditions, ...(when ? { preconditionNegated: printNegated(when, { ...bare, lists }) } : {}), validations };
+  return formatted({
+    variables,
+    matchConditions,
+    ...(when ? { preconditionNegated: printNegated(when, { ...bare, lists }) } : {}),
+    validations,
+  });
+}
+
+/**
+ * The elements that violate a rule of the form `every(list, body)` whose message names the
+ * element, bound once as a variable (`containerViolations`): the rule holds when it is empty, and
+ * the messageExpression reads its first element, so the body (an image reference's parsing, say)
+ * is written once, not once for the check and again for the message.
+ */
+function violationsVariable(r: Policy["rules"][number], ctx: CelContext, taken: Set<string>): { variable: CelVariable } | undefined {
+  const a = r.assert;
+  const steps = messageWitness(a, r.message).steps;
+  const first = steps[0];
+  if (a.kind !== "quantifier" || a.quantifier !== "all" || !first || first.variable !== a.variable || first.bodyHolds) return undefined;
+  let name = `${a.variable}Violations`.replace(/[^A-Za-z0-9_]/g, "_");
+  for (let i = 2; taken.has(name); i++) name = `${a.variable}Violations${i}`.replace(/[^A-Za-z0-9_]/g, "_");
+  taken.add(name);
+  return { variable: { name, expression: `${celLists(a.lists, ctx)}.filter(${a.variable}, ${printNegated(a.body, ctx)})` } };
+}
+
+/** Every expression laid out for people (format.ts): a long one is broken into indented lines. */
+function formatted(cel: CelPolicy): CelPolicy {
+  const named = (xs: readonly CelVariable[]) => xs.map((x) => ({ ...x, expression: formatCel(x.expression) }));
+  return {
+    ...cel,
+    variables: named(cel.variables),
+    matchConditions: named(cel.matchConditions),
+    ...(cel.preconditionNegated ? { preconditionNegated: formatCel(cel.preconditionNegated) } : {}),
+    validations: cel.validations.map((v) => ({
+      ...v,
+      expression: formatCel(v.expression),
+      ...(v.messageExpression ? { messageExpression: formatCel(v.messageExpression) } : {}),
+    })),
+  };
 }
 
 /**

@@ -40,7 +40,7 @@ export function staticMessage(m: Message, params: Readonly<Record<string, unknow
  * message is plain text. Elements the message reads are the first ones that violate the rule:
  * `L.filter(v, !body).map(v, <message>)[0]`, nested along the witness chain.
  */
-export function printCelMessage(rule: Rule, ctx: CelContext): string | undefined {
+export function printCelMessage(rule: Rule, ctx: CelContext, violations?: string): string | undefined {
   if (!rule.message.parts.some((p) => p.kind === "value" && !isStatic(p.value))) return undefined;
   const text = rule.message.parts
     .map((p) => {
@@ -51,7 +51,12 @@ export function printCelMessage(rule: Rule, ctx: CelContext): string | undefined
     .join(" + ");
   const { steps } = messageWitness(rule.assert, rule.message);
   let expr = text || '""';
-  for (const step of [...steps].reverse()) {
+  for (const [i, step] of [...steps.entries()].reverse()) {
+    // The outermost step's violating elements may be bound already (`violations`, a variable).
+    if (i === 0 && violations) {
+      expr = `${violations}.map(${step.variable}, ${expr})[0]`;
+      continue;
+    }
     const cond = step.bodyHolds ? printCel(step.body, ctx) : printNegated(step.body, ctx);
     expr = `${celLists(step.lists, ctx)}.filter(${step.variable}, ${cond}).map(${step.variable}, ${expr})[0]`;
   }

@@ -1,4 +1,4 @@
-import { isAdmissionOnly, messageWitness, renameElementVariables, type Policy, type Rule as IrRule } from "../../ir/index.js";
+import { isAdmissionOnly, messageWitness, renameElementVariables, trimMessage, type Policy, type Rule as IrRule } from "../../ir/index.js";
 import { POD_CONTROLLERS } from "../../kube/index.js";
 import {
   binary,
@@ -11,6 +11,7 @@ import {
   v,
   type Definition,
   type Module,
+  type Prelude,
   type Rule,
   type Statement,
   type Term,
@@ -54,15 +55,36 @@ export function lowerRegoModule(policy: Policy): Module {
   const exempt = exemptionRules(p, p.match.operations.includes("DELETE") ? v("_object") : ref(REVIEW, "object"));
   const applies = appliesRule(b, p, exempt.length > 0);
   const readers = [...violations, applies, ...exempt];
-  // A pod policy that reads only its own name and namespace reads the admitted object, never _subject.
-  const subjectRead = readers.some((r) =>
-    r.definitions.some((d) => statementsMention(d.body, "_subject") || (d.value && termMentions(d.value, "_subject"))),
-  );
   return {
     package: regoPackage(p),
     imports: ["rego.v1"],
-    items: [...readers, ...subjectRules(p, b).filter((r) => r.name !== "_subject" || subjectRead), ...b.helpers],
+    items: [...readers, ...reached(subjectRules(p, b), [...readers, ...b.helpers]), ...b.helpers],
   };
+}
+
+const mentions = (r: Rule | Prelude, name: string) =>
+  r.kind === "rule" &&
+  r.definitions.some(
+    (d) => statementsMention(d.body, name) || (d.value && termMentions(d.value, name)) || (d.else && termMentions(d.else, name)),
+  );
+
+/**
+ * The subject section's rules something reads (a pod policy that reads only its own name and
+ * namespace never reads `_subject`, and then maybe not `_object`): the module holds what the
+ * policy means and nothing else.
+ */
+function reached(section: readonly Rule[], readers: readonly (Rule | Prelude)[]): Rule[] {
+  const kept = new Set<Rule>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const r of section)
+      if (!kept.has(r) && [...readers, ...kept].some((x) => x !== r && mentions(x, r.name))) {
+        kept.add(r);
+        grew = true;
+      }
+  }
+  return section.filter((r) => kept.has(r));
 }
 
 function violation(b: RegoBuilder, r: IrRule): Rule {
@@ -106,13 +128,14 @@ function prologue(body: readonly Statement[], first: Statement): Statement[] {
 
 const withPrologue = (first: Statement, body: Statement[]): Statement[] => [...prologue(body, first), ...body];
 
+/** The violation's message: its text trimmed of white space at both ends, as the API server shows messages (ir/message-text.ts). */
 function message(b: RegoBuilder, r: IrRule): Term {
+  if (r.message.parts.every((p) => p.kind === "text"))
+    return { kind: "value", value: trimMessage(r.message.parts.map((p) => (p.kind === "text" ? p.text : "")).join("")) };
   const parts = r.message.parts.map((part): Term =>
     part.kind === "text" ? { kind: "value", value: part.text } : b.messageValue(part.value),
   );
-  if (parts.length === 0) return { kind: "value", value: "" };
-  if (parts.length === 1 && r.message.parts[0]!.kind === "text") return parts[0]!;
-  return call("concat", { kind: "value", value: "" }, { kind: "array", items: parts });
+  return call("trim_space", call("concat", { kind: "value", value: "" }, { kind: "array", items: parts }));
 }
 
 /**

@@ -26,7 +26,51 @@ function printRule(r: Rule): string {
   const lines = r.comment ? [`# ${r.comment}`] : [];
   if (r.definitions.length === 0) lines.push(`${head()} if false`);
   for (const d of r.definitions) lines.push(printDefinition(head(d), r.head, d));
-  return lines.join("\n");
+  return lines
+    .flatMap((l) => l.split("\n"))
+    .flatMap(breakLongLine)
+    .join("\n");
+}
+
+/** Lines longer than this have their longest literal (a list, a set, an object, a call's arguments) opened, an item a line. */
+const REGO_WIDTH = 120;
+
+/**
+ * A line of Rego broken for people: the first bracketed group long enough to matter is written
+ * one item a line, one tab deeper; again until the line fits or nothing is left to open. Rego
+ * reads terms across lines inside brackets, so the module means what it meant.
+ */
+function breakLongLine(line: string): string[] {
+  if (line.length <= REGO_WIDTH) return [line];
+  const indent = /^\t*/.exec(line)![0];
+  let depth = 0;
+  let open = -1;
+  const commas: number[] = [];
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (ch === '"' || ch === "`") {
+      let j = i + 1;
+      while (j < line.length && line[j] !== ch) j += ch === '"' && line[j] === "\\" ? 2 : 1;
+      i = j;
+    } else if ("([{".includes(ch)) {
+      if (depth === 0) {
+        open = i;
+        commas.length = 0;
+      }
+      depth++;
+    } else if (")]}".includes(ch)) {
+      depth--;
+      if (depth === 0 && commas.length > 0 && i - open > REGO_WIDTH / 2) {
+        const items = [open + 1, ...commas.map((c) => c + 1)].map((from, k) => line.slice(from, k < commas.length ? commas[k] : i).trim());
+        return [
+          line.slice(0, open + 1),
+          ...items.flatMap((item) => breakLongLine(`${indent}\t${item},`)),
+          ...breakLongLine(`${indent}${line.slice(i)}`),
+        ];
+      }
+    } else if (ch === "," && depth === 1) commas.push(i);
+  }
+  return [line];
 }
 
 function printDefinition(name: string, kind: Rule["head"], d: Definition): string {

@@ -9,7 +9,7 @@ violation contains {"msg": msg, "details": {"rule": "immutable-label"}} if {
 	input.review.operation == "UPDATE"
 	_ = _old_subject.metadata.labels[input.parameters.lockedLabel]
 	not subject.metadata.labels[input.parameters.lockedLabel] == _old_subject.metadata.labels[input.parameters.lockedLabel]
-	msg := concat("", ["label ", _value0, " may not change (it was ", _value1, ")"])
+	msg := trim_space(concat("", ["label ", _value0, " may not change (it was ", _value1, ")"]))
 }
 
 # scale-to-zero
@@ -25,7 +25,10 @@ violation contains {"msg": msg, "details": {"rule": "scale-to-zero"}} if {
 violation contains {"msg": msg, "details": {"rule": "no-self-management"}} if {
 	applies
 	subject := _subject
-	object.get(input.review, ["userInfo", "username"], "") == _join_strings(["system:serviceaccount:", object.get(input.review, "namespace", ""), ":", subject.metadata.name], "")
+	object.get(input.review, ["userInfo", "username"], "") == _join_strings(
+		["system:serviceaccount:", object.get(input.review, "namespace", ""), ":", subject.metadata.name],
+		"",
+	)
 	msg := "a workload's own service account may not change it"
 }
 

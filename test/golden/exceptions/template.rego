@@ -33,7 +33,10 @@ _exempt if {
 _exception0_name if regex.match("^probe-.$", object.get(_object, ["metadata", "name"], ""))
 _exception0_name if regex.match("^agent-.*$", object.get(_object, ["metadata", "name"], ""))
 
-_exception0_subject if object.get(input.review, ["userInfo", "username"], "") in {"alice", "system:serviceaccount:flux-system:kustomize-controller"}
+_exception0_subject if object.get(input.review, ["userInfo", "username"], "") in {
+	"alice",
+	"system:serviceaccount:flux-system:kustomize-controller",
+}
 _exception0_subject if {
 	some group in object.get(input.review, ["userInfo", "groups"], [])
 	group in {"acme:sre"}
@@ -50,5 +53,15 @@ _operation_matches if input.review.operation in {"CREATE", "UPDATE", "DELETE"}
 
 # The pod the rules read: the Pod itself, or the pod template of a controller.
 _subject := _object if _object.kind == "Pod"
-_subject := object.get(object.get(_object, "spec", {}), "template", {}) if _object.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-_subject := object.get(object.get(object.get(object.get(_object, "spec", {}), "jobTemplate", {}), "spec", {}), "template", {}) if _object.kind in {"CronJob"}
+_subject := object.get(object.get(_object, "spec", {}), "template", {}) if _object.kind in {
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"ReplicaSet",
+	"Job",
+}
+_subject := object.get(
+	object.get(object.get(object.get(_object, "spec", {}), "jobTemplate", {}), "spec", {}),
+	"template",
+	{},
+) if _object.kind in {"CronJob"}

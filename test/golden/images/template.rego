@@ -8,7 +8,7 @@ violation contains {"msg": msg, "details": {"rule": "registry"}} if {
 	subject := _subject
 	some container in array.concat(array.concat(_list0(subject), _list1(subject)), _list2(subject))
 	not _holds4(container)
-	msg := concat("", [_value5(container), " comes from ", _value6(container)])
+	msg := trim_space(concat("", [_value5(container), " comes from ", _value6(container)]))
 }
 
 # no-latest
@@ -17,7 +17,7 @@ violation contains {"msg": msg, "details": {"rule": "no-latest"}} if {
 	subject := _subject
 	some container in array.concat(array.concat(_list7(subject), _list8(subject)), _list9(subject))
 	_image_part(container.image, "tag") == "latest"
-	msg := concat("", [_value10(container), " is not pinned"])
+	msg := trim_space(concat("", [_value10(container), " is not pinned"]))
 }
 
 # digest
@@ -27,7 +27,7 @@ violation contains {"msg": msg, "details": {"rule": "digest"}} if {
 	input.parameters.requireDigest == true
 	some container in array.concat(array.concat(_list11(subject), _list12(subject)), _list13(subject))
 	not _holds14(container)
-	msg := concat("", [_value15(container), " has no digest"])
+	msg := trim_space(concat("", [_value15(container), " has no digest"]))
 }
 
 # library
@@ -36,7 +36,7 @@ violation contains {"msg": msg, "details": {"rule": "library"}} if {
 	subject := _subject
 	some container in array.concat(array.concat(_list16(subject), _list17(subject)), _list18(subject))
 	not _holds19(container)
-	msg := concat("", [_value20(container), " is not an official image"])
+	msg := trim_space(concat("", [_value20(container), " is not an official image"]))
 }
 
 # Whether the policy applies to the review (operation and precondition); every violation requires it.
@@ -48,8 +48,18 @@ _operation_matches if input.review.operation in {"CREATE", "UPDATE"}
 
 # The pod the rules read: the Pod itself, or the pod template of a controller.
 _subject := input.review.object if input.review.object.kind == "Pod"
-_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-_subject := object.get(object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}), "template", {}) if input.review.object.kind in {"CronJob"}
+_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"ReplicaSet",
+	"Job",
+}
+_subject := object.get(
+	object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}),
+	"template",
+	{},
+) if input.review.object.kind in {"CronJob"}
 
 _list0(subject) := x if {
 	x := subject.spec.containers
@@ -67,7 +77,13 @@ _list2(subject) := x if {
 } else := []
 
 # ASCII lower case, as CEL's lowerAscii (Rego's lower maps all of Unicode).
-_lower_ascii(s) := strings.replace_n({"A": "a", "B": "b", "C": "c", "D": "d", "E": "e", "F": "f", "G": "g", "H": "h", "I": "i", "J": "j", "K": "k", "L": "l", "M": "m", "N": "n", "O": "o", "P": "p", "Q": "q", "R": "r", "S": "s", "T": "t", "U": "u", "V": "v", "W": "w", "X": "x", "Y": "y", "Z": "z"}, s) if is_string(s)
+_lower_ascii(s) := strings.replace_n(
+	{
+		"A": "a", "B": "b", "C": "c", "D": "d", "E": "e", "F": "f", "G": "g", "H": "h", "I": "i", "J": "j", "K": "k", "L": "l", "M": "m",
+		"N": "n", "O": "o", "P": "p", "Q": "q", "R": "r", "S": "s", "T": "t", "U": "u", "V": "v", "W": "w", "X": "x", "Y": "y", "Z": "z",
+	},
+	s,
+) if is_string(s)
 
 # Container image references, normalised as the container runtime normalises them (policyc's kube/image.ts, and its CEL, take the same steps).
 _image(ref) := {"registry": registry, "repository": repository, "tag": tag, "digest": digest, "name": concat("/", [registry, repository])} if {

@@ -11,7 +11,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-map-keys"}} if {
 	startswith(key, "container.apparmor.security.beta.kubernetes.io/")
 	not _holds1(subject, key)
 	not _holds2(subject, key)
-	msg := concat("", ["annotation ", _value3(key), " sets an AppArmor profile that is not allowed"])
+	msg := trim_space(concat("", ["annotation ", _value3(key), " sets an AppArmor profile that is not allowed"]))
 }
 
 # Whether the policy applies to the review (operation and precondition); every violation requires it.
@@ -23,8 +23,18 @@ _operation_matches if input.review.operation in {"CREATE", "UPDATE"}
 
 # The pod the rules read: the Pod itself, or the pod template of a controller.
 _subject := input.review.object if input.review.object.kind == "Pod"
-_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-_subject := object.get(object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}), "template", {}) if input.review.object.kind in {"CronJob"}
+_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"ReplicaSet",
+	"Job",
+}
+_subject := object.get(
+	object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}),
+	"template",
+	{},
+) if input.review.object.kind in {"CronJob"}
 
 _list0(subject) := x if {
 	m := subject.metadata.annotations

@@ -7,7 +7,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-match"}} if {
 	applies
 	subject := _subject
 	not _holds0(subject)
-	msg := concat("", [_value1(subject), " needs an owner annotation (\"team@example.com\"), got '", _value2(subject), "'"])
+	msg := trim_space(concat("", [_value1(subject), " needs an owner annotation (\"team@example.com\"), got '", _value2(subject), "'"]))
 }
 
 # Whether the policy applies to the review (operation and precondition); every violation requires it.

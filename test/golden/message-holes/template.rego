@@ -7,7 +7,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-message-holes"}} if 
 	applies
 	subject := _subject
 	not _holds1(subject)
-	msg := concat("", [_value2, " in ", _value3, " sets hostAliases (team ", _value4(subject), ")."])
+	msg := trim_space(concat("", [_value2, " in ", _value3, " sets hostAliases (team ", _value4(subject), ")."]))
 }
 
 # Whether the policy applies to the review (operation and precondition); every violation requires it.
@@ -19,8 +19,18 @@ _operation_matches if input.review.operation in {"CREATE", "UPDATE"}
 
 # The pod the rules read: the Pod itself, or the pod template of a controller.
 _subject := input.review.object if input.review.object.kind == "Pod"
-_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-_subject := object.get(object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}), "template", {}) if input.review.object.kind in {"CronJob"}
+_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"ReplicaSet",
+	"Job",
+}
+_subject := object.get(
+	object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}),
+	"template",
+	{},
+) if input.review.object.kind in {"CronJob"}
 
 _list0(subject) := x if {
 	x := subject.spec.hostAliases

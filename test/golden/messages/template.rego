@@ -8,7 +8,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-messages"}} if {
 	subject := _subject
 	some initContainer in _list0(subject)
 	initContainer.securityContext.privileged == true
-	msg := concat("", [_value1(initContainer), " is privileged"])
+	msg := trim_space(concat("", [_value1(initContainer), " is privileged"]))
 }
 
 # golden-messages-2
@@ -17,7 +17,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-messages-2"}} if {
 	subject := _subject
 	some initContainer in _list2(subject)
 	not initContainer.securityContext.allowPrivilegeEscalation == false
-	msg := concat("", [_value3(initContainer), " may escalate privileges"])
+	msg := trim_space(concat("", [_value3(initContainer), " may escalate privileges"]))
 }
 
 # Whether the policy applies to the review (operation and precondition); every violation requires it.
@@ -29,8 +29,18 @@ _operation_matches if input.review.operation in {"CREATE", "UPDATE"}
 
 # The pod the rules read: the Pod itself, or the pod template of a controller.
 _subject := input.review.object if input.review.object.kind == "Pod"
-_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-_subject := object.get(object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}), "template", {}) if input.review.object.kind in {"CronJob"}
+_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"ReplicaSet",
+	"Job",
+}
+_subject := object.get(
+	object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}),
+	"template",
+	{},
+) if input.review.object.kind in {"CronJob"}
 
 _list0(subject) := x if {
 	x := subject.spec.initContainers

@@ -8,7 +8,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-namespace-labels"}} 
 	subject := _subject
 	some container in array.concat(array.concat(_list0(subject), _list1(subject)), _list2(subject))
 	_image_part(container.image, "tag") == "latest"
-	msg := concat("", [_value3(container), " uses the latest tag"])
+	msg := trim_space(concat("", [_value3(container), " uses the latest tag"]))
 }
 
 # Whether the policy applies to the review (operation and precondition); every violation requires it.
@@ -26,8 +26,18 @@ _namespace := data.inventory.cluster.v1.Namespace[input.review.namespace]
 
 # The pod the rules read: the Pod itself, or the pod template of a controller.
 _subject := input.review.object if input.review.object.kind == "Pod"
-_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-_subject := object.get(object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}), "template", {}) if input.review.object.kind in {"CronJob"}
+_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"ReplicaSet",
+	"Job",
+}
+_subject := object.get(
+	object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}),
+	"template",
+	{},
+) if input.review.object.kind in {"CronJob"}
 
 _list0(subject) := x if {
 	x := subject.spec.containers
@@ -45,7 +55,13 @@ _list2(subject) := x if {
 } else := []
 
 # ASCII lower case, as CEL's lowerAscii (Rego's lower maps all of Unicode).
-_lower_ascii(s) := strings.replace_n({"A": "a", "B": "b", "C": "c", "D": "d", "E": "e", "F": "f", "G": "g", "H": "h", "I": "i", "J": "j", "K": "k", "L": "l", "M": "m", "N": "n", "O": "o", "P": "p", "Q": "q", "R": "r", "S": "s", "T": "t", "U": "u", "V": "v", "W": "w", "X": "x", "Y": "y", "Z": "z"}, s) if is_string(s)
+_lower_ascii(s) := strings.replace_n(
+	{
+		"A": "a", "B": "b", "C": "c", "D": "d", "E": "e", "F": "f", "G": "g", "H": "h", "I": "i", "J": "j", "K": "k", "L": "l", "M": "m",
+		"N": "n", "O": "o", "P": "p", "Q": "q", "R": "r", "S": "s", "T": "t", "U": "u", "V": "v", "W": "w", "X": "x", "Y": "y", "Z": "z",
+	},
+	s,
+) if is_string(s)
 
 # Container image references, normalised as the container runtime normalises them (policyc's kube/image.ts, and its CEL, take the same steps).
 _image(ref) := {"registry": registry, "repository": repository, "tag": tag, "digest": digest, "name": concat("/", [registry, repository])} if {

@@ -72,7 +72,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-operators-9"}} if {
 	subject := _subject
 	some container in _list7(subject)
 	not _holds8(container)
-	msg := concat("", [_value9(container), " is not from the registry"])
+	msg := trim_space(concat("", [_value9(container), " is not from the registry"]))
 }
 
 # golden-operators-10
@@ -97,7 +97,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-operators-12"}} if {
 	subject := _subject
 	some container in _list12(subject)
 	not _holds15(container)
-	msg := concat("", [_value16(container), " does not serve"])
+	msg := trim_space(concat("", [_value16(container), " does not serve"]))
 }
 
 # golden-operators-13
@@ -106,7 +106,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-operators-13"}} if {
 	subject := _subject
 	some container in _list17(subject)
 	not _holds19(container)
-	msg := concat("", [_value20(container), " sets no environment"])
+	msg := trim_space(concat("", [_value20(container), " sets no environment"]))
 }
 
 # golden-operators-14
@@ -116,7 +116,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-operators-14"}} if {
 	some container in _list21(subject)
 	_ = container.resources.limits.memory
 	not _holds22(container)
-	msg := concat("", [_value23(container), " asks for too much memory"])
+	msg := trim_space(concat("", [_value23(container), " asks for too much memory"]))
 }
 
 # golden-operators-15
@@ -136,8 +136,18 @@ _operation_matches if input.review.operation in {"CREATE", "UPDATE"}
 
 # The pod the rules read: the Pod itself, or the pod template of a controller.
 _subject := input.review.object if input.review.object.kind == "Pod"
-_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-_subject := object.get(object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}), "template", {}) if input.review.object.kind in {"CronJob"}
+_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"ReplicaSet",
+	"Job",
+}
+_subject := object.get(
+	object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}),
+	"template",
+	{},
+) if input.review.object.kind in {"CronJob"}
 
 _holds0(subject) if {
 	is_number(subject.spec.priority)
@@ -180,7 +190,13 @@ _list7(subject) := x if {
 } else := []
 
 # ASCII lower case, as CEL's lowerAscii (Rego's lower maps all of Unicode).
-_lower_ascii(s) := strings.replace_n({"A": "a", "B": "b", "C": "c", "D": "d", "E": "e", "F": "f", "G": "g", "H": "h", "I": "i", "J": "j", "K": "k", "L": "l", "M": "m", "N": "n", "O": "o", "P": "p", "Q": "q", "R": "r", "S": "s", "T": "t", "U": "u", "V": "v", "W": "w", "X": "x", "Y": "y", "Z": "z"}, s) if is_string(s)
+_lower_ascii(s) := strings.replace_n(
+	{
+		"A": "a", "B": "b", "C": "c", "D": "d", "E": "e", "F": "f", "G": "g", "H": "h", "I": "i", "J": "j", "K": "k", "L": "l", "M": "m",
+		"N": "n", "O": "o", "P": "p", "Q": "q", "R": "r", "S": "s", "T": "t", "U": "u", "V": "v", "W": "w", "X": "x", "Y": "y", "Z": "z",
+	},
+	s,
+) if is_string(s)
 
 # Container image references, normalised as the container runtime normalises them (policyc's kube/image.ts, and its CEL, take the same steps).
 _image(ref) := {"registry": registry, "repository": repository, "tag": tag, "digest": digest, "name": concat("/", [registry, repository])} if {

@@ -8,7 +8,7 @@ violation contains {"msg": msg, "details": {"rule": "required-labels"}} if {
 	subject := _subject
 	some required in _list0
 	not _holds1(subject, required)
-	msg := concat("", ["label ", _value2(required), " must match ", _value3(required)])
+	msg := trim_space(concat("", ["label ", _value2(required), " must match ", _value3(required)]))
 }
 
 # team

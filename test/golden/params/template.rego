@@ -8,7 +8,7 @@ violation contains {"msg": msg, "details": {"rule": "registries"}} if {
 	subject := _subject
 	some container in array.concat(array.concat(_list0(subject), _list1(subject)), _list2(subject))
 	not _holds3(container)
-	msg := concat("", ["Image ", _value4(container), " is not from an allowed registry"])
+	msg := trim_space(concat("", ["Image ", _value4(container), " is not from an allowed registry"]))
 }
 
 # container-count
@@ -28,8 +28,18 @@ _operation_matches if input.review.operation in {"CREATE", "UPDATE"}
 
 # The pod the rules read: the Pod itself, or the pod template of a controller.
 _subject := input.review.object if input.review.object.kind == "Pod"
-_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-_subject := object.get(object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}), "template", {}) if input.review.object.kind in {"CronJob"}
+_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"ReplicaSet",
+	"Job",
+}
+_subject := object.get(
+	object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}),
+	"template",
+	{},
+) if input.review.object.kind in {"CronJob"}
 
 _list0(subject) := x if {
 	x := subject.spec.containers

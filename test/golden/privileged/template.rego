@@ -8,7 +8,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-privileged"}} if {
 	subject := _subject
 	some container in array.concat(array.concat(_list0(subject), _list1(subject)), _list2(subject))
 	container.securityContext.privileged == true
-	msg := concat("", ["Privileged container ", _value3(container), " is not allowed"])
+	msg := trim_space(concat("", ["Privileged container ", _value3(container), " is not allowed"]))
 }
 
 # Whether the policy applies to the review (operation and precondition); every violation requires it.
@@ -20,8 +20,18 @@ _operation_matches if input.review.operation in {"CREATE", "UPDATE"}
 
 # The pod the rules read: the Pod itself, or the pod template of a controller.
 _subject := input.review.object if input.review.object.kind == "Pod"
-_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-_subject := object.get(object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}), "template", {}) if input.review.object.kind in {"CronJob"}
+_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"ReplicaSet",
+	"Job",
+}
+_subject := object.get(
+	object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}),
+	"template",
+	{},
+) if input.review.object.kind in {"CronJob"}
 
 _list0(subject) := x if {
 	x := subject.spec.containers

@@ -9,7 +9,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-reserved-names"}} if
 	some input2 in _list0(subject)
 	some object2 in _list1(input2)
 	object2.kind == "Secret"
-	msg := concat("", ["input ", _value2(input2), " reads a ", _value3(object2)])
+	msg := trim_space(concat("", ["input ", _value2(input2), " reads a ", _value3(object2)]))
 }
 
 # golden-reserved-names-2
@@ -18,7 +18,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-reserved-names-2"}} 
 	subject := _subject
 	some data2 in _list4(subject)
 	data2 == "forbidden"
-	msg := concat("", ["data ", _value5(data2), " is forbidden"])
+	msg := trim_space(concat("", ["data ", _value5(data2), " is forbidden"]))
 }
 
 # golden-reserved-names-3
@@ -27,7 +27,7 @@ violation contains {"msg": msg, "details": {"rule": "golden-reserved-names-3"}} 
 	subject := _subject
 	some if2 in _list6(subject)
 	not _holds7(if2)
-	msg := concat("", ["when ", _value8(if2), " is unknown"])
+	msg := trim_space(concat("", ["when ", _value8(if2), " is unknown"]))
 }
 
 # golden-reserved-names-4

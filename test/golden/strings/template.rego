@@ -9,7 +9,7 @@ violation contains {"msg": msg, "details": {"rule": "allowed-service-accounts"}}
 	_any0(subject)
 	some subject2 in _list2(subject)
 	not _holds4(subject2)
-	msg := concat("", ["service account ", _value5(subject2), " is not allowed"])
+	msg := trim_space(concat("", ["service account ", _value5(subject2), " is not allowed"]))
 }
 
 # owners
@@ -18,7 +18,7 @@ violation contains {"msg": msg, "details": {"rule": "owners"}} if {
 	subject := _subject
 	some part in _list6(subject)
 	not _holds7(part)
-	msg := concat("", ["owner ", _value8(part), " is not an example.com address"])
+	msg := trim_space(concat("", ["owner ", _value8(part), " is not an example.com address"]))
 }
 
 # owner-list
@@ -44,7 +44,13 @@ _list1(subject) := x if {
 } else := []
 
 # ASCII lower case, as CEL's lowerAscii (Rego's lower maps all of Unicode).
-_lower_ascii(s) := strings.replace_n({"A": "a", "B": "b", "C": "c", "D": "d", "E": "e", "F": "f", "G": "g", "H": "h", "I": "i", "J": "j", "K": "k", "L": "l", "M": "m", "N": "n", "O": "o", "P": "p", "Q": "q", "R": "r", "S": "s", "T": "t", "U": "u", "V": "v", "W": "w", "X": "x", "Y": "y", "Z": "z"}, s) if is_string(s)
+_lower_ascii(s) := strings.replace_n(
+	{
+		"A": "a", "B": "b", "C": "c", "D": "d", "E": "e", "F": "f", "G": "g", "H": "h", "I": "i", "J": "j", "K": "k", "L": "l", "M": "m",
+		"N": "n", "O": "o", "P": "p", "Q": "q", "R": "r", "S": "s", "T": "t", "U": "u", "V": "v", "W": "w", "X": "x", "Y": "y", "Z": "z",
+	},
+	s,
+) if is_string(s)
 
 _any0(subject) if {
 	some subject2 in _list1(subject)
@@ -88,7 +94,13 @@ _list6(subject) := x if {
 } else := []
 
 # ASCII upper case, as CEL's upperAscii (Rego's upper maps all of Unicode).
-_upper_ascii(s) := strings.replace_n({"a": "A", "b": "B", "c": "C", "d": "D", "e": "E", "f": "F", "g": "G", "h": "H", "i": "I", "j": "J", "k": "K", "l": "L", "m": "M", "n": "N", "o": "O", "p": "P", "q": "Q", "r": "R", "s": "S", "t": "T", "u": "U", "v": "V", "w": "W", "x": "X", "y": "Y", "z": "Z"}, s) if is_string(s)
+_upper_ascii(s) := strings.replace_n(
+	{
+		"a": "A", "b": "B", "c": "C", "d": "D", "e": "E", "f": "F", "g": "G", "h": "H", "i": "I", "j": "J", "k": "K", "l": "L", "m": "M",
+		"n": "N", "o": "O", "p": "P", "q": "Q", "r": "R", "s": "S", "t": "T", "u": "U", "v": "V", "w": "W", "x": "X", "y": "Y", "z": "Z",
+	},
+	s,
+) if is_string(s)
 
 _holds7(part) if {
 	is_string(_upper_ascii(part))

@@ -73,7 +73,7 @@ violation contains {"msg": msg, "details": {"rule": "contains"}} if {
 	some container in _list9(subject)
 	is_string(container.image)
 	contains(container.image, "@sha256:")
-	msg := concat("", ["Container ", _value10(container), " pins a digest"])
+	msg := trim_space(concat("", ["Container ", _value10(container), " pins a digest"]))
 }
 
 # regex
@@ -128,7 +128,7 @@ violation contains {"msg": msg, "details": {"rule": "none-of"}} if {
 	applies
 	subject := _subject
 	_any26(subject)
-	msg := concat("", ["Volume ", _value28, " mounts the host"])
+	msg := trim_space(concat("", ["Volume ", _value28, " mounts the host"]))
 }
 
 # ports
@@ -138,7 +138,7 @@ violation contains {"msg": msg, "details": {"rule": "ports"}} if {
 	some container in _list29(subject)
 	some port in _list30(container)
 	_ = port.hostPort
-	msg := concat("", ["Container ", _value31(container), " uses hostPort ", _value32(port)])
+	msg := trim_space(concat("", ["Container ", _value31(container), " uses hostPort ", _value32(port)]))
 }
 
 # capabilities
@@ -157,7 +157,7 @@ violation contains {"msg": msg, "details": {"rule": "env"}} if {
 	some env in _list39(container)
 	is_string(env.name)
 	regex.match("(?i)password", env.name)
-	msg := concat("", ["Container ", _value40(container), " sets ", _value41(env), " in plain text"])
+	msg := trim_space(concat("", ["Container ", _value40(container), " sets ", _value41(env), " in plain text"]))
 }
 
 # count
@@ -204,8 +204,18 @@ _operation_matches if input.review.operation in {"CREATE", "UPDATE"}
 
 # The pod the rules read: the Pod itself, or the pod template of a controller.
 _subject := input.review.object if input.review.object.kind == "Pod"
-_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-_subject := object.get(object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}), "template", {}) if input.review.object.kind in {"CronJob"}
+_subject := object.get(object.get(input.review.object, "spec", {}), "template", {}) if input.review.object.kind in {
+	"Deployment",
+	"StatefulSet",
+	"DaemonSet",
+	"ReplicaSet",
+	"Job",
+}
+_subject := object.get(
+	object.get(object.get(object.get(input.review.object, "spec", {}), "jobTemplate", {}), "spec", {}),
+	"template",
+	{},
+) if input.review.object.kind in {"CronJob"}
 
 _holds0(subject) if {
 	_ = subject.metadata.labels.team
