@@ -314,6 +314,7 @@ async function collectOutcomes(run: RunState, parts: readonly CaseEvaluation[]):
     else {
       run.rows.push(...outcome.rows);
       run.disagreements += outcome.disagreed;
+      for (const w of outcome.warnings) run.notes.push(`warning: ${w}`);
     }
   }
   if (inputErrors.length) return { status: "invalid", errors: await locateIssues(inputErrors, run.o.cwd) };

@@ -1,5 +1,5 @@
 /** `policyc test`: reports, exit codes, filter, shard, cache, bad input. */
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { XMLValidator } from "fast-xml-parser";
 import { afterEach, describe, expect, it } from "vitest";
@@ -212,5 +212,37 @@ describe("failing cases and bad input", () => {
     expect((await cli(["test", "--engine", "opa"])).code).toBe(2);
     expect((await cli(["test", "no/such/folder"])).code).toBe(2);
     expect((await cli(["test", "--reporter", "xml"])).code).toBe(2);
+  });
+});
+
+describe("instances", () => {
+  it("warns when another instance of the policy gives the case's resource another verdict (in a cluster both apply)", async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "policies"));
+    writeFileSync(
+      path.join(dir, "policies", "registries.ts"),
+      `import { definePolicy, Pod, z } from "policyc";
+const pod = (image: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "shop" }, spec: { containers: [{ name: "app", image }] } });
+export default definePolicy({
+  name: "registries",
+  match: { kinds: [Pod] },
+  params: z.object({ registries: z.array(z.string()) }),
+  instances: [
+    { name: "prod", params: { registries: ["registry.example.com/"] } },
+    { name: "dev", params: { registries: ["registry.example.com/", "ghcr.io/"] } },
+  ],
+  validate: (p, params) => p.spec.containers.every((c) => c.image.startsWith(params.registries).message\`\${c.image} is not allowed\`),
+  tests: [
+    { resource: pod("ghcr.io/x:1"), expect: "allow", instance: "dev" },
+    { resource: pod("registry.example.com/x:1"), expect: "allow" },
+  ],
+});
+`,
+    );
+    const r = await cli(["test"], dir);
+    expect(r.code, r.err).toBe(0);
+    const warnings = r.out.split("\n").filter((l) => l.includes("warning:"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/instance dev says allow, instance prod says deny; in a cluster both apply/);
   });
 });
