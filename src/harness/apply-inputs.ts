@@ -6,8 +6,9 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import picomatch from "picomatch";
 import { POLICY_KINDS } from "../engines/index.js";
-import type { Issue } from "../ir/index.js";
+import type { Issue, SourceLocation } from "../ir/index.js";
 import { inDefaultNamespace, isNamespaced, type AdmissionRequest, type KubeObject, type UserInfo } from "../kube/index.js";
 import {
   fieldIssue,
@@ -21,7 +22,15 @@ import {
 } from "./fixtures.js";
 
 /** A resource to evaluate, with where it was read. */
-export type Resource = Fixture;
+export interface Resource extends Fixture {
+  /** The file's document it was read from (and, for a List's item, its path in it), to locate its fields. */
+  readonly origin?: { readonly file: string; readonly doc: number; readonly prefix: readonly (string | number)[] };
+}
+
+/** Where a field of a resource is in its file (the nearest enclosing field present), else where the resource starts. */
+export function resourceFieldLocation(r: Resource, field: readonly (string | number)[]): SourceLocation | undefined {
+  return (r.origin && fieldLocation(r.origin.file, [...r.origin.prefix, ...field], r.origin.doc, "key")) ?? r.location;
+}
 
 export interface ApplyInputs {
   readonly resources: readonly Resource[];
@@ -33,6 +42,8 @@ export interface ApplyInputs {
 export interface InputOptions {
   readonly cwd: string;
   readonly inputs: readonly string[];
+  /** Globs (relative to cwd, as `git`'s paths) of input files to leave out. */
+  readonly ignore?: readonly string[];
   readonly stdin?: () => Promise<string>;
   readonly policyPaths?: readonly string[];
   readonly namespacesFile?: string;
@@ -64,14 +75,20 @@ async function readResources(o: InputOptions, issues: Issue[]): Promise<Resource
   const out: Resource[] = [];
   const add = (fixtures: readonly Fixture[], file: string) => {
     fixtures.forEach((f, doc) => {
-      if (!isList(f.object)) return out.push({ object: f.object, label: f.label, ...(f.location ? { location: f.location } : {}) });
+      const origin = { file, doc, prefix: [] };
+      if (!isList(f.object)) return out.push({ object: f.object, label: f.label, origin, ...(f.location ? { location: f.location } : {}) });
       ((f.object as { items: unknown[] }).items ?? []).forEach((item, i) => {
         if (!item || typeof item !== "object" || Array.isArray(item) || !(item as KubeObject).kind) {
           issues.push(fieldIssue(file, o.cwd, ["items", i], "a List item must be a Kubernetes object", { doc, code: "invalid_fixture" }));
           return;
         }
         const at = fieldLocation(file, ["items", i], doc) ?? f.location;
-        out.push({ object: item as KubeObject, label: `${f.label} items[${i}]`, ...(at ? { location: at } : {}) });
+        out.push({
+          object: item as KubeObject,
+          label: `${f.label} items[${i}]`,
+          origin: { ...origin, prefix: ["items", i] },
+          ...(at ? { location: at } : {}),
+        });
       });
     });
   };
@@ -82,22 +99,43 @@ async function readResources(o: InputOptions, issues: Issue[]): Promise<Resource
       else issues.push(r.issue);
       continue;
     }
-    for (const { file, fixtures } of yamlDocumentsAt(o.cwd, input, "", issues)) add(fixtures, file);
+    for (const { file, fixtures } of yamlDocumentsAt(o.cwd, input, "", issues, ignored(o))) add(fixtures, file);
   }
   return out;
+}
+
+/** Whether a file is one `--ignore` leaves out: a glob of its path relative to cwd, or of a folder it is in. */
+function ignored(o: InputOptions): (file: string) => boolean {
+  if (!o.ignore?.length) return () => false;
+  const match = picomatch(
+    o.ignore.map((g) => g.replace(/\/+$/, "")),
+    { dot: true },
+  );
+  return (file) => {
+    const rel = path.relative(o.cwd, file).split(path.sep).join("/");
+    const parts = rel.split("/");
+    return parts.some((_, i) => match(parts.slice(0, i + 1).join("/")));
+  };
 }
 
 /**
  * The documents of every YAML file at a path (a file, or a folder read recursively), file by file;
  * a missing path or a file that does not parse is an issue. `what` names the flag in the message.
  */
-function yamlDocumentsAt(cwd: string, p: string, what: string, issues: Issue[]): { file: string; fixtures: readonly Fixture[] }[] {
+function yamlDocumentsAt(
+  cwd: string,
+  p: string,
+  what: string,
+  issues: Issue[],
+  skip: (file: string) => boolean = () => false,
+): { file: string; fixtures: readonly Fixture[] }[] {
   const abs = path.resolve(cwd, p);
   if (!existsSync(abs)) {
     issues.push(inputIssue("missing_file", `no such file or folder${what}`, p));
     return [];
   }
   return yamlFilesUnder(abs).flatMap((file) => {
+    if (skip(file)) return [];
     const r = readFixtures(file, cwd);
     if (r.ok) return [{ file, fixtures: r.value }];
     issues.push(r.issue);
@@ -148,6 +186,8 @@ export interface ApplyCluster {
 /** What the cluster needs of apply's options. */
 export interface ClusterOptions {
   readonly mode?: "admission" | "audit";
+  /** Where namespaced objects without a namespace go (`kubectl apply -n`); default `default`. */
+  readonly namespace?: string;
   readonly userInfo?: UserInfo;
   readonly clusterScopedKinds?: readonly string[];
 }
@@ -160,8 +200,8 @@ export function clusterOf(inputs: ApplyInputs, o: ClusterOptions): ApplyCluster 
     if (r.object.kind === CRD && spec?.scope === "Cluster" && spec.names?.kind) clusterScoped.add(spec.names.kind);
   }
   const namespaced = (x: KubeObject) => !clusterScoped.has(String(x.kind)) && isNamespaced(x);
-  // A namespaced resource without a namespace goes to `default`, as kubectl and the Kyverno CLI put it.
-  const resources = inputs.resources.map((r) => ({ ...r, object: inDefaultNamespace(r.object, namespaced) }));
+  // A namespaced resource without a namespace goes to `default` (or --namespace), as kubectl and the Kyverno CLI put it.
+  const resources = inputs.resources.map((r) => ({ ...r, object: inDefaultNamespace(r.object, namespaced, o.namespace) }));
   const namespaces: Record<string, KubeObject> = {};
   for (const r of [...inputs.namespaceObjects, ...resources])
     if (r.object.kind === "Namespace" && r.object.apiVersion === "v1" && r.object.metadata?.name)

@@ -11,12 +11,13 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import picomatch from "picomatch";
 import { reportedMessagesOf, type EngineName, type Verdict } from "../engines/index.js";
 import type { CompiledPolicy } from "../build/index.js";
 import { instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
 import type { KubeObject, UserInfo } from "../kube/index.js";
-import { clusterOf, readApplyInputs, type ApplyCluster, type ApplyInputs } from "./apply-inputs.js";
+import { clusterOf, readApplyInputs, resourceFieldLocation, type ApplyCluster, type ApplyInputs, type Resource } from "./apply-inputs.js";
 import {
   compareAnswers,
   composeDocumentEngines,
@@ -52,6 +53,14 @@ export interface ApplyOptions {
   readonly userInfo?: UserInfo;
   /** A file of Namespace objects (their labels), besides those among the inputs. */
   readonly namespacesFile?: string;
+  /** Where namespaced objects without a namespace go (`kubectl apply -n`); an object naming another is bad input. */
+  readonly namespace?: string;
+  /** Only policies whose name (or instance's name) matches one of these globs. */
+  readonly includePolicies?: readonly string[];
+  /** Leave out policies whose name (or instance's name) matches one of these globs. */
+  readonly excludePolicies?: readonly string[];
+  /** Input files to leave out: globs of paths relative to cwd (a folder's glob leaves out what is in it). */
+  readonly ignore?: readonly string[];
   /** Custom resource kinds that are cluster-scoped, besides what CRDs among the inputs say. */
   readonly clusterScopedKinds?: readonly string[];
   /** Default: every engine the policies have. */
@@ -150,9 +159,17 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
   o.onPhase?.("reading manifests");
   const inputs = await readApplyInputs(o);
   if ("status" in inputs) return inputs;
+  const clash = namespaceClashes(inputs, o);
+  if (clash.length) return { status: "invalid", errors: clash };
   const cluster = clusterOf(inputs, o);
   const engines = await composeApplyEngines(o, inputs);
   if ("status" in engines) return engines;
+  const unchosen = choiceProblems(o, engines);
+  if (unchosen.length) {
+    engines.ts?.release();
+    engines.yaml?.release();
+    return { status: "invalid", errors: unchosen };
+  }
   o.onPhase?.(`evaluating ${cluster.resources.length} resources`);
   const evaluated = evaluateResources(o, cluster, engines, inputs);
   engines.ts?.release();
@@ -167,6 +184,67 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
     },
     resources: cluster.resources.length,
   };
+}
+
+/** Objects naming another namespace than --namespace: kubectl apply -n refuses them ("does not match the namespace"). */
+function namespaceClashes(inputs: ApplyInputs, o: ApplyOptions): Issue[] {
+  if (o.namespace === undefined) return [];
+  return inputs.resources.flatMap((r) => {
+    const ns = r.object.metadata?.namespace;
+    if (!ns || ns === o.namespace) return [];
+    const message = `the namespace from the object (${ns}) does not match --namespace ${o.namespace}, as kubectl apply -n refuses it`;
+    const at = resourceFieldLocation(r, ["metadata", "namespace"]);
+    return [
+      {
+        code: "invalid_fixture",
+        message,
+        severity: "error",
+        ...(at ? { source: at } : { file: r.label }),
+        path: ["metadata", "namespace"],
+      } as Issue,
+    ];
+  });
+}
+
+/**
+ * A policy filter that chooses nothing is a mistake, never a green run: an --include-policy glob
+ * that matches no policy (a typo), or filters that leave no policy at all.
+ */
+function choiceProblems(o: ApplyOptions, engines: ApplyEngines): Issue[] {
+  const names = [
+    ...(engines.yaml?.policies.map((p) => [p.name]) ?? []),
+    ...engines.compiled.flatMap((p) => p.policy.instances.map((i) => [p.policy.name, instanceName(p.policy.name, i)])),
+  ];
+  const issue = (message: string): Issue => ({ code: "invalid_path", message, severity: "error", path: [] });
+  const known = [...new Set(names.flat())].sort();
+  const shown = known.length > 8 ? `${known.slice(0, 8).join(", ")}, …` : known.join(", ");
+  const problems = (o.includePolicies ?? [])
+    .filter((g) => !known.some((n) => picomatch.isMatch(n, g)))
+    .map((g) => issue(`--include-policy ${g} matches no policy (the policies: ${shown})`));
+  const chosen = policyChosen(o);
+  if (problems.length === 0 && names.length > 0 && !names.some((n) => chosen(...n)))
+    problems.push(issue("--include-policy and --exclude-policy leave no policy to apply"));
+  return problems;
+}
+
+/** Whether a policy (by its name, or its instance's) is one the run applies: --include-policy, --exclude-policy. */
+function policyChosen(o: ApplyOptions): (...names: string[]) => boolean {
+  const include = o.includePolicies?.length ? picomatch([...o.includePolicies]) : undefined;
+  const exclude = o.excludePolicies?.length ? picomatch([...o.excludePolicies]) : undefined;
+  return (...names) => (!include || names.some((n) => include(n))) && !(exclude && names.some((n) => exclude(n)));
+}
+
+/** The annotation that accepts a finding of a policy on an object, with its reason (kube-linter's ignore-check, for policyc). */
+export const IGNORE_ANNOTATION = "ignore.policyc.dev/";
+
+/** The reason an object gives for accepting a policy's findings (by its name, or its instance's); undefined: none. */
+function acceptedBecause(object: KubeObject, ...names: string[]): string | undefined {
+  const annotations = object.metadata?.annotations ?? {};
+  for (const n of names) {
+    const reason = annotations[`${IGNORE_ANNOTATION}${n}`];
+    if (typeof reason === "string" && reason.trim()) return reason.trim();
+  }
+  return undefined;
 }
 
 /** What the report says besides its rows: what did not apply, and what audit mode cannot see. */
@@ -279,15 +357,22 @@ function evaluateResources(
   let notApplicable = 0;
   const row = (base: RowBase, v: Verdict): ResultRow =>
     verdictRow(base, v, { status: statusOf(v, failOn), ...(base.engine === "kyverno" ? { messages: reportedMessagesOf(v) } : {}) });
+  const chosen = policyChosen(o);
   cluster.resources.forEach((r, i) => {
     const request = cluster.request(r.object);
     for (const p of engines.yaml?.policies ?? []) {
+      if (!chosen(p.name)) continue;
+      const accepted = acceptedBecause(r.object, p.name);
+      if (accepted !== undefined) {
+        rows.push(acceptedRow(rowBase(r, p.name, p.engine, inputs.policyDocuments[p.document]?.location), p.name, accepted));
+        continue;
+      }
       const started = performance.now();
       const v = engines.yaml!.evaluate(p, request, options);
       const durationMs = performance.now() - started;
       const source = inputs.policyDocuments[p.document]?.location;
       if (v.kind === "skip") notApplicable++;
-      else rows.push(row({ ...rowBase(r, p.name, p.engine, source), durationMs }, v));
+      else rows.push(...atField(r, [v], [row({ ...rowBase(r, p.name, p.engine, source), durationMs }, v)]));
     }
     for (const p of engines.compiled) {
       // Background scans never see admission-only policies (old object, operation, user).
@@ -297,6 +382,12 @@ function evaluateResources(
       }
       for (const inst of p.policy.instances) {
         const name = instanceName(p.policy.name, inst);
+        if (!chosen(p.policy.name, name)) continue;
+        const accepted = acceptedBecause(r.object, name, p.policy.name);
+        if (accepted !== undefined) {
+          rows.push(acceptedRow(rowBase(r, name, engines.ts!.names[0] ?? "reference", p.policy.source), name, accepted));
+          continue;
+        }
         const answers = engines.ts!.evaluate(p, inst, request, { audit });
         const ms = new Map(answers.map((a) => [a.engine, "ms" in a ? a.ms : undefined]));
         const judged = judgeAnswers(answers, (engine, v) =>
@@ -304,12 +395,56 @@ function evaluateResources(
         );
         if (judged.rows.length === 0) notApplicable++;
         if (judged.disagreed) disagreements++;
-        rows.push(...judged.rows);
+        rows.push(
+          ...atField(
+            r,
+            answers.flatMap((a) => ("verdict" in a ? [a.verdict] : [])),
+            judged.rows,
+          ),
+        );
       }
     }
     o.onProgress?.(i + 1, cluster.resources.length);
   });
   return { rows, disagreements, notApplicable };
+}
+
+/**
+ * The denying rows of one policy on one resource, pointed at the field the violation is about (the
+ * first an engine names: the reference engine names them for TypeScript policies), located in
+ * the resource's file; rows that do not deny, or whose engines name no field, keep the resource's start.
+ */
+function atField(r: Resource, verdicts: readonly Verdict[], rows: readonly ResultRow[]): ResultRow[] {
+  const field = verdicts.flatMap((v) => (v.kind === "deny" ? v.violations : [])).find((x) => x.field)?.field;
+  if (!field) return [...rows];
+  const at = resourceFieldLocation(r, field);
+  const text = fieldText(field);
+  return rows.map((row) => (row.actual === "deny" ? { ...row, field: text, ...(at ? { fieldLocation: at } : {}) } : row));
+}
+
+/** A field path as Kubernetes writes one: `spec.containers[1].image`, `metadata.labels['app.kubernetes.io/name']`. */
+export function fieldText(path: readonly (string | number)[]): string {
+  return path
+    .map((seg, i) =>
+      typeof seg === "number"
+        ? `[${seg}]`
+        : /^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)
+          ? `${i ? "." : ""}${seg}`
+          : `['${seg.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}']`,
+    )
+    .join("");
+}
+
+/** A finding the object accepts by annotation: reported as skipped, with the reason, never silent. */
+function acceptedRow(base: RowBase, policy: string, reason: string): ResultRow {
+  return {
+    ...base,
+    rule: "",
+    actual: "none",
+    status: "skip",
+    messages: [],
+    cause: { kind: "skipped", code: "exception", detail: `accepted by the object's annotation ${IGNORE_ANNOTATION}${policy}: ${reason}` },
+  };
 }
 
 /** What a row of `apply` is about: the resource (and where it was read), the policy, the engine. */

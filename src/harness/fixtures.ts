@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { isScalar, LineCounter, parseAllDocuments, type Document } from "yaml";
+import { isMap, isScalar, LineCounter, parseAllDocuments, type Document } from "yaml";
 import type { Issue, IssueCode, SourceLocation } from "../ir/index.js";
 import { qualifiedName, type DocumentProblem } from "../engines/index.js";
 import { GO_YAML_1_1, indentQuotedContinuations, type KubeObject } from "../kube/index.js";
@@ -53,6 +53,8 @@ interface ParsedFile {
   readonly yaml: readonly Document[];
   readonly lines: LineCounter;
   readonly text: string;
+  /** The file's text as read (before any repair): a later read of other text parses again. */
+  readonly read: string;
 }
 
 const cache = new Map<string, Read<ParsedFile>>();
@@ -74,7 +76,7 @@ function parse(text: string, lines: LineCounter, mode: Mode) {
   return parseAllDocuments(text, mode === "objects" ? { ...options, ...GO_YAML_1_1 } : options);
 }
 
-function parseFile(abs: string, shown: string, mode: Mode): Read<ParsedFile> {
+function parseFile(abs: string, shown: string, mode: Mode, previous?: Read<ParsedFile>): Read<ParsedFile> {
   const bad = (message: string, at?: { line: number; col: number }, code: IssueCode = "invalid_fixture"): Read<ParsedFile> => ({
     ok: false,
     issue: inputIssue(code, message, shown, at),
@@ -94,6 +96,7 @@ function parseFile(abs: string, shown: string, mode: Mode): Read<ParsedFile> {
   } catch {
     return bad("file not found", undefined, "missing_file");
   }
+  if (previous?.ok && previous.value.read === text && previous.value.shown === shown) return previous;
   return parseText(text, shown, mode);
 }
 
@@ -102,6 +105,7 @@ function parseText(text: string, shown: string, mode: Mode): Read<ParsedFile> {
     ok: false,
     issue: inputIssue(code, message, shown, at),
   });
+  const read = text;
   let lines = new LineCounter();
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
@@ -126,7 +130,9 @@ function parseText(text: string, shown: string, mode: Mode): Read<ParsedFile> {
   for (const [i, doc] of nonEmpty.entries()) {
     const err = doc.errors[0];
     const range = doc.range ?? [0, 0, 0];
-    const start = lines.linePos(range[0]);
+    // Where the object starts (its first field, after any `---` and comments), as editors point at it.
+    const contentsAt = doc.contents && "range" in doc.contents ? doc.contents.range?.[0] : undefined;
+    const start = lines.linePos(contentsAt ?? range[0]);
     if (err) {
       const pos = lines.linePos(err.pos[0]);
       return bad(/Maximum call stack size exceeded/.test(err.message) ? tooDeep : `invalid YAML: ${err.message.split("\n")[0]}`, pos);
@@ -156,22 +162,20 @@ function parseText(text: string, shown: string, mode: Mode): Read<ParsedFile> {
     });
   }
   if (out.length === 0) return bad("the file holds no YAML document");
-  return { ok: true, value: { shown, docs: out, yaml: nonEmpty, lines, text } };
+  return { ok: true, value: { shown, docs: out, yaml: nonEmpty, lines, text, read } };
 }
 
 /**
- * Every non-empty document of a YAML file, as objects (cached per path for the run). Resources
+ * Every non-empty document of a YAML file, as objects (parsed once per path while its text stays
+ * the same: a process that runs several commands, vitest's, sees every edit). Resources
  * must be Kubernetes objects (`apiVersion` and `kind`); `{ objects: false }` reads configuration
  * files (suites, values) that need not be.
  */
 export function readFixtures(file: string, displayRoot: string, options: { objects?: boolean } = {}): Read<Fixture[]> {
   const abs = path.resolve(file);
   const mode: Mode = options.objects === false ? "config" : "objects";
-  let parsed = cache.get(cacheKey(abs, mode));
-  if (!parsed) {
-    parsed = parseFile(abs, path.relative(displayRoot, abs) || abs, mode);
-    cache.set(cacheKey(abs, mode), parsed);
-  }
+  const parsed = parseFile(abs, path.relative(displayRoot, abs) || abs, mode, cache.get(cacheKey(abs, mode)));
+  cache.set(cacheKey(abs, mode), parsed);
   if (!parsed.ok) return parsed;
   return options.objects === false ? { ok: true, value: parsed.value.docs } : checkObjects(parsed.value);
 }
@@ -219,13 +223,22 @@ function checkObjects(p: ParsedFile): Read<Fixture[]> {
  * Where a field of a file read with readFixtures is: the field's own position, or the nearest
  * enclosing field that exists when it is missing.
  */
-export function fieldLocation(file: string, field: readonly (string | number)[], doc = 0): SourceLocation | undefined {
+export function fieldLocation(
+  file: string,
+  field: readonly (string | number)[],
+  doc = 0,
+  /** `key`: a mapping's field at its key (`privileged:`), where a finding about it points; default its value. */
+  at: "key" | "value" = "value",
+): SourceLocation | undefined {
   const parsed = cached(path.resolve(file));
   if (!parsed?.ok) return undefined;
   const yamlDoc = parsed.value.yaml[doc];
   if (!yamlDoc) return undefined;
   for (let n = field.length; n >= 0; n--) {
-    const node = n === 0 ? yamlDoc.contents : yamlDoc.getIn(field.slice(0, n), true);
+    const node =
+      n === 0
+        ? yamlDoc.contents
+        : ((at === "key" ? keyOf(yamlDoc, field.slice(0, n)) : undefined) ?? yamlDoc.getIn(field.slice(0, n), true));
     const range = node && typeof node === "object" && "range" in node ? (node as { range?: [number, number, number] }).range : undefined;
     if (range) {
       const pos = parsed.value.lines.linePos(range[0]);
@@ -233,6 +246,14 @@ export function fieldLocation(file: string, field: readonly (string | number)[],
     }
   }
   return undefined;
+}
+
+/** A mapping's key for the path's last segment (`privileged:` rather than its value), as editors and linters point. */
+function keyOf(doc: Document, field: readonly (string | number)[]): unknown {
+  const last = field[field.length - 1];
+  const parent = field.length === 1 ? doc.contents : doc.getIn(field.slice(0, -1), true);
+  if (typeof last !== "string" || !isMap(parent)) return undefined;
+  return parent.items.find((p) => (isScalar(p.key) ? String(p.key.value) : p.key) === last)?.key;
 }
 
 /** A located issue about a field of a configuration file (a suite, a Kyverno test, a template). */

@@ -26,6 +26,6 @@ export { startRuntimes, awaitRuntime } from "./runtimes.js";
 export { judge, judgeRequest } from "./judge.js";
 export { isGatorSuite, readGatorSuite, runGatorSuites, checkAssertion, caseRequest } from "./gator-suite.js";
 export { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
-export { runApply, judgeAnswers, type ApplyOptions, type ApplyOutcome, type ApplyMode, type FailOn } from "./apply.js";
+export { runApply, judgeAnswers, IGNORE_ANNOTATION, type ApplyOptions, type ApplyOutcome, type ApplyMode, type FailOn } from "./apply.js";
 export { loadConfig, CONFIG_FILES, type ConfigResult, type PolicycConfig } from "./config.js";
 export { watchTests, type WatchOptions } from "./watch.js";

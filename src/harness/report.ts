@@ -40,6 +40,9 @@ export interface ResultRow {
   /** Where the case is defined, and where the resource document starts. */
   readonly location?: SourceLocation;
   readonly resourceLocation?: SourceLocation;
+  /** (`apply`) The field of the resource a deny is about (`spec.containers[1].image`), and where it is in the file. */
+  readonly field?: string;
+  readonly fieldLocation?: SourceLocation;
   /** The object the row is about (`apply`): what a PolicyReport result references. */
   readonly subject?: { readonly apiVersion: string; readonly kind: string; readonly name: string; readonly namespace?: string };
   /** How long the row's evaluation took (JUnit's `time`). */

@@ -13,12 +13,16 @@ export const REPORTERS: readonly TestReporter[] = ["pretty", "json", "junit", "s
 /** Where a row points people: the resource's file and line for `apply`, the case's for `test`. */
 export function rowLocation(r: ResultRow): { file: string; line: number; column: number } | undefined {
   // apply rows are about a manifest; test rows about a case (where the policy or suite defines it).
-  const at = r.subject ? (r.resourceLocation ?? r.location) : (r.location ?? r.resourceLocation);
+  const at = r.subject ? (r.fieldLocation ?? r.resourceLocation ?? r.location) : (r.location ?? r.resourceLocation);
   return at ? { file: at.file, line: at.line, column: at.column } : r.source ? { file: r.source, line: 1, column: 1 } : undefined;
 }
 
-/** A row that needs attention: failing, erroring, or a finding of an audit or warn action. */
-const needsAttention = (r: ResultRow) => r.status === "fail" || r.status === "error" || r.status === "warn";
+/** A row that needs attention: failing, erroring, a finding of an audit or warn action, or one an object accepts (apply). */
+const needsAttention = (r: ResultRow) =>
+  r.status === "fail" ||
+  r.status === "error" ||
+  r.status === "warn" ||
+  (r.status === "skip" && r.cause?.kind === "skipped" && r.subject !== undefined);
 
 export function renderJson(report: Report): string {
   const { summary, results } = report;
@@ -26,19 +30,24 @@ export function renderJson(report: Report): string {
     JSON.stringify(
       {
         summary,
-        results: results.map((r) => ({
-          policy: r.policy,
-          rule: r.rule,
-          case: r.case,
-          resource: r.resource,
-          engine: r.engine,
-          expected: r.expected,
-          actual: r.actual,
-          status: r.status,
-          messages: r.messages,
-          ...(r.cause ? { reason: formatCause(r.cause), cause: r.cause } : {}),
-          ...(r.enforcement ? { enforcement: r.enforcement } : {}),
-        })),
+        results: results.map((r) => {
+          const at = rowLocation(r);
+          return {
+            policy: r.policy,
+            rule: r.rule,
+            case: r.case,
+            resource: r.resource,
+            engine: r.engine,
+            expected: r.expected,
+            actual: r.actual,
+            status: r.status,
+            messages: r.messages,
+            ...(r.cause ? { reason: formatCause(r.cause), cause: r.cause } : {}),
+            ...(r.enforcement ? { enforcement: r.enforcement } : {}),
+            ...(r.field ? { field: r.field } : {}),
+            ...(at ? { location: at } : {}),
+          };
+        }),
       },
       null,
       2,
@@ -69,7 +78,9 @@ export function renderPretty(report: Report, color: boolean, verbose = false, gr
     if (!verbose && !rows.some(needsAttention)) continue;
     const warned = !bad && rows.some((r) => r.status === "warn");
     const head = bad ? c.red("FAIL") : warned ? c.yellow("WARN") : c.green("PASS");
-    out.push(`${head} ${c.bold(group)}${groupBy === "resource" ? where(rows[0]!) : ""}`);
+    // A resource's heading points at where it starts; each finding under it, at its field.
+    const start = rows[0]!.resourceLocation;
+    out.push(`${head} ${c.bold(group)}${groupBy === "resource" && start ? c.dim(` ${start.file}:${start.line}`) : ""}`);
     const byCase = new Map<string, ResultRow[]>();
     const caseKey = (r: ResultRow) => (groupBy === "policy" ? `${r.case}\0${r.resource}` : r.policy);
     for (const r of rows) byCase.set(caseKey(r), [...(byCase.get(caseKey(r)) ?? []), r]);
@@ -84,7 +95,7 @@ export function renderPretty(report: Report, color: boolean, verbose = false, gr
         );
       else
         out.push(
-          `  ${mark[worst.status]} ${first.policy}${first.rule ? `/${first.rule}` : ""}  ${engines}${worst.enforcement ? c.dim(` (${worst.enforcement})`) : ""}`,
+          `  ${mark[worst.status]} ${first.policy}${first.rule ? `/${first.rule}` : ""}  ${engines}${worst.enforcement ? c.dim(` (${worst.enforcement})`) : ""}${fieldOf(worst, c)}`,
         );
       out.push(...caseDetails(caseRows, c));
       if (worst.status === "pass" && first.messages.length && first.expected !== "allow") out.push(`      ${c.dim(first.messages[0]!)}`);
@@ -95,6 +106,12 @@ export function renderPretty(report: Report, color: boolean, verbose = false, gr
   if (!verbose && s.evaluations > 0 && s.passed + s.skipped === s.evaluations) out.push(c.dim("(every case passed; -v prints them)"));
   out.push(summaryLine(report, color, groupBy));
   return out.join("\n") + "\n";
+}
+
+/** Where a finding of apply is: its field, at line:column of the resource's file. */
+function fieldOf(r: ResultRow, c: ReturnType<typeof pc.createColors>): string {
+  if (!r.field || !r.fieldLocation) return "";
+  return c.dim(` at ${r.field} ${r.fieldLocation.file}:${r.fieldLocation.line}:${r.fieldLocation.column}`);
 }
 
 /**

@@ -116,9 +116,14 @@ export function isNamespaced(o: KubeObject | undefined): boolean {
  * The object as kubectl and the Kyverno CLI create it: a namespaced object without
  * `metadata.namespace` goes to `default`. `namespaced` may know more kinds (CRDs) than the table.
  */
-export function inDefaultNamespace(o: KubeObject, namespaced: (o: KubeObject) => boolean = isNamespaced): KubeObject {
+export function inDefaultNamespace(
+  o: KubeObject,
+  namespaced: (o: KubeObject) => boolean = isNamespaced,
+  /** The namespace of `kubectl apply -n`: where objects without one go (default: `default`). */
+  namespace = "default",
+): KubeObject {
   if (o.metadata?.namespace || !namespaced(o)) return o;
-  return { ...o, metadata: { ...o.metadata, namespace: "default" } };
+  return { ...o, metadata: { ...o.metadata, namespace } };
 }
 
 /** The object's namespace: its own, else "default" for namespaced kinds without one, as kubectl does. */

@@ -36,6 +36,17 @@ export const configSchema = z
         namespaces: z.string().min(1).optional(),
         clusterScoped: z.array(z.string().min(1)).optional(),
         failOn: z.array(z.enum(["audit", "warn"])).optional(),
+        /** Where namespaced objects without a namespace go (`kubectl apply -n`). */
+        namespace: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a namespace name (a DNS-1123 label)")
+          .optional(),
+        /** Only policies whose name matches one of these globs. */
+        includePolicy: z.array(z.string().min(1)).optional(),
+        /** Leave out policies whose name matches one of these globs. */
+        excludePolicy: z.array(z.string().min(1)).optional(),
+        /** Input files or folders to leave out (globs relative to the project). */
+        ignore: z.array(z.string().min(1)).optional(),
       })
       .strict()
       .optional(),

@@ -286,7 +286,7 @@ describe("fixtures as kubectl reads them", () => {
     write(dir, "policies/fixtures/tilde.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {}\n---\n~\n");
     const r = await cli(["test", "--engine", "reference", "--reporter", "json"], dir);
     expect(r.code).toBe(2);
-    expect(jsonIssues(r.out)[0]!.message).toContain("tilde.yaml:5:1: a fixture document must be a Kubernetes object");
+    expect(jsonIssues(r.out)[0]!.message).toContain("tilde.yaml:6:1: a fixture document must be a Kubernetes object");
   });
 
   it("applies YAML merge keys (<<)", async () => {

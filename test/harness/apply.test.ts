@@ -4,7 +4,7 @@
  * against its format's schema; colour by destination.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import AjvDraft04Module from "ajv-draft-04";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
@@ -66,7 +66,7 @@ describe("policyc apply", () => {
     const piped = await run(["apply", "-", ...YAML_POLICIES, "--reporter", "github"], { stdin: text });
     expect(piped.code).toBe(1);
     expect(piped.out.split("\n")[0]).toBe(
-      "::error file=<stdin>,line=8,col=1,title=disallow-privileged::Deployment/shop/checkout — privileged containers are not allowed: app (kyverno)",
+      "::error file=<stdin>,line=9,col=1,title=disallow-privileged::Deployment/shop/checkout — privileged containers are not allowed: app (kyverno)",
     );
     const list = await cli(["apply", `${MANIFESTS}/config-list.json`, ...YAML_POLICIES]);
     expect(list.code).toBe(0);
@@ -207,7 +207,7 @@ describe("reporters", () => {
     expect(result.level).toBe("error");
     expect(result.locations[0]!.physicalLocation).toEqual({
       artifactLocation: { uri: "test/apply/manifests/shop.yaml" },
-      region: { startLine: 8, startColumn: 1 },
+      region: { startLine: 9, startColumn: 1 },
     });
     expect(
       log.runs[0]!.results.filter((x) => x.level === "warning")
@@ -297,7 +297,7 @@ describe("reporters", () => {
       const r = await cli(["apply", `${MANIFESTS}/widgets.yaml`, `${MANIFESTS}/config-list.json`, ...YAML_POLICIES]);
       const lines = r.out.split("\n").filter((l) => l.startsWith("::"));
       expect(lines).toEqual([
-        "::warning file=test/apply/manifests/widgets.yaml,line=20,col=1,title=widgets-small::Widget/gadget — Widget gadget is of size 3, more than 2 (gatekeeper)",
+        "::warning file=test/apply/manifests/widgets.yaml,line=21,col=1,title=widgets-small::Widget/gadget — Widget gadget is of size 3, more than 2 (gatekeeper)",
         "::warning file=test/apply/manifests/config-list.json,line=11,col=5,title=require-team-label::ConfigMap/shop/unlabelled — configmaps need a team label (kyverno)",
         "::notice title=policyc::3 evaluations: 1 passed, 0 failed, 0 errors, 2 warnings, 0 skipped",
       ]);
@@ -345,5 +345,234 @@ describe("reporters", () => {
       "policyc apply: evaluating 3 resources",
     ]);
     expect((await run(args)).err).not.toContain("policyc apply: reading");
+  });
+});
+
+describe("apply conventions (kubectl, kube-linter and the Kyverno CLI)", () => {
+  const NO_DEFAULT = `apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata: {name: disallow-default-namespace}
+spec:
+  validationActions: [Deny]
+  matchConstraints:
+    resourceRules:
+      - {apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [configmaps]}
+  validations:
+    - expression: "object.metadata.namespace != 'default'"
+      message: objects do not go in the default namespace
+`;
+  /** A folder with a namespace-less bundle (meant for kubectl apply -n argocd), the policy above and the fixtures' policies. */
+  function project(): string {
+    const dir = tempDir();
+    cpSync(path.join(ROOT, "test/apply/policies"), path.join(dir, "vendor"), { recursive: true });
+    writeFileSync(path.join(dir, "vendor/no-default.yaml"), NO_DEFAULT);
+    mkdirSync(path.join(dir, "bundle/generated"), { recursive: true });
+    writeFileSync(
+      path.join(dir, "bundle/config.yaml"),
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  labels: {team: cd}\ndata: {}\n",
+    );
+    writeFileSync(
+      path.join(dir, "bundle/generated/scratch.yaml"),
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: scratch\ndata: {}\n",
+    );
+    return dir;
+  }
+  const got = (out: string) => rows(out).map((x) => [x.resource, x.policy, x.status]);
+
+  it("--namespace puts namespace-less objects where kubectl apply -n would, and refuses an object naming another", async () => {
+    const dir = project();
+    const plain = await cli(["apply", "bundle", "--policy", "vendor", "--reporter", "json"], dir);
+    expect(plain.code).toBe(1);
+    expect(got(plain.out)).toContainEqual(["ConfigMap/default/settings", "disallow-default-namespace", "fail"]);
+    const argocd = await cli(["apply", "bundle", "--policy", "vendor", "-n", "argocd", "--reporter", "json"], dir);
+    expect(argocd.code, argocd.err).toBe(0);
+    expect(got(argocd.out)).toContainEqual(["ConfigMap/argocd/settings", "disallow-default-namespace", "pass"]);
+    writeFileSync(path.join(dir, "bundle/other.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o\n  namespace: shop\n");
+    const clash = await cli(["apply", "bundle", "--policy", "vendor", "--namespace", "argocd"], dir);
+    expect(clash.code).toBe(2);
+    expect(clash.err).toMatch(
+      /bundle\/other\.yaml:5:\d+ invalid_fixture the namespace from the object \(shop\) does not match --namespace argocd/,
+    );
+    expect((await cli(["apply", "bundle", "--policy", "vendor", "-n", "Not_A_Name"], dir)).code).toBe(2);
+  });
+
+  it("--include-policy and --exclude-policy choose policies by name glob; --ignore leaves out files and folders", async () => {
+    const dir = project();
+    const only = await cli(["apply", "bundle", "--policy", "vendor", "--include-policy", "require-*", "--reporter", "json"], dir);
+    expect(new Set(rows(only.out).map((x) => x.policy))).toEqual(new Set(["require-team-label"]));
+    expect(got(only.out)).toContainEqual(["ConfigMap/default/scratch", "require-team-label", "warn"]);
+    const without = await cli(["apply", "bundle", "--policy", "vendor", "--exclude-policy", "disallow-*", "--reporter", "json"], dir);
+    expect(without.code).toBe(0);
+    expect(rows(without.out).map((x) => x.policy)).not.toContain("disallow-default-namespace");
+    for (const ignore of ["bundle/generated", "bundle/generated/", "**/scratch.yaml"]) {
+      const ignored = await cli(["apply", "bundle", "--policy", "vendor", "--ignore", ignore, "--reporter", "json"], dir);
+      expect(
+        rows(ignored.out).map((x) => x.resource),
+        ignore,
+      ).not.toContain("ConfigMap/default/scratch");
+      expect(
+        rows(ignored.out).map((x) => x.resource),
+        ignore,
+      ).toContain("ConfigMap/default/settings");
+    }
+    // A filter that chooses nothing is a mistake: a misspelled --include-policy, or every policy excluded.
+    const typo = await cli(["apply", "bundle", "--policy", "vendor", "--include-policy", "requir-team-label"], dir);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toContain("--include-policy requir-team-label matches no policy (the policies: disallow-default-namespace,");
+    expect((await cli(["apply", "bundle", "--policy", "vendor", "--exclude-policy", "*"], dir)).code).toBe(2);
+    // Everything left out is a run that checked nothing: exit 2, never a silent pass.
+    const nothing = await cli(["apply", "bundle", "--policy", "vendor", "--ignore", "bundle"], dir);
+    expect(nothing.code).toBe(2);
+  });
+
+  it("an object accepts a policy's finding with the ignore.policyc.dev/<policy> annotation and a reason: reported as skipped, never silent", async () => {
+    const dir = project();
+    writeFileSync(
+      path.join(dir, "bundle/config.yaml"),
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  labels: {team: cd}\n  annotations:\n    ignore.policyc.dev/disallow-default-namespace: the CD tool's own settings live in default\ndata: {}\n",
+    );
+    const r = await cli(["apply", "bundle/config.yaml", "--policy", "vendor", "--reporter", "json"], dir);
+    expect(r.code, r.err).toBe(0);
+    const accepted = (JSON.parse(r.out) as { results: (Row & { cause?: { detail?: string } })[] }).results.find(
+      (x) => x.policy === "disallow-default-namespace",
+    );
+    expect(accepted?.status).toBe("skip");
+    expect(accepted?.cause?.detail).toContain("the CD tool's own settings live in default");
+    const pretty = await cli(["apply", "bundle/config.yaml", "--policy", "vendor"], dir);
+    expect(pretty.out).toContain("the CD tool's own settings live in default");
+    // An annotation without a reason accepts nothing.
+    writeFileSync(
+      path.join(dir, "bundle/config.yaml"),
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  annotations:\n    ignore.policyc.dev/disallow-default-namespace: ''\n",
+    );
+    const bare = await cli(["apply", "bundle/config.yaml", "--policy", "vendor"], dir);
+    expect(bare.code, bare.out + bare.err).toBe(1);
+  });
+
+  it("the configuration's apply section sets them too: namespace, includePolicy, excludePolicy, ignore", async () => {
+    const dir = project();
+    writeFileSync(
+      path.join(dir, "policyc.config.json"),
+      JSON.stringify({
+        reporters: ["json"],
+        apply: { inputs: ["bundle"], policy: ["vendor"], namespace: "argocd", excludePolicy: ["require-*"], ignore: ["bundle/generated"] },
+      }),
+    );
+    const r = await cli(["apply"], dir);
+    expect(r.code, r.err).toBe(0);
+    expect(got(r.out)).toEqual([["ConfigMap/argocd/settings", "disallow-default-namespace", "pass"]]);
+    writeFileSync(path.join(dir, "policyc.config.json"), JSON.stringify({ apply: { namespace: "Not A Name" } }));
+    const bad = await cli(["apply", "bundle", "--policy", "vendor"], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("apply.namespace");
+  });
+
+  it("--audit-warn is the Kyverno CLI's flag and policyc's default; --fail-on audit is the Kyverno CLI's default", async () => {
+    const dir = project();
+    const args = ["apply", "bundle/generated", "--policy", "vendor", "--exclude-policy", "disallow-default-namespace"];
+    expect((await cli(args, dir)).code).toBe(0);
+    expect((await cli([...args, "--audit-warn"], dir)).code).toBe(0);
+    expect((await cli([...args, "--fail-on", "audit"], dir)).code).toBe(1);
+    const both = await cli([...args, "--audit-warn", "--fail-on", "audit"], dir);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain("--audit-warn and --fail-on audit say the opposite");
+  });
+});
+
+describe("apply findings point at the offending field", () => {
+  const DEPLOYMENT = `apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  labels: {app.kubernetes.io/name: web}
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: ok
+          image: nginx:1.25
+        - name: bad
+          image: nginx:1.25
+          securityContext:
+            privileged: true
+`;
+  const LIST = {
+    apiVersion: "v1",
+    kind: "List",
+    items: [
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "fine", namespace: "shop" }, spec: { containers: [{ name: "a", image: "x" }] } },
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "root", namespace: "shop" },
+        spec: {
+          initContainers: [{ name: "init", image: "x", securityContext: { privileged: true } }],
+          containers: [{ name: "a", image: "x" }],
+        },
+      },
+    ],
+  };
+
+  it("TypeScript policies: the field the reference engine names, located at its key (line and column), in every reporter", async () => {
+    const dir = tempDir();
+    cpSync(path.join(ROOT, "test/starter"), path.join(dir, "policies"), { recursive: true });
+    writeFileSync(path.join(dir, "deploy.yaml"), DEPLOYMENT);
+    writeFileSync(path.join(dir, "list.json"), JSON.stringify(LIST, null, 2) + "\n");
+    const json = await cli(["apply", "deploy.yaml", "list.json", "--reporter", "json"], dir);
+    expect(json.code).toBe(1);
+    const found = (
+      JSON.parse(json.out) as { results: (Row & { field?: string; location?: { file: string; line: number; column: number } })[] }
+    ).results
+      .filter((x) => x.actual === "deny")
+      .map((x) => [x.resource, x.policy, x.field, x.location && `${x.location.file}:${x.location.line}:${x.location.column}`]);
+    // Every engine's row of a finding points at the same place.
+    expect([...new Set(found.map((x) => JSON.stringify(x)))].map((x) => JSON.parse(x) as unknown)).toEqual([
+      [
+        "Deployment/shop/web",
+        "disallow-privileged-containers",
+        "spec.template.spec.containers[1].securityContext.privileged",
+        "deploy.yaml:25:13",
+      ],
+      ["Deployment/shop/web", "require-app-name-label", "spec.template.metadata.labels['app.kubernetes.io/name']", "deploy.yaml:16:7"],
+      [
+        "Pod/shop/root",
+        "disallow-privileged-containers",
+        "spec.initContainers[0].securityContext.privileged",
+        expect.stringMatching(/^list\.json:\d+:\d+$/),
+      ],
+    ]);
+    const listed = found.find((x) => x[0] === "Pod/shop/root")![3] as string;
+    const line = Number(listed.split(":")[1]);
+    expect(readFileSync(path.join(dir, "list.json"), "utf8").split("\n")[line - 1]).toContain('"privileged": true');
+    const github = await cli(["apply", "deploy.yaml", "--reporter", "github"], dir);
+    expect(github.out).toContain("::error file=deploy.yaml,line=25,col=13,title=disallow-privileged-containers::");
+    const pretty = await cli(["apply", "deploy.yaml"], dir);
+    // The resource's heading keeps its start; the finding names its field.
+    expect(pretty.out).toContain("FAIL Deployment/shop/web deploy.yaml:5\n");
+    expect(pretty.out).toContain("at spec.template.spec.containers[1].securityContext.privileged deploy.yaml:25:13");
+    // Standard input is located the same way.
+    const piped = await run(["apply", "-", "--policies", path.join(dir, "policies"), "--reporter", "github"], { stdin: DEPLOYMENT });
+    expect(piped.out).toContain("::error file=<stdin>,line=25,col=13,title=disallow-privileged-containers::");
+  });
+
+  it("a required field that is missing points at the nearest field that is there", async () => {
+    const dir = tempDir();
+    cpSync(path.join(ROOT, "test/starter"), path.join(dir, "policies"), { recursive: true });
+    writeFileSync(path.join(dir, "deploy.yaml"), DEPLOYMENT.replace("  labels: {app.kubernetes.io/name: web}\n", ""));
+    const r = await cli(["apply", "deploy.yaml", "--reporter", "json", "--include-policy", "require-app-name-label"], dir);
+    const row = (JSON.parse(r.out) as { results: (Row & { field?: string; location?: { line: number; column: number } })[] }).results[0]!;
+    expect(row.field).toBe("metadata.labels['app.kubernetes.io/name']");
+    // metadata has no labels: the finding is at metadata:.
+    expect([row.location?.line, row.location?.column]).toEqual([7, 1]);
   });
 });

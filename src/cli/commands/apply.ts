@@ -7,6 +7,11 @@ import { EXIT, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io } from "../
 import { allToFiles, collect, parseReporters, phaseReporter, writeReports, type ReporterSpec } from "../reporting.js";
 
 interface ApplyFlags {
+  namespace?: string;
+  includePolicy: string[];
+  excludePolicy: string[];
+  ignore: string[];
+  auditWarn?: boolean;
   policies?: string;
   policy: string[];
   mode: "admission" | "audit";
@@ -54,6 +59,14 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
     .option("--as <username>", "the requesting user, as kubectl's --as (admission; default policyc-test)")
     .option("--as-group <group>", "a group of the requesting user, as kubectl's --as-group (repeatable)", collect, [])
     .option("--namespaces <file>", "Namespace objects (with labels) besides those among the inputs")
+    .option("-n, --namespace <ns>", "where objects without a namespace go, as kubectl apply -n (default: default)")
+    .option("--include-policy <glob>", "only policies whose name matches (repeatable; kube-linter's --include)", collect, [])
+    .option("--exclude-policy <glob>", "leave out policies whose name matches (repeatable; kube-linter's --exclude)", collect, [])
+    .option("--ignore <glob>", "leave out input files or folders matching, relative to the working folder (repeatable)", collect, [])
+    .option(
+      "--audit-warn",
+      "the Kyverno CLI's flag: Audit findings are reported, not failures (policyc's default; --fail-on audit fails on them)",
+    )
     .option("--cluster-scoped <kinds>", "custom resource kinds that are cluster-scoped (besides CRDs among the inputs)")
     .option("--engine <list>", `all, or a comma-separated list of ${ENGINE_NAMES.join(", ")}`, "all")
     .option("--fail-on <actions>", "also exit 1 on findings of these actions: audit, warn (comma-separated)")
@@ -74,6 +87,9 @@ function parseApplyFlags(flags: ApplyFlags, io: Io): { options: Omit<ApplyOption
     if (!ENGINE_NAMES.includes(e)) throw new Error(`unknown engine "${e}" (expected all or a list of ${ENGINE_NAMES.join(", ")})`);
   const failOn = list(flags.failOn) as FailOn[];
   for (const f of failOn) if (f !== "audit" && f !== "warn") throw new Error(`--fail-on takes audit and/or warn (got "${f}")`);
+  if (flags.auditWarn && failOn.includes("audit")) throw new Error("--audit-warn and --fail-on audit say the opposite; give one");
+  if (flags.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.namespace))
+    throw new Error(`--namespace must be a namespace name (a DNS-1123 label), got "${flags.namespace}"`);
   const reporters = parseReporters(flags.reporter, flags.output, ["pretty", "json", "junit", "sarif", "github", "policy-report"]);
   const policies = flags.policies ?? (flags.policy.length === 0 && existsSync(path.resolve(io.cwd, "policies")) ? "policies" : undefined);
   const userInfo =
@@ -91,6 +107,10 @@ function parseApplyFlags(flags: ApplyFlags, io: Io): { options: Omit<ApplyOption
       mode: flags.mode,
       ...(userInfo ? { userInfo } : {}),
       ...(flags.namespaces ? { namespacesFile: flags.namespaces } : {}),
+      ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+      includePolicies: flags.includePolicy,
+      excludePolicies: flags.excludePolicy,
+      ignore: flags.ignore,
       clusterScopedKinds: list(flags.clusterScoped),
       engines,
       failOn,

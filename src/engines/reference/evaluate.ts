@@ -6,6 +6,10 @@ import {
   readsControllerIdentity,
   trimMessage,
   paramValue,
+  fieldsIn,
+  witnessChain,
+  type WitnessStep,
+  type ValueNode,
   parseQuantity,
   regexFind,
   type CompareOp,
@@ -34,9 +38,18 @@ import {
  * only; matching (kinds, namespaces, selectors) belongs to the engines' own semantics.
  */
 
+/** Where a violation is in the admitted object: `["spec", "containers", 1, "securityContext"]`. */
+export type ObjectPath = readonly (string | number)[];
+
+/** One violation of a rule: its message, and the field of the admitted object it is about (when the object has it). */
+export interface RuleViolation {
+  readonly message: string;
+  readonly field?: ObjectPath;
+}
+
 export type RuleVerdict =
   | { readonly status: "pass"; readonly rule: string }
-  | { readonly status: "fail"; readonly rule: string; readonly messages: readonly string[] }
+  | { readonly status: "fail"; readonly rule: string; readonly violations: readonly RuleViolation[] }
   | { readonly status: "skip"; readonly rule: string; readonly reason: string };
 
 /** What a policy's conditions can read. */
@@ -50,6 +63,10 @@ export interface Env {
   readonly request: Readonly<Record<string, unknown>>;
   readonly namespace: unknown;
   readonly elements: Readonly<Record<string, unknown>>;
+  /** Where each bound element is in the admitted object (undefined: not in it, a parameter's item). */
+  readonly elementPaths?: Readonly<Record<string, ObjectPath | undefined>>;
+  /** Where the subject is in the admitted object: the pod template of a controller, else the object. */
+  readonly subjectPath?: ObjectPath;
   readonly params: Readonly<Record<string, unknown>>;
 }
 
@@ -68,11 +85,20 @@ export function subjectOf(p: Policy, object: unknown): unknown {
   return v;
 }
 
+/** Where subjectOf's subject is in the object (undefined: not in it). */
+function subjectPathOf(p: Policy, object: unknown): ObjectPath | undefined {
+  if (p.subject === "resource") return [];
+  const kind = (object as { kind?: unknown } | null)?.kind;
+  return kind === "Pod" ? [] : podTemplatePath(typeof kind === "string" ? kind : undefined);
+}
+
 /** The environment of a request: subject, old subject, request fields, namespace object. */
 export function envOf(p: Policy, instance: Instance, req: AdmissionRequest): Env {
   const object = subjectObject(req);
   const ns = object?.metadata?.namespace ?? "";
+  const subjectPath = subjectPathOf(p, object);
   return {
+    ...(subjectPath ? { subjectPath } : {}),
     subject: subjectOf(p, object),
     oldSubject: subjectOf(p, req.oldObject),
     object,
@@ -100,31 +126,149 @@ export function evaluatePolicy(p: Policy, env: Env): { kind: "precondition_false
 function evaluateRule(r: Rule, env: Env): RuleVerdict {
   if (r.when && !holds(r.when, env)) return { status: "skip", rule: r.name, reason: "rule precondition is false" };
   if (holds(r.assert, env)) return { status: "pass", rule: r.name };
-  return { status: "fail", rule: r.name, messages: messages(r, env) };
+  return { status: "fail", rule: r.name, violations: violations(r, env) };
 }
 
-/** One message per violating element along the witness chain (one message when there is none). */
-function messages(r: Rule, env: Env): string[] {
+/**
+ * One violation per violating element along the witness chain the message needs (one when there
+ * is none), each with the field it is about: found further down the chain, then in the condition
+ * that failed (blame).
+ */
+function violations(r: Rule, env: Env): RuleViolation[] {
+  const chain = witnessChain(r.assert);
   const { steps } = messageWitness(r.assert, r.message);
+  const witnesses = (e: Env, s: WitnessStep) => elementsOf(s.lists, e, s.variable).filter((e2) => holds(s.body, e2) === s.bodyHolds);
   let envs: Env[] = [env];
-  for (const s of steps) {
-    envs = envs.flatMap((e) =>
-      listsOf(s.lists, e)
-        .map((el) => ({ ...e, elements: { ...e.elements, [s.variable]: el } }))
-        .filter((e2) => holds(s.body, e2) === s.bodyHolds),
-    );
-  }
-  return envs.map((e) =>
-    trimMessage(
-      r.message.parts
-        .map((p) => {
-          if (p.kind === "text") return p.text;
-          const v = value(p.value, e);
-          return v === undefined ? MISSING_TEXT : typeof v === "string" ? v : JSON.stringify(v);
-        })
-        .join(""),
-    ),
+  for (const s of steps) envs = envs.flatMap((e) => witnesses(e, s));
+  return envs.map((e) => {
+    // Deeper in the chain than the message reads: the first witness at each step.
+    let deepest = e;
+    for (const s of chain.slice(steps.length)) {
+      const next = witnesses(deepest, s)[0];
+      if (!next) break;
+      deepest = next;
+    }
+    const last = chain.findLast((s) => s.variable in deepest.elements);
+    const field = last ? (blame(last.body, deepest, !last.bodyHolds) ?? deepest.elementPaths?.[last.variable]) : blame(r.assert, env, true);
+    return { message: messageText(r, e), ...(field ? { field } : {}) };
+  });
+}
+
+function messageText(r: Rule, e: Env): string {
+  return trimMessage(
+    r.message.parts
+      .map((p) => {
+        if (p.kind === "text") return p.text;
+        const v = value(p.value, e);
+        return v === undefined ? MISSING_TEXT : typeof v === "string" ? v : JSON.stringify(v);
+      })
+      .join(""),
   );
+}
+
+/** Each element of the lists, bound to `variable` in the environment, with where it is in the object. */
+function elementsOf(lists: readonly ListSource[], env: Env, variable: string): Env[] {
+  return lists.flatMap((l) => {
+    const at = listPath(l, env);
+    const keys = l.kind === "keys";
+    return listOf(l, env).map((el, i) => ({
+      ...env,
+      elements: { ...env.elements, [variable]: el },
+      elementPaths: { ...env.elementPaths, [variable]: at && (keys ? [...at, String(el)] : l.kind === "split" ? at : [...at, i]) },
+    }));
+  });
+}
+
+/** Where a field is in the admitted object; undefined when it is not in it (old object, request, namespace). */
+function fieldPath(f: FieldRef, env: Env): ObjectPath | undefined {
+  let base: ObjectPath | undefined;
+  if (f.scope.kind === "subject") base = env.podSubject && readsControllerIdentity(f) ? [] : env.subjectPath;
+  else if (f.scope.kind === "element") base = env.elementPaths?.[f.scope.variable];
+  if (!base) return undefined;
+  const out = [...base];
+  for (const seg of f.path) {
+    const key = typeof seg === "string" ? seg : value(seg.key, env);
+    if (typeof key !== "string") break;
+    out.push(key);
+  }
+  return out;
+}
+
+function listPath(l: ListSource, env: Env): ObjectPath | undefined {
+  if (l.kind === "field") return fieldPath(l, env);
+  if (l.kind === "split" || l.kind === "keys") return l.of.kind === "field" ? fieldPath(l.of, env) : undefined;
+  return undefined;
+}
+
+/** The first field of the admitted object a condition reads. */
+function firstField(e: Expr, env: Env): ObjectPath | undefined {
+  const nodes: readonly ValueNode[] =
+    e.kind === "compare" || e.kind === "quantity"
+      ? [e.left, e.right]
+      : e.kind === "in"
+        ? [e.value, e.list]
+        : e.kind === "string"
+          ? [e.value, e.arg]
+          : e.kind === "exists"
+            ? [e.field]
+            : e.kind === "count"
+              ? e.lists
+              : [];
+  for (const f of nodes.flatMap(fieldsIn)) {
+    const at = fieldPath(f, env);
+    if (at) return at;
+  }
+  return undefined;
+}
+
+/** The longest path every one of these starts with (undefined: none given). */
+function commonPrefix(paths: readonly ObjectPath[]): ObjectPath | undefined {
+  const [first, ...rest] = paths;
+  if (!first) return undefined;
+  let n = first.length;
+  for (const p of rest) {
+    let i = 0;
+    while (i < n && i < p.length && p[i] === first[i]) i++;
+    n = i;
+  }
+  return first.slice(0, n);
+}
+
+/**
+ * The field of the admitted object that makes `e` not come out as `want`: the first condition
+ * that does not, down through and/or/not and into the first element that decides a quantifier.
+ */
+function blame(e: Expr, env: Env, want: boolean): ObjectPath | undefined {
+  switch (e.kind) {
+    case "and":
+    case "or": {
+      // One item decides (a false item of a wanted and, a true one of an unwanted or) …
+      if ((e.kind === "and") === want) {
+        const decisive = e.items.find((i) => holds(i, env) !== want);
+        return decisive && blame(decisive, env, want);
+      }
+      // … or every item does (no alternative of an or holds): the field they have in common.
+      return commonPrefix(e.items.map((i) => blame(i, env, want)).filter((x): x is ObjectPath => x !== undefined));
+    }
+    case "not":
+      return blame(e.item, env, !want);
+    case "quantifier": {
+      // all fails (any holds) because of one element; any fails (all holds) because of none: the list.
+      if ((e.quantifier === "all") === want) {
+        const el = elementsOf(e.lists, env, e.variable).find((x) => holds(e.body, x) !== want);
+        if (el) return blame(e.body, el, want) ?? el.elementPaths?.[e.variable];
+      }
+      for (const l of e.lists) {
+        const at = listPath(l, env);
+        if (at) return at;
+      }
+      return undefined;
+    }
+    case "const":
+      return undefined;
+    default:
+      return firstField(e, env);
+  }
 }
 
 function scopeValue(f: FieldRef, env: Env): unknown {

@@ -56,6 +56,6 @@ export class ReferenceEngine implements Engine {
     const failed = result.rules.filter((r): r is Extract<RuleVerdict, { status: "fail" }> => r.status === "fail");
     if (failed.length === 0) return { kind: "allow" };
     const actions = [policy.enforcement];
-    return { kind: "deny", actions, violations: failed.flatMap((r) => r.messages.map((message) => ({ message, rule: r.rule }))) };
+    return { kind: "deny", actions, violations: failed.flatMap((r) => r.violations.map((v) => ({ ...v, rule: r.rule }))) };
   }
 }

@@ -43,6 +43,8 @@ export interface Violation {
   readonly message: string;
   /** The rule (or validation) that produced it, where the target names one. */
   readonly rule?: string;
+  /** The field of the admitted object the violation is about (`["spec", "containers", 1, "image"]`), where the engine knows it. */
+  readonly field?: readonly (string | number)[];
   /** Gatekeeper: the violation's `details` object, as the template wrote it. */
   readonly details?: unknown;
   /**
