@@ -17,7 +17,9 @@ export default defineConfig({
         // The example repositories' own vitest tests, as they run there, with "policyc" being
         // this checkout (there it is the installed package).
         extends: true,
-        test: { name: "examples", include: ["examples/*/test/**/*.test.ts"], setupFiles: ["policyc/vitest"] },
+        // The setup file by path: vitest resolves setupFiles before the aliases apply, and "policyc/vitest"
+        // would be the package's own build (dist/), stale beside the sources under test.
+        test: { name: "examples", include: ["examples/*/test/**/*.test.ts"], setupFiles: [src("testing/vitest.ts")] },
         resolve: {
           alias: [
             { find: /^policyc$/, replacement: src("index.ts") },

@@ -43,6 +43,11 @@ func handle(raw []byte) (out protocol.Response) {
 		// The host is done with a policy: its programs can be collected.
 		store.Release(req.ID)
 		return protocol.Response{OK: true}
+	case "cluster":
+		return store.SetCluster(&req)
+	case "forget-cluster":
+		store.ForgetCluster(req.ID)
+		return protocol.Response{OK: true}
 	case "stats":
 		return store.Stats()
 	case "version":

@@ -5,6 +5,7 @@ import type { TargetOutput } from "./document/index.js";
 import { gatekeeperIssues, templateNameIssues, toGatekeeper } from "./gatekeeper/index.js";
 import { kubernetesIssues, toValidatingAdmissionPolicies } from "./kubernetes/index.js";
 import { kyvernoIssues, toClusterPolicies, toValidatingPolicies, type KyvernoOptions } from "./kyverno/index.js";
+export { legacyIssues as legacyKyvernoIssues } from "./kyverno/index.js";
 
 export * from "./document/index.js";
 export { toGatekeeper, constraintKind, toGatekeeperReview, toGatekeeperSyncConfig, type ReviewCompanion } from "./gatekeeper/index.js";

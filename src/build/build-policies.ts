@@ -3,6 +3,7 @@ import {
   compilePolicy,
   crossPolicyIssues,
   targetIssues,
+  legacyKyvernoIssues,
   toGatekeeperSyncConfig,
   type KyvernoFormat,
   type TargetOutput,
@@ -227,6 +228,8 @@ async function crossPolicyStep(s: BuildState): Promise<BuildResult | undefined> 
   const policies = s.lowered.map((l) => l.policy);
   s.lowerIssues.push(...validatePolicies(policies).filter((i) => i.code === "duplicate_policy_name"));
   s.lowerIssues.push(...crossPolicyIssues(policies, s.o.targets));
+  if (s.o.targets.includes("kyverno") && s.o.kyvernoFormats?.includes("legacy"))
+    s.lowerIssues.push(...policies.flatMap(legacyKyvernoIssues));
   s.issues.push(...(s.lowerIssues.length ? await locateIssues(s.lowerIssues, s.o.cwd) : []));
   return s.issues.length > 0 ? fail("invalid", s.issues) : undefined;
 }
@@ -268,7 +271,7 @@ function syncConfigStep(s: BuildState): undefined {
     SYNC_CONFIG_PATH,
     emitYaml(
       { target: "gatekeeper", policy: "config", documents: [sync] },
-      readers.map((l) => l.file).join(", "),
+      [...new Set(readers.map((l) => l.file))].join(", "),
       "Gatekeeper's sync Config for every policy that reads cluster data",
     ),
   );

@@ -76,7 +76,13 @@ function parse(text: string, lines: LineCounter, mode: Mode) {
   return parseAllDocuments(text, mode === "objects" ? { ...options, ...GO_YAML_1_1 } : options);
 }
 
-function parseFile(abs: string, shown: string, mode: Mode, previous?: Read<ParsedFile>): Read<ParsedFile> {
+function parseFile(
+  abs: string,
+  shown: string,
+  mode: Mode,
+  previous?: Read<ParsedFile>,
+  maxBytes: number = FIXTURE_LIMITS.fileBytes,
+): Read<ParsedFile> {
   const bad = (message: string, at?: { line: number; col: number }, code: IssueCode = "invalid_fixture"): Read<ParsedFile> => ({
     ok: false,
     issue: inputIssue(code, message, shown, at),
@@ -87,9 +93,9 @@ function parseFile(abs: string, shown: string, mode: Mode, previous?: Read<Parse
     if (st.isDirectory()) return bad("is a directory, not a YAML file", undefined, "invalid_fixture");
     if (!st.isFile()) return bad("is not a regular file", undefined, "invalid_fixture");
     const bytes = st.size;
-    if (bytes > FIXTURE_LIMITS.fileBytes) {
+    if (bytes > maxBytes) {
       return bad(
-        `the file is ${(bytes / 2 ** 20).toFixed(0)} MiB; policyc reads fixture files up to ${FIXTURE_LIMITS.fileBytes / 2 ** 20} MiB`,
+        `the file is ${(bytes / 2 ** 20).toFixed(0)} MiB; policyc reads ${maxBytes === FIXTURE_LIMITS.fileBytes ? "fixture" : "such"} files up to ${maxBytes / 2 ** 20} MiB`,
       );
     }
     text = readFileSync(abs, "utf8");
@@ -171,10 +177,10 @@ function parseText(text: string, shown: string, mode: Mode): Read<ParsedFile> {
  * must be Kubernetes objects (`apiVersion` and `kind`); `{ objects: false }` reads configuration
  * files (suites, values) that need not be.
  */
-export function readFixtures(file: string, displayRoot: string, options: { objects?: boolean } = {}): Read<Fixture[]> {
+export function readFixtures(file: string, displayRoot: string, options: { objects?: boolean; maxBytes?: number } = {}): Read<Fixture[]> {
   const abs = path.resolve(file);
   const mode: Mode = options.objects === false ? "config" : "objects";
-  const parsed = parseFile(abs, path.relative(displayRoot, abs) || abs, mode, cache.get(cacheKey(abs, mode)));
+  const parsed = parseFile(abs, path.relative(displayRoot, abs) || abs, mode, cache.get(cacheKey(abs, mode)), options.maxBytes);
   cache.set(cacheKey(abs, mode), parsed);
   if (!parsed.ok) return parsed;
   return options.objects === false ? { ok: true, value: parsed.value.docs } : checkObjects(parsed.value);

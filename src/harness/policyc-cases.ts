@@ -5,9 +5,10 @@
 import path from "node:path";
 import type { CompiledPolicy, ExceptionCase } from "../build/index.js";
 import { formatPath, issue, type Instance, type Issue, type SourceLocation } from "../ir/index.js";
-import { NAMESPACE_NAME_LABEL, type AdmissionRequest, type KubeObject } from "../kube/index.js";
+import { NAMESPACE_NAME_LABEL, type AdmissionRequest, type ClusterState, type KubeObject } from "../kube/index.js";
 import { exceptionTestCaseSchema, testCaseSchema, type CaseObject, type TestCase } from "../sdk/index.js";
 import { depthProblem, readFixtures, type Fixture } from "./fixtures.js";
+import { CLUSTER_LIMITS, clusterOf } from "./cluster.js";
 
 export interface PolicycCase {
   readonly policy: CompiledPolicy;
@@ -89,6 +90,51 @@ export interface ResolvedRequest {
 export type Resolved =
   { readonly ok: true; readonly instance: Instance; readonly requests: ResolvedRequest[] } | { readonly ok: false; readonly issue: Issue };
 
+/** A located issue about a field of a case (a fixture it names), reported at the case. */
+function caseIssue(c: PolicycCase, field: string, message: string): Issue {
+  const { source } = caseSource(c);
+  return {
+    code: "invalid_test_case",
+    message: `${formatPath(["tests", c.index, field])}: ${message}`,
+    severity: "error",
+    source,
+    path: ["tests", c.index, field],
+  };
+}
+
+/** The objects a field of a case names: inline, or every document of a file (relative to the policy file). */
+function caseObjects(c: PolicycCase, root: string, o: CaseObject, field: string, maxBytes?: number): Fixture[] | Issue {
+  if (typeof o !== "string") {
+    const deep = depthProblem(o);
+    if (deep) return caseIssue(c, field, `${caseSource(c).file}: the inline object ${deep}`);
+    return [{ object: o as KubeObject, label: describeObject(o) }];
+  }
+  const r = readFixtures(path.resolve(root, path.dirname(caseSource(c).file), o), root, maxBytes ? { maxBytes } : {});
+  if (r.ok) return r.value;
+  const i = r.issue;
+  const at = i.source ? `${i.source.file}:${i.source.line}:${i.source.column}` : (i.file ?? "");
+  return caseIssue(c, field, `${at}: ${i.message}`);
+}
+
+/** The cluster a case runs in: its namespaces, and the objects of `cluster` (and `objects`, its earlier name). */
+function caseCluster(c: PolicycCase, root: string, namespaces: Record<string, KubeObject>): ClusterState | Issue {
+  let cluster: ClusterState = { namespaces };
+  for (const field of ["cluster", "objects"] as const) {
+    const fixtures: Fixture[] = [];
+    for (const o of c.test[field] ?? []) {
+      const read = caseObjects(c, root, o, field, CLUSTER_LIMITS.fileBytes);
+      if (!Array.isArray(read)) return read;
+      fixtures.push(...read);
+    }
+    const at = (f: Fixture, item?: number) =>
+      `${f.location ? `${f.location.file}:${f.location.line}: ` : ""}${item !== undefined ? `items[${item}]: ` : ""}`;
+    const read = clusterOf(fixtures, (message, f, item) => caseIssue(c, field, `${at(f, item)}${message}`), cluster);
+    if ("issue" in read) return read.issue;
+    cluster = read;
+  }
+  return cluster;
+}
+
 /** The requests a case describes: one per resource document. Fixture paths resolve against the policy file's folder. */
 export function resolveCase(c: PolicycCase, root: string): Resolved {
   const t = c.test;
@@ -96,26 +142,9 @@ export function resolveCase(c: PolicycCase, root: string): Resolved {
   // Bad input behind one of the case's fields (a fixture it names) is reported at the case.
   const objectsOf = (o: CaseObject, field: string): Fixture[] => {
     if (failed) return [];
-    const where = (message: string): Issue => {
-      const { source } = caseSource(c);
-      return {
-        code: "invalid_test_case",
-        message: `${formatPath(["tests", c.index, field])}: ${message}`,
-        severity: "error",
-        source,
-        path: ["tests", c.index, field],
-      };
-    };
-    if (typeof o !== "string") {
-      const deep = depthProblem(o);
-      if (deep) failed = where(`${caseSource(c).file}: the inline object ${deep}`);
-      return [{ object: o as KubeObject, label: describeObject(o) }];
-    }
-    const r = readFixtures(path.resolve(root, path.dirname(caseSource(c).file), o), root);
-    if (r.ok) return r.value;
-    const i = r.issue;
-    const at = i.source ? `${i.source.file}:${i.source.line}:${i.source.column}` : (i.file ?? "");
-    failed = where(`${at}: ${i.message}`);
+    const read = caseObjects(c, root, o, field);
+    if (Array.isArray(read)) return read;
+    failed = read;
     return [];
   };
   const instance = (t.instance ? c.policy.policy.instances.find((i) => i.name === t.instance) : c.policy.policy.instances[0])!;
@@ -125,16 +154,19 @@ export function resolveCase(c: PolicycCase, root: string): Resolved {
   const namespaces = Object.fromEntries(
     (t.namespaces ?? []).flatMap((o) => objectsOf(o, "namespaces")).map((f) => [String(f.object.metadata?.name ?? ""), f.object] as const),
   );
-  const objects = (t.objects ?? []).flatMap((o) => objectsOf(o, "objects")).map((f) => f.object);
   if (failed) return { ok: false, issue: failed };
+  const cluster = caseCluster(c, root, namespaces);
+  if ("code" in cluster) return { ok: false, issue: cluster };
   const operation = t.operation ?? "CREATE";
   // The request's namespace exists in the cluster: one the case does not describe has only its
   // name label, as every namespace in a cluster does (every engine then sees the same one).
+  const known = cluster.namespaces ?? {};
   const withNamespace = (o: KubeObject) => {
     const ns = o.metadata?.namespace;
-    if (!ns || namespaces[ns]) return namespaces;
-    return { ...namespaces, [ns]: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { [NAMESPACE_NAME_LABEL]: ns } } } };
+    if (!ns || known[ns]) return known;
+    return { ...known, [ns]: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { [NAMESPACE_NAME_LABEL]: ns } } } };
   };
+  const objects = cluster.objects ?? [];
   return {
     ok: true,
     instance,

@@ -18,3 +18,4 @@ export { REQUEST_FIELDS, requestField } from "./request.js";
 export { exceptionIssues, exemptsSomeRules, expiryOf } from "./exceptions.js";
 export { criteriaOf, requirementsOf, complementOf, soleNamespaceRequirement } from "./exception-placement.js";
 export { MISSING_TEXT, placeholderOf, readsControllerIdentity, trimMessage } from "./message-text.js";
+export { lookupsIn, readsCluster, admittedKinds, lookupMeetsSubject, lookedUpKinds, type LookupList } from "./lookups.js";

@@ -22,6 +22,8 @@ export interface IssueCodes {
   unsupported_by_target: true;
   /** Values of types that can never meet (a number field compared with a string parameter). */
   type_mismatch: true;
+  /** A lookup of other objects that cannot be made or can never match (a namespace for a cluster-scoped kind, a label no object can carry). */
+  invalid_lookup: true;
 }
 
 export type IssueCode = keyof IssueCodes;

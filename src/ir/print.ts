@@ -47,6 +47,12 @@ export function printOperand(o: ValueNode): string {
       return `split(${printOperand(o.of)}, ${JSON.stringify(o.separator)})`;
     case "keys":
       return `keys(${printOperand(o.of)})`;
+    case "lookup": {
+      const where = o.namespace ? ` in ${printOperand(o.namespace)}` : o.target.namespaced ? " in every namespace" : "";
+      const named = o.name ? ` named ${printOperand(o.name)}` : "";
+      const labels = o.labels?.length ? ` with ${o.labels.map((l) => `${l.key}=${printOperand(l.value)}`).join(", ")}` : "";
+      return `lookup(${o.target.group ? `${o.target.group}/` : ""}${o.target.kind}${where}${named}${labels})`;
+    }
     default:
       return assertNever(o);
   }
@@ -68,6 +74,8 @@ export function printExpr(e: Expr): string {
       return `quantity ${printOperand(e.left)} ${e.op} ${printOperand(e.right)}`;
     case "count":
       return `count(${e.lists.map(printOperand).join(" + ")}) ${e.op} ${e.value}`;
+    case "selects":
+      return `${e.style === "map" ? "mapSelector" : "selector"} ${printOperand(e.selector)} selects ${printOperand(e.labels)}`;
     case "quantifier":
       return `${e.quantifier}(${e.variable} in ${e.lists.map(printOperand).join(" + ")}: ${printExpr(e.body)})`;
     case "and":

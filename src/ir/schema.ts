@@ -153,10 +153,41 @@ export const keysListSchema = z
   })
   .strict();
 
-/** A list to iterate or count: a list field, a list parameter, a split string or a map's keys. A missing list is empty. */
+/** A label an object looked up must carry, with this value. */
+export const lookupLabelSchema = z
+  .object({
+    key: z.string().min(1),
+    get value(): typeof valueSchema {
+      return valueSchema;
+    },
+  })
+  .strict();
+
+/**
+ * Objects of a kind the cluster holds (Kyverno's `resource.List`, Gatekeeper's `data.inventory`):
+ * in `namespace` (absent: every namespace, and always for a cluster-scoped kind), named `name`
+ * when given (at most one object), carrying every label of `labels`. The object under review is
+ * never among them (see `ir/lookups.ts`). Empty when the cluster holds none.
+ */
+export const lookupListSchema = z
+  .object({
+    kind: z.literal("lookup"),
+    target: kindRefSchema,
+    get namespace(): z.ZodOptional<typeof valueSchema> {
+      return valueSchema.optional();
+    },
+    get name(): z.ZodOptional<typeof valueSchema> {
+      return valueSchema.optional();
+    },
+    labels: z.array(lookupLabelSchema).optional(),
+    source: sourceSchema,
+  })
+  .strict();
+
+/** A list to iterate or count: a list field, a list parameter, a split string, a map's keys, or objects looked up. A missing list is empty. */
 export const listSchema: z.ZodDiscriminatedUnion<
-  [typeof fieldRefSchema, typeof paramRefSchema, typeof splitListSchema, typeof keysListSchema]
-> = z.discriminatedUnion("kind", [fieldRefSchema, paramRefSchema, splitListSchema, keysListSchema]);
+  [typeof fieldRefSchema, typeof paramRefSchema, typeof splitListSchema, typeof keysListSchema, typeof lookupListSchema]
+> = z.discriminatedUnion("kind", [fieldRefSchema, paramRefSchema, splitListSchema, keysListSchema, lookupListSchema]);
 
 export const compareOpSchema = z.enum(["eq", "lt", "le", "gt", "ge"]);
 export const stringOpSchema = z.enum(["startsWith", "endsWith", "contains", "matches", "glob"]);
@@ -188,6 +219,22 @@ export const stringExpr = z
 /** Kubernetes resource quantities (`500m`, `1Gi`) compared by value. */
 export const quantityExpr = z
   .object({ kind: z.literal("quantity"), op: compareOpSchema, left: valueSchema, right: valueSchema, source: sourceSchema })
+  .strict();
+/**
+ * A label selector selects a set of labels, as Kubernetes matches them. `labelSelector`: a
+ * LabelSelector object (`matchLabels` and `matchExpressions`, all of them; `{}` selects every set,
+ * a missing or null selector none; an unknown operator selects nothing). `map`: a plain map of
+ * labels, as a Service's `spec.selector` (every pair present; a missing or empty map selects none).
+ * False when `labels` is not a map of labels (a missing map is an empty set of labels).
+ */
+export const selectsExpr = z
+  .object({
+    kind: z.literal("selects"),
+    style: z.enum(["labelSelector", "map"]),
+    selector: valueSchema,
+    labels: valueSchema,
+    source: sourceSchema,
+  })
   .strict();
 /** Number of elements of the concatenated lists (missing lists count as empty). */
 export const countExpr = z
@@ -254,6 +301,7 @@ export const exprSchema: z.ZodDiscriminatedUnion<
     typeof stringExpr,
     typeof quantityExpr,
     typeof countExpr,
+    typeof selectsExpr,
     typeof quantifierExpr,
     typeof andExpr,
     typeof orExpr,
@@ -267,6 +315,7 @@ export const exprSchema: z.ZodDiscriminatedUnion<
   stringExpr,
   quantityExpr,
   countExpr,
+  selectsExpr,
   quantifierExpr,
   andExpr,
   orExpr,

@@ -5,8 +5,10 @@ import { policySchema } from "./schema.js";
 import { paramValue } from "./params.js";
 import { REQUEST_FIELDS, requestField } from "./request.js";
 import type { Expr, Policy, Scalar, SourceLocation, Value } from "./types.js";
-import { fieldsIn, pathText } from "./values.js";
-import { operandsOf, walkPolicy } from "./walk.js";
+import { fieldsIn, pathText, valueChildren, type ValueNode } from "./values.js";
+import { operandsOf, walkExpr, walkPolicy } from "./walk.js";
+import type { LookupList } from "./lookups.js";
+import { apiVersionOf, labelKeyProblem, labelValueProblem } from "../kube/index.js";
 import { messageWitness } from "./witness.js";
 
 /** DNS-1123 label: names become Kubernetes object names, Gatekeeper kinds and Rego packages. */
@@ -151,6 +153,19 @@ export function validatePolicy(input: unknown): Result<Policy> {
     }
   });
   walkPolicy(p, (node, path) => issues.push(...checkExpr(node, path)));
+  if (p.when)
+    walkExpr(p.when, (node, path) => {
+      for (const o of operandsOf(node))
+        for (const l of lookupsOf(o))
+          issues.push(
+            issue(
+              "invalid_lookup",
+              "a lookup cannot be in the policy's when (it becomes a match condition, which cannot read the cluster): move the condition into a rule's when",
+              l.source,
+              ["when", ...path],
+            ),
+          );
+    });
   checkScopes(p, issues);
   issues.push(...checkParamValues(p));
   return issues.length > 0 ? fail(issues) : ok(p);
@@ -175,7 +190,16 @@ function checkExpr(e: Expr, path: readonly (string | number)[]): Issue[] {
       }
     }
   }
+  for (const o of operandsOf(e)) for (const l of lookupsOf(o)) out.push(...checkLookup(l, path));
   switch (e.kind) {
+    case "selects":
+      for (const [what, v] of [
+        ["selector", e.selector],
+        ["labels", e.labels],
+      ] as const)
+        if (v.kind === "literal")
+          out.push(issue("invalid_policy", `selects() reads its ${what} from an object, not a literal`, e.source, path));
+      break;
     case "string":
       if (e.op === "glob" && e.arg.kind !== "literal") {
         out.push(
@@ -228,6 +252,39 @@ function checkExpr(e: Expr, path: readonly (string | number)[]): Issue[] {
       break;
     default:
       break;
+  }
+  return out;
+}
+
+/** The lookups a value or list reads, itself included. */
+function lookupsOf(n: ValueNode): LookupList[] {
+  return [...(n.kind === "lookup" ? [n] : []), ...valueChildren(n).flatMap(lookupsOf)];
+}
+
+/** Whether a literal is a string that can name an object (a path segment: no `/` or `%`, not `.` or `..`). */
+const objectName = (s: string) => s !== "" && s !== "." && s !== ".." && !/[/%]/.test(s) && s.length <= 253;
+
+/** A lookup that cannot be made, or can never match: located where it is written. */
+function checkLookup(l: LookupList, path: readonly (string | number)[]): Issue[] {
+  const out: Issue[] = [];
+  const bad = (message: string) => out.push(issue("invalid_lookup", message, l.source, path));
+  const what = `${l.target.kind} (${apiVersionOf(l.target)})`;
+  if (!l.target.namespaced && l.namespace) bad(`${what} is cluster-scoped: a lookup of it takes no namespace (it lists the whole cluster)`);
+  const literal = (v: Value | undefined) => (v?.kind === "literal" ? v.value : undefined);
+  const ns = literal(l.namespace);
+  if (ns !== undefined && (typeof ns !== "string" || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns)))
+    bad(`the lookup's namespace ${JSON.stringify(ns)} is not a namespace name: it would never match`);
+  const name = literal(l.name);
+  if (name !== undefined && (typeof name !== "string" || !objectName(name)))
+    bad(`the lookup's name ${JSON.stringify(name)} cannot name an object: it would never match`);
+  for (const label of l.labels ?? []) {
+    const keyProblem = labelKeyProblem(label.key);
+    if (keyProblem) bad(`the lookup's labels: ${keyProblem}`);
+    const value = literal(label.value);
+    if (value !== undefined) {
+      const valueProblem = typeof value === "string" ? labelValueProblem(value) : `${JSON.stringify(value)} is not a string`;
+      if (valueProblem) bad(`the lookup's label ${label.key}: ${valueProblem}; no object can carry it`);
+    }
   }
   return out;
 }

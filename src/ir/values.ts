@@ -22,6 +22,8 @@ export function valueChildren(v: ValueNode): readonly ValueNode[] {
       return v.items;
     case "join":
       return [v.list];
+    case "lookup":
+      return [...(v.namespace ? [v.namespace] : []), ...(v.name ? [v.name] : []), ...(v.labels ?? []).map((l) => l.value)];
   }
 }
 

@@ -16,6 +16,8 @@ export function operandsOf(e: Expr): readonly ValueNode[] {
     case "count":
     case "quantifier":
       return e.lists;
+    case "selects":
+      return [e.selector, e.labels];
     case "const":
     case "and":
     case "or":

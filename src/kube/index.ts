@@ -7,6 +7,7 @@ export * from "./kinds.js";
 export * from "./pod-controllers.js";
 export * from "./labels.js";
 export * from "./admission.js";
+export * from "./cluster.js";
 export type { DeepReadonly } from "./readonly.js";
 export * from "./image.js";
 export * from "./go-yaml.js";

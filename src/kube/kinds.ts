@@ -44,6 +44,8 @@ export const BUILTIN_KINDS = {
   ClusterRole: kind("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false),
   RoleBinding: kind("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings"),
   ClusterRoleBinding: kind("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false),
+  PodDisruptionBudget: kind("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets"),
+  HorizontalPodAutoscaler: kind("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers"),
 } as const satisfies Record<string, KindRef>;
 
 export const sameKind = (a: KindRef, b: KindRef): boolean => a.group === b.group && a.version === b.version && a.kind === b.kind;

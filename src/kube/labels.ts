@@ -93,3 +93,42 @@ export function namespaceLabels(
 ): Record<string, string> {
   return { ...(namespace?.metadata?.labels ?? {}), [NAMESPACE_NAME_LABEL]: name };
 }
+
+const isMap = (x: unknown): x is Readonly<Record<string, unknown>> => typeof x === "object" && x !== null && !Array.isArray(x);
+const has = (m: Readonly<Record<string, unknown>>, k: string) => Object.prototype.hasOwnProperty.call(m, k);
+
+/**
+ * Whether a selector read from an object selects a set of labels read from another, as Kubernetes
+ * matches them, on values that may be malformed. `labelSelector`: a LabelSelector (`{}` selects
+ * every set; missing or null selects none; a malformed part or an unknown operator selects none).
+ * `map`: a plain map such as a Service's `spec.selector` (every pair present; missing or empty
+ * selects none). Labels that are missing are the empty set; labels that are not a map match nothing.
+ */
+export function selectsLabels(style: "labelSelector" | "map", selector: unknown, labels: unknown): boolean {
+  const set = labels === undefined || labels === null ? {} : labels;
+  if (!isMap(set) || !isMap(selector)) return false;
+  const pairsHold = (m: Readonly<Record<string, unknown>>) => Object.entries(m).every(([k, v]) => has(set, k) && set[k] === v);
+  if (style === "map") return Object.keys(selector).length > 0 && pairsHold(selector);
+  const { matchLabels, matchExpressions } = selector;
+  if (matchLabels !== undefined && matchLabels !== null && (!isMap(matchLabels) || !pairsHold(matchLabels))) return false;
+  if (matchExpressions === undefined || matchExpressions === null) return true;
+  if (!Array.isArray(matchExpressions)) return false;
+  return matchExpressions.every((e: unknown) => {
+    if (!isMap(e) || typeof e.key !== "string") return false;
+    const present = has(set, e.key);
+    const values = Array.isArray(e.values) ? e.values : [];
+    const within = present && values.includes(set[e.key]);
+    switch (e.operator) {
+      case "In":
+        return within;
+      case "NotIn":
+        return !within;
+      case "Exists":
+        return present;
+      case "DoesNotExist":
+        return !present;
+      default:
+        return false;
+    }
+  });
+}

@@ -1,5 +1,6 @@
 import type { Expr, Literal, Message, Scalar, SourceLocation, Value } from "../ir/index.js";
 import { SdkError } from "./errors.js";
+import { liftLookups } from "./lookups.js";
 import { toMessage } from "./message.js";
 import { paramRefOf, type ParamValue } from "./params.js";
 import { refStateOf, valueOfRef } from "./ref-state.js";
@@ -25,9 +26,10 @@ export class Check {
   readonly parts: readonly Part[] | undefined;
 
   constructor(expr: Expr, message?: Message, parts?: readonly Part[]) {
-    this.expr = expr;
+    // A condition on a `get` object is "some object found satisfies it", wrapped where it is built (sdk/lookups.ts).
+    this.expr = liftLookups(expr);
     this.attachedMessage = message;
-    this.parts = parts;
+    this.parts = parts?.map((p) => ({ ...p, expr: liftLookups(p.expr) }));
   }
 
   /**

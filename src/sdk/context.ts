@@ -1,7 +1,8 @@
 import type { INamespace } from "kubernetes-models/v1/Namespace";
-import type { Check } from "./check.js";
+import { toValue, type Check } from "./check.js";
 import { shapeOfKind, type Shape } from "./field-types.js";
-import { concat, scopeRef, type ListRef, type Ref, type StringRef } from "./refs.js";
+import { activeElementNames, concat, makeRef, scopeRef, type ListRef, type Ref, type StringRef } from "./refs.js";
+import { clusterRefs, type ClusterRefs, type LookupRefs } from "./lookups.js";
 
 /** Who is making the request. */
 export interface UserInfoRefs {
@@ -30,7 +31,17 @@ export interface AdmissionContext<S> {
   readonly name: StringRef;
   /** The Namespace object of the request's namespace: `namespaceObject.metadata.labels.at("env")`. */
   readonly namespaceObject: Ref<INamespace>;
+  /** Other objects of the cluster: `cluster.list(NetworkPolicy)`, `cluster.get(Role, name)` (docs/language.md, "Lookups"). */
+  readonly cluster: ClusterRefs;
 }
+
+/** How lookups make references (refs.ts and check.ts, which import lookups.ts themselves). */
+const LOOKUP_REFS: LookupRefs = {
+  listRef: (list, item) => makeRef({ kind: "list", list, item }),
+  objectRef: (variable, item, source) =>
+    makeRef({ kind: "fields", refs: [{ kind: "field", scope: { kind: "element", variable }, path: [], source }], shape: item }),
+  toValue,
+};
 
 const STRING: Shape = { kind: "scalar", type: "string" };
 const object = (name: string, fields: Record<string, Shape>): Shape => ({
@@ -66,5 +77,6 @@ export function admissionContext<S>(subject: Shape): AdmissionContext<S> {
       isServiceAccount: () => username.startsWith("system:serviceaccount:"),
     },
     namespaceObject: scopeRef<INamespace>({ kind: "namespace" }, shapeOfKind("v1", "Namespace")!),
+    cluster: clusterRefs(LOOKUP_REFS, activeElementNames),
   };
 }

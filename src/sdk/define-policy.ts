@@ -16,14 +16,15 @@ import {
   type TargetName,
   type TargetSetting,
 } from "../ir/index.js";
-import { apiVersionOf, DEFAULT_OPERATIONS, labelSelectorSchema, operationSchema } from "../kube/index.js";
+import { DEFAULT_OPERATIONS, labelSelectorSchema, operationSchema } from "../kube/index.js";
 import { Check, toCheck, type Part } from "./check.js";
 import { admissionContext, type AdmissionContext } from "./context.js";
 import { SdkError } from "./errors.js";
-import { ANY, shapeOfFieldType, shapeOfKind, shapeOfSchema, unionShape, type Shape } from "./field-types.js";
+import { ANY, shapeOfKind, shapeOfKindRef, shapeOfSchema, unionShape, unknownKindMessage, type Shape } from "./field-types.js";
 import type { Kind, KindsType } from "./kinds.js";
 import type { Params, ParamValue } from "./params.js";
 import { paramsRef, subjectRef, type Ref } from "./refs.js";
+import { withLookupScope } from "./lookups.js";
 import { callerLocation, errorLocation } from "./source.js";
 import { structuralSchemaOf } from "./structural-schema.js";
 import type { TestCase } from "./test-case.js";
@@ -243,12 +244,15 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
   const paramsShape = paramSchema ? shapeOfSchema(paramSchema, "params") : shapeOfSchema({ type: "object", properties: {} }, "params");
   const build = (label: (string | number)[], f: (...a: never[]) => unknown): Check | undefined => {
     try {
-      const out = (f as (s: unknown, p: unknown, c: unknown) => unknown)(
-        subjectRef(subjectShape),
-        paramsRef(paramsShape),
-        admissionContext(subjectShape),
-      );
-      return toCheck(out, label.join("."));
+      // Each rule function has its own `get` objects (sdk/lookups.ts).
+      return withLookupScope(() => {
+        const out = (f as (s: unknown, p: unknown, c: unknown) => unknown)(
+          subjectRef(subjectShape),
+          paramsRef(paramsShape),
+          admissionContext(subjectShape),
+        );
+        return toCheck(out, label.join("."));
+      });
     } catch (e) {
       // An SDK mistake is reported at the offending call; anything else where the policy file threw it.
       if (e instanceof SdkError) issues.push(issue(e.code, e.message, e.source));
@@ -334,33 +338,9 @@ export function definePolicy<const K extends readonly Kind<unknown>[], P extends
 
 /** The shape of a matched kind's objects: the field table's, a custom kind's schema's, or unchecked. */
 function shapeOfSubject(k: Kind<unknown>, source: SourceLocation, issues: Issue[]): Shape {
-  if (k.unchecked) return ANY;
-  if (k.schema) {
-    // The schema declares what is particular to the kind; apiVersion, kind and metadata are standard.
-    const own = shapeOfSchema(k.schema, k.kind);
-    const meta: Record<string, Shape> = {
-      apiVersion: { kind: "scalar", type: "string" },
-      kind: { kind: "scalar", type: "string" },
-      metadata: shapeOfFieldType("ObjectMeta"),
-    };
-    if (own.kind !== "object") return own;
-    return {
-      kind: "object",
-      name: k.kind,
-      fields: (f) => own.fields(f) ?? meta[f],
-      names: () => [...new Set([...own.names(), ...Object.keys(meta)])],
-    };
-  }
-  const shape = shapeOfKind(apiVersionOf(k), k.kind);
+  const shape = shapeOfKindRef(k);
   if (shape) return shape;
-  issues.push(
-    issue(
-      "unknown_kind",
-      `${apiVersionOf(k)} ${k.kind} is not a kind policyc knows the fields of: declare it with customKind({ apiVersion, kind, schema }) (or unchecked: true)`,
-      source,
-      ["match", "kinds"],
-    ),
-  );
+  issues.push(issue("unknown_kind", unknownKindMessage(k), source, ["match", "kinds"]));
   return ANY;
 }
 

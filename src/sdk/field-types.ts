@@ -161,3 +161,38 @@ export function closest(name: string, candidates: readonly string[]): string | u
   }
   return best;
 }
+
+/** What a kind handle (a built-in kind, or a custom one with its schema or `unchecked`) says of its objects' fields. */
+export interface KindShapeSource {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly schema?: JsonSchema;
+  readonly unchecked?: true;
+}
+
+/** The shape of a kind's objects; undefined for a kind policyc knows nothing of (see unknownKindMessage). */
+export function shapeOfKindRef(k: KindShapeSource): Shape | undefined {
+  if (k.unchecked) return ANY;
+  const apiVersion = k.group === "" ? k.version : `${k.group}/${k.version}`;
+  if (k.schema) {
+    // The schema declares what is particular to the kind; apiVersion, kind and metadata are standard.
+    const own = shapeOfSchema(k.schema, k.kind);
+    const meta: Record<string, Shape> = {
+      apiVersion: { kind: "scalar", type: "string" },
+      kind: { kind: "scalar", type: "string" },
+      metadata: shapeOfFieldType("ObjectMeta"),
+    };
+    if (own.kind !== "object") return own;
+    return {
+      kind: "object",
+      name: k.kind,
+      fields: (f) => own.fields(f) ?? meta[f],
+      names: () => [...new Set([...own.names(), ...Object.keys(meta)])],
+    };
+  }
+  return shapeOfKind(apiVersion, k.kind);
+}
+
+export const unknownKindMessage = (k: KindShapeSource): string =>
+  `${k.group === "" ? k.version : `${k.group}/${k.version}`} ${k.kind} is not a kind policyc knows the fields of: declare it with customKind({ apiVersion, kind, schema }) (or unchecked: true)`;

@@ -2,6 +2,8 @@ import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { ICronJob } from "kubernetes-models/batch/v1/CronJob";
 import type { IJob } from "kubernetes-models/batch/v1/Job";
 import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
@@ -64,6 +66,8 @@ export const Role = k<IRole>(BUILTIN_KINDS.Role);
 export const ClusterRole = k<IClusterRole>(BUILTIN_KINDS.ClusterRole);
 export const RoleBinding = k<IRoleBinding>(BUILTIN_KINDS.RoleBinding);
 export const ClusterRoleBinding = k<IClusterRoleBinding>(BUILTIN_KINDS.ClusterRoleBinding);
+export const PodDisruptionBudget = k<IPodDisruptionBudget>(BUILTIN_KINDS.PodDisruptionBudget);
+export const HorizontalPodAutoscaler = k<IHorizontalPodAutoscaler>(BUILTIN_KINDS.HorizontalPodAutoscaler);
 
 export interface CustomKindOptions {
   /** `group/version`, e.g. `example.com/v1`. */

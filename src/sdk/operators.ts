@@ -11,8 +11,8 @@
 import type { Expr, SourceLocation } from "../ir/index.js";
 import type { RefState } from "./ref-state.js";
 
-/** The shapes of field a reference can have, as far as operators go (`scalar`: string or number). */
-export type OperandShape = "object" | "map" | "list" | "string" | "number" | "boolean" | "scalar";
+/** The shapes of field a reference can have, as far as operators go (`scalar`: string or number; `labelSelector`: a LabelSelector object). */
+export type OperandShape = "object" | "map" | "list" | "string" | "number" | "boolean" | "scalar" | "labelSelector";
 
 /** One call of an operator: on what, with which arguments, written where. */
 export interface OperatorCall {
@@ -55,6 +55,7 @@ export type OperatorName =
   | "upper"
   | "split"
   | "at"
+  | "selects"
   | "unchecked"
   | "keys"
   | "every"

@@ -13,7 +13,8 @@ import type { Shape } from "./field-types.js";
 export type RefState =
   | { readonly kind: "fields"; readonly refs: readonly FieldRef[]; readonly shape: Shape }
   | { readonly kind: "value"; readonly value: Value }
-  | { readonly kind: "list"; readonly list: ListSource };
+  /** `item`: the shape of the list's items (a lookup's objects); strings when absent (a split string, a map's keys). */
+  | { readonly kind: "list"; readonly list: ListSource; readonly item?: Shape };
 
 /** The key under which a reference proxy answers its state. */
 export const STATE = Symbol.for("policyc.ref-state");

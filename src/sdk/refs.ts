@@ -6,6 +6,7 @@ import { ANY, closest, describe, unionShape, type Shape } from "./field-types.js
 import { listsOfRef, refStateOf, STATE, valueOfRef, type RefState } from "./ref-state.js";
 import type { OperandShape, OperatorCall, OperatorName, OperatorSpec, OperatorsOn } from "./operators.js";
 import { callerLocation } from "./source.js";
+import { liftedNames } from "./lookups.js";
 
 /**
  * Typed references. `pod.spec.containers` is a `ListRef<Container>`, `c.image` a `StringRef`;
@@ -31,7 +32,24 @@ export type Ref<T> = [NonNullable<T>] extends [readonly (infer E)[]]
                 : ObjectRef<NonNullable<T>>
               : AnyRef;
 
-export type ObjectRef<T> = { readonly [K in keyof T]-?: Ref<T[K]> } & PresenceOps & FieldMarker & UncheckedOps;
+export type ObjectRef<T> = { readonly [K in keyof T]-?: Ref<T[K]> } & PresenceOps & FieldMarker & UncheckedOps & SelectorOpsOf<T>;
+
+/** A LabelSelector (its fields are matchLabels and matchExpressions) offers selects(). */
+type SelectorOpsOf<T> = [keyof T] extends [never]
+  ? unknown
+  : [keyof T] extends ["matchLabels" | "matchExpressions"]
+    ? SelectorOps
+    : unknown;
+
+/** What a label selector offers. */
+export interface SelectorOps {
+  /**
+   * The selector selects these labels, as Kubernetes matches them: `pdb.spec.selector.selects(d.spec.template.metadata.labels)`.
+   * A LabelSelector: every matchLabels pair and matchExpressions requirement holds (`{}` selects all; missing selects none).
+   * A plain map (a Service's `spec.selector`): every pair is among the labels (missing or empty selects none).
+   */
+  selects(labels: MapRef<string> | FieldMarker): Check;
+}
 
 /** A key a map is read with: a string, a string parameter, or a string read from the object. */
 export type KeyArg = string | ParamValue<string> | StringRef;
@@ -44,7 +62,7 @@ export type KeyArg = string | ParamValue<string> | StringRef;
 export type MapRef<V> = { readonly [key: string]: Ref<V> } & MapOps<V> & PresenceOps & FieldMarker;
 
 /** What a map offers besides its keys. */
-export interface MapOps<V> {
+export interface MapOps<V> extends SelectorOps {
   at(key: KeyArg): Ref<V>;
   /** The map's keys, to iterate: `annotations.keys().every((k) => …)` (in no particular order). */
   keys(): ListRef<string>;
@@ -180,6 +198,9 @@ export type AnyRef = StringRef & NumberRef & BoolRef & ListRef<unknown> & { read
 /** Element variable names in use by quantifiers being built (building is synchronous). */
 const activeVariables: string[] = [];
 
+/** The element names quantifiers being built hold (a `get` object must not take one). */
+export const activeElementNames = (): ReadonlySet<string> => new Set(activeVariables);
+
 /** A reference to the root of a scope (the subject, the old object, the namespace, the request) of a known shape. */
 export function scopeRef<T>(scope: Scope, shape: Shape): Ref<T> {
   return makeRef({ kind: "fields", refs: [{ kind: "field", scope, path: [], source: callerLocation() }], shape }) as Ref<T>;
@@ -224,7 +245,7 @@ function readField(state: Extract<RefState, { kind: "fields" }>, prop: string): 
       const field = shape.fields(prop);
       if (field) return step(field);
       if (prop === "allContainers" && shape.fields("containers")) return allContainers(state, shape);
-      if (offers("object", prop)) return operator();
+      if (offers("object", prop) || (shape.name === "LabelSelector" && offers("labelSelector", prop))) return operator();
       const guess = closest(prop, shape.names());
       throw new SdkError(
         "unknown_field",
@@ -258,7 +279,7 @@ function allContainers(state: Extract<RefState, { kind: "fields" }>, spec: Shape
 
 /** The shape of the items of the list a reference stands for. */
 function itemShape(state: RefState): Shape {
-  if (state.kind === "list") return { kind: "scalar", type: "string" }; // a split string, or a map's keys
+  if (state.kind === "list") return state.item ?? { kind: "scalar", type: "string" }; // a lookup's objects; a split string, a map's keys
   if (state.kind === "fields" && state.shape.kind === "list") return state.shape.item;
   return ANY;
 }
@@ -292,7 +313,10 @@ function toListArg(v: unknown, source: SourceLocation): Extract<Expr, { kind: "i
   if (ref) {
     const lists = listsOfRef(ref, source);
     if (lists.length !== 1) throw new SdkError("invalid_policy", "oneOf() takes one list", source);
-    return lists[0]!;
+    const list = lists[0]!;
+    if (list.kind === "lookup")
+      throw new SdkError("invalid_policy", "oneOf() takes a list of values, not objects looked up: use some() on them", source);
+    return list;
   }
   const lit = toLiteral(v, source, "oneOf()'s argument");
   if (!Array.isArray(lit.value)) throw new SdkError("invalid_policy", "oneOf() needs a list of values", source);
@@ -478,6 +502,21 @@ function readKey(c: OperatorCall): unknown {
   return makeRef({ kind: "fields", refs: state.refs.map((r) => ({ ...r, path: [...r.path, key] })), shape });
 }
 
+/**
+ * `selector.selects(labels)`: a label selector read from an object (a LabelSelector, or a plain map
+ * such as a Service's `spec.selector`) selects a set of labels read from another, as Kubernetes
+ * matches them (ir: `selects`).
+ */
+function selects(c: OperatorCall): Expr {
+  const arg = refStateOf(c.args[0]);
+  if (!arg)
+    throw new SdkError("invalid_policy", "selects() takes the labels to match, read from an object (pod.metadata.labels)", c.source);
+  if (arg.kind === "fields" && arg.shape.kind !== "map" && arg.shape.kind !== "any")
+    throw new SdkError("type_mismatch", `selects() matches a map of labels, and its argument is ${describe(arg.shape)}`, c.source);
+  const style = c.state.kind === "fields" && c.state.shape.kind === "map" ? "map" : "labelSelector";
+  return { kind: "selects", style, selector: valueOf(c), labels: toValue(c.args[0], c.source, "selects()'s labels"), source: c.source };
+}
+
 /** Every operator of field references: which shapes offer it, what IR it builds, how. */
 export const OPERATORS = {
   exists: { on: ALL, ir: ["exists", "count"], build: (c) => leaf(presence(c)) },
@@ -519,6 +558,7 @@ export const OPERATORS = {
     },
   },
   at: { on: ["map"], ir: [], build: readKey },
+  selects: { on: ["labelSelector", "map"], ir: ["selects"], build: (c) => leaf(selects(c)) },
   // A map's `unchecked` is a key like any other (MapRef's index signature); the proxy's call trap still applies it.
   unchecked: { on: ["object"], ir: [], build: readKey },
   keys: {
@@ -552,6 +592,7 @@ export const OPERATORS = {
       if (typeof c.args[0] !== "string") throw new SdkError("invalid_policy", "join() needs a separator string", c.source);
       const ls = listsOf(c);
       if (ls.length !== 1) throw new SdkError("invalid_policy", "join() takes one list", c.source);
+      if (ls[0]!.kind === "lookup") throw new SdkError("invalid_policy", "join() joins strings, not objects looked up", c.source);
       return computed({ kind: "join", list: ls[0]!, separator: c.args[0], source: c.source });
     },
   },
@@ -605,17 +646,21 @@ function variableName(lists: readonly ListSource[]): string {
   const listName = (l: ListSource): string => {
     if (l.kind === "split") return "part";
     if (l.kind === "keys") return "key";
+    // A lookup's objects are named after their kind (`networkPolicy`).
+    if (l.kind === "lookup") return l.target.kind.charAt(0).toLowerCase() + l.target.kind.slice(1);
     const last = l.path.at(-1);
     return typeof last === "string" ? last : "item";
   };
   const last = lists.length > 1 ? "container" : listName(lists[0]!);
-  let base = /ies$/.test(last) ? last.replace(/ies$/, "y") : /[^s]s$/.test(last) ? last.slice(0, -1) : last;
+  let base =
+    lists[0]!.kind === "lookup" ? last : /ies$/.test(last) ? last.replace(/ies$/, "y") : /[^s]s$/.test(last) ? last.slice(0, -1) : last;
   base = base.replace(/[^A-Za-z0-9_]/g, "_");
   if (!/^[a-z]/.test(base)) base = `el_${base}`;
   let name = base;
   // A name a target reserves (a keyword, a predeclared variable) is renamed by that target's
-  // lowering, which alone knows its list (ir/rename-elements.ts).
-  for (let i = 2; activeVariables.includes(name); i++) name = `${base}${i}`;
+  // lowering, which alone knows its list (ir/rename-elements.ts). `get` objects hold theirs.
+  const lifted = liftedNames();
+  for (let i = 2; activeVariables.includes(name) || lifted.has(name); i++) name = `${base}${i}`;
   return name;
 }
 
@@ -781,5 +826,6 @@ const operatorTypesAgree: [
   Exactly<Ops<MapOps<unknown> & PresenceOps>, OperatorsOn<Table, "map">>,
   Exactly<Ops<PresenceOps & UncheckedOps>, OperatorsOn<Table, "object">>,
   Exactly<Ops<StringRef & NumberRef>, OperatorsOn<Table, "scalar">>,
-] = [true, true, true, true, true, true, true];
+  Exactly<Ops<SelectorOps>, OperatorsOn<Table, "labelSelector">>,
+] = [true, true, true, true, true, true, true, true];
 void operatorTypesAgree;

@@ -33,7 +33,13 @@ export const testCaseSchema = z
     userInfo: userInfoSchema.optional(),
     /** Namespace objects, for namespace selectors (a namespace not given has only its kubernetes.io/metadata.name label). */
     namespaces: z.array(caseObjectSchema).optional(),
-    /** Other cluster objects: params objects, Gatekeeper inventory, objects looked up by the policy. */
+    /**
+     * The cluster the case runs in: the objects its policy looks up (`ctx.cluster`), and params
+     * objects. Files (every document; List items) or inline objects; Namespaces among them are the
+     * cluster's namespaces. Every engine sees exactly these; a kind not among them has no objects.
+     */
+    cluster: z.array(caseObjectSchema).optional(),
+    /** The same as `cluster` (its earlier name). */
     objects: z.array(caseObjectSchema).optional(),
     /** Authorizer answers for CEL `authorizer` checks (default: every check denied). */
     authorizer: z.array(authorizerAnswerSchema).optional(),

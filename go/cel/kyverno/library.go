@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 
 	celgo "cel.dev/cel-go/cel"
@@ -125,20 +126,41 @@ func imageString(f func(imageRef) string) func(ref.Val) ref.Val {
 
 // ---------------------------------------------------------------- cluster lookups
 
+// Lookups are cluster objects as resource.Get and List read them: by apiVersion and resource,
+// in the API server's list order (namespace, then name). Built once per set of objects.
+type Lookups struct {
+	byResource map[string][]*unstructured.Unstructured
+}
+
+// NewLookups indexes objects for lookups.
+func NewLookups(objects []*unstructured.Unstructured) *Lookups {
+	l := &Lookups{byResource: map[string][]*unstructured.Unstructured{}}
+	for _, o := range objects {
+		key := o.GetAPIVersion() + "\x00" + pluralOf(o.GetKind())
+		l.byResource[key] = append(l.byResource[key], o)
+	}
+	for _, list := range l.byResource {
+		sort.SliceStable(list, func(i, j int) bool {
+			return list[i].GetNamespace()+"/"+list[i].GetName() < list[j].GetNamespace()+"/"+list[j].GetName()
+		})
+	}
+	return l
+}
+
 // lookupObjects are the cluster objects of the request being evaluated (a test's context,
 // resources and params); set by SetRequest, read by resource.Get/List. Evaluation is
 // single-threaded.
-var lookupObjects []*unstructured.Unstructured
+var lookupObjects = NewLookups(nil)
 
 // SetRequest sets what the libraries read for the request about to be evaluated: the cluster
 // objects resource.Get and List answer from, and a Kyverno CLI test's context (nil: none). When
 // the context names resources, lookups see those instead of the objects, as the Kyverno CLI does.
-func SetRequest(objects []*unstructured.Unstructured, context *protocol.KyvernoContext, contextObjects []*unstructured.Unstructured) {
+func SetRequest(objects *Lookups, context *protocol.KyvernoContext, contextObjects []*unstructured.Unstructured) {
 	lookupObjects = objects
 	currentContext = &protocol.KyvernoContext{}
 	if context != nil {
 		currentContext = context
-		lookupObjects = contextObjects
+		lookupObjects = NewLookups(contextObjects)
 	}
 }
 
@@ -157,10 +179,7 @@ func pluralOf(kind string) string {
 
 func lookup(apiVersion, resource, namespace string, name *string) []any {
 	var out []any
-	for _, o := range lookupObjects {
-		if o.GetAPIVersion() != apiVersion || pluralOf(o.GetKind()) != resource {
-			continue
-		}
+	for _, o := range lookupObjects.byResource[apiVersion+"\x00"+resource] {
 		if namespace != "" && o.GetNamespace() != namespace {
 			continue
 		}

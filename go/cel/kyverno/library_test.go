@@ -86,11 +86,12 @@ func eval(t *testing.T, expression string) any {
 }
 
 func TestResourceLookupsAnswerFromTheRequestsObjects(t *testing.T) {
-	SetRequest([]*unstructured.Unstructured{
-		object("ConfigMap", "shop", "a", map[string]string{"team": "x"}),
+	// Given out of order: lists come back in the API server's order (namespace, then name).
+	SetRequest(NewLookups([]*unstructured.Unstructured{
 		object("ConfigMap", "shop", "b", map[string]string{"team": "y"}),
+		object("ConfigMap", "shop", "a", map[string]string{"team": "x"}),
 		object("ConfigMap", "other", "c", nil),
-	}, nil, nil)
+	}), nil, nil)
 	if got := eval(t, `resource.Get("v1", "configmaps", "shop", "a").metadata.name`); got != "a" {
 		t.Errorf("Get: %v", got)
 	}
@@ -99,6 +100,9 @@ func TestResourceLookupsAnswerFromTheRequestsObjects(t *testing.T) {
 	}
 	if got := eval(t, `size(resource.List("v1", "configmaps", "").items)`); got != int64(3) {
 		t.Errorf("List across the cluster: %v", got)
+	}
+	if got := eval(t, `resource.List("v1", "configmaps", "").items.map(o, o.metadata.name).join(",")`); got != "c,a,b" {
+		t.Errorf("List order: %v", got)
 	}
 	if got := eval(t, `resource.List("v1", "configmaps", "shop", {"team": "y"}).items[0].metadata.name`); got != "b" {
 		t.Errorf("List by labels: %v", got)
@@ -109,7 +113,7 @@ func TestResourceLookupsAnswerFromTheRequestsObjects(t *testing.T) {
 }
 
 func TestATestsContextReplacesTheObjectsLookupsSee(t *testing.T) {
-	SetRequest([]*unstructured.Unstructured{object("ConfigMap", "shop", "a", nil)},
+	SetRequest(NewLookups([]*unstructured.Unstructured{object("ConfigMap", "shop", "a", nil)}),
 		&protocol.KyvernoContext{HTTP: []protocol.HTTPStub{{Method: "GET", URL: "https://x", Body: map[string]any{"ok": true}}}},
 		[]*unstructured.Unstructured{object("ConfigMap", "shop", "from-context", nil)})
 	if got := eval(t, `resource.List("v1", "configmaps", "shop").items[0].metadata.name`); got != "from-context" {

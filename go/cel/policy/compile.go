@@ -68,6 +68,8 @@ func decodeBindings(raws []json.RawMessage) ([]*v1.ValidatingAdmissionPolicyBind
 // concurrent use (the Wasm module is single-threaded).
 type Store struct {
 	policies map[string]*compiled
+	// clusters: objects registered once (op cluster) and named by evaluate requests.
+	clusters map[string]*cluster
 	// shared: a validator compiled without problems in the Kubernetes environment, which a Kyverno
 	// compile of the same CEL reuses (see Compile).
 	shared       *sharedTable[validating.Validator]
@@ -81,6 +83,7 @@ type Store struct {
 func NewStore() *Store {
 	return &Store{
 		policies:     map[string]*compiled{},
+		clusters:     map[string]*cluster{},
 		shared:       newSharedTable[validating.Validator](),
 		compositions: newSharedTable[*composition](),
 	}

@@ -171,9 +171,19 @@ func (s *Store) Evaluate(req *protocol.Request) protocol.Response {
 		}
 		nsMap[ns.Name] = ns
 	}
-	params, err := decodeObjects(in.Params)
-	if err != nil {
-		return protocol.Fail(protocol.InvalidDocument, "params: %v", err)
+	var params []*unstructured.Unstructured
+	var lookups *kyverno.Lookups
+	if in.Cluster != "" {
+		cl, ok := s.clusters[in.Cluster]
+		if !ok {
+			return protocol.Fail(protocol.BadRequest, "unknown cluster %s", in.Cluster)
+		}
+		params, lookups = cl.objects, cl.lookups
+	} else {
+		if params, err = decodeObjects(in.Params); err != nil {
+			return protocol.Fail(protocol.InvalidDocument, "params: %v", err)
+		}
+		lookups = kyverno.NewLookups(params)
 	}
 	var contextObjects []*unstructured.Unstructured
 	if in.Kyverno != nil {
@@ -182,7 +192,7 @@ func (s *Store) Evaluate(req *protocol.Request) protocol.Response {
 			return protocol.Fail(protocol.InvalidDocument, "context resource: %v", err)
 		}
 	}
-	kyverno.SetRequest(params, in.Kyverno, contextObjects)
+	kyverno.SetRequest(lookups, in.Kyverno, contextObjects)
 	var u user.Info = &user.DefaultInfo{}
 	if in.UserInfo != nil {
 		u = &user.DefaultInfo{Name: in.UserInfo.Username, UID: in.UserInfo.UID, Groups: in.UserInfo.Groups, Extra: in.UserInfo.Extra}
@@ -330,4 +340,25 @@ func Expr(req *protocol.Request) protocol.Response {
 		return protocol.Fail(protocol.Internal, "%v", err)
 	}
 	return protocol.Response{OK: true, Type: val.Type().TypeName(), Value: enc}
+}
+
+// cluster is a cluster's objects, decoded and indexed once (op cluster), for the requests that name it.
+type cluster struct {
+	objects []*unstructured.Unstructured
+	lookups *kyverno.Lookups
+}
+
+// SetCluster decodes and indexes the objects of a cluster under the request's id.
+func (s *Store) SetCluster(req *protocol.Request) protocol.Response {
+	objects, err := decodeObjects(req.Objects)
+	if err != nil {
+		return protocol.Fail(protocol.InvalidDocument, "cluster object: %v", err)
+	}
+	s.clusters[req.ID] = &cluster{objects: objects, lookups: kyverno.NewLookups(objects)}
+	return protocol.Response{OK: true}
+}
+
+// ForgetCluster drops a cluster no request will name again.
+func (s *Store) ForgetCluster(id string) {
+	delete(s.clusters, id)
 }

@@ -11,6 +11,8 @@ import (
 //   - compile: ID, Policy, Bindings, Kyverno
 //   - evaluate: ID, Admission (and Bindings, to evaluate with others than those compiled)
 //   - release: ID
+//   - cluster: ID, Objects (the objects of a cluster, which evaluate requests name by ID)
+//   - forget-cluster: ID
 //   - expr: Expression, Vars
 //   - stats, version: nothing
 type Request struct {
@@ -23,6 +25,8 @@ type Request struct {
 	Admission  *Admission                 `json:"admission,omitempty"`
 	Expression string                     `json:"expression,omitempty"`
 	Vars       map[string]json.RawMessage `json:"vars,omitempty"`
+	// Objects of a cluster registered once (op cluster), for params and lookups.
+	Objects []json.RawMessage `json:"objects,omitempty"`
 }
 
 type GVK struct {
@@ -71,6 +75,8 @@ type Admission struct {
 	UserInfo    *UserInfo         `json:"userInfo,omitempty"`
 	Namespaces  []json.RawMessage `json:"namespaces,omitempty"`
 	Params      []json.RawMessage `json:"params,omitempty"`
+	// Cluster names objects registered with op cluster, read instead of Params.
+	Cluster string `json:"cluster,omitempty"`
 	Authorizer  []AuthzAnswer     `json:"authorizer,omitempty"`
 	// Kyverno: what a Kyverno CLI test's Context file gives the CEL libraries.
 	Kyverno *KyvernoContext `json:"kyverno,omitempty"`

@@ -4,7 +4,6 @@ import {
   soleNamespaceRequirement,
   issue,
   operandsOf,
-  readsNamespace,
   instanceName,
   valueChildren,
   walkPolicy,
@@ -16,6 +15,7 @@ import {
 } from "../../ir/index.js";
 import { gatekeeperPlacement, printRegoModule } from "../../lower/rego/index.js";
 import { MANAGED_BY, type Document } from "../document/index.js";
+import { syncedKinds } from "./sync-config.js";
 
 const ACTIONS: Record<Enforcement, string> = { enforce: "deny", audit: "dryrun", warn: "warn" };
 
@@ -28,13 +28,16 @@ export function constraintKind(p: Policy): string {
 }
 
 /** What Gatekeeper must sync for the template's Rego to read the request's Namespace. */
-export const NAMESPACE_SYNC = [{ groups: [""], versions: ["v1"], kinds: ["Namespace"] }];
-
 function annotations(p: Policy): Record<string, string> {
   const a: Record<string, string> = {};
   // Gatekeeper's own annotation naming the cluster data a template reads (informational; the sync
   // itself is the Config policyc emits, see toGatekeeperSyncConfig).
-  if (readsNamespace(p)) a["metadata.gatekeeper.sh/requires-sync-data"] = JSON.stringify([NAMESPACE_SYNC]);
+  // Each kind a requirement of its own (all of them needed), as Gatekeeper's CompactSyncRequirements reads it.
+  const synced = syncedKinds(p);
+  if (synced.length)
+    a["metadata.gatekeeper.sh/requires-sync-data"] = JSON.stringify(
+      synced.map((k) => [{ groups: [k.group], versions: [k.version], kinds: [k.kind] }]),
+    );
   if (p.title) a["metadata.gatekeeper.sh/title"] = p.title;
   if (p.category) a["metadata.gatekeeper.sh/category"] = p.category;
   if (p.severity) a["metadata.gatekeeper.sh/severity"] = p.severity;

@@ -9,8 +9,12 @@ import { failure, skip, type Verdict, type Violation } from "../verdict/index.js
 import type { CelAdmission, CelBindingResult, CelProblem } from "./protocol.js";
 import type { CelRuntime } from "./runtime.js";
 
-/** The admission input for the Go side: kind, resource, name, namespace, objects, user, cluster. */
-export function admissionInput(req: AdmissionRequest): CelAdmission {
+/**
+ * The admission input for the Go side: kind, resource, name, namespace, objects, user, cluster.
+ * `cluster`: the id of the request's cluster registered on the Go side (CelRuntime.clusterId),
+ * whose objects are then the params and what lookups see.
+ */
+export function admissionInput(req: AdmissionRequest, cluster?: string): CelAdmission {
   const o = subjectObject(req) ?? {};
   const { group, version } = groupVersionOf(o.apiVersion);
   const kind = o.kind ?? "";
@@ -26,7 +30,7 @@ export function admissionInput(req: AdmissionRequest): CelAdmission {
     dryRun: req.dryRun ?? false,
     userInfo: sentUserInfo(req.userInfo),
     namespaces,
-    params: req.cluster?.objects ?? [],
+    ...(cluster ? { cluster, params: [] } : { params: req.cluster?.objects ?? [] }),
     authorizer: req.authorizer ?? [],
     ...(req.cluster?.external ? { kyverno: req.cluster.external } : {}),
   };
@@ -90,7 +94,7 @@ export class CompiledVap {
   }
 
   evaluate(req: AdmissionRequest): Verdict {
-    const r = this.runtime.call({ op: "evaluate", id: this.id, admission: admissionInput(req) });
+    const r = this.runtime.call({ op: "evaluate", id: this.id, admission: admissionInput(req, this.runtime.clusterId(req.cluster)) });
     if (r.error) return failure("evaluation_error", r.error.message);
     if (!r.matched) return skip("not_matched", "matchConstraints do not match the request");
     const bound = (r.bindings ?? []).filter((b) => b.matched || b.error);

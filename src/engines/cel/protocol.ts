@@ -17,8 +17,10 @@ export interface CelAdmission {
   readonly userInfo?: UserInfo;
   /** Namespace objects, the request's among them (namespaceObject). */
   readonly namespaces: readonly KubeObject[];
-  /** The objects a binding's paramRef selects from. */
+  /** The objects a binding's paramRef selects from, and lookups see (when no `cluster` names them). */
   readonly params: readonly KubeObject[];
+  /** A cluster registered with op `cluster`: its objects are the params and what lookups see. */
+  readonly cluster?: string;
   /** The authorizer's answers, in order of preference. */
   readonly authorizer: readonly AuthorizerAnswer[];
   /** Kyverno: what a Kyverno CLI test's Context file gives the CEL libraries. */
@@ -38,6 +40,10 @@ export type CelRequest =
   | { readonly op: "evaluate"; readonly id: string; readonly admission: CelAdmission }
   /** Frees the compiled policy `id`. */
   | { readonly op: "release"; readonly id: string }
+  /** Holds a cluster's objects under `id` (decoded and indexed once), for evaluate requests that name it. */
+  | { readonly op: "cluster"; readonly id: string; readonly objects: readonly KubeObject[] }
+  /** Drops the cluster `id`. */
+  | { readonly op: "forget-cluster"; readonly id: string }
   /** Evaluates one expression with variables (the escaping and bridge tests). */
   | { readonly op: "expr"; readonly expression: string; readonly vars?: Readonly<Record<string, unknown>> }
   /** Counts of what the Go side holds and shares. */

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { EngineMissingError, locateEngines } from "../wasm/index.js";
 import { loadWasi } from "../wasm/index.js";
+import { storedNamespace, type ClusterState, type KubeObject } from "../../kube/index.js";
 import type { CelRequest, CelResponse } from "./protocol.js";
 
 interface Exports {
@@ -15,7 +16,10 @@ interface Exports {
   policyc_call(n: number): bigint;
 }
 
-const RUNTIME = Symbol.for("policyc.cel-runtime");
+// Versioned by the protocol: two copies of policyc in one process (a project and a tool it uses) must not share a runtime of another protocol.
+const RUNTIME = Symbol.for("policyc.cel-runtime@2");
+/** How many clusters the Go side holds at once. */
+const MAX_CLUSTERS = 16;
 
 /**
  * How V8 compiles the CEL engine. `baseline` (Liftoff only) for short runs: the optimising compiler
@@ -85,6 +89,47 @@ export class CelRuntime {
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
     wasi.initialize(instance as unknown as object);
     return new CelRuntime(instance.exports as unknown as Exports, module);
+  }
+
+  /** Clusters registered on the Go side, by content (most recently used last), and by identity. */
+  private readonly clusters = new Map<string, string>();
+  private readonly clusterIds = new WeakMap<ClusterState, { key: string; id: string }>();
+  private clusterCount = 0;
+
+  /**
+   * The id under which the Go side holds a cluster's objects (its Namespaces as stored, and every
+   * other object), registered on first use: a run over thousands of resources in one cluster sends
+   * and decodes the objects once, not with every request. Undefined for an empty cluster.
+   */
+  clusterId(cluster: ClusterState | undefined): string | undefined {
+    if (!cluster || (!cluster.objects?.length && Object.keys(cluster.namespaces ?? {}).length === 0)) return undefined;
+    const known = this.clusterIds.get(cluster);
+    if (known && this.clusters.get(known.key) === known.id) return this.touch(known.key, known.id);
+    const key = JSON.stringify([cluster.namespaces ?? {}, cluster.objects ?? []]);
+    const held = this.clusters.get(key);
+    if (held) {
+      this.clusterIds.set(cluster, { key, id: held });
+      return this.touch(key, held);
+    }
+    const id = `c${++this.clusterCount}`;
+    const namespaces = Object.entries(cluster.namespaces ?? {}).map(([name, ns]) => storedNamespace(name, ns) as KubeObject);
+    const r = this.call({ op: "cluster", id, objects: [...namespaces, ...(cluster.objects ?? [])] });
+    if (!r.ok) throw new Error(`the CEL engine refused the cluster's objects: ${r.error?.message ?? "unknown error"}`);
+    this.clusters.set(key, id);
+    this.clusterIds.set(cluster, { key, id });
+    // A few clusters are held at once (a run's cases each name one, mostly alike); the oldest goes.
+    if (this.clusters.size > MAX_CLUSTERS) {
+      const [oldKey, oldId] = this.clusters.entries().next().value!;
+      this.clusters.delete(oldKey);
+      this.call({ op: "forget-cluster", id: oldId });
+    }
+    return id;
+  }
+
+  private touch(key: string, id: string): string {
+    this.clusters.delete(key);
+    this.clusters.set(key, id);
+    return id;
   }
 
   /** One request to the Go side (a single call into the Go runtime); answers are plain JSON. */

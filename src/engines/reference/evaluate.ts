@@ -10,6 +10,9 @@ import {
   witnessChain,
   type WitnessStep,
   type ValueNode,
+  type LookupList,
+  admittedKinds,
+  lookupMeetsSubject,
   parseQuantity,
   regexFind,
   type CompareOp,
@@ -29,7 +32,13 @@ import {
   podTemplatePath,
   subjectObject,
   upperAscii,
+  apiVersionOf,
+  clusterIndex,
+  objectsOf,
+  selectsLabels,
   type AdmissionRequest,
+  type ClusterIndex,
+  type KindRef,
 } from "../../kube/index.js";
 
 /**
@@ -68,6 +77,10 @@ export interface Env {
   /** Where the subject is in the admitted object: the pod template of a controller, else the object. */
   readonly subjectPath?: ObjectPath;
   readonly params: Readonly<Record<string, unknown>>;
+  /** The cluster's objects, for lookups; none when absent. */
+  readonly cluster?: ClusterIndex;
+  /** The kinds the policy admits: a lookup of one of them leaves the object under review out. */
+  readonly admitted?: readonly KindRef[];
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -114,6 +127,8 @@ export function envOf(p: Policy, instance: Instance, req: AdmissionRequest): Env
     namespace: ns ? storedNamespace(ns, req.cluster?.namespaces?.[ns]) : undefined,
     elements: {},
     params: instance.values,
+    cluster: clusterIndex(req.cluster),
+    admitted: admittedKinds(p),
   };
 }
 
@@ -213,7 +228,9 @@ function firstField(e: Expr, env: Env): ObjectPath | undefined {
             ? [e.field]
             : e.kind === "count"
               ? e.lists
-              : [];
+              : e.kind === "selects"
+                ? [e.selector, e.labels]
+                : [];
   for (const f of nodes.flatMap(fieldsIn)) {
     const at = fieldPath(f, env);
     if (at) return at;
@@ -341,8 +358,42 @@ function listOf(l: ListSource, env: Env): unknown[] {
     const m = value(l.of, env);
     return typeof m === "object" && m !== null && !Array.isArray(m) ? Object.keys(m).sort() : [];
   }
+  if (l.kind === "lookup") return lookup(l, env);
   const v = l.kind === "field" ? read(l, env) : paramValue(env.params, l.path);
   return Array.isArray(v) ? v : [];
+}
+
+/**
+ * The objects a lookup finds in the request's cluster (see ir/lookups.ts): of its kind, in its
+ * namespace (a namespace that is missing, empty or not a string finds none), with its name and
+ * labels, in list order, leaving out the object under review.
+ */
+function lookup(l: LookupList, env: Env): unknown[] {
+  let namespace: string | undefined;
+  if (l.namespace) {
+    const ns = value(l.namespace, env);
+    if (typeof ns !== "string" || ns === "") return [];
+    namespace = ns;
+  }
+  let found = objectsOf(env.cluster ?? clusterIndex(undefined), apiVersionOf(l.target), l.target.kind, namespace);
+  if (l.name) {
+    const name = value(l.name, env);
+    if (typeof name !== "string") return [];
+    found = found.filter((o) => o.metadata?.name === name);
+  }
+  for (const label of l.labels ?? []) {
+    const want = value(label.value, env);
+    if (typeof want !== "string") return [];
+    found = found.filter((o) => {
+      const labels = o.metadata?.labels;
+      return isObject(labels) && Object.prototype.hasOwnProperty.call(labels, label.key) && labels[label.key] === want;
+    });
+  }
+  if (env.admitted && lookupMeetsSubject(env.admitted, l)) {
+    const { name, namespace: ns } = env.request as { name?: unknown; namespace?: unknown };
+    found = found.filter((o) => !(o.metadata?.name === name && (o.metadata?.namespace ?? "") === ns));
+  }
+  return [...found];
 }
 
 function listsOf(lists: readonly ListSource[], env: Env): unknown[] {
@@ -432,6 +483,8 @@ export function holds(e: Expr, env: Env): boolean {
     }
     case "count":
       return order(e.op, Math.sign(listsOf(e.lists, env).length - e.value));
+    case "selects":
+      return selectsLabels(e.style, value(e.selector, env), value(e.labels, env));
     case "quantifier": {
       const els = listsOf(e.lists, env);
       const test = (el: unknown) => holds(e.body, { ...env, elements: { ...env.elements, [e.variable]: el } });

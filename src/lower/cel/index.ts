@@ -12,5 +12,5 @@ export { printCelMessage, staticMessage } from "./print-message.js";
 export { celString, celValue } from "./escape.js";
 export { toMatchConstraints, toSelector, type ResourceRule } from "./match.js";
 export { namespaceConditions } from "./namespace-conditions.js";
-export { celTargetIssues } from "./target-issues.js";
+export { celTargetIssues, legacyKyvernoIssues } from "./target-issues.js";
 export { exceptionCriteria, exceptionCondition, vapPlacement, type VapPlacement } from "./exceptions.js";

@@ -1,5 +1,7 @@
 import {
+  admittedKinds,
   lastSegment,
+  readsCluster,
   renameElementVariables,
   messageWitness,
   readsOldSubject,
@@ -8,6 +10,7 @@ import {
   type FieldRef,
   type Instance,
   type ListSource,
+  type LookupList,
   type Policy,
 } from "../../ir/index.js";
 import { POD_CONTROLLERS } from "../../kube/index.js";
@@ -89,9 +92,12 @@ const ELEMENT_TAKEN: ReadonlySet<string> = new Set([
  */
 function listVariables(p: Policy, ctx: CelContext): { variables: CelVariable[]; lists: Map<string, string> } {
   const groups: FieldRef[][] = [];
+  const lookups: LookupList[] = [];
   const add = (lists: readonly ListSource[]) => {
+    // A lookup that reads no element is bound once, alone: the rules then ask the cluster once.
+    for (const l of lists) if (l.kind === "lookup" && listKey([l]) && !lookups.some((x) => listKey([x]) === listKey([l]))) lookups.push(l);
     const key = listKey(lists);
-    if (key && !groups.some((g) => listKey(g) === key)) groups.push([...(lists as readonly FieldRef[])]);
+    if (key && !key.startsWith("lookup:") && !groups.some((g) => listKey(g) === key)) groups.push([...(lists as readonly FieldRef[])]);
   };
   const visit = (e: Expr) => {
     if (e.kind === "quantifier" || e.kind === "count") add(e.lists);
@@ -112,6 +118,7 @@ function listVariables(p: Policy, ctx: CelContext): { variables: CelVariable[]; 
     variables.push({ name, expression });
     lists.set(listKey(lists_)!, `variables.${name}`);
   };
+  for (const l of lookups) bind([l], fresh(l.target.resource), celList(l, ctx));
   for (const group of groups) {
     for (const l of group) if (!lists.has(listKey([l])!)) bind([l], fresh(lastSegment(l.path) ?? "items"), celList(l, ctx));
     if (group.length === 1) continue;
@@ -135,8 +142,11 @@ export function lowerToCel(p: Policy, instance: Instance): CelPolicy {
   return cel;
 }
 
+/** Kyverno's resource library is the variable `resource`: a policy that reads the cluster keeps the name free. */
+const LOOKUP_ELEMENT_TAKEN: ReadonlySet<string> = new Set([...ELEMENT_TAKEN, "resource"]);
+
 function lowerInstance(policy: Policy, instance: Instance): CelPolicy {
-  const p = renameElementVariables(policy, ELEMENT_TAKEN);
+  const p = renameElementVariables(policy, readsCluster(policy) ? LOOKUP_ELEMENT_TAKEN : ELEMENT_TAKEN);
   const variables: CelVariable[] = [];
   let subject = admittedObject(p);
   let inlineSubject = subject;
@@ -154,7 +164,7 @@ function lowerInstance(policy: Policy, instance: Instance): CelPolicy {
     }
   }
   const admitted = p.subject === "pod" ? { admitted: { object: admittedObject(p), oldObject: "oldObject" } } : {};
-  const bare: CelContext = { subject, oldSubject, params: instance.values, ...admitted };
+  const bare: CelContext = { subject, oldSubject, params: instance.values, admittedKinds: admittedKinds(p), ...admitted };
   const { variables: listVars, lists } = listVariables(p, bare);
   variables.push(...listVars);
   const ctx: CelContext = { ...bare, lists };

@@ -1,5 +1,7 @@
 import {
   assertNever,
+  fieldsIn,
+  lookupMeetsSubject,
   paramValue,
   readsControllerIdentity,
   requestField,
@@ -8,9 +10,11 @@ import {
   type FieldRef,
   type ImagePart,
   type ListSource,
+  type LookupList,
   type Scalar,
   type Value,
 } from "../../ir/index.js";
+import { apiVersionOf, type KindRef } from "../../kube/index.js";
 import { celOptionalSelect, celString, celValue } from "./escape.js";
 
 /** What a CEL expression is printed against. */
@@ -30,12 +34,22 @@ export interface CelContext {
    * metadata.namespace are read there, a controller's own (see ir/message-text.ts).
    */
   readonly admitted?: { readonly object: string; readonly oldObject: string };
+  /** The kinds the policy admits: a lookup of one of them leaves the object under review out (ir/lookups.ts). */
+  readonly admittedKinds?: readonly KindRef[];
 }
 
 const OPS: Record<CompareOp, string> = { eq: "==", lt: "<", le: "<=", gt: ">", ge: ">=" };
 
-/** The key of a list read from the subject (static path), for `CelContext.lists`. */
+/**
+ * The key of a list a variable can hold, for `CelContext.lists`: a list read from the subject (a
+ * static path), or one lookup that reads no element (a variable cannot see a loop's element).
+ */
 export function listKey(lists: readonly ListSource[]): string | undefined {
+  if (lists.length === 1 && lists[0]!.kind === "lookup") {
+    const l = lists[0]!;
+    if (fieldsIn(l).some((f) => f.scope.kind === "element")) return undefined;
+    return `lookup:${JSON.stringify(l, (k, v: unknown) => (k === "source" ? undefined : v))}`;
+  }
   if (lists.some((l) => l.kind !== "field" || l.scope.kind !== "subject" || l.path.some((s) => typeof s !== "string"))) return undefined;
   return JSON.stringify(lists.map((l) => (l as FieldRef).path));
 }
@@ -203,10 +217,74 @@ export function celList(l: ListSource, ctx: CelContext): string {
     const s = fresh(ctx, "s");
     return `[${celValueOf(l.of, ctx)}].map(${s}, type(${s}) == string ? ${s}.split(${celString(l.separator)}) : [])[0]`;
   }
+  if (l.kind === "lookup") return celLookup(l, ctx);
   const o = celOptional(l, ctx);
   if (l.scope.kind === "request") return o.text; // typed: a list (or its zero value, [])
   const value = o.optional ? `${o.text}.orValue([])` : o.text;
   return `(type(${value}) == list ? ${value} : [])`;
+}
+
+/**
+ * The objects a lookup finds, with Kyverno's resource library (`resource.List(apiVersion,
+ * resource, namespace)`, "" for every namespace): narrowed by name and labels, leaving out the
+ * object under review (ir/lookups.ts). A namespace that is missing, empty or not a string finds
+ * none (Kyverno would read "" as every namespace).
+ */
+function celLookup(l: LookupList, ctx: CelContext): string {
+  const o = fresh(ctx, "o");
+  const list = (ns: string) =>
+    `resource.List(${celString(apiVersionOf(l.target))}, ${celString(l.target.resource)}, ${ns}).?items.orValue([])`;
+  const field = (...path: string[]) => `${o}${path.map(celOptionalSelect).join("")}`;
+  const conditions: string[] = [];
+  if (l.name) conditions.push(`dyn(${field("metadata", "name")}.orValue(null)) == ${celValueOf(l.name, ctx)}`);
+  for (const label of l.labels ?? []) {
+    const have = `dyn(${field("metadata", "labels")}[?${celString(label.key)}].orValue(null))`;
+    if (label.value.kind === "literal") conditions.push(`${have} == ${celValueOf(label.value, ctx)}`);
+    else {
+      const v = fresh(ctx, "label");
+      conditions.push(`[${celValueOf(label.value, ctx)}].all(${v}, type(${v}) == string && ${have} == ${v})`);
+    }
+  }
+  if (ctx.admittedKinds && lookupMeetsSubject(ctx.admittedKinds, l)) {
+    const request = (name: string) => celValueOf({ kind: "field", scope: { kind: "request" }, path: [name], source: l.source }, ctx);
+    conditions.push(
+      `!(dyn(${field("metadata", "name")}.orValue(null)) == ${request("name")} && ${field("metadata", "namespace")}.orValue("") == ${request("namespace")})`,
+    );
+  }
+  const filtered = (items: string) => (conditions.length ? `${items}.filter(${o}, ${conditions.join(" && ")})` : items);
+  if (!l.namespace) return filtered(list('""'));
+  if (l.namespace.kind === "literal" && typeof l.namespace.value === "string") return filtered(list(celString(l.namespace.value)));
+  const n = fresh(ctx, "ns");
+  return `[${celValueOf(l.namespace, ctx)}].map(${n}, type(${n}) == string && ${n} != "" ? ${filtered(list(n))} : [])[0]`;
+}
+
+/**
+ * Whether a selector selects a set of labels, as `kube/labels.ts` (selectsLabels) reads it on
+ * values that may be malformed: every test guarded by a type test, so nothing is an error.
+ */
+function celSelects(e: Extract<Expr, { kind: "selects" }>, ctx: CelContext): string {
+  const s = fresh(ctx, "selector");
+  const l = fresh(ctx, "labels");
+  const k = fresh(ctx, "k");
+  const pairsIn = (m: string) => `${m}.all(${k}, ${k} in ${l} && ${l}[${k}] == ${m}[${k}])`;
+  const labels = `[${celValueOf(e.labels, ctx)}].map(${l}, ${l} == null ? dyn({}) : ${l})[0]`;
+  let test: string;
+  if (e.style === "map") test = `type(${s}) == map && size(${s}) > 0 && ${pairsIn(s)}`;
+  else {
+    const x = fresh(ctx, "requirement");
+    const values = `(has(${x}.values) && type(${x}.values) == list ? ${x}.values : [])`;
+    const within = `(${x}.key in ${l} && ${values}.exists(${k}, ${k} == ${l}[${x}.key]))`;
+    const requirement =
+      `type(${x}) == map && has(${x}.key) && type(${x}.key) == string && has(${x}.operator) && ` +
+      `(${x}.operator == "In" ? ${within} : ${x}.operator == "NotIn" ? !${within} : ${x}.operator == "Exists" ? ${x}.key in ${l} : ${x}.operator == "DoesNotExist" ? !(${x}.key in ${l}) : false)`;
+    const ml = `${s}.matchLabels`;
+    const me = `${s}.matchExpressions`;
+    test =
+      `type(${s}) == map && ` +
+      `(!has(${ml}) || ${ml} == null || (type(${ml}) == map && ${pairsIn(ml)})) && ` +
+      `(!has(${me}) || ${me} == null || (type(${me}) == list && ${me}.all(${x}, ${requirement})))`;
+  }
+  return `[${celValueOf(e.selector, ctx)}].all(${s}, [${labels}].all(${l}, type(${l}) == map && ${test}))`;
 }
 
 /**
@@ -292,6 +370,8 @@ export function printCel(e: Expr, ctx: CelContext): string {
     }
     case "count":
       return `size(${celLists(e.lists, ctx)}) ${OPS[e.op]} ${e.value}`;
+    case "selects":
+      return celSelects(e, ctx);
     case "quantifier":
       return `${celLists(e.lists, ctx)}.${e.quantifier === "all" ? "all" : "exists"}(${e.variable}, ${printCel(e.body, ctx)})`;
     case "and":

@@ -1,4 +1,4 @@
-import { issue, paramValue, type Issue, type Policy } from "../../ir/index.js";
+import { issue, lookupsIn, paramValue, type Issue, type Policy } from "../../ir/index.js";
 import { lowerToCel } from "./lower-policy.js";
 import { namespacePreconditionIssues } from "./namespace-conditions.js";
 
@@ -11,7 +11,7 @@ export const MAX_CEL_EXPRESSION = 100_000;
  * the policy skips the target.
  */
 export function celTargetIssues(p: Policy, target: "kyverno" | "kubernetes"): Issue[] {
-  const issues = [...namespacePreconditionIssues(p, target), ...lineBreakIssues(p, target)];
+  const issues = [...namespacePreconditionIssues(p, target), ...lineBreakIssues(p, target), ...lookupIssues(p, target)];
   return issues.length ? issues : sizeIssues(p, target);
 }
 
@@ -73,4 +73,38 @@ function lineBreakIssues(p: Policy, target: string): Issue[] {
       );
   });
   return out;
+}
+
+/**
+ * A ValidatingAdmissionPolicy cannot read other objects (its CEL sees the request, its params and
+ * the namespace): a policy that looks objects up is refused for it, never emitted weaker.
+ */
+function lookupIssues(p: Policy, target: "kyverno" | "kubernetes"): Issue[] {
+  if (target !== "kubernetes") return [];
+  const seen = new Set<string>();
+  return lookupsIn(p).flatMap((l) => {
+    const at = `${l.source.file}:${l.source.line}:${l.source.column}`;
+    if (seen.has(at)) return [];
+    seen.add(at);
+    return [
+      issue(
+        "unsupported_by_target",
+        `kubernetes: a ValidatingAdmissionPolicy cannot read other objects of the cluster, and this policy looks up ${l.target.kind} objects; add skip: { kubernetes: "…" } (Kyverno and Gatekeeper can read them)`,
+        l.source,
+      ),
+    ];
+  });
+}
+
+/** Kyverno's legacy ClusterPolicy `validate.cel` has no resource library: a policy that looks objects up is refused for that format. */
+export function legacyKyvernoIssues(p: Policy): Issue[] {
+  const first = lookupsIn(p)[0];
+  if (!first || !p.targets.kyverno.enabled) return [];
+  return [
+    issue(
+      "unsupported_by_target",
+      `kyverno (legacy ClusterPolicy): validate.cel has no resource library, and this policy looks up ${first.target.kind} objects; build the ValidatingPolicy format (the default), or skip kyverno`,
+      first.source,
+    ),
+  ];
 }

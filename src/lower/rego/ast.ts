@@ -19,7 +19,9 @@ export type Term =
   | { readonly kind: "binary"; readonly op: BinaryOp; readonly left: Term; readonly right: Term }
   | { readonly kind: "array"; readonly items: readonly Term[] }
   | { readonly kind: "set"; readonly items: readonly Term[] }
-  | { readonly kind: "object"; readonly entries: readonly (readonly [Term, Term])[] };
+  | { readonly kind: "object"; readonly entries: readonly (readonly [Term, Term])[] }
+  /** `[head | body]`: an array comprehension. */
+  | { readonly kind: "comprehension"; readonly head: Term; readonly body: readonly Statement[] };
 
 export type Statement =
   /** A term that must be true (or defined). */
@@ -61,7 +63,7 @@ export interface Prelude {
   readonly name: PreludeName;
 }
 
-export type PreludeName = "as_list" | "format" | "image" | "join_strings" | "lower_ascii" | "quantity" | "upper_ascii";
+export type PreludeName = "as_list" | "format" | "image" | "join_strings" | "lower_ascii" | "quantity" | "selects" | "upper_ascii";
 
 export interface Module {
   readonly package: string;
@@ -107,6 +109,8 @@ export function hasCallOrWildcard(t: Term): boolean {
       return t.items.some(hasCallOrWildcard);
     case "object":
       return t.entries.some(([k, x]) => hasCallOrWildcard(k) || hasCallOrWildcard(x));
+    case "comprehension":
+      return true;
   }
 }
 
@@ -129,6 +133,8 @@ export function termMentions(t: Term, name: string): boolean {
       return t.items.some((i) => termMentions(i, name));
     case "object":
       return t.entries.some(([k, x]) => termMentions(k, name) || termMentions(x, name));
+    case "comprehension":
+      return termMentions(t.head, name) || statementsMention(t.body, name);
   }
 }
 

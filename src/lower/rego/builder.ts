@@ -1,5 +1,6 @@
 import {
   fieldsIn,
+  lookupMeetsSubject,
   MISSING_TEXT,
   operandsOf,
   readsControllerIdentity,
@@ -8,10 +9,12 @@ import {
   type Expr,
   type FieldRef,
   type ListSource,
+  type LookupList,
   type ParamRef,
   type Value,
   type ValueNode,
 } from "../../ir/index.js";
+import { apiVersionOf, type KindRef } from "../../kube/index.js";
 import { call, index, ref, v, type Prelude, type PreludeName, type Rule, type Statement, type Term } from "./ast.js";
 
 /** Argument name of the subject in every helper function. */
@@ -29,13 +32,19 @@ export class RegoBuilder {
   /** Rules of the module's subject section that something reads (the old object, the namespace). */
   readonly needed = new Set<Needed>();
   private readonly preludes = new Set<PreludeName>();
+  /** The helper that recognises the object under review (made once, when a lookup first needs it). */
+  private underReview: string | undefined;
   private count = 0;
 
   /**
    * `controller`: a pod policy's admitted objects, where its subject's metadata.name and
    * metadata.namespace are read (a controller's own; see ir/message-text.ts).
    */
-  constructor(readonly controller?: { readonly object: Term; readonly oldObject: Term }) {}
+  constructor(
+    readonly controller?: { readonly object: Term; readonly oldObject: Term },
+    /** The kinds the policy admits: a lookup of one of them leaves the object under review out. */
+    readonly admitted?: readonly KindRef[],
+  ) {}
 
   fresh(prefix: string): string {
     return `_${prefix}${this.count++}`;
@@ -130,28 +139,94 @@ export class RegoBuilder {
     }
   }
 
+  /**
+   * The objects a lookup finds in Gatekeeper's `data.inventory` (synced by the build's Config):
+   * `namespace[ns][groupVersion][kind][name]`, or `cluster[groupVersion][kind][name]` for a
+   * cluster-scoped kind, in key order; narrowed by name and labels, leaving out the object under
+   * review (ir/lookups.ts). A namespace that is missing, empty or not a string finds none.
+   */
+  private lookupBody(l: LookupList): Statement[] {
+    const inventory = ref(v("data"), "inventory");
+    const gvKind = (base: Term) =>
+      index(index(base, { kind: "value", value: apiVersionOf(l.target) }), { kind: "value", value: l.target.kind });
+    const item = "item_";
+    const source: Statement[] = !l.target.namespaced
+      ? [{ kind: "some", vars: [item], domain: gvKind(ref(inventory, "cluster")) }]
+      : l.namespace
+        ? [{ kind: "some", vars: [item], domain: gvKind(index(ref(inventory, "namespace"), v("ns_"))) }]
+        : [
+            {
+              kind: "assign",
+              name: item,
+              value: index(gvKind(index(ref(inventory, "namespace"), { kind: "wildcard" })), { kind: "wildcard" }),
+            },
+          ];
+    const filters: Statement[] = [];
+    const meta = (...path: string[]) => ref(v(item), "metadata", ...path);
+    if (l.name) filters.push(this.compare("==", meta("name"), this.value(l.name)));
+    for (const label of l.labels ?? [])
+      filters.push(this.compare("==", index(meta("labels"), { kind: "value", value: label.key }), this.value(label.value)));
+    if (this.admitted && lookupMeetsSubject(this.admitted, l)) {
+      const request = (field: string) => this.value({ kind: "field", scope: { kind: "request" }, path: [field], source: l.source });
+      const known = this.underReview;
+      const self = known ?? this.fresh("under_review");
+      this.underReview = self;
+      if (!known)
+        this.helpers.push({
+          kind: "rule",
+          name: self,
+          head: "complete",
+          args: ["x"],
+          comment: "the object under review, which a lookup leaves out",
+          definitions: [
+            {
+              body: [
+                this.compare("==", ref(v("x"), "metadata", "name"), request("name")),
+                this.compare(
+                  "==",
+                  call("object.get", ref(v("x"), "metadata"), { kind: "value", value: "namespace" }, { kind: "value", value: "" }),
+                  request("namespace"),
+                ),
+              ],
+            },
+          ],
+        });
+      filters.push({ kind: "not", term: call(self, v(item)) });
+    }
+    const found: Term = { kind: "comprehension", head: v(item), body: [...source, ...filters] };
+    if (!l.namespace) return [{ kind: "assign", name: "x", value: found }];
+    return [
+      { kind: "assign", name: "ns_", value: this.value(l.namespace) },
+      { kind: "expr", term: call("is_string", v("ns_")) },
+      { kind: "expr", term: { kind: "binary", op: "!=", left: v("ns_"), right: { kind: "value", value: "" } } },
+      { kind: "assign", name: "x", value: found },
+    ];
+  }
+
   /** A list (or concatenated lists) as an array; a missing list, or one that is not an array, is empty. */
   lists(lists: readonly ListSource[]): Term {
     const calls = lists.map((l) => {
       const name = this.fresh("list");
       const args = scopeArgs([l], this.controller !== undefined);
       const body: Statement[] =
-        l.kind === "keys"
-          ? [
-              { kind: "assign", name: "m", value: this.value(l.of) },
-              { kind: "expr", term: call("is_object", v("m")) },
-              { kind: "assign", name: "x", value: call("sort", call("object.keys", v("m"))) },
-            ]
-          : l.kind === "split"
+        l.kind === "lookup"
+          ? this.lookupBody(l)
+          : l.kind === "keys"
             ? [
-                { kind: "assign", name: "s", value: this.value(l.of) },
-                { kind: "expr", term: call("is_string", v("s")) },
-                { kind: "assign", name: "x", value: call("split", v("s"), { kind: "value", value: l.separator }) },
+                { kind: "assign", name: "m", value: this.value(l.of) },
+                { kind: "expr", term: call("is_object", v("m")) },
+                { kind: "assign", name: "x", value: call("sort", call("object.keys", v("m"))) },
               ]
-            : [
-                { kind: "assign", name: "x", value: l.kind === "param" ? this.param(l) : this.field(l) },
-                { kind: "expr", term: call("is_array", v("x")) },
-              ];
+            : l.kind === "split"
+              ? [
+                  { kind: "assign", name: "s", value: this.value(l.of) },
+                  { kind: "expr", term: call("is_string", v("s")) },
+                  { kind: "assign", name: "x", value: call("split", v("s"), { kind: "value", value: l.separator }) },
+                ]
+              : [
+                  { kind: "assign", name: "x", value: l.kind === "param" ? this.param(l) : this.field(l) },
+                  { kind: "expr", term: call("is_array", v("x")) },
+                ];
       this.helpers.push({
         kind: "rule",
         name,
@@ -162,6 +237,20 @@ export class RegoBuilder {
       return helperCall(name, args);
     });
     return calls.reduce((acc, c) => call("array.concat", acc, c));
+  }
+
+  /** A value, or null where it is missing (a helper with `else := null`), for a call that must see missing values. */
+  orNull(x: Value): Term {
+    const name = this.fresh("value");
+    const args = scopeArgs([x], this.controller !== undefined);
+    this.helpers.push({
+      kind: "rule",
+      name,
+      head: "complete",
+      ...(args.length ? { args } : {}),
+      definitions: [{ value: v("x"), body: [{ kind: "assign", name: "x", value: this.value(x) }], else: { kind: "value", value: null } }],
+    });
+    return helperCall(name, args);
   }
 
   /** A value shown in a message: the value as text, the visible MISSING_TEXT when it is missing. */

@@ -1,4 +1,12 @@
-import { isAdmissionOnly, messageWitness, renameElementVariables, trimMessage, type Policy, type Rule as IrRule } from "../../ir/index.js";
+import {
+  admittedKinds,
+  isAdmissionOnly,
+  messageWitness,
+  renameElementVariables,
+  trimMessage,
+  type Policy,
+  type Rule as IrRule,
+} from "../../ir/index.js";
 import { POD_CONTROLLERS } from "../../kube/index.js";
 import {
   binary,
@@ -50,6 +58,7 @@ export function lowerRegoModule(policy: Policy): Module {
   const deletes = p.match.operations.includes("DELETE");
   const b = new RegoBuilder(
     p.subject === "pod" ? { object: deletes ? v("_object") : ref(REVIEW, "object"), oldObject: ref(REVIEW, "oldObject") } : undefined,
+    admittedKinds(p),
   );
   const violations = p.rules.map((r) => violation(b, r));
   const exempt = exemptionRules(p, p.match.operations.includes("DELETE") ? v("_object") : ref(REVIEW, "object"));

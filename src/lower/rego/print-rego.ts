@@ -116,6 +116,8 @@ export function printTerm(t: Term): string {
       return `{${t.items.map(printTerm).join(", ")}}`;
     case "object":
       return `{${t.entries.map(([k, x]) => `${printTerm(k)}: ${printTerm(x)}`).join(", ")}}`;
+    case "comprehension":
+      return `[${printTerm(t.head)} | ${t.body.map(printStatement).join("; ")}]`;
   }
 }
 

@@ -36,6 +36,8 @@ export const KINDS = [
   ["rbac.authorization.k8s.io/v1", "ClusterRole"],
   ["rbac.authorization.k8s.io/v1", "RoleBinding"],
   ["rbac.authorization.k8s.io/v1", "ClusterRoleBinding"],
+  ["policy/v1", "PodDisruptionBudget"],
+  ["autoscaling/v2", "HorizontalPodAutoscaler"],
 ];
 
 export function generateFieldTable() {
