@@ -33,6 +33,7 @@ const CONFIG_FLAGS: Readonly<Record<string, readonly (readonly [string, Field])[
     ["policy", (c) => c.apply?.policy],
     ["mode", (c) => c.apply?.mode],
     ["namespaces", (c) => c.apply?.namespaces],
+    ["cluster", (c) => c.apply?.cluster],
     ["clusterScoped", (c) => c.apply?.clusterScoped?.join(",")],
     ["failOn", (c) => c.apply?.failOn?.join(",")],
     ["namespace", (c) => c.apply?.namespace],

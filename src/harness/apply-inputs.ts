@@ -9,7 +9,15 @@ import path from "node:path";
 import picomatch from "picomatch";
 import { POLICY_KINDS } from "../engines/index.js";
 import type { Issue, SourceLocation } from "../ir/index.js";
-import { inDefaultNamespace, isNamespaced, type AdmissionRequest, type KubeObject, type UserInfo } from "../kube/index.js";
+import {
+  inDefaultNamespace,
+  isNamespaced,
+  type AdmissionRequest,
+  type ClusterState,
+  type KubeObject,
+  type UserInfo,
+} from "../kube/index.js";
+import { CLUSTER_LIMITS, clusterFromFixtures } from "./cluster.js";
 import {
   fieldIssue,
   fieldLocation,
@@ -36,6 +44,8 @@ export interface ApplyInputs {
   readonly resources: readonly Resource[];
   readonly policyDocuments: readonly Fixture[];
   readonly namespaceObjects: readonly Resource[];
+  /** What `--cluster` adds: objects the cluster holds, for lookups (Namespaces among them give labels). */
+  readonly clusterObjects: ClusterState;
 }
 
 /** What reading the inputs needs of apply's options. */
@@ -47,6 +57,8 @@ export interface InputOptions {
   readonly stdin?: () => Promise<string>;
   readonly policyPaths?: readonly string[];
   readonly namespacesFile?: string;
+  /** Files or folders of objects the cluster holds besides the inputs (`kubectl get -A -o yaml`): looked up, never checked. */
+  readonly clusterPaths?: readonly string[];
 }
 
 const CRD = "CustomResourceDefinition";
@@ -66,8 +78,42 @@ export async function readApplyInputs(o: InputOptions): Promise<ApplyInputs | { 
         .map((object) => ({ object, label: o.namespacesFile! }));
     else issues.push(r.issue);
   }
+  const clusterObjects = readClusterObjects(o, issues);
   if (issues.length) return { status: "invalid", errors: uniqueIssues(issues) };
-  return { resources, policyDocuments, namespaceObjects };
+  return { resources, policyDocuments, namespaceObjects, clusterObjects };
+}
+
+/** The objects of `--cluster` files and folders: a cluster dump, read with the cluster's limits, each object once. */
+function readClusterObjects(o: InputOptions, issues: Issue[]): ClusterState {
+  const fixtures: Fixture[] = [];
+  for (const p of o.clusterPaths ?? []) {
+    const abs = path.resolve(o.cwd, p);
+    if (!existsSync(abs)) {
+      issues.push(inputIssue("missing_file", "no such file or folder (--cluster)", p));
+      continue;
+    }
+    for (const file of yamlFilesUnder(abs)) {
+      const r = readFixtures(file, o.cwd, { maxBytes: CLUSTER_LIMITS.fileBytes });
+      if (r.ok) fixtures.push(...r.value);
+      else issues.push(r.issue);
+    }
+  }
+  const read = clusterFromFixtures(fixtures, (message, f, item) => {
+    const at = f.location;
+    const where = item !== undefined ? `items[${item}]: ` : "";
+    return {
+      code: "invalid_fixture",
+      message: `--cluster: ${where}${message}`,
+      severity: "error",
+      ...(at ? { source: at } : { file: f.label }),
+      path: [],
+    };
+  });
+  if ("issue" in read) {
+    issues.push(read.issue);
+    return {};
+  }
+  return read;
 }
 
 /** Every resource of the inputs: documents in file order, `List` items in place. */
@@ -206,8 +252,15 @@ export function clusterOf(inputs: ApplyInputs, o: ClusterOptions): ApplyCluster 
   for (const r of [...inputs.namespaceObjects, ...resources])
     if (r.object.kind === "Namespace" && r.object.apiVersion === "v1" && r.object.metadata?.name)
       namespaces[r.object.metadata.name] ??= r.object;
-  // The cluster's objects (Gatekeeper's synced inventory, lookups): the resources and the given Namespaces.
-  const objects = [...resources.map((r) => r.object), ...inputs.namespaceObjects.map((r) => r.object)];
+  for (const [name, ns] of Object.entries(inputs.clusterObjects.namespaces ?? {})) namespaces[name] ??= ns;
+  // The cluster's objects (Gatekeeper's synced inventory, lookups): what --cluster holds, then the
+  // resources (an input replaces the object of its identity in the dump: it is the version applied)
+  // and the given Namespaces. One object for every request, so every engine reads and indexes it once.
+  const objects = [
+    ...(inputs.clusterObjects.objects ?? []),
+    ...resources.map((r) => r.object),
+    ...inputs.namespaceObjects.map((r) => r.object),
+  ];
   const audit = o.mode === "audit";
   return {
     resources,

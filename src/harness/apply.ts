@@ -53,6 +53,8 @@ export interface ApplyOptions {
   readonly userInfo?: UserInfo;
   /** A file of Namespace objects (their labels), besides those among the inputs. */
   readonly namespacesFile?: string;
+  /** Files or folders of objects the cluster holds besides the inputs (`kubectl get -A -o yaml`): looked up, never checked. */
+  readonly clusterPaths?: readonly string[];
   /** Where namespaced objects without a namespace go (`kubectl apply -n`); an object naming another is bad input. */
   readonly namespace?: string;
   /** Only policies whose name (or instance's name) matches one of these globs. */

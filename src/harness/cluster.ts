@@ -26,7 +26,11 @@ const isList = (o: KubeObject) => typeof o.kind === "string" && o.kind.endsWith(
  * with a name, an object given twice (same apiVersion, kind, namespace and name), too many objects.
  * A namespaced object without a namespace is in `default`, as kubectl puts it.
  */
-export function clusterOf(fixtures: readonly Fixture[], problem: ClusterProblem, base: ClusterState = {}): ClusterState | { issue: Issue } {
+export function clusterFromFixtures(
+  fixtures: readonly Fixture[],
+  problem: ClusterProblem,
+  base: ClusterState = {},
+): ClusterState | { issue: Issue } {
   const namespaces: Record<string, KubeObject> = { ...(base.namespaces ?? {}) };
   const objects: KubeObject[] = [...(base.objects ?? [])];
   const seen = new Set<string>();

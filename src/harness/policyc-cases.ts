@@ -8,7 +8,7 @@ import { formatPath, issue, type Instance, type Issue, type SourceLocation } fro
 import { NAMESPACE_NAME_LABEL, type AdmissionRequest, type ClusterState, type KubeObject } from "../kube/index.js";
 import { exceptionTestCaseSchema, testCaseSchema, type CaseObject, type TestCase } from "../sdk/index.js";
 import { depthProblem, readFixtures, type Fixture } from "./fixtures.js";
-import { CLUSTER_LIMITS, clusterOf } from "./cluster.js";
+import { CLUSTER_LIMITS, clusterFromFixtures } from "./cluster.js";
 
 export interface PolicycCase {
   readonly policy: CompiledPolicy;
@@ -128,7 +128,7 @@ function caseCluster(c: PolicycCase, root: string, namespaces: Record<string, Ku
     }
     const at = (f: Fixture, item?: number) =>
       `${f.location ? `${f.location.file}:${f.location.line}: ` : ""}${item !== undefined ? `items[${item}]: ` : ""}`;
-    const read = clusterOf(fixtures, (message, f, item) => caseIssue(c, field, `${at(f, item)}${message}`), cluster);
+    const read = clusterFromFixtures(fixtures, (message, f, item) => caseIssue(c, field, `${at(f, item)}${message}`), cluster);
     if ("issue" in read) return read.issue;
     cluster = read;
   }

@@ -32,15 +32,12 @@ export function clusterIndex(cluster: ClusterState | undefined): ClusterIndex {
   const index = indexes.get(cluster);
   if (index) return index;
   const groups = new Map<string, KubeObject[]>();
-  const add = (o: KubeObject) => {
+  for (const o of clusterObjects(cluster)) {
     const key = kindKey(String(o.apiVersion ?? ""), String(o.kind ?? ""));
     let list = groups.get(key);
     if (!list) groups.set(key, (list = []));
     list.push(o);
-  };
-  for (const [name, ns] of Object.entries(cluster.namespaces ?? {})) add(storedNamespace(name, ns) as KubeObject);
-  for (const o of cluster.objects ?? [])
-    if (!(o.kind === "Namespace" && o.apiVersion === "v1" && cluster.namespaces?.[String(o.metadata?.name)])) add(o);
+  }
   const built = new Map<string, KindObjects>();
   for (const [key, list] of groups) {
     const all = list.sort(listOrder);
@@ -55,6 +52,27 @@ export function clusterIndex(cluster: ClusterState | undefined): ClusterIndex {
   }
   indexes.set(cluster, built);
   return built;
+}
+
+const identity = (o: KubeObject) => [o.apiVersion, o.kind, o.metadata?.namespace ?? "", o.metadata?.name ?? ""].join("\0");
+
+/**
+ * Every object of a cluster once, as every engine is given it: its Namespaces as stored (with
+ * their name label), then its other objects; an object of an identity already there (apiVersion,
+ * kind, namespace, name) replaces the earlier one, as a later `kubectl apply` of it would.
+ */
+export function clusterObjects(cluster: ClusterState): KubeObject[] {
+  const byIdentity = new Map<string, KubeObject>();
+  for (const [name, ns] of Object.entries(cluster.namespaces ?? {})) {
+    const stored = storedNamespace(name, ns) as KubeObject;
+    byIdentity.set(identity(stored), stored);
+  }
+  for (const o of cluster.objects ?? []) {
+    // A Namespace given both ways is the namespaces' one (its labels are what selectors read).
+    if (o.kind === "Namespace" && o.apiVersion === "v1" && cluster.namespaces?.[String(o.metadata?.name)]) continue;
+    byIdentity.set(identity(o), o);
+  }
+  return [...byIdentity.values()];
 }
 
 /** The objects of a kind, in one namespace or (undefined) every one, in list order. */

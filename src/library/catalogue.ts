@@ -1,5 +1,5 @@
-import type { JsonSchema, Policy } from "../ir/index.js";
-import { POD_CONTROLLERS } from "../kube/index.js";
+import { lookedUpKinds, TARGET_NAMES, type JsonSchema, type Policy } from "../ir/index.js";
+import { apiVersionOf, POD_CONTROLLERS } from "../kube/index.js";
 
 /** The library's categories, in the catalogue's order. */
 export const CATEGORIES = [
@@ -71,6 +71,16 @@ export function renderCatalogue(policies: readonly Policy[]): string {
       out.push(`### \`${p.name}\` — ${p.title ?? p.name}`, "");
       out.push(`\`${functionName(p.name)}()\` · severity **${p.severity ?? "medium"}** · applies to ${appliesTo(p)}`, "");
       if (p.description) out.push(p.description, "");
+      const looked = lookedUpKinds(p);
+      if (looked.length)
+        out.push(
+          `Reads the cluster: ${looked.map((k) => `${k.kind} (${apiVersionOf(k)})`).join(", ")}. Gatekeeper must sync ${looked.length === 1 ? "it" : "them"} (\`policyc build\` writes the Config).`,
+          "",
+        );
+      for (const t of TARGET_NAMES) {
+        const setting = p.targets[t];
+        if (!setting.enabled) out.push(`Not emitted for ${t}: ${setting.reason}.`, "");
+      }
       const usual = USUAL_EXCEPTIONS[p.name];
       if (usual) out.push(`Usually needs exceptions (\`defineException\`, see docs/exceptions.md) for: ${usual}`, "");
       const params = parameters(p.params);

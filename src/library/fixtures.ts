@@ -125,3 +125,33 @@ export const NOT_A_POD = { name: "not a pod", resource: configMap(), expect: "sk
 export function leftOutInKubeSystem(object: Json) {
   return { name: "kube-system is left out", resource: object, expect: "skip" } as const;
 }
+
+/** A PodDisruptionBudget of namespace shop selecting pods by this selector. */
+export function podDisruptionBudget(selector: Json, name = "shop"): Json {
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name, namespace: "shop" },
+    spec: { minAvailable: 1, selector },
+  };
+}
+
+/** A HorizontalPodAutoscaler of namespace shop scaling this object. */
+export function horizontalPodAutoscaler(kind: string, name: string): Json {
+  return {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name, namespace: "shop" },
+    spec: { scaleTargetRef: { apiVersion: "apps/v1", kind, name }, minReplicas: 2, maxReplicas: 10 },
+  };
+}
+
+/** The NetworkPolicy that isolates every pod of namespace shop for ingress (a default deny). */
+export function defaultDeny(namespace = "shop", spec: Json = {}): Json {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "default-deny", namespace },
+    spec: { podSelector: {}, policyTypes: ["Ingress"], ...spec },
+  };
+}

@@ -9,5 +9,6 @@ export * from "./pss-restricted.js";
 export * from "./workloads.js";
 export * from "./network.js";
 export * from "./rbac.js";
+export * from "./cluster.js";
 export type { LibraryOptions, RequiredParams } from "./define.js";
 export { renderCatalogue, functionName, CATEGORIES } from "./catalogue.js";

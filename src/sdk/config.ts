@@ -34,6 +34,8 @@ export const configSchema = z
         policy: z.array(z.string().min(1)).optional(),
         mode: z.enum(["admission", "audit"]).optional(),
         namespaces: z.string().min(1).optional(),
+        /** Files or folders of objects the cluster holds besides the inputs, for lookups. */
+        cluster: z.array(z.string().min(1)).optional(),
         clusterScoped: z.array(z.string().min(1)).optional(),
         failOn: z.array(z.enum(["audit", "warn"])).optional(),
         /** Where namespaced objects without a namespace go (`kubectl apply -n`). */

@@ -11,7 +11,7 @@ import { readTemplate, templateUnit } from "../../src/engines/gatekeeper/index.j
 import { compileWithCache, type RegoCompiler } from "../../src/engines/opa/index.js";
 import type { Verdict } from "../../src/engines/verdict/index.js";
 import { actualOf, compareAnswers, composePolicycEngines, type EngineAnswer, type PolicycEngines } from "../../src/harness/index.js";
-import { lowerPolicy, printPolicy, TARGET_NAMES, type Policy } from "../../src/ir/index.js";
+import { lowerPolicy, printPolicy, readsCluster, TARGET_NAMES, type Policy } from "../../src/ir/index.js";
 import type { KubeObject } from "../../src/kube/index.js";
 import { NAMESPACES, type FuzzCase } from "./generate.js";
 
@@ -94,7 +94,7 @@ const namespaces = Object.fromEntries(
 function compare(c: FuzzCase, compiled: CompiledPolicy, engines: PolicycEngines, stats?: Record<string, number>): Disagreement | undefined {
   for (const instance of compiled.policy.instances) {
     for (const request of c.requests) {
-      const req = { ...request, cluster: { namespaces, objects: [] } };
+      const req = { ...request, cluster: c.cluster?.length ? { namespaces, objects: c.cluster } : { namespaces, objects: [] } };
       // Engines of targets the policy opted out of answer nothing to compare.
       const answers = engines.evaluate(compiled, instance, req);
       const results = answers.filter((a) => !("optedOut" in a)).map((a) => [a.engine, a] as const);
@@ -103,6 +103,8 @@ function compare(c: FuzzCase, compiled: CompiledPolicy, engines: PolicycEngines,
           (stats["(of which compared without a target the policy opts out of)"] ?? 0) + 1;
       const said = new Set(results.map(([, v]) => say(v)));
       if (stats && said.size === 1) stats[[...said][0]!] = (stats[[...said][0]!] ?? 0) + 1;
+      if (stats && said.size === 1 && readsCluster(compiled.policy))
+        stats[`(of which read the cluster: ${[...said][0]!})`] = (stats[`(of which read the cluster: ${[...said][0]!})`] ?? 0) + 1;
       const referee = answers.find((a) => a.engine === "reference");
       if (
         stats &&

@@ -55,6 +55,22 @@ const quantifier = (q: "all" | "any", lists: ListSource[], variable: string, bod
 });
 const concat = (...items: Value[]): Value => ({ kind: "concat", items, source: src });
 const split = (of: Value, separator: string): ListSource => ({ kind: "split", of, separator, source: src });
+type LookupOptions = { namespace?: Value; name?: Value; labels?: { key: string; value: Value }[] };
+const lookup = (kind: keyof typeof BUILTIN_KINDS, o: LookupOptions = {}): ListSource => ({
+  kind: "lookup",
+  target: BUILTIN_KINDS[kind],
+  ...(o.namespace ? { namespace: o.namespace } : {}),
+  ...(o.name ? { name: o.name } : {}),
+  ...(o.labels?.length ? { labels: o.labels } : {}),
+  source: src,
+});
+const selects = (style: "labelSelector" | "map", selector: Value, labels: Value): Expr => ({
+  kind: "selects",
+  style,
+  selector,
+  labels,
+  source: src,
+});
 
 const LABEL_KEYS = ["app", "team", "tier.example.com/level"];
 const LABEL_VALUES = ["web", "db", "", "Web", "wéb", "a-b", "x.y", "100", "true", "😀"];
@@ -297,7 +313,7 @@ function elementExpr(v: string, depth: number): fc.Arbitrary<Expr> {
 const CONTAINER_LISTS = [[subject("spec", "containers")], [subject("spec", "containers"), subject("spec", "initContainers")]];
 
 /** Conditions on the pod. */
-function podExpr(depth: number, vars: number): fc.Arbitrary<Expr> {
+function podExpr(depth: number, vars: number, lookups = true): fc.Arbitrary<Expr> {
   const leaf: fc.Arbitrary<Expr>[] = [
     fc.constantFrom(...LABEL_KEYS).map((k): Expr => ({ kind: "exists", field: subject("metadata", "labels", k), source: src })),
     fc.constantFrom("hostNetwork", "priority", "containers").map((f): Expr => ({ kind: "exists", field: subject("spec", f), source: src })),
@@ -332,9 +348,12 @@ function podExpr(depth: number, vars: number): fc.Arbitrary<Expr> {
       return elementExpr(v, 1).map((body): Expr => ({ kind: "quantifier", quantifier: q, lists, variable: v, body, source: src }));
     }),
     ...admissionLeaves(vars),
+    // A lookup cannot be in a policy's precondition (a match condition).
+    // One leaf among the others (a policy with a lookup has no VAP to compare): about one policy in three has one.
+    ...(lookups ? [fc.oneof(...lookupLeaves(vars))] : []),
   ];
   if (depth <= 0) return fc.oneof(...leaf);
-  const sub = podExpr(depth - 1, vars + 1);
+  const sub = podExpr(depth - 1, vars + 1, lookups);
   return fc.oneof(
     { weight: 4, arbitrary: fc.oneof(...leaf) },
     { weight: 1, arbitrary: fc.array(sub, { minLength: 2, maxLength: 3 }).map((items): Expr => ({ kind: "and", items, source: src })) },
@@ -422,6 +441,157 @@ function admissionLeaves(vars: number): fc.Arbitrary<Expr>[] {
       .map((x): Expr => quantifier("any", [split(subject("metadata", "name"), "-")], `n${vars}`, compare(element(`n${vars}`), lit(x)))),
   ];
 }
+
+/** Where a lookup looks: the request's namespace, a fixed one, one read from the object (maybe missing), or everywhere. */
+const lookupNamespace: fc.Arbitrary<Value | undefined> = fc.constantFrom<Value | undefined>(
+  request("namespace"),
+  request("namespace"),
+  lit("team-a"),
+  lit("kube-system"),
+  subject("metadata", "labels", "team"),
+  undefined,
+);
+
+/**
+ * Conditions on other objects of the cluster (lookups): NetworkPolicies selecting the pod,
+ * Services by name (get) or by label, others of the subject's own kinds (uniqueness: the object
+ * under review is left out), counts; an element read inside a lookup's name.
+ */
+function lookupLeaves(vars: number): fc.Arbitrary<Expr>[] {
+  const v = `o${vars}`;
+  const podLabels = subject("metadata", "labels");
+  return [
+    fc
+      .tuple(
+        fc.constantFrom<"all" | "any">("any", "all"),
+        lookupNamespace,
+        // Values a label can hold (a lookup of another is refused at build time).
+        sometimes(fc.constantFrom(...LABEL_VALUES.filter((x) => /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$|^$/.test(x))), 3),
+      )
+      .map(([q, namespace, tier]): Expr =>
+        quantifier(
+          q,
+          [
+            lookup("NetworkPolicy", {
+              ...(namespace ? { namespace } : {}),
+              ...(tier !== undefined ? { labels: [{ key: "tier", value: lit(tier) }] } : {}),
+            }),
+          ],
+          v,
+          selects("labelSelector", element(v, "spec", "podSelector"), podLabels),
+        ),
+      ),
+    // get(): one Service by the object's name, its selector against the pod's labels.
+    lookupNamespace.map((namespace): Expr =>
+      quantifier(
+        "any",
+        [lookup("Service", { ...(namespace ? { namespace } : {}), name: subject("metadata", "name") })],
+        v,
+        selects("map", element(v, "spec", "selector"), podLabels),
+      ),
+    ),
+    // Uniqueness among the subject's own kinds: the object under review is never among them.
+    fc.tuple(fc.constantFrom<keyof typeof BUILTIN_KINDS>("Pod", "Deployment"), lookupNamespace).map(([kind, namespace]): Expr => ({
+      kind: "not",
+      item: quantifier(
+        "any",
+        [lookup(kind, namespace ? { namespace } : {})],
+        v,
+        compare(element(v, "metadata", "name"), subject("metadata", "name")),
+      ),
+      source: src,
+    })),
+    fc
+      .tuple(
+        fc.constantFrom<keyof typeof BUILTIN_KINDS>("Service", "Pod", "NetworkPolicy", "Namespace"),
+        fc.constantFrom(...ops),
+        fc.nat(3),
+      )
+      .map(([kind, op, n]): Expr => ({
+        kind: "count",
+        op,
+        lists: [lookup(kind, kind === "Namespace" ? {} : { namespace: request("namespace") })],
+        value: n,
+        source: src,
+      })),
+    // A label from the object: a missing or odd value finds none.
+    fc.constantFrom(...LABEL_KEYS).map((k): Expr => ({
+      kind: "count",
+      op: "gt",
+      lists: [lookup("Pod", { labels: [{ key: "app", value: subject("metadata", "labels", k) }] })],
+      value: 0,
+      source: src,
+    })),
+    // A lookup reading a loop's element (never bound as a CEL variable).
+    fc.constant<Expr>(
+      quantifier(
+        "all",
+        [subject("spec", "containers")],
+        `c${vars}`,
+        quantifier("any", [lookup("Service", { name: element(`c${vars}`, "name") })], v, {
+          kind: "exists",
+          field: element(v, "spec", "selector"),
+          source: src,
+        }),
+      ),
+    ),
+    // A map selector read from the object against another's labels.
+    fc.constant<Expr>(
+      quantifier(
+        "any",
+        [lookup("Pod", { namespace: request("namespace") })],
+        v,
+        selects("map", podLabels, element(v, "metadata", "labels")),
+      ),
+    ),
+  ];
+}
+
+/** Selectors as objects carry them: well formed, empty, null, missing, and malformed. */
+const clusterSelector = fc.oneof(
+  fc.dictionary(fc.constantFrom(...LABEL_KEYS), fc.constantFrom(...LABEL_VALUES), { maxKeys: 2 }).map((matchLabels) => ({ matchLabels })),
+  fc
+    .array(
+      fc.record(
+        {
+          key: fc.constantFrom(...LABEL_KEYS),
+          operator: fc.constantFrom("In", "NotIn", "Exists", "DoesNotExist", "Bogus"),
+          values: fc.array(fc.constantFrom(...LABEL_VALUES), { maxLength: 2 }),
+        },
+        { requiredKeys: ["operator"] },
+      ),
+      { maxLength: 2 },
+    )
+    .map((matchExpressions) => ({ matchExpressions })),
+  fc.constantFrom<unknown>({}, null, undefined, { matchLabels: "app=web" }, { matchExpressions: "x" }, { matchLabels: null }),
+);
+
+/** Objects the cluster holds around a request: some of the request's own identity (its stored self). */
+export const clusterObjects: fc.Arbitrary<KubeObject[]> = fc
+  .array(
+    fc.record({
+      kind: fc.constantFrom("NetworkPolicy", "Service", "Pod", "Deployment"),
+      name: fc.constantFrom(...NAMES),
+      namespace: fc.constantFrom("fuzz", "team-a", "kube-system"),
+      labels,
+      tier: sometimes(fc.constantFrom(...LABEL_VALUES), 2),
+      selector: clusterSelector,
+      map: maybe(fc.dictionary(fc.constantFrom(...LABEL_KEYS), fc.constantFrom(...LABEL_VALUES), { maxKeys: 2 })),
+    }),
+    { maxLength: 6 },
+  )
+  .map((xs) =>
+    xs.map(({ kind, name, namespace, labels: l, tier, selector: sel, map }) => {
+      const metadata = { name, namespace, labels: { ...(l ?? {}), ...(tier !== undefined ? { tier } : {}) } };
+      const objects: Record<string, object> = {
+        NetworkPolicy: { apiVersion: "networking.k8s.io/v1", kind, metadata, spec: { podSelector: sel } },
+        Service: { apiVersion: "v1", kind, metadata, spec: { selector: map } },
+        Pod: { apiVersion: "v1", kind, metadata, spec: { containers: [] } },
+        Deployment: { apiVersion: "apps/v1", kind, metadata, spec: { selector: sel } },
+      };
+      return clean(objects[kind]) as KubeObject;
+    }),
+  );
 
 const message = (i: number): Message => ({
   parts: [
@@ -532,7 +702,7 @@ const fixedMessage = fc
   )
   .map((text): Message => ({ parts: [{ kind: "text", text }], source: src }));
 
-const rule = (i: number): fc.Arbitrary<Rule> =>
+const plainRule = (i: number): fc.Arbitrary<Rule> =>
   fc
     .record({ assert: podExpr(2, 0), when: sometimes(podExpr(0, 10), 2), fixed: sometimes(fixedMessage, 3) })
     .map(({ assert, when, fixed }) => ({
@@ -542,6 +712,37 @@ const rule = (i: number): fc.Arbitrary<Rule> =>
       message: fixed ?? message(i),
       source: src,
     }));
+
+/** "No object of the cluster like this": the message names the one found (the API server's list order decides which CEL reports). */
+const lookupRule = (i: number): fc.Arbitrary<Rule> =>
+  fc
+    .tuple(fc.constantFrom<keyof typeof BUILTIN_KINDS>("Pod", "NetworkPolicy", "Service"), lookupNamespace, fc.constantFrom(...LABEL_KEYS))
+    .map(([kind, namespace, k]): Rule => ({
+      name: `rule-${i}`,
+      assert: {
+        kind: "not",
+        item: quantifier(
+          "any",
+          [lookup(kind, namespace ? { namespace } : {})],
+          "found",
+          compare(element("found", "metadata", "labels", k), subject("metadata", "labels", k)),
+        ),
+        source: src,
+      },
+      message: {
+        parts: [
+          { kind: "text", text: `${kind} ` },
+          { kind: "value", value: element("found", "metadata", "namespace") },
+          { kind: "text", text: "/" },
+          { kind: "value", value: element("found", "metadata", "name") },
+          { kind: "text", text: ` shares label ${k}` },
+        ],
+        source: src,
+      },
+      source: src,
+    }));
+
+const rule = (i: number): fc.Arbitrary<Rule> => fc.oneof({ weight: 5, arbitrary: plainRule(i) }, { weight: 1, arbitrary: lookupRule(i) });
 
 /** Label selectors over the pods' labels, of valid label values (an exception's `labels`). */
 const podLabelSelector = fc.oneof(
@@ -614,7 +815,7 @@ export const policy: fc.Arbitrary<Policy> = fc
       { weight: 2, arbitrary: fc.integer({ min: 1, max: 2 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => exception(i)))) },
     ),
     rules: fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => rule(i)))),
-    when: sometimes(podExpr(0, 20), 4),
+    when: sometimes(podExpr(0, 20, false), 4),
     enforcement: fc.constantFrom<Policy["enforcement"]>("enforce", "audit", "warn"),
     match: fc.oneof(
       { weight: 3, arbitrary: fc.constant<Match>({ kinds: [BUILTIN_KINDS.Pod], operations: ["CREATE", "UPDATE"] }) },
@@ -642,8 +843,11 @@ export const policy: fc.Arbitrary<Policy> = fc
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.record({
   policy,
   requests: fc.array(fuzzRequest, { minLength: 1, maxLength: 4 }),
+  cluster: clusterObjects,
 });
 export interface FuzzCase {
   readonly policy: Policy;
   readonly requests: readonly AdmissionRequest[];
+  /** The objects of the cluster the requests are admitted into (lookups read them). */
+  readonly cluster?: readonly KubeObject[];
 }

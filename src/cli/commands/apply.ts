@@ -8,6 +8,7 @@ import { allToFiles, collect, parseReporters, phaseReporter, writeReports, type 
 
 interface ApplyFlags {
   namespace?: string;
+  cluster: string[];
   includePolicy: string[];
   excludePolicy: string[];
   ignore: string[];
@@ -59,6 +60,12 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
     .option("--as <username>", "the requesting user, as kubectl's --as (admission; default policyc-test)")
     .option("--as-group <group>", "a group of the requesting user, as kubectl's --as-group (repeatable)", collect, [])
     .option("--namespaces <file>", "Namespace objects (with labels) besides those among the inputs")
+    .option(
+      "--cluster <path>",
+      "objects the cluster holds besides the inputs, for policies that look objects up (kubectl get -A -o yaml output; repeatable)",
+      collect,
+      [],
+    )
     .option("-n, --namespace <ns>", "where objects without a namespace go, as kubectl apply -n (default: default)")
     .option("--include-policy <glob>", "only policies whose name matches (repeatable; kube-linter's --include)", collect, [])
     .option("--exclude-policy <glob>", "leave out policies whose name matches (repeatable; kube-linter's --exclude)", collect, [])
@@ -107,6 +114,7 @@ function parseApplyFlags(flags: ApplyFlags, io: Io): { options: Omit<ApplyOption
       mode: flags.mode,
       ...(userInfo ? { userInfo } : {}),
       ...(flags.namespaces ? { namespacesFile: flags.namespaces } : {}),
+      ...(flags.cluster.length ? { clusterPaths: flags.cluster } : {}),
       ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
       includePolicies: flags.includePolicy,
       excludePolicies: flags.excludePolicy,

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { EngineMissingError, locateEngines } from "../wasm/index.js";
 import { loadWasi } from "../wasm/index.js";
-import { storedNamespace, type ClusterState, type KubeObject } from "../../kube/index.js";
+import { clusterObjects, type ClusterState } from "../../kube/index.js";
 import type { CelRequest, CelResponse } from "./protocol.js";
 
 interface Exports {
@@ -112,8 +112,7 @@ export class CelRuntime {
       return this.touch(key, held);
     }
     const id = `c${++this.clusterCount}`;
-    const namespaces = Object.entries(cluster.namespaces ?? {}).map(([name, ns]) => storedNamespace(name, ns) as KubeObject);
-    const r = this.call({ op: "cluster", id, objects: [...namespaces, ...(cluster.objects ?? [])] });
+    const r = this.call({ op: "cluster", id, objects: clusterObjects(cluster) });
     if (!r.ok) throw new Error(`the CEL engine refused the cluster's objects: ${r.error?.message ?? "unknown error"}`);
     this.clusters.set(key, id);
     this.clusterIds.set(cluster, { key, id });

@@ -3,7 +3,7 @@
  * with opa-wasm behind each Constraint's match, with Gatekeeper's `input` (review, parameters),
  * `data.inventory` and ExpansionTemplates, as Gatekeeper and gator do.
  */
-import { isNamespaced, storedNamespace, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
+import { isNamespaced, clusterObjects, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
 import { compileWithCache, RegoMemoryError, RegoPolicy, RegoTimeoutError, type CompileStats, type RegoCompiler } from "../opa/index.js";
 import {
   failure,
@@ -226,9 +226,7 @@ export class GatekeeperEngine implements Engine {
         ((entry.inventoryOf.objects === cluster.objects && entry.inventoryOf.namespaces === cluster.namespaces) ||
           clusterKey(entry.inventoryOf) === clusterKey(cluster));
       if (!unchanged) {
-        const namespaces = Object.entries(cluster.namespaces ?? {}).map(([name, ns]) => storedNamespace(name, ns) as KubeObject);
-        const objects = [...namespaces, ...(cluster.objects ?? [])];
-        policy.setData({ inventory: inventoryOf(objects, isNamespaced) });
+        policy.setData({ inventory: inventoryOf(clusterObjects(cluster), isNamespaced) });
         entry.inventoryOf = cluster;
       }
       const limit = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};

@@ -63,7 +63,17 @@ export interface Prelude {
   readonly name: PreludeName;
 }
 
-export type PreludeName = "as_list" | "format" | "image" | "join_strings" | "lower_ascii" | "quantity" | "selects" | "upper_ascii";
+export type PreludeName =
+  | "as_list"
+  | "format"
+  | "image"
+  | "join_strings"
+  | "lower_ascii"
+  | "quantity"
+  | "label_set"
+  | "selects_labels"
+  | "selects_map"
+  | "upper_ascii";
 
 export interface Module {
   readonly package: string;

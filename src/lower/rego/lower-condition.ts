@@ -49,7 +49,8 @@ export function holds(b: RegoBuilder, e: Expr, scope: readonly string[]): Statem
     case "count":
       return [b.compare(OPS[e.op], call("count", b.lists(e.lists)), { kind: "value", value: e.value })];
     case "selects":
-      b.need("selects");
+      b.need("label_set");
+      b.need(e.style === "map" ? "selects_map" : "selects_labels");
       return [expr(call(e.style === "map" ? "_selects_map" : "_selects_labels", b.value(e.selector), b.orNull(e.labels)))];
     case "quantifier": {
       const inner = [...scope, e.variable];

@@ -114,13 +114,6 @@ _within(e, l) if {
 	x == l[e.key]
 }
 
-# A plain map of labels (a Service's spec.selector): not empty, and every pair among the labels.
-_selects_map(s, labels) if {
-	is_object(s)
-	count(s) > 0
-	_pairs_hold(s, _label_set(labels))
-}
-
 _value2(subject) := x if {
 	x := subject.spec.template.metadata.labels
 } else := null
@@ -140,6 +133,13 @@ _list5(subject) := x if {
 	ns_ != ""
 	x := [item_ | some item_ in data.inventory.namespace[ns_]["v1"]["Service"]; item_.metadata.name == subject.metadata.name]
 } else := []
+
+# A plain map of labels (a Service's spec.selector): not empty, and every pair among the labels.
+_selects_map(s, labels) if {
+	is_object(s)
+	count(s) > 0
+	_pairs_hold(s, _label_set(labels))
+}
 
 _value6(subject) := x if {
 	x := subject.spec.template.metadata.labels

@@ -100,19 +100,19 @@ _within(e, l) if {
 	x == l[e.key]
 }
 
-# A plain map of labels (a Service's spec.selector): not empty, and every pair among the labels.
-_selects_map(s, labels) if {
-	is_object(s)
-	count(s) > 0
-	_pairs_hold(s, _label_set(labels))
-}
-
 _value0(subject) := x if {
 	x := subject.spec.template.metadata.labels
 } else := null
 
 _holds1(subject) if {
 	_selects_labels(subject.spec.selector, _value0(subject))
+}
+
+# A plain map of labels (a Service's spec.selector): not empty, and every pair among the labels.
+_selects_map(s, labels) if {
+	is_object(s)
+	count(s) > 0
+	_pairs_hold(s, _label_set(labels))
 }
 
 _value2(subject) := x if {

@@ -1,16 +1,3 @@
-# Label selectors as Kubernetes matches them (policyc's kube/labels.ts and its CEL read them alike).
-# A set of labels that is missing (null) is empty; anything but a map matches nothing.
-_label_set(l) := {} if is_null(l)
-
-_label_set(l) := l if is_object(l)
-
-# Every pair of the map is among the labels.
-_pairs_hold(m, l) if {
-	every k, x in m {
-		l[k] == x
-	}
-}
-
 # A LabelSelector: every matchLabels pair and every matchExpressions requirement holds; {} selects every set.
 _selects_labels(s, labels) if {
 	is_object(s)
@@ -68,11 +55,4 @@ _within(e, l) if {
 	is_array(e.values)
 	some x in e.values
 	x == l[e.key]
-}
-
-# A plain map of labels (a Service's spec.selector): not empty, and every pair among the labels.
-_selects_map(s, labels) if {
-	is_object(s)
-	count(s) > 0
-	_pairs_hold(s, _label_set(labels))
 }
