@@ -14,9 +14,9 @@ import path from "node:path";
 import picomatch from "picomatch";
 import { reportedMessagesOf, type EngineName, type Verdict } from "../engines/index.js";
 import type { CompiledPolicy } from "../build/index.js";
-import { instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
+import { admittedKinds, instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
-import type { KubeObject, UserInfo } from "../kube/index.js";
+import { groupVersionOf, type KubeObject, type UserInfo } from "../kube/index.js";
 import { clusterOf, readApplyInputs, resourceFieldLocation, type ApplyCluster, type ApplyInputs, type Resource } from "./apply-inputs.js";
 import {
   compareAnswers,
@@ -360,6 +360,7 @@ function evaluateResources(
   const row = (base: RowBase, v: Verdict): ResultRow =>
     verdictRow(base, v, { status: statusOf(v, failOn), ...(base.engine === "kyverno" ? { messages: reportedMessagesOf(v) } : {}) });
   const chosen = policyChosen(o);
+  const admitted = new Map(engines.compiled.map((p) => [p, admittedKinds(p.policy)]));
   cluster.resources.forEach((r, i) => {
     const request = cluster.request(r.object);
     for (const p of engines.yaml?.policies ?? []) {
@@ -376,10 +377,17 @@ function evaluateResources(
       if (v.kind === "skip") notApplicable++;
       else rows.push(...atField(r, [v], [row({ ...rowBase(r, p.name, p.engine, source), durationMs }, v)]));
     }
+    const { group, kind } = { group: groupVersionOf(r.object.apiVersion).group, kind: r.object.kind };
     for (const p of engines.compiled) {
       // Background scans never see admission-only policies (old object, operation, user).
       if (audit && isAdmissionOnly(p.policy)) {
         notApplicable++;
+        continue;
+      }
+      // A policy no engine could match (another kind: a CRD, a ConfigMap for a Pod policy) is not
+      // sent to any: matching narrows by kind before the engines (a large CRD costs nothing).
+      if (!admitted.get(p)!.some((k) => k.group === group && k.kind === kind)) {
+        notApplicable += p.policy.instances.length;
         continue;
       }
       for (const inst of p.policy.instances) {
