@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "generated/", "examples/*/generated/", "examples/*/node_modules/", "test/errors/"] },
+  { ignores: ["dist/", "node_modules/", "generated/", "examples/*/generated/", "examples/*/node_modules/", "test/errors/", ".scratch/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

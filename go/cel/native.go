@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"policyc/cel/protocol"
 )
@@ -25,6 +26,19 @@ func main() {
 	if err := json.Unmarshal(raw, &reqs); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+	// POLICYC_CEL_CPUPROFILE=FILE: a CPU profile of answering the requests (go tool pprof FILE).
+	if file := os.Getenv("POLICYC_CEL_CPUPROFILE"); file != "" {
+		f, err := os.Create(file)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	out := make([]protocol.Response, len(reqs))
 	for i, r := range reqs {

@@ -18,7 +18,11 @@ export function admissionInput(req: AdmissionRequest, cluster?: string): CelAdmi
   const o = subjectObject(req) ?? {};
   const { group, version } = groupVersionOf(o.apiVersion);
   const kind = o.kind ?? "";
-  const namespaces = Object.values(req.cluster?.namespaces ?? {});
+  // Only the request's Namespace: matching (namespaceSelector) and namespaceObject read it alone,
+  // and a request carrying every Namespace of a large cluster costs more the larger the cluster.
+  const ns = o.metadata?.namespace;
+  const own = ns ? req.cluster?.namespaces?.[ns] : undefined;
+  const namespaces = own ? [own] : [];
   return {
     operation: req.operation,
     kind: { group, version, kind },
