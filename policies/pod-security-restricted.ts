@@ -2,6 +2,7 @@
 import {
   disallowCapabilitiesStrict,
   disallowPrivilegeEscalation,
+  disallowProcMountStrict,
   requireRunAsNonroot,
   requireRunAsNonRootUser,
   restrictSeccompStrict,
@@ -15,4 +16,5 @@ export default [
   requireRunAsNonRootUser(),
   restrictSeccompStrict(),
   disallowCapabilitiesStrict(),
+  disallowProcMountStrict(),
 ];

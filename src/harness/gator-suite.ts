@@ -15,8 +15,42 @@ import { fieldIssue, positionInString, readFixtures, type Fixture } from "./fixt
 import { composeDocumentEngines, type DocumentEngines, type Runtimes } from "./compose.js";
 import type { ResultRow } from "./report.js";
 import { verdictRow, type RowBase } from "./rows.js";
+import { unreadField, type FieldTable } from "./suite-fields.js";
 
 export const GATOR_SUITE_API = "test.gatekeeper.sh/v1alpha1";
+
+/**
+ * gator's Suite, field by field (Gatekeeper's pkg/gator/verify: Suite, Test, Case, Assertion):
+ * each field read or refused by name; `expansion` (a test's ExpansionTemplates) is policyc's.
+ */
+export const GATOR_SUITE: FieldTable = {
+  apiVersion: true,
+  kind: true,
+  metadata: "free",
+  skip: true,
+  tests: {
+    list: {
+      name: true,
+      template: true,
+      constraint: true,
+      expansion: true,
+      skip: true,
+      invalid: {
+        refused:
+          "invalid: true expects the constraint to fail its template's parameter schema; policyc does not check constraints against it",
+      },
+      cases: {
+        list: {
+          name: true,
+          object: true,
+          inventory: true,
+          skip: true,
+          assertions: { list: { violations: true, message: true } },
+        },
+      },
+    },
+  },
+};
 
 interface Assertion {
   readonly violations?: string | number;
@@ -55,8 +89,13 @@ export function readGatorSuite(file: string, root: string): { ok: true; suite: G
   if (!read.ok) return read;
   const bad = (field: (string | number)[], message: string) => ({ ok: false as const, issue: fieldIssue(file, root, field, message) });
   const doc = read.value[0]!.object;
+  const unread = unreadField(doc, GATOR_SUITE, { file, root, what: "gator's Suite" });
+  if (unread) return { ok: false, issue: unread };
   const tests = (doc as { tests?: unknown }).tests;
   if (!Array.isArray(tests)) return bad(["tests"], "a gator Suite needs a tests list");
+  // A suite marked skip runs none of its tests, as gator verify skips it.
+  if ((doc as { skip?: unknown }).skip === true)
+    return { ok: true, suite: { file, name: String(doc.metadata?.name ?? path.basename(file)), tests: [] } };
   for (const [i, t] of tests.entries()) {
     if (!t || typeof t !== "object" || Array.isArray(t)) return bad(["tests", i], "must be a mapping");
     const test = t as Record<string, unknown>;
@@ -262,7 +301,12 @@ function runTest(
     const fixture = object.value[0]!;
     const { request, audit } = caseRequest(fixture.object, inventory);
     const started = performance.now();
-    const verdict = engines.evaluate(policy, request, { audit, ...(timeoutMs ? { timeoutMs } : {}) });
+    // gator stands for its own enforcement point: a constraint scoped to others is not enforced here.
+    const verdict = engines.evaluate(policy, request, {
+      audit,
+      enforcementPoint: "gator.gatekeeper.sh",
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
     const durationMs = performance.now() - started;
     const base = {
       policy: testName,

@@ -19,6 +19,7 @@ import { parse as parseYaml } from "yaml";
 import type { Issue } from "../ir/index.js";
 import {
   GO_YAML_1_1,
+  groupVersionOf,
   inDefaultNamespace,
   type AdmissionRequest,
   type ExternalData,
@@ -27,6 +28,8 @@ import {
 } from "../kube/index.js";
 import { composeDocumentEngines, type DocumentEngines, type Runtimes } from "./compose.js";
 import { documentProblemIssue, fieldIssue, readFixtures, type Fixture } from "./fixtures.js";
+import { CONTEXT, TEST, unreadField, USER_INFO, VALUES, type FieldTable } from "./kyverno-test-format.js";
+import { search as jmespath, type JSONValue } from "@jmespath-community/jmespath";
 import type { ResultRow, RowCause } from "./report.js";
 import type { RowBase } from "./rows.js";
 
@@ -41,14 +44,17 @@ interface ResultSpec {
   readonly rule?: string;
   readonly resources?: readonly string[];
   readonly resource?: string;
+  readonly resourceSpecs?: readonly { group?: string; version?: string; kind?: string; namespace?: string; name?: string }[];
   readonly kind?: string;
   readonly result?: string;
+  /** The deprecated name of `result`. */
+  readonly status?: string;
+  /** The deprecated namespace of a namespaced Policy (`<namespace>/<name>` in `policy` instead). */
+  readonly namespace?: string;
+  /** The row's admission operation (DELETE reads the resource as the old object). */
+  readonly operation?: string;
   readonly isValidatingAdmissionPolicy?: boolean;
   readonly isValidatingPolicy?: boolean;
-  readonly patchedResources?: string;
-  readonly patchedResource?: string;
-  readonly generatedResource?: string;
-  readonly cloneSourceResource?: string;
 }
 
 const get = (o: unknown, ...p: string[]): unknown =>
@@ -74,19 +80,88 @@ function checkKyvernoTest(test: Record<string, unknown>, file: string, root: str
   for (const key of ["variables", "userinfo", "context"] as const) {
     if (test[key] !== undefined && typeof test[key] !== "string") return bad([key], `${key} must be a file path`);
   }
+  const mocks = checkMocks(test, bad);
+  if (mocks) return mocks;
   if (test.results === undefined) return undefined;
   if (!Array.isArray(test.results)) return bad(["results"], "results must be a list");
   for (const [i, r] of (test.results as unknown[]).entries()) {
     if (!r || typeof r !== "object" || Array.isArray(r)) return bad(["results", i], "must be a mapping");
     const spec = r as Record<string, unknown>;
     if (typeof spec.policy !== "string" || !spec.policy) return bad(["results", i, "policy"], "policy is required (the policy's name)");
-    if (typeof spec.result !== "string" || !RESULTS.includes(spec.result))
-      return bad(["results", i, "result"], `result must be one of ${RESULTS.join(", ")}`);
+    const result = spec.result ?? spec.status;
+    if (typeof result !== "string" || !RESULTS.includes(result))
+      return bad(
+        ["results", i, spec.result === undefined && spec.status !== undefined ? "status" : "result"],
+        `result must be one of ${RESULTS.join(", ")}`,
+      );
     if (spec.resources !== undefined && (!Array.isArray(spec.resources) || spec.resources.some((x) => typeof x !== "string"))) {
       return bad(["results", i, "resources"], "must be a list of resource names");
     }
-    if (spec.resources === undefined && typeof spec.resource !== "string")
+    if (
+      spec.resourceSpecs !== undefined &&
+      (!Array.isArray(spec.resourceSpecs) || spec.resourceSpecs.some((x) => !x || typeof x !== "object"))
+    )
+      return bad(["results", i, "resourceSpecs"], "must be a list of resource specs (group, version, kind, namespace, name)");
+    if (spec.resources === undefined && typeof spec.resource !== "string" && spec.resourceSpecs === undefined)
       return bad(["results", i], "resources is required (a list of resource names)");
+    if (spec.operation !== undefined && !["CREATE", "UPDATE", "DELETE", "CONNECT"].includes(String(spec.operation)))
+      return bad(["results", i, "operation"], "operation must be CREATE, UPDATE, DELETE or CONNECT");
+  }
+  return undefined;
+}
+
+/**
+ * `apiCallResponses` and `globalContextEntries` as the Kyverno CLI validates them before a run:
+ * a url (absolute, http or https) or a urlPath (absolute), never both; GET, POST or no method; a
+ * body that is an object; a status code from 100 to 599. An entry: a name given once, its data
+ * an object, each projection with a name and a path.
+ */
+function checkMocks(test: Record<string, unknown>, bad: (field: (string | number)[], message: string) => Issue): Issue | undefined {
+  const isObject = (x: unknown) => !!x && typeof x === "object" && !Array.isArray(x);
+  for (const key of ["apiCallResponses", "globalContextEntries"] as const) {
+    if (test[key] !== undefined && (!Array.isArray(test[key]) || (test[key] as unknown[]).some((x) => !isObject(x))))
+      return bad([key], `${key} must be a list of mappings`);
+  }
+  for (const [i, e] of ((test.apiCallResponses as Record<string, unknown>[] | undefined) ?? []).entries()) {
+    const at = (...f: string[]) => ["apiCallResponses", i, ...f];
+    const url = typeof e.url === "string" ? e.url.trim() : "";
+    const urlPath = typeof e.urlPath === "string" ? e.urlPath.trim() : "";
+    if (!url && !urlPath) return bad(at(), "either url or urlPath is required");
+    if (url && urlPath) return bad(at("urlPath"), "url and urlPath are mutually exclusive");
+    if (url && !/^https?:\/\/[^/?#]+/.test(url)) return bad(at("url"), `url ${JSON.stringify(url)} must be an absolute http or https URL`);
+    if (urlPath && !urlPath.startsWith("/"))
+      return bad(at("urlPath"), `urlPath ${JSON.stringify(urlPath)} must be an absolute path starting with /`);
+    if (e.method !== undefined && !["", "GET", "POST"].includes(String(e.method).trim().toUpperCase()))
+      return bad(at("method"), "method must be GET or POST");
+    if (!isObject(get(e, "response", "body"))) return bad(at("response", "body"), "response.body is required: a mapping");
+    const status = get(e, "response", "statusCode");
+    if (status !== undefined && (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 599))
+      return bad(at("response", "statusCode"), "statusCode must be between 100 and 599");
+  }
+  const seen = new Set<string>();
+  for (const [i, e] of ((test.globalContextEntries as Record<string, unknown>[] | undefined) ?? []).entries()) {
+    const at = (...f: (string | number)[]) => ["globalContextEntries", i, ...f];
+    const name = typeof e.name === "string" ? e.name.trim() : "";
+    if (!name) return bad(at("name"), "name is required");
+    if (seen.has(name)) return bad(at("name"), `duplicate name ${JSON.stringify(name)}`);
+    seen.add(name);
+    const sources = (["data", "resources", "resourceFiles"] as const).filter((k) => e[k] !== undefined);
+    if (sources.length === 0) return bad(at(), "one of data, resources or resourceFiles is required");
+    if (sources.length > 1) return bad(at(sources[1]!), `${sources.join(" and ")} are mutually exclusive`);
+    if (e.data !== undefined && !isObject(e.data)) return bad(at("data"), "data must be a mapping");
+    if (e.resources !== undefined && (!Array.isArray(e.resources) || e.resources.some((r) => !isObject(r))))
+      return bad(at("resources"), "resources must be a list of objects");
+    if (e.resourceFiles !== undefined && (!Array.isArray(e.resourceFiles) || e.resourceFiles.some((f) => typeof f !== "string")))
+      return bad(at("resourceFiles"), "resourceFiles must be a list of file paths");
+    if (e.fieldPath !== undefined && typeof e.fieldPath !== "string")
+      return bad(at("fieldPath"), "fieldPath must be a JMESPath expression");
+    if (e.projections !== undefined && !Array.isArray(e.projections)) return bad(at("projections"), "projections must be a list");
+    for (const [j, p] of ((e.projections as unknown[] | undefined) ?? []).entries()) {
+      if (!isObject(p)) return bad(at("projections", j), "must be a mapping (name, path)");
+      const proj = p as Record<string, unknown>;
+      if (typeof proj.name !== "string" || !proj.name.trim()) return bad(at("projections", j, "name"), "a projection's name is required");
+      if (typeof proj.path !== "string" || !proj.path.trim()) return bad(at("projections", j, "path"), "a projection's path is required");
+    }
   }
   return undefined;
 }
@@ -134,16 +209,19 @@ interface KyvernoTest {
   readonly cluster: NonNullable<AdmissionRequest["cluster"]>;
 }
 
-/** Reads the test file and every file it names; bad files are located issues. */
+/** A file the test names, read relative to the test file; a bad one is a located issue. */
+type Reader = (rel: string, objects?: boolean) => Fixture[];
+
+/** Reads the test file and every file it names; bad files, and fields policyc does not read, are located issues. */
 function readKyvernoTest(file: string, root: string): KyvernoTest | { issues: Issue[] } {
   const dir = path.dirname(file);
   const read = readFixtures(file, root, { objects: false });
   if (!read.ok) return { issues: [read.issue] };
   const test = read.value[0]!.object as Record<string, unknown>;
-  const invalid = checkKyvernoTest(test, file, root);
+  const invalid = checkKyvernoTest(test, file, root) ?? unreadField(test, TEST, { file, root, what: "the Kyverno CLI's Test" });
   if (invalid) return { issues: [invalid] };
   const issues: Issue[] = [];
-  const readAll = (rel: string, objects = true): Fixture[] => {
+  const readAll: Reader = (rel, objects = true) => {
     const r = readFixtures(path.resolve(dir, rel), root, { objects });
     if (r.ok) return r.value;
     issues.push(r.issue);
@@ -152,18 +230,10 @@ function readKyvernoTest(file: string, root: string): KyvernoTest | { issues: Is
   const list = (k: string) => ((test[k] as string[] | undefined) ?? []).flatMap((f) => readAll(f));
   const policyFixtures = [...list("policies"), ...list("exceptions")];
   const resources = list("resources").map((f) => inDefaultNamespace(f.object));
-  // A Context file (kind: Context, spec.resources): the cluster objects resource.Get/List see.
-  const contextDoc = test.context ? readAll(String(test.context), false)[0]?.object : undefined;
-  const context = (get(contextDoc, "spec", "resources") as KubeObject[] | undefined) ?? [];
-  const external = externalData(contextDoc, path.dirname(path.resolve(dir, String(test.context ?? "."))), issues);
-  const values = test.variables ? readAll(String(test.variables), false)[0]?.object : undefined;
-  const userinfoDoc = test.userinfo ? readAll(String(test.userinfo), false)[0]?.object : undefined;
+  const values = readValues(test, readAll, root, dir, issues);
+  const userinfoDoc = readChecked(test.userinfo, readAll, USER_INFO, "UserInfo", root, dir, issues);
+  const cluster = readCluster(test, { file, resources, values, readAll, list, root, dir, issues });
   if (issues.length) return { issues };
-  const namespaces: Record<string, KubeObject> = {};
-  for (const n of (get(values, "namespaceSelector") as { name: string; labels?: Record<string, string> }[] | undefined) ?? []) {
-    namespaces[n.name] = { apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels ?? {} } };
-  }
-  for (const r of resources) if (r.kind === "Namespace" && r.apiVersion === "v1") namespaces[String(r.metadata?.name)] ??= r;
   return {
     file,
     shown: path.relative(root, file) || file,
@@ -173,8 +243,78 @@ function readKyvernoTest(file: string, root: string): KyvernoTest | { issues: Is
     resources,
     values,
     userInfo: (get(userinfoDoc, "userInfo") as AdmissionRequest["userInfo"]) ?? undefined,
-    cluster: { namespaces, objects: [...resources, ...context], ...(external ? { external } : {}) },
+    cluster,
   };
+}
+
+/** A file the test names by `field` (values, userinfo, context): its first document, its fields checked against `table`. */
+function readChecked(
+  field: unknown,
+  readAll: Reader,
+  table: FieldTable,
+  what: string,
+  root: string,
+  dir: string,
+  issues: Issue[],
+): KubeObject | undefined {
+  if (typeof field !== "string") return undefined;
+  const doc = readAll(field, false)[0]?.object;
+  const unread = doc && unreadField(doc, table, { file: path.resolve(dir, field), root, what: `the Kyverno CLI's ${what}` });
+  if (unread) issues.push(unread);
+  return doc;
+}
+
+/** The values: the `variables` file, or the test's inline `values` (checked with the test). */
+function readValues(test: Record<string, unknown>, readAll: Reader, root: string, dir: string, issues: Issue[]): KubeObject | undefined {
+  if (test.values !== undefined) return test.values as KubeObject;
+  return readChecked(test.variables, readAll, VALUES, "Values", root, dir, issues);
+}
+
+/**
+ * The cluster the test's requests are admitted into: namespaces (the values' `namespaces` and
+ * `namespaceSelector`, and Namespaces among the resources), the objects params and lookups read
+ * (the resources, `paramResources`, `clusterResources`), and what lies outside it (the `context`
+ * file, `apiCallResponses`, `globalContextEntries`). As the Kyverno CLI does, lookups see the
+ * context's resources and the cluster resources when the test gives either, else its resources.
+ */
+function readCluster(
+  test: Record<string, unknown>,
+  o: {
+    file: string;
+    resources: readonly KubeObject[];
+    values: KubeObject | undefined;
+    readAll: Reader;
+    list: (k: string) => Fixture[];
+    root: string;
+    dir: string;
+    issues: Issue[];
+  },
+): NonNullable<AdmissionRequest["cluster"]> {
+  const namespaces: Record<string, KubeObject> = {};
+  for (const n of (get(o.values, "namespaceSelector") as { name: string; labels?: Record<string, string> }[] | undefined) ?? []) {
+    namespaces[n.name] = { apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels ?? {} } };
+  }
+  for (const n of (get(o.values, "namespaces") as KubeObject[] | undefined) ?? [])
+    if (n?.metadata?.name) namespaces[n.metadata.name] = { apiVersion: "v1", kind: "Namespace", ...n };
+  for (const r of o.resources) if (r.kind === "Namespace" && r.apiVersion === "v1") namespaces[String(r.metadata?.name)] ??= r;
+  const params = o.list("paramResources").map((f) => inDefaultNamespace(f.object));
+  const clusterResources = o.list("clusterResources").map((f) => inDefaultNamespace(f.object));
+  const contextDoc = readChecked(test.context, o.readAll, CONTEXT, "Context", o.root, o.dir, o.issues);
+  // An entry's resourceFiles, read relative to the test as its other files are: the entry's resources.
+  const entries = ((test.globalContextEntries as Record<string, unknown>[] | undefined) ?? []).map((e) =>
+    Array.isArray(e.resourceFiles)
+      ? { ...e, resources: (e.resourceFiles as string[]).flatMap((f) => o.readAll(f).map((x) => x.object)) }
+      : e,
+  );
+  const external = externalData(
+    o.file,
+    { ...test, globalContextEntries: entries },
+    contextDoc,
+    clusterResources,
+    path.dirname(path.resolve(o.dir, String(test.context ?? "."))),
+    o.issues,
+  );
+  return { namespaces, objects: [...o.resources, ...params, ...clusterResources], ...(external ? { external } : {}) };
 }
 
 async function runOne(
@@ -186,7 +326,7 @@ async function runOne(
   const t = readKyvernoTest(file, root);
   if ("issues" in t) return { rows: [], issues: t.issues };
   const { engines, problems } = await composeDocumentEngines(
-    [{ id: "", documents: t.policyFixtures.map((f) => f.object) }],
+    [{ id: "", documents: t.policyFixtures.map((f) => asTheCliReadsIt(f.object)) }],
     { runtimes, bindUnbound: true },
     ["kyverno", "kubernetes"],
   );
@@ -195,7 +335,6 @@ async function runOne(
   ((t.test.results as ResultSpec[] | undefined) ?? []).forEach((spec, i) => {
     if (select(`${t.name}/${String(spec.policy ?? "")}/${String(spec.rule ?? "")}`)) rows.push(...resultRows(t, engines, spec, i));
   });
-  if (t.test.checks) rows.push(checksRow(t));
   return { rows, issues: [] };
 }
 
@@ -203,11 +342,13 @@ async function runOne(
 function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, i: number): ResultRow[] {
   const policyName = String(spec.policy ?? "");
   const rule = String(spec.rule ?? "");
-  const expected = String(spec.result ?? "");
-  const names = spec.resources ?? (spec.resource ? [spec.resource] : []);
-  const policy = spec.isValidatingAdmissionPolicy
-    ? engines.find(policyName, "", "kubernetes")
-    : (engines.find(policyName, "", "kubernetes") ?? engines.find(policyName, "", "kyverno"));
+  const expected = String(spec.result ?? spec.status ?? "");
+  const names = [...(spec.resources ?? (spec.resource ? [spec.resource] : [])), ...(spec.resourceSpecs ?? []).map(describeSpec)];
+  const found = (name: string) =>
+    spec.isValidatingAdmissionPolicy
+      ? engines.find(name, "", "kubernetes")
+      : (engines.find(name, "", "kubernetes") ?? engines.find(name, "", "kyverno"));
+  const policy = (spec.namespace ? found(`${spec.namespace}/${policyName}`) : undefined) ?? found(policyName);
   const engine: EngineName = policy?.engine ?? (spec.isValidatingAdmissionPolicy ? "kubernetes" : "kyverno");
   const base = {
     policy: policyName,
@@ -226,17 +367,8 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
     messages: [],
     cause: { kind: "error", code, detail },
   });
-  if (spec.patchedResources || spec.patchedResource || spec.generatedResource || spec.cloneSourceResource)
-    return [errorRow(names.join(",") || "-", "mutate/generate results are not evaluated by policyc", "unsupported")];
   if (!policy) return [errorRow(names.join(",") || "-", `no policy ${policyName} in ${t.shown}'s policies`, "missing_document")];
-  const targets = t.resources.filter(
-    (r) =>
-      names.some(
-        (n) =>
-          n === r.metadata?.name || n === `${r.metadata?.namespace ?? ""}/${r.metadata?.name}` || n === `${r.kind}/${r.metadata?.name}`,
-      ) &&
-      (!spec.kind || spec.kind === r.kind),
-  );
+  const targets = rowTargets(t, spec);
   if (targets.length === 0)
     return [
       errorRow(
@@ -245,17 +377,17 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
         "missing_document",
       ),
     ];
+  // A ValidatingPolicy has no rules: its rows take the whole policy, whatever `rule` they name.
+  const byRule = policy.engine === "kyverno" && rule && !spec.isValidatingPolicy && !isValidatingPolicy(t, policyName);
   return targets.map((r) => {
     const label = `${r.kind}/${r.metadata?.namespace ? r.metadata.namespace + "/" : ""}${r.metadata?.name}`;
-    const operation = operationFor(t.values, policyName, r);
+    const operation = (spec.operation as Operation | undefined) ?? operationFor(t.values, policyName, r);
     const req: AdmissionRequest = {
       operation,
       ...(operation === "DELETE" ? { oldObject: r } : { object: r }),
       ...(t.userInfo ? { userInfo: t.userInfo } : {}),
       cluster: t.cluster,
     };
-    // A row naming a rule reads that ClusterPolicy rule (and its autogen rules); a ValidatingPolicy's rows take the whole policy.
-    const byRule = policy.engine === "kyverno" && rule && !spec.isValidatingPolicy;
     let verdict = engines.evaluate(policy, req, byRule ? { rule } : {});
     if (byRule && verdict.kind === "error" && verdict.cause.code === "missing_document")
       return errorRow(label, `no policy ${policyName} with rule ${rule} in ${t.shown}'s policies`, "missing_document");
@@ -263,6 +395,60 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
       verdict = skip(verdict.cause.code, "no rule applies to the resource");
     return judgedRow({ ...base, resource: label }, verdict, expected);
   });
+}
+
+/** The test's resources a row names: by name, `namespace/name` or `Kind/name`, or by resource spec; of the row's kind. */
+function rowTargets(t: KyvernoTest, spec: ResultSpec): KubeObject[] {
+  const names = spec.resources ?? (spec.resource ? [spec.resource] : []);
+  const byName = (r: KubeObject) =>
+    names.some(
+      (n) => n === r.metadata?.name || n === `${r.metadata?.namespace ?? ""}/${r.metadata?.name}` || n === `${r.kind}/${r.metadata?.name}`,
+    );
+  const bySpec = (r: KubeObject) =>
+    (spec.resourceSpecs ?? []).some((x) => {
+      const { group, version } = groupVersionOf(r.apiVersion);
+      return (
+        (x.group === undefined || x.group === group) &&
+        (x.version === undefined || x.version === version) &&
+        (x.kind === undefined || x.kind === r.kind) &&
+        (x.namespace === undefined || x.namespace === (r.metadata?.namespace ?? "")) &&
+        (x.name === undefined || x.name === r.metadata?.name)
+      );
+    });
+  return t.resources.filter((r) => (byName(r) || bySpec(r)) && (!spec.kind || spec.kind === r.kind));
+}
+
+const describeSpec = (x: { kind?: string; namespace?: string; name?: string }) =>
+  `${x.kind ?? "*"}/${x.namespace ? `${x.namespace}/` : ""}${x.name ?? "*"}`;
+
+/** Whether the test's policy of this name is a ValidatingPolicy (whose validations have no rule names). */
+function isValidatingPolicy(t: KyvernoTest, name: string): boolean {
+  return t.policyFixtures.some(
+    (f) => (f.object.kind === "ValidatingPolicy" || f.object.kind === "NamespacedValidatingPolicy") && f.object.metadata?.name === name,
+  );
+}
+
+/**
+ * A policy document as the Kyverno CLI reads it: a ValidatingAdmissionPolicy resource rule that
+ * names no operations matches every operation (the API server would refuse the policy: its
+ * `operations` is required; docs/suites.md).
+ */
+function asTheCliReadsIt(doc: KubeObject): KubeObject {
+  if (doc.kind !== "ValidatingAdmissionPolicy") return doc;
+  const rules = get(doc, "spec", "matchConstraints", "resourceRules");
+  if (!Array.isArray(rules) || rules.every((r) => Array.isArray(get(r, "operations")))) return doc;
+  const spec = doc.spec as Record<string, unknown>;
+  const matchConstraints = spec.matchConstraints as Record<string, unknown>;
+  return {
+    ...doc,
+    spec: {
+      ...spec,
+      matchConstraints: {
+        ...matchConstraints,
+        resourceRules: rules.map((r: Record<string, unknown>) => (Array.isArray(r.operations) ? r : { ...r, operations: ["*"] })),
+      },
+    },
+  };
 }
 
 /** The request operation of a resource for a policy: the values file's per-resource value, its global one, or CREATE. */
@@ -295,33 +481,28 @@ function judgedRow(base: RowBase & { rule: string }, verdict: Verdict, expected:
   };
 }
 
-/** Assertion-tree `checks` are not evaluated yet: an error row, never a silent pass. */
-function checksRow(t: KyvernoTest): ResultRow {
-  return {
-    policy: t.name,
-    rule: "",
-    case: "checks",
-    resource: "-",
-    engine: "kyverno",
-    expected: "checks",
-    actual: "error",
-    status: "error",
-    messages: [],
-    cause: { kind: "error", code: "unsupported", detail: "assertion-tree checks are not evaluated by policyc yet" },
-    source: t.shown,
-  };
-}
-
 /**
- * The Context file's data for Kyverno's CEL libraries: `spec.resources` (what `resource.Get` and
- * `resource.List` see; the test's own resources are not among them), `spec.images` (image data by reference),
- * `spec.globalContext` (name, projection, value or valueFile) and `spec.http` (method, url,
- * status, headers, body or bodyFile), the Kyverno CLI's layout. Files are read relative to the
- * Context file, as JSON or YAML.
+ * What lies outside the cluster, for Kyverno's CEL libraries: the Context file's `spec.resources`
+ * (what `resource.Get` and `resource.List` see, with the test's `clusterResources`; the test's
+ * own resources are not among them), `spec.images` (image data by reference), `spec.globalContext`
+ * (name, projection, value or valueFile) and `spec.http` (method, url, status, headers, body or
+ * bodyFile), and the test's `apiCallResponses` (url or urlPath, method, response: statusCode and
+ * body) and `globalContextEntries` (name, data, fieldPath and projections, JMESPath over data),
+ * the Kyverno CLI's layouts. Files are read relative to the Context file, as JSON or YAML.
+ * Undefined when the test gives none of them.
  */
-function externalData(doc: KubeObject | undefined, dir: string, issues: Issue[]): ExternalData | undefined {
-  const spec = get(doc, "spec") as Record<string, unknown> | undefined;
-  if (!spec) return undefined;
+function externalData(
+  testFile: string,
+  test: Record<string, unknown>,
+  doc: KubeObject | undefined,
+  clusterResources: readonly KubeObject[],
+  dir: string,
+  issues: Issue[],
+): ExternalData | undefined {
+  const spec = (get(doc, "spec") as Record<string, unknown> | undefined) ?? {};
+  const calls = (test.apiCallResponses as Record<string, unknown>[] | undefined) ?? [];
+  const entries = (test.globalContextEntries as Record<string, unknown>[] | undefined) ?? [];
+  if (!doc && clusterResources.length === 0 && calls.length === 0 && entries.length === 0) return undefined;
   const fromFile = (file: unknown, inline: unknown): unknown => {
     if (typeof file !== "string" || !file) return inline;
     const abs = path.resolve(dir, file);
@@ -340,21 +521,65 @@ function externalData(doc: KubeObject | undefined, dir: string, issues: Issue[])
   };
   const list = (k: string) => (Array.isArray(spec[k]) ? (spec[k] as Record<string, unknown>[]) : []);
   return {
-    resources: list("resources") as KubeObject[],
+    resources: [...(list("resources") as KubeObject[]), ...clusterResources],
     images: list("images"),
-    globalContext: list("globalContext").map((e) => ({
-      name: String(e.name ?? ""),
-      ...(e.projection !== undefined ? { projection: String(e.projection) } : {}),
-      value: fromFile(e.valueFile, e.value) ?? null,
-    })),
-    http: list("http").map((e) => ({
-      method: String(e.method ?? "GET"),
-      url: String(e.url ?? ""),
-      ...(typeof e.status === "number" ? { status: e.status } : {}),
-      ...(e.headers ? { headers: e.headers as Record<string, string> } : {}),
-      body: fromFile(e.bodyFile, e.body) ?? null,
-    })),
+    globalContext: [
+      ...list("globalContext").map((e) => ({
+        name: String(e.name ?? ""),
+        ...(e.projection !== undefined ? { projection: String(e.projection) } : {}),
+        value: fromFile(e.valueFile, e.value) ?? null,
+      })),
+      ...entries.flatMap((e, i) => {
+        try {
+          return globalContextEntry(e);
+        } catch (err) {
+          issues.push({
+            code: "invalid_suite",
+            message: `globalContextEntries[${i}]: ${(err as Error).message.split("\n")[0]} (a JMESPath expression)`,
+            severity: "error",
+            file: testFile,
+            path: ["globalContextEntries", i],
+          });
+          return [];
+        }
+      }),
+    ],
+    http: [
+      ...list("http").map((e) => ({
+        method: String(e.method ?? "GET"),
+        url: String(e.url ?? ""),
+        ...(typeof (e.status ?? e.statusCode) === "number" ? { status: Number(e.status ?? e.statusCode) } : {}),
+        ...(e.headers ? { headers: e.headers as Record<string, string> } : {}),
+        body: fromFile(e.bodyFile, e.body) ?? null,
+      })),
+      ...calls.map((e) => ({
+        method: String(e.method ?? ""),
+        url: String(e.url ?? e.urlPath ?? ""),
+        ...(typeof get(e, "response", "statusCode") === "number" ? { status: Number(get(e, "response", "statusCode")) } : {}),
+        body: get(e, "response", "body") ?? null,
+      })),
+    ],
   };
+}
+
+/**
+ * A `globalContextEntries` entry as the global context answers it: its root (`data`, or the list
+ * of its `resources` or `resourceFiles`' objects, or the JMESPath `fieldPath` of either) under the entry's name, and each projection's JMESPath of the root
+ * under the projection's name, as Kyverno's global context projects them.
+ */
+function globalContextEntry(e: Record<string, unknown>): { name: string; projection?: string; value: unknown }[] {
+  const name = String(e.name ?? "");
+  const data = (e.data ?? e.resources) as JSONValue;
+  const root = typeof e.fieldPath === "string" && e.fieldPath ? jmespath(data, e.fieldPath) : data;
+  const projections = (e.projections as { name?: string; path?: string }[] | undefined) ?? [];
+  return [
+    { name, value: root ?? null },
+    ...projections.map((p) => ({
+      name,
+      projection: String(p.name ?? ""),
+      value: jmespath(root as JSONValue, String(p.path ?? "")) ?? null,
+    })),
+  ];
 }
 
 /** The line of results[i] in the test file. */

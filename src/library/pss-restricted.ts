@@ -26,6 +26,40 @@ export const RESTRICTED_VOLUME_TYPES = [
 
 const WINDOWS = { os: { name: "windows" } };
 
+/** Every volume source a Volume can name (kubernetes-models' Volume, less its name). */
+const VOLUME_SOURCES = [
+  "awsElasticBlockStore",
+  "azureDisk",
+  "azureFile",
+  "cephfs",
+  "cinder",
+  "configMap",
+  "csi",
+  "downwardAPI",
+  "emptyDir",
+  "ephemeral",
+  "fc",
+  "flexVolume",
+  "flocker",
+  "gcePersistentDisk",
+  "gitRepo",
+  "glusterfs",
+  "hostPath",
+  "image",
+  "iscsi",
+  "nfs",
+  "persistentVolumeClaim",
+  "photonPersistentDisk",
+  "portworxVolume",
+  "projected",
+  "quobyte",
+  "rbd",
+  "scaleIO",
+  "secret",
+  "storageos",
+  "vsphereVolume",
+] as const;
+
 export function restrictVolumeTypes(options: LibraryOptions = {}): PolicyDefinition {
   return definePolicy({
     ...fromOptions("restrict-volume-types", options, [
@@ -56,11 +90,16 @@ export function restrictVolumeTypes(options: LibraryOptions = {}): PolicyDefinit
         message: "volume logs",
       },
       { name: "no volumes", resource: deployment(podSpec({ volumes: [] })), expect: "allow" },
+      {
+        name: "a volume naming no source: the API server makes it an emptyDir",
+        resource: deployment(podSpec({ volumes: [{ name: "scratch" }] })),
+        expect: "allow",
+      },
       NOT_A_POD,
     ]),
     title: "Restrict volume types",
     description:
-      "Volumes that reach outside the pod (NFS, iSCSI, hostPath, cloud disks mounted directly…) bypass the cluster's storage controls. Restricted allows only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes.",
+      "Volumes that reach outside the pod (NFS, iSCSI, hostPath, cloud disks mounted directly…) bypass the cluster's storage controls. Restricted allows only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes; a volume naming no source is allowed, as the API server makes it an emptyDir before the Pod Security admission plugin sees it.",
     category: CATEGORY,
     severity: "medium",
     match: { kinds: [Pod] },
@@ -77,6 +116,8 @@ export function restrictVolumeTypes(options: LibraryOptions = {}): PolicyDefinit
             v.persistentVolumeClaim.exists(),
             v.projected.exists(),
             v.secret.exists(),
+            // No source at all: defaulted to emptyDir.
+            and(...VOLUME_SOURCES.map((source) => v[source].absent())),
           ).message`volume ${v.name} must use one of ${RESTRICTED_VOLUME_TYPES.join(", ")}`,
       ),
   });
@@ -348,5 +389,45 @@ export function disallowCapabilitiesStrict(options: LibraryOptions = {}): Policy
           ),
       },
     ],
+  });
+}
+
+export function disallowProcMountStrict(options: LibraryOptions = {}): PolicyDefinition {
+  return definePolicy({
+    ...fromOptions("disallow-proc-mount-strict", options, [
+      { name: "unset", resource: pod(), expect: "allow" },
+      {
+        name: "Default",
+        resource: pod(podSpec({ containers: [container({ securityContext: { procMount: "Default" } })] })),
+        expect: "allow",
+      },
+      {
+        name: "Unmasked, even in a pod with its own user namespace",
+        resource: deployment(podSpec({ hostUsers: false, containers: [container({ securityContext: { procMount: "Unmasked" } })] })),
+        expect: "deny",
+        message: "container app must not set securityContext.procMount to Unmasked",
+      },
+      {
+        name: "Unmasked in an init container of a CronJob",
+        resource: cronJob(
+          podSpec({ restartPolicy: "OnFailure", initContainers: [container({ securityContext: { procMount: "Unmasked" } }, "setup")] }),
+        ),
+        expect: "deny",
+        message: "container setup must not set securityContext.procMount to Unmasked",
+      },
+      NOT_A_POD,
+    ]),
+    title: "Disallow unmasked /proc mounts (Restricted)",
+    description:
+      "Restricted requires securityContext.procMount to be unset or Default in every container, with no exception for pods with their own user namespace (the Baseline control allows Unmasked there since Kubernetes 1.35; Restricted does not).",
+    category: CATEGORY,
+    severity: "medium",
+    match: { kinds: [Pod] },
+    validate: (p) =>
+      p.spec.allContainers.every(
+        (c) =>
+          or(c.securityContext.procMount.absent(), c.securityContext.procMount.equals("Default"))
+            .message`container ${c.name} must not set securityContext.procMount to ${c.securityContext.procMount}`,
+      ),
   });
 }

@@ -86,16 +86,22 @@ export function restrictEscalationVerbsRoles(options: LibraryOptions = {}): Poli
         expect: "deny",
         violations: 1,
       },
+      {
+        name: "a wildcard grants them all",
+        resource: role([{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }], "ClusterRole"),
+        expect: "deny",
+        message: "ClusterRole shop-reader grants escalate, bind or impersonate",
+      },
       { name: "not a role", resource: configMap(), expect: "skip" },
     ]),
     title: "Disallow privilege-escalating verbs",
     description:
-      "escalate and bind let a subject grant permissions it does not hold; impersonate lets it act as another user. Roles and ClusterRoles must not grant them.",
+      "escalate and bind let a subject grant permissions it does not hold; impersonate lets it act as another user. Roles and ClusterRoles must not grant them, by name or through the verb wildcard *.",
     category: CATEGORY,
     severity: "high",
     match: { kinds: [Role, ClusterRole], ...exclusions(options) },
     validate: (r) =>
-      r.rules.none((rule) => rule.verbs.some((v) => v.oneOf(ESCALATION_VERBS)))
+      r.rules.none((rule) => rule.verbs.some((v) => v.oneOf([...ESCALATION_VERBS, "*"])))
         .message`${r.kind} ${r.metadata.name} grants escalate, bind or impersonate`,
   });
 }

@@ -113,4 +113,60 @@ describe("gator suites", () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("--run is not a valid regular expression");
   });
+  /** A scratch copy of test/gator/required-labels with `edit` applied to the file `name`. */
+  const variant = async (name: string, edit: (text: string) => string) => {
+    const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "policyc-gator-")), "required-labels");
+    cpSync("test/gator/required-labels", dir, { recursive: true });
+    writeFileSync(path.join(dir, name), edit(readFileSync(path.join(dir, name), "utf8")));
+    return dir;
+  };
+
+  it("scopedEnforcementActions count where they name gator's enforcement point (or *), not the webhook's alone", async () => {
+    const scoped = (points: string) => (t: string) =>
+      t.replace(
+        "enforcementAction: deny",
+        `enforcementAction: scoped\n  scopedEnforcementActions:\n    - action: deny\n      enforcementPoints:\n${points}`,
+      );
+    const webhookOnly = await variant("constraint.yaml", scoped('        - name: "validation.gatekeeper.sh"\n'));
+    const r = await cli(["verify", webhookOnly, "--reporter", "json", "--run", "unlabelled-namespace"]);
+    const rows = (JSON.parse(r.out) as { results: Row[] }).results;
+    // Not enforced at gator's point: no violations, so "violations: yes" fails.
+    expect(rows.map((x) => [x.expected, x.actual, x.status])[0]).toEqual(["violations: yes", 0, "fail"]);
+    for (const points of [
+      '        - name: "gator.gatekeeper.sh"\n',
+      '        - name: "*"\n',
+      '        - name: "validation.gatekeeper.sh"\n        - name: "gator.gatekeeper.sh"\n',
+    ]) {
+      const dir = await variant("constraint.yaml", scoped(points));
+      const ok = await cli(["verify", dir, "--reporter", "json"]);
+      expect(ok.code, points).toBe(0);
+    }
+  });
+
+  it("every field of a suite is read or refused by name: an unknown one, and invalid: true, are exit 2 where they are", async () => {
+    const unknown = await variant("suite.yaml", (t) =>
+      t.replace("        object: ns-good.yaml\n", "        object: ns-good.yaml\n        objects: [ns-good.yaml]\n"),
+    );
+    const r = await cli(["verify", unknown]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /suite\.yaml:12:\d+ invalid_suite objects is not a field of gator's Suite \(it reads name, object, inventory, skip, assertions\)/,
+    );
+    const invalid = await variant("suite.yaml", (t) =>
+      t.replace("    constraint: constraint.yaml\n", "    constraint: constraint.yaml\n    invalid: true\n"),
+    );
+    const i = await cli(["verify", invalid]);
+    expect(i.code).toBe(2);
+    expect(i.err).toMatch(/invalid_suite invalid: invalid: true expects the constraint to fail its template's parameter schema/);
+  });
+
+  it("a suite marked skip runs none of its tests", async () => {
+    const dir = await variant("suite.yaml", (t) => t.replace("tests:\n", "skip: true\ntests:\n"));
+    const r = await cli(["verify", dir]);
+    expect(r.code).toBe(1);
+    expect(r.err + r.out).toMatch(/no test|nothing|0 cases/i);
+  });
 });

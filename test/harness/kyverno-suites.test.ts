@@ -138,6 +138,30 @@ describe("Kyverno CLI tests", () => {
     expect(rows(r.out).map((x) => x.status)).toEqual(["error", "error"]);
   });
 
+  it("Kyverno 1.14's context.* spellings answer as resource.*; a misspelled library function is bad input naming it and the library's functions", async () => {
+    const reference = await cli(["test", "test/kyverno/cel-libraries", "--reporter", "json"]);
+    const dir = copyFolder("test/kyverno/cel-libraries");
+    const policy = path.join(dir, "policy.yaml");
+    const text = readFileSync(policy, "utf8");
+    const get = 'resource.Get("v1", "configmaps", "kube-system", "allowed-registry")';
+    expect(text).toContain(get);
+    writeFileSync(policy, text.replace(get, 'context.GetConfigMap("kube-system", "allowed-registry")'));
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    const verdicts = (out: string) => rows(out).map((x) => [x.policy, x.resource, x.actual, x.messages]);
+    expect(verdicts(r.out)).toEqual(verdicts(reference.out));
+    expect(
+      verdicts(r.out)
+        .filter((x) => x[0] === "restrict-image-registries")
+        .map((x) => x[2]),
+    ).toContain("fail");
+    writeFileSync(policy, text.replace(get, get.replace("resource.Get", "resource.get")));
+    const bad = await cli(["test", dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(
+      /policy\.yaml:\d+:\d+ invalid_suite ValidatingPolicy restrict-image-registries: unknown function resource\.get \(Kyverno's resource functions: resource\.Get, resource\.List, resource\.Post\)/,
+    );
+  });
+
   it("the Kyverno CLI's options: --test-case-selector, --detailed-results, --fail-only, --remove-color", async () => {
     const r = await cli([
       "test",

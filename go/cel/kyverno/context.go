@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	neturl "net/url"
 	"sort"
 	"strings"
 	"time"
@@ -154,6 +155,10 @@ func globalContextGet(name, projection ref.Val) ref.Val {
 	return types.NewErr("global context entry %q has no projection %q in the test's context", n, p)
 }
 
+// httpCall answers http.Get and http.Post from the test's stubs as the Kyverno CLI's mock client
+// answers them: the response, {"statusCode": ..., "body": ...} (statusCode 200 unless the stub says
+// otherwise). A stub matches by method (none: any) and by URL, or by the URL's path for a stub
+// given as a path (apiCallResponses' urlPath).
 func httpCall(method string, url ref.Val) ref.Val {
 	u, ok := str(url)
 	if !ok {
@@ -162,10 +167,19 @@ func httpCall(method string, url ref.Val) ref.Val {
 	if len(currentContext.HTTP) == 0 {
 		return types.NewErr("http.%s(%s): no HTTP stubs in the test's context; policyc tests make no network calls", strings.Title(strings.ToLower(method)), u)
 	}
+	path := u
+	if parsed, err := neturl.Parse(u); err == nil && parsed.Path != "" {
+		path = parsed.Path
+	}
 	var known []string
 	for _, s := range currentContext.HTTP {
-		if strings.EqualFold(s.Method, method) && s.URL == u {
-			return nativeValue(s.Body)
+		sameURL := s.URL == u || (strings.HasPrefix(s.URL, "/") && s.URL == path)
+		if (s.Method == "" || strings.EqualFold(s.Method, method)) && sameURL {
+			status := s.Status
+			if status == 0 {
+				status = 200
+			}
+			return nativeValue(map[string]any{"statusCode": int64(status), "body": s.Body})
 		}
 		known = append(known, strings.ToUpper(s.Method)+" "+s.URL)
 	}
@@ -325,6 +339,9 @@ func kyvernoContextOptions() []celgo.EnvOption {
 	return []celgo.EnvOption{
 		celgo.Function("image.GetMetadata", celgo.Overload("kyverno_image_get_metadata", []*celgo.Type{s}, dyn, celgo.UnaryBinding(imageMetadata))),
 		celgo.Function("globalContext.Get", celgo.Overload("kyverno_global_context_get", []*celgo.Type{s, s}, dyn, celgo.BinaryBinding(globalContextGet))),
+		// Kyverno 1.14's spellings.
+		celgo.Function("context.GetImageData", celgo.Overload("kyverno_context_get_image_data", []*celgo.Type{s}, dyn, celgo.UnaryBinding(imageMetadata))),
+		celgo.Function("context.GetGlobalReference", celgo.Overload("kyverno_context_get_global_reference", []*celgo.Type{s, s}, dyn, celgo.BinaryBinding(globalContextGet))),
 		celgo.Function("http.Get",
 			celgo.Overload("kyverno_http_get", []*celgo.Type{s}, dyn, celgo.UnaryBinding(func(u ref.Val) ref.Val { return httpCall("GET", u) })),
 			celgo.Overload("kyverno_http_get_headers", []*celgo.Type{s, stringMap}, dyn, celgo.BinaryBinding(func(u, _ ref.Val) ref.Val { return httpCall("GET", u) }))),

@@ -264,43 +264,61 @@ func Library() environment.VersionedOptions {
 			return types.DefaultTypeAdapter.NativeToValue(out)
 		}))),
 		// Qualified global functions, as cel-go's own math.greatest: `resource.Get(...)` resolves to them.
-		celgo.Function("resource.Get", celgo.Overload("kyverno_resource_get", []*celgo.Type{str, str, str, str}, celgo.DynType, celgo.FunctionBinding(func(args ...ref.Val) ref.Val {
-			s, ok := strArgs(args)
-			if !ok {
-				return types.NoSuchOverloadErr()
-			}
-			found := lookup(s[0], s[1], s[2], &s[3])
-			if len(found) == 0 {
-				return types.NewErr("resource.Get: %s %s %s/%s not found in the test's objects", s[0], s[1], s[2], s[3])
-			}
-			return types.DefaultTypeAdapter.NativeToValue(found[0])
-		}))),
+		celgo.Function("resource.Get", celgo.Overload("kyverno_resource_get", []*celgo.Type{str, str, str, str}, celgo.DynType, celgo.FunctionBinding(resourceGet("resource.Get")))),
 		celgo.Function("resource.List",
-			celgo.Overload("kyverno_resource_list", []*celgo.Type{str, str, str}, celgo.DynType, celgo.FunctionBinding(func(args ...ref.Val) ref.Val {
-				s, ok := strArgs(args)
-				if !ok {
-					return types.NoSuchOverloadErr()
-				}
-				return listItems(s[0], s[1], s[2], nil)
-			})),
-			celgo.Overload("kyverno_resource_list_labels", []*celgo.Type{str, str, str, celgo.MapType(str, str)}, celgo.DynType, celgo.FunctionBinding(func(args ...ref.Val) ref.Val {
-				s, ok := strArgs(args[:3])
-				if !ok {
-					return types.NoSuchOverloadErr()
-				}
-				native, err := nativeOf(args[3])
-				if err != nil {
-					return types.NewErr("resource.List: %v", err)
-				}
-				labels := map[string]string{}
-				for k, v := range native.(map[string]any) {
-					labels[k] = fmt.Sprint(v)
-				}
-				return listItems(s[0], s[1], s[2], labels)
-			}))),
+			celgo.Overload("kyverno_resource_list", []*celgo.Type{str, str, str}, celgo.DynType, celgo.FunctionBinding(resourceList)),
+			celgo.Overload("kyverno_resource_list_labels", []*celgo.Type{str, str, str, celgo.MapType(str, str)}, celgo.DynType, celgo.FunctionBinding(resourceListLabels))),
+		// Kyverno 1.14's spelling of the same libraries (its `context` variable), which policies
+		// written for it still use.
+		celgo.Function("context.GetResource", celgo.Overload("kyverno_context_get_resource", []*celgo.Type{str, str, str, str}, celgo.DynType, celgo.FunctionBinding(resourceGet("context.GetResource")))),
+		celgo.Function("context.ListResources", celgo.Overload("kyverno_context_list_resources", []*celgo.Type{str, str, str}, celgo.DynType, celgo.FunctionBinding(resourceList))),
+		celgo.Function("context.GetConfigMap", celgo.Overload("kyverno_context_get_configmap", []*celgo.Type{str, str}, celgo.DynType, celgo.BinaryBinding(func(namespace, name ref.Val) ref.Val {
+			return resourceGet("context.GetConfigMap")(types.String("v1"), types.String("configmaps"), namespace, name)
+		}))),
 	}
 	opts = append(opts, kyvernoContextOptions()...)
 	return environment.VersionedOptions{IntroducedVersion: version.MajorMinor(1, 0), EnvOptions: opts}
+}
+
+// resourceGet answers resource.Get(apiVersion, resource, namespace, name) from the test's objects.
+func resourceGet(spelling string) func(args ...ref.Val) ref.Val {
+	return func(args ...ref.Val) ref.Val {
+		s, ok := strArgs(args)
+		if !ok {
+			return types.NoSuchOverloadErr()
+		}
+		found := lookup(s[0], s[1], s[2], &s[3])
+		if len(found) == 0 {
+			return types.NewErr("%s: %s %s %s/%s not found in the test's objects", spelling, s[0], s[1], s[2], s[3])
+		}
+		return types.DefaultTypeAdapter.NativeToValue(found[0])
+	}
+}
+
+// resourceList answers resource.List(apiVersion, resource, namespace).
+func resourceList(args ...ref.Val) ref.Val {
+	s, ok := strArgs(args)
+	if !ok {
+		return types.NoSuchOverloadErr()
+	}
+	return listItems(s[0], s[1], s[2], nil)
+}
+
+// resourceListLabels answers resource.List(apiVersion, resource, namespace, labels).
+func resourceListLabels(args ...ref.Val) ref.Val {
+	s, ok := strArgs(args[:3])
+	if !ok {
+		return types.NoSuchOverloadErr()
+	}
+	native, err := nativeOf(args[3])
+	if err != nil {
+		return types.NewErr("resource.List: %v", err)
+	}
+	labels := map[string]string{}
+	for k, v := range native.(map[string]any) {
+		labels[k] = fmt.Sprint(v)
+	}
+	return listItems(s[0], s[1], s[2], labels)
 }
 
 var kyvernoEnv *environment.EnvSet
@@ -315,4 +333,43 @@ func EnvSet(base func() *environment.EnvSet) *environment.EnvSet {
 		kyvernoEnv = set
 	}
 	return kyvernoEnv
+}
+
+var (
+	undeclaredRe    = regexp.MustCompile(`undeclared reference to '([A-Za-z_][A-Za-z0-9_]*)'`)
+	libraryFunction map[string][]string // namespace (resource, http, ...) -> its qualified functions
+)
+
+// ExplainCompileError names the function a compile error is about when cel-go reports a call of
+// an unknown function of a library namespace as its namespace being undeclared:
+// `resource.get(...)` (Kyverno spells it resource.Get) fails with "undeclared reference to
+// 'resource'". The message then leads with the function and the library's own functions.
+func ExplainCompileError(msg string) string {
+	m := undeclaredRe.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	if libraryFunction == nil {
+		libraryFunction = map[string][]string{}
+		env, err := celgo.NewEnv(Library().EnvOptions...)
+		if err == nil {
+			for name := range env.Functions() {
+				if ns, _, ok := strings.Cut(name, "."); ok {
+					libraryFunction[ns] = append(libraryFunction[ns], name)
+				}
+			}
+		}
+		for _, names := range libraryFunction {
+			sort.Strings(names)
+		}
+	}
+	known, ok := libraryFunction[m[1]]
+	if !ok {
+		return msg
+	}
+	call := regexp.MustCompile(`\b` + regexp.QuoteMeta(m[1]) + `\.([A-Za-z_][A-Za-z0-9_]*)\s*\(`).FindStringSubmatch(msg)
+	if call == nil {
+		return msg
+	}
+	return fmt.Sprintf("unknown function %s.%s (Kyverno's %s functions: %s): %s", m[1], call[1], m[1], strings.Join(known, ", "), msg)
 }

@@ -1,6 +1,7 @@
 package kyverno
 
 import (
+	"strings"
 	"testing"
 
 	celgo "cel.dev/cel-go/cel"
@@ -112,6 +113,36 @@ func TestResourceLookupsAnswerFromTheRequestsObjects(t *testing.T) {
 	}
 }
 
+func TestKyverno114SpellingsAnswerAsTheCurrentOnes(t *testing.T) {
+	SetRequest(NewLookups([]*unstructured.Unstructured{object("ConfigMap", "shop", "a", map[string]string{"team": "x"})}), nil, nil)
+	if got := eval(t, `context.GetConfigMap("shop", "a").metadata.name + "," + context.GetResource("v1", "configmaps", "shop", "a").metadata.name`); got != "a,a" {
+		t.Errorf("got %v", got)
+	}
+	if got := eval(t, `size(context.ListResources("v1", "configmaps", "shop").items)`); got != int64(1) {
+		t.Errorf("ListResources: %v", got)
+	}
+}
+
+func TestAnUnknownLibraryFunctionIsNamed(t *testing.T) {
+	env, err := EnvSet(func() *environment.EnvSet {
+		return environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
+	}).Env(environment.StoredExpressions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, iss := env.Compile(`resource.get("v1", "configmaps", "shop", "a") != null`)
+	if iss.Err() == nil {
+		t.Fatal("resource.get compiled")
+	}
+	got := ExplainCompileError(iss.Err().Error())
+	if !strings.HasPrefix(got, "unknown function resource.get (Kyverno's resource functions: resource.Get, resource.List, resource.Post)") {
+		t.Errorf("got %q", got)
+	}
+	if plain := "undeclared reference to 'objects' (in container '')"; ExplainCompileError(plain) != plain {
+		t.Errorf("a misspelled variable is left as cel-go says it")
+	}
+}
+
 func TestATestsContextReplacesTheObjectsLookupsSee(t *testing.T) {
 	SetRequest(NewLookups([]*unstructured.Unstructured{object("ConfigMap", "shop", "a", nil)}),
 		&protocol.KyvernoContext{HTTP: []protocol.HTTPStub{{Method: "GET", URL: "https://x", Body: map[string]any{"ok": true}}}},
@@ -119,7 +150,7 @@ func TestATestsContextReplacesTheObjectsLookupsSee(t *testing.T) {
 	if got := eval(t, `resource.List("v1", "configmaps", "shop").items[0].metadata.name`); got != "from-context" {
 		t.Errorf("lookups: %v", got)
 	}
-	if got := eval(t, `http.Get("https://x").ok`); got != true {
+	if got := eval(t, `http.Get("https://x").body.ok && http.Get("https://x").statusCode == 200`); got != true {
 		t.Errorf("http stub: %v", got)
 	}
 }

@@ -273,6 +273,9 @@ func (s *Store) compilePolicy(id, environmentName string, policy *v1.ValidatingA
 	var problems []protocol.Problem
 	for _, f := range fields {
 		if msg, ok := rec.errors[f]; ok {
+			if environmentName == "kyverno" {
+				msg = kyverno.ExplainCompileError(msg)
+			}
 			problems = append(problems, protocol.Problem{Field: f, Message: msg})
 		}
 	}

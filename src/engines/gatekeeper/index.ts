@@ -20,6 +20,7 @@ import {
 import { expand, isExpansionTemplate } from "./expansion.js";
 import { constraintMatches } from "./match.js";
 import { gatekeeperReview, inventoryOf } from "./review.js";
+import { actionsAt, ENFORCEMENT_POINTS } from "./template.js";
 import {
   entrypoint,
   isConstraint,
@@ -163,15 +164,18 @@ export class GatekeeperEngine implements Engine {
     const entry = cluster.templates.get(constraint.kind);
     if (!entry) return failure("missing_document", `no ConstraintTemplate defines kind ${constraint.kind}`);
     const subject = subjectObject(req);
-    const reviews: { request: AdmissionRequest; prefix: string; action: string }[] = [
-      { request: req, prefix: "", action: constraint.enforcementAction },
+    const point = options.enforcementPoint ?? (options.audit ? ENFORCEMENT_POINTS.audit : ENFORCEMENT_POINTS.webhook);
+    const enforced = actionsAt(constraint, point);
+    if (enforced.length === 0) return skip("not_matched", `the constraint's scoped enforcement actions do not name ${point}`);
+    const reviews: { request: AdmissionRequest; prefix: string; actions: readonly string[] }[] = [
+      { request: req, prefix: "", actions: enforced },
     ];
     if (subject) {
       for (const x of expand(subject, cluster.expansions)) {
         reviews.push({
           request: { ...req, ...(req.object ? { object: x.object } : {}), ...(req.oldObject ? { oldObject: x.object } : {}) },
           prefix: `[Implied by ${x.template}] `,
-          action: x.enforcementAction ?? constraint.enforcementAction,
+          actions: x.enforcementAction ? [x.enforcementAction] : enforced,
         });
       }
     }
@@ -194,7 +198,7 @@ export class GatekeeperEngine implements Engine {
       applied = true;
       for (const v of result.violations) {
         violations.push({ ...v, message: r.prefix + v.message });
-        actions.add(r.action);
+        for (const a of r.actions) actions.add(a);
       }
     }
     if (!applied) return notApplicable ?? skip("not_matched", "the constraint does not match the request");

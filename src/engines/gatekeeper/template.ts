@@ -25,6 +25,8 @@ export interface ConstraintSpec {
   readonly kind: string;
   readonly name: string;
   readonly enforcementAction: string;
+  /** With `enforcementAction: scoped`: each action and the enforcement points it applies at (`*`: all). */
+  readonly scopedEnforcementActions?: readonly { readonly action: string; readonly points: readonly string[] }[];
   readonly match?: ConstraintMatch;
   readonly parameters: unknown;
 }
@@ -96,6 +98,14 @@ export function readConstraint(doc: KubeObject): ConstraintSpec {
     kind: doc.kind ?? "",
     name: doc.metadata?.name ?? "",
     enforcementAction: String(get(doc, "spec", "enforcementAction") ?? "deny"),
+    ...(Array.isArray(get(doc, "spec", "scopedEnforcementActions"))
+      ? {
+          scopedEnforcementActions: (get(doc, "spec", "scopedEnforcementActions") as unknown[]).map((s) => ({
+            action: String(get(s, "action") ?? ""),
+            points: ((get(s, "enforcementPoints") as unknown[] | undefined) ?? []).map((p) => String(get(p, "name") ?? "")),
+          })),
+        }
+      : {}),
     match: get(doc, "spec", "match") as ConstraintMatch | undefined,
     parameters: get(doc, "spec", "parameters") ?? {},
   };
@@ -134,4 +144,23 @@ export function templateUnit(t: TemplateSpec, review?: ReviewModule): CompileUni
     regoVersion: t.regoVersion,
     strict: review !== undefined,
   };
+}
+
+/** Gatekeeper's enforcement points (docs: "Enforcement points in Gatekeeper"). */
+export const ENFORCEMENT_POINTS = {
+  webhook: "validation.gatekeeper.sh",
+  audit: "audit.gatekeeper.sh",
+  gator: "gator.gatekeeper.sh",
+} as const;
+
+/**
+ * The actions a constraint takes at an enforcement point: its `enforcementAction`, or with
+ * `scoped`, those of its `scopedEnforcementActions` that name the point (or `*`); none: the
+ * constraint is not enforced there.
+ */
+export function actionsAt(c: ConstraintSpec, point: string): string[] {
+  if (c.enforcementAction !== "scoped") return [c.enforcementAction];
+  return [
+    ...new Set((c.scopedEnforcementActions ?? []).filter((s) => s.points.includes(point) || s.points.includes("*")).map((s) => s.action)),
+  ];
 }

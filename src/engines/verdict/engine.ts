@@ -54,6 +54,12 @@ export interface EvaluateOptions {
    * decided, as the Kyverno CLI reads a result row naming a rule.
    */
   readonly rule?: string;
+  /**
+   * Gatekeeper's enforcement point the review stands for (a constraint's `scoped` enforcement
+   * actions name the points they apply at): `gator.gatekeeper.sh` for gator suites; by default
+   * `audit.gatekeeper.sh` in audit, else the webhook's `validation.gatekeeper.sh`.
+   */
+  readonly enforcementPoint?: string;
 }
 
 /** An engine, prepared. */
