@@ -262,6 +262,9 @@ export function clusterOf(inputs: ApplyInputs, o: ClusterOptions): ApplyCluster 
     ...inputs.namespaceObjects.map((r) => r.object),
   ];
   const audit = o.mode === "audit";
+  // The same object in every request: engines key what they registered of a cluster by its
+  // identity (the CEL runtime's cluster id), so a new one per request would be read again each time.
+  const state = { namespaces, objects };
   return {
     resources,
     request: (object) => ({
@@ -269,7 +272,7 @@ export function clusterOf(inputs: ApplyInputs, o: ClusterOptions): ApplyCluster 
       object,
       // A background scan has no requesting user (so exceptions by user or group do not apply there).
       ...(audit ? { userInfo: { username: "", groups: [] } } : o.userInfo ? { userInfo: o.userInfo } : {}),
-      cluster: { namespaces, objects },
+      cluster: state,
     }),
   };
 }

@@ -245,6 +245,16 @@ function generatedCodeIssue(p: CompiledPolicy | undefined, kind: EngineKind, pro
 }
 
 /**
+ * The order engines are prepared in (reports keep ENGINE_NAMES' order): the Kubernetes engine
+ * before Kyverno's, so that Kyverno's compile of the same CEL reuses the validator the stricter
+ * Kubernetes environment compiled, and the two evaluate it once per request (go/cel/policy).
+ */
+function inPreparationOrder(kinds: readonly EngineKind[]): EngineKind[] {
+  const rank = (k: EngineKind) => (k.name === "kubernetes" ? 0 : 1);
+  return [...kinds].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
  * The named engines, prepared for policyc's policies: each reads its target's documents (the
  * reference engine, the IR). A document an engine rejects is policyc's bug (`internal`, exit 3).
  */
@@ -254,17 +264,19 @@ export async function composePolicycEngines(
   context: ComposeContext,
 ): Promise<{ engines: PolicycEngines; internal: Issue[]; stats?: { compiled: number; cached: number } }> {
   const internal: Issue[] = [];
-  const ready: { kind: EngineKind; engine: Engine }[] = [];
-  for (const kind of kindsFor(names, context.runtimes)) {
+  const prepared: { kind: EngineKind; engine: Engine }[] = [];
+  const kinds = kindsFor(names, context.runtimes);
+  for (const kind of inPreparationOrder(kinds)) {
     const target = kind.target;
     const { documents, owners } = target === "ir" ? { documents: [], owners: [] } : documentsOf(policies, target);
     const reviews =
       target === "gatekeeper" ? policies.filter((p) => p.policy.targets.gatekeeper.enabled).map((p) => toGatekeeperReview(p.policy)) : [];
     const input = { sets: [{ id: "", documents, reviews }], policies: policies.map((p) => p.policy) };
-    const prepared = await kind.prepare(input, context);
-    internal.push(...prepared.problems.map((p) => generatedCodeIssue(owners[p.document], kind, p)));
-    ready.push({ kind, engine: prepared.engine });
+    const p = await kind.prepare(input, context);
+    internal.push(...p.problems.map((problem) => generatedCodeIssue(owners[problem.document], kind, problem)));
+    prepared.push({ kind, engine: p.engine });
   }
+  const ready = kinds.map((kind) => prepared.find((r) => r.kind === kind)!);
   const stats = ready.find((r) => r.engine.compileStats)?.engine.compileStats;
   const engines: PolicycEngines = {
     names: ready.map((r) => r.kind.name),
@@ -323,7 +335,7 @@ export async function composeDocumentEngines(
   const problems: (SetProblem & { engine: EngineName })[] = [];
   const policies: DocumentPolicy[] = [];
   const engines = new Map<EngineName, Engine>();
-  for (const kind of kindsFor(names, context.runtimes)) {
+  for (const kind of inPreparationOrder(kindsFor(names, context.runtimes))) {
     const mine = sets.flatMap((s) =>
       s.documents.flatMap((d, document) => {
         const name = kind.policyName(d);

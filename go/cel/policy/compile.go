@@ -29,6 +29,24 @@ type compiled struct {
 	// evaluations are given no namespace object: the validator would convert it to a map by
 	// reflection for every group of conditions, and no expression could read it.
 	readsNamespace bool
+	// sameAs: policies with the same sameAs evaluate alike on one admission (see evaluationKey).
+	sameAs string
+}
+
+// evaluationKey says which compiled policies answer the same on every admission request: the
+// same validator (shared between the Kubernetes and Kyverno compiles of the same CEL), the same
+// matchConstraints and params, and bindings alike but for their names and validation actions
+// (which an answer carries, and are put back). A Kyverno ValidatingPolicy and the
+// ValidatingAdmissionPolicy lowered from the same policy are evaluated once per request.
+func evaluationKey(validator validating.Validator, p *v1.ValidatingAdmissionPolicy, bindings []*v1.ValidatingAdmissionPolicyBinding) string {
+	specs := make([]any, len(bindings))
+	for i, b := range bindings {
+		specs[i] = struct{ ParamRef, MatchResources any }{b.Spec.ParamRef, b.Spec.MatchResources}
+	}
+	b, _ := json.Marshal(struct {
+		MatchConstraints, ParamKind, Bindings any
+	}{p.Spec.MatchConstraints, p.Spec.ParamKind, specs})
+	return fmt.Sprintf("%p %s", validator, b)
 }
 
 // readsNamespace says whether any CEL of the policy contains the name namespaceObject (in a string
@@ -77,6 +95,13 @@ type Store struct {
 	// What the "stats" op reports: Kyverno compiles answered from a Kubernetes one, compiles that
 	// found their variables' composition built, expressions answered from a composition's memory.
 	sharedHits, compositionHits, memoHits int
+	// held: the admission last sent with a key (AdmissionKey), decoded, for the requests naming it.
+	held    *admissionInput
+	heldKey string
+	// answered: the answers given on the held admission, by evaluationKey.
+	answered map[string]protocol.Response
+	// What "stats" reports of answers shared between policies that evaluate alike.
+	answeredHits int
 }
 
 // NewStore is an empty store.
@@ -323,7 +348,7 @@ func (s *Store) Compile(req *protocol.Request) protocol.Response {
 	if v, ok := s.shared.get(key); ok && req.Kyverno {
 		s.sharedHits++
 		s.shared.hold(key, req.ID, v)
-		s.policies[req.ID] = &compiled{policy: &policy, validator: v, bindings: bindings, readsNamespace: reads}
+		s.policies[req.ID] = &compiled{policy: &policy, validator: v, bindings: bindings, readsNamespace: reads, sameAs: evaluationKey(v, &policy, bindings)}
 		return protocol.Response{OK: true}
 	}
 	env, environmentName := BaseEnvSet(), "kubernetes"
@@ -334,7 +359,11 @@ func (s *Store) Compile(req *protocol.Request) protocol.Response {
 	if !req.Kyverno && len(problems) == 0 {
 		s.shared.hold(key, req.ID, validator)
 	}
-	s.policies[req.ID] = &compiled{policy: &policy, validator: validator, bindings: bindings, readsNamespace: reads}
+	c := &compiled{policy: &policy, validator: validator, bindings: bindings, readsNamespace: reads}
+	if len(problems) == 0 {
+		c.sameAs = evaluationKey(validator, &policy, bindings)
+	}
+	s.policies[req.ID] = c
 	if len(problems) > 0 {
 		r := protocol.Fail(protocol.CompileError, "%d expression(s) do not compile", len(problems))
 		r.Problems = problems
@@ -345,8 +374,8 @@ func (s *Store) Compile(req *protocol.Request) protocol.Response {
 
 // Stats counts what the store holds and shares.
 func (s *Store) Stats() protocol.Response {
-	return protocol.Response{OK: true, Value: json.RawMessage(fmt.Sprintf(`{"policies":%d,"shared":%d,"sharedHits":%d,"compositions":%d,"compositionHits":%d,"memoHits":%d}`,
-		len(s.policies), s.shared.len(), s.sharedHits, s.compositions.len(), s.compositionHits, s.memoHits))}
+	return protocol.Response{OK: true, Value: json.RawMessage(fmt.Sprintf(`{"policies":%d,"shared":%d,"sharedHits":%d,"compositions":%d,"compositionHits":%d,"memoHits":%d,"answeredHits":%d}`,
+		len(s.policies), s.shared.len(), s.sharedHits, s.compositions.len(), s.compositionHits, s.memoHits, s.answeredHits))}
 }
 
 // sharedTable holds values shared by policies under a key (a validator by its CEL, a composition

@@ -144,55 +144,60 @@ func answerAuthorizer(answers []protocol.AuthzAnswer) authorizer.Authorizer {
 	})
 }
 
-// Evaluate evaluates the compiled policy of the request's id on its admission request: the
-// policy's matchConstraints, then each binding's match, params, match conditions and validations.
-func (s *Store) Evaluate(req *protocol.Request) protocol.Response {
-	c, ok := s.policies[req.ID]
-	if !ok {
-		return protocol.Fail(protocol.UnknownPolicy, "unknown policy %s", req.ID)
-	}
-	in := req.Admission
-	if in == nil {
-		return protocol.Fail(protocol.BadRequest, "no admission input")
+// admissionInput is an admission request decoded once: what every policy evaluated on it reads.
+// A host evaluating many policies on one object sends it once under a key (Request.AdmissionKey)
+// and names the key afterwards, so the object is decoded once, not once per policy.
+type admissionInput struct {
+	in             *protocol.Admission
+	nsMap          namespaces
+	params         []*unstructured.Unstructured
+	lookups        *kyverno.Lookups
+	contextObjects []*unstructured.Unstructured
+	attr           admission.Attributes
+	matcher        generic.PolicyMatcher
+	authz          authorizer.Authorizer
+}
+
+// decodeAdmission reads an admission request: its objects, namespaces, params or cluster, user.
+func (s *Store) decodeAdmission(in *protocol.Admission) (*admissionInput, *protocol.Response) {
+	fail := func(code protocol.Code, format string, args ...any) (*admissionInput, *protocol.Response) {
+		r := protocol.Fail(code, format, args...)
+		return nil, &r
 	}
 	obj, err := decodeObject(in.Object)
 	if err != nil {
-		return protocol.Fail(protocol.InvalidDocument, "object: %v", err)
+		return fail(protocol.InvalidDocument, "object: %v", err)
 	}
 	old, err := decodeObject(in.OldObject)
 	if err != nil {
-		return protocol.Fail(protocol.InvalidDocument, "oldObject: %v", err)
+		return fail(protocol.InvalidDocument, "oldObject: %v", err)
 	}
-	nsMap := namespaces{}
+	a := &admissionInput{in: in, nsMap: namespaces{}}
 	for _, raw := range in.Namespaces {
 		ns, err := decodeNamespace(raw)
 		if err != nil {
-			return protocol.Fail(protocol.InvalidDocument, "namespace: %v", err)
+			return fail(protocol.InvalidDocument, "namespace: %v", err)
 		}
-		nsMap[ns.Name] = ns
+		a.nsMap[ns.Name] = ns
 	}
-	var params []*unstructured.Unstructured
-	var lookups *kyverno.Lookups
 	if in.Cluster != "" {
 		cl, ok := s.clusters[in.Cluster]
 		if !ok {
-			return protocol.Fail(protocol.BadRequest, "unknown cluster %s", in.Cluster)
+			return fail(protocol.BadRequest, "unknown cluster %s", in.Cluster)
 		}
-		params, lookups = cl.objects, cl.lookups
+		a.params, a.lookups = cl.objects, cl.lookups
 	} else {
-		if params, err = decodeObjects(in.Params); err != nil {
-			return protocol.Fail(protocol.InvalidDocument, "params: %v", err)
+		if a.params, err = decodeObjects(in.Params); err != nil {
+			return fail(protocol.InvalidDocument, "params: %v", err)
 		}
-		lookups = kyverno.NewLookups(params)
+		a.lookups = kyverno.NewLookups(a.params)
 	}
-	var contextObjects []*unstructured.Unstructured
 	if in.Kyverno != nil {
 		// A Kyverno CLI test's lookups see its Context file's resources, not the resources under test.
-		if contextObjects, err = decodeObjects(in.Kyverno.Resources); err != nil {
-			return protocol.Fail(protocol.InvalidDocument, "context resource: %v", err)
+		if a.contextObjects, err = decodeObjects(in.Kyverno.Resources); err != nil {
+			return fail(protocol.InvalidDocument, "context resource: %v", err)
 		}
 	}
-	kyverno.SetRequest(lookups, in.Kyverno, contextObjects)
 	var u user.Info = &user.DefaultInfo{}
 	if in.UserInfo != nil {
 		u = &user.DefaultInfo{Name: in.UserInfo.Username, UID: in.UserInfo.UID, Groups: in.UserInfo.Groups, Extra: in.UserInfo.Extra}
@@ -206,9 +211,85 @@ func (s *Store) Evaluate(req *protocol.Request) protocol.Response {
 	}
 	kind := schema.GroupVersionKind{Group: in.Kind.Group, Version: in.Kind.Version, Kind: in.Kind.Kind}
 	resource := schema.GroupVersionResource{Group: in.Resource.Group, Version: in.Resource.Version, Resource: in.Resource.Resource}
-	attr := admission.NewAttributesRecord(object, oldObject, kind, in.Namespace, in.Name, resource, in.Subresource, admission.Operation(in.Operation), nil, in.DryRun, u)
+	a.attr = admission.NewAttributesRecord(object, oldObject, kind, in.Namespace, in.Name, resource, in.Subresource, admission.Operation(in.Operation), nil, in.DryRun, u)
+	a.matcher = generic.NewPolicyMatcher(matching.NewMatcher(a.nsMap, nil))
+	a.authz = answerAuthorizer(in.Authorizer)
+	return a, nil
+}
+
+// admissionOf is the request's admission: decoded from Admission (and held under AdmissionKey
+// when it has one), or the one held under AdmissionKey.
+func (s *Store) admissionOf(req *protocol.Request) (*admissionInput, *protocol.Response) {
+	if req.Admission == nil {
+		if req.AdmissionKey != "" && req.AdmissionKey == s.heldKey && s.held != nil {
+			return s.held, nil
+		}
+		r := protocol.Fail(protocol.BadRequest, "no admission input")
+		if req.AdmissionKey != "" {
+			r = protocol.Fail(protocol.UnknownAdmission, "no admission held under %s", req.AdmissionKey)
+		}
+		return nil, &r
+	}
+	a, fail := s.decodeAdmission(req.Admission)
+	if fail != nil {
+		return nil, fail
+	}
+	if req.AdmissionKey != "" {
+		s.held, s.heldKey, s.answered = a, req.AdmissionKey, map[string]protocol.Response{}
+	}
+	return a, nil
+}
+
+// Evaluate evaluates the compiled policy of the request's id on its admission request: the
+// policy's matchConstraints, then each binding's match, params, match conditions and validations.
+func (s *Store) Evaluate(req *protocol.Request) protocol.Response {
+	c, ok := s.policies[req.ID]
+	if !ok {
+		return protocol.Fail(protocol.UnknownPolicy, "unknown policy %s", req.ID)
+	}
+	a, fail := s.admissionOf(req)
+	if fail != nil {
+		return *fail
+	}
+	// Policies that evaluate alike on a held admission share one answer, their own bindings' names
+	// and validation actions put back.
+	shareable := req.AdmissionKey != "" && c.sameAs != "" && len(req.Bindings) == 0
+	if shareable {
+		if r, ok := s.answered[c.sameAs]; ok {
+			s.answeredHits++
+			return renamed(r, c.bindings)
+		}
+	}
+	r := s.evaluate(c, a, req)
+	if shareable && r.OK {
+		s.answered[c.sameAs] = r
+	}
+	return r
+}
+
+// renamed is an answer with the bindings' names and validation actions of another policy that
+// evaluates alike (same number of bindings, in order).
+func renamed(r protocol.Response, bindings []*v1.ValidatingAdmissionPolicyBinding) protocol.Response {
+	out := r
+	out.Bindings = make([]protocol.BindingResult, len(r.Bindings))
+	for i, br := range r.Bindings {
+		br.Binding = bindings[i].Name
+		br.ValidationActions = nil
+		for _, a := range bindings[i].Spec.ValidationActions {
+			br.ValidationActions = append(br.ValidationActions, string(a))
+		}
+		out.Bindings[i] = br
+	}
+	return out
+}
+
+// evaluate is Evaluate on a decoded admission.
+func (s *Store) evaluate(c *compiled, a *admissionInput, req *protocol.Request) protocol.Response {
+	in, nsMap, params, attr, matcher, authz := a.in, a.nsMap, a.params, a.attr, a.matcher, a.authz
+	kyverno.SetRequest(a.lookups, in.Kyverno, a.contextObjects)
+	kind := attr.GetKind()
+	var err error
 	o := sharedObjectInterfaces
-	matcher := generic.NewPolicyMatcher(matching.NewMatcher(nsMap, nil))
 
 	matches, matchResource, matchKind, err := matcher.DefinitionMatches(attr, o, validating.NewValidatingAdmissionPolicyAccessor(c.policy))
 	if err != nil {
@@ -228,7 +309,6 @@ func (s *Store) Evaluate(req *protocol.Request) protocol.Response {
 	if c.readsNamespace && in.Namespace != "" && !(kind.Kind == "Namespace" && kind.Version == "v1" && kind.Group == "") {
 		namespace = nsMap.get(in.Namespace)
 	}
-	authz := answerAuthorizer(in.Authorizer)
 	bindings := c.bindings
 	if len(req.Bindings) > 0 {
 		if bindings, err = decodeBindings(req.Bindings); err != nil {

@@ -152,3 +152,29 @@ func TestExprAnswersValuesAndTypedErrors(t *testing.T) {
 		t.Fatalf("nope(: %+v", r)
 	}
 }
+
+func TestAHeldAdmissionIsDecodedOnceAndAlikePoliciesShareTheirAnswer(t *testing.T) {
+	s := NewStore()
+	compile(t, s, "k8s", vap, false)
+	kyvernoBinding := strings.Replace(strings.Replace(binding, `"name":"replicas"}`, `"name":"kyverno-replicas"}`, 1), `"Deny"`, `"Audit"`, 1)
+	if r := s.Compile(&protocol.Request{ID: "kyv", Policy: json.RawMessage(vap), Bindings: []json.RawMessage{json.RawMessage(kyvernoBinding)}, Kyverno: true}); !r.OK {
+		t.Fatalf("compile: %+v", r)
+	}
+	first := s.Evaluate(&protocol.Request{ID: "k8s", Admission: deployment(7), AdmissionKey: "a1"})
+	// The key alone: the admission held, and the Kyverno compile of the same CEL answered from the first.
+	second := s.Evaluate(&protocol.Request{ID: "kyv", AdmissionKey: "a1"})
+	if s.answeredHits != 1 || !second.OK || second.Bindings[0].Decisions[0].Message != "too many: 7" {
+		t.Fatalf("second: %+v (hits %d)", second, s.answeredHits)
+	}
+	if second.Bindings[0].Binding != "kyverno-replicas" || second.Bindings[0].ValidationActions[0] != "Audit" || first.Bindings[0].ValidationActions[0] != "Deny" {
+		t.Fatalf("each answer keeps its own binding: %+v / %+v", first.Bindings[0], second.Bindings[0])
+	}
+	// Another admission replaces the held one; its key alone is then unknown.
+	s.Evaluate(&protocol.Request{ID: "k8s", Admission: deployment(3), AdmissionKey: "a2"})
+	if r := s.Evaluate(&protocol.Request{ID: "k8s", AdmissionKey: "a1"}); r.OK || r.Error.Code != protocol.UnknownAdmission {
+		t.Fatalf("want unknown_admission, got %+v", r)
+	}
+	if r := s.Evaluate(&protocol.Request{ID: "kyv", AdmissionKey: "a2"}); r.Bindings[0].Decisions[0].Action != "admit" || s.answeredHits != 2 {
+		t.Fatalf("a2: %+v", r)
+	}
+}

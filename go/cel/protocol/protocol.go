@@ -9,7 +9,7 @@ import (
 
 // Request is one call from the host. Op says which fields are read:
 //   - compile: ID, Policy, Bindings, Kyverno
-//   - evaluate: ID, Admission (and Bindings, to evaluate with others than those compiled)
+//   - evaluate: ID, Admission and/or AdmissionKey (and Bindings, to evaluate with others than those compiled)
 //   - release: ID
 //   - cluster: ID, Objects (the objects of a cluster, which evaluate requests name by ID)
 //   - forget-cluster: ID
@@ -23,6 +23,9 @@ type Request struct {
 	Kyverno    bool                       `json:"kyverno,omitempty"`
 	Bindings   []json.RawMessage          `json:"bindings,omitempty"`
 	Admission  *Admission                 `json:"admission,omitempty"`
+	// AdmissionKey: with Admission, hold it decoded under this key (the previous one is dropped);
+	// alone, evaluate on the admission held under it (unknown_admission when it is not).
+	AdmissionKey string `json:"admissionKey,omitempty"`
 	Expression string                     `json:"expression,omitempty"`
 	Vars       map[string]json.RawMessage `json:"vars,omitempty"`
 	// Objects of a cluster registered once (op cluster), for params and lookups.
@@ -142,6 +145,8 @@ const (
 	BadRequest Code = "bad_request"
 	// UnknownPolicy: evaluate of an id never compiled, or released.
 	UnknownPolicy Code = "unknown_policy"
+	// UnknownAdmission: evaluate naming an admission key that is not the one held.
+	UnknownAdmission Code = "unknown_admission"
 	// InvalidDocument: the policy, a binding or an object does not decode as its Kubernetes type.
 	InvalidDocument Code = "invalid_document"
 	// CompileError: CEL that does not compile (Problems name each field).

@@ -98,7 +98,7 @@ export class CompiledVap {
   }
 
   evaluate(req: AdmissionRequest): Verdict {
-    const r = this.runtime.call({ op: "evaluate", id: this.id, admission: admissionInput(req, this.runtime.clusterId(req.cluster)) });
+    const r = this.runtime.evaluate(this.id, req, (cluster) => admissionInput(req, cluster));
     if (r.error) return failure("evaluation_error", r.error.message);
     if (!r.matched) return skip("not_matched", "matchConstraints do not match the request");
     const bound = (r.bindings ?? []).filter((b) => b.matched || b.error);

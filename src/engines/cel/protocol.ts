@@ -36,8 +36,13 @@ export type CelRequest =
       readonly bindings: readonly KubeObject[];
       readonly kyverno?: boolean;
     }
-  /** Evaluates the compiled policy `id` on an admission request. */
-  | { readonly op: "evaluate"; readonly id: string; readonly admission: CelAdmission }
+  /**
+   * Evaluates the compiled policy `id` on an admission request. With `admissionKey`, the Go side
+   * holds the request decoded under the key (dropping the previous one), and a later evaluate may
+   * name the key alone instead of sending the request again.
+   */
+  | { readonly op: "evaluate"; readonly id: string; readonly admission: CelAdmission; readonly admissionKey?: string }
+  | { readonly op: "evaluate"; readonly id: string; readonly admissionKey: string }
   /** Frees the compiled policy `id`. */
   | { readonly op: "release"; readonly id: string }
   /** Holds a cluster's objects under `id` (decoded and indexed once), for evaluate requests that name it. */
@@ -55,13 +60,15 @@ export type CelRequest =
  * Why a request failed, as a code and a message:
  * - `bad_request`: the request is not one the Go side reads (policyc's bug);
  * - `unknown_policy`: evaluate or release of an id not compiled;
+ * - `unknown_admission`: evaluate naming an admission key the Go side no longer holds;
  * - `invalid_document`: the policy or a binding does not decode as its Kubernetes type;
  * - `compile_error`: CEL that does not compile (the problems name each field);
  * - `evaluation_error`: an expression failed at run time (expr);
  * - `internal`: a panic in the Go side, recovered.
  */
 export interface CelError {
-  readonly code: "bad_request" | "unknown_policy" | "invalid_document" | "compile_error" | "evaluation_error" | "internal";
+  readonly code:
+    "bad_request" | "unknown_policy" | "unknown_admission" | "invalid_document" | "compile_error" | "evaluation_error" | "internal";
   readonly message: string;
 }
 

@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { EngineMissingError, locateEngines } from "../wasm/index.js";
 import { loadWasi } from "../wasm/index.js";
-import { clusterObjects, type ClusterState } from "../../kube/index.js";
-import type { CelRequest, CelResponse } from "./protocol.js";
+import { clusterObjects, type AdmissionRequest, type ClusterState } from "../../kube/index.js";
+import type { CelAdmission, CelRequest, CelResponse } from "./protocol.js";
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -17,7 +17,7 @@ interface Exports {
 }
 
 // Versioned by the protocol: two copies of policyc in one process (a project and a tool it uses) must not share a runtime of another protocol.
-const RUNTIME = Symbol.for("policyc.cel-runtime@2");
+const RUNTIME = Symbol.for("policyc.cel-runtime@3");
 /** How many clusters the Go side holds at once. */
 const MAX_CLUSTERS = 16;
 
@@ -129,6 +129,31 @@ export class CelRuntime {
     this.clusters.delete(key);
     this.clusters.set(key, id);
     return id;
+  }
+
+  /** Admission requests sent, by identity: their key on the Go side and the cluster they were sent with. */
+  private readonly admissions = new WeakMap<AdmissionRequest, { key: string; cluster: string | undefined }>();
+  private admissionCount = 0;
+  /** The key of the admission the Go side holds decoded. */
+  private heldAdmission: string | undefined;
+
+  /**
+   * Evaluates the compiled policy `id` on an admission request. Every policy evaluated on one
+   * request in a row shares one decoding: the first call sends the request under a key, which the
+   * Go side holds; the next ones name the key. A request is plain data, never changed once made:
+   * it is known by its identity. `input` builds what is sent, given the request's cluster id.
+   */
+  evaluate(id: string, req: AdmissionRequest, input: (cluster: string | undefined) => CelAdmission): CelResponse {
+    const cluster = this.clusterId(req.cluster);
+    let known = this.admissions.get(req);
+    if (known && known.cluster === cluster && known.key === this.heldAdmission) {
+      const r = this.call({ op: "evaluate", id, admissionKey: known.key });
+      if (r.error?.code !== "unknown_admission") return r;
+    }
+    known = { key: `a${++this.admissionCount}`, cluster };
+    this.admissions.set(req, known);
+    this.heldAdmission = known.key;
+    return this.call({ op: "evaluate", id, admission: input(cluster), admissionKey: known.key });
   }
 
   /** One request to the Go side (a single call into the Go runtime); answers are plain JSON. */

@@ -66,7 +66,16 @@ interface Entry {
   readonly review?: ReviewModule;
   /** The cluster last loaded as its data.inventory. */
   inventoryOf?: AdmissionRequest["cluster"];
+  /**
+   * Whether its Rego can read data.inventory: Gatekeeper lets a template read no other `data`
+   * than data.lib and data.inventory. A template that never names `data` beyond data.lib has no
+   * inventory loaded (a large cluster's would be copied into each template's Wasm memory).
+   */
+  readonly readsInventory: boolean;
 }
+
+/** Whether any of the template's Rego names `data` other than data.lib (comments included: a false positive only costs time). */
+const readsInventory = (t: TemplateSpec): boolean => [t.rego, ...t.libs].some((r) => /\bdata\b(?!\.lib\b)/.test(r));
 
 interface ClusterSet {
   readonly templates: ReadonlyMap<string, Entry>;
@@ -136,7 +145,12 @@ export class GatekeeperEngine implements Engine {
       }
       try {
         const policy = RegoPolicy.fromBytes(r.wasm);
-        built.get(p.set)!.templates.set(p.template.kind, { template: p.template, policy, ...optional("review", p.review) });
+        built.get(p.set)!.templates.set(p.template.kind, {
+          template: p.template,
+          policy,
+          readsInventory: readsInventory(p.template),
+          ...optional("review", p.review),
+        });
       } catch (error) {
         at(p.template.fields.rego, `wasm_load_error: ${(error as Error).message}`);
       }
@@ -224,7 +238,7 @@ export class GatekeeperEngine implements Engine {
       // Namespaces are cluster objects too: templates read their labels from the inventory.
       // Cases each carry their own cluster object, mostly with the same content (the namespace
       // the case names): the inventory is compared by content, not only by identity.
-      const cluster = req.cluster ?? NO_CLUSTER;
+      const cluster = entry.readsInventory ? (req.cluster ?? NO_CLUSTER) : NO_CLUSTER;
       const unchanged =
         entry.inventoryOf !== undefined &&
         ((entry.inventoryOf.objects === cluster.objects && entry.inventoryOf.namespaces === cluster.namespaces) ||
