@@ -32,5 +32,10 @@ export const LOAD_TIMEOUT_FLAG = ["--load-timeout <seconds>", "time limit of imp
 export function secondsFlag(flag: string, value: string): number {
   const ms = Number(value) * 1000;
   if (!(ms > 0) || !Number.isFinite(ms)) throw new Error(`${flag} must be a positive number of seconds (got "${value}")`);
+  // Node's timers hold at most 2^31-1 ms; a longer one fires at once.
+  if (ms > MAX_TIMER_MS)
+    throw new Error(`${flag} must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24 days; got "${value}")`);
   return ms;
 }
+
+const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -10,14 +10,33 @@ import { runCli } from "./main.js";
  * policyc apply -`): it is read as a stream, never with a synchronous read, which fails with
  * EAGAIN on a non-blocking pipe that has no data yet.
  */
-export async function readStream(stream: Readable): Promise<string> {
+export async function readStream(stream: Readable, maxBytes: number = STDIN_LIMIT): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    chunks.push(b);
+    size += b.length;
+    // Past the limit, reading stops (an endless producer, /dev/zero): the reader refuses the text by its size.
+    if (size > maxBytes) {
+      stream.destroy();
+      break;
+    }
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** How much of standard input policyc reads: apply's input limit, and one byte more to tell it was exceeded. */
+const STDIN_LIMIT = 256 * 1024 * 1024;
+
 /** Runs policyc on `process.argv` and sets the exit code. */
 export async function runProcess(): Promise<void> {
+  // A reader that closes early (`policyc … | head`) must not turn the exit code into a crash's:
+  // the rest of the output is dropped, the code policyc decided stands.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+    });
   const code = await runCli(process.argv.slice(2), {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),

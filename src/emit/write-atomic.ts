@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -119,6 +119,26 @@ const tempPrefix = (dir: string) => `.${path.basename(dir)}.policyc-`;
 interface Journal {
   readonly tmp: string;
   readonly old: string;
+  /** sha256 of the two names: a journal policyc did not write (or one edited) is not followed. */
+  readonly sum: string;
+}
+
+const journalSum = (tmp: string, old: string) => createHash("sha256").update(`policyc-swap\0${tmp}\0${old}`).digest("hex");
+
+/**
+ * The journal's names, when they are the ones a build of `dir` chooses (its temporary prefix, a
+ * random hex suffix, the backup named after it) with their checksum; anything else is refused:
+ * recovery renames and removes what the journal names, so it must never name another folder.
+ */
+function trustedJournal(dir: string, raw: unknown): Journal | undefined {
+  if (!raw || typeof raw !== "object") return undefined;
+  const { tmp, old, sum } = raw as Record<string, unknown>;
+  if (typeof tmp !== "string" || typeof old !== "string" || typeof sum !== "string") return undefined;
+  const prefix = tempPrefix(dir);
+  if (!tmp.startsWith(prefix)) return undefined;
+  const suffix = tmp.slice(prefix.length);
+  if (!/^[0-9a-f]{12}$/.test(suffix) || old !== `${prefix}old-${suffix}` || sum !== journalSum(tmp, old)) return undefined;
+  return { tmp, old, sum };
 }
 
 function writeDurably(file: string, text: string): void {
@@ -136,15 +156,26 @@ function writeDurably(file: string, text: string): void {
  * A swap is journaled once the new tree is complete: with the journal, the new tree wins when it
  * is whole (it is, or it already took `dir`'s place); without one, the old tree stays.
  */
-export function recoverOutputDir(dir: string): void {
+export function recoverOutputDir(dir: string): Issue | undefined {
   const journal = journalOf(dir);
   if (existsSync(journal)) {
     let j: Journal | undefined;
+    let parsed = true;
     try {
-      j = JSON.parse(readFileSync(journal, "utf8")) as Journal;
+      const st = lstatSync(journal);
+      // Never read a FIFO or follow a link: the journal is a small regular file policyc wrote.
+      j = st.isFile() && st.size < 4096 ? trustedJournal(dir, JSON.parse(readFileSync(journal, "utf8"))) : undefined;
     } catch {
+      parsed = false;
       j = undefined;
     }
+    // A journal that parses but names anything but this output's own temporary trees moves nothing.
+    if (!j && parsed)
+      return issue(
+        "invalid_path",
+        `${journal} is not a swap journal policyc wrote for ${dir} (it names other paths, or its checksum does not match); nothing was moved: remove it after checking ${path.basename(dir)}/`,
+        undefined,
+      );
     if (j) {
       const tmp = path.join(path.dirname(dir), path.basename(j.tmp));
       const old = path.join(path.dirname(dir), path.basename(j.old));
@@ -160,32 +191,91 @@ export function recoverOutputDir(dir: string): void {
     unlinkSync(journal);
   }
   const parent = path.dirname(dir);
-  if (!existsSync(parent)) return;
+  if (!existsSync(parent)) return undefined;
   for (const e of readdirSync(parent))
     if (e.startsWith(tempPrefix(dir)) && e !== path.basename(lockOf(dir))) rmSync(path.join(parent, e), { recursive: true, force: true });
+  return undefined;
 }
 
-/** Takes the output directory's lock: a second policyc waits for the first, then goes on. */
+/**
+ * Who holds a lock: the process id, when that process started (from /proc, where there is one) and
+ * a random token. A lock is stale when its process is gone, or its id now belongs to a process
+ * that started at another time (ids are reused, and in a container the next build may get the
+ * same one), or it names this very process under another token.
+ */
+interface LockOwner {
+  readonly pid: number;
+  readonly started?: string;
+  readonly token: string;
+}
+
+/** The start time of a process (field 22 of /proc/PID/stat, in clock ticks since boot), where /proc exists. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its end.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function lockHeld(owner: LockOwner | undefined, ours: string): boolean {
+  if (!owner || !Number.isInteger(owner.pid) || owner.pid <= 0) return false;
+  if (owner.pid === process.pid) return owner.token === ours;
+  if (!alive(owner.pid)) return false;
+  const started = processStart(owner.pid);
+  return owner.started === undefined || started === undefined || started === owner.started;
+}
+
+function readOwner(file: string): LockOwner | undefined {
+  const text = readFileSafe(file);
+  try {
+    const o = JSON.parse(text) as LockOwner;
+    return typeof o === "object" && o !== null && typeof o.pid === "number" ? o : undefined;
+  } catch {
+    // A lock of an earlier policyc: its process id alone.
+    return /^\d+$/.test(text) ? { pid: Number(text), token: "" } : undefined;
+  }
+}
+
+/**
+ * Takes the output directory's lock: a second policyc waits for the first, then goes on. While it
+ * is held, SIGINT and SIGTERM wait for the synchronous write to end (the lock is then released),
+ * and end the process as the signal would have.
+ */
 function lock(dir: string, timeoutMs: number): { release: () => void } | { issue: Issue } {
   const file = lockOf(dir);
   const started = Date.now();
+  const token = randomBytes(8).toString("hex");
+  const me: LockOwner = { pid: process.pid, token, ...(processStart(process.pid) ? { started: processStart(process.pid)! } : {}) };
   for (;;) {
     try {
-      writeFileSync(file, String(process.pid), { flag: "wx" });
-      return { release: () => rmSync(file, { force: true }) };
+      writeFileSync(file, JSON.stringify(me), { flag: "wx" });
+      const signals = ["SIGINT", "SIGTERM"] as const;
+      const onSignal = (signal: NodeJS.Signals) => {
+        release();
+        process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+      };
+      const release = () => {
+        for (const sig of signals) process.removeListener(sig, onSignal);
+        if (readOwner(file)?.token === token) rmSync(file, { force: true });
+      };
+      for (const sig of signals) process.once(sig, onSignal);
+      return { release };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
-    const holder = Number(readFileSafe(file));
-    if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) {
-      rmSync(file, { force: true }); // left by a process that died
+    const holder = readOwner(file);
+    if (!lockHeld(holder, token)) {
+      rmSync(file, { force: true }); // left by a process that died (or whose id was reused)
       continue;
     }
     if (Date.now() - started > timeoutMs)
       return {
         issue: issue(
           "output_locked",
-          `${dir} is being written by another policyc (process ${holder}, lock ${file}); try again when it is done`,
+          `${dir} is being written by another policyc (process ${holder!.pid}, lock ${file}); try again when it is done`,
           undefined,
         ),
       };
@@ -232,7 +322,8 @@ export function settleOutputDir(dir0: string): { dir: string } | { issue: Issue 
   const held = lock(target.dir, 60_000);
   if ("issue" in held) return held;
   try {
-    recoverOutputDir(target.dir);
+    const refused = recoverOutputDir(target.dir);
+    if (refused) return { issue: refused };
   } finally {
     held.release();
   }
@@ -265,7 +356,8 @@ export function writeFilesAtomically(dir0: string, files: FileSet, options: Writ
   }
   if ("issue" in held) return { changed: false, issues: [held.issue] };
   try {
-    recoverOutputDir(dir);
+    const refused = recoverOutputDir(dir);
+    if (refused) return { changed: false, issues: [refused] };
     const scanned = scanOutputDir(dir);
     const foreign = unownedFiles(scanned.files);
     if (scanned.issues.length || foreign.length > 0) {
@@ -297,7 +389,8 @@ export function writeFilesAtomically(dir0: string, files: FileSet, options: Writ
         writeFileSync(file, content);
       }
       after("written");
-      writeDurably(journalOf(dir), JSON.stringify({ tmp: path.basename(tmp), old: path.basename(old) } satisfies Journal));
+      const names = { tmp: path.basename(tmp), old: path.basename(old) };
+      writeDurably(journalOf(dir), JSON.stringify({ ...names, sum: journalSum(names.tmp, names.old) } satisfies Journal));
       after("journaled");
       if (existsSync(dir)) renameSync(dir, old);
       after("old-moved");

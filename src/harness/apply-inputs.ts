@@ -23,7 +23,8 @@ import {
   fieldLocation,
   inputIssue,
   readFixtures,
-  readFixtureText,
+  readObjectDocuments,
+  readObjectText,
   uniqueIssues,
   yamlFilesUnder,
   type Fixture,
@@ -46,7 +47,19 @@ export interface ApplyInputs {
   readonly namespaceObjects: readonly Resource[];
   /** What `--cluster` adds: objects the cluster holds, for lookups (Namespaces among them give labels). */
   readonly clusterObjects: ClusterState;
+  /**
+   * Input documents that are not Kubernetes objects policyc can read (a Helm Chart.yaml, a file
+   * that does not parse, a List item that is no object), each located: reported as error rows while
+   * the rest is evaluated, or fatal with --strict-input.
+   */
+  readonly invalid: readonly Issue[];
 }
+
+/**
+ * How much `apply` reads: each document up to the API server's request limit (3 MiB), a file or
+ * standard input up to 256 MiB (a `helm template` of a large chart is tens of MB).
+ */
+export const APPLY_LIMITS = { documentBytes: 3 * 1024 * 1024, inputBytes: 256 * 1024 * 1024 } as const;
 
 /** What reading the inputs needs of apply's options. */
 export interface InputOptions {
@@ -62,25 +75,40 @@ export interface InputOptions {
 }
 
 const CRD = "CustomResourceDefinition";
-const isList = (o: KubeObject) => typeof o.kind === "string" && o.kind.endsWith("List") && Array.isArray((o as { items?: unknown }).items);
 
 /** Every input, or the located issues of those that cannot be read. */
 export async function readApplyInputs(o: InputOptions): Promise<ApplyInputs | { status: "invalid"; errors: readonly Issue[] }> {
   const issues: Issue[] = [];
-  const resources = await readResources(o, issues);
+  const invalid: Issue[] = [];
+  const resources = await readResources(o, issues, invalid);
   const policyDocuments = readPolicyDocuments(o, issues);
   let namespaceObjects: Resource[] = [];
   if (o.namespacesFile) {
-    const r = readFixtures(path.resolve(o.cwd, o.namespacesFile), o.cwd);
-    if (r.ok)
-      namespaceObjects = r.value
-        .flatMap((f) => (isList(f.object) ? ((f.object as { items: KubeObject[] }).items ?? []) : [f.object]))
-        .map((object) => ({ object, label: o.namespacesFile! }));
+    const file = path.resolve(o.cwd, o.namespacesFile);
+    const r = readFixtures(file, o.cwd);
+    if (r.ok) namespaceObjects = flattenLists(r.value, file, o.cwd, issues);
     else issues.push(r.issue);
+    // --namespaces holds Namespaces only: anything else would be looked up as if the cluster held it.
+    for (const n of namespaceObjects)
+      if (!(n.object.kind === "Namespace" && n.object.apiVersion === "v1"))
+        issues.push(
+          n.origin
+            ? fieldIssue(
+                n.origin.file,
+                o.cwd,
+                [...n.origin.prefix, "kind"],
+                `--namespaces holds Namespace objects only, not ${n.object.kind}`,
+                {
+                  doc: n.origin.doc,
+                  code: "invalid_fixture",
+                },
+              )
+            : inputIssue("invalid_fixture", `--namespaces holds Namespace objects only, not ${n.object.kind}`, o.namespacesFile),
+        );
   }
   const clusterObjects = readClusterObjects(o, issues);
   if (issues.length) return { status: "invalid", errors: uniqueIssues(issues) };
-  return { resources, policyDocuments, namespaceObjects, clusterObjects };
+  return { resources, policyDocuments, namespaceObjects, clusterObjects, invalid: uniqueIssues(invalid) };
 }
 
 /** The objects of `--cluster` files and folders: a cluster dump, read with the cluster's limits, each object once. */
@@ -116,36 +144,71 @@ function readClusterObjects(o: InputOptions, issues: Issue[]): ClusterState {
   return read;
 }
 
-/** Every resource of the inputs: documents in file order, `List` items in place. */
-async function readResources(o: InputOptions, issues: Issue[]): Promise<Resource[]> {
+/**
+ * The resources of documents, Lists flattened as kubectl flattens them: recursively (a List of
+ * PodLists), in place; a List whose `items` is not a list, or an item that is no object, is a
+ * located issue. Each resource keeps its path in its document, to locate its fields.
+ */
+function flattenLists(fixtures: readonly Fixture[], file: string, cwd: string, issues: Issue[]): Resource[] {
   const out: Resource[] = [];
-  const add = (fixtures: readonly Fixture[], file: string) => {
-    fixtures.forEach((f, doc) => {
-      const origin = { file, doc, prefix: [] };
-      if (!isList(f.object)) return out.push({ object: f.object, label: f.label, origin, ...(f.location ? { location: f.location } : {}) });
-      ((f.object as { items: unknown[] }).items ?? []).forEach((item, i) => {
-        if (!item || typeof item !== "object" || Array.isArray(item) || !(item as KubeObject).kind) {
-          issues.push(fieldIssue(file, o.cwd, ["items", i], "a List item must be a Kubernetes object", { doc, code: "invalid_fixture" }));
-          return;
-        }
-        const at = fieldLocation(file, ["items", i], doc) ?? f.location;
-        out.push({
-          object: item as KubeObject,
-          label: `${f.label} items[${i}]`,
-          origin: { ...origin, prefix: ["items", i] },
-          ...(at ? { location: at } : {}),
-        });
-      });
+  const walk = (object: KubeObject, label: string, origin: NonNullable<Resource["origin"]>, location: SourceLocation | undefined) => {
+    const items = (object as { items?: unknown }).items;
+    if (!(typeof object.kind === "string" && object.kind.endsWith("List") && items !== undefined && items !== null)) {
+      out.push({ object, label, origin, ...(location ? { location } : {}) });
+      return;
+    }
+    if (!Array.isArray(items)) {
+      issues.push(
+        fieldIssue(file, cwd, [...origin.prefix, "items"], `the items of a ${object.kind} must be a list of objects`, {
+          doc: origin.doc,
+          code: "invalid_fixture",
+        }),
+      );
+      return;
+    }
+    items.forEach((item, i) => {
+      const prefix = [...origin.prefix, "items", i];
+      if (!item || typeof item !== "object" || Array.isArray(item) || !(item as KubeObject).kind || !(item as KubeObject).apiVersion) {
+        issues.push(
+          fieldIssue(file, cwd, prefix, "a List item must be a Kubernetes object (apiVersion and kind)", {
+            doc: origin.doc,
+            code: "invalid_fixture",
+          }),
+        );
+        return;
+      }
+      const at = fieldLocation(file, prefix, origin.doc) ?? location;
+      walk(item as KubeObject, `${label} items[${i}]`, { ...origin, prefix }, at);
     });
+  };
+  fixtures.forEach((f, doc) => walk(f.object, f.label, { file, doc, prefix: [] }, f.location));
+  return out;
+}
+
+/**
+ * Every resource of the inputs: documents in file order, Lists flattened in place. A missing path
+ * is fatal (`issues`); a document or file that is not Kubernetes objects goes to `invalid`.
+ */
+async function readResources(o: InputOptions, issues: Issue[], invalid: Issue[]): Promise<Resource[]> {
+  const out: Resource[] = [];
+  const limits = { maxBytes: APPLY_LIMITS.inputBytes, documentBytes: APPLY_LIMITS.documentBytes };
+  const add = (r: ReturnType<typeof readObjectDocuments>, file: string) => {
+    if (!r.ok) return invalid.push(r.issue);
+    invalid.push(...r.value.invalid);
+    out.push(...flattenLists(r.value.objects, file, o.cwd, invalid));
   };
   for (const input of o.inputs) {
     if (input === "-") {
-      const r = readFixtureText((await o.stdin?.()) ?? "", "<stdin>");
-      if (r.ok) add(r.value, "<stdin>");
-      else issues.push(r.issue);
+      add(readObjectText((await o.stdin?.()) ?? "", "<stdin>", limits), "<stdin>");
       continue;
     }
-    for (const { file, fixtures } of yamlDocumentsAt(o.cwd, input, "", issues, ignored(o))) add(fixtures, file);
+    const abs = path.resolve(o.cwd, input);
+    if (!existsSync(abs)) {
+      issues.push(inputIssue("missing_file", "no such file or folder", input));
+      continue;
+    }
+    const skip = ignored(o);
+    for (const file of yamlFilesUnder(abs)) if (!skip(file)) add(readObjectDocuments(file, o.cwd, limits), file);
   }
   return out;
 }

@@ -16,7 +16,7 @@ import { reportedMessagesOf, type EngineName, type Verdict } from "../engines/in
 import type { CompiledPolicy } from "../build/index.js";
 import { admittedKinds, instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
-import { groupVersionOf, type KubeObject, type UserInfo } from "../kube/index.js";
+import { groupVersionOf, isNamespaced, type KubeObject, type UserInfo } from "../kube/index.js";
 import { clusterOf, readApplyInputs, resourceFieldLocation, type ApplyCluster, type ApplyInputs, type Resource } from "./apply-inputs.js";
 import {
   compareAnswers,
@@ -77,9 +77,12 @@ export interface ApplyOptions {
   /** Called as phases start (loading policies, compiling Rego, starting the CEL engine, evaluating). */
   readonly onPhase?: (phase: string) => void;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Input documents that are not Kubernetes objects are bad input (exit 2), not error rows. */
+  readonly strictInput?: boolean;
 }
 
-export type ApplyOutcome = RunOutcome<{ readonly resources: number }>;
+/** `sent`: policy/resource pairs sent to an engine (0: no policy applies to any input). */
+export type ApplyOutcome = RunOutcome<{ readonly resources: number; readonly sent: number }>;
 type Stop = Stopped;
 
 /** How an engine's deny acts: Deny/Enforce/deny block; Audit/dryrun and Warn report. */
@@ -164,8 +167,9 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
   o.onPhase?.("reading manifests");
   const inputs = await readApplyInputs(o);
   if ("status" in inputs) return inputs;
-  const clash = namespaceClashes(inputs, o);
+  const clash = [...namespaceClashes(inputs, o), ...relabelledNamespaces(inputs)];
   if (clash.length) return { status: "invalid", errors: clash };
+  if (o.strictInput && inputs.invalid.length) return { status: "invalid", errors: inputs.invalid };
   const cluster = clusterOf(inputs, o);
   const engines = await composeApplyEngines(o, inputs);
   if ("status" in engines) return engines;
@@ -179,6 +183,8 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
   const evaluated = evaluateResources(o, cluster, engines, inputs);
   engines.ts?.release();
   engines.yaml?.release();
+  const engine = engines.ts?.names[0] ?? engines.yaml?.policies[0]?.engine ?? "reference";
+  evaluated.rows.unshift(...inputs.invalid.map((issue) => invalidInputRow(issue, engine)));
   return {
     status: "ran",
     report: {
@@ -188,7 +194,59 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
       policies: engines.policies,
     },
     resources: cluster.resources.length,
+    sent: evaluated.sent,
   };
+}
+
+/**
+ * An input document that is not a Kubernetes object (a Helm Chart.yaml in the folder, a file that
+ * does not parse): an error row at the document, so the run reports it and goes on with the rest.
+ */
+function invalidInputRow(issue: Issue, engine: EngineName): ResultRow {
+  const file = issue.source?.file ?? issue.file ?? "";
+  return {
+    policy: INVALID_INPUT,
+    rule: "",
+    case: file,
+    resource: file,
+    engine,
+    expected: "object",
+    actual: "error",
+    status: "error",
+    messages: [],
+    cause: { kind: "error", code: "invalid_input", detail: issue.message },
+    ...(file ? { source: file } : {}),
+    ...(issue.source ? { resourceLocation: issue.source } : {}),
+  };
+}
+
+/** The policy name of the rows of input documents that are not Kubernetes objects (no policy can carry a colon). */
+export const INVALID_INPUT = "policyc:invalid-input";
+/** The policy name of the rows of objects whose pod template no pod policy covers. */
+export const NOT_EVALUATED = "policyc:not-evaluated";
+
+/** A Namespace of --namespaces that the inputs also define with other labels: which one would the cluster hold? */
+function relabelledNamespaces(inputs: ApplyInputs): Issue[] {
+  const labels = (o: KubeObject) => JSON.stringify(Object.entries(o.metadata?.labels ?? {}).sort());
+  const given = new Map(
+    inputs.resources.filter((r) => r.object.kind === "Namespace" && r.object.apiVersion === "v1").map((r) => [r.object.metadata?.name, r]),
+  );
+  return inputs.namespaceObjects.flatMap((n) => {
+    const other = given.get(n.object.metadata?.name);
+    if (!other || labels(other.object) === labels(n.object)) return [];
+    const at = resourceFieldLocation(n, ["metadata", "labels"]);
+    const there = other.location ? ` (${other.location.file}:${other.location.line})` : "";
+    const message = `--namespaces gives Namespace ${n.object.metadata?.name} other labels than the inputs do${there}; give it once`;
+    return [
+      {
+        code: "invalid_fixture",
+        message,
+        severity: "error",
+        ...(at ? { source: at } : { file: n.label }),
+        path: ["metadata", "labels"],
+      } as Issue,
+    ];
+  });
 }
 
 /** Objects naming another namespace than --namespace: kubectl apply -n refuses them ("does not match the namespace"). */
@@ -196,7 +254,8 @@ function namespaceClashes(inputs: ApplyInputs, o: ApplyOptions): Issue[] {
   if (o.namespace === undefined) return [];
   return inputs.resources.flatMap((r) => {
     const ns = r.object.metadata?.namespace;
-    if (!ns || ns === o.namespace) return [];
+    // A cluster-scoped object's namespace is ignored, as the API server ignores it.
+    if (!ns || ns === o.namespace || !isNamespaced(r.object)) return [];
     const message = `the namespace from the object (${ns}) does not match --namespace ${o.namespace}, as kubectl apply -n refuses it`;
     const at = resourceFieldLocation(r, ["metadata", "namespace"]);
     return [
@@ -355,19 +414,24 @@ function evaluateResources(
   cluster: ApplyCluster,
   engines: ApplyEngines,
   inputs: ApplyInputs,
-): { rows: ResultRow[]; disagreements: number; notApplicable: number } {
+): { rows: ResultRow[]; disagreements: number; notApplicable: number; sent: number } {
   const audit = o.mode === "audit";
   const failOn = o.failOn ?? [];
   const options = { audit, timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS };
   const rows: ResultRow[] = [];
   let disagreements = 0;
   let notApplicable = 0;
+  // Policy/resource pairs sent to an engine: none at all means no policy applies to any input.
+  let sent = 0;
   const row = (base: RowBase, v: Verdict): ResultRow =>
     verdictRow(base, v, { status: statusOf(v, failOn), ...(base.engine === "kyverno" ? { messages: reportedMessagesOf(v) } : {}) });
   const chosen = policyChosen(o);
   const admitted = new Map(engines.compiled.map((p) => [p, admittedKinds(p.policy)]));
+  const coverage = podCoverage(engines, chosen, admitted);
   cluster.resources.forEach((r, i) => {
     const request = cluster.request(r.object);
+    const uncovered = coverage(r);
+    if (uncovered) rows.push(uncovered);
     for (const p of engines.yaml?.policies ?? []) {
       if (!chosen(p.name)) continue;
       const accepted = acceptedBecause(r.object, p.name);
@@ -376,6 +440,7 @@ function evaluateResources(
         continue;
       }
       const started = performance.now();
+      sent++;
       const v = engines.yaml!.evaluate(p, request, options);
       const durationMs = performance.now() - started;
       const source = inputs.policyDocuments[p.document]?.location;
@@ -403,6 +468,7 @@ function evaluateResources(
           rows.push(acceptedRow(rowBase(r, name, engines.ts!.names[0] ?? "reference", p.policy.source), name, accepted));
           continue;
         }
+        sent++;
         const answers = engines.ts!.evaluate(p, inst, request, { audit });
         const ms = new Map(answers.map((a) => [a.engine, "ms" in a ? a.ms : undefined]));
         const judged = judgeAnswers(answers, (engine, v) =>
@@ -421,7 +487,71 @@ function evaluateResources(
     }
     o.onProgress?.(i + 1, cluster.resources.length);
   });
-  return { rows, disagreements, notApplicable };
+  return { rows, disagreements, notApplicable, sent };
+}
+
+/**
+ * The row of an object whose pod template the chosen pod policies do not cover (a
+ * ReplicationController, a DaemonSet of a removed API version): reported, never passed in silence.
+ */
+function podCoverage(
+  engines: ApplyEngines,
+  chosen: (policy: string) => boolean,
+  admitted: ReadonlyMap<CompiledPolicy, readonly { group: string; kind: string }[]>,
+): (r: Resource) => ResultRow | undefined {
+  const podPolicies = engines.compiled.filter(
+    (p) => chosen(p.policy.name) && admitted.get(p)!.some((k) => k.group === "" && k.kind === "Pod"),
+  );
+  const engine = engines.ts?.names[0] ?? "reference";
+  return (r) => {
+    const detail = podPolicies.length > 0 ? uncoveredPodTemplate(r.object, podPolicies, admitted) : undefined;
+    return detail ? notEvaluatedRow(rowBase(r, NOT_EVALUATED, engine), detail) : undefined;
+  };
+}
+
+/** Where pod templates sit in the objects that carry one (a Pod's own spec aside). */
+const POD_SPEC_PATHS: readonly (readonly string[])[] = [
+  ["spec", "template", "spec"],
+  ["spec", "jobTemplate", "spec", "template", "spec"],
+];
+/** The API versions pod policies cover for the kinds they cover (Kyverno's autogen kinds and Pods). */
+const POD_KIND_VERSIONS: Readonly<Record<string, string>> = {
+  Pod: "v1",
+  Deployment: "apps/v1",
+  DaemonSet: "apps/v1",
+  StatefulSet: "apps/v1",
+  ReplicaSet: "apps/v1",
+  Job: "batch/v1",
+  CronJob: "batch/v1",
+};
+
+/**
+ * Why an object's pod template escapes every pod policy, if it does: it carries containers where
+ * a pod spec sits (or is a Pod) and no pod policy admits its group and kind.
+ */
+function uncoveredPodTemplate(
+  o: KubeObject,
+  podPolicies: readonly CompiledPolicy[],
+  admitted: ReadonlyMap<CompiledPolicy, readonly { group: string; kind: string }[]>,
+): string | undefined {
+  const at = (path: readonly string[]) =>
+    path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);
+  const hasPod =
+    (o.kind === "Pod" && Array.isArray(at(["spec", "containers"]))) || POD_SPEC_PATHS.some((p) => Array.isArray(at([...p, "containers"])));
+  if (!hasPod) return undefined;
+  // A served version of a pod kind: the policies chose whether to cover it (autogen off is a choice).
+  if (POD_KIND_VERSIONS[String(o.kind)] === o.apiVersion) return undefined;
+  const { group } = groupVersionOf(o.apiVersion);
+  if (podPolicies.some((p) => admitted.get(p)!.some((k) => k.group === group && k.kind === o.kind))) return undefined;
+  const kind = String(o.kind);
+  const served = POD_KIND_VERSIONS[kind];
+  return served
+    ? `not evaluated: ${o.apiVersion} is not an API version of ${kind} that pod policies read (${served}); the API server no longer serves it, so the pod policies never saw this pod template`
+    : `not evaluated: ${o.apiVersion} ${kind} holds a pod template, and no pod policy covers ${kind} (they cover Pods and their controllers: ${Object.keys(POD_KIND_VERSIONS).slice(1).join(", ")})`;
+}
+
+function notEvaluatedRow(base: RowBase, detail: string): ResultRow {
+  return { ...base, rule: "", actual: "error", status: "error", messages: [], cause: { kind: "error", code: "not_evaluated", detail } };
 }
 
 /**

@@ -3,19 +3,34 @@
  * `.json`) in the working folder. A config that does not fit its schema is bad input, located at
  * the field.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Issue } from "../ir/index.js";
 import { importConfigModule } from "../load/index.js";
 import { configSchema, type PolicycConfig } from "../sdk/index.js";
+import { LineCounter, parseDocument } from "yaml";
 
 export type { PolicycConfig };
 import { fieldIssue, inputIssue, readFixtures } from "./fixtures.js";
+import { readTextFile } from "./read-text.js";
 
 export const CONFIG_FILES = ["policyc.config.ts", "policyc.config.mts", "policyc.config.js", "policyc.config.mjs", "policyc.config.json"];
 
 export type ConfigResult =
   { readonly ok: true; readonly config: PolicycConfig; readonly file?: string } | { readonly ok: false; readonly issues: Issue[] };
+
+/** The first duplicated key of JSON text, located (the yaml parser reads JSON and refuses duplicate keys). */
+function duplicateKey(text: string): { message: string; at: { line: number; col: number } } | undefined {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const e = doc.errors.find((x) => x.code === "DUPLICATE_KEY");
+  return e
+    ? {
+        message: `a key is given twice: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
+        at: lines.linePos(e.pos[0]),
+      }
+    : undefined;
+}
 
 export async function loadConfig(cwd: string): Promise<ConfigResult> {
   const found = CONFIG_FILES.filter((f) => existsSync(path.join(cwd, f)));
@@ -25,11 +40,16 @@ export async function loadConfig(cwd: string): Promise<ConfigResult> {
   const file = path.join(cwd, found[0]!);
   let raw: unknown;
   if (file.endsWith(".json")) {
+    const read = readTextFile(file);
+    if (!read.ok) return { ok: false, issues: [inputIssue("invalid_config", read.message, found[0]!)] };
     try {
-      raw = JSON.parse(readFileSync(file, "utf8"));
+      raw = JSON.parse(read.text);
     } catch (e) {
       return { ok: false, issues: [inputIssue("invalid_config", `not JSON: ${(e as Error).message}`, found[0]!)] };
     }
+    // JSON.parse keeps the last of two equal keys: a duplicated key is an error, located.
+    const duplicate = duplicateKey(read.text);
+    if (duplicate) return { ok: false, issues: [inputIssue("invalid_config", duplicate.message, found[0]!, duplicate.at)] };
   } else {
     const r = await importConfigModule(file);
     if (r.error !== undefined)

@@ -82,6 +82,7 @@ function parseFile(
   mode: Mode,
   previous?: Read<ParsedFile>,
   maxBytes: number = FIXTURE_LIMITS.fileBytes,
+  documentBytes?: number,
 ): Read<ParsedFile> {
   const bad = (message: string, at?: { line: number; col: number }, code: IssueCode = "invalid_fixture"): Read<ParsedFile> => ({
     ok: false,
@@ -103,8 +104,9 @@ function parseFile(
     return bad("file not found", undefined, "missing_file");
   }
   if (previous?.ok && previous.value.read === text && previous.value.shown === shown) return previous;
-  // A larger file than a fixture's (a cluster dump) is one List: its documents may be as large as the file.
-  return parseText(text, shown, mode, maxBytes === FIXTURE_LIMITS.fileBytes ? FIXTURE_LIMITS.bytes : maxBytes);
+  // A larger file than a fixture's (a cluster dump) is one List: its documents may be as large as the
+  // file, unless the reader says otherwise (apply's inputs: many documents, each within the API server's limit).
+  return parseText(text, shown, mode, documentBytes ?? (maxBytes === FIXTURE_LIMITS.fileBytes ? FIXTURE_LIMITS.bytes : maxBytes));
 }
 
 function parseText(text: string, shown: string, mode: Mode, documentBytes: number = FIXTURE_LIMITS.bytes): Read<ParsedFile> {
@@ -178,13 +180,64 @@ function parseText(text: string, shown: string, mode: Mode, documentBytes: numbe
  * must be Kubernetes objects (`apiVersion` and `kind`); `{ objects: false }` reads configuration
  * files (suites, values) that need not be.
  */
-export function readFixtures(file: string, displayRoot: string, options: { objects?: boolean; maxBytes?: number } = {}): Read<Fixture[]> {
-  const abs = path.resolve(file);
-  const mode: Mode = options.objects === false ? "config" : "objects";
-  const parsed = parseFile(abs, path.relative(displayRoot, abs) || abs, mode, cache.get(cacheKey(abs, mode)), options.maxBytes);
-  cache.set(cacheKey(abs, mode), parsed);
+export function readFixtures(
+  file: string,
+  displayRoot: string,
+  options: { objects?: boolean; maxBytes?: number; documentBytes?: number } = {},
+): Read<Fixture[]> {
+  const parsed = parsedFile(file, displayRoot, options);
   if (!parsed.ok) return parsed;
   return options.objects === false ? { ok: true, value: parsed.value.docs } : checkObjects(parsed.value);
+}
+
+function parsedFile(file: string, displayRoot: string, options: { objects?: boolean; maxBytes?: number; documentBytes?: number }) {
+  const abs = path.resolve(file);
+  const mode: Mode = options.objects === false ? "config" : "objects";
+  const parsed = parseFile(
+    abs,
+    path.relative(displayRoot, abs) || abs,
+    mode,
+    cache.get(cacheKey(abs, mode)),
+    options.maxBytes,
+    options.documentBytes,
+  );
+  cache.set(cacheKey(abs, mode), parsed);
+  return parsed;
+}
+
+/**
+ * The Kubernetes objects of a file of manifests, and each document that is not one as its own
+ * located issue (`apply` reports those and goes on with the rest, as the Kyverno CLI does). A file
+ * that cannot be read or parsed at all is one issue.
+ */
+export function readObjectDocuments(
+  file: string,
+  displayRoot: string,
+  options: { maxBytes?: number; documentBytes?: number } = {},
+): Read<{ objects: Fixture[]; invalid: Issue[] }> {
+  const parsed = parsedFile(file, displayRoot, options);
+  return parsed.ok ? { ok: true, value: partitionObjects(parsed.value) } : parsed;
+}
+
+/** readObjectDocuments of text that is not a file (standard input), up to `maxBytes`. */
+export function readObjectText(text: string, shown: string, options: { maxBytes: number }): Read<{ objects: Fixture[]; invalid: Issue[] }> {
+  if (Buffer.byteLength(text) > options.maxBytes)
+    return { ok: false, issue: inputIssue("invalid_fixture", `the input is larger than ${options.maxBytes / 2 ** 20} MiB`, shown) };
+  const parsed = parseText(text, shown, "objects");
+  if (!parsed.ok) return parsed;
+  cache.set(cacheKey(path.resolve(shown), "objects"), parsed);
+  return { ok: true, value: partitionObjects(parsed.value) };
+}
+
+function partitionObjects(p: ParsedFile): { objects: Fixture[]; invalid: Issue[] } {
+  const objects: Fixture[] = [];
+  const invalid: Issue[] = [];
+  p.docs.forEach((d, i) => {
+    const problem = objectProblem(p, d, i);
+    if (problem) invalid.push(problem);
+    else objects.push(d);
+  });
+  return { objects, invalid };
 }
 
 /**
@@ -206,24 +259,22 @@ export function readFixtureText(text: string, shown: string): Read<Fixture[]> {
 /** Resources must be Kubernetes objects: apiVersion and kind, reported at the document. */
 function checkObjects(p: ParsedFile): Read<Fixture[]> {
   for (const [i, d] of p.docs.entries()) {
-    const o = d.object;
-    const missing =
-      typeof o.apiVersion !== "string" || !o.apiVersion ? "apiVersion" : typeof o.kind !== "string" || !o.kind ? "kind" : undefined;
-    if (missing) {
-      const at = { line: d.location!.line, col: d.location!.column };
-      return {
-        ok: false,
-        issue: inputIssue(
-          "invalid_fixture",
-          `document ${i + 1} is not a Kubernetes object: apiVersion and kind are required`,
-          p.shown,
-          at,
-          [missing],
-        ),
-      };
-    }
+    const issue = objectProblem(p, d, i);
+    if (issue) return { ok: false, issue };
   }
   return { ok: true, value: p.docs };
+}
+
+/** Why document `i` of a file is not a Kubernetes object (apiVersion and kind), located at the document. */
+function objectProblem(p: ParsedFile, d: Fixture, i: number): Issue | undefined {
+  const o = d.object;
+  const missing =
+    typeof o.apiVersion !== "string" || !o.apiVersion ? "apiVersion" : typeof o.kind !== "string" || !o.kind ? "kind" : undefined;
+  if (!missing) return undefined;
+  const at = { line: d.location!.line, col: d.location!.column };
+  return inputIssue("invalid_fixture", `document ${i + 1} is not a Kubernetes object: apiVersion and kind are required`, p.shown, at, [
+    missing,
+  ]);
 }
 
 /**

@@ -13,7 +13,6 @@
  * resource no rule applied to fails.
  */
 import { reportedMessagesOf, skip, type EngineName, type Verdict } from "../engines/index.js";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { Issue } from "../ir/index.js";
@@ -28,6 +27,7 @@ import {
 } from "../kube/index.js";
 import { composeDocumentEngines, type DocumentEngines, type Runtimes } from "./compose.js";
 import { documentProblemIssue, fieldIssue, readFixtures, type Fixture } from "./fixtures.js";
+import { readTextFile } from "./read-text.js";
 import { CONTEXT, TEST, unreadField, USER_INFO, VALUES, type FieldTable } from "./kyverno-test-format.js";
 import { search as jmespath, type JSONValue } from "@jmespath-community/jmespath";
 import type { ResultRow, RowCause } from "./report.js";
@@ -507,7 +507,9 @@ function externalData(
     if (typeof file !== "string" || !file) return inline;
     const abs = path.resolve(dir, file);
     try {
-      return parseYaml(readFileSync(abs, "utf8"), GO_YAML_1_1) as unknown;
+      const read = readTextFile(abs);
+      if (!read.ok) throw new Error(read.message);
+      return parseYaml(read.text, GO_YAML_1_1) as unknown;
     } catch (e) {
       issues.push({
         code: "invalid_suite",

@@ -5,7 +5,7 @@
  * cases, evaluate them (on two threads when large), run the suites, report.
  */
 import { type CelTier, type EngineName } from "../engines/index.js";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { buildPolicies, type CompiledPolicy } from "../build/index.js";
 import { TARGET_NAMES, type Issue } from "../ir/index.js";
@@ -20,6 +20,7 @@ import { collectCases, type PolicycCase } from "./policyc-cases.js";
 import { ENGINE_NAMES, summarize, type ResultRow, type RunOutcome, type Stopped } from "./report.js";
 import { awaitRuntime, defaultWasmCache, regoCompiler, startRuntimes, type RuntimeStart } from "./runtimes.js";
 import { locateCaseRows } from "./rows.js";
+import { readTextFile } from "./read-text.js";
 import { Selection, selectorPicks, type CaseSelector, type Shard } from "./selection.js";
 
 export { parseCaseSelector, parseShard, hashShard, inShard, type CaseSelector } from "./selection.js";
@@ -108,7 +109,14 @@ function classify(cwd: string, paths: readonly string[], policies: string): Path
     // One walk, each YAML file read once, sorted into gator suites and Kyverno tests.
     let found = 0;
     for (const file of findFiles(abs, (f) => /\.ya?ml$/.test(f))) {
-      const text = readFileSync(file, "utf8");
+      const read = readTextFile(file);
+      if (!read.ok) {
+        // A YAML file that cannot be read (a FIFO, a link to /dev/zero) is located, never waited on;
+        // one too large to be a suite (a cluster fixture) is no suite, and its own reader judges it.
+        if (!read.tooLarge) bad(path.relative(cwd, file) || file, read.message, "invalid_path");
+        continue;
+      }
+      const text = read.text;
       if (isGatorSuite(text)) out.suites.push(file);
       else if (isKyvernoTest(file, text)) out.kyverno.push(file);
       else continue;

@@ -114,7 +114,9 @@ export function isNamespaced(o: KubeObject | undefined): boolean {
 
 /**
  * The object as kubectl and the Kyverno CLI create it: a namespaced object without
- * `metadata.namespace` goes to `default`. `namespaced` may know more kinds (CRDs) than the table.
+ * `metadata.namespace` goes to `default`; a cluster-scoped object's `metadata.namespace` is
+ * dropped, as the API server drops it before admission (a ClusterRole is never in a namespace).
+ * `namespaced` may know more kinds (CRDs) than the table.
  */
 export function inDefaultNamespace(
   o: KubeObject,
@@ -122,7 +124,12 @@ export function inDefaultNamespace(
   /** The namespace of `kubectl apply -n`: where objects without one go (default: `default`). */
   namespace = "default",
 ): KubeObject {
-  if (o.metadata?.namespace || !namespaced(o)) return o;
+  if (!namespaced(o)) {
+    if (o.metadata?.namespace === undefined) return o;
+    const { namespace: _ignored, ...metadata } = o.metadata;
+    return { ...o, metadata };
+  }
+  if (o.metadata?.namespace) return o;
   return { ...o, metadata: { ...o.metadata, namespace } };
 }
 

@@ -174,6 +174,16 @@ export function findPolicyFiles(dir: string, issues: Issue[] = []): string[] {
         if (e.name === "lib" || e.name.startsWith("_") || e.name === "fixtures") continue;
         walk(full);
       } else if (isFile && isPolicyFile(e.name)) out.push(full);
+      // A policy file name that is a FIFO, a device or a socket (a link to /dev/zero): importing it
+      // would block or read forever; never skipped in silence either.
+      else if (!isDir && !isFile && isPolicyFile(e.name))
+        issues.push(
+          issue(
+            "policy_load_error",
+            `${full} is not a regular file (a FIFO, device or socket); policyc reads policies from files`,
+            undefined,
+          ),
+        );
     }
   };
   walk(dir);

@@ -188,10 +188,13 @@ export function defineException(spec: ExceptionSpec): ExceptionDefinition {
     ...(m.groups ? { groups: [...m.groups] } : {}),
   };
   // An exception that selects everything would switch its policies off: a misspelling, never intended.
-  if (!Object.entries(m).some(([k, v]) => k !== "kinds" && v !== undefined))
+  // A list that is empty, or holds a glob of only `*` (`names: ["*"]`), narrows nothing.
+  const narrows = (k: string, v: unknown) =>
+    k !== "kinds" && v !== undefined && !(Array.isArray(v) && (v.length === 0 || v.some((x) => typeof x === "string" && /^\*+$/.test(x))));
+  if (!Object.entries(m).some(([k, v]) => narrows(k, v)))
     at(
       ["match"],
-      "match selects every resource of the policy: name namespaces, names, labels or users (switch a policy off with skip, not an exception)",
+      'match selects every resource of the policy: name namespaces, names, labels or users (a list that is empty or holds "*" narrows nothing; switch a policy off with skip, not an exception)',
     );
   if (spec.expires !== undefined) {
     const d = DATE.exec(spec.expires);

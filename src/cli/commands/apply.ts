@@ -29,6 +29,8 @@ interface ApplyFlags {
   loadTimeout: string;
   as?: string;
   asGroup: string[];
+  strictInput?: boolean;
+  passWithNoEvaluations?: boolean;
 }
 
 const list = (s: string | undefined) =>
@@ -82,6 +84,11 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
     .option("-v, --verbose", "print every result, passing ones too")
     .option("--no-color", "no colours (also: NO_COLOR)")
     .option("--no-cache", "compile Rego without the Wasm cache")
+    .option(
+      "--strict-input",
+      "an input document that is not a Kubernetes object is bad input (exit 2); by default it is an error row and the rest is evaluated",
+    )
+    .option("--pass-with-no-evaluations", "exit 0 when no policy applies to any input (by default a run that evaluated nothing fails)")
     .option("--timeout <seconds>", "time limit of one evaluation of a ConstraintTemplate", String(DEFAULT_TIMEOUT_MS / 1000))
     .option(...LOAD_TIMEOUT_FLAG)
     .action(async (given: string[], flags: ApplyFlags, command: Command) => setExit(await applyAction(io, given, flags, command)));
@@ -125,6 +132,7 @@ function parseApplyFlags(flags: ApplyFlags, io: Io): { options: Omit<ApplyOption
       ...(flags.cache ? {} : { cacheDir: false as const }),
       timeoutMs: secondsFlag("--timeout", flags.timeout),
       loadTimeoutMs: secondsFlag("--load-timeout", flags.loadTimeout),
+      ...(flags.strictInput ? { strictInput: true } : {}),
     },
     reporters,
   };
@@ -176,9 +184,16 @@ async function applyAction(io: Io, given: string[], flags: ApplyFlags, command: 
     io.err(
       `policyc apply: ${outcome.resources} resources: ${s.failed} failed, ${s.errors} errors, ${s.warnings} warnings, ${s.disagreements} disagreements\n`,
     );
-  if (outcome.resources === 0) {
+  if (outcome.resources === 0 && s.evaluations === 0) {
     io.err("policyc apply: the inputs hold no resource\n");
     return EXIT.invalid;
   }
-  return s.failed + s.errors > 0 ? EXIT.failed : EXIT.ok;
+  if (s.failed + s.errors > 0) return EXIT.failed;
+  if (outcome.sent === 0 && !flags.passWithNoEvaluations) {
+    io.err(
+      `policyc apply: nothing was evaluated: no policy applies to any of the ${outcome.resources} resources; check the policies' kinds, or pass --pass-with-no-evaluations\n`,
+    );
+    return EXIT.failed;
+  }
+  return EXIT.ok;
 }

@@ -32,7 +32,11 @@ export type ErrorCode =
   /** The document uses a construct policyc does not evaluate. */
   | "unsupported"
   /** The policy, constraint or template asked for is not among the prepared documents. */
-  | "missing_document";
+  | "missing_document"
+  /** (`apply`) An input document is not a Kubernetes object policyc can read. */
+  | "invalid_input"
+  /** (`apply`) An object holds a pod template no pod policy covers (a removed API version, a ReplicationController). */
+  | "not_evaluated";
 
 export interface ErrorCause {
   readonly code: ErrorCode;
