@@ -29,7 +29,16 @@ import {
   type Runtimes,
 } from "./compose.js";
 import { documentProblemIssue, inputIssue, uniqueIssues, type Fixture } from "./fixtures.js";
-import { ENGINE_NAMES, summarize, type PolicyInfo, type ResultRow, type RowStatus, type RunOutcome, type Stopped } from "./report.js";
+import {
+  ENGINE_NAMES,
+  policyInfoOf,
+  summarize,
+  type PolicyInfo,
+  type ResultRow,
+  type RowStatus,
+  type RunOutcome,
+  type Stopped,
+} from "./report.js";
 import { verdictRow, type RowBase } from "./rows.js";
 import { buildInMemory, DEFAULT_TIMEOUT_MS } from "./run.js";
 import { awaitRuntime, defaultWasmCache, startRuntimes } from "./runtimes.js";
@@ -121,13 +130,6 @@ function infoOf(doc: KubeObject | undefined): PolicyInfo {
     ...(typeof a.description === "string" ? { description: a.description } : {}),
   };
 }
-
-const infoOfPolicy = (p: CompiledPolicy["policy"]): PolicyInfo => ({
-  ...(p.title ? { title: p.title } : {}),
-  ...(p.description ? { description: p.description } : {}),
-  ...(p.category ? { category: p.category } : {}),
-  ...(p.severity ? { severity: p.severity } : {}),
-});
 
 /**
  * The rows of one policy instance on one resource, an engine each; none when no engine applied
@@ -383,7 +385,7 @@ async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promis
   const names = wanted.filter((e) => (e === "gatekeeper" ? runtimes.rego : e === "reference" ? true : runtimes.cel));
   const composed = await composePolicycEngines(compiled, names, context);
   if (composed.internal.length) return { status: "internal", errors: composed.internal };
-  for (const p of compiled) policies[p.policy.name] = infoOfPolicy(p.policy);
+  for (const p of compiled) policies[p.policy.name] = policyInfoOf(p.policy);
   return { ...(yaml ? { yaml } : {}), ts: composed.engines, compiled, policies };
 }
 

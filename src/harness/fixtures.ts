@@ -393,14 +393,14 @@ export function yamlFilesUnder(abs: string): string[] {
 export function documentProblemIssue(documents: readonly Fixture[], p: DocumentProblem, root: string, code: IssueCode): Issue {
   const f = documents[p.document]!;
   const doc = documents.slice(0, p.document).filter((x) => x.location?.file === f.location?.file).length;
-  return fieldIssue(
-    path.resolve(root, f.location?.file ?? ""),
-    root,
-    p.field,
-    `${f.object.kind} ${qualifiedName(f.object)}: ${p.message}`,
-    {
-      doc,
-      code,
-    },
-  );
+  const file = path.resolve(root, f.location?.file ?? "");
+  // A Rego or CEL error inside a field's text is located at its own line in the YAML.
+  const at = p.position ? positionInString(file, p.field, p.position.row, p.position.col, doc) : undefined;
+  const where = p.position
+    ? ` (${p.field.includes("rego") || p.field.includes("libs") ? "Rego" : "expression"} line ${p.position.row})`
+    : "";
+  const named = `${f.object.kind} ${qualifiedName(f.object)}: `;
+  const message = `${p.message.startsWith(named) ? "" : named}${p.message}${where}`;
+  const located = fieldIssue(file, root, p.field, message, { doc, code });
+  return at ? { ...located, source: at } : located;
 }

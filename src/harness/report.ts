@@ -90,6 +90,14 @@ export interface PolicyInfo {
   readonly severity?: string;
 }
 
+/** What a TypeScript policy says of itself, for reporters (`test` and `apply` alike). */
+export const policyInfoOf = (p: { title?: string; description?: string; category?: string; severity?: string }): PolicyInfo => ({
+  ...(p.title ? { title: p.title } : {}),
+  ...(p.description ? { description: p.description } : {}),
+  ...(p.category ? { category: p.category } : {}),
+  ...(p.severity ? { severity: p.severity } : {}),
+});
+
 export interface Report {
   readonly summary: Summary;
   readonly results: readonly ResultRow[];

@@ -8,7 +8,7 @@ import { type CelTier, type EngineName } from "../engines/index.js";
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { buildPolicies, type CompiledPolicy } from "../build/index.js";
-import { TARGET_NAMES, type Issue } from "../ir/index.js";
+import { instanceName, TARGET_NAMES, type Issue } from "../ir/index.js";
 import { findPolicyFiles, locateIssues, stopLoader } from "../load/index.js";
 import { CaseThread, splitCases, wantsSecondThread } from "./case-thread.js";
 import { runtimesNeeded, type Runtimes } from "./compose.js";
@@ -17,7 +17,7 @@ import { findFiles, uniqueIssues } from "./fixtures.js";
 import { isGatorSuite, readGatorSuite, runGatorSuites, type GatorSuite } from "./gator-suite.js";
 import { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
 import { collectCases, type PolicycCase } from "./policyc-cases.js";
-import { ENGINE_NAMES, summarize, type ResultRow, type RunOutcome, type Stopped } from "./report.js";
+import { ENGINE_NAMES, policyInfoOf, summarize, type ResultRow, type RunOutcome, type Stopped } from "./report.js";
 import { awaitRuntime, defaultWasmCache, regoCompiler, startRuntimes, type RuntimeStart } from "./runtimes.js";
 import { locateCaseRows } from "./rows.js";
 import { readTextFile } from "./read-text.js";
@@ -199,9 +199,13 @@ async function runOn(threads: CaseThread[], o: TestOptions): Promise<TestOutcome
   if (stopped) return stopped;
   const picked = o.selector ? run.rows.filter((r) => selectorPicks(r, o.selector!)) : run.rows;
   const kept = o.locateCases || picked.some((r) => r.status !== "pass" && r.casePath) ? await locateCaseRows(picked, o.cwd) : picked;
+  // What the reporters say of each policy (SARIF rules' title, severity): the same as apply's.
+  const policies = Object.fromEntries(
+    cases.flatMap((c) => c.policy.policy.instances.map((i) => [instanceName(c.policy.policy.name, i), policyInfoOf(c.policy.policy)])),
+  );
   return {
     status: "ran",
-    report: { summary: summarize(kept, run.disagreements, performance.now() - started), results: kept, notes: run.notes },
+    report: { summary: summarize(kept, run.disagreements, performance.now() - started), results: kept, notes: run.notes, policies },
     matched: run.selection.matched,
   };
 }

@@ -292,3 +292,132 @@ describe("configuration, exceptions, options", () => {
     }
   });
 });
+
+describe("--policy documents", () => {
+  const VAP = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: { name: p }
+spec:
+  matchConstraints:
+    resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }]
+  validations: [{ expression: "false", message: "no" }]
+`;
+  const binding = (name: string, spec: string) =>
+    `---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: { name: ${name} }\nspec: ${spec}\n`;
+
+  it("VAP bindings are validated as the API server validates them, and one naming no policy is refused", async () => {
+    const dir = tempDir();
+    write(dir, "pod.yaml", PRIVILEGED_POD);
+    write(
+      dir,
+      "vap.yaml",
+      VAP +
+        binding("b", "{ policyName: p, validationActions: [Explode] }") +
+        binding("b2", '"hello"') +
+        binding("b3", "{ policyName: nope, validationActions: [Deny] }") +
+        binding("b4", "{ policyName: p, validationActions: [Deny, Warn] }"),
+    );
+    const r = await cli(["apply", "pod.yaml", "--policy", "vap.yaml"], dir);
+    expect(r.code).toBe(2);
+    expect(r.err.split("\n").filter((l) => l.includes("invalid_fixture"))).toEqual([
+      'vap.yaml:12:44 invalid_fixture ValidatingAdmissionPolicyBinding b: unsupported value "Explode": supported values are "Audit", "Deny", "Warn" (at spec.validationActions[0])',
+      "vap.yaml:17:7 invalid_fixture ValidatingAdmissionPolicyBinding b2: spec must be an object (at spec)",
+      "vap.yaml:22:21 invalid_fixture ValidatingAdmissionPolicyBinding b3: no ValidatingAdmissionPolicy named nope among the documents: the binding binds nothing (at spec.policyName)",
+      "vap.yaml:27:43 invalid_fixture ValidatingAdmissionPolicyBinding b4: Deny and Warn may not be used together (Deny already warns) (at spec.validationActions)",
+    ]);
+  });
+
+  it("a Rego error in a template given to apply --policy is located at its line inside the YAML", async () => {
+    const dir = tempDir();
+    write(dir, "pod.yaml", PRIVILEGED_POD);
+    write(
+      dir,
+      "t.yaml",
+      `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata: { name: k8sbad }
+spec:
+  crd:
+    spec:
+      names: { kind: K8sBad }
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8sbad
+        violation[{"msg": msg}] {
+          msg := "x" +
+        }
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sBad
+metadata: { name: bad }
+`,
+    );
+    const r = await cli(["apply", "pod.yaml", "--policy", "t.yaml"], dir);
+    expect(r.code, r.err + r.out).toBe(2);
+    expect(r.err).toContain("t.yaml:14:9 invalid_fixture ConstraintTemplate k8sbad: rego_parse_error: unexpected } token (Rego line 4)");
+  });
+});
+
+describe("reports", () => {
+  it("hostile file names and messages: every reporter parses and escapes; PolicyReport names read back as strings under YAML 1.1", async () => {
+    const dir = tempDir();
+    write(
+      dir,
+      "policies/p.ts",
+      `import { definePolicy, Pod } from "policyc";
+export default definePolicy({
+  name: "hostile-msg",
+  match: { kinds: [Pod] },
+  validate: (pod) => pod.spec.hostPID.notEquals(true).message\`bad ]]> <x> & "q" \\u0000 \\u001b[31m ::set-output name=x::y %0A done\`,
+  tests: [{ name: "deny", resource: { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { hostPID: true, containers: [{ name: "c", image: "nginx" }] } }, expect: "deny" }],
+});
+`,
+    );
+    const file = `m/we"ird<>&::%0A\u202e.yaml`;
+    write(
+      dir,
+      file,
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: "on", namespace: "yes" }\nspec:\n  hostPID: true\n  containers: [{ name: c, image: nginx }]\n',
+    );
+    const out = async (reporter: string) => {
+      const r = await cli(["apply", "m", "--reporter", reporter], dir);
+      expect(r.code, r.err).toBe(1);
+      return r.out;
+    };
+    const json = JSON.parse(await out("json")) as { results: Row[] };
+    expect(json.results.map((x) => x.location?.file)).toContain(file);
+    expect(JSON.stringify(JSON.parse(await out("sarif")))).toContain('we\\"ird');
+    const junit = await out("junit");
+    // Well-formed XML: no raw ]]>, <, & or NUL in text or attributes.
+    expect(junit.includes("\u0000") || junit.includes("\u001b")).toBe(false);
+    expect(junit.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, "")).not.toMatch(/<x>|& "q"|&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/);
+    const github = (await out("github")).split("\n").filter((l) => l.startsWith("::error"));
+    expect(github).toHaveLength(1);
+    expect(github[0]).toContain('file=m/we"ird<>&%3A%3A%250A\u202e.yaml,line=5');
+    expect(github[0]).not.toMatch(/::set-output name=x::y %0A/);
+    const report = await out("policy-report");
+    const { parse } = await import("yaml");
+    const doc = parse(
+      report.split(/^---$/m).find((d) => d.includes("PolicyReport"))!,
+      { version: "1.1" },
+    ) as {
+      metadata: { namespace: unknown };
+      results: { resources: { name: unknown }[] }[];
+    };
+    expect(doc.metadata.namespace).toBe("yes");
+    expect(doc.results[0]!.resources[0]!.name).toBe("on");
+  });
+
+  it("SARIF rule metadata is the same from test as from apply", async () => {
+    const rules = async (args: string[]) =>
+      (
+        JSON.parse((await cli([...args, "--policies", STARTER, "--engine", "reference", "--reporter", "sarif"])).out) as {
+          runs: { tool: { driver: { rules: { id: string; shortDescription: unknown; properties: unknown }[] } } }[];
+        }
+      ).runs[0]!.tool.driver.rules.find((r) => r.id === "disallow-privileged-containers");
+    const fromTest = await rules(["test"]);
+    expect(fromTest).toEqual(await rules(["apply", path.join(STARTER, "fixtures")]));
+    expect(fromTest?.properties).toMatchObject({ severity: "high", "security-severity": "7.0" });
+  });
+});

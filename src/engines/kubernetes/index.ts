@@ -38,6 +38,40 @@ const denyBinding = (name: string): KubeObject => ({
   spec: { policyName: name, validationActions: ["Deny"] },
 });
 
+const VALIDATION_ACTIONS = ["Deny", "Warn", "Audit"];
+
+/**
+ * What the API server's validation of a ValidatingAdmissionPolicyBinding refuses (an object spec,
+ * validationActions required, each Deny, Warn or Audit, once, never Deny with Warn), and a binding
+ * whose policy is not among the documents: it would bind nothing, silently.
+ */
+function bindingProblems(doc: KubeObject, documents: readonly KubeObject[]): { field: (string | number)[]; message: string }[] {
+  const spec = (doc as { spec?: unknown }).spec;
+  if (!spec || typeof spec !== "object" || Array.isArray(spec)) return [{ field: ["spec"], message: "spec must be an object" }];
+  const { policyName, validationActions } = spec as { policyName?: unknown; validationActions?: unknown };
+  const out: { field: (string | number)[]; message: string }[] = [];
+  if (typeof policyName !== "string" || !policyName) out.push({ field: ["spec", "policyName"], message: "policyName is required" });
+  else if (!documents.some((d) => d.kind === "ValidatingAdmissionPolicy" && d.metadata?.name === policyName))
+    out.push({
+      field: ["spec", "policyName"],
+      message: `no ValidatingAdmissionPolicy named ${policyName} among the documents: the binding binds nothing`,
+    });
+  if (!Array.isArray(validationActions) || validationActions.length === 0)
+    return [...out, { field: ["spec", "validationActions"], message: "validationActions is required: one or more of Deny, Warn, Audit" }];
+  validationActions.forEach((a, i) => {
+    if (typeof a !== "string" || !VALIDATION_ACTIONS.includes(a))
+      out.push({
+        field: ["spec", "validationActions", i],
+        message: `unsupported value ${JSON.stringify(a)}: supported values are "Audit", "Deny", "Warn"`,
+      });
+    else if (validationActions.indexOf(a) !== i)
+      out.push({ field: ["spec", "validationActions", i], message: `duplicate value ${JSON.stringify(a)}` });
+  });
+  if (validationActions.includes("Deny") && validationActions.includes("Warn"))
+    out.push({ field: ["spec", "validationActions"], message: "Deny and Warn may not be used together (Deny already warns)" });
+  return out;
+}
+
 export class KubernetesEngine implements Engine {
   readonly name = "kubernetes" as const;
   private constructor(private readonly policies: ReadonlyMap<string, CompiledVap>) {}
@@ -47,6 +81,10 @@ export class KubernetesEngine implements Engine {
     const policies = new Map<string, CompiledVap>();
     const problems: SetProblem[] = [];
     const setDocuments = new Map(sets.map((s) => [s.id, s.documents]));
+    for (const { doc, index, set } of documentsOf(sets))
+      if (doc.kind === "ValidatingAdmissionPolicyBinding")
+        for (const p of bindingProblems(doc, setDocuments.get(set)!))
+          problems.push({ set, code: "invalid_document", document: index, ...p });
     for (const { doc, index, set } of documentsOf(sets)) {
       if (doc.kind !== "ValidatingAdmissionPolicy") continue;
       const name = String(doc.metadata?.name ?? "");
