@@ -11,6 +11,28 @@ import type { LookupList } from "./lookups.js";
 import { apiVersionOf, labelKeyProblem, labelValueProblem } from "../kube/index.js";
 import { messageWitness } from "./witness.js";
 
+/**
+ * A name as an error shows it: quoted, with control, bidirectional-override and invisible
+ * characters escaped (\u202e), so a message never reorders or hides what follows it.
+ */
+export function shownName(name: string): string {
+  const hidden = (c: number) =>
+    c <= 0x1f ||
+    (c >= 0x7f && c <= 0x9f) ||
+    (c >= 0x200b && c <= 0x200f) ||
+    (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2060 && c <= 0x2069) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0xfeff;
+  let out = "";
+  for (const ch of name) {
+    const c = ch.codePointAt(0)!;
+    out += ch === "\\" || ch === '"' ? `\\${ch}` : hidden(c) ? `\\u${c.toString(16).padStart(4, "0")}` : ch;
+  }
+  return `"${out}"`;
+}
+
 /** DNS-1123 label: names become Kubernetes object names, Gatekeeper kinds and Rego packages. */
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_NAME = 63;
@@ -92,7 +114,7 @@ export function validatePolicy(input: unknown): Result<Policy> {
   const p = parsed.data as Policy;
   const issues: Issue[] = [...loneSurrogates(p)];
   const nameError = checkName(p.name);
-  if (nameError) issues.push(issue("invalid_name", `policy name "${p.name}" ${nameError}`, p.source, ["name"]));
+  if (nameError) issues.push(issue("invalid_name", `policy name ${shownName(p.name)} ${nameError}`, p.source, ["name"]));
   if (p.match.kinds.length === 0)
     issues.push(issue("unknown_kind", "match.kinds must name at least one kind", p.source, ["match", "kinds"]));
   if (p.rules.length === 0) issues.push(issue("invalid_policy", "a policy needs at least one rule", p.source, ["rules"]));
@@ -114,7 +136,7 @@ export function validatePolicy(input: unknown): Result<Policy> {
   const ruleNames = new Set<string>();
   p.rules.forEach((r, i) => {
     const err = checkName(r.name);
-    if (err) issues.push(issue("invalid_name", `rule name "${r.name}" ${err}`, r.source, ["rules", i, "name"]));
+    if (err) issues.push(issue("invalid_name", `rule name ${shownName(r.name)} ${err}`, r.source, ["rules", i, "name"]));
     if (ruleNames.has(r.name))
       issues.push(issue("duplicate_rule_name", `rule name "${r.name}" is used twice`, r.source, ["rules", i, "name"]));
     ruleNames.add(r.name);
@@ -141,11 +163,12 @@ export function validatePolicy(input: unknown): Result<Policy> {
       const err = checkName(instanceName(p.name, inst));
       if (err)
         issues.push(
-          issue("invalid_name", `instance name "${inst.name}" gives "${p.name}-${inst.name}", which ${err}`, inst.source, [
-            "instances",
-            i,
-            "name",
-          ]),
+          issue(
+            "invalid_name",
+            `instance name ${shownName(inst.name)} gives ${shownName(`${p.name}-${inst.name}`)}, which ${err}`,
+            inst.source,
+            ["instances", i, "name"],
+          ),
         );
       if (instanceNames.has(inst.name))
         issues.push(issue("invalid_name", `instance name "${inst.name}" is used twice`, inst.source, ["instances", i, "name"]));

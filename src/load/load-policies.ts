@@ -277,11 +277,31 @@ export async function loadPolicies(
     }
   }
   return {
-    policies,
-    exceptions,
+    policies: oncePerDefinition(policies, cwd),
+    exceptions: oncePerDefinition(exceptions, cwd),
     files: files.map((f) => rel(path.resolve(cwd, f))),
     issues: issues.length ? await locateIssues(issues, cwd) : [],
   };
+}
+
+/**
+ * One entry per definition: a policy (or exception) object re-exported by a second file is the
+ * same definition, made by one definePolicy call at one place, so it is one policy, kept under the
+ * file that defines it (else the first that exports it), not a duplicate name.
+ */
+function oncePerDefinition<L extends { readonly file: string; readonly definition: { readonly source: SourceLocation } }>(
+  loaded: L[],
+  cwd: string,
+): L[] {
+  const own = (l: L) => path.resolve(cwd, l.definition.source.file) === path.resolve(cwd, l.file);
+  const at = (l: L) => `${path.resolve(cwd, l.definition.source.file)}\0${l.definition.source.line}\0${l.definition.source.column}`;
+  const kept = new Map<string, L>();
+  for (const l of loaded) {
+    const prev = kept.get(at(l));
+    if (!prev || (!own(prev) && own(l))) kept.set(at(l), l);
+  }
+  const chosen = new Set(kept.values());
+  return loaded.filter((l) => chosen.has(l));
 }
 
 /** Rewrites absolute source paths to paths relative to the working directory. */

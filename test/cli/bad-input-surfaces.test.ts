@@ -421,3 +421,48 @@ export default definePolicy({
     expect(fromTest?.properties).toMatchObject({ severity: "high", "security-severity": "7.0" });
   });
 });
+
+describe("policy files (the older probe classes)", () => {
+  const project = () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "policies"));
+    cpSync(path.join(STARTER, "fixtures"), path.join(dir, "policies", "fixtures"), { recursive: true });
+    cpSync(path.join(STARTER, "disallow-privileged-containers.ts"), path.join(dir, "policies", "disallow-privileged-containers.ts"));
+    return dir;
+  };
+
+  it("a policy object re-exported by a second file is one policy, not a duplicate name", async () => {
+    const dir = project();
+    write(dir, "policies/again.ts", 'export { default } from "./disallow-privileged-containers.js";\n');
+    const r = await cli(["test", "--engine", "reference", "--reporter", "json"], dir);
+    expect(r.code, r.err).toBe(0);
+    expect(new Set((JSON.parse(r.out) as { results: Row[] }).results.map((x) => x.policy))).toEqual(
+      new Set(["disallow-privileged-containers"]),
+    );
+  });
+
+  it("a policy file saved with a byte-order mark and CRLF line ends builds and is located like any other", async () => {
+    const dir = project();
+    const text = readFileSync(path.join(STARTER, "no-wildcard-verbs.ts"), "utf8").replace(/\n/g, "\r\n");
+    write(dir, "policies/crlf.ts", `\ufeff${text}`);
+    expect((await cli(["build"], dir)).code).toBe(0);
+    write(dir, "policies/crlf.ts", `\ufeff${text.replace('name: "no-wildcard-verbs"', 'name: "No Wildcards"')}`);
+    const r = await cli(["build"], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/policies\/crlf\.ts:\d+:3 invalid_name policy name "No Wildcards"/);
+  });
+
+  it("names with control or bidi characters are invalid_name, the characters shown escaped", async () => {
+    const dir = project();
+    for (const name of ["rtl-\\u202e-x", "nul-\\u0000-x", "esc-\\u001b[31m"]) {
+      write(
+        dir,
+        "policies/n.ts",
+        readFileSync(path.join(STARTER, "no-wildcard-verbs.ts"), "utf8").replace('name: "no-wildcard-verbs"', `name: "${name}"`),
+      );
+      const r = await cli(["build"], dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`invalid_name policy name "${name}"`);
+    }
+  });
+});
