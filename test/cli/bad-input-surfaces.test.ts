@@ -466,3 +466,49 @@ describe("policy files (the older probe classes)", () => {
     }
   });
 });
+
+describe("messages", () => {
+  it("a fixed message keeps every character on every engine (double spaces, a space before punctuation, a leading BOM)", async () => {
+    const dir = tempDir();
+    const message = "\\uFEFF  https://example.com/x ?a=1  double  space , end ; ok : yes !";
+    write(
+      dir,
+      "policies/p.ts",
+      `import { definePolicy, Pod } from "policyc";
+export default definePolicy({
+  name: "fixed-message",
+  match: { kinds: [Pod] },
+  validate: (pod) => pod.spec.hostPID.notEquals(true).message\`${message}\`,
+  tests: [{ name: "deny", resource: { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { hostPID: true, containers: [{ name: "c", image: "nginx" }] } }, expect: "deny" }],
+});
+`,
+    );
+    const r = await cli(["test", "--reporter", "json"], dir);
+    expect(r.code, r.err).toBe(0);
+    const rows = (JSON.parse(r.out) as { results: (Row & { engine: string; messages: string[] })[] }).results;
+    expect(rows.map((x) => x.engine).sort()).toEqual(["gatekeeper", "kubernetes", "kyverno", "reference"]);
+    for (const row of rows) expect(row.messages).toEqual(["\ufeff  https://example.com/x ?a=1  double  space , end ; ok : yes !"]);
+  });
+});
+
+describe("apply --shard", () => {
+  it("shards split the resources, each checked once, and an empty or malformed shard is exit 2", async () => {
+    const fixtures = path.join(STARTER, "fixtures");
+    const resources = async (args: string[]) => {
+      const r = await cli(["apply", fixtures, "--policies", STARTER, "--engine", "reference", "--reporter", "json", ...args]);
+      return new Set((JSON.parse(r.out) as { results: Row[] }).results.map((x) => x.resource));
+    };
+    const all = await resources([]);
+    const one = await resources(["--shard", "1/2"]);
+    const two = await resources(["--shard", "2/2"]);
+    expect(one.size).toBeGreaterThan(0);
+    expect(two.size).toBeGreaterThan(0);
+    expect([...one].filter((x) => two.has(x))).toEqual([]);
+    expect(new Set([...one, ...two])).toEqual(all);
+    for (const bad of ["", "3/2", "1/0", "x"]) {
+      const r = await cli(["apply", fixtures, "--policies", STARTER, "--shard", bad]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain("--shard must be I/N");
+    }
+  });
+});

@@ -1,7 +1,15 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
-import { DEFAULT_TIMEOUT_MS, ENGINE_NAMES, runApply, type ApplyOptions, type EngineName, type FailOn } from "../../harness/index.js";
+import {
+  DEFAULT_TIMEOUT_MS,
+  ENGINE_NAMES,
+  parseShard,
+  runApply,
+  type ApplyOptions,
+  type EngineName,
+  type FailOn,
+} from "../../harness/index.js";
 import { configOf } from "../config.js";
 import { EXIT, LOAD_TIMEOUT_FLAG, reportIssues, secondsFlag, type Io } from "../output.js";
 import { allToFiles, collect, parseReporters, phaseReporter, writeReports, type ReporterSpec } from "../reporting.js";
@@ -31,6 +39,7 @@ interface ApplyFlags {
   asGroup: string[];
   strictInput?: boolean;
   passWithNoEvaluations?: boolean;
+  shard?: string;
 }
 
 const list = (s: string | undefined) =>
@@ -84,6 +93,7 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
     .option("-v, --verbose", "print every result, passing ones too")
     .option("--no-color", "no colours (also: NO_COLOR)")
     .option("--no-cache", "compile Rego without the Wasm cache")
+    .option("--shard <i/n>", "check shard I of N of the resources (1-based), for CI matrices; every input is still the cluster")
     .option(
       "--strict-input",
       "an input document that is not a Kubernetes object is bad input (exit 2); by default it is an error row and the rest is evaluated",
@@ -133,6 +143,7 @@ function parseApplyFlags(flags: ApplyFlags, io: Io): { options: Omit<ApplyOption
       timeoutMs: secondsFlag("--timeout", flags.timeout),
       loadTimeoutMs: secondsFlag("--load-timeout", flags.loadTimeout),
       ...(flags.strictInput ? { strictInput: true } : {}),
+      ...(flags.shard !== undefined ? { shard: parseShard(flags.shard) } : {}),
     },
     reporters,
   };
@@ -184,11 +195,15 @@ async function applyAction(io: Io, given: string[], flags: ApplyFlags, command: 
     io.err(
       `policyc apply: ${outcome.resources} resources: ${s.failed} failed, ${s.errors} errors, ${s.warnings} warnings, ${s.disagreements} disagreements\n`,
     );
-  if (outcome.resources === 0 && s.evaluations === 0) {
+  if (outcome.resources === 0 && s.evaluations === 0 && !parsed.options.shard) {
     io.err("policyc apply: the inputs hold no resource\n");
     return EXIT.invalid;
   }
   if (s.failed + s.errors > 0) return EXIT.failed;
+  if (parsed.options.shard && outcome.resources === 0) {
+    io.err(`policyc apply: shard ${flags.shard} is empty (fewer resources than shards)\n`);
+    return EXIT.ok;
+  }
   if (outcome.sent === 0 && !flags.passWithNoEvaluations) {
     io.err(
       `policyc apply: nothing was evaluated: no policy applies to any of the ${outcome.resources} resources; check the policies' kinds, or pass --pass-with-no-evaluations\n`,
