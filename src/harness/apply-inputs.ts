@@ -22,6 +22,7 @@ import {
   fieldIssue,
   fieldLocation,
   inputIssue,
+  isParsed,
   readFixtures,
   readObjectDocuments,
   readObjectText,
@@ -37,8 +38,12 @@ export interface Resource extends Fixture {
 }
 
 /** Where a field of a resource is in its file (the nearest enclosing field present), else where the resource starts. */
-export function resourceFieldLocation(r: Resource, field: readonly (string | number)[]): SourceLocation | undefined {
-  return (r.origin && fieldLocation(r.origin.file, [...r.origin.prefix, ...field], r.origin.doc, "key")) ?? r.location;
+export function resourceFieldLocation(r: Resource, field: readonly (string | number)[], cwd?: string): SourceLocation | undefined {
+  if (!r.origin) return r.location;
+  // A thread that did not read the inputs (apply's second thread) parses a file the first time it locates in it.
+  if (cwd !== undefined && r.origin.file !== "<stdin>" && !isParsed(r.origin.file))
+    readObjectDocuments(r.origin.file, cwd, { maxBytes: APPLY_LIMITS.inputBytes, documentBytes: APPLY_LIMITS.documentBytes });
+  return fieldLocation(r.origin.file, [...r.origin.prefix, ...field], r.origin.doc, "key") ?? r.location;
 }
 
 export interface ApplyInputs {

@@ -10,9 +10,10 @@
  * evaluate every resource, report.
  */
 import { existsSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import picomatch from "picomatch";
-import { reportedMessagesOf, type EngineName, type Verdict } from "../engines/index.js";
+import { reportedMessagesOf, type CelRuntime, type EngineName, type Verdict } from "../engines/index.js";
 import type { CompiledPolicy } from "../build/index.js";
 import { admittedKinds, instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
@@ -40,9 +41,10 @@ import {
   type Stopped,
 } from "./report.js";
 import { verdictRow, type RowBase } from "./rows.js";
+import { CaseThread } from "./case-thread.js";
 import { hashShard, inShard, type Shard } from "./selection.js";
 import { buildInMemory, DEFAULT_TIMEOUT_MS } from "./run.js";
-import { awaitRuntime, defaultWasmCache, startRuntimes } from "./runtimes.js";
+import { awaitRuntime, defaultWasmCache, regoCompiler, startRuntimes } from "./runtimes.js";
 
 export type ApplyMode = "admission" | "audit";
 
@@ -166,8 +168,92 @@ export function judgeAnswers(
 interface ApplyEngines {
   readonly yaml?: DocumentEngines;
   readonly ts?: PolicycEngines;
+  /** Every TypeScript policy of the run. */
   readonly compiled: readonly CompiledPolicy[];
+  /** Those this thread evaluates (all, unless a second thread evaluates the others: `thread`). */
+  readonly here?: readonly CompiledPolicy[];
+  readonly thread?: Promise<ApplyShareResult>;
   readonly policies: Record<string, PolicyInfo>;
+}
+
+/** What the second thread of a large `apply` is given: the inputs, the options that are data, its share of the policies. */
+export interface ApplyShare {
+  readonly options: Omit<ApplyOptions, "onPhase" | "onProgress" | "stdin">;
+  readonly inputs: ApplyInputs;
+  readonly compiled: readonly CompiledPolicy[];
+  readonly names: readonly EngineName[];
+  readonly cacheDir: string | undefined;
+  readonly now?: number;
+}
+
+/** What a thread's evaluation gives: the rows, resource by resource (`ends[i]`: the row count after resource i), and its counts. */
+export interface ApplyShareResult {
+  readonly rows: ResultRow[];
+  readonly ends: number[];
+  readonly disagreements: number;
+  readonly notApplicable: number;
+  readonly sent: number;
+}
+
+/**
+ * The policies each thread evaluates when `apply` splits them (POLICYC_THREADS=2): every other
+ * policy (CEL-heavy pod policies spread over both). Not the default: measured on this project's
+ * 2-core machine, two threads gave no wall-time gain (5,000 objects, all engines: 65.6 s against
+ * 67.4 s on one, peak RSS 1.86 GB against 1.16 GB; 500: 12.4-14.3 s against 12.6-13.1 s), as each
+ * thread's WebAssembly ran about half as fast while the other ran (docs/internals.md). Not for
+ * standard input, whose findings are located in text the second thread does not have.
+ */
+function threadShares(o: ApplyOptions, compiled: readonly CompiledPolicy[]): [CompiledPolicy[], CompiledPolicy[]] | undefined {
+  if (process.env["POLICYC_THREADS"] !== "2" || os.availableParallelism() < 2 || compiled.length < 2 || o.inputs.includes("-"))
+    return undefined;
+  return [compiled.filter((_, i) => i % 2 === 0), compiled.filter((_, i) => i % 2 === 1)];
+}
+
+/**
+ * The second thread's side: composes the engines for its share with its own runtimes (the CEL
+ * engine from the main thread's compiled module), builds the same cluster and evaluates every
+ * resource against its policies.
+ */
+export async function evaluateApplyShare(share: ApplyShare, cel: () => Promise<CelRuntime>): Promise<ApplyShareResult> {
+  const needs = runtimesNeeded(share.names);
+  const runtimes: Runtimes = {
+    cacheDir: share.cacheDir,
+    ...(needs.cel ? { cel: await cel() } : {}),
+    ...(needs.rego ? { rego: await regoCompiler() } : {}),
+  };
+  const context = { runtimes, bindUnbound: true, ...(share.now !== undefined ? { now: share.now } : {}) };
+  const composed = await composePolicycEngines(share.compiled, share.names, context);
+  if (composed.internal.length) throw new Error(composed.internal.map((i) => i.message).join("; "));
+  const cluster = sharded(clusterOf(share.inputs, share.options), share.options.shard);
+  try {
+    return evaluateResources(share.options, cluster, { ts: composed.engines, compiled: share.compiled, policies: {} }, share.inputs, false);
+  } finally {
+    composed.engines.release();
+  }
+}
+
+/**
+ * Both threads' rows, resource by resource, each resource's rows in the order one thread gives
+ * them: rows of no TypeScript policy first (coverage, YAML policies), then by policy.
+ */
+function mergeShares(a: ApplyShareResult, b: ApplyShareResult, compiled: readonly CompiledPolicy[]): ApplyShareResult {
+  const order = new Map<string, number>();
+  compiled.forEach((p, i) => p.policy.instances.forEach((inst) => order.set(instanceName(p.policy.name, inst), i)));
+  const rank = (r: ResultRow) => order.get(r.policy) ?? -1;
+  const rows: ResultRow[] = [];
+  const ends: number[] = [];
+  a.ends.forEach((end, i) => {
+    const part = [...a.rows.slice(a.ends[i - 1] ?? 0, end), ...b.rows.slice(b.ends[i - 1] ?? 0, b.ends[i])];
+    rows.push(...part.sort((x, y) => rank(x) - rank(y)));
+    ends.push(rows.length);
+  });
+  return {
+    rows,
+    ends,
+    disagreements: a.disagreements + b.disagreements,
+    notApplicable: a.notApplicable + b.notApplicable,
+    sent: a.sent + b.sent,
+  };
 }
 
 export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
@@ -188,9 +274,10 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
     return { status: "invalid", errors: unchosen };
   }
   o.onPhase?.(`evaluating ${cluster.resources.length} resources`);
-  const evaluated = evaluateResources(o, cluster, engines, inputs);
+  const mine = evaluateResources(o, cluster, engines, inputs);
   engines.ts?.release();
   engines.yaml?.release();
+  const evaluated = engines.thread ? mergeShares(mine, await engines.thread, engines.compiled) : mine;
   const engine = engines.ts?.names[0] ?? engines.yaml?.policies[0]?.engine ?? "reference";
   const invalid = inputs.invalid.filter((i) => hashShard(i.source?.file ?? i.file ?? "", o.shard));
   evaluated.rows.unshift(...invalid.map((issue) => invalidInputRow(issue, engine)));
@@ -398,10 +485,29 @@ async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promis
   }
   if (compiled.length === 0) return { ...(yaml ? { yaml } : {}), compiled, policies };
   const names = wanted.filter((e) => (e === "gatekeeper" ? runtimes.rego : e === "reference" ? true : runtimes.cel));
-  const composed = await composePolicycEngines(compiled, names, context);
+  // A large run: the second thread composes and evaluates its share while this one does its own.
+  const shares = threadShares(o, compiled);
+  const thread = shares && startShare(o, inputs, shares[1], names, runtimes, context.now);
+  const composed = await composePolicycEngines(shares?.[0] ?? compiled, names, context);
   if (composed.internal.length) return { status: "internal", errors: composed.internal };
   for (const p of compiled) policies[p.policy.name] = policyInfoOf(p.policy);
-  return { ...(yaml ? { yaml } : {}), ts: composed.engines, compiled, policies };
+  return { ...(yaml ? { yaml } : {}), ts: composed.engines, compiled, ...(shares ? { here: shares[0], thread: thread! } : {}), policies };
+}
+
+/** Starts the second thread on its share; it ends with its answer. */
+function startShare(
+  o: ApplyOptions,
+  inputs: ApplyInputs,
+  compiled: readonly CompiledPolicy[],
+  names: readonly EngineName[],
+  runtimes: Runtimes,
+  now: number | undefined,
+): Promise<ApplyShareResult> {
+  const thread = CaseThread.start();
+  if (runtimes.cel) thread.adoptCel(runtimes.cel.module);
+  const { onPhase: _phase, onProgress: _progress, stdin: _stdin, ...options } = o;
+  const share: ApplyShare = { options, inputs, compiled, names, cacheDir: runtimes.cacheDir, ...(now !== undefined ? { now } : {}) };
+  return thread.apply(share).finally(() => void thread.close());
 }
 
 /** The document that describes a policy: the policy's own, or a Constraint's template. */
@@ -427,11 +533,13 @@ async function loadTypeScriptPolicies(o: ApplyOptions): Promise<CompiledPolicy[]
 
 /** Every resource against every policy: the rows, and what did not apply. */
 function evaluateResources(
-  o: ApplyOptions,
+  o: ApplyShare["options"] & Pick<ApplyOptions, "onProgress">,
   cluster: ApplyCluster,
   engines: ApplyEngines,
   inputs: ApplyInputs,
-): { rows: ResultRow[]; disagreements: number; notApplicable: number; sent: number } {
+  /** Whether this thread reports objects no pod policy covers (the main thread's rows only). */
+  coverage = true,
+): ApplyShareResult {
   const audit = o.mode === "audit";
   const failOn = o.failOn ?? [];
   const options = { audit, timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS };
@@ -444,11 +552,12 @@ function evaluateResources(
     verdictRow(base, v, { status: statusOf(v, failOn), ...(base.engine === "kyverno" ? { messages: reportedMessagesOf(v) } : {}) });
   const chosen = policyChosen(o);
   const admitted = new Map(engines.compiled.map((p) => [p, admittedKinds(p.policy)]));
-  const coverage = podCoverage(engines, chosen, admitted);
+  const uncovered = coverage ? podCoverage(engines, chosen, admitted) : () => undefined;
+  const ends: number[] = [];
   cluster.resources.forEach((r, i) => {
     const request = cluster.request(r.object);
-    const uncovered = coverage(r);
-    if (uncovered) rows.push(uncovered);
+    const notCovered = uncovered(r);
+    if (notCovered) rows.push(notCovered);
     for (const p of engines.yaml?.policies ?? []) {
       if (!chosen(p.name)) continue;
       const accepted = acceptedBecause(r.object, p.name);
@@ -462,10 +571,10 @@ function evaluateResources(
       const durationMs = performance.now() - started;
       const source = inputs.policyDocuments[p.document]?.location;
       if (v.kind === "skip") notApplicable++;
-      else rows.push(...atField(r, [v], [row({ ...rowBase(r, p.name, p.engine, source), durationMs }, v)]));
+      else rows.push(...atField(r, [v], [row({ ...rowBase(r, p.name, p.engine, source), durationMs }, v)], o.cwd));
     }
     const { group, kind } = { group: groupVersionOf(r.object.apiVersion).group, kind: r.object.kind };
-    for (const p of engines.compiled) {
+    for (const p of engines.here ?? engines.compiled) {
       // Background scans never see admission-only policies (old object, operation, user).
       if (audit && isAdmissionOnly(p.policy)) {
         notApplicable++;
@@ -498,13 +607,15 @@ function evaluateResources(
             r,
             answers.flatMap((a) => ("verdict" in a ? [a.verdict] : [])),
             judged.rows,
+            o.cwd,
           ),
         );
       }
     }
+    ends.push(rows.length);
     o.onProgress?.(i + 1, cluster.resources.length);
   });
-  return { rows, disagreements, notApplicable, sent };
+  return { rows, ends, disagreements, notApplicable, sent };
 }
 
 /**
@@ -576,10 +687,10 @@ function notEvaluatedRow(base: RowBase, detail: string): ResultRow {
  * first an engine names: the reference engine names them for TypeScript policies), located in
  * the resource's file; rows that do not deny, or whose engines name no field, keep the resource's start.
  */
-function atField(r: Resource, verdicts: readonly Verdict[], rows: readonly ResultRow[]): ResultRow[] {
+function atField(r: Resource, verdicts: readonly Verdict[], rows: readonly ResultRow[], cwd: string): ResultRow[] {
   const field = verdicts.flatMap((v) => (v.kind === "deny" ? v.violations : [])).find((x) => x.field)?.field;
   if (!field) return [...rows];
-  const at = resourceFieldLocation(r, field);
+  const at = resourceFieldLocation(r, field, cwd);
   const text = fieldText(field);
   return rows.map((row) => (row.actual === "deny" ? { ...row, field: text, ...(at ? { fieldLocation: at } : {}) } : row));
 }

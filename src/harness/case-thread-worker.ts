@@ -9,6 +9,7 @@ import { runtimesNeeded } from "./compose.js";
 import { evaluateCases } from "./evaluate-cases.js";
 import { regoCompiler } from "./runtimes.js";
 import type { ToThread } from "./case-thread.js";
+import { evaluateApplyShare } from "./apply.js";
 
 const port = parentPort!;
 let runtime: Promise<CelRuntime> | undefined;
@@ -20,6 +21,13 @@ port.on("message", (m: ToThread) => {
     runtime = CelRuntime.get({ module: m.module });
     // A failure is reported by the run that needs the runtime.
     runtime.catch(() => {});
+    return;
+  }
+  if (m.kind === "apply") {
+    void evaluateApplyShare(m.share, () => runtime ?? Promise.reject(new Error("the main thread sent no CEL engine"))).then(
+      (result) => port.postMessage({ kind: "applied", result }),
+      (e: unknown) => port.postMessage({ kind: "failed", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+    );
     return;
   }
   void run(m).then(

@@ -10,6 +10,7 @@
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 import type { EngineName } from "../engines/index.js";
+import type { ApplyShare, ApplyShareResult } from "./apply.js";
 import type { CaseEvaluation } from "./evaluate-cases.js";
 import type { PolicycCase } from "./policyc-cases.js";
 
@@ -22,7 +23,9 @@ export type ToThread =
       readonly cases: readonly PolicycCase[];
       readonly engines: ThreadEngines;
       readonly cwd: string;
-    };
+    }
+  /** `apply`: evaluate every resource against some of the policies (see apply.ts, ApplyShare). */
+  | { readonly kind: "apply"; readonly share: ApplyShare };
 
 /** The engines the second thread composes for its cases: their names and what they are composed with besides the runtimes, which it starts itself. */
 export interface ThreadEngines {
@@ -34,6 +37,7 @@ export interface ThreadEngines {
 type FromThread =
   | { readonly kind: "progress"; readonly done: number }
   | { readonly kind: "done"; readonly result: CaseEvaluation }
+  | { readonly kind: "applied"; readonly result: ApplyShareResult }
   | { readonly kind: "failed"; readonly message: string };
 
 /**
@@ -83,14 +87,22 @@ export class CaseThread {
 
   /** Evaluates the cases (all the cases of some policies) on the thread; `onCase` is told as cases finish there. */
   run(cases: readonly PolicycCase[], engines: ThreadEngines, cwd: string, onCase: (n: number) => void): Promise<CaseEvaluation> {
-    const message: ToThread = { kind: "run", cases, engines, cwd };
+    return this.ask({ kind: "run", cases, engines, cwd }, onCase) as Promise<CaseEvaluation>;
+  }
+
+  /** Evaluates `apply`'s resources against the share's policies on the thread. */
+  apply(share: ApplyShare): Promise<ApplyShareResult> {
+    return this.ask({ kind: "apply", share }, () => {}) as Promise<ApplyShareResult>;
+  }
+
+  private ask(message: ToThread, onCase: (n: number) => void): Promise<CaseEvaluation | ApplyShareResult> {
     return new Promise((resolve, reject) => {
       const onMessage = (m: FromThread) => {
         if (m.kind === "progress") return onCase(m.done);
         this.worker.off("message", onMessage);
         this.worker.off("error", onError);
         this.worker.off("exit", onExit);
-        if (m.kind === "done") resolve(m.result);
+        if (m.kind === "done" || m.kind === "applied") resolve(m.result);
         else reject(new Error(`the second case thread failed: ${m.message}`));
       };
       const onError = (e: Error) => reject(e);

@@ -61,6 +61,8 @@ const cache = new Map<string, Read<ParsedFile>>();
 const cacheKey = (abs: string, mode: Mode) => `${mode}\0${abs}`;
 /** A file read either way (for locating fields in it). */
 const cached = (abs: string) => cache.get(cacheKey(abs, "objects")) ?? cache.get(cacheKey(abs, "config"));
+/** Whether a file was parsed (and is cached) in this thread. */
+export const isParsed = (file: string): boolean => cached(path.resolve(file)) !== undefined;
 const tooDeep = `nests too deeply to parse (policyc accepts at most ${FIXTURE_LIMITS.depth} levels)`;
 
 /**

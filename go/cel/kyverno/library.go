@@ -130,19 +130,28 @@ func imageString(f func(imageRef) string) func(ref.Val) ref.Val {
 // in the API server's list order (namespace, then name). Built once per set of objects.
 type Lookups struct {
 	byResource map[string][]*unstructured.Unstructured
+	// byNamespace: the same lists by apiVersion, resource and namespace, so a namespaced lookup
+	// reads its namespace's objects, not every object of the resource.
+	byNamespace map[string][]*unstructured.Unstructured
+	// lists: resource.List's answers without a label filter, built once (the objects never change).
+	lists map[string]ref.Val
 }
 
 // NewLookups indexes objects for lookups.
 func NewLookups(objects []*unstructured.Unstructured) *Lookups {
-	l := &Lookups{byResource: map[string][]*unstructured.Unstructured{}}
+	l := &Lookups{byResource: map[string][]*unstructured.Unstructured{}, byNamespace: map[string][]*unstructured.Unstructured{}, lists: map[string]ref.Val{}}
 	for _, o := range objects {
 		key := o.GetAPIVersion() + "\x00" + pluralOf(o.GetKind())
 		l.byResource[key] = append(l.byResource[key], o)
 	}
-	for _, list := range l.byResource {
+	for key, list := range l.byResource {
 		sort.SliceStable(list, func(i, j int) bool {
 			return list[i].GetNamespace()+"/"+list[i].GetName() < list[j].GetNamespace()+"/"+list[j].GetName()
 		})
+		for _, o := range list {
+			k := key + "\x00" + o.GetNamespace()
+			l.byNamespace[k] = append(l.byNamespace[k], o)
+		}
 	}
 	return l
 }
@@ -179,10 +188,11 @@ func pluralOf(kind string) string {
 
 func lookup(apiVersion, resource, namespace string, name *string) []any {
 	var out []any
-	for _, o := range lookupObjects.byResource[apiVersion+"\x00"+resource] {
-		if namespace != "" && o.GetNamespace() != namespace {
-			continue
-		}
+	objects := lookupObjects.byResource[apiVersion+"\x00"+resource]
+	if namespace != "" {
+		objects = lookupObjects.byNamespace[apiVersion+"\x00"+resource+"\x00"+namespace]
+	}
+	for _, o := range objects {
 		if name != nil && o.GetName() != *name {
 			continue
 		}
@@ -193,6 +203,12 @@ func lookup(apiVersion, resource, namespace string, name *string) []any {
 
 // listItems answers resource.List: the matching objects, narrowed by labels when given.
 func listItems(apiVersion, resource, namespace string, labels map[string]string) ref.Val {
+	key := apiVersion + "\x00" + resource + "\x00" + namespace
+	if labels == nil {
+		if v, ok := lookupObjects.lists[key]; ok {
+			return v
+		}
+	}
 	items := []any{}
 	for _, o := range lookup(apiVersion, resource, namespace, nil) {
 		obj := &unstructured.Unstructured{Object: o.(map[string]any)}
@@ -206,7 +222,11 @@ func listItems(apiVersion, resource, namespace string, labels map[string]string)
 			items = append(items, o)
 		}
 	}
-	return types.DefaultTypeAdapter.NativeToValue(map[string]any{"items": items})
+	v := types.DefaultTypeAdapter.NativeToValue(map[string]any{"items": items})
+	if labels == nil {
+		lookupObjects.lists[key] = v
+	}
+	return v
 }
 
 func strArgs(args []ref.Val) ([]string, bool) {
