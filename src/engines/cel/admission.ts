@@ -40,6 +40,44 @@ export function admissionInput(req: AdmissionRequest, cluster?: string): CelAdmi
   };
 }
 
+/**
+ * Lookup functions of Kyverno's CEL libraries whose first two arguments are an apiVersion and a
+ * resource: with literal arguments, the resource a policy reads; otherwise it may read anything.
+ */
+const LOOKUP_CALL = /\b(?:resource\.(?:Get|List)|context\.(?:GetResource|ListResources))\s*\(/g;
+const LITERAL_ARGS = /^\s*(["'])([^"'\\]*)\1\s*,\s*(["'])([^"'\\]*)\3/;
+
+/**
+ * What a policy can read of a cluster besides Namespaces: its paramKind's objects, and with
+ * Kyverno's libraries the resources its lookups name (any, when a lookup's arguments are not
+ * literals). Read from every string of the policy: an expression that is no CEL costs a false
+ * positive only.
+ */
+export function clusterReadsOf(policy: KubeObject, kyverno: boolean): { all: boolean; resources: string[] } {
+  const resources: string[] = [];
+  let all = false;
+  const paramKind = (policy as { spec?: { paramKind?: { apiVersion?: string; kind?: string } } }).spec?.paramKind;
+  if (paramKind?.kind)
+    resources.push(`${paramKind.apiVersion ?? ""}\0${resourceOf(paramKind.kind, groupVersionOf(paramKind.apiVersion).group)}`);
+  if (!kyverno) return { all, resources };
+  const strings: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === "string") strings.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(policy);
+  for (const text of strings) {
+    if (/\bcontext\.GetConfigMap\s*\(/.test(text)) resources.push("v1\0configmaps");
+    for (const m of text.matchAll(LOOKUP_CALL)) {
+      const args = LITERAL_ARGS.exec(text.slice(m.index + m[0].length));
+      if (args) resources.push(`${args[2]}\0${args[4]}`);
+      else all = true;
+    }
+  }
+  return { all, resources };
+}
+
 /** A policy the CEL runtime would not compile: its problems, each naming the field. */
 export type CompileResult =
   { readonly ok: true; readonly vap: CompiledVap } | { readonly ok: false; readonly problems: readonly CelProblem[] };
@@ -82,6 +120,7 @@ export class CompiledVap {
   ): CompileResult {
     const id = `p${++counter}`;
     const name = String(policy.metadata?.name ?? "");
+    runtime.readsFrom(clusterReadsOf(policy, options.kyverno === true));
     // The bindings go with the policy, decoded once on the Go side, not with every request.
     const r = runtime.call({ op: "compile", id, policy, bindings, ...(options.kyverno ? { kyverno: true } : {}) });
     if (!r.ok) {

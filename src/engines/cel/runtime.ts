@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { EngineMissingError, locateEngines } from "../wasm/index.js";
 import { loadWasi } from "../wasm/index.js";
-import { clusterObjects, type AdmissionRequest, type ClusterState } from "../../kube/index.js";
+import { clusterObjects, groupVersionOf, resourceOf, type AdmissionRequest, type ClusterState, type KubeObject } from "../../kube/index.js";
 import type { CelAdmission, CelRequest, CelResponse } from "./protocol.js";
 
 interface Exports {
@@ -93,8 +93,38 @@ export class CelRuntime {
 
   /** Clusters registered on the Go side, by content (most recently used last), and by identity. */
   private readonly clusters = new Map<string, string>();
-  private readonly clusterIds = new WeakMap<ClusterState, { key: string; id: string }>();
+  private readonly clusterIds = new WeakMap<ClusterState, { key: string; id: string; reads: number }>();
   private clusterCount = 0;
+
+  /**
+   * What the compiled policies can read of a cluster besides its Namespaces: every object (`all`:
+   * a lookup whose arguments are not literals), else the resources (`apiVersion\0plural`) their
+   * params and lookups name. A cluster is registered with those objects only: the Go side decodes
+   * and holds every object it is given, and 20,000 objects nobody reads made its collector, in
+   * WebAssembly, scan a heap near the 4 GiB limit (kubernetes engine, 20,000 objects: over 420 s,
+   * 94.7 s with them left out).
+   */
+  private readonly reads = { all: false, resources: new Set<string>(), version: 0 };
+
+  /** Records what a policy compiled on this runtime can read of a cluster (CompiledVap.compile). */
+  readsFrom(what: { readonly all: boolean; readonly resources: readonly string[] }): void {
+    const grows = (what.all && !this.reads.all) || what.resources.some((r) => !this.reads.resources.has(r));
+    if (!grows) return;
+    this.reads.all ||= what.all;
+    for (const r of what.resources) this.reads.resources.add(r);
+    this.reads.version++;
+  }
+
+  /** The objects of a cluster the compiled policies can read (Namespaces always: matching and namespaceObject). */
+  private readable(cluster: ClusterState): KubeObject[] {
+    const objects = clusterObjects(cluster);
+    if (this.reads.all) return objects;
+    return objects.filter((o) => {
+      if (o.kind === "Namespace" && o.apiVersion === "v1") return true;
+      const { group } = groupVersionOf(o.apiVersion);
+      return this.reads.resources.has(`${o.apiVersion}\0${resourceOf(String(o.kind ?? ""), group)}`);
+    });
+  }
 
   /**
    * The id under which the Go side holds a cluster's objects (its Namespaces as stored, and every
@@ -103,19 +133,20 @@ export class CelRuntime {
    */
   clusterId(cluster: ClusterState | undefined): string | undefined {
     if (!cluster || (!cluster.objects?.length && Object.keys(cluster.namespaces ?? {}).length === 0)) return undefined;
+    const reads = this.reads.version;
     const known = this.clusterIds.get(cluster);
-    if (known && this.clusters.get(known.key) === known.id) return this.touch(known.key, known.id);
-    const key = JSON.stringify([cluster.namespaces ?? {}, cluster.objects ?? []]);
+    if (known && known.reads === reads && this.clusters.get(known.key) === known.id) return this.touch(known.key, known.id);
+    const key = JSON.stringify([reads, cluster.namespaces ?? {}, cluster.objects ?? []]);
     const held = this.clusters.get(key);
     if (held) {
-      this.clusterIds.set(cluster, { key, id: held });
+      this.clusterIds.set(cluster, { key, id: held, reads });
       return this.touch(key, held);
     }
     const id = `c${++this.clusterCount}`;
-    const r = this.call({ op: "cluster", id, objects: clusterObjects(cluster) });
+    const r = this.call({ op: "cluster", id, objects: this.readable(cluster) });
     if (!r.ok) throw new Error(`the CEL engine refused the cluster's objects: ${r.error?.message ?? "unknown error"}`);
     this.clusters.set(key, id);
-    this.clusterIds.set(cluster, { key, id });
+    this.clusterIds.set(cluster, { key, id, reads });
     // A few clusters are held at once (a run's cases each name one, mostly alike); the oldest goes.
     if (this.clusters.size > MAX_CLUSTERS) {
       const [oldKey, oldId] = this.clusters.entries().next().value!;
