@@ -17,7 +17,7 @@ import { reportedMessagesOf, type CelRuntime, type EngineName, type Verdict } fr
 import type { CompiledPolicy } from "../build/index.js";
 import { admittedKinds, instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
-import { groupVersionOf, isNamespaced, type KubeObject, type UserInfo } from "../kube/index.js";
+import { groupVersionOf, isNamespaced, type AdmissionRequest, type KubeObject, type UserInfo } from "../kube/index.js";
 import { clusterOf, readApplyInputs, resourceFieldLocation, type ApplyCluster, type ApplyInputs, type Resource } from "./apply-inputs.js";
 import {
   compareAnswers,
@@ -531,6 +531,40 @@ async function loadTypeScriptPolicies(o: ApplyOptions): Promise<CompiledPolicy[]
   return [...built.compiled];
 }
 
+/** One resource against the YAML policies of `--policy`: their rows, and how many did not apply or were evaluated. */
+function evaluateYamlPolicies(
+  yaml: DocumentEngines,
+  r: Resource,
+  request: AdmissionRequest,
+  c: {
+    chosen: (...names: string[]) => boolean;
+    options: { audit: boolean; timeoutMs: number };
+    inputs: ApplyInputs;
+    row: (base: RowBase, v: Verdict) => ResultRow;
+    cwd: string;
+  },
+): { rows: ResultRow[]; notApplicable: number; sent: number } {
+  const rows: ResultRow[] = [];
+  let notApplicable = 0;
+  let sent = 0;
+  for (const p of yaml.policies) {
+    if (!c.chosen(p.name)) continue;
+    const source = c.inputs.policyDocuments[p.document]?.location;
+    const accepted = acceptedBecause(r.object, p.name);
+    if (accepted !== undefined) {
+      rows.push(acceptedRow(rowBase(r, p.name, p.engine, source), p.name, accepted));
+      continue;
+    }
+    const started = performance.now();
+    sent++;
+    const v = yaml.evaluate(p, request, c.options);
+    const durationMs = performance.now() - started;
+    if (v.kind === "skip") notApplicable++;
+    else rows.push(...atField(r, [v], [c.row({ ...rowBase(r, p.name, p.engine, source), durationMs }, v)], c.cwd));
+  }
+  return { rows, notApplicable, sent };
+}
+
 /** Every resource against every policy: the rows, and what did not apply. */
 function evaluateResources(
   o: ApplyShare["options"] & Pick<ApplyOptions, "onProgress">,
@@ -558,20 +592,11 @@ function evaluateResources(
     const request = cluster.request(r.object);
     const notCovered = uncovered(r);
     if (notCovered) rows.push(notCovered);
-    for (const p of engines.yaml?.policies ?? []) {
-      if (!chosen(p.name)) continue;
-      const accepted = acceptedBecause(r.object, p.name);
-      if (accepted !== undefined) {
-        rows.push(acceptedRow(rowBase(r, p.name, p.engine, inputs.policyDocuments[p.document]?.location), p.name, accepted));
-        continue;
-      }
-      const started = performance.now();
-      sent++;
-      const v = engines.yaml!.evaluate(p, request, options);
-      const durationMs = performance.now() - started;
-      const source = inputs.policyDocuments[p.document]?.location;
-      if (v.kind === "skip") notApplicable++;
-      else rows.push(...atField(r, [v], [row({ ...rowBase(r, p.name, p.engine, source), durationMs }, v)], o.cwd));
+    if (engines.yaml) {
+      const y = evaluateYamlPolicies(engines.yaml, r, request, { chosen, options, inputs, row, cwd: o.cwd });
+      rows.push(...y.rows);
+      notApplicable += y.notApplicable;
+      sent += y.sent;
     }
     const { group, kind } = { group: groupVersionOf(r.object.apiVersion).group, kind: r.object.kind };
     for (const p of engines.here ?? engines.compiled) {
