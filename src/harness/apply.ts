@@ -338,19 +338,21 @@ function relabelledNamespaces(inputs: ApplyInputs): Issue[] {
   return inputs.namespaceObjects.flatMap((n) => {
     const other = given.get(n.object.metadata?.name);
     if (!other || labels(other.object) === labels(n.object)) return [];
-    const at = resourceFieldLocation(n, ["metadata", "labels"]);
     const there = other.location ? ` (${other.location.file}:${other.location.line})` : "";
-    const message = `--namespaces gives Namespace ${n.object.metadata?.name} other labels than the inputs do${there}; give it once`;
     return [
-      {
-        code: "invalid_fixture",
-        message,
-        severity: "error",
-        ...(at ? { source: at } : { file: n.label }),
-        path: ["metadata", "labels"],
-      } as Issue,
+      resourceIssue(
+        n,
+        ["metadata", "labels"],
+        `--namespaces gives Namespace ${n.object.metadata?.name} other labels than the inputs do${there}; give it once`,
+      ),
     ];
   });
+}
+
+/** Bad input at a field of an input resource (its key's line), or at the resource. */
+function resourceIssue(r: Resource, field: string[], message: string): Issue {
+  const at = resourceFieldLocation(r, field);
+  return { code: "invalid_fixture", message, severity: "error", ...(at ? { source: at } : { file: r.label }), path: field };
 }
 
 /** Objects naming another namespace than --namespace: kubectl apply -n refuses them ("does not match the namespace"). */
@@ -360,16 +362,12 @@ function namespaceClashes(inputs: ApplyInputs, o: ApplyOptions): Issue[] {
     const ns = r.object.metadata?.namespace;
     // A cluster-scoped object's namespace is ignored, as the API server ignores it.
     if (!ns || ns === o.namespace || !isNamespaced(r.object)) return [];
-    const message = `the namespace from the object (${ns}) does not match --namespace ${o.namespace}, as kubectl apply -n refuses it`;
-    const at = resourceFieldLocation(r, ["metadata", "namespace"]);
     return [
-      {
-        code: "invalid_fixture",
-        message,
-        severity: "error",
-        ...(at ? { source: at } : { file: r.label }),
-        path: ["metadata", "namespace"],
-      } as Issue,
+      resourceIssue(
+        r,
+        ["metadata", "namespace"],
+        `the namespace from the object (${ns}) does not match --namespace ${o.namespace}, as kubectl apply -n refuses it`,
+      ),
     ];
   });
 }
