@@ -91,6 +91,8 @@ export interface ApplyOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Input documents that are not Kubernetes objects are bad input (exit 2), not error rows. */
   readonly strictInput?: boolean;
+  /** Aborted (SIGINT, SIGTERM): the run stops between resources and reports the rows decided, marked incomplete. */
+  readonly signal?: AbortSignal;
   /**
    * Only this shard of the resources is checked (dealt round-robin by where each was read, so a
    * CI matrix covers every resource once); every input is still in the cluster lookups read.
@@ -178,7 +180,7 @@ interface ApplyEngines {
 
 /** What the second thread of a large `apply` is given: the inputs, the options that are data, its share of the policies. */
 export interface ApplyShare {
-  readonly options: Omit<ApplyOptions, "onPhase" | "onProgress" | "stdin">;
+  readonly options: Omit<ApplyOptions, "onPhase" | "onProgress" | "stdin" | "signal">;
   readonly inputs: ApplyInputs;
   readonly compiled: readonly CompiledPolicy[];
   readonly names: readonly EngineName[];
@@ -193,6 +195,8 @@ export interface ApplyShareResult {
   readonly disagreements: number;
   readonly notApplicable: number;
   readonly sent: number;
+  /** Set when a signal stopped the run: the index of the first resource not evaluated. */
+  readonly stoppedAt?: number;
 }
 
 /**
@@ -226,7 +230,13 @@ export async function evaluateApplyShare(share: ApplyShare, cel: () => Promise<C
   if (composed.internal.length) throw new Error(composed.internal.map((i) => i.message).join("; "));
   const cluster = sharded(clusterOf(share.inputs, share.options), share.options.shard);
   try {
-    return evaluateResources(share.options, cluster, { ts: composed.engines, compiled: share.compiled, policies: {} }, share.inputs, false);
+    return await evaluateResources(
+      share.options,
+      cluster,
+      { ts: composed.engines, compiled: share.compiled, policies: {} },
+      share.inputs,
+      false,
+    );
   } finally {
     composed.engines.release();
   }
@@ -274,17 +284,26 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
     return { status: "invalid", errors: unchosen };
   }
   o.onPhase?.(`evaluating ${cluster.resources.length} resources`);
-  const mine = evaluateResources(o, cluster, engines, inputs);
+  const mine = await evaluateResources(o, cluster, engines, inputs);
   engines.ts?.release();
   engines.yaml?.release();
-  const evaluated = engines.thread ? mergeShares(mine, await engines.thread, engines.compiled) : mine;
+  // Stopped by a signal: the rows this thread decided (the other thread's, if any, are not awaited).
+  const evaluated = engines.thread && mine.stoppedAt === undefined ? mergeShares(mine, await engines.thread, engines.compiled) : mine;
   const engine = engines.ts?.names[0] ?? engines.yaml?.policies[0]?.engine ?? "reference";
   const invalid = inputs.invalid.filter((i) => hashShard(i.source?.file ?? i.file ?? "", o.shard));
   evaluated.rows.unshift(...invalid.map((issue) => invalidInputRow(issue, engine)));
   return {
     status: "ran",
     report: {
-      summary: { ...summarize(evaluated.rows, evaluated.disagreements, performance.now() - started), cases: cluster.resources.length },
+      summary: {
+        ...summarize(evaluated.rows, evaluated.disagreements, performance.now() - started),
+        cases: cluster.resources.length,
+        ...(evaluated.stoppedAt !== undefined
+          ? {
+              incomplete: `stopped by a signal after ${evaluated.stoppedAt} of ${cluster.resources.length} resources; the rows decided are reported`,
+            }
+          : {}),
+      },
       results: evaluated.rows,
       notes: notesOf(o, engines, evaluated.notApplicable),
       policies: engines.policies,
@@ -503,7 +522,7 @@ function startShare(
 ): Promise<ApplyShareResult> {
   const thread = CaseThread.start();
   if (runtimes.cel) thread.adoptCel(runtimes.cel.module);
-  const { onPhase: _phase, onProgress: _progress, stdin: _stdin, ...options } = o;
+  const { onPhase: _phase, onProgress: _progress, stdin: _stdin, signal: _signal, ...options } = o;
   const share: ApplyShare = { options, inputs, compiled, names, cacheDir: runtimes.cacheDir, ...(now !== undefined ? { now } : {}) };
   return thread.apply(share).finally(() => void thread.close());
 }
@@ -564,14 +583,14 @@ function evaluateYamlPolicies(
 }
 
 /** Every resource against every policy: the rows, and what did not apply. */
-function evaluateResources(
-  o: ApplyShare["options"] & Pick<ApplyOptions, "onProgress">,
+async function evaluateResources(
+  o: ApplyShare["options"] & Pick<ApplyOptions, "onProgress" | "signal">,
   cluster: ApplyCluster,
   engines: ApplyEngines,
   inputs: ApplyInputs,
   /** Whether this thread reports objects no pod policy covers (the main thread's rows only). */
   coverage = true,
-): ApplyShareResult {
+): Promise<ApplyShareResult> {
   const audit = o.mode === "audit";
   const failOn = o.failOn ?? [];
   const options = { audit, timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS };
@@ -586,7 +605,11 @@ function evaluateResources(
   const admitted = new Map(engines.compiled.map((p) => [p, admittedKinds(p.policy)]));
   const uncovered = coverage ? podCoverage(engines, chosen, admitted) : () => undefined;
   const ends: number[] = [];
-  cluster.resources.forEach((r, i) => {
+  for (const [i, r] of cluster.resources.entries()) {
+    // A signal (SIGINT, SIGTERM: a CI job's timeout) stops the run between resources; the loop
+    // lets its handler run now and then, and the rows decided so far are reported.
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+    if (o.signal?.aborted) return { rows, ends, disagreements, notApplicable, sent, stoppedAt: i };
     const request = cluster.request(r.object);
     const notCovered = uncovered(r);
     if (notCovered) rows.push(notCovered);
@@ -637,9 +660,12 @@ function evaluateResources(
     }
     ends.push(rows.length);
     o.onProgress?.(i + 1, cluster.resources.length);
-  });
+  }
   return { rows, ends, disagreements, notApplicable, sent };
 }
+
+/** How many resources `apply` evaluates between two turns of the event loop (where a signal's handler runs). */
+const YIELD_EVERY = 16;
 
 /**
  * The row of an object whose pod template the chosen pod policies do not cover (a

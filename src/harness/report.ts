@@ -80,6 +80,8 @@ export interface Summary {
   readonly warnings: number;
   readonly disagreements: number;
   readonly durationMs: number;
+  /** Set when the run was stopped before it finished (a signal): why, and how far it got. */
+  readonly incomplete?: string;
 }
 
 /** What reporters say about a policy (SARIF rules, PolicyReport categories). */

@@ -144,7 +144,9 @@ export function summaryLine(report: Report, color: boolean, groupBy: "policy" | 
   const c = pc.createColors(color);
   const s = report.summary;
   const bad = s.failed + s.errors > 0;
-  return `${bad ? c.red("FAILED") : c.green("OK")}  ${s.cases} ${groupBy === "policy" ? "cases" : "resources"}, ${s.evaluations} evaluations: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors${s.warnings ? `, ${s.warnings} warnings` : ""}, ${s.skipped} skipped, ${s.disagreements} disagreements (${(s.durationMs / 1000).toFixed(2)} s)`;
+  const head = s.incomplete ? c.red("INCOMPLETE") : bad ? c.red("FAILED") : c.green("OK");
+  const why = s.incomplete ? `\n${s.incomplete}` : "";
+  return `${head}  ${s.cases} ${groupBy === "policy" ? "cases" : "resources"}, ${s.evaluations} evaluations: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors${s.warnings ? `, ${s.warnings} warnings` : ""}, ${s.skipped} skipped, ${s.disagreements} disagreements (${(s.durationMs / 1000).toFixed(2)} s)${why}`;
 }
 
 /** XML 1.0 text: escapes markup and drops characters XML cannot hold. */

@@ -533,3 +533,36 @@ describe("apply on two threads", () => {
     expect(await run("2")).toEqual(one);
   }, 240_000);
 });
+
+describe("apply stopped by a signal", () => {
+  it("SIGTERM mid-run: the rows decided are written, marked incomplete, exit 143", async () => {
+    const dir = tempDir();
+    const pods = Array.from({ length: 6000 }, (_, i) => PRIVILEGED_POD.replace("name: p,", `name: p${i},`)).join("---\n");
+    write(dir, "pods.yaml", pods);
+    const { spawn } = await import("node:child_process");
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, "bin", "policyc.js"), "apply", "pods.yaml", "--policies", STARTER, "--reporter", "json=report.json"],
+      {
+        cwd: dir,
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 8000));
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code, err).toBe(143);
+    expect(err).toMatch(/stopped by a signal after \d+ of 6000 resources/);
+    const report = JSON.parse(readFileSync(path.join(dir, "report.json"), "utf8")) as {
+      summary: { incomplete?: string; cases: number };
+      results: Row[];
+    };
+    expect(report.summary.incomplete).toMatch(/stopped by a signal after (\d+) of 6000 resources/);
+    const done = Number(/after (\d+) of/.exec(report.summary.incomplete!)![1]);
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(6000);
+    expect(new Set(report.results.map((r) => r.resource)).size).toBe(done);
+  }, 60_000);
+});

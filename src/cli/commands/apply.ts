@@ -104,6 +104,27 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
     .action(async (given: string[], flags: ApplyFlags, command: Command) => setExit(await applyAction(io, given, flags, command)));
 }
 
+/**
+ * Runs `run` so that SIGINT or SIGTERM (a CI job's time limit) aborts its signal instead of ending
+ * the process: apply stops between resources and still reports what it decided, marked
+ * incomplete; the exit code is then the signal's (130, 143).
+ */
+async function stoppable<T>(run: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; stoppedBy?: NodeJS.Signals }> {
+  const stop = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    stop.abort();
+  };
+  process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+  try {
+    const value = await run(stop.signal);
+    return { value, ...(stoppedBy ? { stoppedBy } : {}) };
+  } finally {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+  }
+}
+
 /** What the flags ask for, checked: apply's options (but the inputs and the hooks) and its reporters. */
 function parseApplyFlags(flags: ApplyFlags, io: Io): { options: Omit<ApplyOptions, "cwd" | "inputs">; reporters: ReporterSpec[] } {
   const engines = flags.engine === "all" ? [...ENGINE_NAMES] : (list(flags.engine) as EngineName[]);
@@ -166,13 +187,16 @@ async function applyAction(io: Io, given: string[], flags: ApplyFlags, command: 
     return EXIT.invalid;
   }
   const phases = phaseReporter(io, "apply");
-  const outcome = await runApply({
-    ...parsed.options,
-    cwd: io.cwd,
-    inputs,
-    onPhase: (p) => phases.phase(p),
-    onProgress: (d, t) => phases.progress(d, t),
-  });
+  const { value: outcome, stoppedBy } = await stoppable((signal) =>
+    runApply({
+      ...parsed.options,
+      cwd: io.cwd,
+      inputs,
+      signal,
+      onPhase: (p) => phases.phase(p),
+      onProgress: (d, t) => phases.progress(d, t),
+    }),
+  );
   phases.done();
   if (outcome.status !== "ran") {
     reportIssues(outcome.errors, "pretty", io);
@@ -191,6 +215,10 @@ async function applyAction(io: Io, given: string[], flags: ApplyFlags, command: 
   }
   if (!reporters.some((r) => r.name === "pretty" && !r.file)) for (const n of outcome.report.notes) io.err(`note: ${n}\n`);
   const s = outcome.report.summary;
+  if (s.incomplete) {
+    io.err(`policyc apply: ${s.incomplete}\n`);
+    return 128 + (stoppedBy === "SIGINT" ? 2 : 15);
+  }
   if (allToFiles(reporters))
     io.err(
       `policyc apply: ${outcome.resources} resources: ${s.failed} failed, ${s.errors} errors, ${s.warnings} warnings, ${s.disagreements} disagreements\n`,
