@@ -3,6 +3,7 @@
  * runCli. The bin script and the tests that spawn policyc both start here.
  */
 import type { Readable } from "node:stream";
+import { APPLY_LIMITS } from "../harness/index.js";
 import { runCli } from "./main.js";
 
 /**
@@ -10,7 +11,7 @@ import { runCli } from "./main.js";
  * policyc apply -`): it is read as a stream, never with a synchronous read, which fails with
  * EAGAIN on a non-blocking pipe that has no data yet.
  */
-export async function readStream(stream: Readable, maxBytes: number = STDIN_LIMIT): Promise<string> {
+export async function readStream(stream: Readable, maxBytes: number = APPLY_LIMITS.inputBytes): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -25,9 +26,6 @@ export async function readStream(stream: Readable, maxBytes: number = STDIN_LIMI
   }
   return Buffer.concat(chunks).toString("utf8");
 }
-
-/** How much of standard input policyc reads: apply's input limit, and one byte more to tell it was exceeded. */
-const STDIN_LIMIT = 256 * 1024 * 1024;
 
 /** Runs policyc on `process.argv` and sets the exit code. */
 export async function runProcess(): Promise<void> {

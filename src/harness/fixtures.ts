@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document } from "yaml";
 import type { Issue, IssueCode, SourceLocation } from "../ir/index.js";
 import { qualifiedName, type DocumentProblem } from "../engines/index.js";
 import { GO_YAML_1_1, indentQuotedContinuations, type KubeObject } from "../kube/index.js";
+import { readTextFile } from "./read-text.js";
 
 /**
  * Bounds on one fixture document, so a hostile or broken fixture ends with a clear error instead
@@ -90,21 +91,10 @@ function parseFile(
     ok: false,
     issue: inputIssue(code, message, shown, at),
   });
-  let text: string;
-  try {
-    const st = statSync(abs);
-    if (st.isDirectory()) return bad("is a directory, not a YAML file", undefined, "invalid_fixture");
-    if (!st.isFile()) return bad("is not a regular file", undefined, "invalid_fixture");
-    const bytes = st.size;
-    if (bytes > maxBytes) {
-      return bad(
-        `the file is ${(bytes / 2 ** 20).toFixed(0)} MiB; policyc reads ${maxBytes === FIXTURE_LIMITS.fileBytes ? "fixture" : "such"} files up to ${maxBytes / 2 ** 20} MiB`,
-      );
-    }
-    text = readFileSync(abs, "utf8");
-  } catch {
-    return bad("file not found", undefined, "missing_file");
-  }
+  // The harness's one reader: opened without blocking, regular files only, bounded.
+  const read = readTextFile(abs, maxBytes);
+  if (!read.ok) return bad(read.message, undefined, read.missing ? "missing_file" : "invalid_fixture");
+  const text = read.text;
   if (previous?.ok && previous.value.read === text && previous.value.shown === shown) return previous;
   // A larger file than a fixture's (a cluster dump) is one List: its documents may be as large as the
   // file, unless the reader says otherwise (apply's inputs: many documents, each within the API server's limit).

@@ -27,5 +27,6 @@ export { judge, judgeRequest } from "./judge.js";
 export { isGatorSuite, readGatorSuite, runGatorSuites, checkAssertion, caseRequest } from "./gator-suite.js";
 export { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
 export { runApply, judgeAnswers, IGNORE_ANNOTATION, type ApplyOptions, type ApplyOutcome, type ApplyMode, type FailOn } from "./apply.js";
+export { APPLY_LIMITS } from "./apply-inputs.js";
 export { loadConfig, CONFIG_FILES, type ConfigResult, type PolicycConfig } from "./config.js";
 export { watchTests, type WatchOptions } from "./watch.js";

@@ -1,8 +1,8 @@
 /**
- * The one way the harness reads a text file a user names or a folder holds (suites, values,
- * context files, configuration): opened without blocking, refused unless it is a regular file
- * (a FIFO would wait forever, /dev/zero would fill memory), bounded in size. The fixtures'
- * reader applies the same rules (fixtures.ts).
+ * The one way the harness reads a text file a user names or a folder holds (fixtures, apply's
+ * inputs, templates, suites, values, context files, configuration): opened without blocking,
+ * refused unless it is a regular file (a FIFO would wait forever, /dev/zero would fill memory),
+ * bounded in size.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 

@@ -170,8 +170,8 @@ describe("apply's inputs", () => {
     const r = await applyJson(dir, ["m"]);
     expect(r.code).toBe(1);
     expect(r.rows.filter((x) => x.policy === "policyc:invalid-input").map((x) => x.reason)).toEqual([
-      "is not a regular file",
-      "is not a regular file",
+      "is not a regular file (a FIFO, device or socket); policyc reads files",
+      "is not a regular file (a FIFO, device or socket); policyc reads files",
     ]);
   });
 
