@@ -17,7 +17,16 @@ import { reportedMessagesOf, type CelRuntime, type EngineName, type Verdict } fr
 import type { CompiledPolicy } from "../build/index.js";
 import { admittedKinds, instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
-import { groupVersionOf, isNamespaced, type AdmissionRequest, type KubeObject, type UserInfo } from "../kube/index.js";
+import {
+  apiVersionOf,
+  BUILTIN_KINDS,
+  groupVersionOf,
+  isNamespaced,
+  POD_CONTROLLERS,
+  type AdmissionRequest,
+  type KubeObject,
+  type UserInfo,
+} from "../kube/index.js";
 import { clusterOf, readApplyInputs, resourceFieldLocation, type ApplyCluster, type ApplyInputs, type Resource } from "./apply-inputs.js";
 import {
   compareAnswers,
@@ -686,25 +695,18 @@ function podCoverage(
   };
 }
 
-/** Where pod templates sit in the objects that carry one (a Pod's own spec aside). */
-const POD_SPEC_PATHS: readonly (readonly string[])[] = [
-  ["spec", "template", "spec"],
-  ["spec", "jobTemplate", "spec", "template", "spec"],
+/**
+ * The kinds pod policies cover (Pods and the pod controllers of kube/pod-controllers.ts, Kyverno's
+ * autogen set), with the API version each is served at and where its pod spec sits.
+ */
+const POD_KINDS: readonly { readonly kind: string; readonly apiVersion: string; readonly spec: readonly string[] }[] = [
+  { kind: "Pod", apiVersion: apiVersionOf(BUILTIN_KINDS.Pod), spec: ["spec"] },
+  ...POD_CONTROLLERS.map((c) => ({ kind: c.kind.kind, apiVersion: apiVersionOf(c.kind), spec: [...c.template, "spec"] })),
 ];
-/** The API versions pod policies cover for the kinds they cover (Kyverno's autogen kinds and Pods). */
-const POD_KIND_VERSIONS: Readonly<Record<string, string>> = {
-  Pod: "v1",
-  Deployment: "apps/v1",
-  DaemonSet: "apps/v1",
-  StatefulSet: "apps/v1",
-  ReplicaSet: "apps/v1",
-  Job: "batch/v1",
-  CronJob: "batch/v1",
-};
 
 /**
  * Why an object's pod template escapes every pod policy, if it does: it carries containers where
- * a pod spec sits (or is a Pod) and no pod policy admits its group and kind.
+ * a pod spec sits and no pod policy admits its group and kind.
  */
 function uncoveredPodTemplate(
   o: KubeObject,
@@ -713,18 +715,17 @@ function uncoveredPodTemplate(
 ): string | undefined {
   const at = (path: readonly string[]) =>
     path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);
-  const hasPod =
-    (o.kind === "Pod" && Array.isArray(at(["spec", "containers"]))) || POD_SPEC_PATHS.some((p) => Array.isArray(at([...p, "containers"])));
-  if (!hasPod) return undefined;
+  const known = POD_KINDS.find((k) => k.kind === o.kind);
+  const specs = known ? [known.spec] : POD_KINDS.slice(1).map((k) => k.spec);
+  if (!specs.some((p) => Array.isArray(at([...p, "containers"])))) return undefined;
   // A served version of a pod kind: the policies chose whether to cover it (autogen off is a choice).
-  if (POD_KIND_VERSIONS[String(o.kind)] === o.apiVersion) return undefined;
+  if (known?.apiVersion === o.apiVersion) return undefined;
   const { group } = groupVersionOf(o.apiVersion);
   if (podPolicies.some((p) => admitted.get(p)!.some((k) => k.group === group && k.kind === o.kind))) return undefined;
   const kind = String(o.kind);
-  const served = POD_KIND_VERSIONS[kind];
-  return served
-    ? `not evaluated: ${o.apiVersion} is not an API version of ${kind} that pod policies read (${served}); the API server no longer serves it, so the pod policies never saw this pod template`
-    : `not evaluated: ${o.apiVersion} ${kind} holds a pod template, and no pod policy covers ${kind} (they cover Pods and their controllers: ${Object.keys(POD_KIND_VERSIONS).slice(1).join(", ")})`;
+  return known
+    ? `not evaluated: ${o.apiVersion} is not an API version of ${kind} that pod policies read (${known.apiVersion}); the API server no longer serves it, so the pod policies never saw this pod template`
+    : `not evaluated: ${o.apiVersion} ${kind} holds a pod template, and no pod policy covers ${kind} (they cover Pods and their controllers: ${POD_CONTROLLERS.map((c) => c.kind.kind).join(", ")})`;
 }
 
 function notEvaluatedRow(base: RowBase, detail: string): ResultRow {
