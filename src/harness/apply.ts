@@ -13,7 +13,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import picomatch from "picomatch";
-import { reportedMessagesOf, type CelRuntime, type EngineName, type Verdict } from "../engines/index.js";
+import { reportedMessagesOf, type EngineName, type Verdict } from "../engines/index.js";
 import type { CompiledPolicy } from "../build/index.js";
 import { admittedKinds, instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
@@ -53,7 +53,7 @@ import { verdictRow, type RowBase } from "./rows.js";
 import { CaseThread } from "./case-thread.js";
 import { hashShard, inShard, type Shard } from "./selection.js";
 import { buildInMemory, DEFAULT_TIMEOUT_MS } from "./run.js";
-import { awaitRuntime, defaultWasmCache, regoCompiler, startRuntimes } from "./runtimes.js";
+import { awaitRuntime, defaultWasmCache, startRuntimes } from "./runtimes.js";
 
 export type ApplyMode = "admission" | "audit";
 
@@ -224,16 +224,10 @@ function threadShares(o: ApplyOptions, compiled: readonly CompiledPolicy[]): [Co
 
 /**
  * The second thread's side: composes the engines for its share with its own runtimes (the CEL
- * engine from the main thread's compiled module), builds the same cluster and evaluates every
+ * engine from the main thread's compiled module, case-thread-worker.ts), builds the same cluster and evaluates every
  * resource against its policies.
  */
-export async function evaluateApplyShare(share: ApplyShare, cel: () => Promise<CelRuntime>): Promise<ApplyShareResult> {
-  const needs = runtimesNeeded(share.names);
-  const runtimes: Runtimes = {
-    cacheDir: share.cacheDir,
-    ...(needs.cel ? { cel: await cel() } : {}),
-    ...(needs.rego ? { rego: await regoCompiler() } : {}),
-  };
+export async function evaluateApplyShare(share: ApplyShare, runtimes: Runtimes): Promise<ApplyShareResult> {
   const context = { runtimes, bindUnbound: true, ...(share.now !== undefined ? { now: share.now } : {}) };
   const composed = await composePolicycEngines(share.compiled, share.names, context);
   if (composed.internal.length) throw new Error(composed.internal.map((i) => i.message).join("; "));

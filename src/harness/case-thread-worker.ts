@@ -5,7 +5,8 @@
  */
 import { parentPort } from "node:worker_threads";
 import { CelRuntime } from "../engines/index.js";
-import { runtimesNeeded } from "./compose.js";
+import { runtimesNeeded, type Runtimes } from "./compose.js";
+import type { EngineName } from "../engines/index.js";
 import { evaluateCases } from "./evaluate-cases.js";
 import { regoCompiler } from "./runtimes.js";
 import type { ToThread } from "./case-thread.js";
@@ -24,10 +25,12 @@ port.on("message", (m: ToThread) => {
     return;
   }
   if (m.kind === "apply") {
-    void evaluateApplyShare(m.share, () => runtime ?? Promise.reject(new Error("the main thread sent no CEL engine"))).then(
-      (result) => port.postMessage({ kind: "applied", result }),
-      (e: unknown) => port.postMessage({ kind: "failed", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
-    );
+    void runtimesFor(m.share.names, m.share.cacheDir)
+      .then((runtimes) => evaluateApplyShare(m.share, runtimes))
+      .then(
+        (result) => port.postMessage({ kind: "applied", result }),
+        (e: unknown) => port.postMessage({ kind: "failed", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+      );
     return;
   }
   void run(m).then(
@@ -36,10 +39,16 @@ port.on("message", (m: ToThread) => {
   );
 });
 
-async function run(m: Extract<ToThread, { kind: "run" }>) {
-  const needs = runtimesNeeded(m.engines.names);
+/** The runtimes the engines need: the CEL engine from the main thread's module, OPA's compiler. */
+async function runtimesFor(names: readonly EngineName[], cacheDir: string | undefined): Promise<Runtimes> {
+  const needs = runtimesNeeded(names);
   const cel = needs.cel ? await (runtime ?? Promise.reject(new Error("the main thread sent no CEL engine"))) : undefined;
   const rego = needs.rego ? await regoCompiler() : undefined;
+  return { cacheDir, ...(cel ? { cel } : {}), ...(rego ? { rego } : {}) };
+}
+
+async function run(m: Extract<ToThread, { kind: "run" }>) {
+  const runtimes = await runtimesFor(m.engines.names, m.engines.cacheDir);
   let pending = 0;
   const flush = () => {
     if (pending) port.postMessage({ kind: "progress", done: pending });
@@ -50,7 +59,7 @@ async function run(m: Extract<ToThread, { kind: "run" }>) {
     {
       names: m.engines.names,
       ...(m.engines.now !== undefined ? { now: m.engines.now } : {}),
-      runtimes: { cacheDir: m.engines.cacheDir, ...(cel ? { cel } : {}), ...(rego ? { rego } : {}) },
+      runtimes,
     },
     m.cwd,
     {
