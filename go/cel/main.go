@@ -37,6 +37,10 @@ func handle(raw []byte) (out protocol.Response) {
 		return store.Compile(&req)
 	case "evaluate":
 		return store.Evaluate(&req)
+	case "compile-mutating":
+		return store.CompileMutating(&req)
+	case "mutate":
+		return store.Mutate(&req)
 	case "expr":
 		return policy.Expr(&req)
 	case "release":

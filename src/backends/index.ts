@@ -9,8 +9,8 @@ export { legacyIssues as legacyKyvernoIssues } from "./kyverno/index.js";
 
 export * from "./document/index.js";
 export { toGatekeeper, constraintKind, toGatekeeperReview, toGatekeeperSyncConfig, type ReviewCompanion } from "./gatekeeper/index.js";
-export { toValidatingAdmissionPolicies } from "./kubernetes/index.js";
-export { toClusterPolicies, toValidatingPolicies, type KyvernoOptions } from "./kyverno/index.js";
+export { toValidatingAdmissionPolicies, toMutatingAdmissionPolicies, MUTATING_API_VERSION } from "./kubernetes/index.js";
+export { toClusterPolicies, toValidatingPolicies, toMutatingPolicies, type KyvernoOptions } from "./kyverno/index.js";
 
 export type KyvernoFormat = "validating-policy" | "legacy";
 

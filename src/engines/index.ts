@@ -14,6 +14,6 @@ export {
   type GatekeeperDocuments,
   type GatekeeperProblem,
 } from "./gatekeeper/index.js";
-export { KubernetesEngine } from "./kubernetes/index.js";
-export { KyvernoEngine, POLICY_KINDS, qualifiedName, runsInBackground, ruleMatches } from "./kyverno/index.js";
-export { ReferenceEngine } from "./reference/index.js";
+export { KubernetesEngine, KubernetesMutationEngine } from "./kubernetes/index.js";
+export { KyvernoEngine, KyvernoMutationEngine, POLICY_KINDS, qualifiedName, runsInBackground, ruleMatches } from "./kyverno/index.js";
+export { ReferenceEngine, ReferenceMutationEngine } from "./reference/index.js";

@@ -1,7 +1,17 @@
 /** The IR: one normalized, validated model of a policy, plain data; lowering passes over it. */
 export * from "./types.js";
 export * from "./issue.js";
-export { policySchema, exceptionSchema, exprSchema, TARGET_NAMES, ENFORCEMENTS, SEVERITIES, IMAGE_PARTS } from "./schema.js";
+export {
+  policySchema,
+  exceptionSchema,
+  exprSchema,
+  mutationSchema,
+  CONTAINER_LISTS,
+  TARGET_NAMES,
+  ENFORCEMENTS,
+  SEVERITIES,
+  IMAGE_PARTS,
+} from "./schema.js";
 export { validatePolicy, validatePolicies, checkName } from "./validate.js";
 export { instanceName, outputNames } from "./names.js";
 export { paramValue } from "./params.js";

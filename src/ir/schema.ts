@@ -438,3 +438,90 @@ export const policySchema = z
     source: sourceSchema,
   })
   .strict();
+
+/*
+ * Mutations. A mutation is a list of steps applied in order to the admitted object (for a `pod`
+ * mutation, the Pod or the pod template of a controller). Every step is idempotent: applying the
+ * mutation to its own result changes nothing.
+ */
+
+/** The containers lists a per-container step walks. */
+export const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
+
+/**
+ * One change at a path (field names from the step's root, never into a list):
+ * - `set`: the scalar at `path`, created with its parents; `ifAbsent` only where the field is absent (a default);
+ * - `addToSet` / `removeFromSet`: a list of scalars at `path`, gaining the values it lacks (in
+ *   the order given, after its own items) or losing every item equal to one of them;
+ * - `metadata`: a label or an annotation, only where the key is absent (as Gatekeeper's AssignMetadata);
+ * - `rewriteRegistry`: a container's image whose registry (normalised: `nginx` is on `docker.io`)
+ *   is `from` becomes `to/<repository>` with the tag and digest it was written with.
+ */
+export const mutationOpSchema = z.discriminatedUnion("op", [
+  z
+    .object({
+      op: z.literal("set"),
+      path: z.array(z.string().min(1)).min(1),
+      /** Indices of `path`'s segments that are keys of a map (`resources.requests.cpu`: 2), not field names. */
+      keys: z.array(z.number().int().nonnegative()),
+      value: scalarSchema,
+      ifAbsent: z.boolean(),
+      source: sourceSchema,
+    })
+    .strict(),
+  z
+    .object({
+      op: z.enum(["addToSet", "removeFromSet"]),
+      path: z.array(z.string().min(1)).min(1),
+      keys: z.array(z.number().int().nonnegative()),
+      values: z.array(scalarSchema).min(1),
+      source: sourceSchema,
+    })
+    .strict(),
+  z
+    .object({
+      op: z.literal("metadata"),
+      field: z.enum(["labels", "annotations"]),
+      key: z.string().min(1),
+      value: z.string(),
+      source: sourceSchema,
+    })
+    .strict(),
+  z.object({ op: z.literal("rewriteRegistry"), from: z.string().min(1), to: z.string().min(1), source: sourceSchema }).strict(),
+]);
+
+/** A condition on a container a per-container step changes. */
+export const containerConditionSchema = z.object({ imageStartsWith: z.string().min(1) }).strict();
+
+/** One step: a change at the root (`on: object`), or at every container of the lists named that meets `when`. */
+export const mutationStepSchema = z.discriminatedUnion("on", [
+  z.object({ on: z.literal("object"), change: mutationOpSchema }).strict(),
+  z
+    .object({
+      on: z.literal("containers"),
+      lists: z.array(z.enum(CONTAINER_LISTS)).min(1),
+      when: containerConditionSchema.optional(),
+      change: mutationOpSchema,
+    })
+    .strict(),
+]);
+
+/** A mutation's instance: its name suffix (none for the only one) and its steps, parameters resolved. */
+export const mutationInstanceSchema = z
+  .object({ name: z.string().optional(), steps: z.array(mutationStepSchema).min(1), source: sourceSchema })
+  .strict();
+
+export const mutationSchema = z
+  .object({
+    kind: z.literal("mutation"),
+    name: z.string(),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    /** As a policy's: `pod` mutates Pods and the pod templates of controllers. */
+    subject: z.enum(["resource", "pod"]),
+    match: matchSchema,
+    instances: z.array(mutationInstanceSchema).min(1),
+    targets: z.object({ kyverno: targetSetting, kubernetes: targetSetting, gatekeeper: targetSetting }).strict(),
+    source: sourceSchema,
+  })
+  .strict();

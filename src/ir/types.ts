@@ -32,6 +32,11 @@ import type {
   ENFORCEMENTS,
   SEVERITIES,
   TARGET_NAMES,
+  mutationOpSchema,
+  mutationStepSchema,
+  mutationInstanceSchema,
+  mutationSchema,
+  CONTAINER_LISTS,
 } from "./schema.js";
 
 import type { DeepReadonly } from "../kube/index.js";
@@ -79,3 +84,10 @@ export type Policy = Infer<typeof policySchema>;
 /** An exception, as attached to each policy it names. */
 export type Exception = Infer<typeof exceptionSchema>;
 export type ExceptionMatch = Infer<typeof exceptionMatchSchema>;
+
+export type MutationOp = Infer<typeof mutationOpSchema>;
+export type MutationStep = Infer<typeof mutationStepSchema>;
+export type MutationInstance = Infer<typeof mutationInstanceSchema>;
+/** A mutation: steps applied in order to the admitted object (the pod, or a controller's pod template). */
+export type Mutation = Infer<typeof mutationSchema>;
+export type ContainerList = (typeof CONTAINER_LISTS)[number];

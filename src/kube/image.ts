@@ -36,3 +36,22 @@ export function parseImage(ref: string): ImageReference {
   const tag = colon >= 0 ? rest.slice(colon + 1) : digest ? "" : "latest";
   return { registry, repository, tag, digest, name: `${registry}/${repository}` };
 }
+
+/**
+ * `ref` moved from registry `from` to registry `to` (policyc's `rewriteRegistry`): when its
+ * normalised registry is `from`, `to/<repository>` followed by the tag and the digest as written
+ * (`nginx:1.25` from docker.io to mirror.example.com is `mirror.example.com/library/nginx:1.25`);
+ * otherwise undefined.
+ */
+export function rewriteImageRegistry(ref: string, from: string, to: string): string | undefined {
+  const parsed = parseImage(ref);
+  if (parsed.registry !== from) return undefined;
+  const at = ref.indexOf("@");
+  const named = at >= 0 ? ref.slice(0, at) : ref;
+  const slash = named.indexOf("/");
+  const first = slash >= 0 ? named.slice(0, slash) : "";
+  const hasRegistry = slash >= 0 && (first.includes(".") || first.includes(":") || first === "localhost" || lowerAscii(first) !== first);
+  const rest = hasRegistry ? named.slice(slash + 1) : named;
+  const colon = rest.lastIndexOf(":");
+  return `${to}/${parsed.repository}${colon >= 0 ? rest.slice(colon) : ""}${at >= 0 ? ref.slice(at) : ""}`;
+}

@@ -33,3 +33,26 @@ export { SdkError, isSdkError } from "./errors.js";
 export * from "./kinds.js";
 export { testCaseSchema, type TestCase, type CaseObject } from "./test-case.js";
 export { defineConfig, configSchema, isDefinedConfig, type PolicycConfig } from "./config.js";
+export {
+  defineMutation,
+  setDefault,
+  set,
+  addToSet,
+  removeFromSet,
+  defaultLabel,
+  defaultAnnotation,
+  rewriteRegistry,
+  forEachContainer,
+  isMutationDefinition,
+  transferMutationDefinition,
+  reviveMutationDefinition,
+  mutationTestCaseSchema,
+} from "./define-mutation.js";
+export type {
+  MutationDefinition,
+  TransferredMutation,
+  MutationSpec,
+  MutationTestCase,
+  Change,
+  ContainerSelection,
+} from "./define-mutation.js";

@@ -86,6 +86,8 @@ func decodeBindings(raws []json.RawMessage) ([]*v1.ValidatingAdmissionPolicyBind
 // concurrent use (the Wasm module is single-threaded).
 type Store struct {
 	policies map[string]*compiled
+	// mutations: the compiled mutating policies (mutate.go), by id.
+	mutations map[string]*compiledMutation
 	// clusters: objects registered once (op cluster) and named by evaluate requests.
 	clusters map[string]*cluster
 	// shared: a validator compiled without problems in the Kubernetes environment, which a Kyverno
@@ -108,6 +110,7 @@ type Store struct {
 func NewStore() *Store {
 	return &Store{
 		policies:     map[string]*compiled{},
+		mutations:    map[string]*compiledMutation{},
 		clusters:     map[string]*cluster{},
 		shared:       newSharedTable[validating.Validator](),
 		compositions: newSharedTable[*composition](),
@@ -325,6 +328,7 @@ func celKey(p *v1.ValidatingAdmissionPolicy) string {
 // Release forgets a policy, and a shared validator or composition no policy holds any more.
 func (s *Store) Release(id string) {
 	delete(s.policies, id)
+	delete(s.mutations, id)
 	s.compositions.release(id)
 	s.shared.release(id)
 }

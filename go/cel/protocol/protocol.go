@@ -9,6 +9,8 @@ import (
 
 // Request is one call from the host. Op says which fields are read:
 //   - compile: ID, Policy, Bindings, Kyverno
+//   - compile-mutating: ID, Policy (a MutatingAdmissionPolicy), Bindings, Kyverno
+//   - mutate: ID, Admission and/or AdmissionKey; the answer's Value is the mutated object
 //   - evaluate: ID, Admission and/or AdmissionKey (and Bindings, to evaluate with others than those compiled)
 //   - release: ID
 //   - cluster: ID, Objects (the objects of a cluster, which evaluate requests name by ID)

@@ -10,3 +10,4 @@ export const kyvernoIssues = (p: Policy): Issue[] => celTargetIssues(p, "kyverno
 
 /** What the legacy ClusterPolicy format cannot express for this IR policy (a lookup). */
 export const legacyIssues = (p: Policy): Issue[] => legacyKyvernoIssues(p);
+export { toMutatingPolicies } from "./mutating-policy.js";

@@ -43,6 +43,19 @@ export type CelRequest =
    */
   | { readonly op: "evaluate"; readonly id: string; readonly admission: CelAdmission; readonly admissionKey?: string }
   | { readonly op: "evaluate"; readonly id: string; readonly admissionKey: string }
+  /**
+   * Compiles a MutatingAdmissionPolicy (v1beta1 or v1; a Kyverno MutatingPolicy sends its
+   * mutations in the same shape, with `kyverno`) with its bindings under an id.
+   */
+  | {
+      readonly op: "compile-mutating";
+      readonly id: string;
+      readonly policy: KubeObject;
+      readonly bindings: readonly KubeObject[];
+      readonly kyverno?: boolean;
+    }
+  /** Applies the compiled mutating policy `id` to an admission request: `value` is the object after it. */
+  | { readonly op: "mutate"; readonly id: string; readonly admission: CelAdmission }
   /** Frees the compiled policy `id`. */
   | { readonly op: "release"; readonly id: string }
   /** Holds a cluster's objects under `id` (decoded and indexed once), for evaluate requests that name it. */

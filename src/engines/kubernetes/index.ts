@@ -114,3 +114,4 @@ export class KubernetesEngine implements Engine {
     for (const vap of this.policies.values()) vap.release();
   }
 }
+export { KubernetesMutationEngine } from "./mutating.js";

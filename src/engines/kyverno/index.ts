@@ -191,3 +191,4 @@ function validatingPolicyUnits(doc: KubeObject, index: number, runtime: CelRunti
   }
   return { units, problems: [] };
 }
+export { KyvernoMutationEngine } from "./mutating.js";

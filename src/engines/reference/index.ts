@@ -11,6 +11,7 @@ import { policyMatches } from "./match.js";
 
 export { evaluatePolicy, envOf, holds, subjectOf, value, type Env, type RuleVerdict } from "./evaluate.js";
 export { policyMatches } from "./match.js";
+export { ReferenceMutationEngine, applyMutation } from "./mutate.js";
 export { exceptionApplies, exemptingException } from "./exceptions.js";
 
 /**

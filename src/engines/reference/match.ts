@@ -16,7 +16,7 @@ const labelsOf = (o: unknown): Record<string, string> => (o as { metadata?: { la
  * object's or the old object's) and namespace labels. Cluster-scoped objects are never skipped for namespace reasons, as the
  * API server does for ValidatingAdmissionPolicy namespaceSelector.
  */
-export function policyMatches(p: Policy, object: unknown, req: Request): boolean {
+export function policyMatches(p: Pick<Policy, "match">, object: unknown, req: Request): boolean {
   const o = object as { apiVersion?: string; kind?: string; metadata?: { namespace?: string } };
   if (!p.match.kinds.some((k) => apiVersionOf(k) === o.apiVersion && k.kind === o.kind)) return false;
   if (!p.match.operations.includes(req.operation)) return false;

@@ -75,7 +75,7 @@ export interface Engine {
 }
 
 /** What `prepare` answers: the engine, and the problems of the documents it could not read. */
-export interface Prepared<E extends Engine = Engine> {
+export interface Prepared<E extends Engine | MutationEngine = Engine> {
   readonly engine: E;
   readonly problems: readonly SetProblem[];
 }
@@ -87,7 +87,7 @@ export type SetProblem = DocumentProblem & { readonly set: string };
  * How an engine is made: from its input (documents of its target in sets, or the IR) and the
  * context it needs (its runtime, clocks, options).
  */
-export interface EngineFactory<Input, Context, E extends Engine = Engine> {
+export interface EngineFactory<Input, Context, E extends Engine | MutationEngine = Engine> {
   prepare(input: Input, context: Context): Prepared<E> | Promise<Prepared<E>>;
 }
 
@@ -100,3 +100,22 @@ export function* documentsOf<D>(
 
 /** The key of a policy in a set, for engines that keep their policies in one map. */
 export const setKey = (set: string | undefined, policy: string): string => `${set ?? ""}\0${policy}`;
+
+/**
+ * What a mutation engine answers about one mutation and one admission request: the object after
+ * the mutation (`mutated`, equal to the admitted one when nothing changed), `skip` when the
+ * mutation does not apply (match, conditions), or `error` (the engine could not apply it).
+ */
+export type MutationAnswer =
+  { readonly kind: "mutated"; readonly object: unknown } | { readonly kind: "skip" } | { readonly kind: "error"; readonly message: string };
+
+/**
+ * A mutation engine: the same contract as a validating one (prepared once from its target's
+ * documents or the IR, `has`, `release`), answering a patched object instead of a verdict.
+ */
+export interface MutationEngine {
+  readonly name: EngineName;
+  has(policy: string, set?: string): boolean;
+  mutate(request: EngineRequest, options?: Pick<EvaluateOptions, "timeoutMs">): MutationAnswer;
+  release(): void;
+}

@@ -30,7 +30,10 @@ export function toMatchConstraints(p: Policy, params: Readonly<Record<string, un
   return out;
 }
 
-function namespaceSelector(p: Policy, fromPrecondition: readonly LabelSelectorRequirement[]): Record<string, unknown> | undefined {
+function namespaceSelector(
+  p: Pick<Policy, "match">,
+  fromPrecondition: readonly LabelSelectorRequirement[],
+): Record<string, unknown> | undefined {
   const exprs: Record<string, unknown>[] = [...fromPrecondition];
   const include = p.match.namespaces?.include;
   const exclude = p.match.namespaces?.exclude;
@@ -43,6 +46,22 @@ function namespaceSelector(p: Policy, fromPrecondition: readonly LabelSelectorRe
     matchExpressions: [...(user?.matchExpressions ?? []), ...(exprs as never[])],
   });
   return sel;
+}
+
+/** `matchConstraints` of a mutation (kinds, operations, namespace names and selectors; no precondition). */
+export function mutationMatchConstraints(m: Pick<Policy, "match">): Record<string, unknown> {
+  const groups = new Map<string, ResourceRule>();
+  for (const k of m.match.kinds) {
+    const key = `${k.group}/${k.version}`;
+    const rule = groups.get(key) ?? { apiGroups: [k.group], apiVersions: [k.version], operations: [...m.match.operations], resources: [] };
+    if (!rule.resources.includes(k.resource)) rule.resources.push(k.resource);
+    groups.set(key, rule);
+  }
+  const out: Record<string, unknown> = { resourceRules: [...groups.values()] };
+  const ns = namespaceSelector(m, []);
+  if (ns) out["namespaceSelector"] = ns;
+  if (m.match.labelSelector) out["objectSelector"] = toSelector(m.match.labelSelector);
+  return out;
 }
 
 export function toSelector(s: LabelSelector): Record<string, unknown> {

@@ -171,10 +171,46 @@ function presence(v: Value, ctx: CelContext): string | undefined {
  * string functions, each intermediate bound once (`[x].map(v, …)[0]`, CEL's let).
  */
 function imagePart(s: string, part: ImagePart): string {
+  return imageParts(s, (p) =>
+    part === "registry"
+      ? p.registry
+      : part === "repository"
+        ? p.repository
+        : part === "tag"
+          ? p.tag
+          : part === "digest"
+            ? p.digest
+            : `${p.registry} + "/" + ${p.repository}`,
+  );
+}
+
+/**
+ * The image in `s` moved from registry `from` to `to` (kube/image.ts `rewriteImageRegistry`):
+ * `to/<repository>` with the tag and digest as written; `s` itself when its registry is not `from`.
+ */
+export function celImageRewrite(s: string, from: string, to: string): string {
+  return imageParts(
+    s,
+    (p) => `(${p.registry} == ${celString(from)} ? ${celString(to + "/")} + ${p.repository} + ${p.writtenTag} + ${p.writtenDigest} : ${s})`,
+  );
+}
+
+interface ImageParts {
+  readonly registry: string;
+  readonly repository: string;
+  readonly tag: string;
+  readonly digest: string;
+  /** `:tag` as written, or "". */
+  readonly writtenTag: string;
+  /** `@digest` as written, or "". */
+  readonly writtenDigest: string;
+}
+
+/** An expression of the parts of the image in `s`, its intermediates bound once. */
+function imageParts(s: string, body: (p: ImageParts) => string): string {
   const at = `${s}.indexOf("@")`;
   const named = `(${at} >= 0 ? ${s}.substring(0, ${at}) : ${s})`;
   const digest = `(${at} >= 0 ? ${s}.substring(${at} + 1) : "")`;
-  if (part === "digest") return digest;
   const n = `${s}_n`;
   const first = `${n}.substring(0, ${n}.indexOf("/"))`;
   const hasRegistry = `(${n}.indexOf("/") >= 0 && [${first}].all(${s}_f, ${s}_f.contains(".") || ${s}_f.contains(":") || ${s}_f == "localhost" || ${s}_f.lowerAscii() != ${s}_f))`;
@@ -184,9 +220,11 @@ function imagePart(s: string, part: ImagePart): string {
   const path = `(${colon} >= 0 ? ${s}_t.substring(0, ${colon}) : ${s}_t)`;
   const repository = `(${registry} == "docker.io" && !${path}.contains("/") ? "library/" + ${path} : ${path})`;
   const tag = `(${colon} >= 0 ? ${s}_t.substring(${colon} + 1) : (${at} >= 0 ? "" : "latest"))`;
-  const body =
-    part === "registry" ? registry : part === "repository" ? repository : part === "tag" ? tag : `${registry} + "/" + ${repository}`;
-  return `[${named}].map(${n}, [${hasRegistry}].map(${s}_r, [${rest}].map(${s}_t, ${body})[0])[0])[0]`;
+  const writtenTag = `(${colon} >= 0 ? ${s}_t.substring(${colon}) : "")`;
+  const writtenDigest = `(${at} >= 0 ? ${s}.substring(${at}) : "")`;
+  const text = body({ registry, repository, tag, digest, writtenTag, writtenDigest });
+  if (!text.includes(`${s}_`)) return text;
+  return `[${named}].map(${n}, [${hasRegistry}].map(${s}_r, [${rest}].map(${s}_t, ${text})[0])[0])[0]`;
 }
 
 /**

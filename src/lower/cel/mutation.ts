@@ -1,0 +1,225 @@
+/**
+ * A mutation instance as the CEL mutations MutatingAdmissionPolicy and Kyverno's MutatingPolicy
+ * share (`spec.mutations`): one mutation per step and containers list, each a no-op where it has
+ * nothing to change, so applying the policy to its own result changes nothing.
+ *
+ * - `set` and `rewriteRegistry` are ApplyConfiguration: an `Object{…}` merged by
+ *   structured-merge-diff (containers merge into their list by name);
+ * - `addToSet`/`removeFromSet` are JSONPatch: lists of scalars (capabilities, finalizers) are
+ *   atomic, and the API server refuses ApplyConfiguration of atomic lists; the list is replaced
+ *   whole, or created under the deepest field that exists;
+ * - labels and annotations are ApplyConfiguration of their (granular) maps.
+ *
+ * A pod mutation's steps apply to the Pod and to each controller's pod template: one expression
+ * chooses by `object.kind`.
+ */
+import type { ContainerList, Mutation, MutationInstance, MutationOp } from "../../ir/index.js";
+import { POD_CONTROLLERS } from "../../kube/index.js";
+import { celString, celValue } from "./escape.js";
+import { celImageRewrite } from "./print-expr.js";
+
+export interface CelMutation {
+  readonly patchType: "ApplyConfiguration" | "JSONPatch";
+  readonly expression: string;
+}
+
+/** Where steps apply: the object (`object`, path []) or a controller's pod template, chosen by kind. */
+interface Root {
+  readonly kind?: string;
+  readonly path: readonly string[];
+}
+
+function rootsOf(m: Mutation): Root[] {
+  if (m.subject !== "pod") return [{ path: [] }];
+  return [{ kind: "Pod", path: [] }, ...POD_CONTROLLERS.map((c) => ({ kind: c.kind.kind, path: c.template }))];
+}
+
+/** A path of fields (and map keys) from a CEL base. */
+interface Seg {
+  readonly name: string;
+  readonly key: boolean;
+}
+const fields = (path: readonly string[], keys: readonly number[] = []): Seg[] => path.map((name, i) => ({ name, key: keys.includes(i) }));
+const select = (base: string, s: Seg): string => (s.key ? `${base}[${celString(s.name)}]` : `${base}.${s.name}`);
+const at = (base: string, path: readonly Seg[]): string => path.reduce(select, base);
+
+/** Every segment of the path is present under base (checked from the top, so no select fails). */
+function present(base: string, path: readonly Seg[]): string {
+  const checks = path.map((s, i) => {
+    const parent = at(base, path.slice(0, i));
+    return s.key ? `${celString(s.name)} in ${parent}` : `has(${parent}.${s.name})`;
+  });
+  return checks.length ? checks.join(" && ") : "true";
+}
+
+/**
+ * An ApplyConfiguration value setting `inner` at `path` under the object type `typeName`
+ * (`Object`, `Object.spec`, `Object.spec.containers`…): nested initializers, named by field path
+ * as the API server checks; under a map key, a map literal.
+ */
+function nest(typeName: string, path: readonly Seg[], inner: string): string {
+  if (path.length === 0) return inner;
+  const [head, ...rest] = path as [Seg, ...Seg[]];
+  const childType = head.key ? typeName : `${typeName}.${head.name}`;
+  const value = nest(childType, rest, inner);
+  return head.key ? `{${celString(head.name)}: ${value}}` : `${typeName}{${head.name}: ${value}}`;
+}
+/** The fields of an initializer that sets `inner` at `path` (`a: Object.x.a{b: v}`), for a list item. */
+function nestFields(typeName: string, path: readonly Seg[], inner: string): string {
+  const [head, ...rest] = path as [Seg, ...Seg[]];
+  return `${head.name}: ${nest(`${typeName}.${head.name}`, rest, inner)}`;
+}
+
+const pointer = (path: readonly string[]): string => path.map((p) => "/" + p.replace(/~/g, "~0").replace(/\//g, "~1")).join("");
+const typeOf = (path: readonly Seg[]): string => ["Object", ...path.filter((s) => !s.key).map((s) => s.name)].join(".");
+const EMPTY = "Object{}";
+
+/** The CEL value of a list-of-scalars change's values. */
+const valuesOf = (op: Extract<MutationOp, { op: "addToSet" | "removeFromSet" }>): string => celValue(op.values);
+
+/**
+ * The JSONPatch creating the list at `path` (absent) under `base`: added whole under the deepest
+ * of its parents that is present, with the parents missing below it.
+ */
+function addPatches(base: string, ptrBase: string, path: readonly Seg[], value: string): string {
+  const add = (d: number) => {
+    const subtree = path.slice(d + 1).reduceRight((v, s) => `{${celString(s.name)}: ${v}}`, value);
+    return `JSONPatch{op: "add", path: ${ptrBase} + ${celString(pointer(path.slice(0, d + 1).map((s) => s.name)))}, value: ${subtree}}`;
+  };
+  let out = add(0);
+  for (let d = 1; d < path.length; d++) out = `${present(base, path.slice(0, d))} ? ${add(d)} : ${out}`;
+  return out;
+}
+
+/** The JSONPatch of a list change at `path` under `base` (a value whose JSON pointer is `ptrBase`), or undefined when nothing changes. */
+function listPatch(
+  op: Extract<MutationOp, { op: "addToSet" | "removeFromSet" }>,
+  base: string,
+  ptrBase: string,
+): { need: string; patch: string } {
+  const path = fields(op.path, op.keys);
+  const list = at(base, path);
+  const have = present(base, path);
+  const values = valuesOf(op);
+  if (op.op === "removeFromSet") {
+    return {
+      need: `${have} && ${list}.exists(x, x in ${values})`,
+      patch: `JSONPatch{op: "replace", path: ${ptrBase} + ${celString(pointer(op.path))}, value: ${list}.filter(x, !(x in ${values}))}`,
+    };
+  }
+  const replace = `JSONPatch{op: "replace", path: ${ptrBase} + ${celString(pointer(op.path))}, value: ${list} + ${values}.filter(x, !(x in ${list}))}`;
+  return {
+    need: `!(${have} && ${values}.all(x, x in ${list}))`,
+    patch: `${have} ? ${replace} : ${addPatches(base, ptrBase, path, values)}`,
+  };
+}
+
+/** The ApplyConfiguration (or JSONPatch) of one object step at one root. */
+function objectStep(op: MutationOp, root: Root): { patchType: CelMutation["patchType"]; when: string; patch: string } {
+  const rootSegs = fields(root.path);
+  const base = at("object", rootSegs);
+  switch (op.op) {
+    case "set": {
+      const path = fields(op.path, op.keys);
+      const have = present(base, path);
+      const when = op.ifAbsent ? `!(${have})` : `!(${have} && ${at(base, path)} == ${celValue(op.value)})`;
+      return { patchType: "ApplyConfiguration", when, patch: nest("Object", [...rootSegs, ...path], celValue(op.value)) };
+    }
+    case "metadata": {
+      const path = fields(["metadata", op.field]);
+      const when = `!(${present(base, path)} && ${celString(op.key)} in ${at(base, path)})`;
+      return {
+        patchType: "ApplyConfiguration",
+        when,
+        patch: nest("Object", [...rootSegs, ...path], `{${celString(op.key)}: ${celString(op.value)}}`),
+      };
+    }
+    case "addToSet":
+    case "removeFromSet": {
+      const { need, patch } = listPatch(op, base, celString(pointer(root.path)));
+      return { patchType: "JSONPatch", when: need, patch: `[${patch}]` };
+    }
+    case "rewriteRegistry":
+      throw new Error("rewriteRegistry is a containers step");
+  }
+}
+
+/** One containers step, on one list, at one root. */
+function containerStep(
+  op: MutationOp,
+  list: ContainerList,
+  imageStartsWith: string | undefined,
+  root: Root,
+): { patchType: CelMutation["patchType"]; when: string; patch: string } {
+  const listSegs = fields([...root.path, "spec", list]);
+  const base = at("object", fields(root.path));
+  const items = at("object", listSegs);
+  const listPresent = `${present(base, fields(["spec", list]))}`;
+  const selected = imageStartsWith !== undefined ? `has(c.image) && c.image.startsWith(${celString(imageStartsWith)}) && ` : "";
+  const itemType = typeOf(listSegs);
+  switch (op.op) {
+    case "set":
+    case "rewriteRegistry": {
+      let need: string;
+      let inner: string;
+      if (op.op === "set") {
+        const path = fields(op.path, op.keys);
+        const have = present("c", path);
+        need = op.ifAbsent ? `!(${have})` : `!(${have} && ${at("c", path)} == ${celValue(op.value)})`;
+        inner = nestFields(itemType, path, celValue(op.value));
+      } else {
+        const moved = celImageRewrite("img", op.from, op.to);
+        need = `has(c.image) && [c.image].map(img, ${moved})[0] != c.image`;
+        inner = `image: [c.image].map(img, ${moved})[0]`;
+      }
+      const pick = `${selected}${need}`;
+      const patched = `${items}.filter(c, ${pick}).map(c, ${itemType}{name: c.name, ${inner}})`;
+      return {
+        patchType: "ApplyConfiguration",
+        when: `${listPresent} && ${items}.exists(c, ${pick})`,
+        patch: nest("Object", listSegs, patched),
+      };
+    }
+    case "addToSet":
+    case "removeFromSet": {
+      const ptr = `${celString(pointer([...root.path, "spec", list]) + "/")} + string(i)`;
+      const { need, patch } = listPatch(op, "c", ptr);
+      const pick = `${selected}${need}`;
+      return {
+        patchType: "JSONPatch",
+        when: `${listPresent} && ${items}.exists(c, ${pick})`,
+        patch: `${items}.transformList(i, c, ${pick}, ${patch})`,
+      };
+    }
+    case "metadata":
+      throw new Error("metadata is an object step");
+  }
+}
+
+/** The CEL mutations of one instance, in step order. */
+export function lowerMutationToCel(m: Mutation, inst: MutationInstance): CelMutation[] {
+  const roots = rootsOf(m);
+  const out: CelMutation[] = [];
+  const choose = (make: (root: Root) => { patchType: CelMutation["patchType"]; when: string; patch: string }) => {
+    const parts = roots.map((r) => ({ r, ...make(r) }));
+    const none = parts[0]!.patchType === "JSONPatch" ? "[]" : EMPTY;
+    const guard = (r: Root) => {
+      if (!r.kind) return "";
+      const template = r.path.length ? ` && ${present("object", fields(r.path))}` : "";
+      return `object.kind == ${celString(r.kind)}${template} && `;
+    };
+    const expression = parts.reduceRight((rest, p) => `${guard(p.r)}${p.when} ? ${p.patch} : ${rest}`, none);
+    out.push({ patchType: parts[0]!.patchType, expression });
+  };
+  for (const step of inst.steps) {
+    if (step.on === "object") choose((r) => objectStep(step.change, r));
+    else for (const list of step.lists) choose((r) => containerStep(step.change, list, step.when?.imageStartsWith, r));
+  }
+  return out;
+}
+
+/** A CEL mutation as `spec.mutations` writes it (MutatingAdmissionPolicy and Kyverno's MutatingPolicy alike). */
+export const mutationEntry = (m: CelMutation): Record<string, unknown> =>
+  m.patchType === "JSONPatch"
+    ? { patchType: "JSONPatch", jsonPatch: { expression: m.expression } }
+    : { patchType: "ApplyConfiguration", applyConfiguration: { expression: m.expression } };
