@@ -8,7 +8,15 @@ import { kyvernoIssues, toClusterPolicies, toValidatingPolicies, type KyvernoOpt
 export { legacyIssues as legacyKyvernoIssues } from "./kyverno/index.js";
 
 export * from "./document/index.js";
-export { toGatekeeper, constraintKind, toGatekeeperReview, toGatekeeperSyncConfig, type ReviewCompanion } from "./gatekeeper/index.js";
+export {
+  toGatekeeper,
+  constraintKind,
+  toGatekeeperReview,
+  toGatekeeperSyncConfig,
+  toGatekeeperMutators,
+  gatekeeperMutationIssues,
+  type ReviewCompanion,
+} from "./gatekeeper/index.js";
 export { toValidatingAdmissionPolicies, toMutatingAdmissionPolicies, MUTATING_API_VERSION } from "./kubernetes/index.js";
 export { toClusterPolicies, toValidatingPolicies, toMutatingPolicies, type KyvernoOptions } from "./kyverno/index.js";
 

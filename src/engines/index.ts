@@ -8,6 +8,7 @@ export { discoverRegoCompiler, compileWithCache, type RegoCompiler, type Compile
 export { CelRuntime, admissionInput, type CelTier, type CelRequest, type CelResponse } from "./cel/index.js";
 export {
   GatekeeperEngine,
+  GatekeeperMutationEngine,
   readTemplate,
   templateUnit,
   gatekeeperReview,

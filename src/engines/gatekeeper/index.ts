@@ -295,3 +295,4 @@ function clusterKey(cluster: NonNullable<AdmissionRequest["cluster"]>): string {
 
 const optional = <K extends string, T>(key: K, value: T | undefined): { [P in K]?: T } =>
   value === undefined ? {} : ({ [key]: value } as { [P in K]: T });
+export { GatekeeperMutationEngine, parseLocation, MUTATION_ANNOTATION, type PathNode } from "./mutation.js";
