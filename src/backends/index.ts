@@ -1,10 +1,10 @@
-import { exemptsSomeRules, issue, type Exception, type Issue, type Policy, type TargetName } from "../ir/index.js";
+import { exemptsSomeRules, issue, type Exception, type Issue, type Mutation, type Policy, type TargetName } from "../ir/index.js";
 import { vapPlacement } from "../lower/cel/index.js";
 import { gatekeeperPlacement } from "../lower/rego/index.js";
 import type { TargetOutput } from "./document/index.js";
-import { gatekeeperIssues, templateNameIssues, toGatekeeper } from "./gatekeeper/index.js";
-import { kubernetesIssues, toValidatingAdmissionPolicies } from "./kubernetes/index.js";
-import { kyvernoIssues, toClusterPolicies, toValidatingPolicies, type KyvernoOptions } from "./kyverno/index.js";
+import { gatekeeperIssues, gatekeeperMutationIssues, templateNameIssues, toGatekeeper, toGatekeeperMutators } from "./gatekeeper/index.js";
+import { kubernetesIssues, toMutatingAdmissionPolicies, toValidatingAdmissionPolicies } from "./kubernetes/index.js";
+import { kyvernoIssues, toClusterPolicies, toMutatingPolicies, toValidatingPolicies, type KyvernoOptions } from "./kyverno/index.js";
 export { legacyIssues as legacyKyvernoIssues } from "./kyverno/index.js";
 
 export * from "./document/index.js";
@@ -109,6 +109,23 @@ export function compilePolicy(
         out.push({ target: "gatekeeper", policy: p.name, documents: toGatekeeper(p) });
         break;
     }
+  }
+  return out;
+}
+
+/** What the enabled targets cannot express of a mutation (`unsupported_by_target`, located); the CEL targets express every step. */
+export function mutationTargetIssues(m: Mutation, targets: readonly TargetName[]): Issue[] {
+  return targets.includes("gatekeeper") && m.targets.gatekeeper.enabled ? gatekeeperMutationIssues(m) : [];
+}
+
+/** A mutation's documents for each enabled target: Kyverno MutatingPolicy, MutatingAdmissionPolicy + binding, Gatekeeper mutators. */
+export function compileMutation(m: Mutation, targets: readonly TargetName[]): TargetOutput[] {
+  const out: TargetOutput[] = [];
+  for (const t of targets) {
+    if (!m.targets[t].enabled) continue;
+    const documents =
+      t === "kyverno" ? toMutatingPolicies(m) : t === "kubernetes" ? toMutatingAdmissionPolicies(m) : toGatekeeperMutators(m);
+    out.push({ target: t, policy: m.name, documents, mutation: true });
   }
   return out;
 }

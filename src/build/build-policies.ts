@@ -1,7 +1,9 @@
 import path from "node:path";
 import {
+  compileMutation,
   compilePolicy,
   crossPolicyIssues,
+  mutationTargetIssues,
   targetIssues,
   legacyKyvernoIssues,
   toGatekeeperSyncConfig,
@@ -28,12 +30,13 @@ import {
   validatePolicies,
   type Exception,
   type Issue,
+  type Mutation,
   type Policy,
   type SourceLocation,
   type TargetName,
 } from "../ir/index.js";
 import { loadPolicies, locateIssues, typecheckPolicies } from "../load/index.js";
-import type { ExceptionTestCase, TestCase } from "../sdk/index.js";
+import type { ExceptionTestCase, MutationTestCase, TestCase } from "../sdk/index.js";
 
 export interface BuildOptions {
   readonly cwd: string;
@@ -80,11 +83,21 @@ export interface CompiledPolicy {
   readonly outputs: readonly TargetOutput[];
 }
 
+/** A mutation compiled for its targets, with its test cases. */
+export interface CompiledMutation {
+  readonly file: string;
+  readonly mutation: Mutation;
+  readonly tests: readonly MutationTestCase[];
+  readonly outputs: readonly TargetOutput[];
+}
+
 export interface BuildResult {
   /** "ok", "invalid" (user error: exit 2), "internal" (policyc bug: exit 3), "drift" (--check found differences: exit 1). */
   readonly status: "ok" | "invalid" | "internal" | "drift";
   readonly issues: readonly Issue[];
   readonly compiled: readonly CompiledPolicy[];
+  /** The mutations, compiled (empty when the build failed). */
+  readonly mutations?: readonly CompiledMutation[];
   readonly files: ReadonlyMap<string, string>;
   readonly drift?: Drift;
   readonly changed?: boolean;
@@ -119,6 +132,7 @@ interface BuildState {
   exceptions: Attachable[];
   readonly lowered: Lowered[];
   readonly compiled: CompiledPolicy[];
+  readonly mutations: CompiledMutation[];
   readonly files: Map<string, string>;
 }
 
@@ -139,6 +153,7 @@ const BUILD_STEPS: readonly BuildStep[] = [
   { name: "typecheck", run: async (s) => void (s.o.typecheck && s.issues.push(...(await typecheckPolicies(s.loaded!.files, s.o.cwd)))) },
   { name: "attach-exceptions", run: attachStep },
   { name: "lower", run: lowerStep },
+  { name: "mutations", run: mutationsStep },
   { name: "cross-policy", run: crossPolicyStep },
   { name: "compile", run: compileStep },
   { name: "sync-config", run: syncConfigStep },
@@ -146,7 +161,17 @@ const BUILD_STEPS: readonly BuildStep[] = [
 ];
 
 export async function buildPolicies(o: BuildOptions): Promise<BuildResult> {
-  const s: BuildState = { o, issues: [], lowerIssues: [], warnings: [], exceptions: [], lowered: [], compiled: [], files: new Map() };
+  const s: BuildState = {
+    o,
+    issues: [],
+    lowerIssues: [],
+    warnings: [],
+    exceptions: [],
+    lowered: [],
+    compiled: [],
+    mutations: [],
+    files: new Map(),
+  };
   for (const step of BUILD_STEPS) {
     const stop = await step.run(s);
     if (stop) return stop;
@@ -223,6 +248,32 @@ function lowerStep(s: BuildState): undefined {
   return undefined;
 }
 
+/** The mutations defined without issues: each name once, and what their targets cannot express. */
+function mutationsStep(s: BuildState): undefined {
+  const seen = new Map<string, Mutation>();
+  for (const lm of s.loaded!.mutations) {
+    const m = lm.mutation;
+    if (!m || lm.definition.issues.length > 0) continue;
+    const prev = seen.get(m.name);
+    if (prev) {
+      s.lowerIssues.push(
+        issue(
+          "duplicate_policy_name",
+          `mutation "${m.name}" is defined twice (also at ${prev.source.file}:${prev.source.line}): rename one`,
+          m.source,
+          ["name"],
+        ),
+      );
+      continue;
+    }
+    seen.set(m.name, m);
+    const unsupported = mutationTargetIssues(m, s.o.targets);
+    if (unsupported.length) s.lowerIssues.push(...unsupported);
+    else s.mutations.push({ file: lm.file, mutation: m, tests: lm.definition.tests, outputs: [] });
+  }
+  return undefined;
+}
+
 /** Checks across policies (duplicate names, what targets share), then every problem so far, located; any stops the build. */
 async function crossPolicyStep(s: BuildState): Promise<BuildResult | undefined> {
   const policies = s.lowered.map((l) => l.policy);
@@ -257,6 +308,21 @@ function compileStep(s: BuildState): BuildResult | undefined {
       ]);
     }
   }
+  for (const [i, cm] of s.mutations.entries()) {
+    try {
+      const outputs = compileMutation(cm.mutation, o.targets);
+      for (const out of outputs) s.files.set(outputPath(out), emitYaml(out, cm.file, `mutation ${cm.mutation.name}`));
+      s.mutations[i] = { ...cm, outputs };
+    } catch (e) {
+      return fail("internal", [
+        issue(
+          "internal_error",
+          `compiling mutation ${cm.mutation.name} failed: ${e instanceof Error ? e.message : String(e)}`,
+          cm.mutation.source,
+        ),
+      ]);
+    }
+  }
   return undefined;
 }
 
@@ -280,10 +346,10 @@ function syncConfigStep(s: BuildState): undefined {
 
 /** The output directory written atomically, or compared (`check`), or left alone (`dryRun`). */
 async function writeStep(s: BuildState): Promise<BuildResult> {
-  const { o, compiled, files } = s;
+  const { o, compiled, files, mutations } = s;
   const outDir = path.resolve(o.cwd, o.out);
   const warned = s.warnings.length ? { warnings: await locateIssues(s.warnings, o.cwd) } : {};
-  if (o.dryRun) return { status: "ok", issues: [], compiled, files, ...warned };
+  if (o.dryRun) return { status: "ok", issues: [], compiled, mutations, files, ...warned };
   if (o.check) {
     const settled = settleOutputDir(outDir);
     if ("issue" in settled) return fail("invalid", [settled.issue]);
@@ -291,11 +357,11 @@ async function writeStep(s: BuildState): Promise<BuildResult> {
     if (scanned.issues.length) return fail("invalid", scanned.issues);
     const drift = diffOutput(scanned.files, files);
     const clean = drift.stale.length + drift.missing.length + drift.extra.length === 0;
-    return { status: clean ? "ok" : "drift", issues: [], compiled, files, drift, ...warned };
+    return { status: clean ? "ok" : "drift", issues: [], compiled, mutations, files, drift, ...warned };
   }
   const w = writeFilesAtomically(outDir, files, o.write);
   if (w.issues.length) return fail("invalid", w.issues);
-  return { status: "ok", issues: [], compiled, files, changed: w.changed, ...warned };
+  return { status: "ok", issues: [], compiled, mutations, files, changed: w.changed, ...warned };
 }
 
 /**

@@ -4,6 +4,7 @@ export {
   type BuildOptions,
   type BuildResult,
   type CompiledPolicy,
+  type CompiledMutation,
   type ExceptionCase,
   withExceptions,
 } from "./build-policies.js";

@@ -48,7 +48,7 @@ export function emitYaml(output: TargetOutput, sourceFile: string, about = `poli
 
 /** Where a target's file goes under the output directory. */
 export function outputPath(output: TargetOutput): string {
-  return `${output.target}/${output.policy}.yaml`;
+  return `${output.target}/${output.mutation ? "mutations/" : ""}${output.policy}.yaml`;
 }
 
 /** Where Gatekeeper's sync Config goes: a folder of its own, so no policy's file can take its name. */

@@ -15,12 +15,19 @@ import {
   ENGINE_NAMES,
   failure,
   GatekeeperEngine,
+  GatekeeperMutationEngine,
   KubernetesEngine,
+  KubernetesMutationEngine,
   KyvernoEngine,
+  KyvernoMutationEngine,
   POLICY_KINDS,
   qualifiedName,
   ReferenceEngine,
+  ReferenceMutationEngine,
   type CelRuntime,
+  type DocumentSet,
+  type MutationAnswer,
+  type MutationEngine,
   type Engine,
   type EngineName,
   type EvaluateOptions,
@@ -32,7 +39,7 @@ import {
 } from "../engines/index.js";
 import { toGatekeeperReview } from "../backends/index.js";
 import type { CompiledPolicy } from "../build/index.js";
-import { instanceName, type Instance, type Issue, type Policy, type TargetName } from "../ir/index.js";
+import { instanceName, type Instance, type Issue, type Mutation, type Policy, type TargetName } from "../ir/index.js";
 import type { AdmissionRequest, KubeObject } from "../kube/index.js";
 
 /** The runtimes engines run on, started by the command (runtimes.ts); an engine whose runtime is absent is not composed. */
@@ -363,4 +370,62 @@ export async function composeDocumentEngines(
     },
     problems,
   };
+}
+
+// ------------------------------------------------------------------ mutations
+
+/**
+ * Mutation engines for policyc's mutations and for mutation documents: each engine reads its
+ * target's documents (the reference engine, the IR). Engines whose runtime is missing are left out.
+ */
+export function composeMutationEngines(
+  input: { readonly sets: readonly DocumentSet<KubeObject>[]; readonly mutations: readonly Mutation[] },
+  names: readonly EngineName[],
+  runtimes: Runtimes,
+): { engines: MutationEngine[]; problems: (SetProblem & { engine: EngineName })[] } {
+  const engines: MutationEngine[] = [];
+  const problems: (SetProblem & { engine: EngineName })[] = [];
+  const add = (name: EngineName, p: Prepared<MutationEngine>) => {
+    engines.push(p.engine);
+    problems.push(...p.problems.map((x) => ({ ...x, engine: name })));
+  };
+  for (const name of ENGINE_NAMES.filter((n) => names.includes(n))) {
+    if (name === "reference") add(name, ReferenceMutationEngine.prepare(input.mutations));
+    else if (name === "gatekeeper") add(name, GatekeeperMutationEngine.prepare(input.sets));
+    else if (runtimes.cel)
+      add(
+        name,
+        name === "kyverno"
+          ? KyvernoMutationEngine.prepare(input.sets, { runtime: runtimes.cel })
+          : KubernetesMutationEngine.prepare(input.sets, { runtime: runtimes.cel }),
+      );
+  }
+  return { engines, problems };
+}
+
+/** A mutation engine's answer as reports name it: the changed object, `unchanged`, `none` (did not apply) or `error`. */
+export function mutationActual(a: MutationAnswer, before: unknown): "mutated" | "unchanged" | "none" | "error" {
+  if (a.kind === "skip") return "none";
+  if (a.kind === "error") return "error";
+  return canonicalJson(a.object) === canonicalJson(before) ? "unchanged" : "mutated";
+}
+
+/** JSON with object keys sorted: two objects are equal when their canonical texts are. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
+/**
+ * The disagreement rule for mutations: engines that answered (errors are rows of their own)
+ * disagree when one applied the mutation and another did not, or their objects differ.
+ */
+export function compareMutations(answers: readonly { readonly engine: EngineName; readonly answer: MutationAnswer }[]): boolean {
+  const said = new Set(
+    answers.filter((a) => a.answer.kind !== "error").map((a) => (a.answer.kind === "mutated" ? canonicalJson(a.answer.object) : "skip")),
+  );
+  return said.size > 1;
 }

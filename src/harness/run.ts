@@ -7,7 +7,7 @@
 import { type CelTier, type EngineName } from "../engines/index.js";
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { buildPolicies, type CompiledPolicy } from "../build/index.js";
+import { buildPolicies, type CompiledMutation, type CompiledPolicy } from "../build/index.js";
 import { instanceName, TARGET_NAMES, type Issue } from "../ir/index.js";
 import { findPolicyFiles, locateIssues, stopLoader } from "../load/index.js";
 import { CaseThread, splitCases, wantsSecondThread } from "./case-thread.js";
@@ -16,6 +16,7 @@ import { evaluateCases, type CaseEngines, type CaseEvaluation } from "./evaluate
 import { findFiles, uniqueIssues } from "./fixtures.js";
 import { isGatorSuite, readGatorSuite, runGatorSuites, type GatorSuite } from "./gator-suite.js";
 import { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
+import { runMutationCases } from "./mutation-cases.js";
 import { collectCases, type PolicycCase } from "./policyc-cases.js";
 import { ENGINE_NAMES, policyInfoOf, summarize, type ResultRow, type RunOutcome, type Stopped } from "./report.js";
 import { awaitRuntime, defaultWasmCache, regoCompiler, startRuntimes, type RuntimeStart } from "./runtimes.js";
@@ -161,6 +162,8 @@ interface RunState {
   readonly rows: ResultRow[];
   readonly notes: string[];
   disagreements: number;
+  /** policyc's mutations, built with the policies; their cases run after the policies' cases. */
+  readonly mutations: CompiledMutation[];
 }
 
 export async function runTests(o: TestOptions): Promise<TestOutcome> {
@@ -186,14 +189,17 @@ async function runOn(threads: CaseThread[], o: TestOptions): Promise<TestOutcome
     rows: [],
     notes: [],
     disagreements: 0,
+    mutations: [],
   };
   if (run.second) threads.push(run.second);
   const cases = await loadCases(run);
   if (!Array.isArray(cases)) return cases;
-  const runtimes = await awaitRuntimes(run, cases.length > 0);
+  const mutationCases = run.mutations.some((m) => m.tests.length > 0);
+  const runtimes = await awaitRuntimes(run, cases.length > 0 || mutationCases);
   if ("status" in runtimes) return runtimes;
   const stopped =
     (cases.length > 0 ? await runCases(run, cases, runtimes) : undefined) ??
+    (mutationCases ? await runMutations(run, runtimes) : undefined) ??
     (paths.suites.length > 0 && runtimes.rego ? await runGator(run, runtimes) : undefined) ??
     (paths.kyverno.length > 0 && runtimes.cel ? await runKyverno(run, runtimes) : undefined);
   if (stopped) return stopped;
@@ -239,6 +245,7 @@ async function loadCases(run: RunState): Promise<PolicycCase[] | Stop> {
     const built = await buildInMemory(o.cwd, dir, o.loadTimeoutMs);
     if (built.status === "invalid" || built.status === "internal") return { status: built.status, errors: built.issues };
     compiled.push(...built.compiled);
+    run.mutations.push(...(built.mutations ?? []));
   }
   // A run large enough for two threads needs the memory more than the loader's imports.
   if (run.second) void stopLoader();
@@ -330,6 +337,17 @@ async function collectOutcomes(run: RunState, parts: readonly CaseEvaluation[]):
     }
   }
   if (inputErrors.length) return { status: "invalid", errors: await locateIssues(inputErrors, run.o.cwd) };
+  return undefined;
+}
+
+/** policyc's mutation cases, on every engine (mutation-cases.ts). */
+async function runMutations(run: RunState, runtimes: Runtimes): Promise<Stop | undefined> {
+  const names = ENGINE_NAMES.filter((e) => run.o.engines.includes(e));
+  const m = runMutationCases(run.mutations, names, runtimes, run.o.cwd);
+  if (m.issues.some((i) => i.code === "internal_error")) return { status: "internal", errors: m.issues };
+  if (m.issues.length) return { status: "invalid", errors: await locateIssues(m.issues, run.o.cwd) };
+  run.rows.push(...m.rows);
+  run.disagreements += m.disagreements;
   return undefined;
 }
 

@@ -453,7 +453,8 @@ export const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContai
  * - `set`: the scalar at `path`, created with its parents; `ifAbsent` only where the field is absent (a default);
  * - `addToSet` / `removeFromSet`: a list of scalars at `path`, gaining the values it lacks (in
  *   the order given, after its own items) or losing every item equal to one of them;
- * - `metadata`: a label or an annotation, only where the key is absent (as Gatekeeper's AssignMetadata);
+ * - `metadata`: a label or an annotation, only where the key is absent (as Gatekeeper's AssignMetadata),
+ *   its value written or copied from a label of the object's Namespace;
  * - `rewriteRegistry`: a container's image whose registry (normalised: `nginx` is on `docker.io`)
  *   is `from` becomes `to/<repository>` with the tag and digest it was written with.
  */
@@ -483,7 +484,9 @@ export const mutationOpSchema = z.discriminatedUnion("op", [
       op: z.literal("metadata"),
       field: z.enum(["labels", "annotations"]),
       key: z.string().min(1),
-      value: z.string(),
+      /** The value written; or, with `fromNamespaceLabel`, the value of that label of the object's Namespace (nothing when it has none). */
+      value: z.string().optional(),
+      fromNamespaceLabel: z.string().min(1).optional(),
       source: sourceSchema,
     })
     .strict(),

@@ -12,3 +12,11 @@ export * from "./rbac.js";
 export * from "./cluster.js";
 export type { LibraryOptions, RequiredParams } from "./define.js";
 export { renderCatalogue, functionName, CATEGORIES } from "./catalogue.js";
+export {
+  addDefaultSecuritycontext,
+  setImagePullPolicy,
+  addNamespaceLabelsToPods,
+  addDefaultResources,
+  rewriteImageRegistry,
+  type MutationOptions,
+} from "./mutations.js";

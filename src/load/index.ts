@@ -9,6 +9,7 @@ export {
   type LoadedPolicy,
   type LoadResult,
   type LoadedException,
+  type LoadedMutation,
 } from "./load-policies.js";
 export { locateIssues, locatePaths } from "./locate.js";
 export { typecheckPolicies } from "./typecheck.js";

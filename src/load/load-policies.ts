@@ -1,8 +1,15 @@
 import { readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { issue, type Exception, type Issue, type Policy, type SourceLocation } from "../ir/index.js";
-import { reviveExceptionDefinition, revivePolicyDefinition, type ExceptionDefinition, type PolicyDefinition } from "../sdk/index.js";
+import { issue, type Exception, type Issue, type Mutation, type Policy, type SourceLocation } from "../ir/index.js";
+import {
+  reviveExceptionDefinition,
+  reviveMutationDefinition,
+  revivePolicyDefinition,
+  type ExceptionDefinition,
+  type MutationDefinition,
+  type PolicyDefinition,
+} from "../sdk/index.js";
 import { dropLoaderThread, loaderThread } from "./loader-thread.js";
 import type { ImportedFile } from "./module-exports.js";
 import { locateIssues } from "./locate.js";
@@ -22,9 +29,18 @@ export interface LoadedException {
   readonly definition: ExceptionDefinition;
 }
 
+/** A mutation read from a file (defineMutation), with the file it came from. */
+export interface LoadedMutation {
+  readonly file: string;
+  readonly exportName: string;
+  readonly definition: MutationDefinition;
+  readonly mutation?: Mutation;
+}
+
 export interface LoadResult {
   readonly policies: readonly LoadedPolicy[];
   readonly exceptions: readonly LoadedException[];
+  readonly mutations: readonly LoadedMutation[];
   readonly issues: readonly Issue[];
   readonly files: readonly string[];
 }
@@ -210,6 +226,7 @@ export async function loadPolicies(
       return {
         policies: [],
         exceptions: [],
+        mutations: [],
         files: [],
         issues: [issue("policy_load_error", `policies directory ${dirOrFiles} does not exist`, undefined)],
       };
@@ -219,6 +236,7 @@ export async function loadPolicies(
   const issues: Issue[] = [...linkIssues];
   const policies: LoadedPolicy[] = [];
   const exceptions: LoadedException[] = [];
+  const mutations: LoadedMutation[] = [];
   const rel = (f: string) => path.relative(cwd, f).split(path.sep).join("/");
   const absolute = files.map((f) => path.resolve(cwd, f));
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
@@ -256,6 +274,17 @@ export async function loadPolicies(
     for (const exported of result.defs ?? []) {
       found++;
       const { exportName } = exported;
+      if ("mutation" in exported) {
+        const relocated = relocate(reviveMutationDefinition(exported.def), abs, rel(abs));
+        mutations.push({
+          file: rel(abs),
+          exportName,
+          definition: relocated,
+          ...(relocated.mutation ? { mutation: relocated.mutation } : {}),
+        });
+        issues.push(...relocated.issues);
+        continue;
+      }
       if (exported.exception) {
         const relocated = relocate(reviveExceptionDefinition(exported.def), abs, rel(abs));
         exceptions.push({ file: rel(abs), exportName, definition: relocated });
@@ -270,7 +299,7 @@ export async function loadPolicies(
       issues.push(
         issue(
           "no_policy_exported",
-          "the file exports no policy or exception: export default definePolicy({...}) (helper modules belong under lib/ or in files starting with _)",
+          "the file exports no policy, mutation or exception: export default definePolicy({...}) (helper modules belong under lib/ or in files starting with _)",
           { file: rel(abs), line: 1, column: 1 },
         ),
       );
@@ -279,6 +308,7 @@ export async function loadPolicies(
   return {
     policies: oncePerDefinition(policies, cwd),
     exceptions: oncePerDefinition(exceptions, cwd),
+    mutations: oncePerDefinition(mutations, cwd),
     files: files.map((f) => rel(path.resolve(cwd, f))),
     issues: issues.length ? await locateIssues(issues, cwd) : [],
   };
@@ -305,7 +335,7 @@ function oncePerDefinition<L extends { readonly file: string; readonly definitio
 }
 
 /** Rewrites absolute source paths to paths relative to the working directory. */
-function relocate<D extends PolicyDefinition | ExceptionDefinition>(def: D, abs: string, relPath: string): D {
+function relocate<D extends PolicyDefinition | ExceptionDefinition | MutationDefinition>(def: D, abs: string, relPath: string): D {
   const fix = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(fix);
     if (v && typeof v === "object") {
@@ -320,6 +350,7 @@ function relocate<D extends PolicyDefinition | ExceptionDefinition>(def: D, abs:
     ...def,
     ...("policy" in def && def.policy ? { policy: fix(def.policy) as Policy } : {}),
     ...("exception" in def && def.exception ? { exception: fix(def.exception) as Exception } : {}),
+    ...("mutation" in def && def.mutation ? { mutation: fix(def.mutation) as Mutation } : {}),
     issues: fix(def.issues) as Issue[],
     source: fix(def.source) as SourceLocation,
   };

@@ -13,11 +13,14 @@ import type { IssueCode, SourceLocation } from "../ir/index.js";
 import {
   isDefinedConfig,
   isExceptionDefinition,
+  isMutationDefinition,
   isPolicyDefinition,
   isSdkError,
   transferExceptionDefinition,
+  transferMutationDefinition,
   transferPolicyDefinition,
   type TransferredException,
+  type TransferredMutation,
   type TransferredPolicy,
 } from "../sdk/index.js";
 
@@ -33,7 +36,8 @@ export interface ImportError {
 /** One definition a module exports, under which export name. */
 export type ExportedDefinition =
   | { readonly exportName: string; readonly exception?: undefined; readonly def: TransferredPolicy }
-  | { readonly exportName: string; readonly exception: true; readonly def: TransferredException };
+  | { readonly exportName: string; readonly exception: true; readonly def: TransferredException }
+  | { readonly exportName: string; readonly exception?: undefined; readonly mutation: true; readonly def: TransferredMutation };
 
 /** The thread's answer about one file. */
 export interface ImportedFile {
@@ -60,6 +64,7 @@ export function definitionsOf(mod: Record<string, unknown>): ExportedDefinition[
     for (const def of Array.isArray(value) ? value : [value]) {
       if (seen.has(def)) continue;
       if (isPolicyDefinition(def)) out.push({ exportName, def: transferPolicyDefinition(def) });
+      else if (isMutationDefinition(def)) out.push({ exportName, mutation: true, def: transferMutationDefinition(def) });
       else if (isExceptionDefinition(def)) out.push({ exportName, exception: true, def: transferExceptionDefinition(def) });
       else continue;
       seen.add(def);

@@ -79,6 +79,13 @@ export const removeFromSet = (path: string, values: readonly Scalar[]): Change =
 /** Adds a label where the object (a pod mutation: the pod) has none of that key. */
 export const defaultLabel = (key: string, value: string): Change =>
   change({ op: "metadata", field: "labels", key, value }, `metadata.labels.${key}`);
+/**
+ * Adds a label where the object (a pod mutation: the pod) has none of that key, its value copied
+ * from the label `namespaceLabel` (default: the same key) of the object's Namespace; nothing
+ * where the Namespace has no such label.
+ */
+export const defaultLabelFromNamespace = (key: string, namespaceLabel: string = key): Change =>
+  change({ op: "metadata", field: "labels", key, fromNamespaceLabel: namespaceLabel }, `metadata.labels.${key}`);
 /** Adds an annotation where the object has none of that key. */
 export const defaultAnnotation = (key: string, value: string): Change =>
   change({ op: "metadata", field: "annotations", key, value }, `metadata.annotations.${key}`);
@@ -359,7 +366,8 @@ function checkedOp(c: Change, from: Shape, issues: Issue[]): MutationOp | undefi
   };
   switch (op.op) {
     case "metadata":
-      if (typeof op.value !== "string") return bad("type_mismatch", `${op.field} values are strings`);
+      if (op.fromNamespaceLabel === undefined && typeof op.value !== "string")
+        return bad("type_mismatch", `${op.field} values are strings`);
       return op;
     case "rewriteRegistry":
       if (!HOST.test(op.from) || !HOST.test(op.to))

@@ -41,6 +41,7 @@ export {
   removeFromSet,
   defaultLabel,
   defaultAnnotation,
+  defaultLabelFromNamespace,
   rewriteRegistry,
   forEachContainer,
   isMutationDefinition,

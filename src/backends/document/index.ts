@@ -10,6 +10,8 @@ export interface TargetOutput {
   readonly target: "kyverno" | "kyverno-legacy" | "kubernetes" | "gatekeeper";
   readonly policy: string;
   readonly documents: readonly Document[];
+  /** A mutation's documents (written under `<target>/mutations/`), not a validating policy's. */
+  readonly mutation?: true;
 }
 
 /** Labels every generated object carries, so clusters can find what policyc manages. */

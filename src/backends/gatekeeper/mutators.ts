@@ -34,6 +34,8 @@ function rootsOf(m: Mutation): Root[] {
 function cannot(step: MutationStep): string | undefined {
   if (step.on === "containers" && step.when)
     return "a mutator changes every element of a list (a [name: *] glob) and cannot select containers by their image";
+  if (step.change.op === "metadata" && step.change.fromNamespaceLabel !== undefined)
+    return "a mutator's value is written in it (or comes from external data); it cannot read the labels of the object's Namespace";
   if (step.change.op === "rewriteRegistry")
     return "AssignImage sets the domain of every image at its location; it cannot select images by their current registry";
   return undefined;

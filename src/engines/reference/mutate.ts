@@ -35,7 +35,7 @@ function objectAt(at: Obj, path: readonly string[], create: boolean): Obj | unde
 const among = (v: Json, values: readonly Scalar[]): boolean => values.some((x) => x === v);
 
 /** Applies one change at `root`. Throws where a value in the way is not an object. */
-function applyChange(root: Obj, op: MutationOp): void {
+function applyChange(root: Obj, op: MutationOp, namespace: Readonly<Record<string, string>> | undefined): void {
   switch (op.op) {
     case "set": {
       const parent = objectAt(root, op.path.slice(0, -1), true);
@@ -65,9 +65,11 @@ function applyChange(root: Obj, op: MutationOp): void {
       return;
     }
     case "metadata": {
+      const value = op.fromNamespaceLabel === undefined ? op.value : namespace?.[op.fromNamespaceLabel];
+      if (value === undefined) return;
       const map = objectAt(root, ["metadata", op.field], true);
       if (!map) throw new Error(`metadata.${op.field} is not a map`);
-      if (map[op.key] === undefined) map[op.key] = op.value;
+      if (map[op.key] === undefined) map[op.key] = value;
       return;
     }
     case "rewriteRegistry": {
@@ -80,13 +82,13 @@ function applyChange(root: Obj, op: MutationOp): void {
 }
 
 /** The object after the instance's steps, in order (a copy; the argument is not changed). */
-export function applyMutation(m: Mutation, inst: MutationInstance, object: Obj): Obj {
+export function applyMutation(m: Mutation, inst: MutationInstance, object: Obj, namespaceLabels?: Readonly<Record<string, string>>): Obj {
   const out = structuredClone(object);
   const root = rootOf(m, out);
   if (!root) return out;
   for (const step of inst.steps) {
     if (step.on === "object") {
-      applyChange(root, step.change);
+      applyChange(root, step.change, namespaceLabels);
       continue;
     }
     const spec = root.spec;
@@ -97,7 +99,7 @@ export function applyMutation(m: Mutation, inst: MutationInstance, object: Obj):
       for (const item of items) {
         if (!isObj(item)) continue;
         if (step.when && !(typeof item.image === "string" && item.image.startsWith(step.when.imageStartsWith))) continue;
-        applyChange(item, step.change);
+        applyChange(item, step.change, namespaceLabels);
       }
     }
   }
@@ -131,8 +133,11 @@ export class ReferenceMutationEngine implements MutationEngine {
     const ns = (object.metadata as { namespace?: string } | undefined)?.namespace;
     const labels = ns ? namespaceLabels(ns, req.cluster?.namespaces?.[ns]) : {};
     if (!policyMatches(entry.mutation, object, { operation: req.operation, namespaceLabels: labels })) return { kind: "skip" };
+    // namespaceObject: the Namespace the cluster holds (none for a cluster-scoped object), with its own labels.
+    const held = ns ? req.cluster?.namespaces?.[ns] : undefined;
+    const nsLabels = held ? ((held.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {}) : undefined;
     try {
-      return { kind: "mutated", object: applyMutation(entry.mutation, entry.instance, object) };
+      return { kind: "mutated", object: applyMutation(entry.mutation, entry.instance, object, nsLabels) };
     } catch (e) {
       return { kind: "error", message: e instanceof Error ? e.message : String(e) };
     }

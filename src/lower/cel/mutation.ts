@@ -127,11 +127,20 @@ function objectStep(op: MutationOp, root: Root): { patchType: CelMutation["patch
     }
     case "metadata": {
       const path = fields(["metadata", op.field]);
-      const when = `!(${present(base, path)} && ${celString(op.key)} in ${at(base, path)})`;
+      const absent = `!(${present(base, path)} && ${celString(op.key)} in ${at(base, path)})`;
+      if (op.fromNamespaceLabel === undefined)
+        return {
+          patchType: "ApplyConfiguration",
+          when: absent,
+          patch: nest("Object", [...rootSegs, ...path], `{${celString(op.key)}: ${celString(op.value ?? "")}}`),
+        };
+      // The Namespace's label, read from namespaceObject (null for a cluster-scoped object or a namespace the API server does not hold).
+      const labels = "namespaceObject.metadata.labels";
+      const nsKey = celString(op.fromNamespaceLabel);
       return {
         patchType: "ApplyConfiguration",
-        when,
-        patch: nest("Object", [...rootSegs, ...path], `{${celString(op.key)}: ${celString(op.value)}}`),
+        when: `namespaceObject != null && has(namespaceObject.metadata.labels) && ${nsKey} in ${labels} && ${absent}`,
+        patch: nest("Object", [...rootSegs, ...path], `{${celString(op.key)}: ${labels}[${nsKey}]}`),
       };
     }
     case "addToSet":
