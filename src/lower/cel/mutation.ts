@@ -167,22 +167,21 @@ function containerStep(
   const selected = imageStartsWith !== undefined ? `has(c.image) && c.image.startsWith(${celString(imageStartsWith)}) && ` : "";
   const itemType = typeOf(listSegs);
   switch (op.op) {
-    case "set":
     case "rewriteRegistry": {
-      let need: string;
-      let inner: string;
-      if (op.op === "set") {
-        const path = fields(op.path, op.keys);
-        const have = present("c", path);
-        need = op.ifAbsent ? `!(${have})` : `!(${have} && ${at("c", path)} == ${celValue(op.value)})`;
-        inner = nestFields(itemType, path, celValue(op.value));
-      } else {
-        const moved = celImageRewrite("img", op.from, op.to);
-        need = `has(c.image) && [c.image].map(img, ${moved})[0] != c.image`;
-        inner = `image: [c.image].map(img, ${moved})[0]`;
-      }
+      // Each image moved once: [name, image, moved] per selected container, bound (CEL's let) and
+      // read twice: whether any moved, and the containers that did.
+      const moved = celImageRewrite("img", op.from, op.to);
+      const pairs = `${items}.filter(c, ${selected}has(c.image)).map(c, [c.name, c.image, [c.image].map(img, ${moved})[0]])`;
+      const changed = `ps.filter(p, p[1] != p[2])`;
+      const patch = `[${pairs}].map(ps, ${changed}.size() > 0 ? ${nest("Object", listSegs, `${changed}.map(p, ${itemType}{name: p[0], image: p[2]})`)} : Object{})[0]`;
+      return { patchType: "ApplyConfiguration", when: listPresent, patch };
+    }
+    case "set": {
+      const path = fields(op.path, op.keys);
+      const have = present("c", path);
+      const need = op.ifAbsent ? `!(${have})` : `!(${have} && ${at("c", path)} == ${celValue(op.value)})`;
       const pick = `${selected}${need}`;
-      const patched = `${items}.filter(c, ${pick}).map(c, ${itemType}{name: c.name, ${inner}})`;
+      const patched = `${items}.filter(c, ${pick}).map(c, ${itemType}{name: c.name, ${nestFields(itemType, path, celValue(op.value))}})`;
       return {
         patchType: "ApplyConfiguration",
         when: `${listPresent} && ${items}.exists(c, ${pick})`,
@@ -209,16 +208,15 @@ function containerStep(
 export function lowerMutationToCel(m: Mutation, inst: MutationInstance): CelMutation[] {
   const roots = rootsOf(m);
   const out: CelMutation[] = [];
+  // One mutation per root: each expression reads one kind (and stays small enough to compile fast).
   const choose = (make: (root: Root) => { patchType: CelMutation["patchType"]; when: string; patch: string }) => {
-    const parts = roots.map((r) => ({ r, ...make(r) }));
-    const none = parts[0]!.patchType === "JSONPatch" ? "[]" : EMPTY;
-    const guard = (r: Root) => {
-      if (!r.kind) return "";
+    for (const r of roots) {
+      const p = make(r);
+      const none = p.patchType === "JSONPatch" ? "[]" : EMPTY;
       const template = r.path.length ? ` && ${present("object", fields(r.path))}` : "";
-      return `object.kind == ${celString(r.kind)}${template} && `;
-    };
-    const expression = parts.reduceRight((rest, p) => `${guard(p.r)}${p.when} ? ${p.patch} : ${rest}`, none);
-    out.push({ patchType: parts[0]!.patchType, expression });
+      const guard = r.kind ? `object.kind == ${celString(r.kind)}${template} && ` : "";
+      out.push({ patchType: p.patchType, expression: `${guard}${p.when} ? ${p.patch} : ${none}` });
+    }
   };
   for (const step of inst.steps) {
     if (step.on === "object") choose((r) => objectStep(step.change, r));
