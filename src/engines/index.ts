@@ -9,6 +9,7 @@ export { CelRuntime, admissionInput, type CelTier, type CelRequest, type CelResp
 export {
   GatekeeperEngine,
   GatekeeperMutationEngine,
+  parseLocation,
   readTemplate,
   templateUnit,
   gatekeeperReview,

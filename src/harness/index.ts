@@ -30,3 +30,4 @@ export { runApply, judgeAnswers, IGNORE_ANNOTATION, type ApplyOptions, type Appl
 export { APPLY_LIMITS } from "./apply-inputs.js";
 export { loadConfig, CONFIG_FILES, type ConfigResult, type PolicycConfig } from "./config.js";
 export { watchTests, type WatchOptions } from "./watch.js";
+export { runMutationCases, objectDiff, withoutNulls, type MutationCaseOutcome } from "./mutation-cases.js";

@@ -166,6 +166,84 @@ function notIdempotent(
   return d.length ? `not idempotent: applying the mutation to its result changes it again:\n${d.join("\n")}` : undefined;
 }
 
+/** One case: every engine's answer, compared, judged, checked for idempotence; its rows, or its bad input. */
+function runCase(
+  cm: CompiledMutation,
+  raw: MutationTestCase,
+  index: number,
+  engines: readonly MutationEngine[],
+  cwd: string,
+): { rows: ResultRow[]; disagreed: boolean } | Issue {
+  const parsed = mutationTestCaseSchema.safeParse(raw);
+  if (!parsed.success)
+    return issue(
+      "invalid_test_case",
+      `tests[${index}]: ${parsed.error.issues.map((i) => `${i.path.join(".") || "case"}: ${i.message}`).join("; ")}`,
+      cm.mutation.source,
+      ["tests", index],
+    );
+  const test = parsed.data as MutationTestCase;
+  const input = caseInput(cm, test, index, cwd);
+  if (!("namespaces" in input)) return input;
+  const inst = test.instance === undefined ? cm.mutation.instances[0]! : cm.mutation.instances.find((i) => i.name === test.instance);
+  if (!inst)
+    return issue(
+      "invalid_test_case",
+      `tests[${index}].instance: mutation ${cm.mutation.name} has no instance "${test.instance}"`,
+      cm.mutation.source,
+      ["tests", index, "instance"],
+    );
+  const policy = instanceName(cm.mutation.name, inst);
+  const admission: AdmissionRequest = {
+    operation: test.operation ?? "CREATE",
+    object: input.object,
+    cluster: { namespaces: input.namespaces },
+  };
+  // An engine whose target the mutation skips gives no answer.
+  const answers = engines
+    .filter((e) => e.name === "reference" || cm.mutation.targets[e.name].enabled)
+    .map((e) => {
+      const started = performance.now();
+      const answer = e.mutate({ policy, admission });
+      return { engine: e.name, answer, ms: performance.now() - started, e };
+    });
+  const disagreed = compareMutations(answers);
+  const referee = answers.find((a) => a.engine === "reference");
+  const shown = (a: MutationAnswer): Json => (a.kind === "mutated" ? a.object : a.kind);
+  const rows = answers.map((a): ResultRow => {
+    const mismatch = expectationMismatch(test, input, a.answer) ?? notIdempotent(a.e, { policy, admission }, a.answer);
+    const differs = disagreed && referee && a !== referee && canonicalJson(a.answer) !== canonicalJson(referee.answer);
+    const cause: RowCause | undefined = differs
+      ? {
+          kind: "disagreement",
+          verdicts: Object.fromEntries(answers.map((x) => [x.engine, mutationActual(x.answer, input.object)])),
+          mismatch: `${a.engine} vs reference:\n${objectDiff(shown(referee.answer), shown(a.answer)).join("\n")}`,
+        }
+      : mismatch
+        ? a.answer.kind === "error"
+          ? { kind: "error", code: "evaluation_error", detail: a.answer.message }
+          : { kind: "mismatch", detail: mismatch }
+        : undefined;
+    return {
+      policy,
+      rule: "",
+      case: test.name ?? `#${index + 1}`,
+      resource: `${String(input.object.kind)}/${String(input.object.metadata?.name ?? "")}`,
+      engine: a.engine,
+      expected: typeof test.expect === "string" ? test.expect : test.expect ? "object" : "fields",
+      actual: mutationActual(a.answer, input.object),
+      status: cause ? (cause.kind === "error" ? "error" : "fail") : "pass",
+      messages: a.answer.kind === "mutated" ? objectDiff(input.object, a.answer.object) : [],
+      ...(cause ? { cause } : {}),
+      source: cm.file,
+      location: cm.mutation.source as SourceLocation,
+      casePath: ["tests", index],
+      durationMs: a.ms,
+    };
+  });
+  return { rows, disagreed };
+}
+
 /** Every case of every mutation, on every engine of `names` whose runtime is here. */
 export function runMutationCases(
   mutations: readonly CompiledMutation[],
@@ -190,84 +268,13 @@ export function runMutationCases(
       );
       return { rows, disagreements, issues };
     }
-    for (const cm of mutations) {
+    for (const cm of mutations)
       cm.tests.forEach((raw, index) => {
-        const parsed = mutationTestCaseSchema.safeParse(raw);
-        if (!parsed.success) {
-          issues.push(
-            issue(
-              "invalid_test_case",
-              `tests[${index}]: ${parsed.error.issues.map((i) => `${i.path.join(".") || "case"}: ${i.message}`).join("; ")}`,
-              cm.mutation.source,
-              ["tests", index],
-            ),
-          );
-          return;
-        }
-        const test = parsed.data as MutationTestCase;
-        const input = caseInput(cm, test, index, cwd);
-        if (!("namespaces" in input)) return void issues.push(input);
-        const inst = test.instance === undefined ? cm.mutation.instances[0]! : cm.mutation.instances.find((i) => i.name === test.instance);
-        if (!inst)
-          return void issues.push(
-            issue(
-              "invalid_test_case",
-              `tests[${index}].instance: mutation ${cm.mutation.name} has no instance "${test.instance}"`,
-              cm.mutation.source,
-              ["tests", index, "instance"],
-            ),
-          );
-        const policy = instanceName(cm.mutation.name, inst);
-        const admission: AdmissionRequest = {
-          operation: test.operation ?? "CREATE",
-          object: input.object,
-          cluster: { namespaces: input.namespaces },
-        };
-        // An engine whose target the mutation skips gives no answer.
-        const answers = engines
-          .filter((e) => e.name === "reference" || cm.mutation.targets[e.name].enabled)
-          .map((e) => {
-            const started = performance.now();
-            const answer = e.mutate({ policy, admission });
-            return { engine: e.name, answer, ms: performance.now() - started, e };
-          });
-        const disagreed = compareMutations(answers);
-        if (disagreed) disagreements++;
-        const referee = answers.find((a) => a.engine === "reference");
-        const caseName = test.name ?? `#${index + 1}`;
-        for (const a of answers) {
-          const mismatch = expectationMismatch(test, input, a.answer) ?? notIdempotent(a.e, { policy, admission }, a.answer);
-          const differs = disagreed && referee && a !== referee && canonicalJson(a.answer) !== canonicalJson(referee.answer);
-          const cause: RowCause | undefined = differs
-            ? {
-                kind: "disagreement",
-                verdicts: Object.fromEntries(answers.map((x) => [x.engine, mutationActual(x.answer, input.object)])),
-                mismatch: `${a.engine} vs reference:\n${objectDiff(referee.answer.kind === "mutated" ? referee.answer.object : referee.answer.kind, a.answer.kind === "mutated" ? a.answer.object : a.answer.kind).join("\n")}`,
-              }
-            : mismatch
-              ? a.answer.kind === "error"
-                ? { kind: "error", code: "evaluation_error", detail: a.answer.message }
-                : { kind: "mismatch", detail: mismatch }
-              : undefined;
-          rows.push({
-            policy,
-            rule: "",
-            case: caseName,
-            resource: `${String(input.object.kind)}/${String(input.object.metadata?.name ?? "")}`,
-            engine: a.engine,
-            expected: typeof test.expect === "string" ? test.expect : test.expect ? "object" : "fields",
-            actual: mutationActual(a.answer, input.object),
-            status: cause ? (cause.kind === "error" ? "error" : "fail") : "pass",
-            messages: a.answer.kind === "mutated" ? objectDiff(input.object, a.answer.object) : [],
-            ...(cause ? { cause } : {}),
-            source: cm.file,
-            location: cm.mutation.source as SourceLocation,
-            casePath: ["tests", index],
-            durationMs: a.ms,
-          });
-        }
+        const r = runCase(cm, raw, index, engines, cwd);
+        if (!("rows" in r)) return void issues.push(r);
+        rows.push(...r.rows);
+        if (r.disagreed) disagreements++;
       });
-    }
   } finally {
     for (const e of engines) e.release();
   }

@@ -40,16 +40,31 @@ interface ReducedSchema {
   readonly openapi?: { components: { schemas: Record<string, Schema> } };
 }
 
+const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+
+/**
+ * A custom resource's schema with `metadata` as the API server reads it: always ObjectMeta (labels,
+ * annotations…), the CRD's own `metadata` schema only adding restrictions (a name's maxLength).
+ */
+function withObjectMeta(schema: Schema, metaRef: string): Schema {
+  const props = schema["properties"] as Record<string, Schema> | undefined;
+  if (!props?.["metadata"]) return schema;
+  const own = props["metadata"];
+  const restrictions = { ...(own["properties"] ? { properties: own["properties"] } : {}) };
+  return { ...schema, properties: { ...props, metadata: { allOf: [{ $ref: metaRef }, restrictions] } } };
+}
+
 function loadCrds(): void {
-  for (const file of readdirSync(SCHEMAS).filter((f) => f.endsWith(".json") && f !== "manifest.json")) {
-    const reduced = JSON.parse(readFileSync(path.join(SCHEMAS, file), "utf8")) as ReducedSchema;
-    if (reduced.crd) {
-      for (const v of reduced.crd.versions)
-        validators.set(`${reduced.crd.group}/${v.name}/${reduced.crd.kind}`, ajv.compile(strict(v.schema) as Schema));
-      continue;
-    }
-    const components = reduced.openapi!.components;
+  const files = readdirSync(SCHEMAS).filter((f) => f.endsWith(".json") && f !== "manifest.json");
+  const reducedOf = (file: string) => JSON.parse(readFileSync(path.join(SCHEMAS, file), "utf8")) as ReducedSchema;
+  // The OpenAPI documents first: the CRDs' metadata refers to their ObjectMeta.
+  let metaRef = "";
+  for (const file of files) {
+    const reduced = reducedOf(file);
+    if (!reduced.openapi) continue;
+    const components = reduced.openapi.components;
     ajv.addSchema({ $id: file, components: strict(components) as Schema });
+    if (components.schemas[OBJECT_META] && !metaRef) metaRef = `${file}#/components/schemas/${OBJECT_META}`;
     for (const [name, s] of Object.entries(components.schemas)) {
       for (const gvk of (s["x-kubernetes-group-version-kind"] as { group: string; version: string; kind: string }[] | undefined) ?? []) {
         validators.set(
@@ -58,6 +73,15 @@ function loadCrds(): void {
         );
       }
     }
+  }
+  for (const file of files) {
+    const reduced = reducedOf(file);
+    if (!reduced.crd) continue;
+    for (const v of reduced.crd.versions)
+      validators.set(
+        `${reduced.crd.group}/${v.name}/${reduced.crd.kind}`,
+        ajv.compile(metaRef ? withObjectMeta(strict(v.schema) as Schema, metaRef) : (strict(v.schema) as Schema)),
+      );
   }
 }
 
