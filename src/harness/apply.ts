@@ -14,7 +14,8 @@ import os from "node:os";
 import path from "node:path";
 import picomatch from "picomatch";
 import { reportedMessagesOf, type EngineName, type Verdict } from "../engines/index.js";
-import type { CompiledPolicy } from "../build/index.js";
+import type { CompiledMutation, CompiledPolicy } from "../build/index.js";
+import { mutateResources, type MutatedCluster } from "./apply-mutations.js";
 import { admittedKinds, instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
 import {
@@ -107,10 +108,17 @@ export interface ApplyOptions {
    * CI matrix covers every resource once); every input is still in the cluster lookups read.
    */
   readonly shard?: Shard;
+  /** Run the TypeScript mutations before the validations, as admission does (default: in admission mode). */
+  readonly mutate?: boolean;
 }
 
 /** `sent`: policy/resource pairs sent to an engine (0: no policy applies to any input). */
-export type ApplyOutcome = RunOutcome<{ readonly resources: number; readonly sent: number }>;
+export type ApplyOutcome = RunOutcome<{
+  readonly resources: number;
+  readonly sent: number;
+  /** The resources as the validations read them: mutated, when mutations ran (`--mutate-out`). */
+  readonly mutated?: readonly Resource[];
+}>;
 type Stop = Stopped;
 
 /** How an engine's deny acts: Deny/Enforce/deny block; Audit/dryrun and Warn report. */
@@ -181,6 +189,12 @@ interface ApplyEngines {
   readonly ts?: PolicycEngines;
   /** Every TypeScript policy of the run. */
   readonly compiled: readonly CompiledPolicy[];
+  /** The TypeScript mutations, with the engines and runtimes that apply them (apply-mutations.ts). */
+  readonly mutations?: {
+    readonly compiled: readonly CompiledMutation[];
+    readonly names: readonly EngineName[];
+    readonly runtimes: Runtimes;
+  };
   /** Those this thread evaluates (all, unless a second thread evaluates the others: `thread`). */
   readonly here?: readonly CompiledPolicy[];
   readonly thread?: Promise<ApplyShareResult>;
@@ -286,8 +300,12 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
     engines.yaml?.release();
     return { status: "invalid", errors: unchosen };
   }
+  const mutated = mutationPhase(o, cluster, engines);
   o.onPhase?.(`evaluating ${cluster.resources.length} resources`);
-  const mine = await evaluateResources(o, cluster, engines, inputs);
+  const validated = await evaluateResources(o, mutated?.cluster ?? cluster, engines, inputs);
+  const mine = mutated
+    ? { ...validated, rows: [...mutated.rows, ...validated.rows], disagreements: validated.disagreements + mutated.disagreements }
+    : validated;
   engines.ts?.release();
   engines.yaml?.release();
   // Stopped by a signal: the rows this thread decided (the other thread's, if any, are not awaited).
@@ -313,7 +331,16 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
     },
     resources: cluster.resources.length,
     sent: evaluated.sent,
+    mutated: (mutated?.cluster ?? cluster).resources,
   };
+}
+
+/** The mutating phase (admission mode, TypeScript mutations present, not switched off): the mutated cluster and its rows. */
+function mutationPhase(o: ApplyOptions, cluster: ApplyCluster, engines: ApplyEngines): MutatedCluster | undefined {
+  const m = engines.mutations;
+  if (!m || m.compiled.length === 0 || o.mode === "audit" || o.mutate === false) return undefined;
+  o.onPhase?.(`mutating ${cluster.resources.length} resources`);
+  return mutateResources(cluster, m.compiled, m.names, m.runtimes);
 }
 
 /** The cluster with only the shard's resources to check (the cluster itself, what lookups read, is whole). */
@@ -464,9 +491,10 @@ async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promis
     tier: inputs.resources.length >= OPTIMISE_APPLY_FROM ? "optimising" : "baseline",
   });
   o.onPhase?.("loading policies");
-  const compiled = await loadTypeScriptPolicies(o);
-  if (!Array.isArray(compiled)) return compiled;
-  if (compiled.length === 0 && docs.length === 0)
+  const loaded = await loadTypeScriptPolicies(o);
+  if ("status" in loaded) return loaded;
+  const { compiled, mutations } = loaded;
+  if (compiled.length === 0 && mutations.length === 0 && docs.length === 0)
     return {
       status: "invalid",
       errors: [
@@ -503,15 +531,26 @@ async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promis
     yaml = composed.engines;
     for (const p of yaml.policies) policies[p.name] = infoOf(describingDocument(docs, docs[p.document]!));
   }
-  if (compiled.length === 0) return { ...(yaml ? { yaml } : {}), compiled, policies };
-  const names = wanted.filter((e) => (e === "gatekeeper" ? runtimes.rego : e === "reference" ? true : runtimes.cel));
-  // A large run: the second thread composes and evaluates its share while this one does its own.
-  const shares = threadShares(o, compiled);
+  const names = wanted.filter((e) =>
+    e === "gatekeeper" ? runtimes.rego || mutations.length > 0 : e === "reference" ? true : runtimes.cel,
+  );
+  const withMutations = mutations.length ? { mutations: { compiled: mutations, names, runtimes } } : {};
+  if (compiled.length === 0) return { ...(yaml ? { yaml } : {}), compiled, policies, ...withMutations };
+  // A large run: the second thread composes and evaluates its share while this one does its own
+  // (not with mutations: the second thread would read the objects before they are mutated).
+  const shares = mutations.length ? undefined : threadShares(o, compiled);
   const thread = shares && startShare(o, inputs, shares[1], names, runtimes, context.now);
   const composed = await composePolicycEngines(shares?.[0] ?? compiled, names, context);
   if (composed.internal.length) return { status: "internal", errors: composed.internal };
   for (const p of compiled) policies[p.policy.name] = policyInfoOf(p.policy);
-  return { ...(yaml ? { yaml } : {}), ts: composed.engines, compiled, ...(shares ? { here: shares[0], thread: thread! } : {}), policies };
+  return {
+    ...(yaml ? { yaml } : {}),
+    ts: composed.engines,
+    compiled,
+    ...(shares ? { here: shares[0], thread: thread! } : {}),
+    policies,
+    ...withMutations,
+  };
 }
 
 /** Starts the second thread on its share; it ends with its answer. */
@@ -541,14 +580,14 @@ function describingDocument(docs: readonly KubeObject[], doc: KubeObject): KubeO
 }
 
 /** The TypeScript policies, built in memory (none without --policies). */
-async function loadTypeScriptPolicies(o: ApplyOptions): Promise<CompiledPolicy[] | Stop> {
-  if (o.policies === undefined) return [];
+async function loadTypeScriptPolicies(o: ApplyOptions): Promise<{ compiled: CompiledPolicy[]; mutations: CompiledMutation[] } | Stop> {
+  if (o.policies === undefined) return { compiled: [], mutations: [] };
   const dir = path.resolve(o.cwd, o.policies);
   if (!existsSync(dir) || findPolicyFiles(dir).length === 0)
     return { status: "invalid", errors: [inputIssue("invalid_path", "holds no policy files (--policies)", o.policies)] };
   const built = await buildInMemory(o.cwd, dir, o.loadTimeoutMs);
   if (built.status === "invalid" || built.status === "internal") return { status: built.status, errors: built.issues };
-  return [...built.compiled];
+  return { compiled: [...built.compiled], mutations: [...(built.mutations ?? [])] };
 }
 
 /** One resource against the YAML policies of `--policy`: their rows, and how many did not apply or were evaluated. */

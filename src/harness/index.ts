@@ -31,3 +31,4 @@ export { APPLY_LIMITS } from "./apply-inputs.js";
 export { loadConfig, CONFIG_FILES, type ConfigResult, type PolicycConfig } from "./config.js";
 export { watchTests, type WatchOptions } from "./watch.js";
 export { runMutationCases, objectDiff, withoutNulls, type MutationCaseOutcome } from "./mutation-cases.js";
+export { mutatedManifests, writeMutatedManifests } from "./apply-mutations.js";

@@ -55,6 +55,19 @@ export function gatekeeperMutationIssues(m: Mutation): Issue[] {
         ["match", "operations"],
       ),
     );
+  // Gatekeeper's mutator CRDs limit a name to 63 characters; the longest policyc makes is `<instance>-<kind>-<step>-init`.
+  for (const inst of m.instances) {
+    const longest = `${instanceName(m.name, inst)}-${rootsOf(m).reduce((a, r) => (r.kind.kind.length > a.length ? r.kind.kind : a), "")}-${inst.steps.length}-init`;
+    if (longest.length > 63)
+      out.push(
+        issue(
+          "unsupported_by_target",
+          `gatekeeper: mutation "${m.name}": its mutators' names (up to ${longest.length} characters, ${longest.toLowerCase()}) exceed the 63 Gatekeeper allows: shorten the mutation's name`,
+          m.source,
+          ["name"],
+        ),
+      );
+  }
   for (const inst of m.instances)
     for (const step of inst.steps) {
       const why = cannot(step);

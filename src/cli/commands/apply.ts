@@ -4,8 +4,10 @@ import { Command, Option } from "commander";
 import {
   DEFAULT_TIMEOUT_MS,
   ENGINE_NAMES,
+  mutatedManifests,
   parseShard,
   runApply,
+  writeMutatedManifests,
   type ApplyOptions,
   type EngineName,
   type FailOn,
@@ -40,6 +42,8 @@ interface ApplyFlags {
   strictInput?: boolean;
   passWithNoEvaluations?: boolean;
   shard?: string;
+  mutate: boolean;
+  mutateOut?: string;
 }
 
 const list = (s: string | undefined) =>
@@ -98,6 +102,8 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
       "--strict-input",
       "an input document that is not a Kubernetes object is bad input (exit 2); by default it is an error row and the rest is evaluated",
     )
+    .option("--no-mutate", "validate the manifests as written: skip the TypeScript mutations admission would run first")
+    .option("--mutate-out <dir|->", "write the manifests as mutated (what the cluster would store) to a folder, or - for standard output")
     .option("--pass-with-no-evaluations", "exit 0 when no policy applies to any input (by default a run that evaluated nothing fails)")
     .option("--timeout <seconds>", "time limit of one evaluation of a ConstraintTemplate", String(DEFAULT_TIMEOUT_MS / 1000))
     .option(...LOAD_TIMEOUT_FLAG)
@@ -165,6 +171,7 @@ function parseApplyFlags(flags: ApplyFlags, io: Io): { options: Omit<ApplyOption
       loadTimeoutMs: secondsFlag("--load-timeout", flags.loadTimeout),
       ...(flags.strictInput ? { strictInput: true } : {}),
       ...(flags.shard !== undefined ? { shard: parseShard(flags.shard) } : {}),
+      ...(flags.mutate === false ? { mutate: false } : {}),
     },
     reporters,
   };
@@ -204,7 +211,14 @@ async function applyAction(io: Io, given: string[], flags: ApplyFlags, command: 
     return outcome.status === "invalid" ? EXIT.invalid : EXIT.internal;
   }
   const { reporters } = parsed;
-  const failure = writeReports(outcome.report, reporters, io, {
+  // With the manifests on standard output, the report goes to standard error.
+  const reportIo = flags.mutateOut === "-" ? { ...io, out: io.err } : io;
+  if (flags.mutateOut !== undefined) {
+    const manifests = mutatedManifests(outcome.mutated ?? [], io.cwd);
+    if (flags.mutateOut === "-") io.out(manifests.map((m) => m.text).join(""));
+    else writeMutatedManifests(path.resolve(io.cwd, flags.mutateOut), manifests);
+  }
+  const failure = writeReports(outcome.report, reporters, reportIo, {
     noColor: !flags.color,
     verbose: Boolean(flags.verbose),
     groupBy: "resource",

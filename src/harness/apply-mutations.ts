@@ -1,0 +1,172 @@
+/**
+ * `apply`'s mutating phase: admission mutates, then validates. Every resource goes through the
+ * TypeScript mutations (in name order, each instance on every engine whose target the mutation
+ * has); the validations that follow read the mutated object. What each mutation changed is a row
+ * (its structural diff as the row's messages); engines whose results differ are a disagreement
+ * (rows that fail, the validations then reading the reference engine's object); an engine that
+ * could not apply a mutation is an error row. Background scans (`--mode audit`) see objects as
+ * stored, already mutated: nothing is mutated then.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { CompiledMutation } from "../build/index.js";
+import { documentYaml } from "../emit/index.js";
+import type { EngineName, MutationAnswer, MutationEngine } from "../engines/index.js";
+import { instanceName } from "../ir/index.js";
+import type { KubeObject } from "../kube/index.js";
+import type { ApplyCluster, Resource } from "./apply-inputs.js";
+import { canonicalJson, compareMutations, composeMutationEngines, mutationActual, type Runtimes } from "./compose.js";
+import { objectDiff, withoutNulls } from "./mutation-cases.js";
+import type { ResultRow } from "./report.js";
+
+/** How apply names a resource in its rows (`Kind/namespace/name`). */
+const resourceName = (o: KubeObject) =>
+  `${String(o.kind)}/${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${String(o.metadata?.name ?? "")}`;
+
+export interface MutatedCluster {
+  /** The cluster whose resources are the mutated objects. */
+  readonly cluster: ApplyCluster;
+  readonly rows: ResultRow[];
+  readonly disagreements: number;
+  /** How many resources some mutation changed. */
+  readonly changed: number;
+}
+
+/** The mutation instances, in name order (the order they apply in). */
+function instancesOf(mutations: readonly CompiledMutation[]) {
+  return mutations
+    .flatMap((cm) => cm.mutation.instances.map((inst) => ({ cm, name: instanceName(cm.mutation.name, inst) })))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** One resource through every mutation: the object after them, and the rows of what changed. */
+function mutateOne(
+  r: Resource,
+  cluster: ApplyCluster,
+  order: ReturnType<typeof instancesOf>,
+  engines: readonly MutationEngine[],
+): { object: KubeObject; rows: ResultRow[]; disagreements: number } {
+  let object = withoutNulls(r.object);
+  const rows: ResultRow[] = [];
+  let disagreements = 0;
+  for (const { cm, name } of order) {
+    const request = cluster.request(object);
+    const answers = engines
+      .filter((e) => e.name === "reference" || cm.mutation.targets[e.name].enabled)
+      .map((e) => ({ engine: e.name, answer: e.mutate({ policy: name, admission: request }) }));
+    const disagreed = compareMutations(answers);
+    if (disagreed) disagreements++;
+    const referee = answers.find((a) => a.engine === "reference")?.answer;
+    const shown = (a: MutationAnswer) => (a.kind === "mutated" ? a.object : a.kind);
+    for (const a of answers) {
+      const actual = mutationActual(a.answer, object);
+      const differs = disagreed && referee !== undefined && canonicalJson(a.answer) !== canonicalJson(referee);
+      if (actual !== "mutated" && actual !== "error" && !differs) continue;
+      rows.push(rowOf(r, name, cm, a.engine, actual, a.answer, object, differs ? objectDiff(shown(referee), shown(a.answer)) : undefined));
+    }
+    // The validations read the object the engines agree on (the reference engine's, when they do not).
+    const next = (referee ?? answers.find((a) => a.answer.kind === "mutated")?.answer) as MutationAnswer | undefined;
+    if (next?.kind === "mutated") object = next.object as KubeObject;
+  }
+  return { object, rows, disagreements };
+}
+
+function rowOf(
+  r: Resource,
+  policy: string,
+  cm: CompiledMutation,
+  engine: EngineName,
+  actual: ReturnType<typeof mutationActual>,
+  answer: MutationAnswer,
+  before: KubeObject,
+  disagreement: string[] | undefined,
+): ResultRow {
+  const o = r.object;
+  const subject = {
+    apiVersion: String(o.apiVersion ?? ""),
+    kind: String(o.kind ?? ""),
+    name: String(o.metadata?.name ?? ""),
+    ...(o.metadata?.namespace ? { namespace: String(o.metadata.namespace) } : {}),
+  };
+  return {
+    policy,
+    rule: "mutation",
+    case: r.label,
+    resource: resourceName(o),
+    engine,
+    expected: "mutation",
+    actual,
+    status: disagreement ? "fail" : actual === "error" ? "error" : "pass",
+    messages: answer.kind === "mutated" ? objectDiff(before, answer.object) : answer.kind === "error" ? [answer.message] : [],
+    ...(disagreement
+      ? {
+          cause: {
+            kind: "disagreement" as const,
+            verdicts: { [engine]: actual },
+            mismatch: `${engine} vs reference:\n${disagreement.join("\n")}`,
+          },
+        }
+      : answer.kind === "error"
+        ? { cause: { kind: "error" as const, code: "evaluation_error" as const, detail: answer.message } }
+        : {}),
+    ...(r.location ? { source: r.location.file, resourceLocation: r.location } : {}),
+    location: cm.mutation.source,
+    subject,
+  };
+}
+
+/** Every resource of the cluster through the mutations, on the engines of `names` whose runtime is here. */
+export function mutateResources(
+  cluster: ApplyCluster,
+  mutations: readonly CompiledMutation[],
+  names: readonly EngineName[],
+  runtimes: Runtimes,
+): MutatedCluster {
+  if (mutations.length === 0) return { cluster, rows: [], disagreements: 0, changed: 0 };
+  const sets = [{ id: "", documents: mutations.flatMap((m) => m.outputs.flatMap((o) => o.documents as KubeObject[])) }];
+  const { engines, problems } = composeMutationEngines({ sets, mutations: mutations.map((m) => m.mutation) }, names, runtimes);
+  try {
+    if (problems.length)
+      throw new Error(`the ${problems[0]!.engine} engine refused a generated mutation document: ${problems[0]!.message}`);
+    const order = instancesOf(mutations);
+    const rows: ResultRow[] = [];
+    let disagreements = 0;
+    let changed = 0;
+    const resources = cluster.resources.map((r) => {
+      const m = mutateOne(r, cluster, order, engines);
+      rows.push(...m.rows);
+      disagreements += m.disagreements;
+      if (canonicalJson(m.object) !== canonicalJson(withoutNulls(r.object))) changed++;
+      return m.object === r.object ? r : { ...r, object: m.object };
+    });
+    return { cluster: { ...cluster, resources }, rows, disagreements, changed };
+  } finally {
+    for (const e of engines) e.release();
+  }
+}
+
+/**
+ * The resources as manifests, grouped by the file each was read from (its path relative to the
+ * working folder; standard input is `stdin.yaml`), in input order: what `--mutate-out` writes.
+ */
+export function mutatedManifests(resources: readonly Resource[], cwd: string): { file: string; text: string }[] {
+  const byFile = new Map<string, string[]>();
+  for (const r of resources) {
+    const from = r.origin?.file ?? r.label.replace(/#\d+$/, "");
+    let rel = from === "<stdin>" || from === "-" ? "stdin.yaml" : path.relative(cwd, path.resolve(cwd, from));
+    if (rel.startsWith("..") || path.isAbsolute(rel)) rel = path.basename(from);
+    const docs = byFile.get(rel) ?? [];
+    docs.push(`---\n${documentYaml(r.object)}`);
+    byFile.set(rel, docs);
+  }
+  return [...byFile].map(([file, docs]) => ({ file, text: docs.join("") }));
+}
+
+/** Writes the mutated manifests under `dir` (created), each file at its input's relative path. */
+export function writeMutatedManifests(dir: string, manifests: readonly { file: string; text: string }[]): void {
+  for (const m of manifests) {
+    const to = path.join(dir, m.file);
+    mkdirSync(path.dirname(to), { recursive: true });
+    writeFileSync(to, m.text);
+  }
+}
