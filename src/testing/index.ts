@@ -11,14 +11,19 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { messagesOf, type Verdict } from "../engines/index.js";
-import { compilePolicy, type TargetOutput } from "../backends/index.js";
+import { compileMutation, compilePolicy, type TargetOutput } from "../backends/index.js";
 import { withExceptions, type CompiledPolicy } from "../build/index.js";
-import { formatIssue, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
-import type { KubeObject } from "../kube/index.js";
+import { formatIssue, instanceName, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
+import { NAMESPACE_NAME_LABEL, type KubeObject } from "../kube/index.js";
 import {
   actualOf,
   awaitRuntime,
+  canonicalJson,
   compareAnswers,
+  compareMutations,
+  composeMutationEngines,
+  objectDiff,
+  withoutNulls,
   composePolicycEngines,
   defaultWasmCache,
   ENGINE_NAMES,
@@ -27,7 +32,8 @@ import {
   startRuntimes,
 } from "../harness/index.js";
 import type { EngineName, PolicycCase, PolicycEngines } from "../harness/index.js";
-import type { CaseObject, ExceptionDefinition, PolicyDefinition, TestCase } from "../sdk/index.js";
+import type { MutationAnswer, MutationEngine } from "../engines/index.js";
+import type { CaseObject, ExceptionDefinition, MutationDefinition, PolicyDefinition, TestCase } from "../sdk/index.js";
 
 export interface EvaluateOptions extends Omit<TestCase, "resource" | "expect" | "message" | "violations" | "name"> {
   /**
@@ -189,6 +195,105 @@ export async function evaluate(definition: PolicyDefinition, resource: CaseObjec
   };
 }
 
+/** What `mutate` answers: the object after the mutation, agreed by every engine. */
+export interface MutationResult {
+  /** The mutated object (the object itself when the mutation does not apply or changes nothing). */
+  readonly object: KubeObject;
+  /** Whether the mutation applied (matched the object). */
+  readonly applied: boolean;
+  /** What changed, one line per field (`+ spec.securityContext.runAsNonRoot: true`). */
+  readonly changes: readonly string[];
+  readonly engines: Readonly<Partial<Record<EngineName, MutationAnswer>>>;
+}
+
+/** Engines' mutations differ (or one failed): the message has the structural diff against the reference engine. */
+export class MutationDisagreementError extends Error {
+  constructor(readonly engines: Readonly<Partial<Record<EngineName, MutationAnswer>>>) {
+    const ref = engines.reference;
+    const shown = (a: MutationAnswer) => (a.kind === "mutated" ? a.object : a.kind === "error" ? `error: ${a.message}` : a.kind);
+    const lines = Object.entries(engines)
+      .filter(([e, a]) => e !== "reference" && ref && canonicalJson(a) !== canonicalJson(ref))
+      .map(([e, a]) => `${e} vs reference:\n${objectDiff(shown(ref!), shown(a!)).join("\n")}`);
+    super(`engines' mutations differ:\n${lines.join("\n")}`);
+    this.name = "MutationDisagreementError";
+  }
+}
+
+const preparedMutations = new WeakMap<MutationDefinition, Promise<MutationEngine[]>>();
+
+function prepareMutation(definition: MutationDefinition): Promise<MutationEngine[]> {
+  let p = preparedMutations.get(definition);
+  if (!p) {
+    p = (async () => {
+      const m = definition.mutation;
+      if (!m || definition.issues.length)
+        throw new Error(`mutation ${definition.name} is invalid:\n${definition.issues.map(formatIssue).join("\n")}`);
+      const outputs = compileMutation(m, TARGET_NAMES);
+      const cel = await awaitRuntime(startRuntimes({ cel: true }).cel);
+      if (cel.missing) throw new Error(cel.missing.message);
+      const r = composeMutationEngines(
+        { sets: [{ id: "", documents: outputs.flatMap((o) => o.documents as KubeObject[]) }], mutations: [m] },
+        ENGINE_NAMES,
+        { cel: cel.value! },
+      );
+      if (r.problems.length) throw new Error(`${r.problems[0]!.engine}: ${r.problems[0]!.message}`);
+      return r.engines;
+    })();
+    preparedMutations.set(definition, p);
+  }
+  return p;
+}
+
+/**
+ * Applies a mutation to one object (a path to a YAML file, its first document, or an object) on
+ * every engine whose target the mutation has. Throws MutationDisagreementError when their results differ.
+ * `namespaces`: Namespace objects (their labels), for mutations that read them.
+ */
+export async function mutate(
+  definition: MutationDefinition,
+  resource: CaseObject,
+  options: { readonly cwd?: string; readonly instance?: string; readonly namespaces?: readonly KubeObject[] } = {},
+): Promise<MutationResult> {
+  const caller = callerDir();
+  const engines = await prepareMutation(definition);
+  const m = definition.mutation!;
+  let object: KubeObject;
+  if (typeof resource === "string") {
+    const base = options.cwd ?? (caller && existsSync(path.resolve(caller, resource)) ? caller : process.cwd());
+    const file = path.resolve(base, resource);
+    const r = readFixtures(file, path.dirname(file));
+    if (!r.ok) throw new Error(formatIssue(r.issue));
+    object = r.value[0]!.object;
+  } else object = resource as KubeObject;
+  object = withoutNulls(object);
+  const inst = options.instance === undefined ? m.instances[0] : m.instances.find((i) => i.name === options.instance);
+  if (!inst) throw new Error(`mutation ${m.name} has no instance ${options.instance}`);
+  const namespaces: Record<string, KubeObject> = {};
+  for (const ns of options.namespaces ?? []) {
+    const name = String(ns.metadata?.name ?? "");
+    namespaces[name] = {
+      ...ns,
+      metadata: { ...ns.metadata, labels: { ...(ns.metadata?.labels as object), [NAMESPACE_NAME_LABEL]: name } },
+    };
+  }
+  const own = object.metadata?.namespace;
+  if (own && !namespaces[own])
+    namespaces[own] = { apiVersion: "v1", kind: "Namespace", metadata: { name: own, labels: { [NAMESPACE_NAME_LABEL]: own } } };
+  const policy = instanceName(m.name, inst);
+  const answers = engines
+    .filter((e) => e.name === "reference" || m.targets[e.name].enabled)
+    .map((e) => ({ engine: e.name, answer: e.mutate({ policy, admission: { operation: "CREATE", object, cluster: { namespaces } } }) }));
+  const results: Partial<Record<EngineName, MutationAnswer>> = Object.fromEntries(answers.map((a) => [a.engine, a.answer]));
+  if (compareMutations(answers) || answers.some((a) => a.answer.kind === "error")) throw new MutationDisagreementError(results);
+  const first = answers[0]!.answer;
+  const after = first.kind === "mutated" ? (first.object as KubeObject) : object;
+  return { object: after, applied: first.kind === "mutated", changes: objectDiff(object, after), engines: results };
+}
+
+function isMutationResult(x: unknown): x is MutationResult {
+  return typeof x === "object" && x !== null && "changes" in x && "applied" in x;
+}
+
 type MatcherResult = { pass: boolean; message: () => string };
 
 const describe = (e: Evaluation) =>
@@ -205,6 +310,31 @@ const NOT_EVALUATION: MatcherResult = { pass: false, message: () => "expected th
  * reads right both ways: when the matcher fails, and when `.not` does.
  */
 export const policycMatchers = {
+  /** The mutated object equals `expected`; the message is the structural diff (expected → actual). */
+  toMutateTo(received: unknown, expected: Record<string, unknown>): MatcherResult {
+    if (!isMutationResult(received)) return { pass: false, message: () => "expected the result of mutate()" };
+    const diff = objectDiff(withoutNulls(expected), received.object);
+    const pass = diff.length === 0;
+    return {
+      pass,
+      message: () =>
+        pass
+          ? "expected the mutation not to produce this object, it did"
+          : `the mutated object differs (expected → actual):\n${diff.join("\n")}`,
+    };
+  },
+  /** The mutation changes nothing (whether or not it applies). */
+  toLeaveUnchanged(received: unknown): MatcherResult {
+    if (!isMutationResult(received)) return { pass: false, message: () => "expected the result of mutate()" };
+    const pass = received.changes.length === 0;
+    return {
+      pass,
+      message: () =>
+        pass
+          ? "expected the mutation to change the object, it changed nothing"
+          : `expected no change; changed:\n${received.changes.join("\n")}`,
+    };
+  },
   toAllow(received: unknown): MatcherResult {
     if (!isEvaluation(received)) return NOT_EVALUATION;
     const pass = received.verdict === "allow";
@@ -228,6 +358,8 @@ export const policycMatchers = {
 
 /** The matchers' types; `policyc/vitest` registers them with vitest's `expect`. */
 export interface PolicycMatchers<R = unknown> {
+  toMutateTo(expected: Record<string, unknown>): R;
+  toLeaveUnchanged(): R;
   toAllow(): R;
   toSkip(): R;
   toDeny(message?: string | RegExp): R;

@@ -21,11 +21,14 @@ declare module "vitest" {
 
 export {
   evaluate,
+  mutate,
+  MutationDisagreementError,
   EngineDisagreementError,
   policycMatchers,
   startEngines,
   type DocumentEvaluation,
   type Evaluation,
   type EvaluateOptions,
+  type MutationResult,
   type PolicycMatchers,
 } from "./index.js";

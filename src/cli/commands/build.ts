@@ -116,6 +116,9 @@ async function buildAction(io: Io, flags: BuildFlags): Promise<number> {
       ...(r.warnings?.length ? { warnings: r.warnings } : {}),
     };
     io.out(JSON.stringify(body, null, 2) + "\n");
-  } else io.out(`policyc build: ${r.compiled.length} policies, ${r.files.size} files, ${flags.out}/ ${verb}\n`);
+  } else {
+    const mutations = r.mutations?.length ? `${r.mutations.length} mutations, ` : "";
+    io.out(`policyc build: ${r.compiled.length} policies, ${mutations}${r.files.size} files, ${flags.out}/ ${verb}\n`);
+  }
   return EXIT.ok;
 }
