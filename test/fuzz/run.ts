@@ -1,6 +1,6 @@
 /**
- * `npm run fuzz -- --runs N --seed S`: differential fuzzing of random policies and fixtures on
- * every engine. Prints the first disagreement, shrunk by fast-check to a small counterexample
+ * `npm run fuzz -- --runs N --seed S [--mutations M]`: differential fuzzing of random policies and
+ * fixtures on every engine, then of M (default N) random mutations and objects (mutations.ts). Prints the first disagreement, shrunk by fast-check to a small counterexample
  * (policy, fixture, every engine's verdict), and exits 1; exits 0 when all runs agree.
  */
 import { writeFileSync } from "node:fs";
@@ -11,6 +11,7 @@ import { CelRuntime } from "../../src/engines/cel/index.js";
 import { discoverRegoCompiler } from "../../src/engines/opa/compiler.js";
 import { check, warm, type Disagreement, type FuzzContext } from "./differential.js";
 import { fuzzCase } from "./generate.js";
+import { fuzzMutations } from "./mutations.js";
 
 export async function fuzz(
   runs: number,
@@ -84,4 +85,23 @@ if (isMain) {
     process.exit(1);
   }
   process.stdout.write(`fuzz: ${r.runs} cases, 0 disagreements (seed ${r.seed}, ${(r.ms / 1000).toFixed(1)} s)\n`);
+  // Mutations: as many random mutations (each on up to four objects), the same seed.
+  const mutationRuns = opt("mutations", runs);
+  const m = await fuzzMutations(mutationRuns, seed, await CelRuntime.get(), (s) => process.stderr.write(`fuzz: ${s}\n`));
+  process.stderr.write(
+    `fuzz: mutation results: ${Object.entries(m.counts)
+      .sort()
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ")}\n`,
+  );
+  if (m.failure) {
+    writeFileSync("fuzz-counterexample.json", JSON.stringify({ mutation: m.failure.mutation, object: m.failure.object }, null, 2) + "\n");
+    process.stdout.write(
+      `fuzz: MUTATION DISAGREEMENT after ${m.runs} runs (seed ${m.seed}); shrunk counterexample (in fuzz-counterexample.json):\n\n${m.failure.diff}\n\nresults:\n${JSON.stringify(m.failure.answers, null, 2)}\n`,
+    );
+    process.exit(1);
+  }
+  process.stdout.write(
+    `fuzz: ${m.runs} mutation cases, 0 disagreements between the four results (seed ${m.seed}, ${(m.ms / 1000).toFixed(1)} s)\n`,
+  );
 }

@@ -5,6 +5,7 @@ import type { CompiledMutation } from "../../src/build/index.js";
 import { CelRuntime, ENGINE_NAMES } from "../../src/engines/index.js";
 import { objectDiff, runMutationCases } from "../../src/harness/index.js";
 import { buildDir, cli, ROOT, tempDir } from "../support/helpers.js";
+import { fuzzMutations } from "../fuzz/mutations.js";
 
 let runtime: CelRuntime;
 let library: readonly CompiledMutation[];
@@ -139,4 +140,15 @@ export default defineMutation({
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/policies\/m\.ts:5:\d+ unknown_field .*did you mean allowPrivilegeEscalation/);
   }, 60_000);
+});
+
+describe("differential fuzzing of mutations (CI sample; npm run fuzz runs 2000)", () => {
+  it("random mutations on random objects: the four results agree and mutating a result changes nothing", async () => {
+    const r = await fuzzMutations(40, 20261207, runtime);
+    expect(r.failure, JSON.stringify(r.failure, null, 2)).toBeUndefined();
+    expect(r.runs).toBe(40);
+    // The sample exercises changes, no-ops and objects the mutation does not match.
+    expect(r.counts.mutated).toBeGreaterThan(10);
+    expect(r.counts.skip).toBeGreaterThan(0);
+  }, 600_000);
 });

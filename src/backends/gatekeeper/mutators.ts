@@ -32,6 +32,9 @@ function rootsOf(m: Mutation): Root[] {
 
 /** Why Gatekeeper's mutators cannot express a step (undefined: they can). */
 function cannot(step: MutationStep): string | undefined {
+  const c = step.change;
+  if (step.on === "object" && (c.op === "set" || c.op === "addToSet" || c.op === "removeFromSet") && c.path[0] === "metadata")
+    return "Assign and ModifySet cannot change an object's metadata, and AssignMetadata only adds labels and annotations (defaultLabel, defaultAnnotation)";
   if (step.on === "containers" && step.when)
     return "a mutator changes every element of a list (a [name: *] glob) and cannot select containers by their image";
   if (step.change.op === "metadata" && step.change.fromNamespaceLabel !== undefined)

@@ -4,7 +4,9 @@
  * nothing to change, so applying the policy to its own result changes nothing.
  *
  * - `set` and `rewriteRegistry` are ApplyConfiguration: an `Object{…}` merged by
- *   structured-merge-diff (containers merge into their list by name);
+ *   structured-merge-diff (containers merge into their list by name); a `set` into a map
+ *   (`nodeSelector`, `resources.requests`) is JSONPatch, since some maps are atomic
+ *   (`nodeSelector`) and the API server refuses an ApplyConfiguration of an atomic map;
  * - `addToSet`/`removeFromSet` are JSONPatch: lists of scalars (capabilities, finalizers) are
  *   atomic, and the API server refuses ApplyConfiguration of atomic lists; the list is replaced
  *   whole, or created under the deepest field that exists;
@@ -123,6 +125,9 @@ function objectStep(op: MutationOp, root: Root): { patchType: CelMutation["patch
       const path = fields(op.path, op.keys);
       const have = present(base, path);
       const when = op.ifAbsent ? `!(${have})` : `!(${have} && ${at(base, path)} == ${celValue(op.value)})`;
+      // Into a map (nodeSelector is atomic): JSONPatch, which any map takes.
+      if (op.keys.length)
+        return { patchType: "JSONPatch", when, patch: `[${addPatches(base, celString(pointer(root.path)), path, celValue(op.value))}]` };
       return { patchType: "ApplyConfiguration", when, patch: nest("Object", [...rootSegs, ...path], celValue(op.value)) };
     }
     case "metadata": {
@@ -181,6 +186,15 @@ function containerStep(
       const have = present("c", path);
       const need = op.ifAbsent ? `!(${have})` : `!(${have} && ${at("c", path)} == ${celValue(op.value)})`;
       const pick = `${selected}${need}`;
+      if (op.keys.length) {
+        // Into a map (a container's resources.requests): JSONPatch, by the container's index.
+        const ptr = `${celString(pointer([...root.path, "spec", list]) + "/")} + string(i)`;
+        return {
+          patchType: "JSONPatch",
+          when: `${listPresent} && ${items}.exists(c, ${pick})`,
+          patch: `${items}.transformList(i, c, ${pick}, ${addPatches("c", ptr, path, celValue(op.value))})`,
+        };
+      }
       const patched = `${items}.filter(c, ${pick}).map(c, ${itemType}{name: c.name, ${nestFields(itemType, path, celValue(op.value))}})`;
       return {
         patchType: "ApplyConfiguration",
