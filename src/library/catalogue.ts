@@ -1,4 +1,4 @@
-import { lookedUpKinds, TARGET_NAMES, type JsonSchema, type Policy } from "../ir/index.js";
+import { lookedUpKinds, TARGET_NAMES, type JsonSchema, type Mutation, type Policy } from "../ir/index.js";
 import { apiVersionOf, POD_CONTROLLERS } from "../kube/index.js";
 
 /** The library's categories, in the catalogue's order. */
@@ -65,7 +65,7 @@ const UPSTREAM_DIFFERENCES: Readonly<Record<string, string>> = {
     "Kyverno's library denies every binding to cluster-admin. policyc allows the subjects its required parameter lists, and checks RoleBindings too (a RoleBinding to cluster-admin makes its subjects admins of the namespace).",
 };
 
-export function renderCatalogue(policies: readonly Policy[]): string {
+export function renderCatalogue(policies: readonly Policy[], mutations: readonly Mutation[] = []): string {
   const out = [
     "# The policy library",
     "",
@@ -112,7 +112,31 @@ export function renderCatalogue(policies: readonly Policy[]): string {
   if (unknown.length) throw new Error(`exception guidance for policies the library does not have: ${unknown.join(", ")}`);
   const other = policies.filter((p) => !CATEGORIES.includes(p.category as (typeof CATEGORIES)[number]));
   if (other.length) throw new Error(`policies without a catalogue category: ${other.map((p) => p.name).join(", ")}`);
+  if (mutations.length) out.push(...mutationsSection(mutations));
   return out.join("\n");
+}
+
+/** The library's mutations (docs/mutations.md says how they are lowered), with what each target does not emit. */
+function mutationsSection(mutations: readonly Mutation[]): string[] {
+  const out = [
+    "## Mutations",
+    "",
+    "Functions of `policyc/library` returning a mutation (`defineMutation`); `policyc apply` runs them before the validations, as admission does. Options: `name`, `params`, `excludeNamespaces` (default `kube-system`), `tests`. See docs/mutations.md.",
+    "",
+  ];
+  for (const m of [...mutations].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    out.push(`### \`${m.name}\` — ${m.title ?? m.name}`, "");
+    out.push(`\`${functionName(m.name)}()\` · applies to ${appliesTo(m as unknown as Policy)}`, "");
+    if (m.description) out.push(m.description, "");
+    for (const t of TARGET_NAMES) {
+      const setting = m.targets[t];
+      out.push(
+        setting.enabled ? `- ${t}: emitted, proven on its engine by the mutation's cases.` : `- ${t}: not emitted: ${setting.reason}.`,
+      );
+    }
+    out.push("");
+  }
+  return out;
 }
 
 function appliesTo(p: Policy): string {

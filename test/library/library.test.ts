@@ -13,10 +13,18 @@ import { cli, ROOT, tempDir } from "../support/helpers.js";
 
 const loaded = await loadPolicies(path.join(ROOT, "policies"), ROOT);
 const policies = loaded.policies.map((p) => p.policy!);
+const mutations = loaded.mutations.map((m) => m.mutation!);
+const MUTATION_FUNCTIONS = [
+  "addDefaultResources",
+  "addDefaultSecuritycontext",
+  "addNamespaceLabelsToPods",
+  "rewriteImageRegistry",
+  "setImagePullPolicy",
+];
 
 /** The library's policy functions (its other exports are constants and helpers). */
 const FUNCTIONS = Object.entries(library)
-  .filter(([name, f]) => typeof f === "function" && !["renderCatalogue", "functionName"].includes(name))
+  .filter(([name, f]) => typeof f === "function" && !["renderCatalogue", "functionName", ...MUTATION_FUNCTIONS].includes(name))
   .map(([name]) => name)
   .sort();
 
@@ -25,10 +33,11 @@ describe("the library catalogue (policies/)", () => {
     expect(loaded.issues).toEqual([]);
     expect(policies.map((p) => functionName(p.name)).sort()).toEqual(FUNCTIONS);
     expect(policies).toHaveLength(49);
+    expect(mutations.map((m) => functionName(m.name)).sort()).toEqual(MUTATION_FUNCTIONS);
   });
 
   it("docs/library.md is current (npm run build:catalogue)", () => {
-    expect(readFileSync(path.join(ROOT, "docs", "library.md"), "utf8")).toBe(renderCatalogue(policies));
+    expect(readFileSync(path.join(ROOT, "docs", "library.md"), "utf8")).toBe(renderCatalogue(policies, mutations));
   });
 
   it("gives every policy a title, a description, a category, a severity and at least an allow, a deny with its message, an edge case and a skip", () => {
@@ -68,7 +77,20 @@ describe("the library catalogue (policies/)", () => {
     const report = JSON.parse(readFileSync(out, "utf8")) as { summary: Record<string, number> };
     expect(r.code, r.err).toBe(0);
     const cases = loaded.policies.reduce((n, p) => n + p.definition.tests.length, 0);
-    expect(report.summary).toMatchObject({ policies: 49, cases, evaluations: cases * 4, failed: 0, errors: 0, disagreements: 0 });
+    const mutationCases = loaded.mutations.reduce((n, m) => n + m.definition.tests.length, 0);
+    // Mutations a target cannot express are not run on its engine: 3 engines for their cases.
+    const mutationEvaluations = loaded.mutations.reduce(
+      (n, m) => n + m.definition.tests.length * (m.mutation!.targets.gatekeeper.enabled ? 4 : 3),
+      0,
+    );
+    expect(report.summary).toMatchObject({
+      policies: 49 + mutations.length,
+      cases: cases + mutationCases,
+      evaluations: cases * 4 + mutationEvaluations,
+      failed: 0,
+      errors: 0,
+      disagreements: 0,
+    });
   }, 300_000);
 });
 

@@ -7,4 +7,10 @@ import { loadPolicies } from "../../src/load/index.js";
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
 const loaded = await loadPolicies(path.join(root, "policies"), root);
 if (loaded.issues.length) throw new Error(loaded.issues.map((i) => i.message).join("\n"));
-writeFileSync(path.join(root, "docs", "library.md"), renderCatalogue(loaded.policies.map((p) => p.policy!)));
+writeFileSync(
+  path.join(root, "docs", "library.md"),
+  renderCatalogue(
+    loaded.policies.map((p) => p.policy!),
+    loaded.mutations.map((m) => m.mutation!),
+  ),
+);
