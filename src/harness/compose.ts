@@ -382,6 +382,7 @@ export function composeMutationEngines(
   input: { readonly sets: readonly DocumentSet<KubeObject>[]; readonly mutations: readonly Mutation[] },
   names: readonly EngineName[],
   runtimes: Runtimes,
+  options: { readonly bindUnbound?: boolean } = {},
 ): { engines: MutationEngine[]; problems: (SetProblem & { engine: EngineName })[] } {
   const engines: MutationEngine[] = [];
   const problems: (SetProblem & { engine: EngineName })[] = [];
@@ -397,7 +398,7 @@ export function composeMutationEngines(
         name,
         name === "kyverno"
           ? KyvernoMutationEngine.prepare(input.sets, { runtime: runtimes.cel })
-          : KubernetesMutationEngine.prepare(input.sets, { runtime: runtimes.cel }),
+          : KubernetesMutationEngine.prepare(input.sets, { runtime: runtimes.cel, bindUnbound: options.bindUnbound === true }),
       );
   }
   return { engines, problems };

@@ -9,9 +9,9 @@ import type { FieldTable } from "./suite-fields.js";
 
 export { unreadField, type FieldRule, type FieldTable } from "./suite-fields.js";
 
-const MUTATION = "mutation and generation results are not evaluated by policyc (policyc tests validation)";
+const MUTATION = "generation results are not evaluated by policyc (policyc tests validation and mutation)";
 const KINDS_NOT_EVALUATED = (kind: string) =>
-  `policyc evaluates ValidatingPolicies, ClusterPolicies (validate.cel) and ValidatingAdmissionPolicies; ${kind} rows are not evaluated`;
+  `policyc evaluates ValidatingPolicies, ClusterPolicies (validate.cel), ValidatingAdmissionPolicies, MutatingPolicies and MutatingAdmissionPolicies; ${kind} rows are not evaluated`;
 
 /** `resourceSpecs` entries: a resource by its group, version, kind, namespace and name. */
 export const RESOURCE_SPEC: FieldTable = {
@@ -37,13 +37,13 @@ export const RESULT: FieldTable = {
   operation: true,
   isValidatingAdmissionPolicy: true,
   isValidatingPolicy: true,
-  isMutatingAdmissionPolicy: { refused: KINDS_NOT_EVALUATED("MutatingAdmissionPolicy") },
-  isMutatingPolicy: { refused: KINDS_NOT_EVALUATED("MutatingPolicy") },
+  isMutatingAdmissionPolicy: true,
+  isMutatingPolicy: true,
   isGeneratingPolicy: { refused: KINDS_NOT_EVALUATED("GeneratingPolicy") },
   isDeletingPolicy: { refused: KINDS_NOT_EVALUATED("DeletingPolicy") },
   isImageValidatingPolicy: { refused: KINDS_NOT_EVALUATED("ImageValidatingPolicy") },
-  patchedResources: { refused: MUTATION },
-  patchedResource: { refused: MUTATION },
+  patchedResources: true,
+  patchedResource: true,
   generatedResource: { refused: MUTATION },
   generatedResources: { refused: MUTATION },
   failOnMissingResources: { refused: MUTATION },

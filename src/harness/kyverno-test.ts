@@ -12,7 +12,7 @@
  * take every response of the policy. Stricter than the Kyverno CLI: a row expecting `fail` for a
  * resource no rule applied to fails.
  */
-import { reportedMessagesOf, skip, type EngineName, type Verdict } from "../engines/index.js";
+import { reportedMessagesOf, skip, type EngineName, type MutationEngine, type Verdict } from "../engines/index.js";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { Issue } from "../ir/index.js";
@@ -25,7 +25,8 @@ import {
   type KubeObject,
   type Operation,
 } from "../kube/index.js";
-import { composeDocumentEngines, type DocumentEngines, type Runtimes } from "./compose.js";
+import { composeDocumentEngines, composeMutationEngines, type DocumentEngines, type Runtimes } from "./compose.js";
+import { mutatingEngineOf, mutatingResultRow } from "./kyverno-test-mutations.js";
 import { documentProblemIssue, fieldIssue, readFixtures, type Fixture } from "./fixtures.js";
 import { readTextFile } from "./read-text.js";
 import { CONTEXT, TEST, unreadField, USER_INFO, VALUES, type FieldTable } from "./kyverno-test-format.js";
@@ -55,6 +56,11 @@ interface ResultSpec {
   readonly operation?: string;
   readonly isValidatingAdmissionPolicy?: boolean;
   readonly isValidatingPolicy?: boolean;
+  readonly isMutatingPolicy?: boolean;
+  readonly isMutatingAdmissionPolicy?: boolean;
+  /** A file of the objects the resources are expected to be after the mutation (and its deprecated name). */
+  readonly patchedResources?: string;
+  readonly patchedResource?: string;
 }
 
 const get = (o: unknown, ...p: string[]): unknown =>
@@ -331,10 +337,25 @@ async function runOne(
     ["kyverno", "kubernetes"],
   );
   if (problems.length) return { rows: [], issues: problems.map((p) => documentProblemIssue(t.policyFixtures, p, root, "invalid_suite")) };
+  // MutatingPolicies (kyverno) and MutatingAdmissionPolicies (kubernetes, bound as the CLI binds them).
+  const sets = [{ id: "", documents: t.policyFixtures.map((f) => f.object) }];
+  const mutating = composeMutationEngines({ sets, mutations: [] }, ["kyverno", "kubernetes"], runtimes, { bindUnbound: true });
+  if (mutating.problems.length)
+    return { rows: [], issues: mutating.problems.map((p) => documentProblemIssue(t.policyFixtures, p, root, "invalid_suite")) };
   const rows: ResultRow[] = [];
-  ((t.test.results as ResultSpec[] | undefined) ?? []).forEach((spec, i) => {
-    if (select(`${t.name}/${String(spec.policy ?? "")}/${String(spec.rule ?? "")}`)) rows.push(...resultRows(t, engines, spec, i));
-  });
+  try {
+    ((t.test.results as ResultSpec[] | undefined) ?? []).forEach((spec, i) => {
+      if (!select(`${t.name}/${String(spec.policy ?? "")}/${String(spec.rule ?? "")}`)) return;
+      const m = mutatingEngineOf(mutating.engines, String(spec.policy ?? ""), spec.isMutatingAdmissionPolicy === true);
+      rows.push(
+        ...(m && !spec.isValidatingPolicy && !spec.isValidatingAdmissionPolicy
+          ? mutatingRows(t, m, spec, i, root)
+          : resultRows(t, engines, spec, i)),
+      );
+    });
+  } finally {
+    for (const e of mutating.engines) e.release();
+  }
   return { rows, issues: [] };
 }
 
@@ -394,6 +415,36 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
     if (verdict.kind === "skip" && verdict.cause.code !== "exception")
       verdict = skip(verdict.cause.code, "no rule applies to the resource");
     return judgedRow({ ...base, resource: label }, verdict, expected);
+  });
+}
+
+/** The rows of a `results` entry naming a mutating policy: one per resource (kyverno-test-mutations.ts). */
+function mutatingRows(t: KyvernoTest, engine: MutationEngine, spec: ResultSpec, i: number, root: string): ResultRow[] {
+  const policy = String(spec.policy ?? "");
+  const expected = String(spec.result ?? spec.status ?? "");
+  const patched = spec.patchedResources ?? spec.patchedResource;
+  const row = {
+    base: {
+      policy,
+      rule: String(spec.rule ?? ""),
+      case: `results[${i}]`,
+      expected,
+      source: t.shown,
+      location: { file: t.shown, ...lineOf(t.file, i) },
+    },
+    policy,
+    expected,
+    ...(patched !== undefined ? { patched } : {}),
+    dir: path.dirname(t.file),
+    root,
+  };
+  return rowTargets(t, spec).map((r) => {
+    const label = `${r.kind}/${r.metadata?.namespace ? r.metadata.namespace + "/" : ""}${r.metadata?.name}`;
+    const answer = engine.mutate({
+      policy,
+      admission: { operation: "CREATE", object: r, ...(t.userInfo ? { userInfo: t.userInfo } : {}), cluster: t.cluster },
+    });
+    return mutatingResultRow(row, engine, r, label, answer);
   });
 }
 

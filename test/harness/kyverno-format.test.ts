@@ -250,8 +250,8 @@ describe("a Kyverno CLI test's fields, refused or wrong", () => {
       t.replace("resources:\n  - resources.yaml\n", "resources:\n  - resources.yaml\njsonPayloads: [payload.json]\n"),
     );
     expect(json.err).toMatch(/invalid_suite jsonPayloads: ValidatingPolicies in JSON mode are not evaluated by policyc/);
-    const patched = await located((t) => t.replace("result: skip}", "result: skip, patchedResources: patched.yaml}"));
-    expect(patched.err).toMatch(/invalid_suite patchedResources: mutation and generation results are not evaluated by policyc/);
+    const generated = await located((t) => t.replace("result: skip}", "result: skip, generatedResource: generated.yaml}"));
+    expect(generated.err).toMatch(/invalid_suite generatedResource: generation results are not evaluated by policyc/);
   });
 
   it("apiCallResponses and globalContextEntries are checked as the CLI checks them", async () => {

@@ -23,7 +23,11 @@ export class KubernetesMutationEngine implements MutationEngine {
   private constructor(private readonly policies: ReadonlyMap<string, CompiledMutation>) {}
 
   /** Every MutatingAdmissionPolicy of each set, compiled with the bindings that name it. */
-  static prepare(sets: readonly DocumentSet<KubeObject>[], context: { readonly runtime: CelRuntime }): Prepared<KubernetesMutationEngine> {
+  /** `bindUnbound`: a policy without a binding among the documents is bound to everything, as the Kyverno CLI tests one. */
+  static prepare(
+    sets: readonly DocumentSet<KubeObject>[],
+    context: { readonly runtime: CelRuntime; readonly bindUnbound?: boolean },
+  ): Prepared<KubernetesMutationEngine> {
     const policies = new Map<string, CompiledMutation>();
     const problems: SetProblem[] = [];
     for (const { doc, index, set } of documentsOf(sets)) {
@@ -33,7 +37,18 @@ export class KubernetesMutationEngine implements MutationEngine {
       const bindings = documents.filter(
         (d) => d.kind === "MutatingAdmissionPolicyBinding" && (d as { spec?: { policyName?: unknown } }).spec?.policyName === name,
       );
-      const r = CompiledMutation.compile(context.runtime, doc, bindings);
+      const bound =
+        bindings.length || !context.bindUnbound
+          ? bindings
+          : [
+              {
+                apiVersion: "admissionregistration.k8s.io/v1",
+                kind: "MutatingAdmissionPolicyBinding",
+                metadata: { name },
+                spec: { policyName: name },
+              },
+            ];
+      const r = CompiledMutation.compile(context.runtime, doc, bound);
       if (!r.ok) {
         for (const p of r.problems)
           problems.push({ set, document: index, code: "compile_error", field: p.field ? parseFieldPath(p.field) : [], message: p.message });
