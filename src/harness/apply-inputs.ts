@@ -266,6 +266,16 @@ const POLICY_DOCUMENT_KINDS = new Set<string>([
   "ConstraintTemplate",
   "ExpansionTemplate",
 ]);
+/** Mutation documents `--policy` files may hold: applied before the validations (apply-mutations.ts). */
+export const MUTATION_DOCUMENT_KINDS = new Set<string>([
+  "MutatingPolicy",
+  "MutatingAdmissionPolicy",
+  "MutatingAdmissionPolicyBinding",
+  "Assign",
+  "AssignMetadata",
+  "ModifySet",
+  "AssignImage",
+]);
 const isConstraintDoc = (d: KubeObject) => typeof d.apiVersion === "string" && d.apiVersion.startsWith("constraints.gatekeeper.sh/");
 
 function readPolicyDocuments(o: InputOptions, issues: Issue[]): Fixture[] {
@@ -273,14 +283,19 @@ function readPolicyDocuments(o: InputOptions, issues: Issue[]): Fixture[] {
   for (const p of o.policyPaths ?? []) {
     for (const { file, fixtures } of yamlDocumentsAt(o.cwd, p, " (--policy)", issues)) {
       fixtures.forEach((f, doc) => {
-        if (POLICY_DOCUMENT_KINDS.has(String(f.object.kind)) || isConstraintDoc(f.object)) out.push(f);
+        if (
+          POLICY_DOCUMENT_KINDS.has(String(f.object.kind)) ||
+          MUTATION_DOCUMENT_KINDS.has(String(f.object.kind)) ||
+          isConstraintDoc(f.object)
+        )
+          out.push(f);
         else
           issues.push(
             fieldIssue(
               file,
               o.cwd,
               ["kind"],
-              `${f.object.kind} is not a policy document policyc applies (Kyverno, ValidatingAdmissionPolicy or Gatekeeper)`,
+              `${f.object.kind} is not a policy document policyc applies (Kyverno, Validating or MutatingAdmissionPolicy, Gatekeeper)`,
               { doc, code: "invalid_fixture" },
             ),
           );

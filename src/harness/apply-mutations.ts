@@ -14,7 +14,8 @@ import { documentYaml } from "../emit/index.js";
 import type { EngineName, MutationAnswer, MutationEngine } from "../engines/index.js";
 import { instanceName } from "../ir/index.js";
 import type { KubeObject } from "../kube/index.js";
-import type { ApplyCluster, Resource } from "./apply-inputs.js";
+import { APPLY_LIMITS, type ApplyCluster, type Resource } from "./apply-inputs.js";
+import type { Fixture } from "./fixtures.js";
 import { canonicalJson, compareMutations, composeMutationEngines, mutationActual, type Runtimes } from "./compose.js";
 import { objectDiff, withoutNulls } from "./mutation-cases.js";
 import type { ResultRow } from "./report.js";
@@ -74,7 +75,7 @@ function mutateOne(
 function rowOf(
   r: Resource,
   policy: string,
-  cm: CompiledMutation,
+  cm: CompiledMutation | undefined,
   engine: EngineName,
   actual: ReturnType<typeof mutationActual>,
   answer: MutationAnswer,
@@ -110,7 +111,7 @@ function rowOf(
         ? { cause: { kind: "error" as const, code: "evaluation_error" as const, detail: answer.message } }
         : {}),
     ...(r.location ? { source: r.location.file, resourceLocation: r.location } : {}),
-    location: cm.mutation.source,
+    ...(cm ? { location: cm.mutation.source } : {}),
     subject,
   };
 }
@@ -169,4 +170,65 @@ export function writeMutatedManifests(dir: string, manifests: readonly { file: s
     mkdirSync(path.dirname(to), { recursive: true });
     writeFileSync(to, m.text);
   }
+}
+
+/** The mutation documents of `--policy` (MutatingAdmissionPolicies, Kyverno MutatingPolicies, Gatekeeper mutators), composed. */
+export interface DocumentMutations {
+  readonly engines: readonly MutationEngine[];
+  /** In the order they apply: MutatingAdmissionPolicies by name, then MutatingPolicies by name, then Gatekeeper's mutators together. */
+  readonly order: readonly { readonly name: string; readonly engine: EngineName; readonly doc: Fixture }[];
+}
+
+const ENGINE_OF: Readonly<Record<string, EngineName>> = {
+  MutatingAdmissionPolicy: "kubernetes",
+  MutatingPolicy: "kyverno",
+  Assign: "gatekeeper",
+  AssignMetadata: "gatekeeper",
+  ModifySet: "gatekeeper",
+  AssignImage: "gatekeeper",
+};
+
+/** The order YAML mutation documents apply in, one entry per policy (Gatekeeper's mutators: one, `*`). */
+export function documentMutationOrder(docs: readonly Fixture[]): DocumentMutations["order"] {
+  const rank: Record<string, number> = { kubernetes: 0, kyverno: 1, gatekeeper: 2 };
+  const out: { name: string; engine: EngineName; doc: Fixture }[] = [];
+  for (const doc of docs) {
+    const engine = ENGINE_OF[String(doc.object.kind)];
+    if (!engine) continue;
+    const name = engine === "gatekeeper" ? "*" : String(doc.object.metadata?.name ?? "");
+    if (!out.some((o) => o.engine === engine && o.name === name)) out.push({ name, engine, doc });
+  }
+  return out.sort((a, b) => rank[a.engine]! - rank[b.engine]! || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A mutated object this large is refused: a user's mutation that explodes is stopped, not followed. */
+const MAX_MUTATED_BYTES = APPLY_LIMITS.documentBytes;
+
+/** Every resource through the `--policy` mutation documents: each on its own engine (no second opinion, as for YAML validations). */
+export function mutateWithDocuments(cluster: ApplyCluster, m: DocumentMutations): MutatedCluster {
+  const rows: ResultRow[] = [];
+  let changed = 0;
+  const resources = cluster.resources.map((r) => {
+    let object = withoutNulls(r.object);
+    for (const { name, engine, doc } of m.order) {
+      const e = m.engines.find((x) => x.name === engine)!;
+      const shownName = name === "*" ? "gatekeeper-mutators" : name;
+      let answer = e.mutate({ policy: name, admission: cluster.request(object) });
+      if (answer.kind === "mutated" && JSON.stringify(answer.object).length > MAX_MUTATED_BYTES)
+        answer = { kind: "error", message: `the mutation grew ${resourceName(object)} past ${MAX_MUTATED_BYTES} bytes: stopped` };
+      // An error names the document it comes from (apply's rows are located at the resource).
+      const at = doc.location ? `${doc.location.file}:${doc.location.line}` : doc.label;
+      if (answer.kind === "error")
+        answer = { kind: "error", message: `${String(doc.object.kind)} ${shownName} (${at}): ${answer.message}` };
+      const actual = mutationActual(answer, object);
+      if (actual === "mutated" || actual === "error") {
+        const row = rowOf(r, shownName, undefined, engine, actual, answer, object, undefined);
+        rows.push({ ...row, source: doc.location?.file ?? doc.label, ...(doc.location ? { location: doc.location } : {}) });
+      }
+      if (answer.kind === "mutated") object = answer.object as KubeObject;
+    }
+    if (canonicalJson(object) !== canonicalJson(withoutNulls(r.object))) changed++;
+    return object === r.object ? r : { ...r, object };
+  });
+  return { cluster: { ...cluster, resources }, rows, disagreements: 0, changed };
 }

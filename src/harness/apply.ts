@@ -15,7 +15,13 @@ import path from "node:path";
 import picomatch from "picomatch";
 import { reportedMessagesOf, type EngineName, type Verdict } from "../engines/index.js";
 import type { CompiledMutation, CompiledPolicy } from "../build/index.js";
-import { mutateResources, type MutatedCluster } from "./apply-mutations.js";
+import {
+  documentMutationOrder,
+  mutateResources,
+  mutateWithDocuments,
+  type DocumentMutations,
+  type MutatedCluster,
+} from "./apply-mutations.js";
 import { admittedKinds, instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
 import {
@@ -28,8 +34,17 @@ import {
   type KubeObject,
   type UserInfo,
 } from "../kube/index.js";
-import { clusterOf, readApplyInputs, resourceFieldLocation, type ApplyCluster, type ApplyInputs, type Resource } from "./apply-inputs.js";
 import {
+  clusterOf,
+  MUTATION_DOCUMENT_KINDS,
+  readApplyInputs,
+  resourceFieldLocation,
+  type ApplyCluster,
+  type ApplyInputs,
+  type Resource,
+} from "./apply-inputs.js";
+import {
+  composeMutationEngines,
   compareAnswers,
   composeDocumentEngines,
   composePolicycEngines,
@@ -189,6 +204,8 @@ interface ApplyEngines {
   readonly ts?: PolicycEngines;
   /** Every TypeScript policy of the run. */
   readonly compiled: readonly CompiledPolicy[];
+  /** The mutation documents of `--policy`, composed (apply-mutations.ts). */
+  readonly documentMutations?: DocumentMutations;
   /** The TypeScript mutations, with the engines and runtimes that apply them (apply-mutations.ts). */
   readonly mutations?: {
     readonly compiled: readonly CompiledMutation[];
@@ -301,6 +318,7 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
     return { status: "invalid", errors: unchosen };
   }
   const mutated = mutationPhase(o, cluster, engines);
+  for (const e of engines.documentMutations?.engines ?? []) e.release();
   o.onPhase?.(`evaluating ${cluster.resources.length} resources`);
   const validated = await evaluateResources(o, mutated?.cluster ?? cluster, engines, inputs);
   const mine = mutated
@@ -338,9 +356,18 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
 /** The mutating phase (admission mode, TypeScript mutations present, not switched off): the mutated cluster and its rows. */
 function mutationPhase(o: ApplyOptions, cluster: ApplyCluster, engines: ApplyEngines): MutatedCluster | undefined {
   const m = engines.mutations;
-  if (!m || m.compiled.length === 0 || o.mode === "audit" || o.mutate === false) return undefined;
+  const docs = engines.documentMutations;
+  if ((!m?.compiled.length && !docs?.order.length) || o.mode === "audit" || o.mutate === false) return undefined;
   o.onPhase?.(`mutating ${cluster.resources.length} resources`);
-  return mutateResources(cluster, m.compiled, m.names, m.runtimes);
+  const ts = m?.compiled.length ? mutateResources(cluster, m.compiled, m.names, m.runtimes) : undefined;
+  const yaml = docs?.order.length ? mutateWithDocuments(ts?.cluster ?? cluster, docs) : undefined;
+  if (!ts || !yaml) return ts ?? yaml;
+  return {
+    cluster: yaml.cluster,
+    rows: [...ts.rows, ...yaml.rows],
+    disagreements: ts.disagreements,
+    changed: Math.max(ts.changed, yaml.changed),
+  };
 }
 
 /** The cluster with only the shard's resources to check (the cluster itself, what lookups read, is whole). */
@@ -482,10 +509,14 @@ const isConstraint = (d: KubeObject) => typeof d.apiVersion === "string" && d.ap
  */
 async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promise<ApplyEngines | Stop> {
   const wanted = o.engines ?? ENGINE_NAMES;
-  const docs = inputs.policyDocuments.map((f) => f.object);
+  const mutationFixtures = inputs.policyDocuments.filter((f) => MUTATION_DOCUMENT_KINDS.has(String(f.object.kind)));
+  const docs = inputs.policyDocuments.filter((f) => !MUTATION_DOCUMENT_KINDS.has(String(f.object.kind))).map((f) => f.object);
   const ts = o.policies !== undefined ? runtimesNeeded(wanted) : { cel: false, rego: false };
   const start = startRuntimes({
-    cel: ts.cel || docs.some((d) => d.kind !== "ConstraintTemplate" && !isConstraint(d) && d.kind !== "ExpansionTemplate"),
+    cel:
+      ts.cel ||
+      docs.some((d) => d.kind !== "ConstraintTemplate" && !isConstraint(d) && d.kind !== "ExpansionTemplate") ||
+      mutationFixtures.some((f) => f.object.kind === "MutatingPolicy" || f.object.kind === "MutatingAdmissionPolicy"),
     rego: ts.rego || docs.some((d) => d.kind === "ConstraintTemplate"),
     // Many evaluations repay V8's optimising compiler (about 1.8x faster CEL once warm); a few do not.
     tier: inputs.resources.length >= OPTIMISE_APPLY_FROM ? "optimising" : "baseline",
@@ -494,7 +525,7 @@ async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promis
   const loaded = await loadTypeScriptPolicies(o);
   if ("status" in loaded) return loaded;
   const { compiled, mutations } = loaded;
-  if (compiled.length === 0 && mutations.length === 0 && docs.length === 0)
+  if (compiled.length === 0 && mutations.length === 0 && docs.length === 0 && mutationFixtures.length === 0)
     return {
       status: "invalid",
       errors: [
@@ -534,7 +565,12 @@ async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promis
   const names = wanted.filter((e) =>
     e === "gatekeeper" ? runtimes.rego || mutations.length > 0 : e === "reference" ? true : runtimes.cel,
   );
-  const withMutations = mutations.length ? { mutations: { compiled: mutations, names, runtimes } } : {};
+  const yamlMutations = documentMutationsOf(mutationFixtures, runtimes, o.cwd);
+  if ("status" in yamlMutations) return yamlMutations;
+  const withMutations = {
+    ...(mutations.length ? { mutations: { compiled: mutations, names, runtimes } } : {}),
+    ...(yamlMutations.order.length ? { documentMutations: yamlMutations } : {}),
+  };
   if (compiled.length === 0) return { ...(yaml ? { yaml } : {}), compiled, policies, ...withMutations };
   // A large run: the second thread composes and evaluates its share while this one does its own
   // (not with mutations: the second thread would read the objects before they are mutated).
@@ -551,6 +587,20 @@ async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promis
     policies,
     ...withMutations,
   };
+}
+
+/** The `--policy` mutation documents on their engines; a document an engine refuses is bad input, located. */
+function documentMutationsOf(fixtures: readonly Fixture[], runtimes: Runtimes, cwd: string): DocumentMutations | Stop {
+  if (fixtures.length === 0) return { engines: [], order: [] };
+  const sets = [{ id: "", documents: fixtures.map((f) => f.object) }];
+  const { engines, problems } = composeMutationEngines({ sets, mutations: [] }, ["kubernetes", "kyverno", "gatekeeper"], runtimes, {
+    bindUnbound: true,
+  });
+  if (problems.length) {
+    for (const e of engines) e.release();
+    return { status: "invalid", errors: uniqueIssues(problems.map((p) => documentProblemIssue(fixtures, p, cwd, "invalid_fixture"))) };
+  }
+  return { engines, order: documentMutationOrder(fixtures) };
 }
 
 /** Starts the second thread on its share; it ends with its answer. */

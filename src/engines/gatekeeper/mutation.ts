@@ -236,6 +236,8 @@ function readMutator(doc: KubeObject): Mutator {
   switch (kind) {
     case "Assign": {
       if (metadataRoot) throw new Error(`assign ${name} can't change metadata`);
+      if (params.assignIf !== undefined)
+        throw new Error("assignIf is not evaluated by policyc's Gatekeeper engine (the mutator would apply where Gatekeeper's does not)");
       if (!Object.hasOwn(assign, "value"))
         throw new Error("policyc's Gatekeeper engine reads assign.value only (not fromMetadata or externalData)");
       const value = assign.value;
