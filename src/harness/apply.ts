@@ -69,7 +69,7 @@ import { verdictRow, type RowBase } from "./rows.js";
 import { CaseThread } from "./case-thread.js";
 import { hashShard, inShard, type Shard } from "./selection.js";
 import { buildInMemory, DEFAULT_TIMEOUT_MS } from "./run.js";
-import { awaitRuntime, defaultWasmCache, startRuntimes } from "./runtimes.js";
+import { awaitRuntime, defaultWasmCache, startRuntimes, type RuntimeStart } from "./runtimes.js";
 
 export type ApplyMode = "admission" | "audit";
 
@@ -511,16 +511,7 @@ async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promis
   const wanted = o.engines ?? ENGINE_NAMES;
   const mutationFixtures = inputs.policyDocuments.filter((f) => MUTATION_DOCUMENT_KINDS.has(String(f.object.kind)));
   const docs = inputs.policyDocuments.filter((f) => !MUTATION_DOCUMENT_KINDS.has(String(f.object.kind))).map((f) => f.object);
-  const ts = o.policies !== undefined ? runtimesNeeded(wanted) : { cel: false, rego: false };
-  const start = startRuntimes({
-    cel:
-      ts.cel ||
-      docs.some((d) => d.kind !== "ConstraintTemplate" && !isConstraint(d) && d.kind !== "ExpansionTemplate") ||
-      mutationFixtures.some((f) => f.object.kind === "MutatingPolicy" || f.object.kind === "MutatingAdmissionPolicy"),
-    rego: ts.rego || docs.some((d) => d.kind === "ConstraintTemplate"),
-    // Many evaluations repay V8's optimising compiler (about 1.8x faster CEL once warm); a few do not.
-    tier: inputs.resources.length >= OPTIMISE_APPLY_FROM ? "optimising" : "baseline",
-  });
+  const start = startApplyRuntimes(o, inputs, docs, mutationFixtures);
   o.onPhase?.("loading policies");
   const loaded = await loadTypeScriptPolicies(o);
   if ("status" in loaded) return loaded;
@@ -587,6 +578,25 @@ async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promis
     policies,
     ...withMutations,
   };
+}
+
+/** The runtimes the run's policies need, started while the TypeScript policies load. */
+function startApplyRuntimes(
+  o: ApplyOptions,
+  inputs: ApplyInputs,
+  docs: readonly KubeObject[],
+  mutationFixtures: readonly Fixture[],
+): RuntimeStart {
+  const ts = o.policies !== undefined ? runtimesNeeded(o.engines ?? ENGINE_NAMES) : { cel: false, rego: false };
+  return startRuntimes({
+    cel:
+      ts.cel ||
+      docs.some((d) => d.kind !== "ConstraintTemplate" && !isConstraint(d) && d.kind !== "ExpansionTemplate") ||
+      mutationFixtures.some((f) => f.object.kind === "MutatingPolicy" || f.object.kind === "MutatingAdmissionPolicy"),
+    rego: ts.rego || docs.some((d) => d.kind === "ConstraintTemplate"),
+    // Many evaluations repay V8's optimising compiler (about 1.8x faster CEL once warm); a few do not.
+    tier: inputs.resources.length >= OPTIMISE_APPLY_FROM ? "optimising" : "baseline",
+  });
 }
 
 /** The `--policy` mutation documents on their engines; a document an engine refuses is bad input, located. */

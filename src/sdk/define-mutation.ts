@@ -31,7 +31,15 @@ import {
   type TargetName,
   type TargetSetting,
 } from "../ir/index.js";
-import { DEFAULT_OPERATIONS, operationSchema, POD_CONTROLLERS, type KindRef, type Operation } from "../kube/index.js";
+import {
+  DEFAULT_OPERATIONS,
+  labelKeyProblem,
+  labelValueProblem,
+  operationSchema,
+  POD_CONTROLLERS,
+  type KindRef,
+  type Operation,
+} from "../kube/index.js";
 import { closest, describe, shapeOfKindRef, shapeOfKind, type Shape } from "./field-types.js";
 import type { Kind } from "./kinds.js";
 import { callerLocation } from "./source.js";
@@ -365,10 +373,17 @@ function checkedOp(c: Change, from: Shape, issues: Issue[]): MutationOp | undefi
     return undefined;
   };
   switch (op.op) {
-    case "metadata":
+    case "metadata": {
       if (op.fromNamespaceLabel === undefined && typeof op.value !== "string")
         return bad("type_mismatch", `${op.field} values are strings`);
+      // What the API server would refuse in the mutated object is refused here, where it is written.
+      const keyProblem =
+        labelKeyProblem(op.key) ?? (op.fromNamespaceLabel !== undefined ? labelKeyProblem(op.fromNamespaceLabel) : undefined);
+      if (keyProblem) return bad("invalid_policy", op.field === "labels" ? keyProblem : keyProblem.replace("label key", "annotation key"));
+      const valueProblem = op.field === "labels" && op.value !== undefined ? labelValueProblem(op.value) : undefined;
+      if (valueProblem) return bad("invalid_policy", valueProblem);
       return op;
+    }
     case "rewriteRegistry":
       if (!HOST.test(op.from) || !HOST.test(op.to))
         return bad(

@@ -141,6 +141,20 @@ describe("defineMutation checks every change against the kind's fields, where it
     ).toEqual(["type_mismatch"]);
   });
 
+  it("label and annotation keys and label values are checked as the API server checks them (no string breaks out of a target)", () => {
+    const bad = defineMutation({
+      name: "m",
+      match: { kinds: [Pod] },
+      mutate: [defaultLabel('a"b', "x"), defaultLabel("team", "has space")],
+    });
+    expect(bad.issues.map((i) => i.message)).toEqual([
+      "\"a\\\"b\" is not a valid label key: its name must be 1 to 63 alphanumeric characters, '-', '_' or '.', starting and ending alphanumeric",
+      "\"has space\" is not a valid label value: at most 63 alphanumeric characters, '-', '_' or '.', starting and ending alphanumeric",
+    ]);
+    const ok = defineMutation({ name: "m", match: { kinds: [Pod] }, mutate: [defaultLabel("app.kubernetes.io/name", "")] });
+    expect(ok.issues).toEqual([]);
+  });
+
   it("a mutation's name follows the policy naming rules", () => {
     expect(codes(defineMutation({ name: "Bad_Name", match: { kinds: [Pod] }, mutate: [defaultLabel("a", "b")] }))).toContain(
       "invalid_name",
