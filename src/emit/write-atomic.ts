@@ -254,12 +254,19 @@ function lock(dir: string, timeoutMs: number): { release: () => void } | { issue
       writeFileSync(file, JSON.stringify(me), { flag: "wx" });
       const signals = ["SIGINT", "SIGTERM"] as const;
       const onSignal = (signal: NodeJS.Signals) => {
-        release();
+        if (readOwner(file)?.token === token) rmSync(file, { force: true });
         process.exit(128 + (signal === "SIGINT" ? 2 : 15));
       };
       const release = () => {
-        for (const sig of signals) process.removeListener(sig, onSignal);
         if (readOwner(file)?.token === token) rmSync(file, { force: true });
+        // A signal that arrived during the (synchronous) swap is dispatched by the event loop's
+        // next poll: the handler stays until then (two turns of the loop), or the signal would be
+        // swallowed and the process go on as if it had not been asked to stop.
+        setImmediate(() =>
+          setImmediate(() => {
+            for (const sig of signals) process.removeListener(sig, onSignal);
+          }),
+        );
       };
       for (const sig of signals) process.once(sig, onSignal);
       return { release };
