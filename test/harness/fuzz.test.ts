@@ -72,6 +72,36 @@ describe("differential fuzzing", async () => {
     expect(verdicts).toMatchObject({ deny: 1 });
   });
 
+  it("regression: a lookup in a precondition made a match condition leaves out the object under review, as in the rules (Kyverno's found it)", async () => {
+    const sameName: Expr = {
+      kind: "not",
+      item: {
+        kind: "quantifier",
+        quantifier: "any",
+        lists: [
+          {
+            kind: "lookup",
+            target: BUILTIN_KINDS.Pod,
+            namespace: { kind: "field", scope: { kind: "request" }, path: ["namespace"], source: src },
+            source: src,
+          },
+        ],
+        variable: "o",
+        body: { kind: "compare", op: "eq", left: element("o", "metadata", "name"), right: subject("metadata", "name"), source: src },
+        source: src,
+      },
+      source: src,
+    };
+    // The rule's when becomes the policy's precondition (a lowering pass), a match condition on the CEL targets.
+    const p: Policy = policy([rule({ kind: "const", value: false, source: src }, sameName)]);
+    // The cluster holds the object under review itself (another version of it): no engine counts it.
+    const object = { apiVersion: "v1", kind: "Pod", metadata: { name: "db", namespace: "kube-system" }, spec: {} };
+    const cluster = [{ ...object, spec: { containers: [] } }] as KubeObject[];
+    const verdicts: Record<string, number> = {};
+    expect(await check({ policy: p, requests: creates(object), cluster }, { ...ctx, verdicts })).toBeUndefined();
+    expect(verdicts).toMatchObject({ deny: 1 });
+  });
+
   it("regression: a null list is empty on every engine (CEL errored on size(null))", async () => {
     const p = policy([rule({ kind: "count", op: "eq", lists: [subject("spec", "containers")], value: 0, source: src })]);
     expect(

@@ -169,7 +169,14 @@ function lowerInstance(policy: Policy, instance: Instance): CelPolicy {
   variables.push(...listVars);
   const ctx: CelContext = { ...bare, lists };
   // matchConditions cannot read variables, so they get the subject expression inline.
-  const whenCtx: CelContext = { subject: inlineSubject, oldSubject: inlineOldSubject, params: instance.values, ...admitted };
+  // A lookup in the precondition leaves out the object under review too (ir/lookups.ts), as in the rules.
+  const whenCtx: CelContext = {
+    subject: inlineSubject,
+    oldSubject: inlineOldSubject,
+    params: instance.values,
+    admittedKinds: admittedKinds(p),
+    ...admitted,
+  };
   // Namespace label tests become the namespace selector (see namespace-conditions.ts); the rest are match conditions.
   const { rest: when } = namespaceConditions(p, instance.values);
   const matchConditions = when ? [{ name: "when", expression: printCel(when, whenCtx) }] : [];
