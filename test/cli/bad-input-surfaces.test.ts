@@ -535,6 +535,20 @@ describe("apply on two threads", () => {
 });
 
 describe("apply stopped by a signal", () => {
+  it("a closed standard output (| head) keeps the exit code: bad input stays exit 2", () => {
+    const dir = tempDir();
+    for (let i = 0; i < 1500; i++) write(dir, `policies/p${i}.ts`, `export default 1;\n`);
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        `node --import ${path.join(ROOT, "test/fuzz/register.mjs")} ${path.join(ROOT, "test/support/policyc.ts")} build --reporter json | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+      ],
+      { cwd: dir, encoding: "utf8" },
+    );
+    expect(r.stdout.trim()).toBe("2");
+  }, 120_000);
+
   it("SIGTERM mid-run: the rows decided are written, marked incomplete, exit 143", async () => {
     const dir = tempDir();
     const pods = Array.from({ length: 6000 }, (_, i) => PRIVILEGED_POD.replace("name: p,", `name: p${i},`)).join("---\n");
