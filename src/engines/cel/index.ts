@@ -6,4 +6,4 @@
 export { CelRuntime, type CelTier } from "./runtime.js";
 export type { CelRequest, CelResponse, CelError, CelProblem, CelBindingResult, CelDecision, CelAdmission } from "./protocol.js";
 export { CompiledVap, admissionInput, clusterReadsOf, type CompileResult } from "./admission.js";
-export { CompiledMutation, type CompileMutationResult } from "./mutation.js";
+export { CompiledMutation, CompiledMutations, type CompileMutationResult } from "./mutation.js";

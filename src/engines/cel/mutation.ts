@@ -4,7 +4,7 @@
  * MutatingPolicy is compiled the same way, with Kyverno's CEL libraries.
  */
 import type { AdmissionRequest, KubeObject } from "../../kube/index.js";
-import type { MutationAnswer } from "../verdict/index.js";
+import { parseFieldPath, setKey, type EngineRequest, type MutationAnswer, type SetProblem } from "../verdict/index.js";
 import { admissionInput } from "./admission.js";
 import type { CelProblem } from "./protocol.js";
 import type { CelRuntime } from "./runtime.js";
@@ -40,5 +40,51 @@ export class CompiledMutation {
 
   release(): void {
     this.runtime.call({ op: "release", id: this.id });
+  }
+}
+
+/**
+ * The compiled mutations an engine holds, by set and name (the kubernetes engine's
+ * MutatingAdmissionPolicies, the kyverno engine's MutatingPolicies), with the problems of the
+ * documents that did not compile, each at its document.
+ */
+export class CompiledMutations {
+  private readonly byKey = new Map<string, CompiledMutation>();
+  readonly problems: SetProblem[] = [];
+
+  constructor(
+    private readonly runtime: CelRuntime,
+    /** What a request naming no compiled policy is told: "no <kind> named …". */
+    private readonly kind: string,
+  ) {}
+
+  /** Compiles the policy of the set's document `index` under `name`; its compile errors become problems at their fields. */
+  add(set: string, index: number, name: string, policy: KubeObject, bindings: readonly KubeObject[], kyverno = false): void {
+    const r = CompiledMutation.compile(this.runtime, policy, bindings, kyverno);
+    if (!r.ok) {
+      for (const p of r.problems)
+        this.problems.push({
+          set,
+          document: index,
+          code: "compile_error",
+          field: p.field ? parseFieldPath(p.field) : [],
+          message: p.message,
+        });
+      return;
+    }
+    this.byKey.set(setKey(set, name), r.mutation);
+  }
+
+  has(policy: string, set?: string): boolean {
+    return this.byKey.has(setKey(set, policy));
+  }
+
+  mutate(request: EngineRequest): MutationAnswer {
+    const m = this.byKey.get(setKey(request.set, request.policy));
+    return m ? m.mutate(request.admission) : { kind: "error", message: `no ${this.kind} named ${request.policy}` };
+  }
+
+  release(): void {
+    for (const m of this.byKey.values()) m.release();
   }
 }

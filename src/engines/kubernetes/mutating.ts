@@ -3,73 +3,58 @@
  * the API server's own mutating admission policy code on the CEL runtime.
  */
 import type { KubeObject } from "../../kube/index.js";
-import { CompiledMutation, type CelRuntime } from "../cel/index.js";
+import { CompiledMutations, type CelRuntime } from "../cel/index.js";
 import {
   documentsOf,
-  parseFieldPath,
-  setKey,
   type DocumentSet,
   type EngineRequest,
   type MutationAnswer,
   type MutationEngine,
   type Prepared,
-  type SetProblem,
 } from "../verdict/index.js";
 
 const MUTATING_GROUP = "admissionregistration.k8s.io/";
+const isBindingOf = (name: string) => (d: KubeObject) =>
+  d.kind === "MutatingAdmissionPolicyBinding" && (d as { spec?: { policyName?: unknown } }).spec?.policyName === name;
 
 export class KubernetesMutationEngine implements MutationEngine {
   readonly name = "kubernetes" as const;
-  private constructor(private readonly policies: ReadonlyMap<string, CompiledMutation>) {}
+  private constructor(private readonly policies: CompiledMutations) {}
 
-  /** Every MutatingAdmissionPolicy of each set, compiled with the bindings that name it. */
-  /** `bindUnbound`: a policy without a binding among the documents is bound to everything, as the Kyverno CLI tests one. */
+  /**
+   * Every MutatingAdmissionPolicy of each set, compiled with the bindings that name it.
+   * `bindUnbound`: a policy without a binding among the documents is bound to everything, as the
+   * Kyverno CLI tests one.
+   */
   static prepare(
     sets: readonly DocumentSet<KubeObject>[],
     context: { readonly runtime: CelRuntime; readonly bindUnbound?: boolean },
   ): Prepared<KubernetesMutationEngine> {
-    const policies = new Map<string, CompiledMutation>();
-    const problems: SetProblem[] = [];
+    const policies = new CompiledMutations(context.runtime, "MutatingAdmissionPolicy");
     for (const { doc, index, set } of documentsOf(sets)) {
       if (doc.kind !== "MutatingAdmissionPolicy" || !String(doc.apiVersion ?? "").startsWith(MUTATING_GROUP)) continue;
       const name = String(doc.metadata?.name ?? "");
-      const documents = sets.find((s) => s.id === set)!.documents;
-      const bindings = documents.filter(
-        (d) => d.kind === "MutatingAdmissionPolicyBinding" && (d as { spec?: { policyName?: unknown } }).spec?.policyName === name,
-      );
-      const bound =
-        bindings.length || !context.bindUnbound
-          ? bindings
-          : [
-              {
-                apiVersion: "admissionregistration.k8s.io/v1",
-                kind: "MutatingAdmissionPolicyBinding",
-                metadata: { name },
-                spec: { policyName: name },
-              },
-            ];
-      const r = CompiledMutation.compile(context.runtime, doc, bound);
-      if (!r.ok) {
-        for (const p of r.problems)
-          problems.push({ set, document: index, code: "compile_error", field: p.field ? parseFieldPath(p.field) : [], message: p.message });
-        continue;
-      }
-      policies.set(setKey(set, name), r.mutation);
+      const bindings = sets.find((s) => s.id === set)!.documents.filter(isBindingOf(name));
+      const unbound = {
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "MutatingAdmissionPolicyBinding",
+        metadata: { name },
+        spec: { policyName: name },
+      };
+      policies.add(set, index, name, doc, bindings.length || !context.bindUnbound ? bindings : [unbound]);
     }
-    return { engine: new KubernetesMutationEngine(policies), problems };
+    return { engine: new KubernetesMutationEngine(policies), problems: policies.problems };
   }
 
   has(policy: string, set?: string): boolean {
-    return this.policies.has(setKey(set, policy));
+    return this.policies.has(policy, set);
   }
 
   mutate(request: EngineRequest): MutationAnswer {
-    const m = this.policies.get(setKey(request.set, request.policy));
-    if (!m) return { kind: "error", message: `no MutatingAdmissionPolicy named ${request.policy}` };
-    return m.mutate(request.admission);
+    return this.policies.mutate(request);
   }
 
   release(): void {
-    for (const m of this.policies.values()) m.release();
+    this.policies.release();
   }
 }

@@ -8,11 +8,9 @@
  * (mutating existing objects) and `evaluation.mutateExisting`.
  */
 import { kyvernoAutogens, type KubeObject } from "../../kube/index.js";
-import { CompiledMutation, type CelRuntime } from "../cel/index.js";
+import { CompiledMutations, type CelRuntime } from "../cel/index.js";
 import {
   documentsOf,
-  parseFieldPath,
-  setKey,
   type DocumentSet,
   type EngineRequest,
   type MutationAnswer,
@@ -40,10 +38,10 @@ function unsupported(spec: Spec): { field: string[]; message: string }[] {
 
 export class KyvernoMutationEngine implements MutationEngine {
   readonly name = "kyverno" as const;
-  private constructor(private readonly policies: ReadonlyMap<string, CompiledMutation>) {}
+  private constructor(private readonly policies: CompiledMutations) {}
 
   static prepare(sets: readonly DocumentSet<KubeObject>[], context: { readonly runtime: CelRuntime }): Prepared<KyvernoMutationEngine> {
-    const policies = new Map<string, CompiledMutation>();
+    const policies = new CompiledMutations(context.runtime, "MutatingPolicy");
     const problems: SetProblem[] = [];
     for (const { doc, index, set } of documentsOf(sets)) {
       if (doc.kind !== "MutatingPolicy" || !String(doc.apiVersion ?? "").startsWith("policies.kyverno.io/")) continue;
@@ -68,28 +66,20 @@ export class KyvernoMutationEngine implements MutationEngine {
         metadata: { name },
         spec: { policyName: name },
       };
-      const r = CompiledMutation.compile(context.runtime, policy, [binding], true);
-      if (!r.ok) {
-        for (const p of r.problems)
-          problems.push({ set, document: index, code: "compile_error", field: p.field ? parseFieldPath(p.field) : [], message: p.message });
-        continue;
-      }
-      policies.set(setKey(set, name), r.mutation);
+      policies.add(set, index, name, policy, [binding], true);
     }
-    return { engine: new KyvernoMutationEngine(policies), problems };
+    return { engine: new KyvernoMutationEngine(policies), problems: [...problems, ...policies.problems] };
   }
 
   has(policy: string, set?: string): boolean {
-    return this.policies.has(setKey(set, policy));
+    return this.policies.has(policy, set);
   }
 
   mutate(request: EngineRequest): MutationAnswer {
-    const m = this.policies.get(setKey(request.set, request.policy));
-    if (!m) return { kind: "error", message: `no MutatingPolicy named ${request.policy}` };
-    return m.mutate(request.admission);
+    return this.policies.mutate(request);
   }
 
   release(): void {
-    for (const m of this.policies.values()) m.release();
+    this.policies.release();
   }
 }

@@ -16,14 +16,7 @@ export interface ResourceRule {
  * `kubernetes.io/metadata.name` label, since these policies select namespaces by label only.
  */
 export function toMatchConstraints(p: Policy, params: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
-  const groups = new Map<string, ResourceRule>();
-  for (const k of p.match.kinds) {
-    const key = `${k.group}/${k.version}`;
-    const rule = groups.get(key) ?? { apiGroups: [k.group], apiVersions: [k.version], operations: [...p.match.operations], resources: [] };
-    if (!rule.resources.includes(k.resource)) rule.resources.push(k.resource);
-    groups.set(key, rule);
-  }
-  const out: Record<string, unknown> = { resourceRules: [...groups.values()] };
+  const out: Record<string, unknown> = { resourceRules: resourceRules(p) };
   const ns = namespaceSelector(p, namespaceConditions(p, params).selector);
   if (ns) out["namespaceSelector"] = ns;
   if (p.match.labelSelector) out["objectSelector"] = toSelector(p.match.labelSelector);
@@ -48,8 +41,8 @@ function namespaceSelector(
   return sel;
 }
 
-/** `matchConstraints` of a mutation (kinds, operations, namespace names and selectors; no precondition). */
-export function mutationMatchConstraints(m: Pick<Policy, "match">): Record<string, unknown> {
+/** One resource rule per API group and version, with the match's operations. */
+function resourceRules(m: Pick<Policy, "match">): ResourceRule[] {
   const groups = new Map<string, ResourceRule>();
   for (const k of m.match.kinds) {
     const key = `${k.group}/${k.version}`;
@@ -57,7 +50,12 @@ export function mutationMatchConstraints(m: Pick<Policy, "match">): Record<strin
     if (!rule.resources.includes(k.resource)) rule.resources.push(k.resource);
     groups.set(key, rule);
   }
-  const out: Record<string, unknown> = { resourceRules: [...groups.values()] };
+  return [...groups.values()];
+}
+
+/** `matchConstraints` of a mutation (kinds, operations, namespace names and selectors; no precondition). */
+export function mutationMatchConstraints(m: Pick<Policy, "match">): Record<string, unknown> {
+  const out: Record<string, unknown> = { resourceRules: resourceRules(m) };
   const ns = namespaceSelector(m, []);
   if (ns) out["namespaceSelector"] = ns;
   if (m.match.labelSelector) out["objectSelector"] = toSelector(m.match.labelSelector);
