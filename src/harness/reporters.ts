@@ -294,8 +294,18 @@ export function renderSarif(report: Report, version: string): string {
   return JSON.stringify(log, null, 2) + "\n";
 }
 
-/** GitHub Actions workflow-command data: `%`, CR and LF escaped; properties also `:` and `,`. */
-const ghData = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+/**
+ * GitHub Actions workflow-command data: `%`, CR and LF escaped as the runner decodes them;
+ * other control characters (NUL, ESC, DEL…) shown as `\u00XX` text, never raw in the command line.
+ * Properties also escape `:` and `,`.
+ */
+const ghData = (s: string) =>
+  [...s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A")]
+    .map((ch) => {
+      const cp = ch.codePointAt(0)!;
+      return cp < 0x20 || cp === 0x7f ? `\\u${cp.toString(16).padStart(4, "0")}` : ch;
+    })
+    .join("");
 const ghProperty = (s: string) => ghData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
 /**

@@ -119,18 +119,23 @@ describe("25 hostile strings round-trip through every engine and reporter", () =
       else stack.push(m[2]!);
     }
     expect(stack).toEqual([]);
-    const gh = await cli(["test", "policies", "--reporter", "github", "--engine", "reference"], tempDirWithFailure(dir));
-    for (const line of gh.out.split("\n").filter((l) => l.startsWith("::")))
-      expect(line.includes("\r") || line.includes("\u0000")).toBe(false);
+    // Every case of the copy expects the opposite: each of the 50 fails and is annotated, on one line.
+    const gh = await cli(["test", "policies", "--reporter", "github", "--engine", "reference"], withEveryCaseFailing());
+    const annotations = gh.out.split("\n").filter((l) => l.startsWith("::error"));
+    expect(annotations).toHaveLength(50);
+    for (const line of annotations) expect(line.includes("\r") || line.includes("\u0000")).toBe(false);
   }, 300_000);
 });
 
 /** The hostile policies with every case expecting the opposite: each row fails, so the GitHub reporter annotates it. */
-function tempDirWithFailure(_from: string): string {
+function withEveryCaseFailing(): string {
   const dir = tempDir("policyc-hostile-fail-");
   mkdirSync(path.join(dir, "policies"));
   HOSTILE.forEach((s, i) =>
-    writeFileSync(path.join(dir, "policies", `h${i}.ts`), policy(s, i).replace('expect: "allow"', 'expect: "deny"')),
+    writeFileSync(
+      path.join(dir, "policies", `h${i}.ts`),
+      policy(s, i).replace('expect: "allow"', 'expect: "skip"').replace('expect: "deny", message: M', 'expect: "allow"'),
+    ),
   );
   return dir;
 }
