@@ -305,6 +305,10 @@ function readPolicyDocuments(o: InputOptions, issues: Issue[]): Fixture[] {
   return out;
 }
 
+/** How apply names a resource in its rows: `Kind/namespace/name`. */
+export const resourceName = (o: KubeObject): string =>
+  `${String(o.kind)}/${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${String(o.metadata?.name ?? "")}`;
+
 /** The cluster the manifests go into, and the admission request of each resource. */
 export interface ApplyCluster {
   /** The resources, namespaced ones without a namespace put in `default`. */

@@ -14,23 +14,25 @@ import { documentYaml } from "../emit/index.js";
 import type { EngineName, MutationAnswer, MutationEngine } from "../engines/index.js";
 import { instanceName } from "../ir/index.js";
 import type { KubeObject } from "../kube/index.js";
-import { APPLY_LIMITS, type ApplyCluster, type Resource } from "./apply-inputs.js";
+import { APPLY_LIMITS, resourceName, type ApplyCluster, type Resource } from "./apply-inputs.js";
 import type { Fixture } from "./fixtures.js";
-import { canonicalJson, compareMutations, composeMutationEngines, mutationActual, type Runtimes } from "./compose.js";
+import {
+  canonicalJson,
+  compareMutations,
+  composeMutationEngines,
+  mutateOnEngines,
+  mutationActual,
+  shownAnswer,
+  type Runtimes,
+} from "./compose.js";
 import { objectDiff, withoutNulls } from "./mutation-cases.js";
 import type { ResultRow } from "./report.js";
-
-/** How apply names a resource in its rows (`Kind/namespace/name`). */
-const resourceName = (o: KubeObject) =>
-  `${String(o.kind)}/${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${String(o.metadata?.name ?? "")}`;
 
 export interface MutatedCluster {
   /** The cluster whose resources are the mutated objects. */
   readonly cluster: ApplyCluster;
   readonly rows: ResultRow[];
   readonly disagreements: number;
-  /** How many resources some mutation changed. */
-  readonly changed: number;
 }
 
 /** The mutation instances, in name order (the order they apply in). */
@@ -52,18 +54,26 @@ function mutateOne(
   let disagreements = 0;
   for (const { cm, name } of order) {
     const request = cluster.request(object);
-    const answers = engines
-      .filter((e) => e.name === "reference" || cm.mutation.targets[e.name].enabled)
-      .map((e) => ({ engine: e.name, answer: e.mutate({ policy: name, admission: request }) }));
+    const answers = mutateOnEngines(engines, cm.mutation, { policy: name, admission: request });
     const disagreed = compareMutations(answers);
     if (disagreed) disagreements++;
     const referee = answers.find((a) => a.engine === "reference")?.answer;
-    const shown = (a: MutationAnswer) => (a.kind === "mutated" ? a.object : a.kind);
     for (const a of answers) {
       const actual = mutationActual(a.answer, object);
       const differs = disagreed && referee !== undefined && canonicalJson(a.answer) !== canonicalJson(referee);
       if (actual !== "mutated" && actual !== "error" && !differs) continue;
-      rows.push(rowOf(r, name, cm, a.engine, actual, a.answer, object, differs ? objectDiff(shown(referee), shown(a.answer)) : undefined));
+      rows.push(
+        rowOf(
+          r,
+          name,
+          cm,
+          a.engine,
+          actual,
+          a.answer,
+          object,
+          differs ? objectDiff(shownAnswer(referee), shownAnswer(a.answer)) : undefined,
+        ),
+      );
     }
     // The validations read the object the engines agree on (the reference engine's, when they do not).
     const next = (referee ?? answers.find((a) => a.answer.kind === "mutated")?.answer) as MutationAnswer | undefined;
@@ -123,7 +133,7 @@ export function mutateResources(
   names: readonly EngineName[],
   runtimes: Runtimes,
 ): MutatedCluster {
-  if (mutations.length === 0) return { cluster, rows: [], disagreements: 0, changed: 0 };
+  if (mutations.length === 0) return { cluster, rows: [], disagreements: 0 };
   const sets = [{ id: "", documents: mutations.flatMap((m) => m.outputs.flatMap((o) => o.documents as KubeObject[])) }];
   const { engines, problems } = composeMutationEngines({ sets, mutations: mutations.map((m) => m.mutation) }, names, runtimes);
   try {
@@ -132,15 +142,13 @@ export function mutateResources(
     const order = instancesOf(mutations);
     const rows: ResultRow[] = [];
     let disagreements = 0;
-    let changed = 0;
     const resources = cluster.resources.map((r) => {
       const m = mutateOne(r, cluster, order, engines);
       rows.push(...m.rows);
       disagreements += m.disagreements;
-      if (canonicalJson(m.object) !== canonicalJson(withoutNulls(r.object))) changed++;
       return m.object === r.object ? r : { ...r, object: m.object };
     });
-    return { cluster: { ...cluster, resources }, rows, disagreements, changed };
+    return { cluster: { ...cluster, resources }, rows, disagreements };
   } finally {
     for (const e of engines) e.release();
   }
@@ -207,7 +215,6 @@ const MAX_MUTATED_BYTES = APPLY_LIMITS.documentBytes;
 /** Every resource through the `--policy` mutation documents: each on its own engine (no second opinion, as for YAML validations). */
 export function mutateWithDocuments(cluster: ApplyCluster, m: DocumentMutations): MutatedCluster {
   const rows: ResultRow[] = [];
-  let changed = 0;
   const resources = cluster.resources.map((r) => {
     let object = withoutNulls(r.object);
     for (const { name, engine, doc } of m.order) {
@@ -227,8 +234,7 @@ export function mutateWithDocuments(cluster: ApplyCluster, m: DocumentMutations)
       }
       if (answer.kind === "mutated") object = answer.object as KubeObject;
     }
-    if (canonicalJson(object) !== canonicalJson(withoutNulls(r.object))) changed++;
     return object === r.object ? r : { ...r, object };
   });
-  return { cluster: { ...cluster, resources }, rows, disagreements: 0, changed };
+  return { cluster: { ...cluster, resources }, rows, disagreements: 0 };
 }

@@ -39,6 +39,7 @@ import {
   MUTATION_DOCUMENT_KINDS,
   readApplyInputs,
   resourceFieldLocation,
+  resourceName,
   type ApplyCluster,
   type ApplyInputs,
   type Resource,
@@ -157,8 +158,6 @@ function statusOf(v: Verdict, failOn: readonly FailOn[]): RowStatus {
     }
   }
 }
-
-const resourceName = (o: KubeObject) => `${o.kind}/${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name ?? ""}`;
 
 /** Policy descriptions from YAML annotations (Kyverno's policies.kyverno.io/*, Gatekeeper's description). */
 function infoOf(doc: KubeObject | undefined): PolicyInfo {
@@ -366,7 +365,6 @@ function mutationPhase(o: ApplyOptions, cluster: ApplyCluster, engines: ApplyEng
     cluster: yaml.cluster,
     rows: [...ts.rows, ...yaml.rows],
     disagreements: ts.disagreements,
-    changed: Math.max(ts.changed, yaml.changed),
   };
 }
 

@@ -30,6 +30,7 @@ import {
   type MutationEngine,
   type Engine,
   type EngineName,
+  type EngineRequest,
   type EvaluateOptions,
   type GatekeeperDocuments,
   type Prepared,
@@ -430,3 +431,25 @@ export function compareMutations(answers: readonly { readonly engine: EngineName
   );
   return said.size > 1;
 }
+
+/**
+ * Every engine's answer to one mutation instance on one request, with how long it took; an engine
+ * whose target the mutation skips gives none (the reference engine always answers).
+ */
+export function mutateOnEngines(
+  engines: readonly MutationEngine[],
+  mutation: Pick<Mutation, "targets">,
+  request: EngineRequest,
+): { readonly engine: EngineName; readonly answer: MutationAnswer; readonly ms: number; readonly e: MutationEngine }[] {
+  return engines
+    .filter((e) => e.name === "reference" || mutation.targets[e.name].enabled)
+    .map((e) => {
+      const started = performance.now();
+      const answer = e.mutate(request);
+      return { engine: e.name, answer, ms: performance.now() - started, e };
+    });
+}
+
+/** What a mutation answer shows in a diff: the object, `skip`, or the error. */
+export const shownAnswer = (a: MutationAnswer): unknown =>
+  a.kind === "mutated" ? a.object : a.kind === "error" ? `error: ${a.message}` : "skip";

@@ -32,4 +32,4 @@ export { loadConfig, CONFIG_FILES, type ConfigResult, type PolicycConfig } from 
 export { watchTests, type WatchOptions } from "./watch.js";
 export { runMutationCases, objectDiff, withoutNulls, type MutationCaseOutcome } from "./mutation-cases.js";
 export { mutatedManifests, writeMutatedManifests } from "./apply-mutations.js";
-export { composeMutationEngines, compareMutations, canonicalJson, mutationActual } from "./compose.js";
+export { composeMutationEngines, compareMutations, canonicalJson, mutationActual, mutateOnEngines, shownAnswer } from "./compose.js";

@@ -9,9 +9,17 @@ import path from "node:path";
 import type { CompiledMutation } from "../build/index.js";
 import type { EngineName, MutationAnswer, MutationEngine } from "../engines/index.js";
 import { instanceName, issue, type Issue, type SourceLocation } from "../ir/index.js";
-import { NAMESPACE_NAME_LABEL, type AdmissionRequest, type KubeObject } from "../kube/index.js";
+import { storedNamespace, type AdmissionRequest, type KubeObject } from "../kube/index.js";
 import { mutationTestCaseSchema, type MutationTestCase } from "../sdk/index.js";
-import { canonicalJson, compareMutations, composeMutationEngines, mutationActual, type Runtimes } from "./compose.js";
+import {
+  canonicalJson,
+  compareMutations,
+  composeMutationEngines,
+  mutateOnEngines,
+  mutationActual,
+  shownAnswer,
+  type Runtimes,
+} from "./compose.js";
 import { depthProblem, readFixtures } from "./fixtures.js";
 import type { ResultRow, RowCause } from "./report.js";
 
@@ -119,14 +127,10 @@ function caseInput(cm: CompiledMutation, test: MutationTestCase, index: number, 
     if ("issue" in ns) return ns.issue;
     namespaces[String(ns.object.metadata?.name ?? "")] = ns.object;
   }
-  // Every namespace carries its name label, as the API server sets it; the object's namespace
-  // exists even when the case does not describe it.
+  // Every namespace as the API server stores it (its name label); the object's exists even when the case does not describe it.
   const own = object.object.metadata?.namespace;
-  if (own && !namespaces[own]) namespaces[own] = { apiVersion: "v1", kind: "Namespace", metadata: { name: own } };
-  for (const [name, ns] of Object.entries(namespaces)) {
-    const labels = (ns.metadata?.labels ?? {}) as Record<string, string>;
-    namespaces[name] = { ...ns, metadata: { ...ns.metadata, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name } } };
-  }
+  if (own && !namespaces[own]) namespaces[own] = storedNamespace(own) as KubeObject;
+  for (const [name, ns] of Object.entries(namespaces)) namespaces[name] = storedNamespace(name, ns) as KubeObject;
   return { object: object.object, ...(expected ? { expected } : {}), namespaces };
 }
 
@@ -199,17 +203,9 @@ function runCase(
     object: input.object,
     cluster: { namespaces: input.namespaces },
   };
-  // An engine whose target the mutation skips gives no answer.
-  const answers = engines
-    .filter((e) => e.name === "reference" || cm.mutation.targets[e.name].enabled)
-    .map((e) => {
-      const started = performance.now();
-      const answer = e.mutate({ policy, admission });
-      return { engine: e.name, answer, ms: performance.now() - started, e };
-    });
+  const answers = mutateOnEngines(engines, cm.mutation, { policy, admission });
   const disagreed = compareMutations(answers);
   const referee = answers.find((a) => a.engine === "reference");
-  const shown = (a: MutationAnswer): Json => (a.kind === "mutated" ? a.object : a.kind);
   const rows = answers.map((a): ResultRow => {
     const mismatch = expectationMismatch(test, input, a.answer) ?? notIdempotent(a.e, { policy, admission }, a.answer);
     const differs = disagreed && referee && a !== referee && canonicalJson(a.answer) !== canonicalJson(referee.answer);
@@ -217,7 +213,7 @@ function runCase(
       ? {
           kind: "disagreement",
           verdicts: Object.fromEntries(answers.map((x) => [x.engine, mutationActual(x.answer, input.object)])),
-          mismatch: `${a.engine} vs reference:\n${objectDiff(shown(referee.answer), shown(a.answer)).join("\n")}`,
+          mismatch: `${a.engine} vs reference:\n${objectDiff(shownAnswer(referee.answer), shownAnswer(a.answer)).join("\n")}`,
         }
       : mismatch
         ? a.answer.kind === "error"

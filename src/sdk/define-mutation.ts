@@ -43,7 +43,6 @@ import {
 import { closest, describe, shapeOfKindRef, shapeOfKind, type Shape } from "./field-types.js";
 import type { Kind } from "./kinds.js";
 import { callerLocation } from "./source.js";
-import { structuralSchemaOf } from "./structural-schema.js";
 
 const CHANGE = Symbol.for("policyc.mutation-change");
 const MUTATION = Symbol.for("policyc.mutation-definition");
@@ -243,7 +242,7 @@ export function defineMutation<const K extends readonly Kind<unknown>[], P exten
       issues.push(issue("invalid_policy", "mutate must be a non-empty list of changes (setDefault, set, addToSet, …)", source, ["mutate"]));
       return [];
     }
-    const steps = changes.flatMap((c) => stepsOf(c, root, subject, issues));
+    const steps = changes.flatMap((c) => stepsOf(c, root, issues));
     conflicts(steps, issues);
     return steps.length ? [{ ...(inst.name !== undefined ? { name: inst.name } : {}), steps, source }] : [];
   });
@@ -292,7 +291,6 @@ function instancesOf<K extends readonly Kind<unknown>[], P extends AnyParams>(
 ): { name?: string; values: Record<string, unknown> }[] {
   const schema = spec.params as z.ZodObject<z.ZodRawShape> | undefined;
   if (!schema) return [{ values: {} }];
-  structuralSchemaOf(schema, "input");
   const specs = spec.instances?.length ? spec.instances : [{ params: {} as ParamsInput<P> }];
   return specs.flatMap((inst, n) => {
     const r = schema.safeParse(inst.params);
@@ -311,7 +309,7 @@ function instancesOf<K extends readonly Kind<unknown>[], P extends AnyParams>(
 }
 
 /** The IR steps of one change, its path and value checked against the shape it starts from. */
-function stepsOf(c: Change, root: Shape, subject: "pod" | "resource", issues: Issue[]): MutationStep[] {
+function stepsOf(c: Change, root: Shape, issues: Issue[]): MutationStep[] {
   if (c.containers) {
     const podSpec = fieldShape(root, ["spec"]);
     const item = podSpec?.kind === "object" ? podSpec.fields("containers") : undefined;
@@ -348,7 +346,6 @@ function stepsOf(c: Change, root: Shape, subject: "pod" | "resource", issues: Is
     issues.push(issue("invalid_policy", "rewriteRegistry changes containers' images: write it inside forEachContainer", c.source));
     return [];
   }
-  void subject;
   const op = checkedOp(c, root, issues);
   return op ? [{ on: "object", change: op }] : [];
 }
@@ -399,7 +396,6 @@ function checkedOp(c: Change, from: Shape, issues: Issue[]): MutationOp | undefi
   const path = op.path;
   const keys: number[] = [];
   for (const [i, seg] of path.entries()) {
-    const shown = path.slice(0, i + 1).join(".");
     if (at.kind === "list")
       return bad(
         "invalid_policy",
@@ -419,7 +415,6 @@ function checkedOp(c: Change, from: Shape, issues: Issue[]): MutationOp | undefi
       return bad("unknown_field", `${c.path}: ${at.name} has no field ${seg}${hint ? ` (did you mean ${hint}?)` : ""}`);
     }
     at = next;
-    void shown;
   }
   const typeOk = (v: Scalar, s: Shape): boolean =>
     s.kind === "any" || (s.kind === "scalar" && (s.type === "scalar" ? typeof v !== "boolean" : typeof v === s.type));

@@ -14,7 +14,7 @@ import { messagesOf, type Verdict } from "../engines/index.js";
 import { compileMutation, compilePolicy, type TargetOutput } from "../backends/index.js";
 import { withExceptions, type CompiledPolicy } from "../build/index.js";
 import { formatIssue, instanceName, lowerPolicy, TARGET_NAMES } from "../ir/index.js";
-import { NAMESPACE_NAME_LABEL, type KubeObject } from "../kube/index.js";
+import { storedNamespace, type KubeObject } from "../kube/index.js";
 import {
   actualOf,
   awaitRuntime,
@@ -22,6 +22,8 @@ import {
   compareAnswers,
   compareMutations,
   composeMutationEngines,
+  mutateOnEngines,
+  shownAnswer,
   objectDiff,
   withoutNulls,
   composePolicycEngines,
@@ -210,10 +212,9 @@ export interface MutationResult {
 export class MutationDisagreementError extends Error {
   constructor(readonly engines: Readonly<Partial<Record<EngineName, MutationAnswer>>>) {
     const ref = engines.reference;
-    const shown = (a: MutationAnswer) => (a.kind === "mutated" ? a.object : a.kind === "error" ? `error: ${a.message}` : a.kind);
     const lines = Object.entries(engines)
       .filter(([e, a]) => e !== "reference" && ref && canonicalJson(a) !== canonicalJson(ref))
-      .map(([e, a]) => `${e} vs reference:\n${objectDiff(shown(ref!), shown(a!)).join("\n")}`);
+      .map(([e, a]) => `${e} vs reference:\n${objectDiff(shownAnswer(ref!), shownAnswer(a!)).join("\n")}`);
     super(`engines' mutations differ:\n${lines.join("\n")}`);
     this.name = "MutationDisagreementError";
   }
@@ -268,21 +269,14 @@ export async function mutate(
   object = withoutNulls(object);
   const inst = options.instance === undefined ? m.instances[0] : m.instances.find((i) => i.name === options.instance);
   if (!inst) throw new Error(`mutation ${m.name} has no instance ${options.instance}`);
+  // Namespaces as the API server stores them (their name label); the object's exists even when not given.
   const namespaces: Record<string, KubeObject> = {};
-  for (const ns of options.namespaces ?? []) {
-    const name = String(ns.metadata?.name ?? "");
-    namespaces[name] = {
-      ...ns,
-      metadata: { ...ns.metadata, labels: { ...(ns.metadata?.labels as object), [NAMESPACE_NAME_LABEL]: name } },
-    };
-  }
+  for (const ns of options.namespaces ?? [])
+    namespaces[String(ns.metadata?.name ?? "")] = storedNamespace(String(ns.metadata?.name ?? ""), ns) as KubeObject;
   const own = object.metadata?.namespace;
-  if (own && !namespaces[own])
-    namespaces[own] = { apiVersion: "v1", kind: "Namespace", metadata: { name: own, labels: { [NAMESPACE_NAME_LABEL]: own } } };
+  if (own && !namespaces[own]) namespaces[own] = storedNamespace(own) as KubeObject;
   const policy = instanceName(m.name, inst);
-  const answers = engines
-    .filter((e) => e.name === "reference" || m.targets[e.name].enabled)
-    .map((e) => ({ engine: e.name, answer: e.mutate({ policy, admission: { operation: "CREATE", object, cluster: { namespaces } } }) }));
+  const answers = mutateOnEngines(engines, m, { policy, admission: { operation: "CREATE", object, cluster: { namespaces } } });
   const results: Partial<Record<EngineName, MutationAnswer>> = Object.fromEntries(answers.map((a) => [a.engine, a.answer]));
   if (compareMutations(answers) || answers.some((a) => a.answer.kind === "error")) throw new MutationDisagreementError(results);
   const first = answers[0]!.answer;

@@ -10,7 +10,7 @@
 import fc from "fast-check";
 import { compileMutation, mutationTargetIssues } from "../../src/backends/index.js";
 import type { CelRuntime, MutationAnswer, MutationEngine } from "../../src/engines/index.js";
-import { canonicalJson, composeMutationEngines, objectDiff } from "../../src/harness/index.js";
+import { canonicalJson, composeMutationEngines, objectDiff, shownAnswer } from "../../src/harness/index.js";
 import type { Mutation, MutationOp, MutationStep } from "../../src/ir/index.js";
 import { BUILTIN_KINDS, NAMESPACE_NAME_LABEL, POD_CONTROLLERS, type KubeObject } from "../../src/kube/index.js";
 
@@ -261,7 +261,6 @@ export function checkMutation(c: MutationFuzzCase, runtime: CelRuntime, counts?:
         e.mutate({ policy: "fuzz-mutation", admission: { operation: "CREATE", object: o, cluster: { namespaces } } });
       const answers = engines.map((e) => ({ engine: e.name, answer: ask(e, object) }));
       const ref = answers.find((a) => a.engine === "reference")!.answer;
-      const shown = (a: MutationAnswer) => (a.kind === "mutated" ? a.object : a.kind === "error" ? `error: ${a.message}` : a.kind);
       for (const a of answers) {
         const again =
           a.answer.kind === "mutated"
@@ -275,10 +274,10 @@ export function checkMutation(c: MutationFuzzCase, runtime: CelRuntime, counts?:
           return {
             mutation: c.mutation,
             object,
-            answers: Object.fromEntries(answers.map((x) => [x.engine, shown(x.answer)])),
+            answers: Object.fromEntries(answers.map((x) => [x.engine, shownAnswer(x.answer)])),
             diff: idempotent
-              ? `${a.engine} vs reference:\n${objectDiff(shown(ref), shown(a.answer)).join("\n")}`
-              : `${a.engine} is not idempotent:\n${objectDiff(shown(a.answer), shown(again)).join("\n")}`,
+              ? `${a.engine} vs reference:\n${objectDiff(shownAnswer(ref), shownAnswer(a.answer)).join("\n")}`
+              : `${a.engine} is not idempotent:\n${objectDiff(shownAnswer(a.answer), shownAnswer(again)).join("\n")}`,
           };
       }
       if (counts) {

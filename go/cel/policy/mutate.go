@@ -11,6 +11,7 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	v1 "k8s.io/api/admissionregistration/v1"
@@ -113,11 +114,17 @@ func (s *Store) CompileMutating(req *protocol.Request) protocol.Response {
 		accessors := make([]cel.ExpressionAccessor, n)
 		for i := range p.Spec.MatchConditions {
 			accessors[i] = (*matchconditions.MatchCondition)(&p.Spec.MatchConditions[i])
-			if r := compiler.CompileCELExpression(accessors[i], opts, environment.StoredExpressions); r.Error != nil {
-				problem(fmt.Sprintf("spec.matchConditions[%d].expression", i), r.Error)
+		}
+		// Each condition compiled once, its error recorded under its field (as the validating path does).
+		rec := &recordingConditions{compiler: compiler.Compiler, errors: map[string]string{}}
+		compiler.ConditionCompiler = rec
+		const field = "spec.matchConditions[%d].expression"
+		c.matcher = matchconditions.NewMatcher(rec.compile(compiler, field, accessors, opts), p.Spec.FailurePolicy, "policy", "mutate", p.Name)
+		for i := range accessors {
+			if msg, ok := rec.errors[fmt.Sprintf(field, i)]; ok {
+				problem(fmt.Sprintf(field, i), errors.New(msg))
 			}
 		}
-		c.matcher = matchconditions.NewMatcher(compiler.CompileCondition(accessors, opts, environment.StoredExpressions), p.Spec.FailurePolicy, "policy", "mutate", p.Name)
 	}
 	patchOpts := opts
 	patchOpts.HasPatchTypes = true

@@ -79,3 +79,19 @@ func TestAnApplyConfigurationOfAnAtomicMapIsRefusedAsTheAPIServerRefusesIt(t *te
 		t.Fatalf("want the API server's refusal of an atomic field, got %+v", r)
 	}
 }
+
+func TestAMatchConditionThatDoesNotCompileIsAProblemAtItsField(t *testing.T) {
+	s := NewStore()
+	p := strings.Replace(mapPolicy, `"mutations":[`, `"matchConditions":[{"name":"ok","expression":"true"},{"name":"bad","expression":"object.spec.replicas + 'x' == 1"}],"mutations":[`, 1)
+	r := compileMutating(s, "m", p)
+	if r.OK || len(r.Problems) != 1 || r.Problems[0].Field != "spec.matchConditions[1].expression" {
+		t.Fatalf("want one problem at spec.matchConditions[1].expression, got %+v", r)
+	}
+	ok := strings.Replace(p, `{"name":"bad","expression":"object.spec.replicas + 'x' == 1"}`, `{"name":"replicas","expression":"object.spec.replicas > 1"}`, 1)
+	if r := compileMutating(s, "m2", ok); !r.OK {
+		t.Fatalf("compile: %+v", r)
+	}
+	if r := s.Mutate(&protocol.Request{ID: "m2", Admission: deployment(1)}); !r.OK || *r.Matched {
+		t.Fatalf("a false match condition: not matched, got %+v", r)
+	}
+}
