@@ -13,7 +13,7 @@ import type { CompiledMutation } from "../build/index.js";
 import { documentYaml } from "../emit/index.js";
 import type { EngineName, MutationAnswer, MutationEngine } from "../engines/index.js";
 import { instanceName } from "../ir/index.js";
-import type { KubeObject } from "../kube/index.js";
+import { groupVersionOf, type KubeObject } from "../kube/index.js";
 import { APPLY_LIMITS, resourceName, type ApplyCluster, type Resource } from "./apply-inputs.js";
 import type { Fixture } from "./fixtures.js";
 import {
@@ -49,10 +49,15 @@ function mutateOne(
   order: ReturnType<typeof instancesOf>,
   engines: readonly MutationEngine[],
 ): { object: KubeObject; rows: ResultRow[]; disagreements: number } {
+  // Matching narrows by kind before the engines: a kind no mutation admits is not sent to any.
+  const { group } = groupVersionOf(r.object.apiVersion);
+  const admitting = order.filter(({ cm }) => cm.mutation.match.kinds.some((k) => k.group === group && k.kind === r.object.kind));
+  if (admitting.length === 0) return { object: r.object, rows: [], disagreements: 0 };
   let object = withoutNulls(r.object);
   const rows: ResultRow[] = [];
   let disagreements = 0;
-  for (const { cm, name } of order) {
+  let changed = false;
+  for (const { cm, name } of admitting) {
     const request = cluster.request(object);
     const answers = mutateOnEngines(engines, cm.mutation, { policy: name, admission: request });
     const disagreed = compareMutations(answers);
@@ -77,9 +82,13 @@ function mutateOne(
     }
     // The validations read the object the engines agree on (the reference engine's, when they do not).
     const next = (referee ?? answers.find((a) => a.answer.kind === "mutated")?.answer) as MutationAnswer | undefined;
-    if (next?.kind === "mutated") object = next.object as KubeObject;
+    if (next?.kind === "mutated") {
+      object = next.object as KubeObject;
+      changed = true;
+    }
   }
-  return { object, rows, disagreements };
+  // An object no mutation changed is validated as read (not a copy: memory stays one object each).
+  return { object: changed ? object : r.object, rows, disagreements };
 }
 
 function rowOf(

@@ -391,7 +391,10 @@ export function composeMutationEngines(
     engines.push(p.engine);
     problems.push(...p.problems.map((x) => ({ ...x, engine: name })));
   };
-  for (const name of ENGINE_NAMES.filter((n) => names.includes(n))) {
+  // The kubernetes engine is prepared before kyverno's, whose compile of the same CEL reuses its
+  // own (go/cel/policy/mutate.go); the engines stay in ENGINE_NAMES order.
+  const order = ENGINE_NAMES.filter((n) => names.includes(n)).sort((a, b) => Number(b === "kubernetes") - Number(a === "kubernetes"));
+  for (const name of order) {
     if (name === "reference") add(name, ReferenceMutationEngine.prepare(input.mutations));
     else if (name === "gatekeeper") add(name, GatekeeperMutationEngine.prepare(input.sets));
     else if (runtimes.cel)
@@ -402,6 +405,7 @@ export function composeMutationEngines(
           : KubernetesMutationEngine.prepare(input.sets, { runtime: runtimes.cel, bindUnbound: options.bindUnbound === true }),
       );
   }
+  engines.sort((a, b) => ENGINE_NAMES.indexOf(a.name) - ENGINE_NAMES.indexOf(b.name));
   return { engines, problems };
 }
 

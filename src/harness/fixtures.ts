@@ -48,11 +48,22 @@ export function inputIssue(
   return { code, message, severity: "error", ...(at ? { source: { file, line: at.line, column: at.col } } : { file }), path: field };
 }
 
+/** A file's syntax: its non-empty YAML documents (positions of every node) and its lines. */
+interface Syntax {
+  readonly yaml: readonly Document[];
+  readonly lines: LineCounter;
+}
+
 interface ParsedFile {
   readonly shown: string;
   readonly docs: Fixture[];
-  readonly yaml: readonly Document[];
-  readonly lines: LineCounter;
+  /**
+   * Held for files read to be located in (suites, policies, fixtures); not for `apply`'s inputs,
+   * whose syntax trees weigh about 25 times their text (20,000 objects: 220 MB): parsed again
+   * when a finding is located in them (syntaxOf).
+   */
+  readonly syntax?: Syntax;
+  readonly mode: Mode;
   readonly text: string;
   /** The file's text as read (before any repair): a later read of other text parses again. */
   readonly read: string;
@@ -86,6 +97,7 @@ function parseFile(
   previous?: Read<ParsedFile>,
   maxBytes: number = FIXTURE_LIMITS.fileBytes,
   documentBytes?: number,
+  keepSyntax = true,
 ): Read<ParsedFile> {
   const bad = (message: string, at?: { line: number; col: number }, code: IssueCode = "invalid_fixture"): Read<ParsedFile> => ({
     ok: false,
@@ -98,10 +110,43 @@ function parseFile(
   if (previous?.ok && previous.value.read === text && previous.value.shown === shown) return previous;
   // A larger file than a fixture's (a cluster dump) is one List: its documents may be as large as the
   // file, unless the reader says otherwise (apply's inputs: many documents, each within the API server's limit).
-  return parseText(text, shown, mode, documentBytes ?? (maxBytes === FIXTURE_LIMITS.fileBytes ? FIXTURE_LIMITS.bytes : maxBytes));
+  return parseText(
+    text,
+    shown,
+    mode,
+    documentBytes ?? (maxBytes === FIXTURE_LIMITS.fileBytes ? FIXTURE_LIMITS.bytes : maxBytes),
+    keepSyntax,
+  );
 }
 
-function parseText(text: string, shown: string, mode: Mode, documentBytes: number = FIXTURE_LIMITS.bytes): Read<ParsedFile> {
+/** Documents that are not empty (a file ending in `---`, or `---` twice, has empty ones). */
+const nonEmptyDocuments = (docs: readonly Document[]): Document[] =>
+  docs.filter((d) => !(d.contents === null || (isScalar(d.contents) && d.contents.value === null && !d.contents.source)));
+
+/** Syntax trees parsed again lately (syntaxOf), the most recent last: `apply` locates findings file by file. */
+const reparsed = new Map<ParsedFile, Syntax>();
+const REPARSED_KEPT = 4;
+
+/** A parsed file's syntax: held, or parsed again from its text (which parsed without error before). */
+function syntaxOf(p: ParsedFile): Syntax {
+  if (p.syntax) return p.syntax;
+  const held = reparsed.get(p);
+  if (held) return held;
+  const lines = new LineCounter();
+  const docs = parse(p.text, lines, p.mode);
+  const syntax = { yaml: nonEmptyDocuments(Array.isArray(docs) ? docs : []), lines };
+  reparsed.set(p, syntax);
+  if (reparsed.size > REPARSED_KEPT) reparsed.delete(reparsed.keys().next().value!);
+  return syntax;
+}
+
+function parseText(
+  text: string,
+  shown: string,
+  mode: Mode,
+  documentBytes: number = FIXTURE_LIMITS.bytes,
+  keepSyntax = true,
+): Read<ParsedFile> {
   const bad = (message: string, at?: { line: number; col: number }, code: IssueCode = "invalid_fixture"): Read<ParsedFile> => ({
     ok: false,
     issue: inputIssue(code, message, shown, at),
@@ -127,7 +172,7 @@ function parseText(text: string, shown: string, mode: Mode, documentBytes: numbe
   const out: Fixture[] = [];
   // Empty documents (a file ending in `---`, or `---` twice) are skipped, as kubectl and the
   // Kyverno CLI skip them; a document that is present and not a mapping is still an error.
-  const nonEmpty = docs.filter((d) => !(d.contents === null || (isScalar(d.contents) && d.contents.value === null && !d.contents.source)));
+  const nonEmpty = nonEmptyDocuments(docs);
   for (const [i, doc] of nonEmpty.entries()) {
     const err = doc.errors[0];
     const range = doc.range ?? [0, 0, 0];
@@ -163,7 +208,7 @@ function parseText(text: string, shown: string, mode: Mode, documentBytes: numbe
     });
   }
   if (out.length === 0) return bad("the file holds no YAML document");
-  return { ok: true, value: { shown, docs: out, yaml: nonEmpty, lines, text, read } };
+  return { ok: true, value: { shown, docs: out, ...(keepSyntax ? { syntax: { yaml: nonEmpty, lines } } : {}), mode, text, read } };
 }
 
 /**
@@ -182,7 +227,11 @@ export function readFixtures(
   return options.objects === false ? { ok: true, value: parsed.value.docs } : checkObjects(parsed.value);
 }
 
-function parsedFile(file: string, displayRoot: string, options: { objects?: boolean; maxBytes?: number; documentBytes?: number }) {
+function parsedFile(
+  file: string,
+  displayRoot: string,
+  options: { objects?: boolean; maxBytes?: number; documentBytes?: number; keepSyntax?: boolean },
+) {
   const abs = path.resolve(file);
   const mode: Mode = options.objects === false ? "config" : "objects";
   const parsed = parseFile(
@@ -192,6 +241,7 @@ function parsedFile(file: string, displayRoot: string, options: { objects?: bool
     cache.get(cacheKey(abs, mode)),
     options.maxBytes,
     options.documentBytes,
+    options.keepSyntax,
   );
   cache.set(cacheKey(abs, mode), parsed);
   return parsed;
@@ -207,7 +257,7 @@ export function readObjectDocuments(
   displayRoot: string,
   options: { maxBytes?: number; documentBytes?: number } = {},
 ): Read<{ objects: Fixture[]; invalid: Issue[] }> {
-  const parsed = parsedFile(file, displayRoot, options);
+  const parsed = parsedFile(file, displayRoot, { ...options, keepSyntax: false });
   return parsed.ok ? { ok: true, value: partitionObjects(parsed.value) } : parsed;
 }
 
@@ -215,7 +265,7 @@ export function readObjectDocuments(
 export function readObjectText(text: string, shown: string, options: { maxBytes: number }): Read<{ objects: Fixture[]; invalid: Issue[] }> {
   if (Buffer.byteLength(text) > options.maxBytes)
     return { ok: false, issue: inputIssue("invalid_fixture", `the input is larger than ${options.maxBytes / 2 ** 20} MiB`, shown) };
-  const parsed = parseText(text, shown, "objects");
+  const parsed = parseText(text, shown, "objects", FIXTURE_LIMITS.bytes, false);
   if (!parsed.ok) return parsed;
   cache.set(cacheKey(path.resolve(shown), "objects"), parsed);
   return { ok: true, value: partitionObjects(parsed.value) };
@@ -282,7 +332,8 @@ export function fieldLocation(
 ): SourceLocation | undefined {
   const parsed = cached(path.resolve(file));
   if (!parsed?.ok) return undefined;
-  const yamlDoc = parsed.value.yaml[doc];
+  const syntax = syntaxOf(parsed.value);
+  const yamlDoc = syntax.yaml[doc];
   if (!yamlDoc) return undefined;
   for (let n = field.length; n >= 0; n--) {
     const node =
@@ -291,7 +342,7 @@ export function fieldLocation(
         : ((at === "key" ? keyOf(yamlDoc, field.slice(0, n)) : undefined) ?? yamlDoc.getIn(field.slice(0, n), true));
     const range = node && typeof node === "object" && "range" in node ? (node as { range?: [number, number, number] }).range : undefined;
     if (range) {
-      const pos = parsed.value.lines.linePos(range[0]);
+      const pos = syntax.lines.linePos(range[0]);
       return { file: parsed.value.shown, line: pos.line, column: pos.col };
     }
   }
@@ -332,9 +383,10 @@ export function positionInString(
 ): SourceLocation | undefined {
   const parsed = cached(path.resolve(file));
   if (!parsed?.ok) return undefined;
-  const node = parsed.value.yaml[doc]?.getIn(field, true);
+  const syntax = syntaxOf(parsed.value);
+  const node = syntax.yaml[doc]?.getIn(field, true);
   if (!isScalar(node) || !node.range) return undefined;
-  const start = parsed.value.lines.linePos(node.range[0]);
+  const start = syntax.lines.linePos(node.range[0]);
   const at = (line: number, column: number): SourceLocation => ({ file: parsed.value.shown, line, column });
   if (node.type !== "BLOCK_LITERAL" || row < 1) return at(start.line, start.col);
   // The content starts on the line after the `|` header, indented like its first line.
@@ -350,6 +402,7 @@ export function positionInString(
 /** Forget cached files (tests that rewrite fixtures, watch mode). */
 export function clearFixtureCache(): void {
   cache.clear();
+  reparsed.clear();
 }
 
 /** Files under a path that satisfy `accept`: the path itself if it is a file, else a recursive, sorted walk. */

@@ -3,13 +3,13 @@
 // implementations, declared here one by one; a function not declared here fails to compile with
 // "undeclared reference", naming it.
 //
-//   image(string), parseImageReference(string) -> image; isImage(string) -> bool
-//   <image>.registry(), .repository(), .identifier(), .tag(), .digest() -> string; .containsDigest() -> bool
-//   parseServiceAccount(string) -> {Name, Namespace}
-//   resource.Get(apiVersion, resource, namespace, name) -> object   (answered from the test's objects)
-//   resource.List(apiVersion, resource, namespace) -> {items: [...]}
-//   resource.List(apiVersion, resource, namespace, labels)         (narrowed by labels)
-//   and the libraries reading the test's context or transforming data: context.go
+//	image(string), parseImageReference(string) -> image; isImage(string) -> bool
+//	<image>.registry(), .repository(), .identifier(), .tag(), .digest() -> string; .containsDigest() -> bool
+//	parseServiceAccount(string) -> {Name, Namespace}
+//	resource.Get(apiVersion, resource, namespace, name) -> object   (answered from the test's objects)
+//	resource.List(apiVersion, resource, namespace) -> {items: [...]}
+//	resource.List(apiVersion, resource, namespace, labels)         (narrowed by labels)
+//	and the libraries reading the test's context or transforming data: context.go
 package kyverno
 
 import (

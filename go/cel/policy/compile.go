@@ -94,6 +94,9 @@ type Store struct {
 	// compile of the same CEL reuses (see Compile).
 	shared       *sharedTable[validating.Validator]
 	compositions *sharedTable[*composition]
+	// sharedMutations: a mutating policy compiled without problems in the Kubernetes environment,
+	// which a Kyverno compile of the same policy reuses (see CompileMutating).
+	sharedMutations *sharedTable[*compiledMutation]
 	// What the "stats" op reports: Kyverno compiles answered from a Kubernetes one, compiles that
 	// found their variables' composition built, expressions answered from a composition's memory.
 	sharedHits, compositionHits, memoHits int
@@ -109,11 +112,12 @@ type Store struct {
 // NewStore is an empty store.
 func NewStore() *Store {
 	return &Store{
-		policies:     map[string]*compiled{},
-		mutations:    map[string]*compiledMutation{},
-		clusters:     map[string]*cluster{},
-		shared:       newSharedTable[validating.Validator](),
-		compositions: newSharedTable[*composition](),
+		policies:        map[string]*compiled{},
+		mutations:       map[string]*compiledMutation{},
+		clusters:        map[string]*cluster{},
+		shared:          newSharedTable[validating.Validator](),
+		compositions:    newSharedTable[*composition](),
+		sharedMutations: newSharedTable[*compiledMutation](),
 	}
 }
 
@@ -331,6 +335,7 @@ func (s *Store) Release(id string) {
 	delete(s.mutations, id)
 	s.compositions.release(id)
 	s.shared.release(id)
+	s.sharedMutations.release(id)
 }
 
 // Compile compiles the request's policy with its bindings under the request's id. A validator

@@ -38,6 +38,20 @@ type compiledMutation struct {
 	matcher  matchconditions.Matcher
 	patchers []patch.Patcher
 	kyverno  bool
+	// sameAs: policies with the same sameAs mutate alike on one admission (the Kubernetes compile
+	// and the Kyverno compile that reuses it); empty when not shared.
+	sameAs string
+}
+
+// mutationKey is what a mutating policy's answer depends on besides the admission: its spec
+// and its bindings' selection (not their names).
+func mutationKey(p *v1.MutatingAdmissionPolicy, bindings []*v1.MutatingAdmissionPolicyBinding) string {
+	specs := make([]any, len(bindings))
+	for i, b := range bindings {
+		specs[i] = struct{ ParamRef, MatchResources any }{b.Spec.ParamRef, b.Spec.MatchResources}
+	}
+	raw, _ := json.Marshal(struct{ Spec, Bindings any }{p.Spec, specs})
+	return string(raw)
 }
 
 var typeConverter managedfields.TypeConverter
@@ -84,6 +98,16 @@ func (s *Store) CompileMutating(req *protocol.Request) protocol.Response {
 	bindings, err := decodeMutatingBindings(req.Bindings)
 	if err != nil {
 		return protocol.Fail(protocol.InvalidDocument, "binding: %v", err)
+	}
+	// A policy compiled without problems in the Kubernetes environment means the same in Kyverno's
+	// (its libraries only add functions): a Kyverno compile of it reuses the compile, and the two
+	// share their answers on one admission (Mutate).
+	key := mutationKey(&p, bindings)
+	if base, ok := s.sharedMutations.get(key); ok && req.Kyverno {
+		s.sharedHits++
+		s.sharedMutations.hold(key, req.ID, base)
+		s.mutations[req.ID] = &compiledMutation{policy: &p, bindings: bindings, matcher: base.matcher, patchers: base.patchers, kyverno: true, sameAs: base.sameAs}
+		return protocol.Response{OK: true}
 	}
 	env := BaseEnvSet()
 	if req.Kyverno {
@@ -151,6 +175,10 @@ func (s *Store) CompileMutating(req *protocol.Request) protocol.Response {
 	if len(problems) > 0 {
 		return protocol.Response{Error: &protocol.Error{Code: protocol.CompileError, Message: problems[0].Message}, Problems: problems}
 	}
+	if !req.Kyverno {
+		c.sameAs = fmt.Sprintf("mutate %p", c)
+		s.sharedMutations.hold(key, req.ID, c)
+	}
 	s.mutations[req.ID] = c
 	return protocol.Response{OK: true}
 }
@@ -168,6 +196,22 @@ func (s *Store) Mutate(req *protocol.Request) protocol.Response {
 	if fail != nil {
 		return *fail
 	}
+	shareable := req.AdmissionKey != "" && c.sameAs != ""
+	if shareable {
+		if r, ok := s.answered[c.sameAs]; ok {
+			s.answeredHits++
+			return r
+		}
+	}
+	r := s.mutate(c, a)
+	if shareable && r.OK {
+		s.answered[c.sameAs] = r
+	}
+	return r
+}
+
+// mutate is Mutate on a decoded admission.
+func (s *Store) mutate(c *compiledMutation, a *admissionInput) protocol.Response {
 	if c.kyverno {
 		kyverno.SetRequest(a.lookups, a.in.Kyverno, a.contextObjects)
 	}

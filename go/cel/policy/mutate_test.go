@@ -95,3 +95,37 @@ func TestAMatchConditionThatDoesNotCompileIsAProblemAtItsField(t *testing.T) {
 		t.Fatalf("a false match condition: not matched, got %+v", r)
 	}
 }
+
+func TestAKyvernoCompileOfTheSamePolicyReusesTheKubernetesCompileAndItsAnswer(t *testing.T) {
+	s := NewStore()
+	if r := compileMutating(s, "k8s", mapPolicy); !r.OK {
+		t.Fatalf("compile: %+v", r)
+	}
+	// A Kyverno MutatingPolicy of the same spec under another name (as the kyverno engine sends it).
+	renamed := strings.Replace(mapPolicy, `"name":"defaults"`, `"name":"other"`, 1)
+	kyv := s.CompileMutating(&protocol.Request{ID: "kyv", Policy: json.RawMessage(renamed), Bindings: []json.RawMessage{json.RawMessage(mapBinding)}, Kyverno: true})
+	if !kyv.OK || s.sharedHits != 1 {
+		t.Fatalf("want the Kyverno compile answered from the Kubernetes one: %+v, hits %d", kyv, s.sharedHits)
+	}
+	first := s.Mutate(&protocol.Request{ID: "k8s", Admission: deployment(0), AdmissionKey: "a1"})
+	second := s.Mutate(&protocol.Request{ID: "kyv", AdmissionKey: "a1"})
+	if !first.OK || !second.OK || string(first.Value) != string(second.Value) || s.answeredHits != 1 {
+		t.Fatalf("want one answer shared: %+v / %+v (hits %d)", first, second, s.answeredHits)
+	}
+	// A new admission under a new key is mutated again, not answered from the last one.
+	a := deployment(0)
+	a.Operation = "UPDATE"
+	if r := s.Mutate(&protocol.Request{ID: "kyv", Admission: a, AdmissionKey: "a2"}); !r.OK || *r.Matched {
+		t.Fatalf("an UPDATE the policy leaves out: not matched, got %+v", r)
+	}
+	// Released, the Kubernetes compile stays shared while the Kyverno one holds it.
+	s.Release("k8s")
+	if r := s.Mutate(&protocol.Request{ID: "kyv", Admission: deployment(0)}); !r.OK || !*r.Matched {
+		t.Fatalf("after the Kubernetes policy's release: %+v", r)
+	}
+	// Dropped with the last policy holding it.
+	s.Release("kyv")
+	if s.sharedMutations.len() != 0 {
+		t.Fatalf("shared mutations left after every release: %d", s.sharedMutations.len())
+	}
+}

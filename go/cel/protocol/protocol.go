@@ -22,14 +22,14 @@ type Request struct {
 	ID     string          `json:"id,omitempty"`
 	Policy json.RawMessage `json:"policy,omitempty"`
 	// Kyverno: compile with Kyverno's CEL libraries as well.
-	Kyverno    bool                       `json:"kyverno,omitempty"`
-	Bindings   []json.RawMessage          `json:"bindings,omitempty"`
-	Admission  *Admission                 `json:"admission,omitempty"`
+	Kyverno   bool              `json:"kyverno,omitempty"`
+	Bindings  []json.RawMessage `json:"bindings,omitempty"`
+	Admission *Admission        `json:"admission,omitempty"`
 	// AdmissionKey: with Admission, hold it decoded under this key (the previous one is dropped);
 	// alone, evaluate on the admission held under it (unknown_admission when it is not).
-	AdmissionKey string `json:"admissionKey,omitempty"`
-	Expression string                     `json:"expression,omitempty"`
-	Vars       map[string]json.RawMessage `json:"vars,omitempty"`
+	AdmissionKey string                     `json:"admissionKey,omitempty"`
+	Expression   string                     `json:"expression,omitempty"`
+	Vars         map[string]json.RawMessage `json:"vars,omitempty"`
 	// Objects of a cluster registered once (op cluster), for params and lookups.
 	Objects []json.RawMessage `json:"objects,omitempty"`
 }
@@ -81,8 +81,8 @@ type Admission struct {
 	Namespaces  []json.RawMessage `json:"namespaces,omitempty"`
 	Params      []json.RawMessage `json:"params,omitempty"`
 	// Cluster names objects registered with op cluster, read instead of Params.
-	Cluster string `json:"cluster,omitempty"`
-	Authorizer  []AuthzAnswer     `json:"authorizer,omitempty"`
+	Cluster    string        `json:"cluster,omitempty"`
+	Authorizer []AuthzAnswer `json:"authorizer,omitempty"`
 	// Kyverno: what a Kyverno CLI test's Context file gives the CEL libraries.
 	Kyverno *KyvernoContext `json:"kyverno,omitempty"`
 }

@@ -32,7 +32,9 @@ export class CompiledMutation {
 
   /** The object after the policy's mutations, `skip` when it does not apply, or the error the API server's code gave. */
   mutate(req: AdmissionRequest): MutationAnswer {
-    const r = this.runtime.call({ op: "mutate", id: this.id, admission: admissionInput(req, this.runtime.clusterId(req.cluster)) });
+    // Sent once for the engines that mutate the same request in a row (the kubernetes and kyverno
+    // engines share the compile and the answer of the same policy: go/cel/policy/mutate.go).
+    const r = this.runtime.evaluate(this.id, req, (cluster) => admissionInput(req, cluster), "mutate");
     if (r.error) return { kind: "error", message: r.error.message };
     if (!r.matched) return { kind: "skip" };
     return { kind: "mutated", object: r.value };

@@ -41,8 +41,9 @@ export type CelRequest =
    * holds the request decoded under the key (dropping the previous one), and a later evaluate may
    * name the key alone instead of sending the request again.
    */
-  | { readonly op: "evaluate"; readonly id: string; readonly admission: CelAdmission; readonly admissionKey?: string }
-  | { readonly op: "evaluate"; readonly id: string; readonly admissionKey: string }
+  // `mutate`: applies the compiled mutating policy `id` to the admission: `value` is the object after it.
+  | { readonly op: "evaluate" | "mutate"; readonly id: string; readonly admission: CelAdmission; readonly admissionKey?: string }
+  | { readonly op: "evaluate" | "mutate"; readonly id: string; readonly admissionKey: string }
   /**
    * Compiles a MutatingAdmissionPolicy (v1beta1 or v1; a Kyverno MutatingPolicy sends its
    * mutations in the same shape, with `kyverno`) with its bindings under an id.
@@ -54,8 +55,6 @@ export type CelRequest =
       readonly bindings: readonly KubeObject[];
       readonly kyverno?: boolean;
     }
-  /** Applies the compiled mutating policy `id` to an admission request: `value` is the object after it. */
-  | { readonly op: "mutate"; readonly id: string; readonly admission: CelAdmission }
   /** Frees the compiled policy `id`. */
   | { readonly op: "release"; readonly id: string }
   /** Holds a cluster's objects under `id` (decoded and indexed once), for evaluate requests that name it. */

@@ -174,17 +174,23 @@ export class CelRuntime {
    * Go side holds; the next ones name the key. A request is plain data, never changed once made:
    * it is known by its identity. `input` builds what is sent, given the request's cluster id.
    */
-  evaluate(id: string, req: AdmissionRequest, input: (cluster: string | undefined) => CelAdmission): CelResponse {
+  evaluate(
+    id: string,
+    req: AdmissionRequest,
+    input: (cluster: string | undefined) => CelAdmission,
+    /** `mutate`: a compiled mutating policy's id (CompiledMutation), on the same held admission. */
+    op: "evaluate" | "mutate" = "evaluate",
+  ): CelResponse {
     const cluster = this.clusterId(req.cluster);
     let known = this.admissions.get(req);
     if (known && known.cluster === cluster && known.key === this.heldAdmission) {
-      const r = this.call({ op: "evaluate", id, admissionKey: known.key });
+      const r = this.call({ op, id, admissionKey: known.key });
       if (r.error?.code !== "unknown_admission") return r;
     }
     known = { key: `a${++this.admissionCount}`, cluster };
     this.admissions.set(req, known);
     this.heldAdmission = known.key;
-    return this.call({ op: "evaluate", id, admission: input(cluster), admissionKey: known.key });
+    return this.call({ op, id, admission: input(cluster), admissionKey: known.key });
   }
 
   /** One request to the Go side (a single call into the Go runtime); answers are plain JSON. */

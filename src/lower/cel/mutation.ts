@@ -222,15 +222,21 @@ function containerStep(
 export function lowerMutationToCel(m: Mutation, inst: MutationInstance): CelMutation[] {
   const roots = rootsOf(m);
   const out: CelMutation[] = [];
-  // One mutation per root: each expression reads one kind (and stays small enough to compile fast).
+  // One mutation per step, its expression choosing the root by `object.kind`: the API server
+  // runs every mutation of a matching policy (an ApplyConfiguration converts the whole object to
+  // its typed form and back even when it merges nothing), so one per root made a Deployment pay
+  // for seven (measured: 20-30 ms per policy on the CEL engines, about 5 ms once merged).
   const choose = (make: (root: Root) => { patchType: CelMutation["patchType"]; when: string; patch: string }) => {
-    for (const r of roots) {
-      const p = make(r);
-      const none = p.patchType === "JSONPatch" ? "[]" : EMPTY;
+    const made = roots.map((r) => ({ r, p: make(r) }));
+    const patchType = made[0]!.p.patchType;
+    if (made.some((x) => x.p.patchType !== patchType)) throw new Error(`one step lowers to two patch types (${m.name})`);
+    const none = patchType === "JSONPatch" ? "[]" : EMPTY;
+    const expression = made.reduceRight((rest, { r, p }) => {
       const template = r.path.length ? ` && ${present("object", fields(r.path))}` : "";
       const guard = r.kind ? `object.kind == ${celString(r.kind)}${template} && ` : "";
-      out.push({ patchType: p.patchType, expression: `${guard}${p.when} ? ${p.patch} : ${none}` });
-    }
+      return rest === none ? `${guard}${p.when} ? ${p.patch} : ${none}` : `${guard}${p.when} ? ${p.patch} : (${rest})`;
+    }, none);
+    out.push({ patchType, expression });
   };
   for (const step of inst.steps) {
     if (step.on === "object") choose((r) => objectStep(step.change, r));
