@@ -68,6 +68,7 @@ import {
 } from "./report.js";
 import { verdictRow, type RowBase } from "./rows.js";
 import { CaseThread } from "./case-thread.js";
+import { mergeParts, splits, startSecondProcess, type PartInfo } from "./apply-processes.js";
 import { hashShard, inShard, type Shard } from "./selection.js";
 import { buildInMemory, DEFAULT_TIMEOUT_MS } from "./run.js";
 import { awaitRuntime, defaultWasmCache, startRuntimes, type RuntimeStart } from "./runtimes.js";
@@ -126,6 +127,12 @@ export interface ApplyOptions {
   readonly shard?: Shard;
   /** Run the TypeScript mutations before the validations, as admission does (default: in admission mode). */
   readonly mutate?: boolean;
+  /** The outcome keeps the resources as mutated (`--mutate-out`): the run stays in one process. */
+  readonly keepMutated?: boolean;
+  /** This process's part of a run split between processes (apply-processes.ts), after `shard`. */
+  readonly part?: Shard;
+  /** The inputs, already read (the first part of a split run). */
+  readonly preread?: ApplyInputs;
 }
 
 /** `sent`: policy/resource pairs sent to an engine (0: no policy applies to any input). */
@@ -134,6 +141,8 @@ export type ApplyOutcome = RunOutcome<{
   readonly sent: number;
   /** The resources as the validations read them: mutated, when mutations ran (`--mutate-out`). */
   readonly mutated?: readonly Resource[];
+  /** A part's (`part`): what merging it with the other parts needs. */
+  readonly part?: PartInfo;
 }>;
 type Stop = Stopped;
 
@@ -302,12 +311,14 @@ function mergeShares(a: ApplyShareResult, b: ApplyShareResult, compiled: readonl
 export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
   const started = performance.now();
   o.onPhase?.("reading manifests");
-  const inputs = await readApplyInputs(o);
+  const inputs = o.preread ?? (await readApplyInputs(o));
   if ("status" in inputs) return inputs;
   const clash = [...namespaceClashes(inputs, o), ...relabelledNamespaces(inputs)];
   if (clash.length) return { status: "invalid", errors: clash };
   if (o.strictInput && inputs.invalid.length) return { status: "invalid", errors: inputs.invalid };
-  const cluster = sharded(clusterOf(inputs, o), o.shard);
+  const whole = sharded(clusterOf(inputs, o), o.shard);
+  if (splits(o, whole.resources.length)) return runSplit(o, inputs, started);
+  const cluster = sharded(whole, o.part);
   const engines = await composeApplyEngines(o, inputs);
   if ("status" in engines) return engines;
   const unchosen = choiceProblems(o, engines);
@@ -328,7 +339,7 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
   // Stopped by a signal: the rows this thread decided (the other thread's, if any, are not awaited).
   const evaluated = engines.thread && mine.stoppedAt === undefined ? mergeShares(mine, await engines.thread, engines.compiled) : mine;
   const engine = engines.ts?.names[0] ?? engines.yaml?.policies[0]?.engine ?? "reference";
-  const invalid = inputs.invalid.filter((i) => hashShard(i.source?.file ?? i.file ?? "", o.shard));
+  const invalid = o.part && o.part.index > 1 ? [] : inputs.invalid.filter((i) => hashShard(i.source?.file ?? i.file ?? "", o.shard));
   evaluated.rows.unshift(...invalid.map((issue) => invalidInputRow(issue, engine)));
   return {
     status: "ran",
@@ -348,23 +359,64 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
     },
     resources: cluster.resources.length,
     sent: evaluated.sent,
-    mutated: (mutated?.cluster ?? cluster).resources,
+    ...(o.part
+      ? {
+          part: {
+            order: whole.resources.map((r) => r.label),
+            segments: [invalid.length, ...(mutated?.segments ?? [0, 0]).map((n) => invalid.length + n), evaluated.rows.length],
+            notApplicable: evaluated.notApplicable,
+            disagreements: evaluated.disagreements,
+            ...(evaluated.stoppedAt !== undefined ? { stoppedAt: evaluated.stoppedAt } : {}),
+          },
+        }
+      : { mutated: (mutated?.cluster ?? cluster).resources }),
   };
 }
 
+/**
+ * A large run on both cores: the second part in a second process (apply-processes.ts), the first
+ * here; a signal that stops this one stops the other, and each reports the rows it decided.
+ */
+async function runSplit(o: ApplyOptions, inputs: ApplyInputs, started: number): Promise<ApplyOutcome> {
+  o.onPhase?.("starting a second process for half the resources");
+  const second = startSecondProcess(o);
+  const stop = () => second.stop();
+  o.signal?.addEventListener("abort", stop);
+  try {
+    const mine = await runApply({ ...o, part: { index: 1, count: 2 }, preread: inputs });
+    if (mine.status !== "ran") {
+      second.stop();
+      return mine;
+    }
+    o.onPhase?.("waiting for the second process");
+    const theirs = await second.done;
+    if (theirs.status === "invalid" || theirs.status === "internal") return theirs;
+    return mergeParts(mine, theirs.status === "ran" ? theirs : undefined, performance.now() - started);
+  } finally {
+    o.signal?.removeEventListener("abort", stop);
+  }
+}
+
 /** The mutating phase (admission mode, TypeScript mutations present, not switched off): the mutated cluster and its rows. */
-function mutationPhase(o: ApplyOptions, cluster: ApplyCluster, engines: ApplyEngines): MutatedCluster | undefined {
+function mutationPhase(
+  o: ApplyOptions,
+  cluster: ApplyCluster,
+  engines: ApplyEngines,
+): (MutatedCluster & { readonly segments: readonly [number, number] }) | undefined {
   const m = engines.mutations;
   const docs = engines.documentMutations;
   if ((!m?.compiled.length && !docs?.order.length) || o.mode === "audit" || o.mutate === false) return undefined;
   o.onPhase?.(`mutating ${cluster.resources.length} resources`);
   const ts = m?.compiled.length ? mutateResources(cluster, m.compiled, m.names, m.runtimes) : undefined;
   const yaml = docs?.order.length ? mutateWithDocuments(ts?.cluster ?? cluster, docs) : undefined;
-  if (!ts || !yaml) return ts ?? yaml;
+  // Where the TypeScript mutations' rows end, and the YAML documents' (a split run merges each apart).
+  if (!yaml) return ts && { ...ts, segments: [ts.rows.length, ts.rows.length] };
+  if (!ts) return { ...yaml, segments: [0, yaml.rows.length] };
   return {
     cluster: yaml.cluster,
     rows: [...ts.rows, ...yaml.rows],
     disagreements: ts.disagreements,
+    segments: [ts.rows.length, ts.rows.length + yaml.rows.length],
   };
 }
 

@@ -14,5 +14,7 @@ declare module "../ir/index.js" {
     engine_missing: true;
     /** An engine rejected a document policyc generated (a policyc bug). */
     generated_code_error: true;
+    /** apply's second process (a large run's other half) failed. */
+    process_failed: true;
   }
 }

@@ -172,6 +172,7 @@ function parseApplyFlags(flags: ApplyFlags, io: Io): { options: Omit<ApplyOption
       ...(flags.strictInput ? { strictInput: true } : {}),
       ...(flags.shard !== undefined ? { shard: parseShard(flags.shard) } : {}),
       ...(flags.mutate === false ? { mutate: false } : {}),
+      ...(flags.mutateOut !== undefined ? { keepMutated: true } : {}),
     },
     reporters,
   };
