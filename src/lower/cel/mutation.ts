@@ -25,16 +25,27 @@ export interface CelMutation {
   readonly expression: string;
 }
 
-/** Where steps apply: the object (`object`, path []) or a controller's pod template, chosen by kind. */
+/** Where steps apply: the object (`object`, path []) or the pod template of the controllers of `kinds`, chosen by kind. */
 interface Root {
-  readonly kind?: string;
+  readonly kinds?: readonly string[];
   readonly path: readonly string[];
 }
 
+/** The Pod, and the controllers' templates grouped by where they sit (five kinds keep theirs at spec.template): one branch each. */
 function rootsOf(m: Mutation): Root[] {
   if (m.subject !== "pod") return [{ path: [] }];
-  return [{ kind: "Pod", path: [] }, ...POD_CONTROLLERS.map((c) => ({ kind: c.kind.kind, path: c.template }))];
+  const roots: { kinds: string[]; path: readonly string[] }[] = [{ kinds: ["Pod"], path: [] }];
+  for (const c of POD_CONTROLLERS) {
+    const same = roots.find((r) => r.path.join("/") === c.template.join("/"));
+    if (same) same.kinds.push(c.kind.kind);
+    else roots.push({ kinds: [c.kind.kind], path: c.template });
+  }
+  return roots;
 }
+
+/** The condition that an object is of one of the root's kinds. */
+const kindIs = (kinds: readonly string[]): string =>
+  kinds.length === 1 ? `object.kind == ${celString(kinds[0]!)}` : `object.kind in [${kinds.map(celString).join(", ")}]`;
 
 /** A path of fields (and map keys) from a CEL base. */
 interface Seg {
@@ -225,7 +236,9 @@ export function lowerMutationToCel(m: Mutation, inst: MutationInstance): CelMuta
   // One mutation per step, its expression choosing the root by `object.kind`: the API server
   // runs every mutation of a matching policy (an ApplyConfiguration converts the whole object to
   // its typed form and back even when it merges nothing), so one per root made a Deployment pay
-  // for seven (measured: 20-30 ms per policy on the CEL engines, about 5 ms once merged).
+  // for seven (measured: 20-30 ms per policy on the CEL engines, about 5 ms once merged). The
+  // controllers whose templates sit at the same path share one branch: cel-go's checker costs more
+  // than linearly in an expression's size.
   const choose = (make: (root: Root) => { patchType: CelMutation["patchType"]; when: string; patch: string }) => {
     const made = roots.map((r) => ({ r, p: make(r) }));
     const patchType = made[0]!.p.patchType;
@@ -233,7 +246,7 @@ export function lowerMutationToCel(m: Mutation, inst: MutationInstance): CelMuta
     const none = patchType === "JSONPatch" ? "[]" : EMPTY;
     const expression = made.reduceRight((rest, { r, p }) => {
       const template = r.path.length ? ` && ${present("object", fields(r.path))}` : "";
-      const guard = r.kind ? `object.kind == ${celString(r.kind)}${template} && ` : "";
+      const guard = r.kinds ? `${kindIs(r.kinds)}${template} && ` : "";
       return rest === none ? `${guard}${p.when} ? ${p.patch} : ${none}` : `${guard}${p.when} ? ${p.patch} : (${rest})`;
     }, none);
     out.push({ patchType, expression });
