@@ -3,13 +3,14 @@
  * `--output FILE` as shorthand for the single reporter's file, colour decided per destination, and
  * the phases of a long run on stderr.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { PACKAGE_ROOT } from "../engines/index.js";
 import {
   REPORTERS,
   renderGithub,
   renderJson,
+  renderJsonChunks,
   renderJunit,
   renderPolicyReports,
   renderPretty,
@@ -96,13 +97,22 @@ export function writeReports(
   o: { noColor: boolean; verbose: boolean; groupBy: "policy" | "resource" },
 ): string | undefined {
   for (const spec of specs) {
-    const text = render(spec, report, useColour(spec.file ? "file" : "stdout", io, o.noColor), o.verbose, o.groupBy);
+    // The JSON report in pieces (a large apply's is hundreds of MB as one string).
+    const pieces =
+      spec.name === "json"
+        ? batched(renderJsonChunks(report))
+        : [render(spec, report, useColour(spec.file ? "file" : "stdout", io, o.noColor), o.verbose, o.groupBy)];
     if (!spec.file) {
-      io.out(text);
+      for (const text of pieces) io.out(text);
       continue;
     }
     try {
-      writeFileSync(path.resolve(io.cwd, spec.file), text);
+      const fd = openSync(path.resolve(io.cwd, spec.file), "w");
+      try {
+        for (const text of pieces) writeSync(fd, text);
+      } finally {
+        closeSync(fd);
+      }
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const why =
@@ -117,6 +127,21 @@ export function writeReports(
     }
   }
   return undefined;
+}
+
+/** Pieces of text joined into batches of about a megabyte (fewer writes than pieces). */
+function* batched(pieces: Iterable<string>): Generator<string> {
+  let batch: string[] = [];
+  let size = 0;
+  for (const p of pieces) {
+    batch.push(p);
+    size += p.length;
+    if (size >= 1 << 20) {
+      yield batch.join("");
+      [batch, size] = [[], 0];
+    }
+  }
+  if (batch.length) yield batch.join("");
 }
 
 /** Whether every reporter writes to a file (then the summary line goes to stderr). */

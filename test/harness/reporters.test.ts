@@ -10,6 +10,8 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import {
   renderGithub,
+  renderJson,
+  renderJsonChunks,
   renderJunit,
   renderPolicyReports,
   renderPretty,
@@ -102,6 +104,23 @@ describe("one result per finding", () => {
     const text = renderPretty(r, false, false, "resource");
     expect(text).toContain("message: privileged container app\n");
     expect(text).toContain("message: privileged container sidecar (gatekeeper)");
+  });
+});
+
+describe("the JSON report", () => {
+  it("is written a row at a time, the same text as one JSON.stringify of it (messages with newlines, quotes, Unicode; no rows)", () => {
+    const r = report([
+      { resource: "Deployment/a", messages: { reference: ['line one\nline "two"', "naïve ✓ \u2028"] } },
+      { resource: "Deployment/b", messages: { kyverno: [] } },
+    ]);
+    for (const shown of [r, { ...r, results: [] }]) {
+      const text = renderJson(shown);
+      expect(text).toBe(JSON.stringify(JSON.parse(text), null, 2) + "\n");
+      expect([...renderJsonChunks(shown)].length).toBe(shown.results.length ? shown.results.length + 2 : 1);
+    }
+    const parsed = JSON.parse(renderJson(r)) as { results: { messages: string[] }[] };
+    expect(parsed.results).toHaveLength(8);
+    expect(parsed.results.find((x) => x.messages.length === 2)?.messages[0]).toBe('line one\nline "two"');
   });
 });
 
