@@ -9,18 +9,11 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeManifests } from "../../bench/manifests.js";
 import { runApply, type ApplyOptions, type ApplyOutcome, type ResultRow } from "../../src/harness/index.js";
-import { ROOT, tempDir } from "../support/helpers.js";
+import { ROOT, tempDir, withEnv } from "../support/helpers.js";
 
 /** A run split between two processes (forced: the input is below the size that splits by itself), or in one. */
 async function run(o: ApplyOptions, processes: 1 | 2): Promise<ApplyOutcome> {
-  const before = process.env["POLICYC_PROCESSES"];
-  process.env["POLICYC_PROCESSES"] = String(processes);
-  try {
-    return await runApply(o);
-  } finally {
-    if (before === undefined) delete process.env["POLICYC_PROCESSES"];
-    else process.env["POLICYC_PROCESSES"] = before;
-  }
+  return withEnv("POLICYC_PROCESSES", String(processes), () => runApply(o));
 }
 
 /** Rows without their measured times, which differ run to run. */

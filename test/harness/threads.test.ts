@@ -9,20 +9,13 @@ import { describe, expect, it } from "vitest";
 import { writeRepo } from "../../bench/repo.js";
 import { clearFixtureCache, runTests, type TestOutcome } from "../../src/harness/index.js";
 import type { ResultRow } from "../../src/harness/index.js";
-import { tempDir } from "../support/helpers.js";
+import { tempDir, withEnv } from "../support/helpers.js";
 
 const ENGINES = ["gatekeeper", "kubernetes", "kyverno", "reference"] as const;
 
 /** A run on two threads (forced: the repository is below the size that splits by itself), or on one. */
 async function run(cwd: string, singleThread: boolean): Promise<TestOutcome> {
-  const before = process.env["POLICYC_THREADS"];
-  process.env["POLICYC_THREADS"] = singleThread ? "1" : "2";
-  try {
-    return await runTests({ cwd, paths: [], policies: "policies", engines: ENGINES });
-  } finally {
-    if (before === undefined) delete process.env["POLICYC_THREADS"];
-    else process.env["POLICYC_THREADS"] = before;
-  }
+  return withEnv("POLICYC_THREADS", singleThread ? "1" : "2", () => runTests({ cwd, paths: [], policies: "policies", engines: ENGINES }));
 }
 
 /** Rows without their measured times, which differ run to run. */

@@ -60,3 +60,15 @@ export interface JsonIssue {
 export function jsonIssues(out: string): JsonIssue[] {
   return (JSON.parse(out) as { issues: JsonIssue[] }).issues;
 }
+
+/** Runs `fn` with an environment variable set, restoring it (or its absence) afterwards. */
+export async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env[name];
+  process.env[name] = value;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env[name];
+    else process.env[name] = before;
+  }
+}
