@@ -9,7 +9,6 @@ import { PACKAGE_ROOT } from "../engines/index.js";
 import {
   REPORTERS,
   renderGithub,
-  renderJson,
   renderJsonChunks,
   renderJunit,
   renderPolicyReports,
@@ -71,21 +70,21 @@ export function useColour(destination: "stdout" | "stderr" | "file", io: Io, noC
 export const policycVersion = (): string =>
   (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
 
-/** The text of one reporter. */
-function render(spec: ReporterSpec, report: Report, colour: boolean, verbose: boolean, groupBy: "policy" | "resource"): string {
+/** The text of one reporter, in pieces: the JSON report a batch of rows at a time (a large apply's is hundreds of MB as one string). */
+function render(spec: ReporterSpec, report: Report, colour: boolean, verbose: boolean, groupBy: "policy" | "resource"): Iterable<string> {
   switch (spec.name) {
     case "pretty":
-      return renderPretty(report, colour, verbose, groupBy);
+      return [renderPretty(report, colour, verbose, groupBy)];
     case "json":
-      return renderJson(report);
+      return batched(renderJsonChunks(report));
     case "junit":
-      return renderJunit(report);
+      return [renderJunit(report)];
     case "sarif":
-      return renderSarif(report, policycVersion());
+      return [renderSarif(report, policycVersion())];
     case "github":
-      return renderGithub(report);
+      return [renderGithub(report)];
     case "policy-report":
-      return renderPolicyReports(report, new Date());
+      return [renderPolicyReports(report, new Date())];
   }
 }
 
@@ -97,11 +96,7 @@ export function writeReports(
   o: { noColor: boolean; verbose: boolean; groupBy: "policy" | "resource" },
 ): string | undefined {
   for (const spec of specs) {
-    // The JSON report in pieces (a large apply's is hundreds of MB as one string).
-    const pieces =
-      spec.name === "json"
-        ? batched(renderJsonChunks(report))
-        : [render(spec, report, useColour(spec.file ? "file" : "stdout", io, o.noColor), o.verbose, o.groupBy)];
+    const pieces = render(spec, report, useColour(spec.file ? "file" : "stdout", io, o.noColor), o.verbose, o.groupBy);
     if (!spec.file) {
       for (const text of pieces) io.out(text);
       continue;

@@ -113,7 +113,7 @@ function interleave(parts: readonly (readonly ResultRow[])[], rank: (r: ResultRo
     .map((x) => x.r);
 }
 
-/** The note of how many policy/resource pairs did not apply (apply's first note when there are any). */
+/** The note of how many policy/resource pairs did not apply (apply's first note when there are any; notesOf). */
 export const notApplicableNote = (n: number): string => `${n} policy/resource pairs where the policy does not apply`;
 
 /** The report of both parts, as one process would have given it. */

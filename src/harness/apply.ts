@@ -68,7 +68,7 @@ import {
 } from "./report.js";
 import { verdictRow, type RowBase } from "./rows.js";
 import { CaseThread } from "./case-thread.js";
-import { mergeParts, splits, startSecondProcess, type PartInfo } from "./apply-processes.js";
+import { mergeParts, notApplicableNote, splits, startSecondProcess, type PartInfo } from "./apply-processes.js";
 import { hashShard, inShard, type Shard } from "./selection.js";
 import { buildInMemory, DEFAULT_TIMEOUT_MS } from "./run.js";
 import { awaitRuntime, defaultWasmCache, startRuntimes, type RuntimeStart } from "./runtimes.js";
@@ -131,8 +131,6 @@ export interface ApplyOptions {
   readonly keepMutated?: boolean;
   /** This process's part of a run split between processes (apply-processes.ts), after `shard`. */
   readonly part?: Shard;
-  /** The inputs, already read (the first part of a split run). */
-  readonly preread?: ApplyInputs;
 }
 
 /** `sent`: policy/resource pairs sent to an engine (0: no policy applies to any input). */
@@ -311,13 +309,17 @@ function mergeShares(a: ApplyShareResult, b: ApplyShareResult, compiled: readonl
 export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
   const started = performance.now();
   o.onPhase?.("reading manifests");
-  const inputs = o.preread ?? (await readApplyInputs(o));
+  const inputs = await readApplyInputs(o);
   if ("status" in inputs) return inputs;
   const clash = [...namespaceClashes(inputs, o), ...relabelledNamespaces(inputs)];
   if (clash.length) return { status: "invalid", errors: clash };
   if (o.strictInput && inputs.invalid.length) return { status: "invalid", errors: inputs.invalid };
   const whole = sharded(clusterOf(inputs, o), o.shard);
-  if (splits(o, whole.resources.length)) return runSplit(o, inputs, started);
+  return splits(o, whole.resources.length) ? runSplit(o, inputs, whole, started) : runPart(o, inputs, whole, started);
+}
+
+/** The run (or this process's part of it, `o.part`) on the inputs read and their cluster. */
+async function runPart(o: ApplyOptions, inputs: ApplyInputs, whole: ApplyCluster, started: number): Promise<ApplyOutcome> {
   const cluster = sharded(whole, o.part);
   const engines = await composeApplyEngines(o, inputs);
   if ("status" in engines) return engines;
@@ -377,13 +379,13 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
  * A large run on both cores: the second part in a second process (apply-processes.ts), the first
  * here; a signal that stops this one stops the other, and each reports the rows it decided.
  */
-async function runSplit(o: ApplyOptions, inputs: ApplyInputs, started: number): Promise<ApplyOutcome> {
+async function runSplit(o: ApplyOptions, inputs: ApplyInputs, whole: ApplyCluster, started: number): Promise<ApplyOutcome> {
   o.onPhase?.("starting a second process for half the resources");
   const second = startSecondProcess(o);
   const stop = () => second.stop();
   o.signal?.addEventListener("abort", stop);
   try {
-    const mine = await runApply({ ...o, part: { index: 1, count: 2 }, preread: inputs });
+    const mine = await runPart({ ...o, part: { index: 1, count: 2 } }, inputs, whole, started);
     if (mine.status !== "ran") {
       second.stop();
       return mine;
@@ -543,7 +545,7 @@ function acceptedBecause(object: KubeObject, ...names: string[]): string | undef
 function notesOf(o: ApplyOptions, engines: ApplyEngines, notApplicable: number): string[] {
   const notes: string[] = [];
   const audit = o.mode === "audit";
-  if (notApplicable) notes.push(`${notApplicable} policy/resource pairs where the policy does not apply`);
+  if (notApplicable) notes.push(notApplicableNote(notApplicable));
   if (audit && engines.compiled.some((p) => isAdmissionOnly(p.policy)))
     notes.push("admission-only policies (old object, operation or user) are not evaluated in audit mode: background scans never see them");
   if (audit && engines.yaml?.policies.some((p) => p.engine === "kubernetes"))
