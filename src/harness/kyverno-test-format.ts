@@ -101,10 +101,16 @@ export const TEST: FieldTable = {
   },
   results: { list: RESULT },
   checks: { refused: "assertion-tree checks (kyverno-json) are not evaluated by policyc: write results rows" },
-  jsonPayload: { refused: "ValidatingPolicies in JSON mode are not evaluated by policyc" },
-  jsonPayloads: { refused: "ValidatingPolicies in JSON mode are not evaluated by policyc" },
-  httpPayloads: { refused: "ValidatingPolicies in HTTP mode are not evaluated by policyc" },
-  envoyPayloads: { refused: "ValidatingPolicies in Envoy mode are not evaluated by policyc" },
+  jsonPayload: true,
+  jsonPayloads: true,
+  httpPayloads: {
+    refused:
+      "ValidatingPolicies in HTTP mode answer HTTP authorization requests with the Kyverno Authz Server's CEL library, which policyc does not have",
+  },
+  envoyPayloads: {
+    refused:
+      "ValidatingPolicies in Envoy mode answer Envoy CheckRequests with the Kyverno Authz Server's CEL library, which policyc does not have",
+  },
   targetResources: { refused: "mutate-existing rules are not evaluated by policyc" },
   attestations: { refused: "verifyImages attestations are not evaluated by policyc" },
 };

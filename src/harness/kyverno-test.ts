@@ -27,7 +27,7 @@ import {
 } from "../kube/index.js";
 import { composeDocumentEngines, composeMutationEngines, type DocumentEngines, type Runtimes } from "./compose.js";
 import { mutatingEngineOf, mutatingResultRow } from "./kyverno-test-mutations.js";
-import { documentProblemIssue, fieldIssue, readFixtures, type Fixture } from "./fixtures.js";
+import { documentProblemIssue, fieldIssue, inputIssue, readFixtures, type Fixture } from "./fixtures.js";
 import { readTextFile } from "./read-text.js";
 import { CONTEXT, TEST, unreadField, USER_INFO, VALUES, type FieldTable } from "./kyverno-test-format.js";
 import { search as jmespath, type JSONValue } from "@jmespath-community/jmespath";
@@ -71,7 +71,10 @@ const RESULTS = ["pass", "fail", "skip", "error", "warn"];
 /** The fields policyc reads from a kyverno-test.yaml, checked before anything runs; the first bad one. */
 function checkKyvernoTest(test: Record<string, unknown>, file: string, root: string): Issue | undefined {
   const bad = (field: (string | number)[], message: string) => fieldIssue(file, root, field, message);
+  // A test of JSON payloads alone names no resources.
+  const payloads = test.jsonPayload !== undefined || test.jsonPayloads !== undefined;
   for (const key of ["policies", "resources"] as const) {
+    if (test[key] === undefined && key === "resources" && payloads) continue;
     if (test[key] === undefined) return bad([key], `${key} is required: a list of file paths`);
     if (!Array.isArray(test[key])) return bad([key], `${key} must be a list of file paths`);
     const i = (test[key] as unknown[]).findIndex((x) => typeof x !== "string");
@@ -83,8 +86,12 @@ function checkKyvernoTest(test: Record<string, unknown>, file: string, root: str
   ) {
     return bad(["exceptions"], "exceptions must be a list of file paths");
   }
-  for (const key of ["variables", "userinfo", "context"] as const) {
+  for (const key of ["variables", "userinfo", "context", "jsonPayload"] as const) {
     if (test[key] !== undefined && typeof test[key] !== "string") return bad([key], `${key} must be a file path`);
+  }
+  for (const key of ["paramResources", "clusterResources", "jsonPayloads"] as const) {
+    if (test[key] !== undefined && (!Array.isArray(test[key]) || (test[key] as unknown[]).some((x) => typeof x !== "string")))
+      return bad([key], `${key} must be a list of file paths`);
   }
   const mocks = checkMocks(test, bad);
   if (mocks) return mocks;
@@ -108,7 +115,7 @@ function checkKyvernoTest(test: Record<string, unknown>, file: string, root: str
       (!Array.isArray(spec.resourceSpecs) || spec.resourceSpecs.some((x) => !x || typeof x !== "object"))
     )
       return bad(["results", i, "resourceSpecs"], "must be a list of resource specs (group, version, kind, namespace, name)");
-    if (spec.resources === undefined && typeof spec.resource !== "string" && spec.resourceSpecs === undefined)
+    if (spec.resources === undefined && typeof spec.resource !== "string" && spec.resourceSpecs === undefined && !payloads)
       return bad(["results", i], "resources is required (a list of resource names)");
     if (spec.operation !== undefined && !["CREATE", "UPDATE", "DELETE", "CONNECT"].includes(String(spec.operation)))
       return bad(["results", i, "operation"], "operation must be CREATE, UPDATE, DELETE or CONNECT");
@@ -210,6 +217,8 @@ interface KyvernoTest {
   readonly test: Record<string, unknown>;
   readonly policyFixtures: readonly Fixture[];
   readonly resources: readonly KubeObject[];
+  /** The JSON payloads (`jsonPayload`, `jsonPayloads`), named by their path as the test writes it. */
+  readonly payloads: readonly Payload[];
   readonly values: KubeObject | undefined;
   readonly userInfo: AdmissionRequest["userInfo"] | undefined;
   readonly cluster: NonNullable<AdmissionRequest["cluster"]>;
@@ -236,6 +245,7 @@ function readKyvernoTest(file: string, root: string): KyvernoTest | { issues: Is
   const list = (k: string) => ((test[k] as string[] | undefined) ?? []).flatMap((f) => readAll(f));
   const policyFixtures = [...list("policies"), ...list("exceptions")];
   const resources = list("resources").map((f) => inDefaultNamespace(f.object));
+  const payloads = readPayloads(test, dir, root, issues);
   const values = readValues(test, readAll, root, dir, issues);
   const userinfoDoc = readChecked(test.userinfo, readAll, USER_INFO, "UserInfo", root, dir, issues);
   const cluster = readCluster(test, { file, resources, values, readAll, list, root, dir, issues });
@@ -247,6 +257,7 @@ function readKyvernoTest(file: string, root: string): KyvernoTest | { issues: Is
     test,
     policyFixtures,
     resources,
+    payloads,
     values,
     userInfo: (get(userinfoDoc, "userInfo") as AdmissionRequest["userInfo"]) ?? undefined,
     cluster,
@@ -268,6 +279,58 @@ function readChecked(
   const unread = doc && unreadField(doc, table, { file: path.resolve(dir, field), root, what: `the Kyverno CLI's ${what}` });
   if (unread) issues.push(unread);
   return doc;
+}
+
+/** A JSON payload of the test: a document that is no Kubernetes object, for ValidatingPolicies in JSON mode. */
+interface Payload {
+  /** The path as the test writes it (rows name it in `resources`). */
+  readonly name: string;
+  readonly object: KubeObject;
+}
+
+/**
+ * The test's JSON payloads (`jsonPayload`, deprecated, then `jsonPayloads`), read as the Kyverno
+ * CLI reads them: a `.json`, `.yaml` or `.yml` file of exactly one document, whose root is an
+ * object (Kyverno's ValidatingPolicy engine evaluates object roots only). Whole numbers are ints,
+ * others doubles, as there.
+ */
+function readPayloads(test: Record<string, unknown>, dir: string, root: string, issues: Issue[]): Payload[] {
+  const names = [
+    ...(typeof test.jsonPayload === "string" ? [test.jsonPayload] : []),
+    ...((test.jsonPayloads as string[] | undefined) ?? []),
+  ];
+  const payloads: Payload[] = [];
+  for (const name of names) {
+    const file = path.resolve(dir, name);
+    if (!/\.(json|ya?ml)$/i.test(name)) {
+      issues.push(
+        inputIssue("invalid_suite", `JSON payload ${name}: the file must be .json, .yaml or .yml, as the Kyverno CLI requires`, file),
+      );
+      continue;
+    }
+    const r = readFixtures(file, root, { objects: false });
+    if (!r.ok) {
+      const notObject = /must be a Kubernetes object \(a YAML mapping\)/.test(r.issue.message);
+      issues.push(
+        notObject
+          ? {
+              ...r.issue,
+              code: "invalid_suite",
+              message: `JSON payload ${name}: its root must be an object (Kyverno evaluates object roots only)`,
+            }
+          : { ...r.issue, code: "invalid_suite" },
+      );
+      continue;
+    }
+    if (r.value.length !== 1) {
+      issues.push(
+        inputIssue("invalid_suite", `JSON payload ${name}: the file must hold exactly one document (it holds ${r.value.length})`, file),
+      );
+      continue;
+    }
+    payloads.push({ name, object: r.value[0]!.object });
+  }
+  return payloads;
 }
 
 /** The values: the `variables` file, or the test's inline `values` (checked with the test). */
@@ -389,20 +452,31 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
     cause: { kind: "error", code, detail },
   });
   if (!policy) return [errorRow(names.join(",") || "-", `no policy ${policyName} in ${t.shown}'s policies`, "missing_document")];
-  const targets = rowTargets(t, spec);
-  if (targets.length === 0)
+  const json = policy.engine === "kyverno" && isJsonModePolicy(t, policyName);
+  const targets = [
+    ...rowTargets(t, spec).map((r) => ({
+      r,
+      label: `${r.kind}/${r.metadata?.namespace ? r.metadata.namespace + "/" : ""}${r.metadata?.name}`,
+      payload: false,
+    })),
+    ...(json ? rowPayloads(t, spec).map((p) => ({ r: p.object, label: p.name, payload: true })) : []),
+  ];
+  if (targets.length === 0) {
+    const payload = !json && names.some((n) => t.payloads.some((p) => samePayload(p.name, n)));
     return [
       errorRow(
         names.join(",") || "-",
-        `no resource ${names.join(", ")}${spec.kind ? ` of kind ${spec.kind}` : ""} in ${t.shown}'s resources`,
+        payload
+          ? `${policyName} is not in JSON mode: the Kyverno CLI evaluates only ValidatingPolicies with evaluation.mode JSON on JSON payloads`
+          : `no resource ${names.join(", ")}${spec.kind ? ` of kind ${spec.kind}` : ""} in ${t.shown}'s resources${json ? " or JSON payloads" : ""}`,
         "missing_document",
       ),
     ];
+  }
   // A ValidatingPolicy has no rules: its rows take the whole policy, whatever `rule` they name.
   const byRule = policy.engine === "kyverno" && rule && !spec.isValidatingPolicy && !isValidatingPolicy(t, policyName);
-  return targets.map((r) => {
-    const label = `${r.kind}/${r.metadata?.namespace ? r.metadata.namespace + "/" : ""}${r.metadata?.name}`;
-    const operation = (spec.operation as Operation | undefined) ?? operationFor(t.values, policyName, r);
+  return targets.map(({ r, label, payload }) => {
+    const operation = payload ? "CREATE" : ((spec.operation as Operation | undefined) ?? operationFor(t.values, policyName, r));
     const req: AdmissionRequest = {
       operation,
       ...(operation === "DELETE" ? { oldObject: r } : { object: r }),
@@ -467,6 +541,26 @@ function rowTargets(t: KyvernoTest, spec: ResultSpec): KubeObject[] {
       );
     });
   return t.resources.filter((r) => (byName(r) || bySpec(r)) && (!spec.kind || spec.kind === r.kind));
+}
+
+/** Whether a payload the test names by `name` is the one a row names by `n` (as written, `./` aside, or by file name). */
+const samePayload = (name: string, n: string) => path.normalize(name) === path.normalize(n) || path.basename(name) === n;
+
+/** The JSON payloads a row of a JSON-mode policy names in `resources`; every payload when it names none. */
+function rowPayloads(t: KyvernoTest, spec: ResultSpec): readonly Payload[] {
+  const names = spec.resources ?? (spec.resource ? [spec.resource] : []);
+  const named = names.length > 0 || (spec.resourceSpecs ?? []).length > 0;
+  return t.payloads.filter((p) => !named || names.some((n) => samePayload(p.name, n)));
+}
+
+/** Whether the test's policy of this name is a ValidatingPolicy in JSON mode (`spec.evaluation.mode: JSON`). */
+function isJsonModePolicy(t: KyvernoTest, name: string): boolean {
+  return t.policyFixtures.some(
+    (f) =>
+      (f.object.kind === "ValidatingPolicy" || f.object.kind === "NamespacedValidatingPolicy") &&
+      f.object.metadata?.name === name &&
+      get(f.object, "spec", "evaluation", "mode") === "JSON",
+  );
 }
 
 const describeSpec = (x: { kind?: string; namespace?: string; name?: string }) =>

@@ -246,10 +246,10 @@ describe("a Kyverno CLI test's fields, refused or wrong", () => {
     const checks = await located((t) => t + "checks:\n  - match: {}\n    assert: {}\n    error: {}\n");
     expect(checks.code).toBe(2);
     expect(checks.err).toMatch(/invalid_suite checks: assertion-tree checks \(kyverno-json\) are not evaluated by policyc/);
-    const json = await located((t) =>
-      t.replace("resources:\n  - resources.yaml\n", "resources:\n  - resources.yaml\njsonPayloads: [payload.json]\n"),
+    const envoy = await located((t) =>
+      t.replace("resources:\n  - resources.yaml\n", "resources:\n  - resources.yaml\nenvoyPayloads: [request.json]\n"),
     );
-    expect(json.err).toMatch(/invalid_suite jsonPayloads: ValidatingPolicies in JSON mode are not evaluated by policyc/);
+    expect(envoy.err).toMatch(/invalid_suite envoyPayloads: ValidatingPolicies in Envoy mode answer Envoy CheckRequests/);
     const generated = await located((t) => t.replace("result: skip}", "result: skip, generatedResource: generated.yaml}"));
     expect(generated.err).toMatch(/invalid_suite generatedResource: generation results are not evaluated by policyc/);
   });

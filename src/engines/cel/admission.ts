@@ -14,21 +14,23 @@ import type { CelRuntime } from "./runtime.js";
  * `cluster`: the id of the request's cluster registered on the Go side (CelRuntime.clusterId),
  * whose objects are then the params and what lookups see.
  */
-export function admissionInput(req: AdmissionRequest, cluster?: string): CelAdmission {
+export function admissionInput(req: AdmissionRequest, cluster?: string, payload = false): CelAdmission {
   const o = subjectObject(req) ?? {};
   const { group, version } = groupVersionOf(o.apiVersion);
   const kind = o.kind ?? "";
+  // A payload is a document, not a Kubernetes object: it has no name or namespace, so no namespace
+  // object. (Its kind, if it has one, is kept: the request's kind is the object's, not converted.)
+  const ns = payload ? undefined : o.metadata?.namespace;
   // Only the request's Namespace: matching (namespaceSelector) and namespaceObject read it alone,
   // and a request carrying every Namespace of a large cluster costs more the larger the cluster.
-  const ns = o.metadata?.namespace;
   const own = ns ? req.cluster?.namespaces?.[ns] : undefined;
   const namespaces = own ? [own] : [];
   return {
     operation: req.operation,
     kind: { group, version, kind },
     resource: { group, version, resource: resourceOf(kind, group) },
-    name: o.metadata?.name ?? "",
-    namespace: o.metadata?.namespace ?? "",
+    name: payload ? "" : (o.metadata?.name ?? ""),
+    namespace: ns ?? "",
     ...(req.operation !== "DELETE" && req.object ? { object: req.object } : {}),
     ...(req.oldObject ? { oldObject: req.oldObject } : {}),
     dryRun: req.dryRun ?? false,
@@ -136,8 +138,13 @@ export class CompiledVap {
     this.runtime.call({ op: "release", id: this.id });
   }
 
-  evaluate(req: AdmissionRequest): Verdict {
-    const r = this.runtime.evaluate(this.id, req, (cluster) => admissionInput(req, cluster));
+  /**
+   * The policy's verdict on the request. `payload`: the request's object is a JSON document, not a
+   * Kubernetes object (Kyverno's JSON evaluation mode): it is `object` and nothing else is known
+   * of it, so the request has no name or namespace (and no namespace object).
+   */
+  evaluate(req: AdmissionRequest, options: { payload?: boolean } = {}): Verdict {
+    const r = this.runtime.evaluate(this.id, req, (cluster) => admissionInput(req, cluster, options.payload === true));
     if (r.error) return failure("evaluation_error", r.error.message);
     if (!r.matched) return skip("not_matched", "matchConstraints do not match the request");
     const bound = (r.bindings ?? []).filter((b) => b.matched || b.error);

@@ -67,14 +67,14 @@ export class Exceptions {
     return { exceptions: new Exceptions(exceptions, probes), problems };
   }
 
-  /** The name of the first exception that exempts this policy (and rule) for the request. */
-  find(policy: string, rule: string, object: KubeObject, req: AdmissionRequest): string | undefined {
+  /** The name of the first exception that exempts this policy (and rule) for the request (a JSON payload's, with `payload`). */
+  find(policy: string, rule: string, object: KubeObject, req: AdmissionRequest, payload = false): string | undefined {
     for (const ex of this.documents) {
       if (ex.kind !== "PolicyException") continue;
       const name = String(ex.metadata?.name ?? "");
       if (ex.apiVersion?.startsWith("policies.kyverno.io/")) {
         const refs = (get(ex, "spec", "policyRefs") as { name?: string }[] | undefined) ?? [];
-        if (refs.some((r) => r.name === policy) && this.conditionsHold(ex, req)) return name;
+        if (refs.some((r) => r.name === policy) && this.conditionsHold(ex, req, payload)) return name;
       } else {
         const entries = (get(ex, "spec", "exceptions") as { policyName?: string; ruleNames?: string[] }[] | undefined) ?? [];
         const names = entries.some(
@@ -88,9 +88,10 @@ export class Exceptions {
     return undefined;
   }
 
-  private conditionsHold(ex: KubeObject, req: AdmissionRequest): boolean {
+  /** Whether the exception's match conditions hold on the request (a JSON payload's, with `payload`). */
+  private conditionsHold(ex: KubeObject, req: AdmissionRequest, payload: boolean): boolean {
     const conditions = get(ex, "spec", "matchConditions") as unknown[] | undefined;
     if (!conditions?.length) return true;
-    return this.probes.get(ex)?.evaluate(req).kind === "deny";
+    return this.probes.get(ex)?.evaluate(req, { payload }).kind === "deny";
   }
 }

@@ -6,7 +6,7 @@
  * - ClusterPolicy and Policy (kyverno.io/v1) with validate.cel rules (./cluster-policy.ts).
  * - PolicyExceptions (./exceptions.ts).
  */
-import { subjectObject, type KubeObject } from "../../kube/index.js";
+import { subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
 import { CompiledVap, type CelRuntime } from "../cel/index.js";
 import { failure, parseFieldPath, setKey, skip } from "../verdict/index.js";
 import type {
@@ -22,7 +22,7 @@ import type {
 import { validatingPolicyAutogen } from "./autogen.js";
 import { clusterPolicyUnits, type RuleUnit } from "./cluster-policy.js";
 import { Exceptions } from "./exceptions.js";
-import { bindingFor, specOf, validationActions, vapOf } from "./validating-policy.js";
+import { bindingFor, isJsonMode, specOf, validationActions, vapOf } from "./validating-policy.js";
 
 export {
   validatingPolicyAutogen,
@@ -64,6 +64,24 @@ interface KyvernoPolicy {
   readonly units: readonly RuleUnit[];
   readonly background: boolean;
   readonly exceptions: Exceptions;
+  /** A ValidatingPolicy in JSON mode: the request's object is evaluated as a JSON document (payloadOf). */
+  readonly json: boolean;
+}
+
+/**
+ * The request a ValidatingPolicy in JSON mode evaluates (Kyverno's vpol engine, `evaluation.mode:
+ * JSON`): the request's object (a JSON payload, or a Kubernetes object read as one) as `object`,
+ * matched by no matchConstraints, with no old object and no user. One per request, so policies
+ * evaluated on the same payload share it on the CEL runtime.
+ */
+const payloads = new WeakMap<AdmissionRequest, AdmissionRequest>();
+function payloadOf(req: AdmissionRequest): AdmissionRequest {
+  let p = payloads.get(req);
+  if (!p) {
+    p = { operation: "CREATE", object: subjectObject(req) ?? {}, ...(req.cluster ? { cluster: req.cluster } : {}) };
+    payloads.set(req, p);
+  }
+  return p;
 }
 
 export interface KyvernoContext {
@@ -117,11 +135,11 @@ export class KyvernoEngine implements Engine {
   rules(request: EngineRequest, rule?: string): KyvernoRuleResult[] {
     const policy = this.policies.get(setKey(request.set, request.policy));
     if (!policy) return [];
-    const req = request.admission;
+    const req = policy.json ? payloadOf(request.admission) : request.admission;
     const units = rule === undefined ? policy.units : policy.units.filter((u) => ruleMatches(u.rule, rule));
     const object = subjectObject(req) ?? {};
     return units.map((u) => {
-      const exception = policy.exceptions.find(request.policy, u.rule, object, req);
+      const exception = policy.exceptions.find(request.policy, u.rule, object, req, policy.json);
       return { rule: u.rule, verdict: exception ? skip("exception", `PolicyException ${exception} applies`) : u.evaluate(object, req) };
     });
   }
@@ -132,14 +150,18 @@ function prepareSet(set: DocumentSet<KubeObject>, context: KyvernoContext, polic
   const ex = Exceptions.prepare(set.documents, context.runtime, context.now);
   const problems: DocumentProblem[] = [];
   set.documents.forEach((doc, index) => {
-    const r =
-      doc.kind === "ValidatingPolicy" || doc.kind === "NamespacedValidatingPolicy"
-        ? validatingPolicyUnits(doc, index, context.runtime)
-        : doc.kind === "ClusterPolicy" || doc.kind === "Policy"
-          ? clusterPolicyUnits(doc, index, context.runtime)
-          : undefined;
+    const r = isValidatingPolicy(doc)
+      ? validatingPolicyUnits(doc, index, context.runtime)
+      : doc.kind === "ClusterPolicy" || doc.kind === "Policy"
+        ? clusterPolicyUnits(doc, index, context.runtime)
+        : undefined;
     if (!r) return;
-    policies.set(setKey(set.id, qualifiedName(doc)), { units: r.units, background: runsInBackground(doc), exceptions: ex.exceptions });
+    policies.set(setKey(set.id, qualifiedName(doc)), {
+      units: r.units,
+      background: runsInBackground(doc),
+      exceptions: ex.exceptions,
+      json: isValidatingPolicy(doc) && isJsonMode(specOf(doc)),
+    });
     problems.push(...r.problems);
   });
   return [...problems, ...ex.problems].map((p) => ({ ...p, set: set.id }));
@@ -160,19 +182,29 @@ function combine(verdicts: readonly Verdict[]): Verdict {
 /** Kyverno's CEL libraries, and its ValidatingPolicy engine's reading of errors and failures. */
 const KYVERNO_VP = { kyverno: true, outcome: "kyverno-validating-policy" } as const;
 
-/** A ValidatingPolicy's units: the policy itself, then its autogen variants (each matches its own kinds). */
+const isValidatingPolicy = (doc: KubeObject) => doc.kind === "ValidatingPolicy" || doc.kind === "NamespacedValidatingPolicy";
+
+/**
+ * A ValidatingPolicy's units: the policy itself, then its autogen variants (each matches its own
+ * kinds). In JSON mode, the policy alone, compiled in the same environment (as Kyverno compiles
+ * it) without its matchConstraints, which Kyverno does not read for JSON payloads.
+ */
 function validatingPolicyUnits(doc: KubeObject, index: number, runtime: CelRuntime): { units: RuleUnit[]; problems: DocumentProblem[] } {
   const name = String(doc.metadata?.name ?? "");
   const spec = specOf(doc);
+  const json = isJsonMode(spec);
   const binding = bindingFor(name, validationActions(spec));
-  const main = CompiledVap.compile(runtime, vapOf(name, spec), [binding], KYVERNO_VP);
+  const main = CompiledVap.compile(runtime, vapOf(name, json ? { ...spec, matchConstraints: undefined } : spec), [binding], KYVERNO_VP);
   if (!main.ok) {
     return {
       units: [],
       problems: main.problems.map((p) => ({ code: "compile_error", document: index, field: parseFieldPath(p.field), message: p.message })),
     };
   }
-  const units: RuleUnit[] = [{ rule: "", evaluate: (_o, req) => main.vap.evaluate(req), release: () => main.vap.release() }];
+  const units: RuleUnit[] = [
+    { rule: "", evaluate: (_o, req) => main.vap.evaluate(req, { payload: json }), release: () => main.vap.release() },
+  ];
+  if (json) return { units, problems: [] };
   for (const variant of validatingPolicyAutogen(spec)) {
     const compiled = CompiledVap.compile(
       runtime,
