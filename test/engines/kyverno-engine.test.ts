@@ -280,3 +280,27 @@ describe("CEL compiled once across targets", () => {
     y.engine.release();
   });
 });
+
+describe("ValidatingPolicy matching", async () => {
+  const runtime = await CelRuntime.get();
+  it("a Kubernetes-mode policy without matchConstraints matches nothing, as Kyverno's engine matches it; in JSON mode they are not read", () => {
+    const deny = { validations: [{ expression: "false", message: "denied" }] };
+    const { matchConstraints: _, ...bare } = vpol("bare", deny).spec as Record<string, unknown>;
+    const docs = [
+      { ...vpol("bare", deny), spec: bare },
+      vpol("pods", deny),
+      { ...vpol("json", deny), spec: { ...bare, evaluation: { mode: "JSON" } } },
+      { ...vpol("json-pods", deny), spec: { ...(vpol("json-pods", deny).spec as object), evaluation: { mode: "JSON" } } },
+    ];
+    const r = KyvernoEngine.prepare(oneSet(docs), { runtime });
+    expect(r.problems).toEqual([]);
+    const kinds = (o: KubeObject) =>
+      ["bare", "pods", "json", "json-pods"].map(
+        (p) => r.engine.evaluate({ policy: p, admission: { operation: "CREATE", object: o } }).kind,
+      );
+    expect(kinds(pod(false))).toEqual(["skip", "deny", "deny", "deny"]);
+    const configMap: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "shop" } };
+    expect(kinds(configMap)).toEqual(["skip", "skip", "deny", "deny"]);
+    r.engine.release();
+  });
+});

@@ -187,12 +187,20 @@ const isValidatingPolicy = (doc: KubeObject) => doc.kind === "ValidatingPolicy" 
 /**
  * A ValidatingPolicy's units: the policy itself, then its autogen variants (each matches its own
  * kinds). In JSON mode, the policy alone, compiled in the same environment (as Kyverno compiles
- * it) without its matchConstraints, which Kyverno does not read for JSON payloads.
+ * it) without its matchConstraints, which Kyverno does not read for JSON payloads. In Kubernetes
+ * mode without matchConstraints, nothing: it is never compiled, as it never matches.
  */
 function validatingPolicyUnits(doc: KubeObject, index: number, runtime: CelRuntime): { units: RuleUnit[]; problems: DocumentProblem[] } {
   const name = String(doc.metadata?.name ?? "");
   const spec = specOf(doc);
   const json = isJsonMode(spec);
+  // Kyverno's engine matches a Kubernetes-mode policy by its matchConstraints, and one without
+  // any to nothing (vpol engine's matchPolicy), where a VAP without them would match everything.
+  if (!json && spec["matchConstraints"] === undefined)
+    return {
+      units: [{ rule: "", evaluate: () => skip("not_matched", "a ValidatingPolicy without matchConstraints matches nothing") }],
+      problems: [],
+    };
   const binding = bindingFor(name, validationActions(spec));
   const main = CompiledVap.compile(runtime, vapOf(name, json ? { ...spec, matchConstraints: undefined } : spec), [binding], KYVERNO_VP);
   if (!main.ok) {
