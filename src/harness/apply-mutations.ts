@@ -14,7 +14,15 @@ import { documentYaml } from "../emit/index.js";
 import type { EngineName, MutationAnswer, MutationEngine } from "../engines/index.js";
 import { instanceName } from "../ir/index.js";
 import { groupVersionOf, type KubeObject } from "../kube/index.js";
-import { APPLY_LIMITS, resourceName, type ApplyCluster, type Resource } from "./apply-inputs.js";
+import {
+  APPLY_LIMITS,
+  clusterOf,
+  resourceName,
+  type ApplyCluster,
+  type ApplyInputs,
+  type ClusterOptions,
+  type Resource,
+} from "./apply-inputs.js";
 import type { Fixture } from "./fixtures.js";
 import {
   canonicalJson,
@@ -161,6 +169,50 @@ export function mutateResources(
   } finally {
     for (const e of engines) e.release();
   }
+}
+
+/**
+ * The TypeScript mutations of a short run, done on the second thread while this one compiles the
+ * validations: both compiles are CEL, single-threaded WebAssembly each, and neither needs the
+ * other until the validations read the mutated objects. The thread builds the same cluster from
+ * the inputs and mutates the resources named by `labels` (this run's, in order).
+ */
+export interface MutationJob {
+  readonly options: ClusterOptions;
+  readonly inputs: ApplyInputs;
+  readonly labels: readonly string[];
+  readonly mutations: readonly CompiledMutation[];
+  readonly names: readonly EngineName[];
+  readonly cacheDir: string | undefined;
+}
+
+/** What the thread answers: each resource's mutated object (null: unchanged), the rows, the disagreements. */
+export interface MutatedParts {
+  readonly objects: readonly (KubeObject | null)[];
+  readonly rows: ResultRow[];
+  readonly disagreements: number;
+}
+
+/** The thread's side of a MutationJob. */
+export function mutateJob(job: MutationJob, runtimes: Runtimes): MutatedParts {
+  const all = clusterOf(job.inputs, job.options);
+  const byLabel = new Map(all.resources.map((r) => [r.label, r]));
+  const cluster = { ...all, resources: job.labels.map((l) => byLabel.get(l)!) };
+  const m = mutateResources(cluster, job.mutations, job.names, runtimes);
+  return {
+    objects: m.cluster.resources.map((r, i) => (r === cluster.resources[i] ? null : r.object)),
+    rows: m.rows,
+    disagreements: m.disagreements,
+  };
+}
+
+/** This thread's cluster with the thread's answer applied. */
+export function mutatedFrom(cluster: ApplyCluster, parts: MutatedParts): MutatedCluster {
+  const resources = cluster.resources.map((r, i) => {
+    const object = parts.objects[i];
+    return object ? { ...r, object } : r;
+  });
+  return { cluster: { ...cluster, resources }, rows: parts.rows, disagreements: parts.disagreements };
 }
 
 /**

@@ -17,10 +17,12 @@ import { reportedMessagesOf, type EngineName, type Verdict } from "../engines/in
 import type { CompiledMutation, CompiledPolicy } from "../build/index.js";
 import {
   documentMutationOrder,
+  mutatedFrom,
   mutateResources,
   mutateWithDocuments,
   type DocumentMutations,
   type MutatedCluster,
+  type MutatedParts,
 } from "./apply-mutations.js";
 import { admittedKinds, instanceName, isAdmissionOnly, type Issue, type SourceLocation } from "../ir/index.js";
 import { findPolicyFiles } from "../load/index.js";
@@ -217,6 +219,8 @@ interface ApplyEngines {
     readonly compiled: readonly CompiledMutation[];
     readonly names: readonly EngineName[];
     readonly runtimes: Runtimes;
+    /** The second thread doing them, in a short run (startMutationThread). */
+    readonly thread?: Promise<MutatedParts>;
   };
   /** Those this thread evaluates (all, unless a second thread evaluates the others: `thread`). */
   readonly here?: readonly CompiledPolicy[];
@@ -321,7 +325,7 @@ export async function runApply(o: ApplyOptions): Promise<ApplyOutcome> {
 /** The run (or this process's part of it, `o.part`) on the inputs read and their cluster. */
 async function runPart(o: ApplyOptions, inputs: ApplyInputs, whole: ApplyCluster, started: number): Promise<ApplyOutcome> {
   const cluster = sharded(whole, o.part);
-  const engines = await composeApplyEngines(o, inputs);
+  const engines = await composeApplyEngines(o, inputs, cluster);
   if ("status" in engines) return engines;
   const unchosen = choiceProblems(o, engines);
   if (unchosen.length) {
@@ -329,7 +333,7 @@ async function runPart(o: ApplyOptions, inputs: ApplyInputs, whole: ApplyCluster
     engines.yaml?.release();
     return { status: "invalid", errors: unchosen };
   }
-  const mutated = mutationPhase(o, cluster, engines);
+  const mutated = await mutationPhase(o, cluster, engines);
   for (const e of engines.documentMutations?.engines ?? []) e.release();
   o.onPhase?.(`evaluating ${cluster.resources.length} resources`);
   const validated = await evaluateResources(o, mutated?.cluster ?? cluster, engines, inputs);
@@ -400,16 +404,20 @@ async function runSplit(o: ApplyOptions, inputs: ApplyInputs, whole: ApplyCluste
 }
 
 /** The mutating phase (admission mode, TypeScript mutations present, not switched off): the mutated cluster and its rows. */
-function mutationPhase(
+async function mutationPhase(
   o: ApplyOptions,
   cluster: ApplyCluster,
   engines: ApplyEngines,
-): (MutatedCluster & { readonly segments: readonly [number, number] }) | undefined {
+): Promise<(MutatedCluster & { readonly segments: readonly [number, number] }) | undefined> {
   const m = engines.mutations;
   const docs = engines.documentMutations;
-  if ((!m?.compiled.length && !docs?.order.length) || o.mode === "audit" || o.mutate === false) return undefined;
+  if ((!m?.compiled.length && !docs?.order.length) || !mutates(o)) return undefined;
   o.onPhase?.(`mutating ${cluster.resources.length} resources`);
-  const ts = m?.compiled.length ? mutateResources(cluster, m.compiled, m.names, m.runtimes) : undefined;
+  const ts = m?.thread
+    ? mutatedFrom(cluster, await m.thread)
+    : m?.compiled.length
+      ? mutateResources(cluster, m.compiled, m.names, m.runtimes)
+      : undefined;
   const yaml = docs?.order.length ? mutateWithDocuments(ts?.cluster ?? cluster, docs) : undefined;
   // Where the TypeScript mutations' rows end, and the YAML documents' (a split run merges each apart).
   if (!yaml) return ts && { ...ts, segments: [ts.rows.length, ts.rows.length] };
@@ -559,7 +567,7 @@ const isConstraint = (d: KubeObject) => typeof d.apiVersion === "string" && d.ap
  * The engines for the run: the runtimes started while the loader thread imports the TypeScript
  * policies (only those some policy needs), then the YAML policies' engines and policyc's.
  */
-async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promise<ApplyEngines | Stop> {
+async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs, cluster: ApplyCluster): Promise<ApplyEngines | Stop> {
   const wanted = o.engines ?? ENGINE_NAMES;
   const mutationFixtures = inputs.policyDocuments.filter((f) => MUTATION_DOCUMENT_KINDS.has(String(f.object.kind)));
   const docs = inputs.policyDocuments.filter((f) => !MUTATION_DOCUMENT_KINDS.has(String(f.object.kind))).map((f) => f.object);
@@ -591,6 +599,10 @@ async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promis
     ...(cel.value ? { cel: cel.value } : {}),
     ...(rego.value ? { rego: rego.value } : {}),
   };
+  const names = wanted.filter((e) =>
+    e === "gatekeeper" ? runtimes.rego || mutations.length > 0 : e === "reference" ? true : runtimes.cel,
+  );
+  const mutationThread = mutations.length ? startMutationThread(o, inputs, cluster, { mutations, names, runtimes }) : undefined;
   // Admission judges PolicyExceptions' expiresAt; background scans do not (kyverno#17473).
   const context = { runtimes, bindUnbound: true, ...(o.mode === "audit" ? {} : { now: Date.now() }) };
   const policies: Record<string, PolicyInfo> = {};
@@ -605,13 +617,12 @@ async function composeApplyEngines(o: ApplyOptions, inputs: ApplyInputs): Promis
     yaml = composed.engines;
     for (const p of yaml.policies) policies[p.name] = infoOf(describingDocument(docs, docs[p.document]!));
   }
-  const names = wanted.filter((e) =>
-    e === "gatekeeper" ? runtimes.rego || mutations.length > 0 : e === "reference" ? true : runtimes.cel,
-  );
   const yamlMutations = documentMutationsOf(mutationFixtures, runtimes, o.cwd);
   if ("status" in yamlMutations) return yamlMutations;
   const withMutations = {
-    ...(mutations.length ? { mutations: { compiled: mutations, names, runtimes } } : {}),
+    ...(mutations.length
+      ? { mutations: { compiled: mutations, names, runtimes, ...(mutationThread ? { thread: mutationThread } : {}) } }
+      : {}),
     ...(yamlMutations.order.length ? { documentMutations: yamlMutations } : {}),
   };
   if (compiled.length === 0) return { ...(yaml ? { yaml } : {}), compiled, policies, ...withMutations };
@@ -663,6 +674,47 @@ function documentMutationsOf(fixtures: readonly Fixture[], runtimes: Runtimes, c
     return { status: "invalid", errors: uniqueIssues(problems.map((p) => documentProblemIssue(fixtures, p, cwd, "invalid_fixture"))) };
   }
   return { engines, order: documentMutationOrder(fixtures) };
+}
+
+/** Whether the run mutates: admission mode, not switched off. */
+const mutates = (o: ApplyOptions) => o.mode !== "audit" && o.mutate !== false;
+
+/**
+ * Up to this many resources, the TypeScript mutations run on a second thread while this one
+ * compiles the validations (apply-mutations.ts, MutationJob): compiling is most of a short run.
+ * A longer run gives its second core to a second process instead (apply-processes.ts).
+ */
+const MUTATE_ON_THREAD_UP_TO = 2000;
+
+/** The second thread mutating this run's resources, when the run is short and has both cores; `POLICYC_THREADS=1` keeps it on one. */
+function startMutationThread(
+  o: ApplyOptions,
+  inputs: ApplyInputs,
+  cluster: ApplyCluster,
+  m: { mutations: readonly CompiledMutation[]; names: readonly EngineName[]; runtimes: Runtimes },
+): Promise<MutatedParts> | undefined {
+  const n = cluster.resources.length;
+  if (!mutates(o) || !m.runtimes.cel || n === 0 || n > MUTATE_ON_THREAD_UP_TO) return undefined;
+  if (process.env["POLICYC_THREADS"] === "1" || os.availableParallelism() < 2) return undefined;
+  // The thread finds the resources by label: every input's must be its own.
+  if (new Set(inputs.resources.map((r) => r.label)).size !== inputs.resources.length) return undefined;
+  const thread = CaseThread.start();
+  thread.adoptCel(m.runtimes.cel.module);
+  const { onPhase: _phase, onProgress: _progress, stdin: _stdin, signal: _signal, ...options } = o;
+  const job = {
+    options,
+    inputs,
+    labels: cluster.resources.map((r) => r.label),
+    mutations: m.mutations,
+    names: m.names,
+    cacheDir: m.runtimes.cacheDir,
+  };
+  const done = thread.mutate(job);
+  void done.then(
+    () => thread.close(),
+    () => thread.close(),
+  );
+  return done;
 }
 
 /** Starts the second thread on its share; it ends with its answer. */

@@ -11,6 +11,7 @@ import { evaluateCases } from "./evaluate-cases.js";
 import { regoCompiler } from "./runtimes.js";
 import type { ToThread } from "./case-thread.js";
 import { evaluateApplyShare } from "./apply.js";
+import { mutateJob } from "./apply-mutations.js";
 
 const port = parentPort!;
 let runtime: Promise<CelRuntime> | undefined;
@@ -22,6 +23,15 @@ port.on("message", (m: ToThread) => {
     runtime = CelRuntime.get({ module: m.module });
     // A failure is reported by the run that needs the runtime.
     runtime.catch(() => {});
+    return;
+  }
+  if (m.kind === "mutate") {
+    void runtimesFor(m.job.names, m.job.cacheDir)
+      .then((runtimes) => mutateJob(m.job, runtimes))
+      .then(
+        (result) => port.postMessage({ kind: "mutated", result }),
+        (e: unknown) => port.postMessage({ kind: "failed", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+      );
     return;
   }
   if (m.kind === "apply") {

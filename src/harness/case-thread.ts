@@ -11,6 +11,7 @@ import os from "node:os";
 import { Worker } from "node:worker_threads";
 import type { EngineName } from "../engines/index.js";
 import type { ApplyShare, ApplyShareResult } from "./apply.js";
+import type { MutatedParts, MutationJob } from "./apply-mutations.js";
 import type { CaseEvaluation } from "./evaluate-cases.js";
 import type { PolicycCase } from "./policyc-cases.js";
 
@@ -25,7 +26,9 @@ export type ToThread =
       readonly cwd: string;
     }
   /** `apply`: evaluate every resource against some of the policies (see apply.ts, ApplyShare). */
-  | { readonly kind: "apply"; readonly share: ApplyShare };
+  | { readonly kind: "apply"; readonly share: ApplyShare }
+  /** `apply`: mutate the resources while the main thread compiles the validations (apply-mutations.ts). */
+  | { readonly kind: "mutate"; readonly job: MutationJob };
 
 /** The engines the second thread composes for its cases: their names and what they are composed with besides the runtimes, which it starts itself. */
 export interface ThreadEngines {
@@ -38,6 +41,7 @@ type FromThread =
   | { readonly kind: "progress"; readonly done: number }
   | { readonly kind: "done"; readonly result: CaseEvaluation }
   | { readonly kind: "applied"; readonly result: ApplyShareResult }
+  | { readonly kind: "mutated"; readonly result: MutatedParts }
   | { readonly kind: "failed"; readonly message: string };
 
 /**
@@ -95,14 +99,19 @@ export class CaseThread {
     return this.ask({ kind: "apply", share }, () => {}) as Promise<ApplyShareResult>;
   }
 
-  private ask(message: ToThread, onCase: (n: number) => void): Promise<CaseEvaluation | ApplyShareResult> {
+  /** Mutates `apply`'s resources on the thread (MutationJob). */
+  mutate(job: MutationJob): Promise<MutatedParts> {
+    return this.ask({ kind: "mutate", job }, () => {}) as Promise<MutatedParts>;
+  }
+
+  private ask(message: ToThread, onCase: (n: number) => void): Promise<CaseEvaluation | ApplyShareResult | MutatedParts> {
     return new Promise((resolve, reject) => {
       const onMessage = (m: FromThread) => {
         if (m.kind === "progress") return onCase(m.done);
         this.worker.off("message", onMessage);
         this.worker.off("error", onError);
         this.worker.off("exit", onExit);
-        if (m.kind === "done" || m.kind === "applied") resolve(m.result);
+        if (m.kind === "done" || m.kind === "applied" || m.kind === "mutated") resolve(m.result);
         else reject(new Error(`the second case thread failed: ${m.message}`));
       };
       const onError = (e: Error) => reject(e);

@@ -3,6 +3,7 @@
  * (src/harness/apply-processes.ts); what it reports must be exactly what one process reports:
  * every row in the same order (mutations, validations, invalid inputs, every engine), the same
  * summary, notes and counts; and a signal still reports the rows decided, marked incomplete.
+ * A short run mutates on a second thread while the first compiles the validations: the same again.
  */
 import { cpSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -51,6 +52,17 @@ describe("apply on two processes", () => {
     expect(rows[0]?.policy).toBe("policyc:invalid-input");
     expect(new Set(rows.map((r) => r.engine))).toEqual(new Set(["gatekeeper", "kubernetes", "kyverno", "reference"]));
     expect(one.resources).toBeGreaterThan(60);
+  });
+
+  it("a short run's mutations on the second thread: the rows and mutated objects one thread gives", async () => {
+    // Forced onto one process; the mutations then go to the second thread (the default under 2,000 resources) or not.
+    const threaded = await run(options, 1);
+    const single = await withEnv("POLICYC_THREADS", "1", () => run(options, 1));
+    if (threaded.status !== "ran" || single.status !== "ran") throw new Error(`${threaded.status} / ${single.status}`);
+    expect(untimed(threaded.report.results)).toEqual(untimed(single.report.results));
+    expect(threaded.mutated?.map((r) => r.object)).toEqual(single.mutated?.map((r) => r.object));
+    expect(single.mutated?.filter((r, i) => r.object !== threaded.mutated?.[i]?.object).length).toBeGreaterThan(0);
+    expect(single.report.results.filter((r) => r.actual === "mutated").length).toBeGreaterThan(10);
   });
 
   it("a signal stops both processes; the rows decided are reported, marked incomplete", async () => {
