@@ -12,6 +12,7 @@ import { regoCompiler } from "./runtimes.js";
 import type { ToThread } from "./case-thread.js";
 import { evaluateApplyShare } from "./apply.js";
 import { mutateJob } from "./apply-mutations.js";
+import { runMutationCases } from "./mutation-cases.js";
 
 const port = parentPort!;
 let runtime: Promise<CelRuntime> | undefined;
@@ -23,6 +24,16 @@ port.on("message", (m: ToThread) => {
     runtime = CelRuntime.get({ module: m.module });
     // A failure is reported by the run that needs the runtime.
     runtime.catch(() => {});
+    return;
+  }
+  if (m.kind === "mutationCases") {
+    // Mutations need the CEL engine alone (Gatekeeper's mutators are evaluated in TypeScript).
+    void (runtime ?? Promise.reject(new Error("the main thread sent no CEL engine")))
+      .then((cel) => runMutationCases(m.job.mutations, m.job.names, { cacheDir: m.job.cacheDir, cel }, m.job.cwd))
+      .then(
+        (result) => port.postMessage({ kind: "mutationCasesDone", result }),
+        (e: unknown) => port.postMessage({ kind: "failed", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+      );
     return;
   }
   if (m.kind === "mutate") {

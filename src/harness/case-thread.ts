@@ -12,6 +12,8 @@ import { Worker } from "node:worker_threads";
 import type { EngineName } from "../engines/index.js";
 import type { ApplyShare, ApplyShareResult } from "./apply.js";
 import type { MutatedParts, MutationJob } from "./apply-mutations.js";
+import type { CompiledMutation } from "../build/index.js";
+import type { MutationCaseOutcome } from "./mutation-cases.js";
 import type { CaseEvaluation } from "./evaluate-cases.js";
 import type { PolicycCase } from "./policyc-cases.js";
 
@@ -28,7 +30,17 @@ export type ToThread =
   /** `apply`: evaluate every resource against some of the policies (see apply.ts, ApplyShare). */
   | { readonly kind: "apply"; readonly share: ApplyShare }
   /** `apply`: mutate the resources while the main thread compiles the validations (apply-mutations.ts). */
-  | { readonly kind: "mutate"; readonly job: MutationJob };
+  | { readonly kind: "mutate"; readonly job: MutationJob }
+  /** `test`: policyc's mutation cases, while the main thread runs the policies' cases (run.ts). */
+  | { readonly kind: "mutationCases"; readonly job: MutationCasesJob };
+
+/** policyc's mutation cases for the second thread: the mutations, the engines, where the run is. */
+export interface MutationCasesJob {
+  readonly mutations: readonly CompiledMutation[];
+  readonly names: readonly EngineName[];
+  readonly cacheDir: string | undefined;
+  readonly cwd: string;
+}
 
 /** The engines the second thread composes for its cases: their names and what they are composed with besides the runtimes, which it starts itself. */
 export interface ThreadEngines {
@@ -42,6 +54,7 @@ type FromThread =
   | { readonly kind: "done"; readonly result: CaseEvaluation }
   | { readonly kind: "applied"; readonly result: ApplyShareResult }
   | { readonly kind: "mutated"; readonly result: MutatedParts }
+  | { readonly kind: "mutationCasesDone"; readonly result: MutationCaseOutcome }
   | { readonly kind: "failed"; readonly message: string };
 
 /**
@@ -104,14 +117,22 @@ export class CaseThread {
     return this.ask({ kind: "mutate", job }, () => {}) as Promise<MutatedParts>;
   }
 
-  private ask(message: ToThread, onCase: (n: number) => void): Promise<CaseEvaluation | ApplyShareResult | MutatedParts> {
+  /** Runs policyc's mutation cases on the thread (MutationCasesJob). */
+  mutationCases(job: MutationCasesJob): Promise<MutationCaseOutcome> {
+    return this.ask({ kind: "mutationCases", job }, () => {}) as Promise<MutationCaseOutcome>;
+  }
+
+  private ask(
+    message: ToThread,
+    onCase: (n: number) => void,
+  ): Promise<CaseEvaluation | ApplyShareResult | MutatedParts | MutationCaseOutcome> {
     return new Promise((resolve, reject) => {
       const onMessage = (m: FromThread) => {
         if (m.kind === "progress") return onCase(m.done);
         this.worker.off("message", onMessage);
         this.worker.off("error", onError);
         this.worker.off("exit", onExit);
-        if (m.kind === "done" || m.kind === "applied" || m.kind === "mutated") resolve(m.result);
+        if (m.kind === "done" || m.kind === "applied" || m.kind === "mutated" || m.kind === "mutationCasesDone") resolve(m.result);
         else reject(new Error(`the second case thread failed: ${m.message}`));
       };
       const onError = (e: Error) => reject(e);

@@ -4,6 +4,7 @@
  * as its steps: classify the paths, start the runtimes, load the policies and select their
  * cases, evaluate them (on two threads when large), run the suites, report.
  */
+import os from "node:os";
 import { type CelTier, type EngineName } from "../engines/index.js";
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
@@ -16,7 +17,7 @@ import { evaluateCases, type CaseEngines, type CaseEvaluation } from "./evaluate
 import { findFiles, uniqueIssues } from "./fixtures.js";
 import { isGatorSuite, readGatorSuite, runGatorSuites, type GatorSuite } from "./gator-suite.js";
 import { isKyvernoTest, runKyvernoTests } from "./kyverno-test.js";
-import { runMutationCases } from "./mutation-cases.js";
+import { runMutationCases, type MutationCaseOutcome } from "./mutation-cases.js";
 import { collectCases, type PolicycCase } from "./policyc-cases.js";
 import { ENGINE_NAMES, policyInfoOf, summarize, type ResultRow, type RunOutcome, type Stopped } from "./report.js";
 import { awaitRuntime, defaultWasmCache, regoCompiler, startRuntimes, type RuntimeStart } from "./runtimes.js";
@@ -197,9 +198,11 @@ async function runOn(threads: CaseThread[], o: TestOptions): Promise<TestOutcome
   const mutationCases = run.mutations.some((m) => m.tests.length > 0);
   const runtimes = await awaitRuntimes(run, cases.length > 0 || mutationCases);
   if ("status" in runtimes) return runtimes;
+  const far = mutationCases && cases.length > 0 ? mutationCasesOnThread(run, runtimes) : undefined;
+  if (far) threads.push(far.thread);
   const stopped =
     (cases.length > 0 ? await runCases(run, cases, runtimes) : undefined) ??
-    (mutationCases ? await runMutations(run, runtimes) : undefined) ??
+    (mutationCases ? await runMutations(run, runtimes, far?.done) : undefined) ??
     (paths.suites.length > 0 && runtimes.rego ? await runGator(run, runtimes) : undefined) ??
     (paths.kyverno.length > 0 && runtimes.cel ? await runKyverno(run, runtimes) : undefined);
   if (stopped) return stopped;
@@ -340,10 +343,27 @@ async function collectOutcomes(run: RunState, parts: readonly CaseEvaluation[]):
   return undefined;
 }
 
-/** policyc's mutation cases, on every engine (mutation-cases.ts). */
-async function runMutations(run: RunState, runtimes: Runtimes): Promise<Stop | undefined> {
-  const names = ENGINE_NAMES.filter((e) => run.o.engines.includes(e));
-  const m = runMutationCases(run.mutations, names, runtimes, run.o.cwd);
+/**
+ * A run whose policies' cases stay on this thread runs its mutation cases on a second one
+ * meanwhile: both compile CEL (single-threaded WebAssembly each), and neither needs the other.
+ * `--single-thread` (or `POLICYC_THREADS=1`) keeps them here.
+ */
+function mutationCasesOnThread(run: RunState, runtimes: Runtimes): { thread: CaseThread; done: Promise<MutationCaseOutcome> } | undefined {
+  if (run.second || run.o.singleThread || !runtimes.cel) return undefined;
+  if (process.env["POLICYC_THREADS"] === "1" || os.availableParallelism() < 2) return undefined;
+  const thread = CaseThread.start();
+  thread.adoptCel(runtimes.cel.module);
+  const done = thread.mutationCases({ mutations: run.mutations, names: mutationEngineNames(run), cacheDir: run.cacheDir, cwd: run.o.cwd });
+  // Waited for after the policies' cases; a failure is reported there.
+  done.catch(() => {});
+  return { thread, done };
+}
+
+const mutationEngineNames = (run: RunState) => ENGINE_NAMES.filter((e) => run.o.engines.includes(e));
+
+/** policyc's mutation cases, on every engine (mutation-cases.ts): here, or the second thread's answer. */
+async function runMutations(run: RunState, runtimes: Runtimes, far?: Promise<MutationCaseOutcome>): Promise<Stop | undefined> {
+  const m = far ? await far : runMutationCases(run.mutations, mutationEngineNames(run), runtimes, run.o.cwd);
   if (m.issues.some((i) => i.code === "internal_error")) return { status: "internal", errors: m.issues };
   if (m.issues.length) return { status: "invalid", errors: await locateIssues(m.issues, run.o.cwd) };
   run.rows.push(...m.rows);
