@@ -4,7 +4,7 @@
  * Namespaces of `--namespaces`; then the namespaces with their labels, the scope of custom kinds
  * (from the CRDs among the inputs), and the admission request of each resource.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import picomatch from "picomatch";
 import { POLICY_KINDS } from "../engines/index.js";
@@ -30,6 +30,13 @@ import {
   yamlFilesUnder,
   type Fixture,
 } from "./fixtures.js";
+
+/**
+ * Inputs up to this size (per input path) keep their YAML syntax trees, about 25 times their text:
+ * an Argo CD install bundle (a few MB) is then parsed once; larger inputs parse a file again when
+ * a row is located in it.
+ */
+const KEEP_SYNTAX_UP_TO = 4 * 2 ** 20;
 
 /** A resource to evaluate, with where it was read. */
 export interface Resource extends Fixture {
@@ -213,7 +220,10 @@ async function readResources(o: InputOptions, issues: Issue[], invalid: Issue[])
       continue;
     }
     const skip = ignored(o);
-    for (const file of yamlFilesUnder(abs)) if (!skip(file)) add(readObjectDocuments(file, o.cwd, limits), file);
+    const files = yamlFilesUnder(abs).filter((f) => !skip(f));
+    // A small input keeps its syntax trees: its rows are located in it without parsing it again.
+    const keepSyntax = files.reduce((n, f) => n + statSync(f).size, 0) <= KEEP_SYNTAX_UP_TO;
+    for (const file of files) add(readObjectDocuments(file, o.cwd, { ...limits, keepSyntax }), file);
   }
   return out;
 }

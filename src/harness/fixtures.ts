@@ -255,9 +255,10 @@ function parsedFile(
 export function readObjectDocuments(
   file: string,
   displayRoot: string,
-  options: { maxBytes?: number; documentBytes?: number } = {},
+  /** `keepSyntax`: hold the syntax tree (a small input, located in again and again); by default, not. */
+  options: { maxBytes?: number; documentBytes?: number; keepSyntax?: boolean } = {},
 ): Read<{ objects: Fixture[]; invalid: Issue[] }> {
-  const parsed = parsedFile(file, displayRoot, { ...options, keepSyntax: false });
+  const parsed = parsedFile(file, displayRoot, { ...options, keepSyntax: options.keepSyntax ?? false });
   return parsed.ok ? { ok: true, value: partitionObjects(parsed.value) } : parsed;
 }
 
