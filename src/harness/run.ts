@@ -346,7 +346,7 @@ async function collectOutcomes(run: RunState, parts: readonly CaseEvaluation[]):
 /**
  * A run whose policies' cases stay on this thread runs its mutation cases on a second one
  * meanwhile: both compile CEL (single-threaded WebAssembly each), and neither needs the other.
- * `--single-thread` (or `POLICYC_THREADS=1`) keeps them here.
+ * `POLICYC_THREADS=1` (and watch mode's re-runs) keep them here.
  */
 function mutationCasesOnThread(run: RunState, runtimes: Runtimes): { thread: CaseThread; done: Promise<MutationCaseOutcome> } | undefined {
   if (run.second || run.o.singleThread || !runtimes.cel) return undefined;
