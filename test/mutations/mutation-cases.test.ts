@@ -1,10 +1,10 @@
-import { writeFileSync, mkdirSync } from "node:fs";
+import { cpSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CompiledMutation } from "../../src/build/index.js";
 import { CelRuntime, ENGINE_NAMES } from "../../src/engines/index.js";
 import { objectDiff, runMutationCases } from "../../src/harness/index.js";
-import { buildDir, cli, ROOT, tempDir } from "../support/helpers.js";
+import { buildDir, cli, ROOT, tempDir, withEnv } from "../support/helpers.js";
 import { fuzzMutations } from "../fuzz/mutations.js";
 
 let runtime: CelRuntime;
@@ -130,6 +130,21 @@ export default defineMutation({
     expect(r.code).toBe(1);
     expect(r.out + r.err).toContain("spec.containers.0.securityContext.allowPrivilegeEscalation is false, expected true");
   }, 60_000);
+
+  it("beside policies' cases, the mutation cases run on a second thread: the same report as on one", async () => {
+    const dir = write({ "policies/m.ts": MUTATION("false"), "policies/pod.yaml": POD });
+    cpSync(path.join(ROOT, "test", "starter"), path.join(dir, "policies", "starter"), { recursive: true });
+    const untimed = (out: string) =>
+      (JSON.parse(out) as { results: { durationMs?: number }[] }).results.map(({ durationMs: _ms, ...r }) => r);
+    const threaded = await cli(["test", "policies", "--reporter", "json"], dir);
+    const single = await withEnv("POLICYC_THREADS", "1", () => cli(["test", "policies", "--reporter", "json"], dir));
+    expect([threaded.code, single.code]).toEqual([0, 0]);
+    expect(untimed(threaded.out)).toEqual(untimed(single.out));
+    const rows = untimed(single.out) as { policy?: string; actual?: string }[];
+    // Both kinds of rows: the mutation's (one per engine) and the starter policies' cases.
+    expect(rows.filter((r) => r.policy === "no-escalation" && r.actual === "mutated").length).toBe(4);
+    expect(rows.length).toBeGreaterThan(8);
+  }, 120_000);
 
   it("a misspelled path is exit 2, located at its file and line", async () => {
     const dir = write({
