@@ -26,39 +26,36 @@ port.on("message", (m: ToThread) => {
     runtime.catch(() => {});
     return;
   }
-  if (m.kind === "mutationCases") {
-    // Mutations need the CEL engine alone (Gatekeeper's mutators are evaluated in TypeScript).
-    void (runtime ?? Promise.reject(new Error("the main thread sent no CEL engine")))
-      .then((cel) => runMutationCases(m.job.mutations, m.job.names, { cacheDir: m.job.cacheDir, cel }, m.job.cwd))
-      .then(
-        (result) => port.postMessage({ kind: "mutationCasesDone", result }),
-        (e: unknown) => port.postMessage({ kind: "failed", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
-      );
-    return;
-  }
-  if (m.kind === "mutate") {
-    void runtimesFor(m.job.names, m.job.cacheDir)
-      .then((runtimes) => mutateJob(m.job, runtimes))
-      .then(
-        (result) => port.postMessage({ kind: "mutated", result }),
-        (e: unknown) => port.postMessage({ kind: "failed", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
-      );
-    return;
-  }
-  if (m.kind === "apply") {
-    void runtimesFor(m.share.names, m.share.cacheDir)
-      .then((runtimes) => evaluateApplyShare(m.share, runtimes))
-      .then(
-        (result) => port.postMessage({ kind: "applied", result }),
-        (e: unknown) => port.postMessage({ kind: "failed", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
-      );
-    return;
-  }
-  void run(m).then(
-    (result) => port.postMessage({ kind: "done", result }),
+  if (m.kind === "mutationCases")
+    return answer(
+      "mutationCasesDone",
+      celOnly(m.job.cacheDir).then((runtimes) => runMutationCases(m.job.mutations, m.job.names, runtimes, m.job.cwd)),
+    );
+  if (m.kind === "mutate")
+    return answer(
+      "mutated",
+      celOnly(m.job.cacheDir).then((runtimes) => mutateJob(m.job, runtimes)),
+    );
+  if (m.kind === "apply")
+    return answer(
+      "applied",
+      runtimesFor(m.share.names, m.share.cacheDir).then((runtimes) => evaluateApplyShare(m.share, runtimes)),
+    );
+  answer("done", run(m));
+});
+
+/** Posts the job's result to the main thread as a message of `kind`, or why it failed. */
+function answer(kind: string, job: Promise<unknown>): void {
+  void job.then(
+    (result) => port.postMessage({ kind, result }),
     (e: unknown) => port.postMessage({ kind: "failed", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );
-});
+}
+
+/** The CEL engine alone: mutations need no other (Gatekeeper's mutators are evaluated in TypeScript). */
+async function celOnly(cacheDir: string | undefined): Promise<Runtimes> {
+  return { cacheDir, cel: await (runtime ?? Promise.reject(new Error("the main thread sent no CEL engine"))) };
+}
 
 /** The runtimes the engines need: the CEL engine from the main thread's module, OPA's compiler. */
 async function runtimesFor(names: readonly EngineName[], cacheDir: string | undefined): Promise<Runtimes> {
