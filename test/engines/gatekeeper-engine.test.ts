@@ -133,6 +133,61 @@ violation[{"msg": "frozen"}] {
   });
 });
 
+describe("data.inventory holds the synced kinds of a template that names them", async () => {
+  const compiler = await discoverRegoCompiler();
+  // Denies a Pod when the inventory holds another Pod with its app label, or its namespace is frozen.
+  const rego = `package syncedapp
+
+violation[{"msg": "app taken"}] {
+  other := data.inventory.namespace[_][_]["Pod"][name]
+  name != input.review.object.metadata.name
+  other.metadata.labels.app == input.review.object.metadata.labels.app
+}
+
+violation[{"msg": "frozen"}] {
+  data.inventory.cluster["v1"]["Namespace"][input.review.object.metadata.namespace].metadata.labels.frozen == "yes"
+}
+`;
+  // What policyc compiles beside its own templates: the review module, with the kinds its Config syncs.
+  const review = (synced?: { group: string; version: string; kind: string }[]) => ({
+    template: "SyncedApp",
+    module: 'package review.syncedapp\n\nreview := {"violations": [v | v := data.syncedapp.violation[_]]}\n',
+    entrypoint: "review/syncedapp/review",
+    ...(synced ? { synced } : {}),
+  });
+  const verdictWith = async (synced?: { group: string; version: string; kind: string }[]) => {
+    const { engine, problems } = await GatekeeperEngine.prepare([{ ...set([template("SyncedApp", rego)]), reviews: [review(synced)] }], {
+      compiler,
+      cacheDir: undefined,
+    });
+    expect(problems).toEqual([]);
+    const other = { ...pod({ app: "web" }), metadata: { name: "other", namespace: "shop", labels: { app: "web" } } };
+    const shop: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { frozen: "yes" } } };
+    const cluster = { objects: [other], namespaces: { shop } };
+    const v = engine.evaluate({
+      set: "test",
+      policy: "SyncedApp",
+      admission: { operation: "CREATE", object: pod({ app: "web" }), cluster },
+    });
+    return violationsOf(v)
+      .map((x) => x.message)
+      .sort();
+  };
+
+  it("Namespaces alone synced: the Pods of the cluster are not in the inventory, as in a cluster whose Config syncs only Namespaces", async () => {
+    expect(await verdictWith([{ group: "", version: "v1", kind: "Namespace" }])).toEqual(["frozen"]);
+  });
+
+  it("Pods and Namespaces synced, or no list given: every object the template reads is there", async () => {
+    const both = [
+      { group: "", version: "v1", kind: "Namespace" },
+      { group: "", version: "v1", kind: "Pod" },
+    ];
+    expect(await verdictWith(both)).toEqual(["app taken", "frozen"]);
+    expect(await verdictWith()).toEqual(["app taken", "frozen"]);
+  });
+});
+
 describe("Constraint match", () => {
   const req = (o: KubeObject, extra: Partial<AdmissionRequest> = {}): AdmissionRequest => ({ operation: "CREATE", object: o, ...extra });
   const m = (match: ConstraintMatch, r: AdmissionRequest) => constraintMatches(match, r).matched;

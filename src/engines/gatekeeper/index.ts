@@ -244,7 +244,7 @@ export class GatekeeperEngine implements Engine {
         ((entry.inventoryOf.objects === cluster.objects && entry.inventoryOf.namespaces === cluster.namespaces) ||
           clusterKey(entry.inventoryOf) === clusterKey(cluster));
       if (!unchanged) {
-        policy.setData({ inventory: inventoryOf(clusterObjects(cluster), isNamespaced) });
+        policy.setData({ inventory: inventoryOf(syncedObjects(clusterObjects(cluster), entry.review?.synced), isNamespaced) });
         entry.inventoryOf = cluster;
       }
       const limit = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
@@ -277,6 +277,20 @@ export class GatekeeperEngine implements Engine {
       return { kind: "error", cause: { code, detail } };
     }
   }
+}
+
+/**
+ * The objects Gatekeeper's sync puts in `data.inventory`: those of the synced kinds when the
+ * template says which (a large cluster's every object was copied into each template's Wasm
+ * memory: 5,000 objects, about 50 MB per template that reads the inventory), else all of them.
+ */
+function syncedObjects(
+  objects: readonly KubeObject[],
+  synced: readonly { readonly group: string; readonly version: string; readonly kind: string }[] | undefined,
+): readonly KubeObject[] {
+  if (!synced) return objects;
+  const keys = new Set(synced.map((k) => `${k.group ? `${k.group}/` : ""}${k.version}\0${k.kind}`));
+  return objects.filter((o) => keys.has(`${o.apiVersion ?? ""}\0${o.kind ?? ""}`));
 }
 
 /** A request's cluster when it names none: one object, so the identity check answers. */

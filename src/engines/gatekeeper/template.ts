@@ -126,6 +126,11 @@ export interface ReviewModule {
   readonly template: string;
   readonly module: string;
   readonly entrypoint: string;
+  /**
+   * The kinds synced into `data.inventory` for the template (Gatekeeper's `Config` sync): its
+   * inventory holds objects of these kinds only, as a cluster's would. Undefined: every object.
+   */
+  readonly synced?: readonly { readonly group: string; readonly version: string; readonly kind: string }[];
 }
 
 /**
