@@ -117,7 +117,7 @@ export function readOutcome(file: string): ApplyOutcome {
 export function startSecondProcess(o: ApplyOptions): SecondProcess {
   const dir = mkdtempSync(path.join(os.tmpdir(), "policyc-apply-part-"));
   const optionsFile = path.join(dir, "options.json");
-  const outcomeFile = path.join(dir, "outcome.json");
+  const outcomeFile = path.join(dir, "outcome.ndjson");
   const { onPhase: _phase, onProgress: _progress, stdin: _stdin, signal: _signal, ...options } = o;
   const part: Shard = { index: 2, count: 2 };
   writeFileSync(optionsFile, JSON.stringify({ ...options, part }));
