@@ -91,10 +91,8 @@ describe("input as Gatekeeper builds it", async () => {
   });
 });
 
-describe("data.inventory follows each request's cluster", async () => {
-  const compiler = await discoverRegoCompiler();
-  // Denies a Pod when another Pod in the inventory has the same app label, or its namespace is labelled frozen.
-  const rego = `package uniqueapp
+/** A template's Rego that denies a Pod when another Pod in the inventory has its app label, or its namespace is labelled frozen. */
+const inventoryRego = (pkg: string) => `package ${pkg}
 
 violation[{"msg": "app taken"}] {
   other := data.inventory.namespace[_][_]["Pod"][name]
@@ -106,6 +104,10 @@ violation[{"msg": "frozen"}] {
   data.inventory.cluster["v1"]["Namespace"][input.review.object.metadata.namespace].metadata.labels.frozen == "yes"
 }
 `;
+
+describe("data.inventory follows each request's cluster", async () => {
+  const compiler = await discoverRegoCompiler();
+  const rego = inventoryRego("uniqueapp");
   const { engine, problems } = await GatekeeperEngine.prepare([set([template("UniqueApp", rego)])], { compiler, cacheDir: undefined });
   const other = { ...pod({ app: "web" }), metadata: { name: "other", namespace: "shop", labels: { app: "web" } } };
   const ns = (labels: Record<string, string>): KubeObject => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels } });
@@ -135,19 +137,7 @@ violation[{"msg": "frozen"}] {
 
 describe("data.inventory holds the synced kinds of a template that names them", async () => {
   const compiler = await discoverRegoCompiler();
-  // Denies a Pod when the inventory holds another Pod with its app label, or its namespace is frozen.
-  const rego = `package syncedapp
-
-violation[{"msg": "app taken"}] {
-  other := data.inventory.namespace[_][_]["Pod"][name]
-  name != input.review.object.metadata.name
-  other.metadata.labels.app == input.review.object.metadata.labels.app
-}
-
-violation[{"msg": "frozen"}] {
-  data.inventory.cluster["v1"]["Namespace"][input.review.object.metadata.namespace].metadata.labels.frozen == "yes"
-}
-`;
+  const rego = inventoryRego("syncedapp");
   // What policyc compiles beside its own templates: the review module, with the kinds its Config syncs.
   const review = (synced?: { group: string; version: string; kind: string }[]) => ({
     template: "SyncedApp",

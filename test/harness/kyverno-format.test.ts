@@ -19,7 +19,7 @@ import {
   type FieldRule,
   type FieldTable,
 } from "../../src/harness/kyverno-test-format.js";
-import { cli } from "../support/helpers.js";
+import { cli, reportRows } from "../support/helpers.js";
 
 /**
  * The fields of the Kyverno CLI's test API, the union over its releases: the Go types of
@@ -150,15 +150,7 @@ function variant(edit: (text: string) => string): string {
   return to;
 }
 
-interface Row {
-  policy: string;
-  resource: string;
-  expected: string;
-  actual: string;
-  status: string;
-  messages: string[];
-}
-const rows = (out: string) => (JSON.parse(out) as { results: Row[] }).results;
+const rows = reportRows;
 
 describe("a Kyverno CLI test's fields, evaluated", () => {
   it("apiCallResponses, globalContextEntries, paramResources, clusterResources, values namespaces, resourceSpecs, status, operation", async () => {

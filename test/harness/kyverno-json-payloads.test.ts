@@ -9,18 +9,9 @@
 import { describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { cli, copyWithEdits } from "../support/helpers.js";
+import { cli, copyWithEdits, reportRows } from "../support/helpers.js";
 
-interface Row {
-  policy: string;
-  resource: string;
-  expected: string;
-  actual: string;
-  status: string;
-  messages: string[];
-  cause?: { code?: string; detail: string };
-}
-const rows = (out: string) => (JSON.parse(out) as { results: Row[] }).results;
+const rows = reportRows;
 const FOLDER = "test/kyverno/json-payloads";
 
 describe("a Kyverno CLI test of JSON payloads", () => {

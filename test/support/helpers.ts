@@ -72,3 +72,17 @@ export async function withEnv<T>(name: string, value: string, fn: () => Promise<
     else process.env[name] = before;
   }
 }
+
+/** A row of a JSON report (`--reporter json`): the fields the tests read. */
+export interface ReportRow {
+  policy: string;
+  resource: string;
+  expected: string;
+  actual: string;
+  status: string;
+  messages: string[];
+  cause?: { code?: string; detail: string };
+}
+
+/** The rows of a JSON report printed on standard output. */
+export const reportRows = (out: string): ReportRow[] => (JSON.parse(out) as { results: ReportRow[] }).results;
