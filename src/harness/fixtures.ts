@@ -75,6 +75,8 @@ const cacheKey = (abs: string, mode: Mode) => `${mode}\0${abs}`;
 const cached = (abs: string) => cache.get(cacheKey(abs, "objects")) ?? cache.get(cacheKey(abs, "config"));
 /** Whether a file was parsed (and is cached) in this thread. */
 export const isParsed = (file: string): boolean => cached(path.resolve(file)) !== undefined;
+/** What a document that is not a mapping is told. */
+export const NOT_A_MAPPING = "a fixture document must be a Kubernetes object (a YAML mapping)";
 const tooDeep = `nests too deeply to parse (policyc accepts at most ${FIXTURE_LIMITS.depth} levels)`;
 
 /**
@@ -199,8 +201,7 @@ function parseText(
     }
     const deep = depthProblem(value);
     if (deep) return bad(`document ${i + 1} ${deep}; policyc refuses fixtures nested that deep`, start);
-    if (!value || typeof value !== "object" || Array.isArray(value))
-      return bad("a fixture document must be a Kubernetes object (a YAML mapping)", start);
+    if (!value || typeof value !== "object" || Array.isArray(value)) return bad(NOT_A_MAPPING, start);
     out.push({
       object: value as KubeObject,
       label: nonEmpty.length > 1 ? `${shown}#${i + 1}` : shown,

@@ -13,6 +13,7 @@
  * resource no rule applied to fails.
  */
 import { reportedMessagesOf, skip, type EngineName, type MutationEngine, type Verdict } from "../engines/index.js";
+import { isJsonMode, specOf } from "../engines/kyverno/index.js";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { Issue } from "../ir/index.js";
@@ -27,7 +28,7 @@ import {
 } from "../kube/index.js";
 import { composeDocumentEngines, composeMutationEngines, type DocumentEngines, type Runtimes } from "./compose.js";
 import { mutatingEngineOf, mutatingResultRow } from "./kyverno-test-mutations.js";
-import { documentProblemIssue, fieldIssue, inputIssue, readFixtures, type Fixture } from "./fixtures.js";
+import { documentProblemIssue, fieldIssue, inputIssue, NOT_A_MAPPING, readFixtures, type Fixture } from "./fixtures.js";
 import { readTextFile } from "./read-text.js";
 import { CONTEXT, TEST, unreadField, USER_INFO, VALUES, type FieldTable } from "./kyverno-test-format.js";
 import { search as jmespath, type JSONValue } from "@jmespath-community/jmespath";
@@ -310,7 +311,7 @@ function readPayloads(test: Record<string, unknown>, dir: string, root: string, 
     }
     const r = readFixtures(file, root, { objects: false });
     if (!r.ok) {
-      const notObject = /must be a Kubernetes object \(a YAML mapping\)/.test(r.issue.message);
+      const notObject = r.issue.message === NOT_A_MAPPING;
       issues.push(
         notObject
           ? {
@@ -452,7 +453,8 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
     cause: { kind: "error", code, detail },
   });
   if (!policy) return [errorRow(names.join(",") || "-", `no policy ${policyName} in ${t.shown}'s policies`, "missing_document")];
-  const json = policy.engine === "kyverno" && isJsonModePolicy(t, policyName);
+  const vp = policy.engine === "kyverno" ? validatingPolicyOf(t, policyName) : undefined;
+  const json = vp !== undefined && isJsonMode(specOf(vp));
   const targets = [
     ...rowTargets(t, spec).map((r) => ({
       r,
@@ -474,7 +476,7 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
     ];
   }
   // A ValidatingPolicy has no rules: its rows take the whole policy, whatever `rule` they name.
-  const byRule = policy.engine === "kyverno" && rule && !spec.isValidatingPolicy && !isValidatingPolicy(t, policyName);
+  const byRule = policy.engine === "kyverno" && rule && !spec.isValidatingPolicy && !vp;
   return targets.map(({ r, label, payload }) => {
     const operation = payload ? "CREATE" : ((spec.operation as Operation | undefined) ?? operationFor(t.values, policyName, r));
     const req: AdmissionRequest = {
@@ -553,24 +555,14 @@ function rowPayloads(t: KyvernoTest, spec: ResultSpec): readonly Payload[] {
   return t.payloads.filter((p) => !named || names.some((n) => samePayload(p.name, n)));
 }
 
-/** Whether the test's policy of this name is a ValidatingPolicy in JSON mode (`spec.evaluation.mode: JSON`). */
-function isJsonModePolicy(t: KyvernoTest, name: string): boolean {
-  return t.policyFixtures.some(
-    (f) =>
-      (f.object.kind === "ValidatingPolicy" || f.object.kind === "NamespacedValidatingPolicy") &&
-      f.object.metadata?.name === name &&
-      get(f.object, "spec", "evaluation", "mode") === "JSON",
-  );
-}
-
 const describeSpec = (x: { kind?: string; namespace?: string; name?: string }) =>
   `${x.kind ?? "*"}/${x.namespace ? `${x.namespace}/` : ""}${x.name ?? "*"}`;
 
-/** Whether the test's policy of this name is a ValidatingPolicy (whose validations have no rule names). */
-function isValidatingPolicy(t: KyvernoTest, name: string): boolean {
-  return t.policyFixtures.some(
+/** The test's ValidatingPolicy of this name (whose validations have no rule names), if it is one. */
+function validatingPolicyOf(t: KyvernoTest, name: string): KubeObject | undefined {
+  return t.policyFixtures.find(
     (f) => (f.object.kind === "ValidatingPolicy" || f.object.kind === "NamespacedValidatingPolicy") && f.object.metadata?.name === name,
-  );
+  )?.object;
 }
 
 /**

@@ -242,12 +242,11 @@ function rewriteAtRoots(
   list: ContainerList,
   imageStartsWith: string | undefined,
 ): CelMutation {
-  const at_ = (r: Root) => {
+  const ats = roots.map((r) => {
     const listSegs = fields([...r.path, "spec", list]);
-    const guard = [...(r.kinds ? [kindIs(r.kinds)] : []), present("object", fields([...r.path, "spec", list]))].join(" && ");
+    const guard = [...(r.kinds ? [kindIs(r.kinds)] : []), present("object", listSegs)].join(" && ");
     return { r, listSegs, guard, items: at("object", listSegs) };
-  };
-  const ats = roots.map(at_);
+  });
   const items = ats.reduceRight((rest, a) => `${a.guard} ? ${a.items} : ${rest === "[]" ? "[]" : `(${rest})`}`, "[]");
   const selected = imageStartsWith !== undefined ? ` && c.image.startsWith(${celString(imageStartsWith)})` : "";
   const moved = celImageRewrite("img", op.from, op.to);
