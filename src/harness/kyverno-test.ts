@@ -13,7 +13,6 @@
  * resource no rule applied to fails.
  */
 import { reportedMessagesOf, skip, type EngineName, type MutationEngine, type Verdict } from "../engines/index.js";
-import { isJsonMode, specOf } from "../engines/kyverno/index.js";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { Issue } from "../ir/index.js";
@@ -454,7 +453,8 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
   });
   if (!policy) return [errorRow(names.join(",") || "-", `no policy ${policyName} in ${t.shown}'s policies`, "missing_document")];
   const vp = policy.engine === "kyverno" ? validatingPolicyOf(t, policyName) : undefined;
-  const json = vp !== undefined && isJsonMode(specOf(vp));
+  // Kyverno's evaluation mode for non-Kubernetes payloads (`spec.evaluation.mode: JSON`).
+  const json = get(vp, "spec", "evaluation", "mode") === "JSON";
   const targets = [
     ...rowTargets(t, spec).map((r) => ({
       r,

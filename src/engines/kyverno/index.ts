@@ -31,7 +31,7 @@ export {
   rewriteProtected,
   AUTOGEN_ANNOTATION,
 } from "./autogen.js";
-export { vapOf, bindingFor, isJsonMode, specOf } from "./validating-policy.js";
+export { vapOf, bindingFor } from "./validating-policy.js";
 
 export const POLICY_KINDS = ["ValidatingPolicy", "NamespacedValidatingPolicy", "ClusterPolicy", "Policy"] as const;
 
