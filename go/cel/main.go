@@ -41,6 +41,10 @@ func handle(raw []byte) (out protocol.Response) {
 		return store.CompileMutating(&req)
 	case "mutate":
 		return store.Mutate(&req)
+	case "compile-authz":
+		return store.CompileAuthz(&req)
+	case "authorize":
+		return store.Authorize(&req)
 	case "expr":
 		return policy.Expr(&req)
 	case "release":

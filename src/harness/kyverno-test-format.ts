@@ -103,14 +103,8 @@ export const TEST: FieldTable = {
   checks: { refused: "assertion-tree checks (kyverno-json) are not evaluated by policyc: write results rows" },
   jsonPayload: true,
   jsonPayloads: true,
-  httpPayloads: {
-    refused:
-      "ValidatingPolicies in HTTP mode answer HTTP authorization requests with the Kyverno Authz Server's CEL library, which policyc does not have",
-  },
-  envoyPayloads: {
-    refused:
-      "ValidatingPolicies in Envoy mode answer Envoy CheckRequests with the Kyverno Authz Server's CEL library, which policyc does not have",
-  },
+  httpPayloads: true,
+  envoyPayloads: true,
   targetResources: { refused: "mutate-existing rules are not evaluated by policyc" },
   attestations: { refused: "verifyImages attestations are not evaluated by policyc" },
 };

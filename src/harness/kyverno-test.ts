@@ -68,11 +68,14 @@ const get = (o: unknown, ...p: string[]): unknown =>
 
 const RESULTS = ["pass", "fail", "skip", "error", "warn"];
 
+/** The fields naming payloads: documents that are no Kubernetes objects, for ValidatingPolicies in JSON, HTTP or Envoy mode. */
+const PAYLOAD_FIELDS = ["jsonPayload", "jsonPayloads", "httpPayloads", "envoyPayloads"] as const;
+
 /** The fields policyc reads from a kyverno-test.yaml, checked before anything runs; the first bad one. */
 function checkKyvernoTest(test: Record<string, unknown>, file: string, root: string): Issue | undefined {
   const bad = (field: (string | number)[], message: string) => fieldIssue(file, root, field, message);
-  // A test of JSON payloads alone names no resources.
-  const payloads = test.jsonPayload !== undefined || test.jsonPayloads !== undefined;
+  // A test of payloads alone names no resources.
+  const payloads = PAYLOAD_FIELDS.some((k) => test[k] !== undefined);
   for (const key of ["policies", "resources"] as const) {
     if (test[key] === undefined && key === "resources" && payloads) continue;
     if (test[key] === undefined) return bad([key], `${key} is required: a list of file paths`);
@@ -89,7 +92,7 @@ function checkKyvernoTest(test: Record<string, unknown>, file: string, root: str
   for (const key of ["variables", "userinfo", "context", "jsonPayload"] as const) {
     if (test[key] !== undefined && typeof test[key] !== "string") return bad([key], `${key} must be a file path`);
   }
-  for (const key of ["paramResources", "clusterResources", "jsonPayloads"] as const) {
+  for (const key of ["paramResources", "clusterResources", "jsonPayloads", "httpPayloads", "envoyPayloads"] as const) {
     if (test[key] !== undefined && (!Array.isArray(test[key]) || (test[key] as unknown[]).some((x) => typeof x !== "string")))
       return bad([key], `${key} must be a list of file paths`);
   }
@@ -217,8 +220,8 @@ interface KyvernoTest {
   readonly test: Record<string, unknown>;
   readonly policyFixtures: readonly Fixture[];
   readonly resources: readonly KubeObject[];
-  /** The JSON payloads (`jsonPayload`, `jsonPayloads`), named by their path as the test writes it. */
-  readonly payloads: readonly Payload[];
+  /** The payloads by evaluation mode (`jsonPayload(s)`, `httpPayloads`, `envoyPayloads`), named by their path as the test writes it. */
+  readonly payloads: Readonly<Record<PayloadMode, readonly Payload[]>>;
   readonly values: KubeObject | undefined;
   readonly userInfo: AdmissionRequest["userInfo"] | undefined;
   readonly cluster: NonNullable<AdmissionRequest["cluster"]>;
@@ -245,7 +248,11 @@ function readKyvernoTest(file: string, root: string): KyvernoTest | { issues: Is
   const list = (k: string) => ((test[k] as string[] | undefined) ?? []).flatMap((f) => readAll(f));
   const policyFixtures = [...list("policies"), ...list("exceptions")];
   const resources = list("resources").map((f) => inDefaultNamespace(f.object));
-  const payloads = readPayloads(test, dir, root, issues);
+  const payloads = {
+    JSON: readPayloads(test, dir, root, issues),
+    HTTP: readRequests(test.httpPayloads, "HTTP", dir, issues),
+    Envoy: readRequests(test.envoyPayloads, "Envoy", dir, issues),
+  };
   const values = readValues(test, readAll, root, dir, issues);
   const userinfoDoc = readChecked(test.userinfo, readAll, USER_INFO, "UserInfo", root, dir, issues);
   const cluster = readCluster(test, { file, resources, values, readAll, list, root, dir, issues });
@@ -329,6 +336,38 @@ function readPayloads(test: Record<string, unknown>, dir: string, root: string, 
       continue;
     }
     payloads.push({ name, object: r.value[0]!.object });
+  }
+  return payloads;
+}
+
+/**
+ * The test's HTTP or Envoy payloads (`httpPayloads`, `envoyPayloads`), read as the Kyverno CLI
+ * reads them: JSON text whose root is an object (the CLI decodes an HTTP request with Go's
+ * encoding/json and an Envoy CheckRequest with protojson, on the CEL runtime's side here).
+ */
+function readRequests(names: unknown, mode: "HTTP" | "Envoy", dir: string, issues: Issue[]): Payload[] {
+  const payloads: Payload[] = [];
+  for (const name of (names as string[] | undefined) ?? []) {
+    const file = path.resolve(dir, name);
+    const read = readTextFile(file);
+    if (!read.ok) {
+      issues.push(inputIssue(read.missing ? "missing_file" : "invalid_suite", `${mode} payload ${name}: ${read.message}`, file));
+      continue;
+    }
+    let object: unknown;
+    try {
+      object = JSON.parse(read.text);
+    } catch (e) {
+      issues.push(
+        inputIssue("invalid_suite", `${mode} payload ${name}: not JSON, as the Kyverno CLI reads it (${(e as Error).message})`, file),
+      );
+      continue;
+    }
+    if (!object || typeof object !== "object" || Array.isArray(object)) {
+      issues.push(inputIssue("invalid_suite", `${mode} payload ${name}: its root must be an object (a ${mode} CheckRequest)`, file));
+      continue;
+    }
+    payloads.push({ name, object: object as KubeObject });
   }
   return payloads;
 }
@@ -453,24 +492,25 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
   });
   if (!policy) return [errorRow(names.join(",") || "-", `no policy ${policyName} in ${t.shown}'s policies`, "missing_document")];
   const vp = policy.engine === "kyverno" ? validatingPolicyOf(t, policyName) : undefined;
-  // Kyverno's evaluation mode for non-Kubernetes payloads (`spec.evaluation.mode: JSON`).
-  const json = get(vp, "spec", "evaluation", "mode") === "JSON";
+  // Kyverno's evaluation modes for payloads that are no Kubernetes objects (`spec.evaluation.mode`).
+  const mode = payloadModeOf(vp);
   const targets = [
-    ...rowTargets(t, spec).map((r) => ({
+    // HTTP and Envoy policies judge their payloads only, as the CLI's authz processor does.
+    ...(mode === "HTTP" || mode === "Envoy" ? [] : rowTargets(t, spec)).map((r) => ({
       r,
       label: `${r.kind}/${r.metadata?.namespace ? r.metadata.namespace + "/" : ""}${r.metadata?.name}`,
       payload: false,
     })),
-    ...(json ? rowPayloads(t, spec).map((p) => ({ r: p.object, label: p.name, payload: true })) : []),
+    ...(mode ? rowPayloads(t.payloads[mode], spec).map((p) => ({ r: p.object, label: p.name, payload: true })) : []),
   ];
   if (targets.length === 0) {
-    const payload = !json && names.some((n) => t.payloads.some((p) => samePayload(p.name, n)));
+    const other = Object.entries(t.payloads).find(([m, ps]) => m !== mode && names.some((n) => ps.some((p) => samePayload(p.name, n))));
     return [
       errorRow(
         names.join(",") || "-",
-        payload
-          ? `${policyName} is not in JSON mode: the Kyverno CLI evaluates only ValidatingPolicies with evaluation.mode JSON on JSON payloads`
-          : `no resource ${names.join(", ")}${spec.kind ? ` of kind ${spec.kind}` : ""} in ${t.shown}'s resources${json ? " or JSON payloads" : ""}`,
+        other
+          ? `${policyName} is not in ${other[0]} mode: the Kyverno CLI evaluates ${other[0]} payloads only with ValidatingPolicies whose evaluation.mode is ${other[0]}`
+          : `no ${TARGETS[mode ?? "Kubernetes"].what} ${names.join(", ")}${spec.kind ? ` of kind ${spec.kind}` : ""} in ${t.shown}'s ${TARGETS[mode ?? "Kubernetes"].where}`,
         "missing_document",
       ),
     ];
@@ -548,11 +588,27 @@ function rowTargets(t: KyvernoTest, spec: ResultSpec): KubeObject[] {
 /** Whether a payload the test names by `name` is the one a row names by `n` (as written, `./` aside, or by file name). */
 const samePayload = (name: string, n: string) => path.normalize(name) === path.normalize(n) || path.basename(name) === n;
 
-/** The JSON payloads a row of a JSON-mode policy names in `resources`; every payload when it names none. */
-function rowPayloads(t: KyvernoTest, spec: ResultSpec): readonly Payload[] {
+/** The payloads of a row of a JSON, HTTP or Envoy policy names in `resources`; every one when it names none. */
+function rowPayloads(payloads: readonly Payload[], spec: ResultSpec): readonly Payload[] {
   const names = spec.resources ?? (spec.resource ? [spec.resource] : []);
   const named = names.length > 0 || (spec.resourceSpecs ?? []).length > 0;
-  return t.payloads.filter((p) => !named || names.some((n) => samePayload(p.name, n)));
+  return payloads.filter((p) => !named || names.some((n) => samePayload(p.name, n)));
+}
+
+type PayloadMode = "JSON" | "HTTP" | "Envoy";
+
+/** What a row of a policy in each evaluation mode names, and where the test gives it. */
+const TARGETS: Record<PayloadMode | "Kubernetes", { what: string; where: string }> = {
+  Kubernetes: { what: "resource", where: "resources" },
+  JSON: { what: "resource", where: "resources or JSON payloads" },
+  HTTP: { what: "HTTP payload", where: "httpPayloads" },
+  Envoy: { what: "Envoy payload", where: "envoyPayloads" },
+};
+
+/** The evaluation mode of a ValidatingPolicy that evaluates payloads, not Kubernetes requests. */
+function payloadModeOf(vp: KubeObject | undefined): PayloadMode | undefined {
+  const mode = get(vp, "spec", "evaluation", "mode");
+  return mode === "JSON" || mode === "HTTP" || mode === "Envoy" ? mode : undefined;
 }
 
 const describeSpec = (x: { kind?: string; namespace?: string; name?: string }) =>

@@ -241,7 +241,13 @@ describe("a Kyverno CLI test's fields, refused or wrong", () => {
     const envoy = await located((t) =>
       t.replace("resources:\n  - resources.yaml\n", "resources:\n  - resources.yaml\nenvoyPayloads: [request.json]\n"),
     );
-    expect(envoy.err).toMatch(/invalid_suite envoyPayloads: ValidatingPolicies in Envoy mode answer Envoy CheckRequests/);
+    // Read now (test/harness/kyverno-authz-payloads.test.ts): a payload file that is not there is a located error.
+    expect(envoy.code).toBe(2);
+    expect(envoy.err).toMatch(/request\.json missing_file Envoy payload request\.json: file not found/);
+    const targets = await located((t) =>
+      t.replace("resources:\n  - resources.yaml\n", "resources:\n  - resources.yaml\ntargetResources: [t.yaml]\n"),
+    );
+    expect(targets.err).toMatch(/invalid_suite targetResources: mutate-existing rules are not evaluated by policyc/);
     const generated = await located((t) => t.replace("result: skip}", "result: skip, generatedResource: generated.yaml}"));
     expect(generated.err).toMatch(/invalid_suite generatedResource: generation results are not evaluated by policyc/);
   });

@@ -65,7 +65,7 @@ describe("a Kyverno CLI test of JSON payloads", () => {
     const row = rows(r.out).find((x) => x.policy === "pods-only")!;
     expect([row.status, row.cause?.detail]).toEqual([
       "error",
-      "pods-only is not in JSON mode: the Kyverno CLI evaluates only ValidatingPolicies with evaluation.mode JSON on JSON payloads",
+      "pods-only is not in JSON mode: the Kyverno CLI evaluates JSON payloads only with ValidatingPolicies whose evaluation.mode is JSON",
     ]);
   });
 

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	celgo "cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/decls"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -365,23 +366,37 @@ var (
 // `resource.get(...)` (Kyverno spells it resource.Get) fails with "undeclared reference to
 // 'resource'". The message then leads with the function and the library's own functions.
 func ExplainCompileError(msg string) string {
-	m := undeclaredRe.FindStringSubmatch(msg)
-	if m == nil {
+	if undeclaredRe.FindStringSubmatch(msg) == nil {
 		return msg
 	}
 	if libraryFunction == nil {
-		libraryFunction = map[string][]string{}
 		env, err := celgo.NewEnv(Library().EnvOptions...)
 		if err == nil {
-			for name := range env.Functions() {
-				if ns, _, ok := strings.Cut(name, "."); ok {
-					libraryFunction[ns] = append(libraryFunction[ns], name)
-				}
-			}
+			libraryFunction = QualifiedFunctions(env)
 		}
-		for _, names := range libraryFunction {
-			sort.Strings(names)
+	}
+	return ExplainCompileErrorWith(msg, libraryFunction)
+}
+
+// QualifiedFunctions are an environment's functions named namespace.function, by namespace.
+func QualifiedFunctions(env *celgo.Env) map[string][]string {
+	out := map[string][]string{}
+	for name := range env.Functions() {
+		if ns, _, ok := strings.Cut(name, "."); ok {
+			out[ns] = append(out[ns], name)
 		}
+	}
+	for _, names := range out {
+		sort.Strings(names)
+	}
+	return out
+}
+
+// ExplainCompileErrorWith is ExplainCompileError for an environment's own qualified functions.
+func ExplainCompileErrorWith(msg string, libraryFunction map[string][]string) string {
+	m := undeclaredRe.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
 	}
 	known, ok := libraryFunction[m[1]]
 	if !ok {
@@ -392,4 +407,27 @@ func ExplainCompileError(msg string) string {
 		return msg
 	}
 	return fmt.Sprintf("unknown function %s.%s (Kyverno's %s functions: %s): %s", m[1], call[1], m[1], strings.Join(known, ", "), msg)
+}
+
+// authzFunctions are the functions of Kyverno's libraries the Kyverno Authz Server's environment
+// declares as well (the Kyverno SDK's resource, http, image and imagedata libraries).
+var authzFunctions = []string{
+	"image", "parseImageReference", "isImage", "registry", "repository", "tag", "digest", "identifier", "containsDigest",
+	"image.GetMetadata", "resource.Get", "resource.List", "resource.Post", "http.Get", "http.Post",
+}
+
+// AuthzLibrary declares those functions, for ValidatingPolicies in HTTP and Envoy modes.
+func AuthzLibrary() (celgo.EnvOption, error) {
+	env, err := celgo.NewEnv(Library().EnvOptions...)
+	if err != nil {
+		return nil, err
+	}
+	declared := env.Functions()
+	var picked []*decls.FunctionDecl
+	for _, name := range authzFunctions {
+		if fn, ok := declared[name]; ok {
+			picked = append(picked, fn)
+		}
+	}
+	return celgo.FunctionDecls(picked...), nil
 }

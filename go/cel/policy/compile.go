@@ -15,6 +15,7 @@ import (
 	"k8s.io/apiserver/pkg/admission/plugin/webhook/matchconditions"
 	"k8s.io/apiserver/pkg/cel/environment"
 
+	"policyc/cel/authz"
 	"policyc/cel/kyverno"
 	"policyc/cel/protocol"
 )
@@ -88,6 +89,8 @@ type Store struct {
 	policies map[string]*compiled
 	// mutations: the compiled mutating policies (mutate.go), by id.
 	mutations map[string]*compiledMutation
+	// authz: the compiled ValidatingPolicies in HTTP or Envoy mode (authz.go), by id.
+	authz map[string]*authz.Policy
 	// clusters: objects registered once (op cluster) and named by evaluate requests.
 	clusters map[string]*cluster
 	// shared: a validator compiled without problems in the Kubernetes environment, which a Kyverno
@@ -114,6 +117,7 @@ func NewStore() *Store {
 	return &Store{
 		policies:        map[string]*compiled{},
 		mutations:       map[string]*compiledMutation{},
+		authz:           map[string]*authz.Policy{},
 		clusters:        map[string]*cluster{},
 		shared:          newSharedTable[validating.Validator](),
 		compositions:    newSharedTable[*composition](),
@@ -333,6 +337,7 @@ func celKey(p *v1.ValidatingAdmissionPolicy) string {
 func (s *Store) Release(id string) {
 	delete(s.policies, id)
 	delete(s.mutations, id)
+	delete(s.authz, id)
 	s.compositions.release(id)
 	s.shared.release(id)
 	s.sharedMutations.release(id)

@@ -10,6 +10,8 @@ import (
 // Request is one call from the host. Op says which fields are read:
 //   - compile: ID, Policy, Bindings, Kyverno
 //   - compile-mutating: ID, Policy (a MutatingAdmissionPolicy), Bindings, Kyverno
+//   - compile-authz: ID, Policy (a ValidatingPolicy in HTTP or Envoy mode)
+//   - authorize: ID, Admission (its Object the HTTP or Envoy payload); Value is the decision
 //   - mutate: ID, Admission and/or AdmissionKey; the answer's Value is the mutated object
 //   - evaluate: ID, Admission and/or AdmissionKey (and Bindings, to evaluate with others than those compiled)
 //   - release: ID

@@ -27,6 +27,9 @@ export interface CelAdmission {
   readonly kyverno?: ExternalData;
 }
 
+/** The operations on a compiled policy and a (held) admission request. */
+export type EvaluateOp = "evaluate" | "mutate" | "authorize";
+
 export type CelRequest =
   /** Compiles a ValidatingAdmissionPolicy with its bindings under an id; `kyverno` adds Kyverno's CEL libraries. */
   | {
@@ -42,8 +45,10 @@ export type CelRequest =
    * name the key alone instead of sending the request again.
    */
   // `mutate`: applies the compiled mutating policy `id` to the admission: `value` is the object after it.
-  | { readonly op: "evaluate" | "mutate"; readonly id: string; readonly admission: CelAdmission; readonly admissionKey?: string }
-  | { readonly op: "evaluate" | "mutate"; readonly id: string; readonly admissionKey: string }
+  // `authorize`: the compiled HTTP or Envoy policy `id`'s decision on the request the admission's
+  // object holds: `value` is an AuthzDecision.
+  | { readonly op: EvaluateOp; readonly id: string; readonly admission: CelAdmission; readonly admissionKey?: string }
+  | { readonly op: EvaluateOp; readonly id: string; readonly admissionKey: string }
   /**
    * Compiles a MutatingAdmissionPolicy (v1beta1 or v1; a Kyverno MutatingPolicy sends its
    * mutations in the same shape, with `kyverno`) with its bindings under an id.
@@ -55,6 +60,8 @@ export type CelRequest =
       readonly bindings: readonly KubeObject[];
       readonly kyverno?: boolean;
     }
+  /** Compiles a ValidatingPolicy in the Kyverno Authz Server's HTTP or Envoy mode under an id (go/cel/authz). */
+  | { readonly op: "compile-authz"; readonly id: string; readonly policy: KubeObject }
   /** Frees the compiled policy `id`. */
   | { readonly op: "release"; readonly id: string }
   /** Holds a cluster's objects under `id` (decoded and indexed once), for evaluate requests that name it. */
@@ -113,4 +120,15 @@ export interface CelResponse {
   readonly bindings?: readonly CelBindingResult[];
   readonly value?: unknown;
   readonly type?: string;
+}
+
+/**
+ * An HTTP or Envoy policy's decision: the first validation's response that is not null allows or
+ * denies; `none` when no match condition holds, every validation returns null, or an evaluation
+ * fails under failurePolicy Ignore; `error` when one fails under Fail. `message` is the Kyverno
+ * CLI's for it.
+ */
+export interface AuthzDecision {
+  readonly result: "allowed" | "denied" | "none" | "error";
+  readonly message?: string;
 }

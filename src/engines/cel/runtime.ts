@@ -8,7 +8,7 @@ import { setFlagsFromString } from "node:v8";
 import { EngineMissingError, locateEngines } from "../wasm/index.js";
 import { loadWasi } from "../wasm/index.js";
 import { clusterObjects, groupVersionOf, resourceOf, type AdmissionRequest, type ClusterState, type KubeObject } from "../../kube/index.js";
-import type { CelAdmission, CelRequest, CelResponse } from "./protocol.js";
+import type { CelAdmission, CelRequest, CelResponse, EvaluateOp } from "./protocol.js";
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -178,8 +178,11 @@ export class CelRuntime {
     id: string,
     req: AdmissionRequest,
     input: (cluster: string | undefined) => CelAdmission,
-    /** `mutate`: a compiled mutating policy's id (CompiledMutation), on the same held admission. */
-    op: "evaluate" | "mutate" = "evaluate",
+    /**
+     * `mutate`: a compiled mutating policy's id (CompiledMutation); `authorize`: a compiled HTTP or
+     * Envoy policy's (CompiledAuthz); on the same held admission.
+     */
+    op: EvaluateOp = "evaluate",
   ): CelResponse {
     const cluster = this.clusterId(req.cluster);
     let known = this.admissions.get(req);

@@ -7,7 +7,7 @@
  * - PolicyExceptions (./exceptions.ts).
  */
 import { subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
-import { CompiledVap, type CelRuntime } from "../cel/index.js";
+import { authzModeOf, CompiledAuthz, CompiledVap, type CelRuntime } from "../cel/index.js";
 import { failure, parseFieldPath, setKey, skip } from "../verdict/index.js";
 import type {
   DocumentProblem,
@@ -64,8 +64,13 @@ interface KyvernoPolicy {
   readonly units: readonly RuleUnit[];
   readonly background: boolean;
   readonly exceptions: Exceptions;
-  /** A ValidatingPolicy in JSON mode: the request's object is evaluated as a JSON document (payloadOf). */
+  /**
+   * A ValidatingPolicy in JSON mode, or in the Kyverno Authz Server's HTTP or Envoy mode: the
+   * request's object is evaluated as a payload, not a Kubernetes object (payloadOf).
+   */
   readonly json: boolean;
+  /** In HTTP or Envoy mode: PolicyExceptions do not apply (the Kyverno CLI's authz processor reads none). */
+  readonly authz: boolean;
 }
 
 /**
@@ -139,7 +144,7 @@ export class KyvernoEngine implements Engine {
     const units = rule === undefined ? policy.units : policy.units.filter((u) => ruleMatches(u.rule, rule));
     const object = subjectObject(req) ?? {};
     return units.map((u) => {
-      const exception = policy.exceptions.find(request.policy, u.rule, object, req, policy.json);
+      const exception = policy.authz ? undefined : policy.exceptions.find(request.policy, u.rule, object, req, policy.json);
       return { rule: u.rule, verdict: exception ? skip("exception", `PolicyException ${exception} applies`) : u.evaluate(object, req) };
     });
   }
@@ -156,11 +161,13 @@ function prepareSet(set: DocumentSet<KubeObject>, context: KyvernoContext, polic
         ? clusterPolicyUnits(doc, index, context.runtime)
         : undefined;
     if (!r) return;
+    const authz = isValidatingPolicy(doc) && authzModeOf(doc) !== undefined;
     policies.set(setKey(set.id, qualifiedName(doc)), {
       units: r.units,
       background: runsInBackground(doc),
       exceptions: ex.exceptions,
-      json: isValidatingPolicy(doc) && isJsonMode(specOf(doc)),
+      json: authz || (isValidatingPolicy(doc) && isJsonMode(specOf(doc))),
+      authz,
     });
     problems.push(...r.problems);
   });
@@ -191,6 +198,7 @@ const isValidatingPolicy = (doc: KubeObject) => doc.kind === "ValidatingPolicy" 
  * mode without matchConstraints, nothing: it is never compiled, as it never matches.
  */
 function validatingPolicyUnits(doc: KubeObject, index: number, runtime: CelRuntime): { units: RuleUnit[]; problems: DocumentProblem[] } {
+  if (authzModeOf(doc)) return authzUnits(doc, index, runtime);
   const name = String(doc.metadata?.name ?? "");
   const spec = specOf(doc);
   const json = isJsonMode(spec);
@@ -230,5 +238,26 @@ function validatingPolicyUnits(doc: KubeObject, index: number, runtime: CelRunti
     });
   }
   return { units, problems: [] };
+}
+/**
+ * A ValidatingPolicy in the Kyverno Authz Server's HTTP or Envoy mode: one unit, the request's
+ * object the payload (go/cel/authz), compiled in the mode's environment.
+ */
+function authzUnits(doc: KubeObject, index: number, runtime: CelRuntime): { units: RuleUnit[]; problems: DocumentProblem[] } {
+  const compiled = CompiledAuthz.compile(runtime, doc);
+  if (!compiled.ok)
+    return {
+      units: [],
+      problems: compiled.problems.map((p) => ({
+        code: "compile_error",
+        document: index,
+        field: parseFieldPath(p.field),
+        message: p.message,
+      })),
+    };
+  return {
+    units: [{ rule: "", evaluate: (_o, req) => compiled.policy.authorize(req), release: () => compiled.policy.release() }],
+    problems: [],
+  };
 }
 export { KyvernoMutationEngine } from "./mutating.js";
