@@ -72,8 +72,8 @@ const RESULTS = ["pass", "fail", "skip", "error", "warn"];
 const PAYLOAD_FIELDS = ["jsonPayload", "jsonPayloads", "httpPayloads", "envoyPayloads"] as const;
 
 /** The fields policyc reads from a kyverno-test.yaml, checked before anything runs; the first bad one. */
-function checkKyvernoTest(test: Record<string, unknown>, file: string, root: string): Issue | undefined {
-  const bad = (field: (string | number)[], message: string) => fieldIssue(file, root, field, message);
+function checkKyvernoTest(test: Record<string, unknown>, file: string, root: string, doc: number): Issue | undefined {
+  const bad = (field: (string | number)[], message: string) => fieldIssue(file, root, field, message, { doc });
   // A test of payloads alone names no resources.
   const payloads = PAYLOAD_FIELDS.some((k) => test[k] !== undefined);
   for (const key of ["policies", "resources"] as const) {
@@ -205,9 +205,17 @@ export async function runKyvernoTests(
   const rows: ResultRow[] = [];
   const issues: Issue[] = [];
   for (const file of files) {
-    const r = await runOne(file, runtimes, root, select);
-    rows.push(...r.rows);
-    issues.push(...r.issues);
+    // Each document of a test file is a test of its own, as the Kyverno CLI reads them.
+    const read = readFixtures(file, root, { objects: false });
+    if (!read.ok) {
+      issues.push(read.issue);
+      continue;
+    }
+    for (const doc of read.value.keys()) {
+      const r = await runOne(file, read.value[doc]!.object as Record<string, unknown>, doc, runtimes, root, select);
+      rows.push(...r.rows);
+      issues.push(...r.issues);
+    }
   }
   return { rows, issues };
 }
@@ -215,6 +223,8 @@ export async function runKyvernoTests(
 /** A Kyverno test file, read: its policies, resources and the cluster around them. */
 interface KyvernoTest {
   readonly file: string;
+  /** The test's document in the file (a file may hold several tests). */
+  readonly doc: number;
   readonly shown: string;
   readonly name: string;
   readonly test: Record<string, unknown>;
@@ -230,13 +240,10 @@ interface KyvernoTest {
 /** A file the test names, read relative to the test file; a bad one is a located issue. */
 type Reader = (rel: string, objects?: boolean) => Fixture[];
 
-/** Reads the test file and every file it names; bad files, and fields policyc does not read, are located issues. */
-function readKyvernoTest(file: string, root: string): KyvernoTest | { issues: Issue[] } {
+/** Reads a test (document `doc` of its file) and every file it names; bad files, and fields policyc does not read, are located issues. */
+function readKyvernoTest(file: string, test: Record<string, unknown>, doc: number, root: string): KyvernoTest | { issues: Issue[] } {
   const dir = path.dirname(file);
-  const read = readFixtures(file, root, { objects: false });
-  if (!read.ok) return { issues: [read.issue] };
-  const test = read.value[0]!.object as Record<string, unknown>;
-  const invalid = checkKyvernoTest(test, file, root) ?? unreadField(test, TEST, { file, root, what: "the Kyverno CLI's Test" });
+  const invalid = checkKyvernoTest(test, file, root, doc) ?? unreadField(test, TEST, { file, root, what: "the Kyverno CLI's Test", doc });
   if (invalid) return { issues: [invalid] };
   const issues: Issue[] = [];
   const readAll: Reader = (rel, objects = true) => {
@@ -259,6 +266,7 @@ function readKyvernoTest(file: string, root: string): KyvernoTest | { issues: Is
   if (issues.length) return { issues };
   return {
     file,
+    doc,
     shown: path.relative(root, file) || file,
     name: String(get(test, "metadata", "name") ?? test.name ?? path.basename(dir)),
     test,
@@ -427,11 +435,13 @@ function readCluster(
 
 async function runOne(
   file: string,
+  test: Record<string, unknown>,
+  doc: number,
   runtimes: Runtimes,
   root: string,
   select: (id: string) => boolean,
 ): Promise<{ rows: ResultRow[]; issues: Issue[] }> {
-  const t = readKyvernoTest(file, root);
+  const t = readKyvernoTest(file, test, doc, root);
   if ("issues" in t) return { rows: [], issues: t.issues };
   const { engines, problems } = await composeDocumentEngines(
     [{ id: "", documents: t.policyFixtures.map((f) => asTheCliReadsIt(f.object)) }],
@@ -480,7 +490,7 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
     expected,
     source: t.shown,
     engine,
-    location: { file: t.shown, ...lineOf(t.file, i) },
+    location: { file: t.shown, ...lineOf(t.file, t.doc, i) },
   };
   const errorRow = (resource: string, detail: string, code: "unsupported" | "missing_document"): ResultRow => ({
     ...base,
@@ -546,7 +556,7 @@ function mutatingRows(t: KyvernoTest, engine: MutationEngine, spec: ResultSpec, 
       case: `results[${i}]`,
       expected,
       source: t.shown,
-      location: { file: t.shown, ...lineOf(t.file, i) },
+      location: { file: t.shown, ...lineOf(t.file, t.doc, i) },
     },
     policy,
     expected,
@@ -778,7 +788,7 @@ function globalContextEntry(e: Record<string, unknown>): { name: string; project
 }
 
 /** The line of results[i] in the test file. */
-function lineOf(file: string, i: number): { line: number; column: number } {
-  const issue = fieldIssue(file, "", ["results", i], "");
+function lineOf(file: string, doc: number, i: number): { line: number; column: number } {
+  const issue = fieldIssue(file, "", ["results", i], "", { doc });
   return issue.source ? { line: issue.source.line, column: issue.source.column } : { line: 1, column: 1 };
 }

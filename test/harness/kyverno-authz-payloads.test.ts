@@ -89,9 +89,25 @@ describe("a Kyverno CLI test of HTTP and Envoy payloads", () => {
     expect(b.err).toMatch(/invalid_suite Envoy payload envoy-shop\.json: its root must be an object/);
   });
 
+  it("each document of the test file is a test of its own: rows are located in theirs", async () => {
+    const r = await cli(["test", FOLDER, "--reporter", "json"]);
+    const lines = rows(r.out).map((x) => [x.policy, x.case, x.location?.line]);
+    expect(lines[0]).toEqual(["orders-api-writes", "results[0]", 15]);
+    expect(lines.at(-1)).toEqual(["admin-needs-admin-token", "results[2]", 35]);
+    // A field of the second test that is no field of the CLI's Test: located in it.
+    const dir = copyWithEdits(FOLDER, {
+      "kyverno-test.yaml": (t) => t.replace("  name: admin-gateway\n", "  name: admin-gateway\nenvoyPayload: x.json\n"),
+    });
+    const bad = await cli(["test", dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/kyverno-test\.yaml:24:\d+ invalid_suite envoyPayload is not a field of the Kyverno CLI's Test/);
+  });
+
   it("a row naming an HTTP payload for an Envoy policy is an error saying so", async () => {
     const dir = copyWithEdits(FOLDER, {
-      "kyverno-test.yaml": (t) => t + '  - {policy: admin-needs-admin-token, resources: [http-health.json], kind: "", result: skip}\n',
+      "kyverno-test.yaml": (t) =>
+        t.replace("envoy-policy.yaml\n", "envoy-policy.yaml\nhttpPayloads: [http-health.json]\n") +
+        '  - {policy: admin-needs-admin-token, resources: [http-health.json], kind: "", result: skip}\n',
     });
     const r = await cli(["test", dir, "--reporter", "json"]);
     expect(r.code).toBe(1);

@@ -82,6 +82,8 @@ export interface ReportRow {
   status: string;
   messages: string[];
   cause?: { code?: string; detail: string };
+  case?: string;
+  location?: { file: string; line: number; column: number };
 }
 
 /** The rows of a JSON report printed on standard output. */
