@@ -26,6 +26,8 @@ describe("a Kyverno CLI test of HTTP and Envoy payloads", () => {
         "pass",
         ["request denied, reason: writes to the orders API need an API key"],
       ],
+      // The valid keys come from a ConfigMap of the test's clusterResources (resource.Get).
+      ["orders-api-writes", "http-create-order-unknown-key.json", "fail", "pass", ["request denied, reason: unknown API key"]],
       ["orders-api-writes", "http-delete-order.json", "fail", "pass", ["request denied, reason: deleting an order needs a change ticket"]],
       ["orders-api-writes", "http-health.json", "skip", "pass", []],
       ["admin-needs-admin-token", "envoy-admin.json", "pass", "pass", []],
@@ -68,7 +70,7 @@ describe("a Kyverno CLI test of HTTP and Envoy payloads", () => {
     const a = await cli(["test", wrongType]);
     expect(a.code).toBe(2);
     expect(a.err).toMatch(
-      /http-policy\.yaml:27:\d+ invalid_suite .*rule response output is expected to be of type http\.CheckResponse \(at spec\.validations\[2\]\.expression\)/,
+      /http-policy\.yaml:34:\d+ invalid_suite .*rule response output is expected to be of type http\.CheckResponse \(at spec\.validations\[3\]\.expression\)/,
     );
     const unknown = copyWithEdits(FOLDER, { "envoy-policy.yaml": (t) => t.replace("envoy.Allowed()", "envoy.Allow()") });
     const b = await cli(["test", unknown]);
@@ -92,15 +94,15 @@ describe("a Kyverno CLI test of HTTP and Envoy payloads", () => {
   it("each document of the test file is a test of its own: rows are located in theirs", async () => {
     const r = await cli(["test", FOLDER, "--reporter", "json"]);
     const lines = rows(r.out).map((x) => [x.policy, x.case, x.location?.line]);
-    expect(lines[0]).toEqual(["orders-api-writes", "results[0]", 15]);
-    expect(lines.at(-1)).toEqual(["admin-needs-admin-token", "results[2]", 35]);
+    expect(lines[0]).toEqual(["orders-api-writes", "results[0]", 18]);
+    expect(lines.at(-1)).toEqual(["admin-needs-admin-token", "results[2]", 38]);
     // A field of the second test that is no field of the CLI's Test: located in it.
     const dir = copyWithEdits(FOLDER, {
       "kyverno-test.yaml": (t) => t.replace("  name: admin-gateway\n", "  name: admin-gateway\nenvoyPayload: x.json\n"),
     });
     const bad = await cli(["test", dir]);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/kyverno-test\.yaml:24:\d+ invalid_suite envoyPayload is not a field of the Kyverno CLI's Test/);
+    expect(bad.err).toMatch(/kyverno-test\.yaml:27:\d+ invalid_suite envoyPayload is not a field of the Kyverno CLI's Test/);
   });
 
   it("a row naming an HTTP payload for an Envoy policy is an error saying so", async () => {

@@ -67,15 +67,27 @@ func baseEnv(mode string) (*cel.Env, error) {
 		ext.Bindings(), ext.Encoders(), ext.Lists(), ext.Math(), ext.Protos(), ext.Sets(), ext.Strings(),
 		library.CIDR(), library.Format(), library.IP(), library.Lists(), library.Regex(), library.URLs(),
 		library.Quantity(), library.SemverLib(),
-		modeLib,
-		jwt.Lib(),
+		// The Authz Server's json library: json.Unmarshal(text), as Go's encoding/json decodes it
+		// (numbers are doubles).
+		cel.Function("json.Unmarshal", cel.Overload("json_unmarshal_string", []*cel.Type{cel.StringType}, cel.DynType,
+			cel.UnaryBinding(unmarshalJSON))),
 	}
-	kyvernoLibrary, err := kyverno.AuthzLibrary()
-	if err != nil {
-		envsErr[mode] = err
-		return nil, err
+	env, err := cel.NewEnv(opts...)
+	// The libraries that declare types, each on the environment before it (they read its type
+	// provider and adapter).
+	for _, lib := range []func() (cel.EnvOption, error){
+		func() (cel.EnvOption, error) { return modeLib, nil },
+		func() (cel.EnvOption, error) { return jwt.Lib(), nil },
+		kyverno.AuthzLibrary,
+	} {
+		if err != nil {
+			break
+		}
+		var opt cel.EnvOption
+		if opt, err = lib(); err == nil {
+			env, err = env.Extend(opt)
+		}
 	}
-	env, err := cel.NewEnv(append(opts, kyvernoLibrary)...)
 	envs[mode], envsErr[mode] = env, err
 	return env, err
 }
@@ -318,4 +330,16 @@ func joinErrors(errs []error) error {
 		msg += "; " + e.Error()
 	}
 	return fmt.Errorf("%s", msg)
+}
+
+func unmarshalJSON(text ref.Val) ref.Val {
+	s, ok := text.(types.String)
+	if !ok {
+		return types.NoSuchOverloadErr()
+	}
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return types.WrapErr(err)
+	}
+	return types.DefaultTypeAdapter.NativeToValue(v)
 }

@@ -53,6 +53,15 @@ func TestHTTPMode(t *testing.T) {
 	if d := decide(t, p, `{"attributes":{"path":"/public"}}`); d.Result != "none" {
 		t.Errorf("every validation null: no decision: %+v", d)
 	}
+	body := policy(t, ModeHTTP, map[string]any{
+		"validations": validations(`json.Unmarshal(string(object.attributes.body)).?amount.orValue(0.0) > 100.0 ? http.Denied("too much").Response() : http.Allowed().Response()`),
+	})
+	if d := decide(t, body, `{"attributes":{"body":"eyJhbW91bnQiOiA1MDB9"}}`); d.Result != "denied" {
+		t.Errorf("the body (base64 in the payload file) read as JSON: %+v", d)
+	}
+	if d := decide(t, body, `{"attributes":{"body":"eyJhbW91bnQiOiA1fQ=="}}`); d.Result != "allowed" {
+		t.Errorf("a small amount is allowed: %+v", d)
+	}
 }
 
 func TestEnvoyMode(t *testing.T) {
