@@ -11,7 +11,7 @@ import { POLICY_KINDS } from "../engines/index.js";
 import type { Issue, SourceLocation } from "../ir/index.js";
 import {
   inDefaultNamespace,
-  isNamespaced,
+  namespacedKnowing,
   type AdmissionRequest,
   type ClusterState,
   type KubeObject,
@@ -85,8 +85,6 @@ export interface InputOptions {
   /** Files or folders of objects the cluster holds besides the inputs (`kubectl get -A -o yaml`): looked up, never checked. */
   readonly clusterPaths?: readonly string[];
 }
-
-const CRD = "CustomResourceDefinition";
 
 /** Every input, or the located issues of those that cannot be read. */
 export async function readApplyInputs(o: InputOptions): Promise<ApplyInputs | { status: "invalid"; errors: readonly Issue[] }> {
@@ -337,12 +335,10 @@ export interface ClusterOptions {
 
 export function clusterOf(inputs: ApplyInputs, o: ClusterOptions): ApplyCluster {
   // The scope of custom kinds: what CRDs among the inputs say, and --cluster-scoped.
-  const clusterScoped = new Set(o.clusterScopedKinds ?? []);
-  for (const r of inputs.resources) {
-    const spec = (r.object as { spec?: { scope?: string; names?: { kind?: string } } }).spec;
-    if (r.object.kind === CRD && spec?.scope === "Cluster" && spec.names?.kind) clusterScoped.add(spec.names.kind);
-  }
-  const namespaced = (x: KubeObject) => !clusterScoped.has(String(x.kind)) && isNamespaced(x);
+  const namespaced = namespacedKnowing(
+    inputs.resources.map((r) => r.object),
+    o.clusterScopedKinds,
+  );
   // A namespaced resource without a namespace goes to `default` (or --namespace), as kubectl and the Kyverno CLI put it.
   const resources = inputs.resources.map((r) => ({ ...r, object: inDefaultNamespace(r.object, namespaced, o.namespace) }));
   const namespaces: Record<string, KubeObject> = {};

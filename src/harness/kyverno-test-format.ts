@@ -134,3 +134,11 @@ export const CONTEXT: FieldTable = {
     },
   },
 };
+
+/** A `clusterResources` file's ClusterResource (cli.kyverno.io): CRD files and objects of the cluster. */
+export const CLUSTER_RESOURCE: FieldTable = {
+  apiVersion: true,
+  kind: true,
+  metadata: "free",
+  spec: { object: { crds: true, resources: true } },
+};

@@ -20,6 +20,7 @@ import {
   GO_YAML_1_1,
   groupVersionOf,
   inDefaultNamespace,
+  namespacedKnowing,
   type AdmissionRequest,
   type ExternalData,
   type KubeObject,
@@ -29,7 +30,7 @@ import { composeDocumentEngines, composeMutationEngines, type DocumentEngines, t
 import { mutatingEngineOf, mutatingResultRow } from "./kyverno-test-mutations.js";
 import { documentProblemIssue, fieldIssue, inputIssue, NOT_A_MAPPING, readFixtures, type Fixture } from "./fixtures.js";
 import { readTextFile } from "./read-text.js";
-import { CONTEXT, TEST, unreadField, USER_INFO, VALUES, type FieldTable } from "./kyverno-test-format.js";
+import { CLUSTER_RESOURCE, CONTEXT, TEST, unreadField, USER_INFO, VALUES, type FieldTable } from "./kyverno-test-format.js";
 import { search as jmespath, type JSONValue } from "@jmespath-community/jmespath";
 import type { ResultRow, RowCause } from "./report.js";
 import type { RowBase } from "./rows.js";
@@ -254,7 +255,10 @@ function readKyvernoTest(file: string, test: Record<string, unknown>, doc: numbe
   };
   const list = (k: string) => ((test[k] as string[] | undefined) ?? []).flatMap((f) => readAll(f));
   const policyFixtures = [...list("policies"), ...list("exceptions")];
-  const resources = list("resources").map((f) => inDefaultNamespace(f.object));
+  // The cluster's objects first: the CRDs among them give the scope of custom kinds.
+  const clusterObjects = readClusterResources(test, { readAll, root, dir, issues });
+  const namespaced = namespacedKnowing(clusterObjects);
+  const resources = list("resources").map((f) => inDefaultNamespace(f.object, namespaced));
   const payloads = {
     JSON: readPayloads(test, dir, root, issues),
     HTTP: readRequests(test.httpPayloads, "HTTP", dir, issues),
@@ -262,7 +266,17 @@ function readKyvernoTest(file: string, test: Record<string, unknown>, doc: numbe
   };
   const values = readValues(test, readAll, root, dir, issues);
   const userinfoDoc = readChecked(test.userinfo, readAll, USER_INFO, "UserInfo", root, dir, issues);
-  const cluster = readCluster(test, { file, resources, values, readAll, list, root, dir, issues });
+  const cluster = readCluster(test, {
+    file,
+    resources,
+    clusterResources: clusterObjects.map((x) => inDefaultNamespace(x, namespaced)),
+    values,
+    readAll,
+    list,
+    root,
+    dir,
+    issues,
+  });
   if (issues.length) return { issues };
   return {
     file,
@@ -398,6 +412,8 @@ function readCluster(
   o: {
     file: string;
     resources: readonly KubeObject[];
+    /** The objects of `clusterResources` (readClusterResources). */
+    clusterResources: readonly KubeObject[];
     values: KubeObject | undefined;
     readAll: Reader;
     list: (k: string) => Fixture[];
@@ -414,7 +430,7 @@ function readCluster(
     if (n?.metadata?.name) namespaces[n.metadata.name] = { apiVersion: "v1", kind: "Namespace", ...n };
   for (const r of o.resources) if (r.kind === "Namespace" && r.apiVersion === "v1") namespaces[String(r.metadata?.name)] ??= r;
   const params = o.list("paramResources").map((f) => inDefaultNamespace(f.object));
-  const clusterResources = o.list("clusterResources").map((f) => inDefaultNamespace(f.object));
+  const clusterResources = o.clusterResources;
   const contextDoc = readChecked(test.context, o.readAll, CONTEXT, "Context", o.root, o.dir, o.issues);
   // An entry's resourceFiles, read relative to the test as its other files are: the entry's resources.
   const entries = ((test.globalContextEntries as Record<string, unknown>[] | undefined) ?? []).map((e) =>
@@ -431,6 +447,40 @@ function readCluster(
     o.issues,
   );
   return { namespaces, objects: [...o.resources, ...params, ...clusterResources], ...(external ? { external } : {}) };
+}
+
+/**
+ * The objects of the test's `clusterResources` files. A ClusterResource document
+ * (`cli.kyverno.io/v1alpha1`, the Kyverno CLI's layout) gives its `spec.resources` and the
+ * CustomResourceDefinitions of the files its `spec.crds` names (relative to the test, as the CLI
+ * reads them); any other document is an object of the cluster itself.
+ */
+function readClusterResources(
+  test: Record<string, unknown>,
+  o: { readAll: Reader; root: string; dir: string; issues: Issue[] },
+): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const rel of (test.clusterResources as string[] | undefined) ?? []) {
+    const file = path.resolve(o.dir, rel);
+    o.readAll(rel).forEach((f) => {
+      const x = f.object;
+      const doc = Number(/#(\d+)$/.exec(f.label)?.[1] ?? 1) - 1;
+      if (x.kind !== "ClusterResource" || !String(x.apiVersion ?? "").startsWith("cli.kyverno.io/")) {
+        out.push(x);
+        return;
+      }
+      const unread = unreadField(x, CLUSTER_RESOURCE, { file, root: o.root, what: "the Kyverno CLI's ClusterResource", doc });
+      if (unread) o.issues.push(unread);
+      const spec = (x.spec ?? {}) as { crds?: unknown; resources?: unknown };
+      const paths = Array.isArray(spec.crds) ? spec.crds : [];
+      const objects = Array.isArray(spec.resources) ? spec.resources : [];
+      if (paths.some((p) => typeof p !== "string") || objects.some((r) => !r || typeof r !== "object"))
+        o.issues.push(fieldIssue(file, o.root, ["spec"], "spec.crds must be file paths and spec.resources objects", { doc }));
+      for (const crd of paths.filter((p): p is string => typeof p === "string")) out.push(...o.readAll(crd).map((c) => c.object));
+      out.push(...(objects as KubeObject[]));
+    });
+  }
+  return out;
 }
 
 async function runOne(

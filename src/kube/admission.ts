@@ -133,6 +133,20 @@ export function inDefaultNamespace(
   return { ...o, metadata: { ...o.metadata, namespace } };
 }
 
+/**
+ * Whether an object lives in a namespace, knowing the scope of custom kinds: the kinds
+ * `clusterScoped` names, and those of CustomResourceDefinitions among `objects` with
+ * `spec.scope: Cluster`, are cluster-scoped.
+ */
+export function namespacedKnowing(objects: readonly KubeObject[], clusterScoped: readonly string[] = []): (o: KubeObject) => boolean {
+  const kinds = new Set(clusterScoped);
+  for (const x of objects) {
+    const spec = (x as { spec?: { scope?: string; names?: { kind?: string } } }).spec;
+    if (x.kind === "CustomResourceDefinition" && spec?.scope === "Cluster" && spec.names?.kind) kinds.add(spec.names.kind);
+  }
+  return (o) => !kinds.has(String(o.kind)) && isNamespaced(o);
+}
+
 /** The object's namespace: its own, else "default" for namespaced kinds without one, as kubectl does. */
 export function namespaceOf(o: KubeObject | undefined): string | undefined {
   return o?.metadata?.namespace ?? (isNamespaced(o) ? "default" : undefined);

@@ -39,6 +39,33 @@ describe("Kyverno CLI tests", () => {
     expect(rows(r.out)[1]!.messages).toEqual(["images must not use :latest: nginx:latest"]);
   });
 
+  it("clusterResources: a ClusterResource gives its objects and its CRD files, a plain file its objects", async () => {
+    const r = await cli(["test", "test/kyverno/cluster-resources", "--reporter", "json"]);
+    expect(r.code, r.err).toBe(0);
+    // Widgets are cluster-scoped by their CRD: not put in a namespace.
+    expect(rows(r.out).map((x) => [x.resource, x.actual, x.status, x.messages])).toEqual([
+      ["Widget/small-red", "pass", "pass", []],
+      ["Widget/big-red", "fail", "pass", ["widget too big"]],
+      ["Widget/small-green", "fail", "pass", ["colour not allowed"]],
+    ]);
+    // Without the CRD file, the first validation fails: the CRDs are objects of the cluster.
+    const dir = copyFolder("test/kyverno/cluster-resources");
+    writeFileSync(
+      path.join(dir, "cluster.yaml"),
+      readFileSync(path.join(dir, "cluster.yaml"), "utf8").replace("  crds:\n    - crds/widget.yaml\n", ""),
+    );
+    const without = await cli(["test", dir, "--reporter", "json"]);
+    expect(rows(without.out)[0]!.messages).toEqual(["widgets need their CRD in the cluster"]);
+    // A field the CLI's ClusterResource does not have: located.
+    writeFileSync(
+      path.join(dir, "cluster.yaml"),
+      readFileSync(path.join(dir, "cluster.yaml"), "utf8").replace("spec:\n", "spec:\n  objects: []\n"),
+    );
+    const bad = await cli(["test", dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/cluster\.yaml:6:\d+ invalid_suite objects is not a field of the Kyverno CLI's ClusterResource/);
+  });
+
   it("ClusterPolicy validate.cel rules by rule name, autogen-… included (the older layout)", async () => {
     const r = await cli(["test", "test/kyverno/cluster-policy-cel", "--reporter", "json"]);
     expect(r.code).toBe(0);
