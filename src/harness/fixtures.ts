@@ -407,14 +407,19 @@ export function clearFixtureCache(): void {
   reparsed.clear();
 }
 
-/** Files under a path that satisfy `accept`: the path itself if it is a file, else a recursive, sorted walk. */
-export function findFiles(p: string, accept: (file: string) => boolean): string[] {
+/**
+ * Files under a path that satisfy `accept`: the path itself if it is a file, else a recursive,
+ * sorted walk, leaving out node_modules and hidden entries. `hidden`: walk hidden folders too
+ * (not .git), as the Kyverno CLI finds tests in `.kyverno-test/` folders.
+ */
+export function findFiles(p: string, accept: (file: string) => boolean, o: { hidden?: boolean } = {}): string[] {
   if (statSync(p).isFile()) return accept(p) ? [p] : [];
   const out: string[] = [];
   for (const e of readdirSync(p, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (e.name === "node_modules" || e.name.startsWith(".")) continue;
+    if (e.name === "node_modules" || e.name === ".git") continue;
+    if (e.name.startsWith(".") && !(o.hidden && e.isDirectory())) continue;
     const full = path.join(p, e.name);
-    if (e.isDirectory()) out.push(...findFiles(full, accept));
+    if (e.isDirectory()) out.push(...findFiles(full, accept, o));
     else if (accept(full)) out.push(full);
   }
   return out;

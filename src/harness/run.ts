@@ -108,9 +108,10 @@ function classify(cwd: string, paths: readonly string[], policies: string): Path
       bad(p, "no such file or folder", "missing_file");
       continue;
     }
-    // One walk, each YAML file read once, sorted into gator suites and Kyverno tests.
+    // One walk, each YAML file read once, sorted into gator suites and Kyverno tests (hidden
+    // folders too: the Kyverno policy library keeps its tests in `.kyverno-test/`).
     let found = 0;
-    for (const file of findFiles(abs, (f) => /\.ya?ml$/.test(f))) {
+    for (const file of findFiles(abs, (f) => /\.ya?ml$/.test(f), { hidden: true })) {
       const read = readTextFile(file);
       if (!read.ok) {
         // A YAML file that cannot be read (a FIFO, a link to /dev/zero) is located, never waited on;

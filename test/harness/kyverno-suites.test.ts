@@ -39,6 +39,20 @@ describe("Kyverno CLI tests", () => {
     expect(rows(r.out)[1]!.messages).toEqual(["images must not use :latest: nginx:latest"]);
   });
 
+  it("a test in a hidden .kyverno-test folder (the Kyverno policy library's layout) is found, as the CLI finds it; .git is not walked", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "policyc-hidden-"));
+    cpSync("test/kyverno/validating-policy", path.join(root, "disallow-latest-tag", ".kyverno-test"), { recursive: true });
+    cpSync("test/kyverno/validating-policy", path.join(root, ".git", "copy"), { recursive: true });
+    const r = await cli(["test", root, "--reporter", "json"]);
+    expect(r.code, r.err).toBe(0);
+    expect(rows(r.out).map((x) => x.resource)).toEqual([
+      "Pod/default/good-pod",
+      "Pod/default/bad-pod",
+      "Deployment/default/bad-deployment",
+      "ConfigMap/default/settings",
+    ]);
+  });
+
   it("clusterResources: a ClusterResource gives its objects and its CRD files, a plain file its objects", async () => {
     const r = await cli(["test", "test/kyverno/cluster-resources", "--reporter", "json"]);
     expect(r.code, r.err).toBe(0);
