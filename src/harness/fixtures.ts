@@ -76,6 +76,9 @@ const cached = (abs: string) => cache.get(cacheKey(abs, "objects")) ?? cache.get
 /** Whether a file was parsed (and is cached) in this thread. */
 export const isParsed = (file: string): boolean => cached(path.resolve(file)) !== undefined;
 /** What a document that is not a mapping is told. */
+/** The message of a file with no YAML document (empty, or comments and `---` only). */
+export const NO_DOCUMENT = "the file holds no YAML document";
+
 export const NOT_A_MAPPING = "a fixture document must be a Kubernetes object (a YAML mapping)";
 const tooDeep = `nests too deeply to parse (policyc accepts at most ${FIXTURE_LIMITS.depth} levels)`;
 
@@ -208,7 +211,7 @@ function parseText(
       location: { file: shown, line: start.line, column: start.col },
     });
   }
-  if (out.length === 0) return bad("the file holds no YAML document");
+  if (out.length === 0) return bad(NO_DOCUMENT);
   return { ok: true, value: { shown, docs: out, ...(keepSyntax ? { syntax: { yaml: nonEmpty, lines } } : {}), mode, text, read } };
 }
 

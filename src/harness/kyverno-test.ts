@@ -28,7 +28,7 @@ import {
 } from "../kube/index.js";
 import { composeDocumentEngines, composeMutationEngines, type DocumentEngines, type Runtimes } from "./compose.js";
 import { mutatingEngineOf, mutatingResultRow } from "./kyverno-test-mutations.js";
-import { documentProblemIssue, fieldIssue, inputIssue, NOT_A_MAPPING, readFixtures, type Fixture } from "./fixtures.js";
+import { documentProblemIssue, fieldIssue, inputIssue, NO_DOCUMENT, NOT_A_MAPPING, readFixtures, type Fixture } from "./fixtures.js";
 import { readTextFile } from "./read-text.js";
 import { CLUSTER_RESOURCE, CONTEXT, TEST, unreadField, USER_INFO, VALUES, type FieldTable } from "./kyverno-test-format.js";
 import { search as jmespath, type JSONValue } from "@jmespath-community/jmespath";
@@ -238,8 +238,12 @@ interface KyvernoTest {
   readonly cluster: NonNullable<AdmissionRequest["cluster"]>;
 }
 
-/** A file the test names, read relative to the test file; a bad one is a located issue. */
-type Reader = (rel: string, objects?: boolean) => Fixture[];
+/**
+ * A file the test names, read relative to the test file; a bad one is a located issue. `emptyOk`:
+ * a file with no document holds no objects (the CLI's resource loader skips such files: Helm
+ * renders disabled templates as comments).
+ */
+type Reader = (rel: string, objects?: boolean, emptyOk?: boolean) => Fixture[];
 
 /** Reads a test (document `doc` of its file) and every file it names; bad files, and fields policyc does not read, are located issues. */
 function readKyvernoTest(file: string, test: Record<string, unknown>, doc: number, root: string): KyvernoTest | { issues: Issue[] } {
@@ -247,13 +251,15 @@ function readKyvernoTest(file: string, test: Record<string, unknown>, doc: numbe
   const invalid = checkKyvernoTest(test, file, root, doc) ?? unreadField(test, TEST, { file, root, what: "the Kyverno CLI's Test", doc });
   if (invalid) return { issues: [invalid] };
   const issues: Issue[] = [];
-  const readAll: Reader = (rel, objects = true) => {
+  const readAll: Reader = (rel, objects = true, emptyOk = false) => {
     const r = readFixtures(path.resolve(dir, rel), root, { objects });
     if (r.ok) return r.value;
-    issues.push(r.issue);
+    if (!(emptyOk && r.issue.message === NO_DOCUMENT)) issues.push(r.issue);
     return [];
   };
-  const list = (k: string) => ((test[k] as string[] | undefined) ?? []).flatMap((f) => readAll(f));
+  // Resource files (resources, paramResources) as the CLI's resource loader reads them.
+  const list = (k: string) =>
+    ((test[k] as string[] | undefined) ?? []).flatMap((f) => readAll(f, true, k === "resources" || k === "paramResources"));
   const policyFixtures = [...list("policies"), ...list("exceptions")];
   // The cluster's objects first: the CRDs among them give the scope of custom kinds.
   const clusterObjects = readClusterResources(test, { readAll, root, dir, issues });

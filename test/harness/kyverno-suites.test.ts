@@ -53,6 +53,22 @@ describe("Kyverno CLI tests", () => {
     ]);
   });
 
+  it("a resource file with no document (empty, or a Helm template rendered to comments) holds no resources, as the CLI reads it", async () => {
+    const dir = copyFolder("test/kyverno/validating-policy");
+    writeFileSync(path.join(dir, "disabled.yaml"), "---\n# Source: chart/templates/disabled.yaml\n---\n");
+    writeFileSync(path.join(dir, "empty.yaml"), "");
+    const test = path.join(dir, "kyverno-test.yaml");
+    writeFileSync(test, readFileSync(test, "utf8").replace(/^resources:\n/m, "resources:\n  - disabled.yaml\n  - empty.yaml\n"));
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code, r.err).toBe(0);
+    expect(rows(r.out)).toHaveLength(4);
+    // A policy file with no document is still an error: a test of nothing.
+    writeFileSync(test, readFileSync(test, "utf8").replace(/^policies:\n/m, "policies:\n  - empty.yaml\n"));
+    const bad = await cli(["test", dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/empty\.yaml .*the file holds no YAML document/);
+  });
+
   it("clusterResources: a ClusterResource gives its objects and its CRD files, a plain file its objects", async () => {
     const r = await cli(["test", "test/kyverno/cluster-resources", "--reporter", "json"]);
     expect(r.code, r.err).toBe(0);
