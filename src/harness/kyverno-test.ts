@@ -55,6 +55,8 @@ interface ResultSpec {
   readonly namespace?: string;
   /** The row's admission operation (DELETE reads the resource as the old object). */
   readonly operation?: string;
+  /** The same, as the newest CLI spells it. */
+  readonly resourceOperation?: string;
   readonly isValidatingAdmissionPolicy?: boolean;
   readonly isValidatingPolicy?: boolean;
   readonly isMutatingPolicy?: boolean;
@@ -93,7 +95,7 @@ function checkKyvernoTest(test: Record<string, unknown>, file: string, root: str
   for (const key of ["variables", "userinfo", "context", "jsonPayload"] as const) {
     if (test[key] !== undefined && typeof test[key] !== "string") return bad([key], `${key} must be a file path`);
   }
-  for (const key of ["paramResources", "clusterResources", "jsonPayloads", "httpPayloads", "envoyPayloads"] as const) {
+  for (const key of ["paramResources", "clusterResources", "oldResources", "jsonPayloads", "httpPayloads", "envoyPayloads"] as const) {
     if (test[key] !== undefined && (!Array.isArray(test[key]) || (test[key] as unknown[]).some((x) => typeof x !== "string")))
       return bad([key], `${key} must be a list of file paths`);
   }
@@ -121,8 +123,9 @@ function checkKyvernoTest(test: Record<string, unknown>, file: string, root: str
       return bad(["results", i, "resourceSpecs"], "must be a list of resource specs (group, version, kind, namespace, name)");
     if (spec.resources === undefined && typeof spec.resource !== "string" && spec.resourceSpecs === undefined && !payloads)
       return bad(["results", i], "resources is required (a list of resource names)");
-    if (spec.operation !== undefined && !["CREATE", "UPDATE", "DELETE", "CONNECT"].includes(String(spec.operation)))
-      return bad(["results", i, "operation"], "operation must be CREATE, UPDATE, DELETE or CONNECT");
+    for (const key of ["operation", "resourceOperation"] as const)
+      if (spec[key] !== undefined && !["CREATE", "UPDATE", "DELETE", "CONNECT"].includes(String(spec[key])))
+        return bad(["results", i, key], `${key} must be CREATE, UPDATE, DELETE or CONNECT`);
   }
   return undefined;
 }
@@ -231,6 +234,8 @@ interface KyvernoTest {
   readonly test: Record<string, unknown>;
   readonly policyFixtures: readonly Fixture[];
   readonly resources: readonly KubeObject[];
+  /** The objects before an UPDATE or DELETE (`oldResources`), paired with the resources by kind, namespace and name. */
+  readonly oldResources: readonly KubeObject[];
   /** The payloads by evaluation mode (`jsonPayload(s)`, `httpPayloads`, `envoyPayloads`), named by their path as the test writes it. */
   readonly payloads: Readonly<Record<PayloadMode, readonly Payload[]>>;
   readonly values: KubeObject | undefined;
@@ -265,6 +270,7 @@ function readKyvernoTest(file: string, test: Record<string, unknown>, doc: numbe
   const clusterObjects = readClusterResources(test, { readAll, root, dir, issues });
   const namespaced = namespacedKnowing(clusterObjects);
   const resources = list("resources").map((f) => inDefaultNamespace(f.object, namespaced));
+  const oldResources = list("oldResources").map((f) => inDefaultNamespace(f.object, namespaced));
   const payloads = {
     JSON: readPayloads(test, dir, root, issues),
     HTTP: readRequests(test.httpPayloads, "HTTP", dir, issues),
@@ -287,6 +293,7 @@ function readKyvernoTest(file: string, test: Record<string, unknown>, doc: numbe
   return {
     file,
     doc,
+    oldResources,
     shown: path.relative(root, file) || file,
     name: String(get(test, "metadata", "name") ?? test.name ?? path.basename(dir)),
     test,
@@ -584,10 +591,13 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
   // A ValidatingPolicy has no rules: its rows take the whole policy, whatever `rule` they name.
   const byRule = policy.engine === "kyverno" && rule && !spec.isValidatingPolicy && !vp;
   return targets.map(({ r, label, payload }) => {
-    const operation = payload ? "CREATE" : ((spec.operation as Operation | undefined) ?? operationFor(t.values, policyName, r));
+    const operation = payload
+      ? "CREATE"
+      : (((spec.resourceOperation ?? spec.operation) as Operation | undefined) ?? operationFor(t.values, policyName, r));
+    const old = operation === "UPDATE" || operation === "DELETE" ? oldResourceOf(t, r) : undefined;
     const req: AdmissionRequest = {
       operation,
-      ...(operation === "DELETE" ? { oldObject: r } : { object: r }),
+      ...(operation === "DELETE" ? { oldObject: old ?? r } : { object: r, ...(old ? { oldObject: old } : {}) }),
       ...(t.userInfo ? { userInfo: t.userInfo } : {}),
       cluster: t.cluster,
     };
@@ -628,6 +638,13 @@ function mutatingRows(t: KyvernoTest, engine: MutationEngine, spec: ResultSpec, 
     });
     return mutatingResultRow(row, engine, r, label, answer);
   });
+}
+
+/** The object a resource was before (`oldResources`): the one of the same kind, namespace and name. */
+function oldResourceOf(t: KyvernoTest, r: KubeObject): KubeObject | undefined {
+  return t.oldResources.find(
+    (o) => o.kind === r.kind && o.metadata?.name === r.metadata?.name && o.metadata?.namespace === r.metadata?.namespace,
+  );
 }
 
 /** The test's resources a row names: by name, `namespace/name` or `Kind/name`, or by resource spec; of the row's kind. */

@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
+  CLUSTER_RESOURCE,
   CONTEXT,
   RESOURCE_SPEC,
   RESULT,
@@ -39,6 +40,8 @@ const UPSTREAM: Record<string, { table: FieldTable; fields: string[] }> = {
       "name",
       "policies",
       "resources",
+      // The newest CLI's (its conditional-update-operation test).
+      "oldResources",
       "jsonPayload",
       "jsonPayloads",
       "httpPayloads",
@@ -84,6 +87,7 @@ const UPSTREAM: Record<string, { table: FieldTable; fields: string[] }> = {
       "resources",
       "resourceSpecs",
       "operation",
+      "resourceOperation",
     ],
   },
   TestResourceSpec: { table: RESOURCE_SPEC, fields: ["group", "version", "kind", "namespace", "subresource", "name"] },
@@ -93,6 +97,8 @@ const UPSTREAM: Record<string, { table: FieldTable; fields: string[] }> = {
   },
   UserInfo: { table: USER_INFO, fields: ["apiVersion", "kind", "metadata", "roles", "clusterRoles", "userInfo", "dryRun"] },
   Context: { table: CONTEXT, fields: ["apiVersion", "kind", "metadata", "spec"] },
+  ClusterResource: { table: CLUSTER_RESOURCE, fields: ["apiVersion", "kind", "metadata", "spec"] },
+  ClusterResourceSpec: { table: nested(CLUSTER_RESOURCE, "spec"), fields: ["crds", "resources"] },
   APICallResponseEntry: { table: nested(TEST, "apiCallResponses"), fields: ["url", "urlPath", "method", "response"] },
   GlobalContextEntryValue: {
     table: nested(TEST, "globalContextEntries"),

@@ -69,6 +69,23 @@ describe("Kyverno CLI tests", () => {
     expect(bad.err).toMatch(/empty\.yaml .*the file holds no YAML document/);
   });
 
+  it("oldResources: an UPDATE row's resource is the new object, the one of the same kind, namespace and name the old", async () => {
+    const r = await cli(["test", "test/kyverno/old-resources", "--reporter", "json"]);
+    expect(r.code, r.err).toBe(0);
+    expect(rows(r.out).map((x) => [x.resource, x.actual, x.status, x.messages])).toEqual([
+      ["Deployment/shop/web", "pass", "pass", []],
+      ["Deployment/shop/api", "fail", "pass", ["the team label cannot change (was checkout)"]],
+      ["Deployment/shop/worker", "pass", "pass", []],
+      ["Deployment/shop/api", "skip", "pass", []],
+    ]);
+    // Without oldResources there is no old object: the label change is not seen.
+    const dir = copyFolder("test/kyverno/old-resources");
+    const test = path.join(dir, "kyverno-test.yaml");
+    writeFileSync(test, readFileSync(test, "utf8").replace("oldResources:\n  - old-deployments.yaml\n", ""));
+    const without = await cli(["test", dir, "--reporter", "json"]);
+    expect(rows(without.out)[1]!.actual).toBe("pass");
+  });
+
   it("clusterResources: a ClusterResource gives its objects and its CRD files, a plain file its objects", async () => {
     const r = await cli(["test", "test/kyverno/cluster-resources", "--reporter", "json"]);
     expect(r.code, r.err).toBe(0);
