@@ -576,6 +576,16 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
     })),
     ...(mode ? rowPayloads(t.payloads[mode], spec).map((p) => ({ r: p.object, label: p.name, payload: true })) : []),
   ];
+  // The CLI mutates JSON payloads with the test's JSON-mode MutatingPolicies before it validates them.
+  const mutators = mode === "JSON" && t.payloads.JSON.length > 0 ? jsonMutatingPolicies(t) : [];
+  if (mutators.length > 0)
+    return [
+      errorRow(
+        names.join(",") || "-",
+        `the Kyverno CLI validates JSON payloads after the JSON-mode MutatingPolicies ${mutators.join(", ")} mutate them; policyc does not mutate JSON payloads`,
+        "unsupported",
+      ),
+    ];
   if (targets.length === 0) {
     const other = Object.entries(t.payloads).find(([m, ps]) => m !== mode && names.some((n) => ps.some((p) => samePayload(p.name, n))));
     return [
@@ -630,7 +640,27 @@ function mutatingRows(t: KyvernoTest, engine: MutationEngine, spec: ResultSpec, 
     dir: path.dirname(t.file),
     root,
   };
-  return rowTargets(t, spec).map((r) => {
+  const targets = rowTargets(t, spec);
+  const jsonMode = jsonMutatingPolicies(t).includes(policy);
+  if (jsonMode || targets.length === 0) {
+    const names = spec.resources ?? (spec.resource ? [spec.resource] : []);
+    const detail = jsonMode
+      ? `${policy} is a MutatingPolicy in JSON mode: policyc does not mutate JSON payloads`
+      : `no resource ${names.join(", ")}${spec.kind ? ` of kind ${spec.kind}` : ""} in ${t.shown}'s resources`;
+    const code = jsonMode ? "unsupported" : "missing_document";
+    return [
+      {
+        ...row.base,
+        resource: names.join(",") || "-",
+        engine: engine.name as EngineName,
+        actual: "error",
+        status: "error",
+        messages: [],
+        cause: { kind: "error", code, detail },
+      },
+    ];
+  }
+  return targets.map((r) => {
     const label = `${r.kind}/${r.metadata?.namespace ? r.metadata.namespace + "/" : ""}${r.metadata?.name}`;
     const answer = engine.mutate({
       policy,
@@ -638,6 +668,13 @@ function mutatingRows(t: KyvernoTest, engine: MutationEngine, spec: ResultSpec, 
     });
     return mutatingResultRow(row, engine, r, label, answer);
   });
+}
+
+/** The test's MutatingPolicies in JSON mode (which the Kyverno CLI applies to JSON payloads before validating them). */
+function jsonMutatingPolicies(t: KyvernoTest): string[] {
+  return t.policyFixtures
+    .filter((f) => f.object.kind === "MutatingPolicy" && get(f.object, "spec", "evaluation", "mode") === "JSON")
+    .map((f) => String(f.object.metadata?.name ?? ""));
 }
 
 /** The object a resource was before (`oldResources`): the one of the same kind, namespace and name. */

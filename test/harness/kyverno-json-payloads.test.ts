@@ -69,6 +69,38 @@ describe("a Kyverno CLI test of JSON payloads", () => {
     ]);
   });
 
+  it("a MutatingPolicy in JSON mode is refused by name, and the JSON rows it would change first are errors, never stale verdicts", async () => {
+    const dir = copyWithEdits(FOLDER, {
+      "kyverno-test.yaml": (t) =>
+        t.replace(/^policies:\n/m, "policies:\n  - tag-buckets.yaml\n") +
+        "  - {kind: '', policy: tag-buckets, isMutatingPolicy: true, resources: [scratch.json], result: pass}\n",
+    });
+    writeFileSync(
+      path.join(dir, "tag-buckets.yaml"),
+      [
+        "apiVersion: policies.kyverno.io/v1",
+        "kind: MutatingPolicy",
+        "metadata: {name: tag-buckets}",
+        "spec:",
+        "  evaluation: {mode: JSON}",
+        "  mutations:",
+        "    - patchType: JSONPatch",
+        '      jsonPatch: {expression: \'[JSONPatch{op: "add", path: "/team", value: "storage"}]\'}',
+        "",
+      ].join("\n"),
+    );
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code).toBe(1);
+    const mutating = rows(r.out).find((x) => x.policy === "tag-buckets")!;
+    expect([mutating.status, mutating.cause?.code, mutating.cause?.detail]).toEqual([
+      "error",
+      "unsupported",
+      "tag-buckets is a MutatingPolicy in JSON mode: policyc does not mutate JSON payloads",
+    ]);
+    const validating = rows(r.out).find((x) => x.policy === "bucket-team-tag" && x.status === "error")!;
+    expect(validating.cause?.detail).toMatch(/validates JSON payloads after the JSON-mode MutatingPolicies tag-buckets mutate them/);
+  });
+
   it("a payload that is not one object, or not JSON or YAML, is a located invalid_suite error", async () => {
     const array = copyWithEdits(FOLDER, { "scratch.json": '[{"type": "aws_s3_bucket"}]\n' });
     const a = await cli(["test", array]);
