@@ -567,8 +567,32 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
   const vp = policy.engine === "kyverno" ? validatingPolicyOf(t, policyName) : undefined;
   // Kyverno's evaluation modes for payloads that are no Kubernetes objects (`spec.evaluation.mode`).
   const mode = payloadModeOf(vp);
-  const targets = [
-    // HTTP and Envoy policies judge their payloads only, as the CLI's authz processor does.
+  const targets = rowTargetsOf(t, spec, mode);
+  const why = unjudged(t, { policyName, names, kind: spec.kind, mode, targets: targets.length });
+  if (why) return [errorRow(names.join(",") || "-", why.detail, why.code)];
+  // A ValidatingPolicy has no rules: its rows take the whole policy, whatever `rule` they name.
+  const byRule = policy.engine === "kyverno" && rule && !spec.isValidatingPolicy && !vp;
+  return targets.map(({ r, label, payload }) => {
+    let verdict = engines.evaluate(policy, rowRequest(t, spec, r, payload), byRule ? { rule } : {});
+    if (byRule && verdict.kind === "error" && verdict.cause.code === "missing_document")
+      return errorRow(label, `no policy ${policyName} with rule ${rule} in ${t.shown}'s policies`, "missing_document");
+    if (verdict.kind === "skip" && verdict.cause.code !== "exception")
+      verdict = skip(verdict.cause.code, "no rule applies to the resource");
+    return judgedRow({ ...base, resource: label }, verdict, expected);
+  });
+}
+
+/**
+ * What a row of a validating policy judges: the test's resources it names (none for HTTP and
+ * Envoy policies, which judge their payloads only, as the CLI's authz processor does) and the
+ * payloads of its policy's evaluation mode.
+ */
+function rowTargetsOf(
+  t: KyvernoTest,
+  spec: ResultSpec,
+  mode: PayloadMode | undefined,
+): { r: KubeObject; label: string; payload: boolean }[] {
+  return [
     ...(mode === "HTTP" || mode === "Envoy" ? [] : rowTargets(t, spec)).map((r) => ({
       r,
       label: `${r.kind}/${r.metadata?.namespace ? r.metadata.namespace + "/" : ""}${r.metadata?.name}`,
@@ -576,48 +600,43 @@ function resultRows(t: KyvernoTest, engines: DocumentEngines, spec: ResultSpec, 
     })),
     ...(mode ? rowPayloads(t.payloads[mode], spec).map((p) => ({ r: p.object, label: p.name, payload: true })) : []),
   ];
+}
+
+/** Why a row cannot be judged, if it cannot: nothing to judge, or payloads the CLI would mutate first. */
+function unjudged(
+  t: KyvernoTest,
+  o: { policyName: string; names: readonly string[]; kind: string | undefined; mode: PayloadMode | undefined; targets: number },
+): { detail: string; code: "unsupported" | "missing_document" } | undefined {
   // The CLI mutates JSON payloads with the test's JSON-mode MutatingPolicies before it validates them.
-  const mutators = mode === "JSON" && t.payloads.JSON.length > 0 ? jsonMutatingPolicies(t) : [];
+  const mutators = o.mode === "JSON" && t.payloads.JSON.length > 0 ? jsonMutatingPolicies(t) : [];
   if (mutators.length > 0)
-    return [
-      errorRow(
-        names.join(",") || "-",
-        `the Kyverno CLI validates JSON payloads after the JSON-mode MutatingPolicies ${mutators.join(", ")} mutate them; policyc does not mutate JSON payloads`,
-        "unsupported",
-      ),
-    ];
-  if (targets.length === 0) {
-    const other = Object.entries(t.payloads).find(([m, ps]) => m !== mode && names.some((n) => ps.some((p) => samePayload(p.name, n))));
-    return [
-      errorRow(
-        names.join(",") || "-",
-        other
-          ? `${policyName} is not in ${other[0]} mode: the Kyverno CLI evaluates ${other[0]} payloads only with ValidatingPolicies whose evaluation.mode is ${other[0]}`
-          : `no ${TARGETS[mode ?? "Kubernetes"].what} ${names.join(", ")}${spec.kind ? ` of kind ${spec.kind}` : ""} in ${t.shown}'s ${TARGETS[mode ?? "Kubernetes"].where}`,
-        "missing_document",
-      ),
-    ];
-  }
-  // A ValidatingPolicy has no rules: its rows take the whole policy, whatever `rule` they name.
-  const byRule = policy.engine === "kyverno" && rule && !spec.isValidatingPolicy && !vp;
-  return targets.map(({ r, label, payload }) => {
-    const operation = payload
-      ? "CREATE"
-      : (((spec.resourceOperation ?? spec.operation) as Operation | undefined) ?? operationFor(t.values, policyName, r));
-    const old = operation === "UPDATE" || operation === "DELETE" ? oldResourceOf(t, r) : undefined;
-    const req: AdmissionRequest = {
-      operation,
-      ...(operation === "DELETE" ? { oldObject: old ?? r } : { object: r, ...(old ? { oldObject: old } : {}) }),
-      ...(t.userInfo ? { userInfo: t.userInfo } : {}),
-      cluster: t.cluster,
+    return {
+      detail: `the Kyverno CLI validates JSON payloads after the JSON-mode MutatingPolicies ${mutators.join(", ")} mutate them; policyc does not mutate JSON payloads`,
+      code: "unsupported",
     };
-    let verdict = engines.evaluate(policy, req, byRule ? { rule } : {});
-    if (byRule && verdict.kind === "error" && verdict.cause.code === "missing_document")
-      return errorRow(label, `no policy ${policyName} with rule ${rule} in ${t.shown}'s policies`, "missing_document");
-    if (verdict.kind === "skip" && verdict.cause.code !== "exception")
-      verdict = skip(verdict.cause.code, "no rule applies to the resource");
-    return judgedRow({ ...base, resource: label }, verdict, expected);
-  });
+  if (o.targets > 0) return undefined;
+  const other = Object.entries(t.payloads).find(([m, ps]) => m !== o.mode && o.names.some((n) => ps.some((p) => samePayload(p.name, n))));
+  const where = TARGETS[o.mode ?? "Kubernetes"];
+  return {
+    detail: other
+      ? `${o.policyName} is not in ${other[0]} mode: the Kyverno CLI evaluates ${other[0]} payloads only with ValidatingPolicies whose evaluation.mode is ${other[0]}`
+      : `no ${where.what} ${o.names.join(", ")}${o.kind ? ` of kind ${o.kind}` : ""} in ${t.shown}'s ${where.where}`,
+    code: "missing_document",
+  };
+}
+
+/** The admission request of a row's resource (a payload is created; an UPDATE or DELETE reads oldResources). */
+function rowRequest(t: KyvernoTest, spec: ResultSpec, r: KubeObject, payload: boolean): AdmissionRequest {
+  const operation = payload
+    ? "CREATE"
+    : (((spec.resourceOperation ?? spec.operation) as Operation | undefined) ?? operationFor(t.values, String(spec.policy ?? ""), r));
+  const old = operation === "UPDATE" || operation === "DELETE" ? oldResourceOf(t, r) : undefined;
+  return {
+    operation,
+    ...(operation === "DELETE" ? { oldObject: old ?? r } : { object: r, ...(old ? { oldObject: old } : {}) }),
+    ...(t.userInfo ? { userInfo: t.userInfo } : {}),
+    cluster: t.cluster,
+  };
 }
 
 /** The rows of a `results` entry naming a mutating policy: one per resource (kyverno-test-mutations.ts). */

@@ -86,6 +86,21 @@ describe("Kyverno CLI tests", () => {
     expect(rows(without.out)[1]!.actual).toBe("pass");
   });
 
+  it("PolicyExceptions with images or allowedValues do not exempt: the policy reads them as exceptions.allowedImages/allowedValues", async () => {
+    const r = await cli(["test", "test/kyverno/exception-values", "--reporter", "json"]);
+    expect(r.code, r.err).toBe(0);
+    expect(rows(r.out).map((x) => [x.resource, x.actual, x.messages])).toEqual([
+      ["Pod/default/web", "pass", []],
+      // The legacy exception allows its image and the batch tier.
+      ["Pod/legacy/old-reports", "pass", []],
+      ["Pod/default/latest", "fail", ["images must be pinned (allowed: )"]],
+      // Matched by the same exception, but its image is not the one allowed: evaluated, not exempt.
+      ["Pod/legacy/cache", "fail", ["images must be pinned (allowed: registry.example.com/reports:latest)"]],
+      // An exception with no values exempts, as before.
+      ["Pod/default/debug", "skip", []],
+    ]);
+  });
+
   it("clusterResources: a ClusterResource gives its objects and its CRD files, a plain file its objects", async () => {
     const r = await cli(["test", "test/kyverno/cluster-resources", "--reporter", "json"]);
     expect(r.code, r.err).toBe(0);

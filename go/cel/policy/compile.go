@@ -170,6 +170,9 @@ type memoCompiler struct {
 	inner   cel.Compiler
 	results map[memoKey]cel.CompilationResult
 	hits    *int
+	// kyverno: Kyverno's environment, whose programs that read `exceptions` get it around the
+	// validator's activation (kyverno.WithExceptions).
+	kyverno bool
 }
 
 type memoKey struct {
@@ -186,6 +189,9 @@ func (m *memoCompiler) CompileCELExpression(a cel.ExpressionAccessor, options ce
 		*m.hits++
 	} else {
 		r = m.inner.CompileCELExpression(a, options, mode)
+		if m.kyverno && r.Program != nil && kyverno.ReadsExceptions(a.GetExpression()) {
+			r.Program = kyverno.WithExceptions(r.Program)
+		}
 		m.results[key] = r
 	}
 	r.ExpressionAccessor = a
@@ -226,7 +232,7 @@ func (s *Store) compositionFor(id, environmentName string, policy *v1.Validating
 		if err != nil {
 			return nil, err
 		}
-		memo := &memoCompiler{inner: compiler.Compiler, results: map[memoKey]cel.CompilationResult{}, hits: &s.memoHits}
+		memo := &memoCompiler{inner: compiler.Compiler, results: map[memoKey]cel.CompilationResult{}, hits: &s.memoHits, kyverno: environmentName == "kyverno"}
 		compiler.Compiler = memo
 		c = &composition{compiler: compiler, memo: memo, variableErrors: map[int]string{}}
 		optionalVars := cel.OptionalVariableDeclarations{HasParams: policy.Spec.ParamKind != nil, HasAuthorizer: true}

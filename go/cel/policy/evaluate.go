@@ -251,9 +251,11 @@ func (s *Store) Evaluate(req *protocol.Request) protocol.Response {
 	if fail != nil {
 		return *fail
 	}
+	// What PolicyExceptions allow this policy on this request (Kyverno's `exceptions`).
+	kyverno.SetExceptions(req.Exceptions)
 	// Policies that evaluate alike on a held admission share one answer, their own bindings' names
-	// and validation actions put back.
-	shareable := req.AdmissionKey != "" && c.sameAs != "" && len(req.Bindings) == 0
+	// and validation actions put back (not when exceptions allow values: they are the policy's own).
+	shareable := req.AdmissionKey != "" && c.sameAs != "" && len(req.Bindings) == 0 && req.Exceptions == nil
 	if shareable {
 		if r, ok := s.answered[c.sameAs]; ok {
 			s.answeredHits++

@@ -178,3 +178,37 @@ func TestAHeldAdmissionIsDecodedOnceAndAlikePoliciesShareTheirAnswer(t *testing.
 		t.Fatalf("a2: %+v", r)
 	}
 }
+
+func TestKyvernoExceptionsAreReadInValidationsAndVariables(t *testing.T) {
+	s := NewStore()
+	policy := strings.NewReplacer(
+		`"object.spec.replicas"`, `"object.spec.replicas <= 5 || string(object.spec.replicas) in exceptions.allowedValues"`,
+		`"variables.n <= 5"`, `"variables.n"`,
+		`'too many: ' + string(variables.n)`, `'too many: ' + string(object.spec.replicas) + ' (allowed ' + exceptions.allowedValues.join(',') + ')'`,
+	).Replace(vap)
+	if r := compile(t, s, "k", policy, true); !r.OK {
+		t.Fatalf("compile: %+v", r)
+	}
+	if r := compile(t, s, "plain", policy, false); r.OK {
+		t.Fatalf("exceptions is Kyverno's variable, not the API server's: %+v", r)
+	}
+	decision := func(e *protocol.ExceptionValues) protocol.Decision {
+		r := s.Evaluate(&protocol.Request{ID: "k", Admission: deployment(7), Exceptions: e})
+		if !r.OK || len(r.Bindings) != 1 || len(r.Bindings[0].Decisions) != 1 {
+			t.Fatalf("evaluate: %+v", r)
+		}
+		return r.Bindings[0].Decisions[0]
+	}
+	if d := decision(nil); d.Action != "deny" || d.Message != "too many: 7 (allowed )" {
+		t.Fatalf("no exception: %+v", d)
+	}
+	if d := decision(&protocol.ExceptionValues{AllowedValues: []string{"7", "9"}}); d.Action != "admit" {
+		t.Fatalf("7 allowed by an exception: %+v", d)
+	}
+	if d := decision(&protocol.ExceptionValues{AllowedValues: []string{"9"}}); d.Action != "deny" || d.Message != "too many: 7 (allowed 9)" {
+		t.Fatalf("9 only: %+v", d)
+	}
+	if d := decision(nil); d.Action != "deny" {
+		t.Fatalf("the next evaluation without exceptions sees none: %+v", d)
+	}
+}

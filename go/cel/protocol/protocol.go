@@ -34,6 +34,15 @@ type Request struct {
 	Vars         map[string]json.RawMessage `json:"vars,omitempty"`
 	// Objects of a cluster registered once (op cluster), for params and lookups.
 	Objects []json.RawMessage `json:"objects,omitempty"`
+	// Exceptions (evaluate, Kyverno policies): what matched PolicyExceptions allow, as `exceptions`.
+	Exceptions *ExceptionValues `json:"exceptions,omitempty"`
+}
+
+// ExceptionValues are the `images` and `allowedValues` of the PolicyExceptions that matched a
+// request: Kyverno then evaluates the policy with them as `exceptions` instead of exempting it.
+type ExceptionValues struct {
+	AllowedImages []string `json:"allowedImages,omitempty"`
+	AllowedValues []string `json:"allowedValues,omitempty"`
 }
 
 type GVK struct {

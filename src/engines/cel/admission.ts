@@ -6,7 +6,7 @@
  */
 import { groupVersionOf, resourceOf, sentUserInfo, subjectObject, type AdmissionRequest, type KubeObject } from "../../kube/index.js";
 import { failure, skip, type Verdict, type Violation } from "../verdict/index.js";
-import type { CelAdmission, CelBindingResult, CelProblem } from "./protocol.js";
+import type { CelAdmission, CelBindingResult, CelProblem, EvaluateExtras } from "./protocol.js";
 import type { CelRuntime } from "./runtime.js";
 
 /**
@@ -141,10 +141,12 @@ export class CompiledVap {
   /**
    * The policy's verdict on the request. `payload`: the request's object is a JSON document, not a
    * Kubernetes object (Kyverno's JSON evaluation mode): it is `object` and nothing else is known
-   * of it, so the request has no name or namespace (and no namespace object).
+   * of it, so the request has no name or namespace (and no namespace object). `exceptions`: what
+   * PolicyExceptions allow (Kyverno's `exceptions` variable).
    */
-  evaluate(req: AdmissionRequest, options: { payload?: boolean } = {}): Verdict {
-    const r = this.runtime.evaluate(this.id, req, (cluster) => admissionInput(req, cluster, options.payload === true));
+  evaluate(req: AdmissionRequest, options: { payload?: boolean } & EvaluateExtras = {}): Verdict {
+    const extras = options.exceptions ? { exceptions: options.exceptions } : {};
+    const r = this.runtime.evaluate(this.id, req, (cluster) => admissionInput(req, cluster, options.payload === true), "evaluate", extras);
     if (r.error) return failure("evaluation_error", r.error.message);
     if (!r.matched) return skip("not_matched", "matchConstraints do not match the request");
     const bound = (r.bindings ?? []).filter((b) => b.matched || b.error);

@@ -27,6 +27,11 @@ export interface CelAdmission {
   readonly kyverno?: ExternalData;
 }
 
+/** What an evaluation carries besides the admission: what PolicyExceptions allow (Kyverno's `exceptions`). */
+export interface EvaluateExtras {
+  readonly exceptions?: { readonly allowedImages: readonly string[]; readonly allowedValues: readonly string[] };
+}
+
 /** The operations on a compiled policy and a (held) admission request. */
 export type EvaluateOp = "evaluate" | "mutate" | "authorize";
 
@@ -47,8 +52,8 @@ export type CelRequest =
   // `mutate`: applies the compiled mutating policy `id` to the admission: `value` is the object after it.
   // `authorize`: the compiled HTTP or Envoy policy `id`'s decision on the request the admission's
   // object holds: `value` is an AuthzDecision.
-  | { readonly op: EvaluateOp; readonly id: string; readonly admission: CelAdmission; readonly admissionKey?: string }
-  | { readonly op: EvaluateOp; readonly id: string; readonly admissionKey: string }
+  | ({ readonly op: EvaluateOp; readonly id: string; readonly admission: CelAdmission; readonly admissionKey?: string } & EvaluateExtras)
+  | ({ readonly op: EvaluateOp; readonly id: string; readonly admissionKey: string } & EvaluateExtras)
   /**
    * Compiles a MutatingAdmissionPolicy (v1beta1 or v1; a Kyverno MutatingPolicy sends its
    * mutations in the same shape, with `kyverno`) with its bindings under an id.

@@ -8,7 +8,7 @@ import { setFlagsFromString } from "node:v8";
 import { EngineMissingError, locateEngines } from "../wasm/index.js";
 import { loadWasi } from "../wasm/index.js";
 import { clusterObjects, groupVersionOf, resourceOf, type AdmissionRequest, type ClusterState, type KubeObject } from "../../kube/index.js";
-import type { CelAdmission, CelRequest, CelResponse, EvaluateOp } from "./protocol.js";
+import type { CelAdmission, CelRequest, CelResponse, EvaluateExtras, EvaluateOp } from "./protocol.js";
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -183,17 +183,18 @@ export class CelRuntime {
      * Envoy policy's (CompiledAuthz); on the same held admission.
      */
     op: EvaluateOp = "evaluate",
+    extras: EvaluateExtras = {},
   ): CelResponse {
     const cluster = this.clusterId(req.cluster);
     let known = this.admissions.get(req);
     if (known && known.cluster === cluster && known.key === this.heldAdmission) {
-      const r = this.call({ op, id, admissionKey: known.key });
+      const r = this.call({ op, id, admissionKey: known.key, ...extras });
       if (r.error?.code !== "unknown_admission") return r;
     }
     known = { key: `a${++this.admissionCount}`, cluster };
     this.admissions.set(req, known);
     this.heldAdmission = known.key;
-    return this.call({ op, id, admission: input(cluster), admissionKey: known.key });
+    return this.call({ op, id, admission: input(cluster), admissionKey: known.key, ...extras });
   }
 
   /** One request to the Go side (a single call into the Go runtime); answers are plain JSON. */

@@ -9,13 +9,15 @@ import { CompiledVap, type CelProblem, type CelRuntime } from "../cel/index.js";
 import { parseFieldPath } from "../verdict/index.js";
 import { failure, skip, type DocumentProblem, type Verdict } from "../verdict/index.js";
 import { clusterPolicyControllers, clusterPolicyRuleAutogen } from "./autogen.js";
+import type { ExceptionValues } from "./exceptions.js";
 import { blockMatches } from "./match.js";
 import { bindingFor, VAP_API } from "./validating-policy.js";
 
 /** One rule, ready to evaluate (or why it cannot be). */
 export interface RuleUnit {
   readonly rule: string;
-  evaluate(object: KubeObject, req: AdmissionRequest): Verdict;
+  /** `allows`: what PolicyExceptions allow the policy on this request (Kyverno's `exceptions`). */
+  evaluate(object: KubeObject, req: AdmissionRequest, allows?: ExceptionValues): Verdict;
   /** Frees what the unit compiled in the CEL runtime. */
   release?(): void;
 }

@@ -17,6 +17,17 @@ import { bindingFor, VAP_API } from "./validating-policy.js";
 const get = (o: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), o);
 
+/** What exceptions do to a policy on a request: exempt it (naming the exception), or allow values it reads as `exceptions`. */
+export interface ExceptionOutcome {
+  readonly exempt?: string;
+  readonly allows?: ExceptionValues;
+}
+
+export interface ExceptionValues {
+  readonly allowedImages: readonly string[];
+  readonly allowedValues: readonly string[];
+}
+
 export class Exceptions {
   private constructor(
     private readonly documents: readonly KubeObject[],
@@ -67,23 +78,43 @@ export class Exceptions {
     return { exceptions: new Exceptions(exceptions, probes), problems };
   }
 
+  /**
+   * What the exceptions do to this policy (and rule) on the request (a JSON payload's, with
+   * `payload`), as Kyverno's CEL engines apply policies.kyverno.io exceptions: when one that
+   * matches allows `images` or `allowedValues`, the policy is evaluated with all of them as
+   * `exceptions` (allowedImages, allowedValues); otherwise the first that matches exempts it.
+   */
+  applying(policy: string, rule: string, object: KubeObject, req: AdmissionRequest, payload = false): ExceptionOutcome {
+    const matched: KubeObject[] = [];
+    for (const ex of this.documents) {
+      if (ex.kind !== "PolicyException" || !ex.apiVersion?.startsWith("policies.kyverno.io/")) continue;
+      const refs = (get(ex, "spec", "policyRefs") as { name?: string }[] | undefined) ?? [];
+      if (refs.some((r) => r.name === policy) && this.conditionsHold(ex, req, payload)) matched.push(ex);
+    }
+    const strings = (ex: KubeObject, field: string) => ((get(ex, "spec", field) as unknown[] | undefined) ?? []).map(String);
+    const allowedImages = matched.flatMap((ex) => strings(ex, "images"));
+    const allowedValues = matched.flatMap((ex) => strings(ex, "allowedValues"));
+    if (allowedImages.length || allowedValues.length) return { allows: { allowedImages, allowedValues } };
+    const exempt = matched[0] ? String(matched[0].metadata?.name ?? "") : this.ruleException(policy, rule, object, req);
+    return exempt !== undefined ? { exempt } : {};
+  }
+
   /** The name of the first exception that exempts this policy (and rule) for the request (a JSON payload's, with `payload`). */
   find(policy: string, rule: string, object: KubeObject, req: AdmissionRequest, payload = false): string | undefined {
+    return this.applying(policy, rule, object, req, payload).exempt;
+  }
+
+  /** The first kyverno.io exception (ClusterPolicy rules) that exempts this policy's rule. */
+  private ruleException(policy: string, rule: string, object: KubeObject, req: AdmissionRequest): string | undefined {
     for (const ex of this.documents) {
-      if (ex.kind !== "PolicyException") continue;
-      const name = String(ex.metadata?.name ?? "");
-      if (ex.apiVersion?.startsWith("policies.kyverno.io/")) {
-        const refs = (get(ex, "spec", "policyRefs") as { name?: string }[] | undefined) ?? [];
-        if (refs.some((r) => r.name === policy) && this.conditionsHold(ex, req, payload)) return name;
-      } else {
-        const entries = (get(ex, "spec", "exceptions") as { policyName?: string; ruleNames?: string[] }[] | undefined) ?? [];
-        const names = entries.some(
-          (e) =>
-            wildcardMatches(String(e.policyName ?? ""), policy) &&
-            (e.ruleNames ?? []).some((r) => [rule, rule.replace(/^autogen-(cronjob-)?/, "")].some((x) => wildcardMatches(r, x))),
-        );
-        if (names && blockMatches(get(ex, "spec", "match"), object, req, { subjects: true })) return name;
-      }
+      if (ex.kind !== "PolicyException" || ex.apiVersion?.startsWith("policies.kyverno.io/")) continue;
+      const entries = (get(ex, "spec", "exceptions") as { policyName?: string; ruleNames?: string[] }[] | undefined) ?? [];
+      const names = entries.some(
+        (e) =>
+          wildcardMatches(String(e.policyName ?? ""), policy) &&
+          (e.ruleNames ?? []).some((r) => [rule, rule.replace(/^autogen-(cronjob-)?/, "")].some((x) => wildcardMatches(r, x))),
+      );
+      if (names && blockMatches(get(ex, "spec", "match"), object, req, { subjects: true })) return String(ex.metadata?.name ?? "");
     }
     return undefined;
   }

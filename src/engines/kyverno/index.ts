@@ -144,8 +144,11 @@ export class KyvernoEngine implements Engine {
     const units = rule === undefined ? policy.units : policy.units.filter((u) => ruleMatches(u.rule, rule));
     const object = subjectObject(req) ?? {};
     return units.map((u) => {
-      const exception = policy.authz ? undefined : policy.exceptions.find(request.policy, u.rule, object, req, policy.json);
-      return { rule: u.rule, verdict: exception ? skip("exception", `PolicyException ${exception} applies`) : u.evaluate(object, req) };
+      const outcome = policy.authz ? {} : policy.exceptions.applying(request.policy, u.rule, object, req, policy.json);
+      return {
+        rule: u.rule,
+        verdict: outcome.exempt ? skip("exception", `PolicyException ${outcome.exempt} applies`) : u.evaluate(object, req, outcome.allows),
+      };
     });
   }
 }
@@ -218,7 +221,11 @@ function validatingPolicyUnits(doc: KubeObject, index: number, runtime: CelRunti
     };
   }
   const units: RuleUnit[] = [
-    { rule: "", evaluate: (_o, req) => main.vap.evaluate(req, { payload: json }), release: () => main.vap.release() },
+    {
+      rule: "",
+      evaluate: (_o, req, allows) => main.vap.evaluate(req, { payload: json, ...(allows ? { exceptions: allows } : {}) }),
+      release: () => main.vap.release(),
+    },
   ];
   if (json) return { units, problems: [] };
   for (const variant of validatingPolicyAutogen(spec)) {
@@ -231,9 +238,9 @@ function validatingPolicyUnits(doc: KubeObject, index: number, runtime: CelRunti
     units.push({
       rule: variant.name,
       ...(compiled.ok ? { release: () => compiled.vap.release() } : {}),
-      evaluate: (_o, req) =>
+      evaluate: (_o, req, allows) =>
         compiled.ok
-          ? compiled.vap.evaluate(req)
+          ? compiled.vap.evaluate(req, allows ? { exceptions: allows } : {})
           : failure("evaluation_error", `autogen ${variant.name} does not compile: ${compiled.problems.map((p) => p.message).join("; ")}`),
     });
   }
