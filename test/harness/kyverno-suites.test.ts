@@ -86,10 +86,17 @@ describe("Kyverno CLI tests", () => {
     expect(rows(without.out)[1]!.actual).toBe("pass");
   });
 
-  it("PolicyExceptions with images or allowedValues do not exempt: the policy reads them as exceptions.allowedImages/allowedValues", async () => {
+  it("PolicyExceptions with images or allowedValues do not exempt: ValidatingPolicies and MutatingPolicies read them as exceptions.allowedImages/allowedValues", async () => {
     const r = await cli(["test", "test/kyverno/exception-values", "--reporter", "json"]);
     expect(r.code, r.err).toBe(0);
-    expect(rows(r.out).map((x) => [x.resource, x.actual, x.messages])).toEqual([
+    const of = (policy: string) => rows(r.out).filter((x) => x.policy === policy);
+    // A MutatingPolicy reads them as well; an exception allowing nothing exempts it (skip).
+    expect(of("record-allowed-tiers").map((x) => [x.resource, x.actual, x.status])).toEqual([
+      ["Pod/default/web", "pass", "pass"],
+      ["Pod/legacy/old-reports", "pass", "pass"],
+      ["Pod/default/debug", "skip", "pass"],
+    ]);
+    expect(of("pinned-images-and-tiers").map((x) => [x.resource, x.actual, x.messages])).toEqual([
       ["Pod/default/web", "pass", []],
       // The legacy exception allows its image and the batch tier.
       ["Pod/legacy/old-reports", "pass", []],

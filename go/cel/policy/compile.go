@@ -170,9 +170,18 @@ type memoCompiler struct {
 	inner   cel.Compiler
 	results map[memoKey]cel.CompilationResult
 	hits    *int
-	// kyverno: Kyverno's environment, whose programs that read `exceptions` get it around the
-	// validator's activation (kyverno.WithExceptions).
-	kyverno bool
+}
+
+// exceptionsCompiler is Kyverno's environment's compiler: a program that reads `exceptions` gets
+// it around the activation the API server's code builds (kyverno.WithExceptions).
+type exceptionsCompiler struct{ inner cel.Compiler }
+
+func (e exceptionsCompiler) CompileCELExpression(a cel.ExpressionAccessor, options cel.OptionalVariableDeclarations, mode environment.Type) cel.CompilationResult {
+	r := e.inner.CompileCELExpression(a, options, mode)
+	if r.Program != nil && kyverno.ReadsExceptions(a.GetExpression()) {
+		r.Program = kyverno.WithExceptions(r.Program)
+	}
+	return r
 }
 
 type memoKey struct {
@@ -189,9 +198,6 @@ func (m *memoCompiler) CompileCELExpression(a cel.ExpressionAccessor, options ce
 		*m.hits++
 	} else {
 		r = m.inner.CompileCELExpression(a, options, mode)
-		if m.kyverno && r.Program != nil && kyverno.ReadsExceptions(a.GetExpression()) {
-			r.Program = kyverno.WithExceptions(r.Program)
-		}
 		m.results[key] = r
 	}
 	r.ExpressionAccessor = a
@@ -232,7 +238,11 @@ func (s *Store) compositionFor(id, environmentName string, policy *v1.Validating
 		if err != nil {
 			return nil, err
 		}
-		memo := &memoCompiler{inner: compiler.Compiler, results: map[memoKey]cel.CompilationResult{}, hits: &s.memoHits, kyverno: environmentName == "kyverno"}
+		inner := compiler.Compiler
+		if environmentName == "kyverno" {
+			inner = exceptionsCompiler{inner}
+		}
+		memo := &memoCompiler{inner: inner, results: map[memoKey]cel.CompilationResult{}, hits: &s.memoHits}
 		compiler.Compiler = memo
 		c = &composition{compiler: compiler, memo: memo, variableErrors: map[int]string{}}
 		optionalVars := cel.OptionalVariableDeclarations{HasParams: policy.Spec.ParamKind != nil, HasAuthorizer: true}

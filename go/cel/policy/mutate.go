@@ -117,6 +117,11 @@ func (s *Store) CompileMutating(req *protocol.Request) protocol.Response {
 	if err != nil {
 		return protocol.Fail(protocol.Internal, "compiler: %v", err)
 	}
+	if req.Kyverno {
+		// Kyverno's `exceptions` for variables, match conditions and mutations alike.
+		compiler.Compiler = exceptionsCompiler{compiler.Compiler}
+		compiler.MutatingCompiler = mutatingWith{compiler.Compiler}
+	}
 	opts := cel.OptionalVariableDeclarations{HasParams: p.Spec.ParamKind != nil, HasAuthorizer: true}
 	var problems []protocol.Problem
 	problem := func(field string, errs ...error) {
@@ -196,7 +201,10 @@ func (s *Store) Mutate(req *protocol.Request) protocol.Response {
 	if fail != nil {
 		return *fail
 	}
-	shareable := req.AdmissionKey != "" && c.sameAs != ""
+	// What PolicyExceptions allow this policy on this request (Kyverno's `exceptions`): the
+	// policy's own, so its answer is not shared then.
+	kyverno.SetExceptions(req.Exceptions)
+	shareable := req.AdmissionKey != "" && c.sameAs != "" && req.Exceptions == nil
 	if shareable {
 		if r, ok := s.answered[c.sameAs]; ok {
 			s.answeredHits++
@@ -281,4 +289,12 @@ func (s *Store) mutate(c *compiledMutation, a *admissionInput) protocol.Response
 	}
 	t := true
 	return protocol.Response{OK: true, Matched: &t, Value: raw}
+}
+
+// mutatingWith compiles mutations with the given compiler (the API server's holds the one it
+// was made with).
+type mutatingWith struct{ compiler cel.Compiler }
+
+func (m mutatingWith) CompileMutatingEvaluator(a cel.ExpressionAccessor, options cel.OptionalVariableDeclarations, mode environment.Type) cel.MutatingEvaluator {
+	return cel.NewMutatingEvaluator(m.compiler.CompileCELExpression(a, options, mode))
 }

@@ -129,3 +129,32 @@ func TestAKyvernoCompileOfTheSamePolicyReusesTheKubernetesCompileAndItsAnswer(t 
 		t.Fatalf("shared mutations left after every release: %d", s.sharedMutations.len())
 	}
 }
+
+func TestKyvernoMutationsReadExceptions(t *testing.T) {
+	s := NewStore()
+	policy := `{"apiVersion":"admissionregistration.k8s.io/v1","kind":"MutatingAdmissionPolicy","metadata":{"name":"tier"},
+"spec":{"matchConstraints":{"resourceRules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE"],"resources":["configmaps"]}]},
+"mutations":[{"patchType":"JSONPatch","jsonPatch":{"expression":"[JSONPatch{op: 'add', path: '/data/allowed', value: exceptions.allowedValues.join(',')}]"}}]}}`
+	binding := `{"apiVersion":"admissionregistration.k8s.io/v1","kind":"MutatingAdmissionPolicyBinding","metadata":{"name":"tier"},"spec":{"policyName":"tier"}}`
+	r := s.CompileMutating(&protocol.Request{Op: "compile-mutating", ID: "m", Policy: json.RawMessage(policy), Bindings: []json.RawMessage{json.RawMessage(binding)}, Kyverno: true})
+	if !r.OK {
+		t.Fatalf("compile: %+v", r)
+	}
+	obj, _ := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c", "namespace": "n"}, "data": map[string]any{}})
+	admission := &protocol.Admission{Operation: "CREATE", Kind: protocol.GVK{Version: "v1", Kind: "ConfigMap"},
+		Resource: protocol.GVR{Version: "v1", Resource: "configmaps"}, Name: "c", Namespace: "n", Object: obj}
+	allowed := func(e *protocol.ExceptionValues) string {
+		out := s.Mutate(&protocol.Request{ID: "m", Admission: admission, Exceptions: e})
+		var o map[string]any
+		if err := json.Unmarshal(out.Value, &o); err != nil {
+			t.Fatalf("mutate: %+v", out)
+		}
+		return o["data"].(map[string]any)["allowed"].(string)
+	}
+	if got := allowed(&protocol.ExceptionValues{AllowedValues: []string{"a", "b"}}); got != "a,b" {
+		t.Fatalf("with values: %q", got)
+	}
+	if got := allowed(nil); got != "" {
+		t.Fatalf("without: %q", got)
+	}
+}

@@ -6,7 +6,7 @@
 import type { AdmissionRequest, KubeObject } from "../../kube/index.js";
 import { parseFieldPath, setKey, type EngineRequest, type MutationAnswer, type SetProblem } from "../verdict/index.js";
 import { admissionInput } from "./admission.js";
-import type { CelProblem } from "./protocol.js";
+import type { CelProblem, EvaluateExtras } from "./protocol.js";
 import type { CelRuntime } from "./runtime.js";
 
 let counter = 0;
@@ -31,10 +31,10 @@ export class CompiledMutation {
   }
 
   /** The object after the policy's mutations, `skip` when it does not apply, or the error the API server's code gave. */
-  mutate(req: AdmissionRequest): MutationAnswer {
+  mutate(req: AdmissionRequest, extras: EvaluateExtras = {}): MutationAnswer {
     // Sent once for the engines that mutate the same request in a row (the kubernetes and kyverno
     // engines share the compile and the answer of the same policy: go/cel/policy/mutate.go).
-    const r = this.runtime.evaluate(this.id, req, (cluster) => admissionInput(req, cluster), "mutate");
+    const r = this.runtime.evaluate(this.id, req, (cluster) => admissionInput(req, cluster), "mutate", extras);
     if (r.error) return { kind: "error", message: r.error.message };
     if (!r.matched) return { kind: "skip" };
     return { kind: "mutated", object: r.value };
@@ -81,9 +81,10 @@ export class CompiledMutations {
     return this.byKey.has(setKey(set, policy));
   }
 
-  mutate(request: EngineRequest): MutationAnswer {
+  /** `extras`: what PolicyExceptions allow the policy on this request (Kyverno's `exceptions`). */
+  mutate(request: EngineRequest, extras: EvaluateExtras = {}): MutationAnswer {
     const m = this.byKey.get(setKey(request.set, request.policy));
-    return m ? m.mutate(request.admission) : { kind: "error", message: `no ${this.kind} named ${request.policy}` };
+    return m ? m.mutate(request.admission, extras) : { kind: "error", message: `no ${this.kind} named ${request.policy}` };
   }
 
   release(): void {

@@ -80,9 +80,10 @@ export class Exceptions {
 
   /**
    * What the exceptions do to this policy (and rule) on the request (a JSON payload's, with
-   * `payload`), as Kyverno's CEL engines apply policies.kyverno.io exceptions: when one that
-   * matches allows `images` or `allowedValues`, the policy is evaluated with all of them as
-   * `exceptions` (allowedImages, allowedValues); otherwise the first that matches exempts it.
+   * `payload`), as Kyverno's CEL engines apply policies.kyverno.io exceptions: one that matches
+   * with neither `images` nor `allowedValues` exempts it (whatever the others allow); otherwise
+   * the policy is evaluated with what the matching ones allow as `exceptions` (allowedImages,
+   * allowedValues).
    */
   applying(policy: string, rule: string, object: KubeObject, req: AdmissionRequest, payload = false): ExceptionOutcome {
     const matched: KubeObject[] = [];
@@ -92,10 +93,16 @@ export class Exceptions {
       if (refs.some((r) => r.name === policy) && this.conditionsHold(ex, req, payload)) matched.push(ex);
     }
     const strings = (ex: KubeObject, field: string) => ((get(ex, "spec", field) as unknown[] | undefined) ?? []).map(String);
-    const allowedImages = matched.flatMap((ex) => strings(ex, "images"));
-    const allowedValues = matched.flatMap((ex) => strings(ex, "allowedValues"));
-    if (allowedImages.length || allowedValues.length) return { allows: { allowedImages, allowedValues } };
-    const exempt = matched[0] ? String(matched[0].metadata?.name ?? "") : this.ruleException(policy, rule, object, req);
+    const full = matched.find((ex) => strings(ex, "images").length === 0 && strings(ex, "allowedValues").length === 0);
+    if (full) return { exempt: String(full.metadata?.name ?? "") };
+    if (matched.length)
+      return {
+        allows: {
+          allowedImages: matched.flatMap((ex) => strings(ex, "images")),
+          allowedValues: matched.flatMap((ex) => strings(ex, "allowedValues")),
+        },
+      };
+    const exempt = this.ruleException(policy, rule, object, req);
     return exempt !== undefined ? { exempt } : {};
   }
 

@@ -7,8 +7,9 @@
  * that would autogen is a problem, never silently narrower), `targetMatchConstraints`
  * (mutating existing objects) and `evaluation.mutateExisting`.
  */
-import { kyvernoAutogens, type KubeObject } from "../../kube/index.js";
+import { kyvernoAutogens, subjectObject, type KubeObject } from "../../kube/index.js";
 import { CompiledMutations, type CelRuntime } from "../cel/index.js";
+import { Exceptions } from "./exceptions.js";
 import {
   documentsOf,
   type DocumentSet,
@@ -38,11 +39,19 @@ function unsupported(spec: Spec): { field: string[]; message: string }[] {
 
 export class KyvernoMutationEngine implements MutationEngine {
   readonly name = "kyverno" as const;
-  private constructor(private readonly policies: CompiledMutations) {}
+  private constructor(
+    private readonly policies: CompiledMutations,
+    /** Each set's PolicyExceptions (their problems are the validating engine's to report). */
+    private readonly exceptions: ReadonlyMap<string, Exceptions>,
+  ) {}
 
   static prepare(sets: readonly DocumentSet<KubeObject>[], context: { readonly runtime: CelRuntime }): Prepared<KyvernoMutationEngine> {
     const policies = new CompiledMutations(context.runtime, "MutatingPolicy");
     const problems: SetProblem[] = [];
+    const exceptions = new Map<string, Exceptions>();
+    for (const set of sets)
+      if (set.documents.some((d) => d.kind === "PolicyException"))
+        exceptions.set(set.id, Exceptions.prepare(set.documents, context.runtime).exceptions);
     for (const { doc, index, set } of documentsOf(sets)) {
       if (doc.kind !== "MutatingPolicy" || !String(doc.apiVersion ?? "").startsWith("policies.kyverno.io/")) continue;
       const name = String(doc.metadata?.name ?? "");
@@ -68,15 +77,24 @@ export class KyvernoMutationEngine implements MutationEngine {
       };
       policies.add(set, index, name, policy, [binding], true);
     }
-    return { engine: new KyvernoMutationEngine(policies), problems: [...problems, ...policies.problems] };
+    return { engine: new KyvernoMutationEngine(policies, exceptions), problems: [...problems, ...policies.problems] };
   }
 
   has(policy: string, set?: string): boolean {
     return this.policies.has(policy, set);
   }
 
+  /**
+   * The policy's mutation of the request, with its PolicyExceptions as Kyverno's MutatingPolicy
+   * engine reads them: one that matches with neither `images` nor `allowedValues` leaves the
+   * request alone (skip); otherwise what the matching ones allow is `exceptions`.
+   */
   mutate(request: EngineRequest): MutationAnswer {
-    return this.policies.mutate(request);
+    const exceptions = this.exceptions.get(request.set ?? "");
+    const object = subjectObject(request.admission) ?? {};
+    const outcome = exceptions?.applying(request.policy, "", object, request.admission) ?? {};
+    if (outcome.exempt) return { kind: "skip" };
+    return this.policies.mutate(request, outcome.allows ? { exceptions: outcome.allows } : {});
   }
 
   release(): void {
