@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 )
 
 func policy(t *testing.T, mode string, spec map[string]any) *Policy {
@@ -149,5 +151,47 @@ func TestCompileProblems(t *testing.T) {
 		if err != nil || len(problems) != 1 || problems[0].Field != "spec.validations[0].expression" || !strings.Contains(problems[0].Message, c.want) {
 			t.Errorf("%s %s: %v %+v", c.mode, c.expr, err, problems)
 		}
+	}
+}
+
+func TestEnvoyResponses(t *testing.T) {
+	env, err := baseEnv(ModeEnvoy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval := func(expr string) *authv3.CheckResponse {
+		t.Helper()
+		ast, iss := env.Compile(expr)
+		if iss.Err() != nil {
+			t.Fatalf("%s: %v", expr, iss.Err())
+		}
+		prog, err := env.Program(ast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _, err := prog.Eval(map[string]any{})
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		return out.Value().(*authv3.CheckResponse)
+	}
+	ok := eval(`envoy.Allowed().WithHeader("a", "b").WithHeader(envoy.Header("c", "").KeepEmptyValue()).WithoutHeader("x")` +
+		`.WithResponseHeader("r", "s").WithQueryParam("q", "1").WithQueryParam(envoy.QueryParam("p", "2")).WithoutQueryParam("z").Response().WithMessage("fine")`)
+	o := ok.GetOkResponse()
+	if ok.GetStatus().GetCode() != 0 || ok.GetStatus().GetMessage() != "fine" || len(o.GetHeaders()) != 2 || !o.GetHeaders()[1].GetKeepEmptyValue() ||
+		o.GetHeadersToRemove()[0] != "x" || o.GetResponseHeadersToAdd()[0].GetHeader().GetKey() != "r" ||
+		len(o.GetQueryParametersToSet()) != 2 || o.GetQueryParametersToRemove()[0] != "z" {
+		t.Errorf("allowed: %v", ok)
+	}
+	denied := eval(`envoy.Denied(403).WithBody("no").WithHeader("h", "v").Response().WithMetadata({"reason": "policy"})`)
+	d := denied.GetDeniedResponse()
+	if denied.GetStatus().GetCode() != 7 || d.GetStatus().GetCode() != 403 || d.GetBody() != "no" || d.GetHeaders()[0].GetHeader().GetValue() != "v" ||
+		denied.GetDynamicMetadata().GetFields()["reason"].GetStringValue() != "policy" {
+		t.Errorf("denied: %v", denied)
+	}
+	// Values are never changed in place: a response built from another leaves it as it was.
+	twice := eval(`[envoy.Allowed()].map(a, [a.WithHeader("one", "1"), a.WithHeader("two", "2")])[0][1].Response()`)
+	if hs := twice.GetOkResponse().GetHeaders(); len(hs) != 1 || hs[0].GetHeader().GetKey() != "two" {
+		t.Errorf("copies: %v", twice)
 	}
 }

@@ -67,16 +67,16 @@ func Lib() cel.EnvOption {
 			cel.Function("WithBody", cel.MemberOverload("denied_with_body", []*cel.Type{DeniedHttpResponse, str}, DeniedHttpResponse, cel.BinaryBinding(l.withBody))),
 			cel.Function("WithHeader",
 				cel.MemberOverload("ok_with_header_header", []*cel.Type{OkHttpResponse, HeaderValueOption}, OkHttpResponse, cel.BinaryBinding(l.okHeader(okHeaders))),
-				cel.MemberOverload("ok_with_header_string_string", []*cel.Type{OkHttpResponse, str, str}, OkHttpResponse, cel.FunctionBinding(l.okHeaderKV(okHeaders))),
+				cel.MemberOverload("ok_with_header_string_string", []*cel.Type{OkHttpResponse, str, str}, OkHttpResponse, cel.FunctionBinding(l.kv(l.header, l.okHeader(okHeaders)))),
 				cel.MemberOverload("denied_with_header_header", []*cel.Type{DeniedHttpResponse, HeaderValueOption}, DeniedHttpResponse, cel.BinaryBinding(l.deniedHeader)),
-				cel.MemberOverload("denied_with_header_string_string", []*cel.Type{DeniedHttpResponse, str, str}, DeniedHttpResponse, cel.FunctionBinding(l.deniedHeaderKV))),
+				cel.MemberOverload("denied_with_header_string_string", []*cel.Type{DeniedHttpResponse, str, str}, DeniedHttpResponse, cel.FunctionBinding(l.kv(l.header, l.deniedHeader)))),
 			cel.Function("WithoutHeader", cel.MemberOverload("ok_without_header", []*cel.Type{OkHttpResponse, str}, OkHttpResponse, cel.BinaryBinding(l.withoutHeader))),
 			cel.Function("WithResponseHeader",
 				cel.MemberOverload("ok_with_response_header_header", []*cel.Type{OkHttpResponse, HeaderValueOption}, OkHttpResponse, cel.BinaryBinding(l.okHeader(okResponseHeaders))),
-				cel.MemberOverload("ok_with_response_header_string_string", []*cel.Type{OkHttpResponse, str, str}, OkHttpResponse, cel.FunctionBinding(l.okHeaderKV(okResponseHeaders)))),
+				cel.MemberOverload("ok_with_response_header_string_string", []*cel.Type{OkHttpResponse, str, str}, OkHttpResponse, cel.FunctionBinding(l.kv(l.header, l.okHeader(okResponseHeaders))))),
 			cel.Function("WithQueryParam",
 				cel.MemberOverload("ok_with_queryparam_param", []*cel.Type{OkHttpResponse, QueryParameter}, OkHttpResponse, cel.BinaryBinding(l.withQueryParam)),
-				cel.MemberOverload("ok_with_queryparam_string_string", []*cel.Type{OkHttpResponse, str, str}, OkHttpResponse, cel.FunctionBinding(l.withQueryParamKV))),
+				cel.MemberOverload("ok_with_queryparam_string_string", []*cel.Type{OkHttpResponse, str, str}, OkHttpResponse, cel.FunctionBinding(l.kv(l.queryParam, l.withQueryParam)))),
 			cel.Function("WithoutQueryParam", cel.MemberOverload("ok_without_queryparam_string", []*cel.Type{OkHttpResponse, str}, OkHttpResponse, cel.BinaryBinding(l.withoutQueryParam))),
 			cel.Function("KeepEmptyValue",
 				cel.MemberOverload("header_keep_empty_value", []*cel.Type{HeaderValueOption}, HeaderValueOption,
@@ -146,15 +146,44 @@ func (l lib) queryParam(key, value ref.Val) ref.Val {
 	return l.NativeToValue(&corev3.QueryParameter{Key: k, Value: v})
 }
 
-func (l lib) withBody(denied, body ref.Val) ref.Val {
-	d, err := message[*authv3.DeniedHttpResponse](denied)
+// with is a copy of the message target holds, changed by apply with the argument read from arg:
+// what every With…, Without… and KeepEmptyValue call does.
+func with[M proto.Message, A any](l lib, target, arg ref.Val, read func(ref.Val) (A, error), apply func(M, A)) ref.Val {
+	m, err := message[M](target)
 	if err != nil {
 		return types.WrapErr(err)
 	}
-	if d.Body, err = str(body); err != nil {
+	a, err := read(arg)
+	if err != nil {
 		return types.WrapErr(err)
 	}
-	return l.NativeToValue(d)
+	apply(m, a)
+	return l.NativeToValue(m)
+}
+
+func boolean(v ref.Val) (bool, error) {
+	b, ok := v.(types.Bool)
+	if !ok {
+		return false, fmt.Errorf("%s is no bool", v.Type().TypeName())
+	}
+	return bool(b), nil
+}
+
+func metadataStruct(v ref.Val) (*structpb.Struct, error) {
+	md, err := v.ConvertToNative(reflectStruct)
+	if err != nil {
+		return nil, err
+	}
+	return md.(*structpb.Struct), nil
+}
+
+var (
+	headerOption   = message[*corev3.HeaderValueOption]
+	queryParameter = message[*corev3.QueryParameter]
+)
+
+func (l lib) withBody(denied, body ref.Val) ref.Val {
+	return with(l, denied, body, str, func(d *authv3.DeniedHttpResponse, s string) { d.Body = s })
 }
 
 // Where an OkHttpResponse's headers go: the request's headers to add, or the response's.
@@ -165,108 +194,47 @@ func okResponseHeaders(ok *authv3.OkHttpResponse) *[]*corev3.HeaderValueOption {
 
 func (l lib) okHeader(list func(*authv3.OkHttpResponse) *[]*corev3.HeaderValueOption) func(ref.Val, ref.Val) ref.Val {
 	return func(okv, header ref.Val) ref.Val {
-		ok, err := message[*authv3.OkHttpResponse](okv)
-		if err != nil {
-			return types.WrapErr(err)
-		}
-		h, err := message[*corev3.HeaderValueOption](header)
-		if err != nil {
-			return types.WrapErr(err)
-		}
-		*list(ok) = append(*list(ok), h)
-		return l.NativeToValue(ok)
+		return with(l, okv, header, headerOption, func(ok *authv3.OkHttpResponse, h *corev3.HeaderValueOption) {
+			*list(ok) = append(*list(ok), h)
+		})
 	}
 }
 
-func (l lib) okHeaderKV(list func(*authv3.OkHttpResponse) *[]*corev3.HeaderValueOption) func(...ref.Val) ref.Val {
+// kv is a With…(key, value) overload: the option built from key and value, then the one-argument overload.
+func (l lib) kv(build func(k, v ref.Val) ref.Val, apply func(target, option ref.Val) ref.Val) func(...ref.Val) ref.Val {
 	return func(args ...ref.Val) ref.Val {
-		h := l.header(args[1], args[2])
-		if types.IsError(h) {
-			return h
+		option := build(args[1], args[2])
+		if types.IsError(option) {
+			return option
 		}
-		return l.okHeader(list)(args[0], h)
+		return apply(args[0], option)
 	}
 }
 
 func (l lib) deniedHeader(deniedv, header ref.Val) ref.Val {
-	d, err := message[*authv3.DeniedHttpResponse](deniedv)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	h, err := message[*corev3.HeaderValueOption](header)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	d.Headers = append(d.Headers, h)
-	return l.NativeToValue(d)
-}
-
-func (l lib) deniedHeaderKV(args ...ref.Val) ref.Val {
-	h := l.header(args[1], args[2])
-	if types.IsError(h) {
-		return h
-	}
-	return l.deniedHeader(args[0], h)
+	return with(l, deniedv, header, headerOption, func(d *authv3.DeniedHttpResponse, h *corev3.HeaderValueOption) {
+		d.Headers = append(d.Headers, h)
+	})
 }
 
 func (l lib) withoutHeader(okv, name ref.Val) ref.Val {
-	ok, err := message[*authv3.OkHttpResponse](okv)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	n, err := str(name)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	ok.HeadersToRemove = append(ok.HeadersToRemove, n)
-	return l.NativeToValue(ok)
+	return with(l, okv, name, str, func(ok *authv3.OkHttpResponse, n string) { ok.HeadersToRemove = append(ok.HeadersToRemove, n) })
 }
 
 func (l lib) withQueryParam(okv, param ref.Val) ref.Val {
-	ok, err := message[*authv3.OkHttpResponse](okv)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	p, err := message[*corev3.QueryParameter](param)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	ok.QueryParametersToSet = append(ok.QueryParametersToSet, p)
-	return l.NativeToValue(ok)
-}
-
-func (l lib) withQueryParamKV(args ...ref.Val) ref.Val {
-	p := l.queryParam(args[1], args[2])
-	if types.IsError(p) {
-		return p
-	}
-	return l.withQueryParam(args[0], p)
+	return with(l, okv, param, queryParameter, func(ok *authv3.OkHttpResponse, p *corev3.QueryParameter) {
+		ok.QueryParametersToSet = append(ok.QueryParametersToSet, p)
+	})
 }
 
 func (l lib) withoutQueryParam(okv, name ref.Val) ref.Val {
-	ok, err := message[*authv3.OkHttpResponse](okv)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	n, err := str(name)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	ok.QueryParametersToRemove = append(ok.QueryParametersToRemove, n)
-	return l.NativeToValue(ok)
+	return with(l, okv, name, str, func(ok *authv3.OkHttpResponse, n string) {
+		ok.QueryParametersToRemove = append(ok.QueryParametersToRemove, n)
+	})
 }
 
 func (l lib) keepEmpty(header, flag ref.Val) ref.Val {
-	h, err := message[*corev3.HeaderValueOption](header)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	b, ok := flag.(types.Bool)
-	if !ok {
-		return types.NoSuchOverloadErr()
-	}
-	h.KeepEmptyValue = bool(b)
-	return l.NativeToValue(h)
+	return with(l, header, flag, boolean, func(h *corev3.HeaderValueOption, b bool) { h.KeepEmptyValue = b })
 }
 
 func (l lib) okResponse(okv ref.Val) ref.Val {
@@ -292,30 +260,14 @@ func (l lib) deniedResponse(deniedv ref.Val) ref.Val {
 }
 
 func (l lib) withMessage(response, msg ref.Val) ref.Val {
-	r, err := message[*authv3.CheckResponse](response)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	m, err := str(msg)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	if r.Status == nil {
-		r.Status = &status.Status{}
-	}
-	r.Status.Message = m
-	return l.NativeToValue(r)
+	return with(l, response, msg, str, func(r *authv3.CheckResponse, m string) {
+		if r.Status == nil {
+			r.Status = &status.Status{}
+		}
+		r.Status.Message = m
+	})
 }
 
 func (l lib) withMetadata(response, metadata ref.Val) ref.Val {
-	r, err := message[*authv3.CheckResponse](response)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	md, err := metadata.ConvertToNative(reflectStruct)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	r.DynamicMetadata = md.(*structpb.Struct)
-	return l.NativeToValue(r)
+	return with(l, response, metadata, metadataStruct, func(r *authv3.CheckResponse, md *structpb.Struct) { r.DynamicMetadata = md })
 }
