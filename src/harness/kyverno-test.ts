@@ -269,7 +269,7 @@ function readKyvernoTest(file: string, test: Record<string, unknown>, doc: numbe
   // The cluster's objects first: the CRDs among them give the scope of custom kinds.
   const clusterObjects = readClusterResources(test, { readAll, root, dir, issues });
   const namespaced = namespacedKnowing(clusterObjects);
-  const resources = list("resources").map((f) => inDefaultNamespace(f.object, namespaced));
+  const resources = uniqueResources(list("resources").map((f) => inDefaultNamespace(f.object, namespaced)));
   const oldResources = list("oldResources").map((f) => inDefaultNamespace(f.object, namespaced));
   const payloads = {
     JSON: readPayloads(test, dir, root, issues),
@@ -694,6 +694,20 @@ function jsonMutatingPolicies(t: KyvernoTest): string[] {
   return t.policyFixtures
     .filter((f) => f.object.kind === "MutatingPolicy" && get(f.object, "spec", "evaluation", "mode") === "JSON")
     .map((f) => String(f.object.metadata?.name ?? ""));
+}
+
+/**
+ * The resources without repeats, as the Kyverno CLI reads them (RemoveDuplicates): of objects of
+ * the same group, kind, namespace and name, the first.
+ */
+function uniqueResources(resources: readonly KubeObject[]): KubeObject[] {
+  const seen = new Set<string>();
+  return resources.filter((r) => {
+    const key = JSON.stringify([groupVersionOf(r.apiVersion).group, r.kind, r.metadata?.namespace ?? "", r.metadata?.name ?? ""]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The object a resource was before (`oldResources`): the one of the same kind, namespace and name. */

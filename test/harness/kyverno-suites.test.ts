@@ -53,6 +53,15 @@ describe("Kyverno CLI tests", () => {
     ]);
   });
 
+  it("a resource given twice (the same file listed twice, or the same kind, namespace and name) is judged once, the first, as the CLI dedupes", async () => {
+    const dir = copyFolder("test/kyverno/validating-policy");
+    const test = path.join(dir, "kyverno-test.yaml");
+    writeFileSync(test, readFileSync(test, "utf8").replace(/^resources:\n(\s+- )(\S+)\n/m, "resources:\n$1$2\n$1$2\n"));
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code, r.err).toBe(0);
+    expect(rows(r.out)).toHaveLength(4);
+  });
+
   it("a resource file with no document (empty, or a Helm template rendered to comments) holds no resources, as the CLI reads it", async () => {
     const dir = copyFolder("test/kyverno/validating-policy");
     writeFileSync(path.join(dir, "disabled.yaml"), "---\n# Source: chart/templates/disabled.yaml\n---\n");
