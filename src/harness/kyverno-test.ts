@@ -636,6 +636,8 @@ function rowRequest(t: KyvernoTest, spec: ResultSpec, r: KubeObject, payload: bo
     ...(operation === "DELETE" ? { oldObject: old ?? r } : { object: r, ...(old ? { oldObject: old } : {}) }),
     ...(t.userInfo ? { userInfo: t.userInfo } : {}),
     cluster: t.cluster,
+    // The CLI turns every number of its resources into a float64 before any policy reads them.
+    ...(payload ? {} : { numbersAsDoubles: true }),
   };
 }
 

@@ -99,6 +99,11 @@ export interface AdmissionRequest {
   readonly dryRun?: boolean;
   readonly cluster?: ClusterState;
   readonly authorizer?: readonly AuthorizerAnswer[];
+  /**
+   * The objects' numbers are all doubles, as the Kyverno CLI's test command reads its resources
+   * (it converts every number to float64 before any policy sees them).
+   */
+  readonly numbersAsDoubles?: boolean;
 }
 
 /** The object a request is about: `object`, or `oldObject` on DELETE. */

@@ -53,6 +53,48 @@ describe("Kyverno CLI tests", () => {
     ]);
   });
 
+  it("a resource's numbers are doubles, as the CLI converts them before any policy reads them: / 2.0 works, % 2 is an error", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "policyc-doubles-"));
+    const policy = (name: string, expression: string) =>
+      [
+        "apiVersion: admissionregistration.k8s.io/v1",
+        "kind: ValidatingAdmissionPolicy",
+        `metadata: {name: ${name}}`,
+        "spec:",
+        "  matchConstraints:",
+        "    resourceRules: [{apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}]",
+        `  validations: [{expression: '${expression}'}]`,
+      ].join("\n");
+    writeFileSync(
+      path.join(dir, "policies.yaml"),
+      [policy("half", "object.spec.replicas / 2.0 <= 2.0"), policy("even", "object.spec.replicas % 2 == 0")].join("\n---\n"),
+    );
+    writeFileSync(
+      path.join(dir, "deployment.yaml"),
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 4, selector: {}, template: {}}\n",
+    );
+    writeFileSync(
+      path.join(dir, "kyverno-test.yaml"),
+      [
+        "apiVersion: cli.kyverno.io/v1alpha1",
+        "kind: Test",
+        "metadata: {name: doubles}",
+        "policies: [policies.yaml]",
+        "resources: [deployment.yaml]",
+        "results:",
+        "  - {policy: half, isValidatingAdmissionPolicy: true, kind: Deployment, resources: [web], result: pass}",
+        "  - {policy: even, isValidatingAdmissionPolicy: true, kind: Deployment, resources: [web], result: error}",
+        "",
+      ].join("\n"),
+    );
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code, r.err).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.actual])).toEqual([
+      ["half", "pass"],
+      ["even", "error"],
+    ]);
+  });
+
   it("a resource given twice (the same file listed twice, or the same kind, namespace and name) is judged once, the first, as the CLI dedupes", async () => {
     const dir = copyFolder("test/kyverno/validating-policy");
     const test = path.join(dir, "kyverno-test.yaml");

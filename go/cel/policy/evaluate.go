@@ -122,6 +122,19 @@ func decodeObject(raw json.RawMessage) (*unstructured.Unstructured, error) {
 	return &unstructured.Unstructured{Object: m}, nil
 }
 
+// decodeFloatObject decodes an object whose numbers are all float64 (Go's plain JSON decoding),
+// as the Kyverno CLI's test command makes its resources: CEL reads them as doubles.
+func decodeFloatObject(raw json.RawMessage) (*unstructured.Unstructured, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var m map[string]interface{}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	return &unstructured.Unstructured{Object: m}, nil
+}
+
 func answerAuthorizer(answers []protocol.AuthzAnswer) authorizer.Authorizer {
 	eq := func(want *string, got string) bool { return want == nil || *want == got }
 	return authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
@@ -164,11 +177,15 @@ func (s *Store) decodeAdmission(in *protocol.Admission) (*admissionInput, *proto
 		r := protocol.Fail(code, format, args...)
 		return nil, &r
 	}
-	obj, err := decodeObject(in.Object)
+	decode := decodeObject
+	if in.FloatNumbers {
+		decode = decodeFloatObject
+	}
+	obj, err := decode(in.Object)
 	if err != nil {
 		return fail(protocol.InvalidDocument, "object: %v", err)
 	}
-	old, err := decodeObject(in.OldObject)
+	old, err := decode(in.OldObject)
 	if err != nil {
 		return fail(protocol.InvalidDocument, "oldObject: %v", err)
 	}

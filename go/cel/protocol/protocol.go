@@ -96,6 +96,9 @@ type Admission struct {
 	Authorizer []AuthzAnswer `json:"authorizer,omitempty"`
 	// Kyverno: what a Kyverno CLI test's Context file gives the CEL libraries.
 	Kyverno *KyvernoContext `json:"kyverno,omitempty"`
+	// FloatNumbers: every number of the objects is a double, as the Kyverno CLI's test command
+	// reads its resources (it converts them to float64).
+	FloatNumbers bool `json:"floatNumbers,omitempty"`
 }
 
 // KyvernoContext is what a Kyverno CLI test's Context file gives Kyverno's CEL libraries.

@@ -39,6 +39,7 @@ export function admissionInput(req: AdmissionRequest, cluster?: string, payload 
     ...(cluster ? { cluster, params: [] } : { params: req.cluster?.objects ?? [] }),
     authorizer: req.authorizer ?? [],
     ...(req.cluster?.external ? { kyverno: req.cluster.external } : {}),
+    ...(req.numbersAsDoubles ? { floatNumbers: true } : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export interface CelAdmission {
   readonly authorizer: readonly AuthorizerAnswer[];
   /** Kyverno: what a Kyverno CLI test's Context file gives the CEL libraries. */
   readonly kyverno?: ExternalData;
+  /** Decode the objects' numbers as doubles (AdmissionRequest.numbersAsDoubles). */
+  readonly floatNumbers?: boolean;
 }
 
 /** What an evaluation carries besides the admission: what PolicyExceptions allow (Kyverno's `exceptions`). */

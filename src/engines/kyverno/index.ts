@@ -83,7 +83,12 @@ const payloads = new WeakMap<AdmissionRequest, AdmissionRequest>();
 function payloadOf(req: AdmissionRequest): AdmissionRequest {
   let p = payloads.get(req);
   if (!p) {
-    p = { operation: "CREATE", object: subjectObject(req) ?? {}, ...(req.cluster ? { cluster: req.cluster } : {}) };
+    p = {
+      operation: "CREATE",
+      object: subjectObject(req) ?? {},
+      ...(req.cluster ? { cluster: req.cluster } : {}),
+      ...(req.numbersAsDoubles ? { numbersAsDoubles: true } : {}),
+    };
     payloads.set(req, p);
   }
   return p;
