@@ -19,6 +19,9 @@ export function loaderThread() {
   if (!shared) {
     const w = new Worker(new URL("./load-worker.js", import.meta.url), { workerData: data });
     w.unref();
+    // Each load in progress listens for its own answers (by id): a process loading policies
+    // several times at once (tests, an embedding program) has as many listeners, by design.
+    w.setMaxListeners(0);
     const forget = () => {
       if (shared === w) shared = undefined;
     };
