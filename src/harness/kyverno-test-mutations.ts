@@ -50,6 +50,23 @@ function expectedObject(row: MutatingRow, actual: KubeObject): KubeObject | stri
     : { ...o, metadata: { ...o.metadata, namespace: actual.metadata.namespace } };
 }
 
+/** A value without nulls and without maps or lists left empty (the Kyverno CLI's resource.Tidy). */
+function tidy(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out = v.map(tidy).filter((x) => x !== undefined);
+    return out.length ? out : undefined;
+  }
+  if (v && typeof v === "object") {
+    const out = Object.fromEntries(
+      Object.entries(v)
+        .map(([k, x]) => [k, tidy(x)] as const)
+        .filter(([, x]) => x !== undefined),
+    );
+    return Object.keys(out).length ? out : undefined;
+  }
+  return v === null ? undefined : v;
+}
+
 /** One resource of a mutating row, judged. */
 export function mutatingResultRow(
   row: MutatingRow,
@@ -70,9 +87,11 @@ export function mutatingResultRow(
   let problem: string | undefined;
   if (row.patched !== undefined && answer.kind === "mutated") {
     const want = expectedObject(row, answer.object as KubeObject);
+    // Compared as the CLI compares them (resource.Compare with tidy): empty maps and lists, and
+    // nulls, left out on both sides.
     if (typeof want === "string") problem = want;
-    else if (canonicalJson(want) !== canonicalJson(answer.object))
-      problem = `the patched resource differs from ${row.patched} (expected → actual):\n${objectDiff(want, answer.object).join("\n")}`;
+    else if (canonicalJson(tidy(want)) !== canonicalJson(tidy(answer.object)))
+      problem = `the patched resource differs from ${row.patched} (expected → actual):\n${objectDiff(tidy(want), tidy(answer.object)).join("\n")}`;
   }
   const ok = problem === undefined && (row.expected === "fail" ? true : actual === row.expected);
   const success = row.expected === "fail" ? problem !== undefined : ok;

@@ -15,6 +15,14 @@ describe("Kyverno CLI test folders with mutating policies run as the CLI runs th
     ]);
   }, 60_000);
 
+  it("empty maps and lists, and nulls, do not count (the CLI compares tidied objects): a typed round trip's `strategy: {}` still passes", async () => {
+    const dir = copyWithEdits("test/kyverno/mutating", {
+      "patched.yaml": (t) => t.replace(/^spec:\n/m, "spec:\n  strategy: {}\n  emptyList: []\n  gone: null\n"),
+    });
+    const r = await cli(["test", dir, "--reporter", "json"]);
+    expect(r.code, r.out).toBe(0);
+  }, 60_000);
+
   it("a patched resource that differs fails the row, with the field that differs", async () => {
     const dir = copyWithEdits("test/kyverno/mutating", { "patched.yaml": (t) => t.replace("team: platform", "team: payments") });
     const r = await cli(["test", dir]);
