@@ -111,12 +111,16 @@ func decodeObjects(raws []json.RawMessage) ([]*unstructured.Unstructured, error)
 }
 
 func decodeObject(raw json.RawMessage) (*unstructured.Unstructured, error) {
+	// The API server's JSON decoding: whole numbers become int64, as CEL's int.
+	return decodeWith(raw, utiljson.Unmarshal)
+}
+
+func decodeWith(raw json.RawMessage, unmarshal func([]byte, any) error) (*unstructured.Unstructured, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
 	var m map[string]interface{}
-	// The API server's JSON decoding: whole numbers become int64, as CEL's int.
-	if err := utiljson.Unmarshal(raw, &m); err != nil {
+	if err := unmarshal(raw, &m); err != nil {
 		return nil, err
 	}
 	return &unstructured.Unstructured{Object: m}, nil
@@ -125,14 +129,7 @@ func decodeObject(raw json.RawMessage) (*unstructured.Unstructured, error) {
 // decodeFloatObject decodes an object whose numbers are all float64 (Go's plain JSON decoding),
 // as the Kyverno CLI's test command makes its resources: CEL reads them as doubles.
 func decodeFloatObject(raw json.RawMessage) (*unstructured.Unstructured, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var m map[string]interface{}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
-	return &unstructured.Unstructured{Object: m}, nil
+	return decodeWith(raw, json.Unmarshal)
 }
 
 func answerAuthorizer(answers []protocol.AuthzAnswer) authorizer.Authorizer {

@@ -122,7 +122,8 @@ func (l lib) denied(code ref.Val) ref.Val {
 	return l.NativeToValue(&authv3.DeniedHttpResponse{Status: &typesv3.HttpStatus{Code: typesv3.StatusCode(c)}})
 }
 
-func (l lib) header(key, value ref.Val) ref.Val {
+// keyValue is the message build makes of two strings (envoy.Header, envoy.QueryParam).
+func (l lib) keyValue(key, value ref.Val, build func(k, v string) proto.Message) ref.Val {
 	k, err := str(key)
 	if err != nil {
 		return types.WrapErr(err)
@@ -131,19 +132,17 @@ func (l lib) header(key, value ref.Val) ref.Val {
 	if err != nil {
 		return types.WrapErr(err)
 	}
-	return l.NativeToValue(&corev3.HeaderValueOption{Header: &corev3.HeaderValue{Key: k, Value: v}})
+	return l.NativeToValue(build(k, v))
+}
+
+func (l lib) header(key, value ref.Val) ref.Val {
+	return l.keyValue(key, value, func(k, v string) proto.Message {
+		return &corev3.HeaderValueOption{Header: &corev3.HeaderValue{Key: k, Value: v}}
+	})
 }
 
 func (l lib) queryParam(key, value ref.Val) ref.Val {
-	k, err := str(key)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	v, err := str(value)
-	if err != nil {
-		return types.WrapErr(err)
-	}
-	return l.NativeToValue(&corev3.QueryParameter{Key: k, Value: v})
+	return l.keyValue(key, value, func(k, v string) proto.Message { return &corev3.QueryParameter{Key: k, Value: v} })
 }
 
 // with is a copy of the message target holds, changed by apply with the argument read from arg:
