@@ -276,6 +276,19 @@ describe("Kyverno CLI tests", () => {
     expect(rows(r.out)[7]!.messages[0]).toMatch(/no such key: runtimeClassName/);
   });
 
+  it("orValue and or on a value that is not an optional give it back, as in Kyverno's CLI (cel-go before v0.28); optionals keep their defaults", async () => {
+    const r = await cli(["test", "test/kyverno/optional-values", "--reporter", "json"]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out).map((x) => [x.policy, x.resource, x.actual, x.status])).toEqual([
+      ["seccomp-strict", "Pod/default/localhost", "pass", "pass"],
+      ["seccomp-strict", "Pod/default/unconfined-init", "fail", "pass"],
+      ["seccomp-strict", "Deployment/default/unconfined", "fail", "pass"],
+      ["seccomp-strict", "CronJob/default/runtime-default", "pass", "pass"],
+      ["team-label", "Pod/default/localhost", "pass", "pass"],
+      ["team-label", "Pod/default/unconfined-init", "fail", "pass"],
+    ]);
+  });
+
   it("a row expecting error never passes on what policyc cannot evaluate", async () => {
     const dir = copyFolder("test/kyverno/unsupported-constructs");
     const test = path.join(dir, "kyverno-test.yaml");

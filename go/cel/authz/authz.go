@@ -72,6 +72,7 @@ func baseEnv(mode string) (*cel.Env, error) {
 		cel.Function("json.Unmarshal", cel.Overload("json_unmarshal_string", []*cel.Type{cel.StringType}, cel.DynType,
 			cel.UnaryBinding(unmarshalJSON))),
 	}
+	opts = append(opts, kyverno.LegacyOptionalCalls()...)
 	env, err := cel.NewEnv(opts...)
 	// The libraries that declare types, each on the environment before it (they read its type
 	// provider and adapter).

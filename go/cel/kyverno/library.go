@@ -298,6 +298,7 @@ func Library() environment.VersionedOptions {
 		}))),
 	}
 	opts = append(opts, kyvernoContextOptions()...)
+	opts = append(opts, LegacyOptionalCalls()...)
 	opts = append(opts, celgo.Variable(ExceptionsVariable, exceptionsType))
 	return environment.VersionedOptions{IntroducedVersion: version.MajorMinor(1, 0), EnvOptions: opts}
 }

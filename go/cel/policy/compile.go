@@ -334,6 +334,24 @@ func (s *Store) compilePolicy(id, environmentName string, policy *v1.ValidatingA
 	return validator, problems
 }
 
+// validatingExpressions are a policy's CEL expressions.
+func validatingExpressions(p *v1.ValidatingAdmissionPolicy) []string {
+	var out []string
+	for _, v := range p.Spec.Variables {
+		out = append(out, v.Expression)
+	}
+	for _, c := range p.Spec.MatchConditions {
+		out = append(out, c.Expression)
+	}
+	for _, v := range p.Spec.Validations {
+		out = append(out, v.Expression, v.MessageExpression)
+	}
+	for _, a := range p.Spec.AuditAnnotations {
+		out = append(out, a.ValueExpression)
+	}
+	return out
+}
+
 // celKey is what a compiled validator depends on: the policy's name (match-condition errors name
 // it) and every CEL-bearing field, with the failure policy and whether it has params.
 func celKey(p *v1.ValidatingAdmissionPolicy) string {
@@ -375,7 +393,7 @@ func (s *Store) Compile(req *protocol.Request) protocol.Response {
 	}
 	key := celKey(&policy)
 	reads := readsNamespace(&policy)
-	if v, ok := s.shared.get(key); ok && req.Kyverno {
+	if v, ok := s.shared.get(key); ok && req.Kyverno && kyverno.OptionalCallsAgree(validatingExpressions(&policy)...) {
 		s.sharedHits++
 		s.shared.hold(key, req.ID, v)
 		s.policies[req.ID] = &compiled{policy: &policy, validator: v, bindings: bindings, readsNamespace: reads, sameAs: evaluationKey(v, &policy, bindings)}

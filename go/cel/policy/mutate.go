@@ -54,6 +54,26 @@ func mutationKey(p *v1.MutatingAdmissionPolicy, bindings []*v1.MutatingAdmission
 	return string(raw)
 }
 
+// mutatingExpressions are a policy's CEL expressions.
+func mutatingExpressions(p *v1.MutatingAdmissionPolicy) []string {
+	var out []string
+	for _, v := range p.Spec.Variables {
+		out = append(out, v.Expression)
+	}
+	for _, c := range p.Spec.MatchConditions {
+		out = append(out, c.Expression)
+	}
+	for _, m := range p.Spec.Mutations {
+		if m.ApplyConfiguration != nil {
+			out = append(out, m.ApplyConfiguration.Expression)
+		}
+		if m.JSONPatch != nil {
+			out = append(out, m.JSONPatch.Expression)
+		}
+	}
+	return out
+}
+
 var typeConverter managedfields.TypeConverter
 
 // builtInTypes is the type converter of the built-in kinds (client-go's schemas, as the API
@@ -100,10 +120,11 @@ func (s *Store) CompileMutating(req *protocol.Request) protocol.Response {
 		return protocol.Fail(protocol.InvalidDocument, "binding: %v", err)
 	}
 	// A policy compiled without problems in the Kubernetes environment means the same in Kyverno's
-	// (its libraries only add functions): a Kyverno compile of it reuses the compile, and the two
-	// share their answers on one admission (Mutate).
+	// (its libraries only add functions, and or/orValue agree on receivers that are optionals by
+	// their syntax): a Kyverno compile of it reuses the compile, and the two share their answers
+	// on one admission (Mutate).
 	key := mutationKey(&p, bindings)
-	if base, ok := s.sharedMutations.get(key); ok && req.Kyverno {
+	if base, ok := s.sharedMutations.get(key); ok && req.Kyverno && kyverno.OptionalCallsAgree(mutatingExpressions(&p)...) {
 		s.sharedHits++
 		s.sharedMutations.hold(key, req.ID, base)
 		s.mutations[req.ID] = &compiledMutation{policy: &p, bindings: bindings, matcher: base.matcher, patchers: base.patchers, kyverno: true, sameAs: base.sameAs}

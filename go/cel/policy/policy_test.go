@@ -101,6 +101,34 @@ func TestKyvernoCompileSharesAKubernetesValidatorAndReleaseFreesIt(t *testing.T)
 	}
 }
 
+func TestKyvernoCompilesItselfWhereOrValueMayMeetAValueThatIsNotAnOptional(t *testing.T) {
+	s := NewStore()
+	// object.spec.replicas is an int: Kyverno's cel-go hands it back, the Kubernetes one errs.
+	plain := strings.Replace(vap, `variables.n <= 5`, `object.spec.replicas.orValue(0) <= 5`, 1)
+	compile(t, s, "k8s", plain, false)
+	compile(t, s, "kyverno", plain, true)
+	if s.sharedHits != 0 {
+		t.Fatalf("shared: %d", s.sharedHits)
+	}
+	decision := func(id string) protocol.Decision {
+		r := s.Evaluate(&protocol.Request{ID: id, Admission: deployment(7)})
+		return r.Bindings[0].Decisions[0]
+	}
+	if d := decision("kyverno"); d.Action != "deny" || d.Message != "too many: 7" {
+		t.Errorf("kyverno: %+v", d)
+	}
+	if d := decision("k8s"); d.Evaluation != "error" || !strings.Contains(d.Message, "no such overload") {
+		t.Errorf("kubernetes: %+v", d)
+	}
+	// On an optional the two agree, and the compile is shared.
+	optional := strings.Replace(vap, `variables.n <= 5`, `object.spec.?replicas.orValue(0) <= 5`, 1)
+	compile(t, s, "k8s-opt", optional, false)
+	compile(t, s, "kyverno-opt", optional, true)
+	if s.sharedHits != 1 {
+		t.Fatalf("not shared: %d", s.sharedHits)
+	}
+}
+
 func TestPoliciesWithTheSameVariablesShareOneComposition(t *testing.T) {
 	s := NewStore()
 	compile(t, s, "a", vap, false)
