@@ -64,7 +64,8 @@ var plainParser, _ = parser.NewParser(parser.Macros(parser.AllMacros...), parser
 
 // OptionalCallsAgree reports whether every `or` and `orValue` call in the expressions has a
 // receiver that is an optional by its very syntax (`x.?f`, `x[?k]`, `optional.of(…)`,
-// `optional.none()`, `optional.ofNonZeroValue(…)`, or another `or`): then Kyverno's environment and
+// `optional.none()`, `optional.ofNonZeroValue(…)`, another `or`, or a conditional choosing
+// between such receivers): then Kyverno's environment and
 // the Kubernetes one agree on them, and a compile in the Kubernetes environment can stand for
 // Kyverno's. An expression that does not parse does not agree.
 func OptionalCallsAgree(expressions ...string) bool {
@@ -103,6 +104,8 @@ func syntacticallyOptional(e ast.Expr) bool {
 		return true
 	case "or":
 		return call.IsMemberFunction()
+	case operators.Conditional:
+		return syntacticallyOptional(call.Args()[1]) && syntacticallyOptional(call.Args()[2])
 	case "of", "none", "ofNonZeroValue":
 		t := call.Target()
 		return call.IsMemberFunction() && t.Kind() == ast.IdentKind && t.AsIdent() == "optional"
