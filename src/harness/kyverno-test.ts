@@ -9,8 +9,8 @@
  * `rule`, `resources` as `name` or `namespace/name`, `kind`, `result`), following the Kyverno
  * documentation "Kyverno CLI > test". A row matches a ClusterPolicy rule by name, or its
  * `autogen-` / `autogen-cronjob-` rule, as the CLI does; rows for ValidatingPolicies and VAPs
- * take every response of the policy. Stricter than the Kyverno CLI: a row expecting `fail` for a
- * resource no rule applied to fails.
+ * take every response of the policy. A row whose policy does not apply to its resource is skipped,
+ * not failed, whatever it expects, as in the CLI.
  */
 import { reportedMessagesOf, skip, type EngineName, type MutationEngine, type Verdict } from "../engines/index.js";
 import path from "node:path";
@@ -809,9 +809,27 @@ function operationFor(values: KubeObject | undefined, policy: string, resource: 
   return String(perResource ?? get(values, "globalValues", "request.operation") ?? "CREATE") as Operation;
 }
 
-/** A row judged as the Kyverno CLI judges it: the result the verdict gives against the row's. */
+/**
+ * A row judged as the Kyverno CLI judges it: the result the verdict gives against the row's. A
+ * policy that does not apply (not matched, a false match condition, an exception) is a skipped
+ * row whatever the row expects, never a failed one: the CLI reports a skipped rule as skipped and
+ * a policy without rule responses as excluded, and fails neither (its test command,
+ * createRowsAccordingToResults). The row says what it expected, so the skip is visible.
+ */
 function judgedRow(base: RowBase & { rule: string }, verdict: Verdict, expected: string): ResultRow {
   const actual = resultOf(verdict);
+  if (verdict.kind === "skip" && expected !== "skip")
+    return {
+      ...base,
+      actual,
+      status: "skip",
+      messages: [],
+      cause: {
+        kind: "skipped",
+        code: verdict.cause.code,
+        detail: `expected ${expected}, but ${verdict.cause.detail}: the Kyverno CLI counts the row as skipped, not failed`,
+      },
+    };
   // A row expecting `error` passes on a CEL evaluation error, as in the Kyverno CLI; never on
   // something policyc could not evaluate (an unsupported construct, a missing document).
   const pass = actual === expected && (verdict.kind !== "error" || verdict.cause.code === "evaluation_error");

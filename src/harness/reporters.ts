@@ -17,12 +17,15 @@ export function rowLocation(r: ResultRow): { file: string; line: number; column:
   return at ? { file: at.file, line: at.line, column: at.column } : r.source ? { file: r.source, line: 1, column: 1 } : undefined;
 }
 
-/** A row that needs attention: failing, erroring, a finding of an audit or warn action, or one an object accepts (apply). */
+/**
+ * A row that needs attention: failing, erroring, a finding of an audit or warn action, one an
+ * object accepts (apply), or a suite's row skipped where it expected a result (Kyverno CLI tests).
+ */
 const needsAttention = (r: ResultRow) =>
   r.status === "fail" ||
   r.status === "error" ||
   r.status === "warn" ||
-  (r.status === "skip" && r.cause?.kind === "skipped" && r.subject !== undefined);
+  (r.status === "skip" && r.cause?.kind === "skipped" && (r.subject !== undefined || r.expected !== "skip"));
 
 /** A row as the JSON report writes it. */
 function jsonRow(r: ResultRow) {
@@ -87,7 +90,10 @@ export function renderPretty(report: Report, color: boolean, verbose = false, gr
     const bad = rows.some((r) => r.status === "fail" || r.status === "error");
     if (!verbose && !rows.some(needsAttention)) continue;
     const warned = !bad && rows.some((r) => r.status === "warn");
-    const head = bad ? c.red("FAIL") : warned ? c.yellow("WARN") : c.green("PASS");
+    const skipped = rows.some(
+      (r) => r.status === "skip" && r.cause?.kind === "skipped" && r.subject === undefined && r.expected !== "skip",
+    );
+    const head = bad ? c.red("FAIL") : warned ? c.yellow("WARN") : skipped ? c.yellow("SKIP") : c.green("PASS");
     // A resource's heading points at where it starts; each finding under it, at its field.
     const start = rows[0]!.resourceLocation;
     out.push(`${head} ${c.bold(group)}${groupBy === "resource" && start ? c.dim(` ${start.file}:${start.line}`) : ""}`);
@@ -113,7 +119,7 @@ export function renderPretty(report: Report, color: boolean, verbose = false, gr
   }
   for (const n of report.notes) out.push(c.dim(`note: ${n}`));
   const s = report.summary;
-  if (!verbose && s.evaluations > 0 && s.passed + s.skipped === s.evaluations) out.push(c.dim("(every case passed; -v prints them)"));
+  if (!verbose && s.evaluations > 0 && !report.results.some(needsAttention)) out.push(c.dim("(every case passed; -v prints them)"));
   out.push(summaryLine(report, color, groupBy));
   return out.join("\n") + "\n";
 }

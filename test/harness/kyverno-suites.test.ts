@@ -225,7 +225,7 @@ describe("Kyverno CLI tests", () => {
     expect(rows(r.out).every((x) => x.status === "pass")).toBe(true);
   });
 
-  it("a row expecting fail where autogen is off fails: nothing applied is never a fail", async () => {
+  it("a row expecting fail where autogen is off is skipped, as the Kyverno CLI counts it: nothing applied is never a fail", async () => {
     const dir = copyFolder("test/kyverno/autogen");
     const test = path.join(dir, "kyverno-test.yaml");
     writeFileSync(
@@ -236,9 +236,16 @@ describe("Kyverno CLI tests", () => {
       ),
     );
     const r = await cli(["test", dir, "--reporter", "json"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(0);
     const row = rows(r.out).find((x) => x.policy === "host-namespaces-pods-only" && x.resource.startsWith("Deployment/"))!;
-    expect([row.expected, row.actual, row.status]).toEqual(["fail", "skip", "fail"]);
+    expect([row.expected, row.actual, row.status]).toEqual(["fail", "skip", "skip"]);
+    expect(row.reason).toBe("expected fail, but no rule applies to the resource: the Kyverno CLI counts the row as skipped, not failed");
+    // The pretty report shows it, where a run whose rows all pass prints none.
+    const pretty = await cli(["test", dir]);
+    expect(pretty.out).toMatch(
+      /SKIP host-namespaces-pods-only\n.*- results\[\d+\] \[Deployment\/apps\/host-pid-deployment\] +expected fail, got kyverno=skip/,
+    );
+    expect(pretty.out).not.toContain("every case passed");
   });
 
   it("a namespaced resource without a namespace is in default: rows name it default/name, request.namespace, namespaceObject and selectors see default", async () => {
@@ -382,7 +389,7 @@ describe("Kyverno CLI tests", () => {
     expect(rows(r.out)[1]!.messages).toEqual(["object.spec.replicas must be no greater than 3"]);
   });
 
-  it("stricter than the Kyverno CLI: a row expecting fail for a resource no rule applied to fails", async () => {
+  it("a row expecting fail for a resource no rule applied to is skipped, as in the Kyverno CLI; a run whose rows are all skipped judged nothing and fails", async () => {
     const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import("node:fs");
     const os = await import("node:os");
     const path = await import("node:path");
@@ -391,8 +398,16 @@ describe("Kyverno CLI tests", () => {
     const file = path.join(dir, "kyverno-test.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace(/kind: ConfigMap\n {4}result: skip/, "kind: ConfigMap\n    result: fail"));
     const r = await cli(["test", dir, "--reporter", "json"]);
-    expect(r.code).toBe(1);
-    expect(rows(r.out).at(-1)).toMatchObject({ expected: "fail", actual: "skip", status: "fail" });
+    expect(r.code).toBe(0);
+    expect(rows(r.out).at(-1)).toMatchObject({ expected: "fail", actual: "skip", status: "skip" });
+    // Only that row left: every row skipped, nothing judged.
+    const only =
+      "results:\n  - {policy: disallow-latest-tag, isValidatingPolicy: true, resources: [settings], kind: ConfigMap, result: fail}\n";
+    writeFileSync(file, readFileSync(file, "utf8").replace(/results:[\s\S]*$/, only));
+    const alone = await cli(["test", dir, "--reporter", "json"]);
+    expect(rows(alone.out).map((x) => x.status)).toEqual(["skip"]);
+    expect(alone.code).toBe(1);
+    expect(alone.err).toMatch(/every row was skipped/);
   });
 
   it("Kyverno's CEL libraries: resource.Get from the context file, image(), parseImageReference(), parseServiceAccount(); http refused", async () => {

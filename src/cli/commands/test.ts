@@ -182,14 +182,22 @@ function reportTestOutcome(
   if (allToFiles(reporters)) io.err(summaryLine(report, false) + "\n");
   if (!reporters.some((r) => r.name === "pretty" && !r.file)) for (const n of report.notes) io.err(`note: ${n}\n`);
   const s = report.summary;
-  if (s.evaluations > 0) return s.failed + s.errors > 0 ? EXIT.failed : EXIT.ok;
-  // A run that tested nothing never passes: a --filter typo, empty suites, policies without cases.
+  if (s.failed + s.errors > 0) return EXIT.failed;
+  if (s.evaluations > 0 && s.passed + s.warnings > 0) return EXIT.ok;
+  // A run that tested nothing never passes: a --filter typo, empty suites, policies without cases,
+  // or rows that were all skipped (evaluated, but nothing judged).
   const shard = parsed.options.shard;
   if (shard && outcome.matched > 0) {
     io.err(`policyc ${name}: shard ${shard.index}/${shard.count} is empty (fewer cases than shards)\n`);
     return EXIT.ok;
   }
   if (flags.passWithNoTests) return EXIT.ok;
+  if (s.evaluations > 0) {
+    io.err(
+      `policyc ${name}: every row was skipped (no policy applied to what it names), so nothing was judged; pass --pass-with-no-tests to accept that\n`,
+    );
+    return EXIT.failed;
+  }
   io.err(
     `policyc ${name}: no test cases ran${flags.filter ? ` (--filter "${flags.filter}" matched none)` : ""}${flags.run ? ` (--run "${flags.run}" matched none)` : ""}${parsed.options.selector ? " (--test-case-selector matched none)" : ""}; add cases (tests: in definePolicy), or pass --pass-with-no-tests\n`,
   );
