@@ -63,7 +63,8 @@ func object(kind, namespace, name string, labels map[string]string) *unstructure
 }
 
 // eval compiles an expression in the base environment extended with the libraries and evaluates it.
-func eval(t *testing.T, expression string) any {
+// storedEnv is Kyverno's environment as policies compile in it.
+func storedEnv(t *testing.T) *celgo.Env {
 	t.Helper()
 	env, err := EnvSet(func() *environment.EnvSet {
 		return environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
@@ -71,6 +72,12 @@ func eval(t *testing.T, expression string) any {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return env
+}
+
+func eval(t *testing.T, expression string) any {
+	t.Helper()
+	env := storedEnv(t)
 	ast, iss := env.Compile(expression)
 	if iss.Err() != nil {
 		t.Fatalf("%s: %v", expression, iss.Err())
@@ -124,13 +131,7 @@ func TestKyverno114SpellingsAnswerAsTheCurrentOnes(t *testing.T) {
 }
 
 func TestAnUnknownLibraryFunctionIsNamed(t *testing.T) {
-	env, err := EnvSet(func() *environment.EnvSet {
-		return environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
-	}).Env(environment.StoredExpressions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, iss := env.Compile(`resource.get("v1", "configmaps", "shop", "a") != null`)
+	_, iss := storedEnv(t).Compile(`resource.get("v1", "configmaps", "shop", "a") != null`)
 	if iss.Err() == nil {
 		t.Fatal("resource.get compiled")
 	}

@@ -34,12 +34,7 @@ func TestOrValueOnAValueThatIsNotAnOptionalGivesItBack(t *testing.T) {
 }
 
 func TestOrValueOnAReceiverTypedNotOptionalStillFailsToCompile(t *testing.T) {
-	env, err := EnvSet(func() *environment.EnvSet {
-		return environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
-	}).Env(environment.StoredExpressions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := storedEnv(t)
 	_, iss := env.Compile(`'a'.orValue('b')`)
 	if iss.Err() == nil || !strings.Contains(iss.Err().Error(), "'orValue' applied to 'string.(string)'") {
 		t.Errorf("got %v", iss.Err())

@@ -53,20 +53,7 @@ func evaluationKey(validator validating.Validator, p *v1.ValidatingAdmissionPoli
 // readsNamespace says whether any CEL of the policy contains the name namespaceObject (in a string
 // literal too: the test errs towards passing the object).
 func readsNamespace(p *v1.ValidatingAdmissionPolicy) bool {
-	var all []string
-	for _, v := range p.Spec.Variables {
-		all = append(all, v.Expression)
-	}
-	for _, m := range p.Spec.MatchConditions {
-		all = append(all, m.Expression)
-	}
-	for _, v := range p.Spec.Validations {
-		all = append(all, v.Expression, v.MessageExpression)
-	}
-	for _, a := range p.Spec.AuditAnnotations {
-		all = append(all, a.ValueExpression)
-	}
-	return strings.Contains(strings.Join(all, "\n"), "namespaceObject")
+	return strings.Contains(strings.Join(validatingExpressions(p), "\n"), "namespaceObject")
 }
 
 func decodeBindings(raws []json.RawMessage) ([]*v1.ValidatingAdmissionPolicyBinding, error) {
@@ -336,18 +323,24 @@ func (s *Store) compilePolicy(id, environmentName string, policy *v1.ValidatingA
 
 // validatingExpressions are a policy's CEL expressions.
 func validatingExpressions(p *v1.ValidatingAdmissionPolicy) []string {
-	var out []string
-	for _, v := range p.Spec.Variables {
-		out = append(out, v.Expression)
-	}
-	for _, c := range p.Spec.MatchConditions {
-		out = append(out, c.Expression)
-	}
+	out := variablesAndConditions(p.Spec.Variables, p.Spec.MatchConditions)
 	for _, v := range p.Spec.Validations {
 		out = append(out, v.Expression, v.MessageExpression)
 	}
 	for _, a := range p.Spec.AuditAnnotations {
 		out = append(out, a.ValueExpression)
+	}
+	return out
+}
+
+// variablesAndConditions are the expressions of a policy's variables and match conditions.
+func variablesAndConditions(variables []v1.Variable, conditions []v1.MatchCondition) []string {
+	var out []string
+	for _, v := range variables {
+		out = append(out, v.Expression)
+	}
+	for _, c := range conditions {
+		out = append(out, c.Expression)
 	}
 	return out
 }

@@ -56,13 +56,7 @@ func mutationKey(p *v1.MutatingAdmissionPolicy, bindings []*v1.MutatingAdmission
 
 // mutatingExpressions are a policy's CEL expressions.
 func mutatingExpressions(p *v1.MutatingAdmissionPolicy) []string {
-	var out []string
-	for _, v := range p.Spec.Variables {
-		out = append(out, v.Expression)
-	}
-	for _, c := range p.Spec.MatchConditions {
-		out = append(out, c.Expression)
-	}
+	out := variablesAndConditions(p.Spec.Variables, p.Spec.MatchConditions)
 	for _, m := range p.Spec.Mutations {
 		if m.ApplyConfiguration != nil {
 			out = append(out, m.ApplyConfiguration.Expression)
