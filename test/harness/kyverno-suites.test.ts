@@ -4,27 +4,9 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runCli } from "../../src/cli/index.js";
-import { cli } from "../support/helpers.js";
+import { cli, copyWithEdits, reportRows } from "../support/helpers.js";
 
-/** A scratch copy of a test folder, to vary one row. */
-const copyFolder = (dir: string) => {
-  const to = path.join(mkdtempSync(path.join(os.tmpdir(), "policyc-kyverno-")), path.basename(dir));
-  cpSync(dir, to, { recursive: true });
-  return to;
-};
-
-interface Row {
-  policy: string;
-  rule: string;
-  resource: string;
-  engine: string;
-  expected: string;
-  actual: string;
-  status: string;
-  messages: string[];
-  reason?: string;
-}
-const rows = (out: string) => (JSON.parse(out) as { results: Row[] }).results;
+const rows = reportRows;
 
 describe("Kyverno CLI tests", () => {
   it("ValidatingPolicy rows by policy name and resource kind, autogen for Deployments, messageExpression", async () => {
@@ -96,7 +78,7 @@ describe("Kyverno CLI tests", () => {
   });
 
   it("a resource given twice (the same file listed twice, or the same kind, namespace and name) is judged once, the first, as the CLI dedupes", async () => {
-    const dir = copyFolder("test/kyverno/validating-policy");
+    const dir = copyWithEdits("test/kyverno/validating-policy");
     const test = path.join(dir, "kyverno-test.yaml");
     writeFileSync(test, readFileSync(test, "utf8").replace(/^resources:\n(\s+- )(\S+)\n/m, "resources:\n$1$2\n$1$2\n"));
     const r = await cli(["test", dir, "--reporter", "json"]);
@@ -105,7 +87,7 @@ describe("Kyverno CLI tests", () => {
   });
 
   it("a resource file with no document (empty, or a Helm template rendered to comments) holds no resources, as the CLI reads it", async () => {
-    const dir = copyFolder("test/kyverno/validating-policy");
+    const dir = copyWithEdits("test/kyverno/validating-policy");
     writeFileSync(path.join(dir, "disabled.yaml"), "---\n# Source: chart/templates/disabled.yaml\n---\n");
     writeFileSync(path.join(dir, "empty.yaml"), "");
     const test = path.join(dir, "kyverno-test.yaml");
@@ -130,7 +112,7 @@ describe("Kyverno CLI tests", () => {
       ["Deployment/shop/api", "skip", "pass", []],
     ]);
     // Without oldResources there is no old object: the label change is not seen.
-    const dir = copyFolder("test/kyverno/old-resources");
+    const dir = copyWithEdits("test/kyverno/old-resources");
     const test = path.join(dir, "kyverno-test.yaml");
     writeFileSync(test, readFileSync(test, "utf8").replace("oldResources:\n  - old-deployments.yaml\n", ""));
     const without = await cli(["test", dir, "--reporter", "json"]);
@@ -169,7 +151,7 @@ describe("Kyverno CLI tests", () => {
       ["Widget/small-green", "fail", "pass", ["colour not allowed"]],
     ]);
     // Without the CRD file, the first validation fails: the CRDs are objects of the cluster.
-    const dir = copyFolder("test/kyverno/cluster-resources");
+    const dir = copyWithEdits("test/kyverno/cluster-resources");
     writeFileSync(
       path.join(dir, "cluster.yaml"),
       readFileSync(path.join(dir, "cluster.yaml"), "utf8").replace("  crds:\n    - crds/widget.yaml\n", ""),
@@ -226,7 +208,7 @@ describe("Kyverno CLI tests", () => {
   });
 
   it("a row expecting fail where autogen is off is skipped, as the Kyverno CLI counts it: nothing applied is never a fail", async () => {
-    const dir = copyFolder("test/kyverno/autogen");
+    const dir = copyWithEdits("test/kyverno/autogen");
     const test = path.join(dir, "kyverno-test.yaml");
     writeFileSync(
       test,
@@ -297,7 +279,7 @@ describe("Kyverno CLI tests", () => {
   });
 
   it("a row expecting error never passes on what policyc cannot evaluate", async () => {
-    const dir = copyFolder("test/kyverno/unsupported-constructs");
+    const dir = copyWithEdits("test/kyverno/unsupported-constructs");
     const test = path.join(dir, "kyverno-test.yaml");
     writeFileSync(test, readFileSync(test, "utf8").replace(/result: \w+/g, "result: error"));
     const r = await cli(["test", dir, "--reporter", "json"]);
@@ -307,7 +289,7 @@ describe("Kyverno CLI tests", () => {
 
   it("Kyverno 1.14's context.* spellings answer as resource.*; a misspelled library function is bad input naming it and the library's functions", async () => {
     const reference = await cli(["test", "test/kyverno/cel-libraries", "--reporter", "json"]);
-    const dir = copyFolder("test/kyverno/cel-libraries");
+    const dir = copyWithEdits("test/kyverno/cel-libraries");
     const policy = path.join(dir, "policy.yaml");
     const text = readFileSync(policy, "utf8");
     const get = 'resource.Get("v1", "configmaps", "kube-system", "allowed-registry")';
@@ -390,20 +372,14 @@ describe("Kyverno CLI tests", () => {
   });
 
   it("a row expecting fail for a resource no rule applied to is skipped, as in the Kyverno CLI; a run whose rows are all skipped judged nothing and fails", async () => {
-    const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import("node:fs");
-    const os = await import("node:os");
-    const path = await import("node:path");
-    const dir = mkdtempSync(path.join(os.tmpdir(), "policyc-kyverno-"));
-    cpSync("test/kyverno/validating-policy", dir, { recursive: true });
-    const file = path.join(dir, "kyverno-test.yaml");
-    writeFileSync(file, readFileSync(file, "utf8").replace(/kind: ConfigMap\n {4}result: skip/, "kind: ConfigMap\n    result: fail"));
-    const r = await cli(["test", dir, "--reporter", "json"]);
+    const failing = (t: string) => t.replace(/kind: ConfigMap\n {4}result: skip/, "kind: ConfigMap\n    result: fail");
+    const r = await cli(["test", copyWithEdits("test/kyverno/validating-policy", { "kyverno-test.yaml": failing }), "--reporter", "json"]);
     expect(r.code).toBe(0);
     expect(rows(r.out).at(-1)).toMatchObject({ expected: "fail", actual: "skip", status: "skip" });
     // Only that row left: every row skipped, nothing judged.
     const only =
       "results:\n  - {policy: disallow-latest-tag, isValidatingPolicy: true, resources: [settings], kind: ConfigMap, result: fail}\n";
-    writeFileSync(file, readFileSync(file, "utf8").replace(/results:[\s\S]*$/, only));
+    const dir = copyWithEdits("test/kyverno/validating-policy", { "kyverno-test.yaml": (t) => t.replace(/results:[\s\S]*$/, only) });
     const alone = await cli(["test", dir, "--reporter", "json"]);
     expect(rows(alone.out).map((x) => x.status)).toEqual(["skip"]);
     expect(alone.code).toBe(1);
@@ -449,7 +425,7 @@ describe("Kyverno CLI tests", () => {
   });
 
   it("image data the Context file does not hold is an error naming the image", async () => {
-    const dir = copyFolder("test/kyverno/cel-libraries-context");
+    const dir = copyWithEdits("test/kyverno/cel-libraries-context");
     const test = path.join(dir, "kyverno-test.yaml");
     writeFileSync(
       test,
@@ -463,16 +439,9 @@ describe("Kyverno CLI tests", () => {
   });
 
   it("a function nothing provides is an error naming it (exit 2)", async () => {
-    const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import("node:fs");
-    const os = await import("node:os");
-    const path = await import("node:path");
-    const dir = mkdtempSync(path.join(os.tmpdir(), "policyc-kyverno-"));
-    cpSync("test/kyverno/validating-policy", dir, { recursive: true });
-    const file = path.join(dir, "policy.yaml");
-    writeFileSync(
-      file,
-      readFileSync(file, "utf8").replace("object.spec.containers.map(c, c.image)", "object.spec.containers.map(c, sha512(c.image))"),
-    );
+    const dir = copyWithEdits("test/kyverno/validating-policy", {
+      "policy.yaml": (t) => t.replace("object.spec.containers.map(c, c.image)", "object.spec.containers.map(c, sha512(c.image))"),
+    });
     const r = await cli(["test", dir]);
     expect(r.code).toBe(2);
     // Located at the expression's line in the policy file, with its field path.

@@ -76,12 +76,15 @@ export async function withEnv<T>(name: string, value: string, fn: () => Promise<
 /** A row of a JSON report (`--reporter json`): the fields the tests read. */
 export interface ReportRow {
   policy: string;
+  rule?: string;
   resource: string;
+  engine?: string;
   expected: string;
   actual: string;
   status: string;
   messages: string[];
   cause?: { code?: string; detail: string };
+  reason?: string;
   case?: string;
   location?: { file: string; line: number; column: number };
 }

@@ -28,11 +28,7 @@ func (s *Store) CompileAuthz(req *protocol.Request) protocol.Response {
 // admission's object holds (an HTTP or Envoy payload); Kyverno's libraries see the admission's
 // cluster and context. The answer's Value is an authz.Decision.
 func (s *Store) Authorize(req *protocol.Request) protocol.Response {
-	p, ok := s.authz[req.ID]
-	if !ok {
-		return protocol.Fail(protocol.UnknownPolicy, "unknown policy %s", req.ID)
-	}
-	a, fail := s.admissionOf(req)
+	p, a, fail := compiledFor(s, s.authz, req, "policy")
 	if fail != nil {
 		return *fail
 	}

@@ -254,14 +254,22 @@ func (s *Store) admissionOf(req *protocol.Request) (*admissionInput, *protocol.R
 	return a, nil
 }
 
+// compiledFor is what the store compiled under the request's id (an unknown id is a typed error
+// naming what it is) and the request's admission.
+func compiledFor[T any](s *Store, compiled map[string]T, req *protocol.Request, what string) (T, *admissionInput, *protocol.Response) {
+	c, ok := compiled[req.ID]
+	if !ok {
+		r := protocol.Fail(protocol.UnknownPolicy, "unknown %s %s", what, req.ID)
+		return c, nil, &r
+	}
+	a, fail := s.admissionOf(req)
+	return c, a, fail
+}
+
 // Evaluate evaluates the compiled policy of the request's id on its admission request: the
 // policy's matchConstraints, then each binding's match, params, match conditions and validations.
 func (s *Store) Evaluate(req *protocol.Request) protocol.Response {
-	c, ok := s.policies[req.ID]
-	if !ok {
-		return protocol.Fail(protocol.UnknownPolicy, "unknown policy %s", req.ID)
-	}
-	a, fail := s.admissionOf(req)
+	c, a, fail := compiledFor(s, s.policies, req, "policy")
 	if fail != nil {
 		return *fail
 	}

@@ -208,11 +208,7 @@ func (s *Store) CompileMutating(req *protocol.Request) protocol.Response {
 // conditions and every mutation in turn, each reading the object the one before produced. The
 // answer's Value is the object after all of them (Matched false and no Value: nothing matched).
 func (s *Store) Mutate(req *protocol.Request) protocol.Response {
-	c, ok := s.mutations[req.ID]
-	if !ok {
-		return protocol.Fail(protocol.UnknownPolicy, "unknown mutating policy %s", req.ID)
-	}
-	a, fail := s.admissionOf(req)
+	c, a, fail := compiledFor(s, s.mutations, req, "mutating policy")
 	if fail != nil {
 		return *fail
 	}
